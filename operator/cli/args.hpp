@@ -17,8 +17,7 @@ class ArgParser {
   ArgParser(std::string command, std::string usage, std::string description = {});
 
   // A boolean flag: present sets *target to true.
-  ArgParser& flag(const std::string& name, bool* target, std::string help,
-                  char short_name = '\0');
+  ArgParser& flag(const std::string& name, bool* target, std::string help, char short_name = '\0');
   // An option with a value; the last occurrence wins.
   ArgParser& option(const std::string& name, std::string* target, std::string value_name,
                     std::string help, char short_name = '\0');
@@ -30,8 +29,8 @@ class ArgParser {
 
   struct Result {
     bool ok = true;
-    bool help = false;               // --help was given: the help text was printed to `out`
-    std::string error;               // when !ok: one line, with a hint
+    bool help = false;  // --help was given: the help text was printed to `out`
+    std::string error;  // when !ok: one line, with a hint
     std::vector<std::string> positionals;
   };
   // Parses and, for --help, prints the help text to `out`.

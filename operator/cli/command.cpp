@@ -37,9 +37,13 @@ const Command* find_command(const std::string& name) {
 
 }  // namespace
 
-void register_command(Command command) { registry().push_back(std::move(command)); }
+void register_command(Command command) {
+  registry().push_back(std::move(command));
+}
 
-const std::vector<Command>& registered_commands() { return registry(); }
+const std::vector<Command>& registered_commands() {
+  return registry();
+}
 
 int run_veer(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
              std::ostream& err) {

@@ -41,6 +41,9 @@ struct Registrar {
 #define VEER_CLI_CONCAT_INNER(a, b) a##b
 #define VEER_CLI_CONCAT(a, b) VEER_CLI_CONCAT_INNER(a, b)
 // VEER_COMMAND("name", "summary", function): function is `int(veer::cli::Invocation&)`.
-#define VEER_COMMAND(name, summary, function)                                   \
-  static const ::veer::cli::Registrar VEER_CLI_CONCAT(veer_command_, __LINE__){ \
-      ::veer::cli::Command{name, summary, function}}
+#define VEER_COMMAND(name, summary, function)                                    \
+  static const ::veer::cli::Registrar VEER_CLI_CONCAT(veer_command_, __LINE__) { \
+    ::veer::cli::Command {                                                       \
+      name, summary, function                                                    \
+    }                                                                            \
+  }

@@ -11,8 +11,7 @@ int run_version(Invocation& call) {
   auto parsed = parser.parse(call.args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
-  if (!parsed.positionals.empty())
-    return usage_error(parser, "takes no arguments", call.err);
+  if (!parsed.positionals.empty()) return usage_error(parser, "takes no arguments", call.err);
   call.out << "veer " << VEER_VERSION << " (API veer.dev/v1beta1)\n";
   return 0;
 }
