@@ -1,0 +1,67 @@
+#include "operator/notify/retry_policy.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include "operator/notify/provider.hpp"
+
+namespace veer::notify {
+
+std::optional<std::chrono::system_clock::duration> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::isdigit(static_cast<unsigned char>(value.front()))) {
+    double seconds = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (error != std::errc() || end != value.data() + value.size() || seconds < 0) {
+      return std::nullopt;
+    }
+    return std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::duration<double>(seconds));
+  }
+  std::tm tm{};
+  const std::string text(value);
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return std::max(at - now, std::chrono::system_clock::duration::zero());
+}
+
+AttemptOutcome judge_attempt(const Destination& to, const HttpReply& reply, int attempt,
+                             const RetryPolicy& policy, std::chrono::system_clock::time_point now) {
+  std::string reason;
+  if (reply.status == 0) {
+    reason = reply.error.empty() ? "no answer" : reply.error;
+  } else if (auto rejected = rejection(to, reply.status, reply.body)) {
+    reason = *rejected;
+  } else {
+    return {};
+  }
+  const bool retryable =
+      reply.status == 0 || reply.status == 408 || reply.status == 429 || reply.status >= 500;
+  if (!retryable) return {AttemptOutcome::give_up, {}, reason};
+  if (attempt >= policy.max_attempts) {
+    return {AttemptOutcome::give_up,
+            {},
+            reason + " (gave up after " + std::to_string(attempt) + " attempts)"};
+  }
+  auto delay = policy.first_backoff;
+  for (int i = 1; i < attempt && delay < policy.max_backoff; ++i) delay *= 2;
+  delay = std::min(delay, policy.max_backoff);
+  if (auto header = reply.headers.find("retry-after"); header != reply.headers.end()) {
+    if (auto wanted = parse_retry_after(header->second, now)) {
+      if (*wanted > policy.max_retry_after) {
+        return {AttemptOutcome::give_up,
+                {},
+                reason + " (Retry-After " + header->second + " is longer than the retry limit)"};
+      }
+      delay = *wanted;
+    }
+  }
+  return {AttemptOutcome::retry, delay, reason};
+}
+
+}  // namespace veer::notify
