@@ -1,0 +1,381 @@
+#include "meshes/gateway_api.hpp"
+
+#include <set>
+
+#include "meshes/rule_merge.hpp"
+#include "meshes/session_cookie.hpp"
+
+namespace veer::meshes {
+
+using nlohmann::json;
+
+namespace {
+
+bool non_empty(const json& value) {
+  return !value.is_null() && !value.empty();
+}
+
+// Filter types veer renders on its rules; any other filter type on them is the user's and stays.
+const std::set<std::string>& rendered_filter_types() {
+  static const std::set<std::string> types = {"RequestHeaderModifier", "ResponseHeaderModifier",
+                                              "URLRewrite", "RequestMirror"};
+  return types;
+}
+
+// Istio-style string match {exact|prefix|regex} -> Gateway API {type, value}.
+Expected<json> string_match(const json& match, const std::string& where, bool allow_prefix) {
+  if (match.contains("exact")) return json{{"type", "Exact"}, {"value", match["exact"]}};
+  if (match.contains("regex")) {
+    return json{{"type", "RegularExpression"}, {"value", match["regex"]}};
+  }
+  if (allow_prefix && match.contains("prefix")) {
+    return json{{"type", "PathPrefix"}, {"value", match["prefix"]}};
+  }
+  return invalid(where + ": Gateway API supports only exact" +
+                 std::string(allow_prefix ? ", prefix" : "") + " and regex matches, got " +
+                 match.dump());
+}
+
+// spec.service.match / spec.analysis.match (Istio HTTPMatchRequest) -> HTTPRouteMatch list.
+Expected<json> route_matches(const json& istio_matches, const std::string& field) {
+  json matches = json::array();
+  if (!istio_matches.is_array()) return matches;
+  for (std::size_t i = 0; i < istio_matches.size(); ++i) {
+    const auto& m = istio_matches[i];
+    const std::string where = field + "[" + std::to_string(i) + "]";
+    json match = json::object();
+    if (m.contains("uri")) {
+      auto path = string_match(m["uri"], where + ".uri", true);
+      if (!path) return path.error();
+      match["path"] = path.value();
+    }
+    if (m.contains("method")) {
+      if (!m["method"].contains("exact")) {
+        return invalid(where + ".method: Gateway API supports only exact method matches");
+      }
+      match["method"] = m["method"]["exact"];
+    }
+    for (const auto& [key, out] :
+         {std::pair{"headers", "headers"}, std::pair{"queryParams", "queryParams"}}) {
+      if (!m.contains(key)) continue;
+      for (const auto& [name, value] : m[key].items()) {
+        auto typed = string_match(value, where + "." + key + "." + name, false);
+        if (!typed) return typed.error();
+        json entry = typed.value();
+        entry["name"] = name;
+        match[out].push_back(entry);
+      }
+    }
+    if (!match.empty()) matches.push_back(match);
+  }
+  return matches;
+}
+
+// Each analysis match combined with each service match (analysis headers/queryParams win).
+json merge_matches(const json& analysis, const json& service) {
+  if (analysis.empty()) return service;
+  if (service.empty()) return analysis;
+  json merged = json::array();
+  for (const auto& a : analysis) {
+    for (const auto& s : service) {
+      json m = s;
+      if (a.contains("headers")) m["headers"] = a["headers"];
+      if (a.contains("queryParams")) m["queryParams"] = a["queryParams"];
+      merged.push_back(std::move(m));
+    }
+  }
+  return merged;
+}
+
+json header_list(const json& map) {
+  json list = json::array();
+  for (const auto& [name, value] : map.items()) list.push_back({{"name", name}, {"value", value}});
+  return list;
+}
+
+json header_modifier(const json& operations) {
+  json modifier = json::object();
+  if (non_empty(operations.value("add", json()))) modifier["add"] = header_list(operations["add"]);
+  if (non_empty(operations.value("set", json()))) modifier["set"] = header_list(operations["set"]);
+  if (non_empty(operations.value("remove", json()))) modifier["remove"] = operations["remove"];
+  return modifier;
+}
+
+json service_filters(const CanaryRouting& canary) {
+  json filters = json::array();
+  const auto& headers = canary.headers;
+  if (non_empty(headers)) {
+    if (headers.contains("request")) {
+      filters.push_back({{"type", "RequestHeaderModifier"},
+                         {"requestHeaderModifier", header_modifier(headers["request"])}});
+    }
+    if (headers.contains("response")) {
+      filters.push_back({{"type", "ResponseHeaderModifier"},
+                         {"responseHeaderModifier", header_modifier(headers["response"])}});
+    }
+  }
+  if (non_empty(canary.rewrite)) {
+    json rewrite = json::object();
+    if (canary.rewrite.contains("authority")) rewrite["hostname"] = canary.rewrite["authority"];
+    if (canary.rewrite.contains("uri")) {
+      std::string type = canary.rewrite.value("type", "");
+      if (type != "ReplacePrefixMatch") type = "ReplaceFullPath";
+      const char* key = type == "ReplaceFullPath" ? "replaceFullPath" : "replacePrefixMatch";
+      rewrite["path"] = {{"type", type}, {key, canary.rewrite["uri"]}};
+    }
+    filters.push_back({{"type", "URLRewrite"}, {"urlRewrite", rewrite}});
+  }
+  if (canary.mirror_filters.is_array()) {
+    for (const auto& mirror : canary.mirror_filters) {
+      filters.push_back({{"type", "RequestMirror"}, {"requestMirror", mirror}});
+    }
+  }
+  return filters;
+}
+
+json backend(const CanaryRouting& canary, const std::string& name, int weight) {
+  return {{"group", ""},
+          {"kind", "Service"},
+          {"name", name},
+          {"port", canary.port},
+          {"weight", weight}};
+}
+
+// Adds "Set-Cookie: value" to a rule's or backend's filter list, inside an existing
+// ResponseHeaderModifier when there is one (a filter type may appear only once).
+void add_set_cookie(json& filters, const std::string& value) {
+  json header = {{"name", "Set-Cookie"}, {"value", value}};
+  if (!filters.is_array()) filters = json::array();
+  for (auto& filter : filters) {
+    if (filter.value("type", "") == "ResponseHeaderModifier") {
+      filter["responseHeaderModifier"]["add"].push_back(header);
+      return;
+    }
+  }
+  filters.push_back({{"type", "ResponseHeaderModifier"},
+                     {"responseHeaderModifier", {{"add", json::array({header})}}}});
+}
+
+json parent_refs(const CanaryRouting& canary) {
+  json refs = json::array();
+  for (auto ref : canary.gateway_refs) {
+    // The API server defaults these; writing them keeps an idle reconcile from seeing a change.
+    if (!ref.contains("group")) ref["group"] = "gateway.networking.k8s.io";
+    if (!ref.contains("kind")) ref["kind"] = "Gateway";
+    refs.push_back(ref);
+  }
+  return refs;
+}
+
+bool is_ours(const CanaryRouting& canary, const json& rule) {
+  for (const auto& ref : rule.value("backendRefs", json::array())) {
+    auto name = ref.value("name", std::string());
+    if (name == canary.apex_name() || name == canary.primary_name() ||
+        name == canary.canary_name()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The i-th rule of veer's rules gets back the filters the user added to the i-th rule veer
+// owned before (types veer does not render), so that user filters survive every write.
+void keep_user_filters(const CanaryRouting& canary, const json& observed_rules, json& ours) {
+  if (!observed_rules.is_array()) return;
+  std::size_t index = 0;
+  for (const auto& rule : observed_rules) {
+    if (!is_ours(canary, rule)) continue;
+    if (index >= ours.size()) break;
+    for (const auto& filter : rule.value("filters", json::array())) {
+      if (!rendered_filter_types().count(filter.value("type", ""))) {
+        ours[index]["filters"].push_back(filter);
+      }
+    }
+    ++index;
+  }
+}
+
+std::string route_label(const CanaryRouting& canary) {
+  return "HTTPRoute " + canary.apex_name() + "." + canary.namespace_;
+}
+
+Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
+  auto service_matches = route_matches(canary.match, "spec.service.match");
+  if (!service_matches) return service_matches.error();
+  json matches = service_matches.value();
+  if (matches.empty()) matches.push_back({{"path", {{"type", "PathPrefix"}, {"value", "/"}}}});
+
+  json base = {{"matches", matches}};
+  json filters = service_filters(canary);
+  if (!filters.empty()) base["filters"] = filters;
+  if (!canary.timeout.empty()) base["timeouts"] = {{"request", canary.timeout}};
+
+  json weighted = base;
+  weighted["backendRefs"] = {backend(canary, canary.primary_name(), routes.primary_weight),
+                             backend(canary, canary.canary_name(), routes.canary_weight)};
+  if (routes.mirror) {
+    json mirror = {{"backendRef",
+                    {{"group", ""},
+                     {"kind", "Service"},
+                     {"name", canary.canary_name()},
+                     {"port", canary.port}}}};
+    if (routes.mirror_percentage && *routes.mirror_percentage < 100) {
+      mirror["percent"] = *routes.mirror_percentage;
+    }
+    weighted["filters"].push_back({{"type", "RequestMirror"}, {"requestMirror", mirror}});
+  }
+
+  if (canary.ab_testing()) {
+    auto analysis_matches = route_matches(canary.analysis_match, "spec.analysis.match");
+    if (!analysis_matches) return analysis_matches.error();
+    weighted["matches"] = merge_matches(analysis_matches.value(), matches);
+    json rest = base;
+    rest["backendRefs"] = {backend(canary, canary.primary_name(), 100)};
+    return json::array({weighted, rest});
+  }
+  if (!canary.session_affinity) return json::array({weighted});
+
+  json sticky = weighted;
+  sticky.erase("filters");
+  if (base.contains("filters")) sticky["filters"] = base["filters"];
+  auto sticky_matches = [&](const std::string& cookie) {
+    json cookie_match = {
+        {"headers",
+         {{{"name", "Cookie"}, {"type", "RegularExpression"}, {"value", cookie_regex(cookie)}}}}};
+    return merge_matches(json::array({cookie_match}), service_matches.value());
+  };
+  if (routes.canary_weight != 0) {
+    if (routes.session_cookie.empty()) {
+      return invalid(route_label(canary) +
+                     ": session affinity needs a session cookie while the canary gets traffic");
+    }
+    add_set_cookie(weighted["backendRefs"][1]["filters"],
+                   set_cookie_value(*canary.session_affinity, routes.session_cookie));
+    sticky["matches"] = sticky_matches(routes.session_cookie);
+    sticky["backendRefs"] = {backend(canary, canary.primary_name(), 0),
+                             backend(canary, canary.canary_name(), 100)};
+    return json::array({sticky, weighted});
+  }
+  if (routes.previous_session_cookie.empty()) return json::array({weighted});
+  sticky["matches"] = sticky_matches(routes.previous_session_cookie);
+  add_set_cookie(sticky["filters"], expire_cookie_value(routes.previous_session_cookie));
+  return json::array({sticky, weighted});
+}
+
+// Why the route is not yet applied, if it is not: every parent must report Accepted=True for
+// the current generation.
+std::optional<std::string> not_accepted(const json& route) {
+  const auto generation = route.value("/metadata/generation"_json_pointer, 0LL);
+  const json& parents = field_or_null(route, "/status/parents");
+  const json& wanted = field_or_null(route, "/spec/parentRefs");
+  if (!parents.is_array() || parents.empty()) return std::string("no parent has reported status");
+  for (const auto& ref : wanted.is_array() ? wanted : json::array()) {
+    const auto name = ref.value("name", std::string());
+    const json* status = nullptr;
+    for (const auto& parent : parents) {
+      if (parent.value("/parentRef/name"_json_pointer, std::string()) == name) status = &parent;
+    }
+    if (status == nullptr) return "parent " + name + " has not reported status";
+    std::optional<json> condition;
+    for (const auto& c : status->value("conditions", json::array())) {
+      if (c.value("type", "") == "Accepted") condition = c;
+    }
+    if (!condition) return "parent " + name + " has no Accepted condition";
+    if (condition->value("status", "") != "True") {
+      return "parent " + name + " did not accept it (" + condition->value("reason", "") + ": " +
+             condition->value("message", "") + ")";
+    }
+    if (condition->value("observedGeneration", 0LL) < generation) {
+      return "parent " + name + " accepted generation " +
+             std::to_string(condition->value("observedGeneration", 0LL)) + ", not the current " +
+             std::to_string(generation);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<ObjectRef> GatewayApiRouter::objects(const CanaryRouting& canary) const {
+  return {{"gateway.networking.k8s.io/" + version_, "HTTPRoute", canary.apex_name()}};
+}
+
+Expected<std::vector<Write>> GatewayApiRouter::apply(const CanaryRouting& canary,
+                                                     const Routes& routes,
+                                                     const Observed& observed) const {
+  if (auto error = check_routes(routes)) return *error;
+  if (!canary.gateway_refs.is_array() || canary.gateway_refs.empty()) {
+    return invalid(route_label(canary) +
+                   ": spec.service.gatewayRefs must name at least one "
+                   "Gateway (or the apex Service) for provider " +
+                   provider_);
+  }
+  auto rules = rules_for(canary, routes);
+  if (!rules) return rules.error();
+  const json* found = observed.find(objects(canary).front());
+  const json& observed_rules = found ? field_or_null(*found, "/spec/rules") : json();
+  keep_user_filters(canary, observed_rules, rules.value());
+
+  json spec = {{"parentRefs", parent_refs(canary)},
+               {"rules", merge_rules(observed_rules, rules.value(),
+                                     [&](const json& rule) { return is_ours(canary, rule); })}};
+  if (!canary.hosts.empty()) spec["hostnames"] = canary.hosts;
+  CustomMetadata metadata = canary.apex_metadata.value_or(CustomMetadata{});
+  json fresh = {{"apiVersion", objects(canary).front().api_version},
+                {"kind", "HTTPRoute"},
+                {"metadata", new_metadata(canary, canary.apex_name(), metadata)},
+                {"spec", spec}};
+  std::vector<std::string> owned = {"/spec/parentRefs", "/spec/hostnames", "/spec/rules"};
+  for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
+  UpsertOptions options;
+  options.remember_original_spec = found && !is_controlled_by(*found, canary);
+  return std::vector<Write>{upsert(fresh, owned, found, options)};
+}
+
+Expected<Routes> GatewayApiRouter::read(const CanaryRouting& canary,
+                                        const Observed& observed) const {
+  const json* route = observed.find(objects(canary).front());
+  if (route == nullptr) return not_found(route_label(canary) + " not found");
+  if (auto why = not_accepted(*route)) {
+    return not_ready(route_label(canary) + " is not applied yet: " + *why);
+  }
+  Routes routes;
+  bool found_weights = false;
+  const json& rules = field_or_null(*route, "/spec/rules");
+  for (std::size_t i = 0; rules.is_array() && i < rules.size(); ++i) {
+    const auto& rule = rules[i];
+    std::optional<int> primary, canary_weight;
+    for (const auto& ref : rule.value("backendRefs", json::array())) {
+      int weight = ref.value("weight", 1);  // the Gateway API default
+      if (ref.value("name", "") == canary.primary_name()) primary = weight;
+      if (ref.value("name", "") == canary.canary_name()) canary_weight = weight;
+    }
+    // The weighted rule is the last one naming both backends (the sticky rule comes first).
+    if (primary && canary_weight) {
+      routes.primary_weight = *primary;
+      routes.canary_weight = *canary_weight;
+      found_weights = true;
+    }
+    for (const auto& filter : rule.value("filters", json::array())) {
+      if (filter.value("type", "") == "RequestMirror" &&
+          filter.value("/requestMirror/backendRef/name"_json_pointer, "") == canary.canary_name()) {
+        routes.mirror = true;
+        if (filter.contains("/requestMirror/percent"_json_pointer)) {
+          routes.mirror_percentage = filter.value("/requestMirror/percent"_json_pointer, 100);
+        }
+      }
+    }
+  }
+  if (!found_weights) {
+    return invalid(route_label(canary) + " has no rule with backends " + canary.primary_name() +
+                   " and " + canary.canary_name());
+  }
+  return routes;
+}
+
+Expected<std::vector<Write>> GatewayApiRouter::finalize(const CanaryRouting& canary,
+                                                        const Observed& observed) const {
+  return restore_original_spec(observed.find(objects(canary).front()));
+}
+
+}  // namespace veer::meshes

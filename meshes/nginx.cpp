@@ -1,0 +1,154 @@
+#include "meshes/nginx.hpp"
+
+#include <charconv>
+
+namespace veer::meshes {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kApiVersion = "networking.k8s.io/v1";
+constexpr const char* kCanaryAnnotations[] = {"canary",
+                                              "canary-weight",
+                                              "canary-by-header",
+                                              "canary-by-header-value",
+                                              "canary-by-header-pattern",
+                                              "canary-by-cookie"};
+
+std::string canary_ingress_name(const CanaryRouting& canary) {
+  return canary.ingress_name + "-canary";
+}
+
+// Points every backend that names `from` at `to`; returns how many it changed.
+int retarget_backends(json& spec, const std::string& from, const std::string& to) {
+  int changed = 0;
+  auto retarget = [&](json& backend) {
+    if (backend.is_object() && backend.value("/service/name"_json_pointer, "") == from) {
+      backend["service"]["name"] = to;
+      ++changed;
+    }
+  };
+  if (spec.contains("defaultBackend")) retarget(spec["defaultBackend"]);
+  if (spec.contains("rules") && spec["rules"].is_array()) {
+    for (auto& rule : spec["rules"]) {
+      if (!rule.contains("/http/paths"_json_pointer)) continue;
+      for (auto& path : rule["http"]["paths"]) {
+        if (path.contains("backend")) retarget(path["backend"]);
+      }
+    }
+  }
+  return changed;
+}
+
+}  // namespace
+
+std::vector<ObjectRef> NginxRouter::objects(const CanaryRouting& canary) const {
+  return {{kApiVersion, "Ingress", canary.ingress_name},
+          {kApiVersion, "Ingress", canary_ingress_name(canary)}};
+}
+
+Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, const Routes& routes,
+                                                const Observed& observed) const {
+  if (auto error = check_routes(routes)) return *error;
+  if (canary.ingress_name.empty()) {
+    return invalid("Canary " + canary.name +
+                   ": spec.ingressRef.name is required for provider nginx");
+  }
+  const std::string where = "Ingress " + canary.ingress_name + "." + canary.namespace_;
+  if (routes.mirror) return invalid(where + ": provider nginx cannot mirror traffic");
+  if (canary.session_affinity) {
+    return invalid(where +
+                   ": provider nginx has no session affinity (spec.analysis.sessionAffinity)");
+  }
+  const json* user_ingress = observed.find({kApiVersion, "Ingress", canary.ingress_name});
+  if (user_ingress == nullptr) return not_found(where + " (spec.ingressRef) not found");
+
+  json spec = user_ingress->value("spec", json::object());
+  if (retarget_backends(spec, canary.apex_name(), canary.canary_name()) == 0) {
+    return invalid(where + ": no backend points at the apex Service " + canary.apex_name() +
+                   "; set spec.rules[].http.paths[].backend.service.name to " + canary.apex_name());
+  }
+
+  json annotations = json::object();
+  for (const auto& [key, value] : field_or_null(*user_ingress, "/metadata/annotations").items()) {
+    if (key.rfind(prefix_ + "/canary", 0) == 0 || key == kLastAppliedAnnotation) continue;
+    annotations[key] = value;
+  }
+  annotations[annotation("canary")] = "true";
+  annotations[annotation("canary-weight")] = std::to_string(routes.canary_weight);
+  if (canary.ab_testing() && routes.canary_weight > 0) {
+    annotations[annotation("canary-weight")] = "0";
+    for (const auto& match : canary.analysis_match) {
+      for (const auto& [header, value] : match.value("headers", json::object()).items()) {
+        if (header == "cookie") {
+          annotations[annotation("canary-by-cookie")] = value.value("exact", "");
+          continue;
+        }
+        annotations[annotation("canary-by-header")] = header;
+        if (value.contains("exact")) {
+          annotations[annotation("canary-by-header-value")] = value["exact"];
+        } else if (value.contains("regex")) {
+          annotations[annotation("canary-by-header-pattern")] = value["regex"];
+        }
+      }
+    }
+  }
+
+  json metadata = new_metadata(canary, canary_ingress_name(canary), {});
+  metadata["annotations"] = annotations;
+  const json& labels = field_or_null(*user_ingress, "/metadata/labels");
+  if (labels.is_object() && !labels.empty()) metadata["labels"] = labels;
+  json fresh = {
+      {"apiVersion", kApiVersion}, {"kind", "Ingress"}, {"metadata", metadata}, {"spec", spec}};
+
+  std::vector<std::string> owned = {"/spec", "/metadata/labels"};
+  for (const auto& [key, value] : annotations.items()) {
+    owned.push_back(json_pointer({"metadata", "annotations", key}));
+  }
+  for (const char* name : kCanaryAnnotations) {
+    owned.push_back(json_pointer({"metadata", "annotations", annotation(name)}));
+  }
+  const json* found = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
+  return std::vector<Write>{upsert(fresh, owned, found)};
+}
+
+Expected<Routes> NginxRouter::read(const CanaryRouting& canary, const Observed& observed) const {
+  const std::string name = canary_ingress_name(canary);
+  const std::string where = "Ingress " + name + "." + canary.namespace_;
+  const json* ingress = observed.find({kApiVersion, "Ingress", name});
+  if (ingress == nullptr) return not_found(where + " not found");
+  const json& annotations = field_or_null(*ingress, "/metadata/annotations");
+  auto get = [&](const char* key) -> std::string {
+    return annotations.is_object() ? annotations.value(annotation(key), std::string()) : "";
+  };
+  Routes routes;
+  if (!get("canary-by-header").empty() || !get("canary-by-cookie").empty()) {
+    routes.primary_weight = 0;
+    routes.canary_weight = 100;
+    return routes;
+  }
+  const std::string weight = get("canary-weight");
+  int value = -1;
+  auto [end, error] = std::from_chars(weight.data(), weight.data() + weight.size(), value);
+  if (weight.empty() || error != std::errc() || end != weight.data() + weight.size() || value < 0 ||
+      value > 100) {
+    return invalid(where + ": annotation " + annotation("canary-weight") +
+                   " must be an integer in 0..100, got \"" + weight + "\"");
+  }
+  routes.canary_weight = value;
+  routes.primary_weight = 100 - value;
+  return routes;
+}
+
+Expected<std::vector<Write>> NginxRouter::finalize(const CanaryRouting& canary,
+                                                   const Observed& observed) const {
+  std::vector<Write> writes;
+  const json* ingress = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
+  if (ingress != nullptr && is_controlled_by(*ingress, canary)) {
+    writes.push_back({Write::Action::remove, *ingress, {}});
+  }
+  return writes;
+}
+
+}  // namespace veer::meshes
