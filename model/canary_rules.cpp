@@ -1,0 +1,242 @@
+// The Canary rules that relate fields to each other or to the chosen router; the schema-level
+// checks (types, enums, required fields) happen while parsing (canary_parse.cpp).
+#include <string>
+
+#include "model/canary.hpp"
+#include "model/document.hpp"
+
+namespace veer::model {
+
+namespace {
+
+bool is_istio(const std::string& p) {
+  return p == "istio" || p.empty();
+}
+bool is_gateway_api(const std::string& p) {
+  return p.rfind("gatewayapi", 0) == 0;
+}
+bool is_smi(const std::string& p) {
+  return p == "linkerd" || p.rfind("smi", 0) == 0;
+}
+
+std::string provider_label(const std::string& p) {
+  return p.empty() ? "the default provider (istio)" : "provider " + p;
+}
+
+struct Rules {
+  const Canary& canary;
+  std::vector<FieldError> errors;
+
+  void add(std::string path, std::string reason) {
+    errors.push_back({std::move(path), std::move(reason), 0});
+  }
+
+  void percent(const std::string& path, std::int64_t value, std::int64_t low) {
+    if (value < low || value > 100)
+      add(path, "must be " + std::to_string(low) + "..100, got " + std::to_string(value));
+  }
+
+  bool starts_with_http(const std::string& url) {
+    return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  }
+
+  void check_provider() {
+    const auto& spec = canary.spec;
+    const auto& p = spec.provider;
+    const auto& known = known_providers();
+    if (!p.empty() && std::find(known.begin(), known.end(), p) == known.end()) {
+      add("spec.provider", "unknown provider \"" + p +
+                               "\": use istio, linkerd, gatewayapi:v1, gatewayapi:v1beta1, nginx "
+                               "or kubernetes");
+      return;
+    }
+    if (!provider_supported_by_veer(p))
+      add("spec.provider", "veer does not route through " + p +
+                               " yet: use istio, linkerd (SMI), gatewayapi (Linkerd/GAMMA or a "
+                               "Gateway), nginx or kubernetes");
+    if (p == "nginx" && !spec.ingress_ref)
+      add("spec.ingressRef",
+          "is required with provider nginx: the Ingress that routes to the "
+          "apex Service");
+    if (spec.ingress_ref && p != "nginx")
+      add("spec.ingressRef", "is only used by provider nginx, not " + provider_label(p));
+    if (is_gateway_api(p) && spec.service.gateway_refs.empty())
+      add("spec.service.gatewayRefs",
+          "is required with provider " + p +
+              ": the Gateway (or, for Linkerd, the apex Service) the HTTPRoute attaches to");
+    if (!spec.service.gateway_refs.empty() && !is_gateway_api(p))
+      add("spec.service.gatewayRefs",
+          "is only used by gatewayapi providers, not " + provider_label(p));
+  }
+
+  void check_target() {
+    const auto& spec = canary.spec;
+    if (spec.target_ref.kind == "Deployment" || spec.target_ref.kind == "DaemonSet") {
+      if (!spec.target_ref.api_version.empty() && spec.target_ref.api_version != "apps/v1")
+        add("spec.targetRef.apiVersion", "must be apps/v1 for a " + spec.target_ref.kind +
+                                             ", got \"" + spec.target_ref.api_version + "\"");
+    }
+    if (spec.autoscaler_ref && spec.autoscaler_ref->primary_scaler_replicas) {
+      const auto& r = *spec.autoscaler_ref->primary_scaler_replicas;
+      if (r.min_replicas && r.max_replicas && *r.min_replicas > *r.max_replicas)
+        add("spec.autoscalerRef.primaryScalerReplicas",
+            "minReplicas (" + std::to_string(*r.min_replicas) + ") must not exceed maxReplicas (" +
+                std::to_string(*r.max_replicas) + ")");
+    }
+    if (spec.progress_deadline_seconds < 1)
+      add("spec.progressDeadlineSeconds",
+          "must be at least 1, got " + std::to_string(spec.progress_deadline_seconds));
+  }
+
+  void check_weights(const Analysis& a) {
+    const std::string base = "spec.analysis";
+    if (a.step_weight != 0) percent(base + ".stepWeight", a.step_weight, 1);
+    if (a.max_weight != 0) percent(base + ".maxWeight", a.max_weight, 1);
+    if (a.step_weight_promotion != 0)
+      percent(base + ".stepWeightPromotion", a.step_weight_promotion, 1);
+    for (std::size_t i = 0; i < a.step_weights.size(); ++i) {
+      std::string path = index_path(base + ".stepWeights", i);
+      percent(path, a.step_weights[i], 1);
+      if (i > 0 && a.step_weights[i] <= a.step_weights[i - 1])
+        add(path, "stepWeights must be strictly ascending: " + std::to_string(a.step_weights[i]) +
+                      " follows " + std::to_string(a.step_weights[i - 1]));
+    }
+    if (a.threshold < 1)
+      add(base + ".threshold",
+          "must be at least 1 (failed checks before rollback), got " + std::to_string(a.threshold));
+    if (a.iterations < 0)
+      add(base + ".iterations", "must not be negative, got " + std::to_string(a.iterations));
+    percent(base + ".primaryReadyThreshold", a.primary_ready_threshold, 0);
+    percent(base + ".canaryReadyThreshold", a.canary_ready_threshold, 0);
+    if (a.mirror_weight != 0) percent(base + ".mirrorWeight", a.mirror_weight, 1);
+    if (!canary.spec.skip_analysis && canary.spec.strategy() == DeploymentStrategy::Canary &&
+        a.step_weight == 0 && a.step_weights.empty() && canary.spec.provider != "kubernetes")
+      add(base,
+          "a canary rollout needs stepWeight or stepWeights (or set iterations for "
+          "blue/green, iterations and match for A/B testing)");
+  }
+
+  void check_routing_features(const Analysis& a) {
+    const std::string& p = canary.spec.provider;
+    const std::string base = "spec.analysis";
+    bool has_match = a.match.is_array() && !a.match.empty();
+    if (has_match && a.iterations == 0)
+      add(base + ".match", "A/B testing needs analysis.iterations as well as match");
+    if (has_match && (is_smi(p) || p == "kubernetes"))
+      add(base + ".match", provider_label(p) +
+                               " cannot route by request headers or cookies: use istio, nginx "
+                               "or gatewayapi for A/B testing");
+    if (a.mirror && !(is_istio(p) || is_gateway_api(p)))
+      add(base + ".mirror",
+          "traffic mirroring needs istio or gatewayapi, not " + provider_label(p));
+    if (a.mirror && is_gateway_api(p) && canary.spec.strategy() != DeploymentStrategy::BlueGreen)
+      add(base + ".mirror", "with gatewayapi, mirroring works only for blue/green (iterations)");
+    if (a.mirror_weight != 0 && !is_istio(p))
+      add(base + ".mirrorWeight", "is supported by istio only, not " + provider_label(p));
+    if (a.mirror_weight != 0 && !a.mirror)
+      add(base + ".mirrorWeight", "has no effect unless analysis.mirror is true");
+    if (a.session_affinity && !(is_istio(p) || is_gateway_api(p)))
+      add(base + ".sessionAffinity",
+          "session affinity needs istio or gatewayapi, not " + provider_label(p));
+    if (a.session_affinity && a.session_affinity->max_age < 1)
+      add(base + ".sessionAffinity.maxAge", "must be at least 1 second");
+  }
+
+  void check_count_source(const std::string& path, const std::optional<CountSource>& s,
+                          const CanaryMetric& m, const char* what) {
+    if (!m.comparison) return;
+    const auto& c = *m.comparison;
+    if (!c.binomial()) {
+      if (s)
+        add(path, std::string("is only used by binomial tests; ") + std::string(to_string(c.test)) +
+                      " compares samples of the metric's own query");
+      return;
+    }
+    if (!s && m.name != "request-success-rate")
+      add(path, std::string("is required for a binomial test on a custom metric: the ") + what +
+                    " count (query or templateRef)");
+  }
+
+  void check_comparison(const std::string& path, const CanaryMetric& m) {
+    const auto& c = *m.comparison;
+    if (c.margin && c.relative_margin)
+      add(path + ".relativeMargin", "set at most one of margin and relativeMargin");
+    if (c.margin && *c.margin < 0) add(path + ".margin", "must not be negative");
+    if (c.relative_margin && *c.relative_margin < 0)
+      add(path + ".relativeMargin", "must not be negative");
+    if (!(c.alpha > 0 && c.alpha < 0.5))
+      add(path + ".alpha", "must be between 0 and 0.5 (exclusive), got " + std::to_string(c.alpha));
+    if (!(c.confidence > 0.5 && c.confidence < 1))
+      add(path + ".confidence",
+          "must be between 0.5 and 1 (exclusive), got " + std::to_string(c.confidence));
+    if (c.min_samples < 0) add(path + ".minSamples", "must not be negative");
+    if (c.early_promotion && c.test != ComparisonTest::SequentialBinomial)
+      add(path + ".earlyPromotion", "is only supported by the sequential-binomial test");
+    check_count_source(path + ".errors", c.errors, m, "failed-request");
+    check_count_source(path + ".total", c.total, m, "total-request");
+  }
+
+  void check_metrics(const Analysis& a) {
+    for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+      const auto& m = a.metrics[i];
+      std::string path = index_path("spec.analysis.metrics", i);
+      if (!m.query.empty() && m.template_ref)
+        add(path + ".templateRef", "set either query or templateRef, not both");
+      if (m.query.empty() && !m.template_ref && !m.name.empty() && !m.builtin())
+        add(path, "metric \"" + m.name +
+                      "\" is not a built-in (request-success-rate, request-duration): set "
+                      "templateRef (or query)");
+      if (m.threshold_range && m.threshold_range->min && m.threshold_range->max &&
+          *m.threshold_range->min > *m.threshold_range->max)
+        add(path + ".thresholdRange", "min (" + std::to_string(*m.threshold_range->min) +
+                                          ") must not exceed max (" +
+                                          std::to_string(*m.threshold_range->max) + ")");
+      if (m.threshold_range && !m.threshold_range->min && !m.threshold_range->max)
+        add(path + ".thresholdRange", "set min, max or both");
+      if (!m.threshold_range && !m.threshold && !m.comparison)
+        add(path, "nothing to check: set thresholdRange (or comparison)");
+      if (m.interval.count() <= 0) add(path + ".interval", "must be positive");
+      if (m.comparison) check_comparison(path + ".comparison", m);
+      for (std::size_t j = 0; j < i; ++j)
+        if (a.metrics[j].name == m.name && !m.name.empty())
+          add(path + ".name",
+              "duplicate metric name \"" + m.name + "\" (also metrics[" + std::to_string(j) + "])");
+    }
+  }
+
+  void check_webhooks(const Analysis& a) {
+    for (std::size_t i = 0; i < a.webhooks.size(); ++i) {
+      const auto& w = a.webhooks[i];
+      std::string path = index_path("spec.analysis.webhooks", i);
+      if (!w.url.empty() && !starts_with_http(w.url))
+        add(path + ".url", "\"" + w.url + "\" is not an http:// or https:// URL");
+      if (w.retries < 0) add(path + ".retries", "must not be negative");
+      if (w.timeout.count() <= 0) add(path + ".timeout", "must be positive");
+      for (std::size_t j = 0; j < i; ++j)
+        if (a.webhooks[j].name == w.name && !w.name.empty())
+          add(path + ".name", "duplicate webhook name \"" + w.name + "\" (also webhooks[" +
+                                  std::to_string(j) + "])");
+    }
+  }
+
+  void run() {
+    check_provider();
+    check_target();
+    if (!canary.spec.analysis) return;
+    const auto& a = *canary.spec.analysis;
+    check_weights(a);
+    check_routing_features(a);
+    check_metrics(a);
+    check_webhooks(a);
+  }
+};
+
+}  // namespace
+
+std::vector<FieldError> validate_canary(const Canary& canary) {
+  Rules rules{canary, {}};
+  rules.run();
+  return rules.errors;
+}
+
+}  // namespace veer::model

@@ -1,0 +1,55 @@
+// Reads files and strings holding one or many YAML (or JSON) documents into JSON values that
+// remember where each field came from, so errors can name a line.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/validation.hpp"
+
+namespace veer::model {
+
+struct Document {
+  std::string kind;         // "" when absent or not a string
+  std::string api_version;  // "" when absent or not a string
+  nlohmann::json json;      // the document, YAML scalars typed as YAML 1.2 core schema does
+  std::string source;       // file path as given, "<stdin>" or a caller-chosen name
+  int index = 0;            // 0-based position among the documents of its source
+  int line = 0;             // 1-based line where the document starts
+  // 1-based line of each field path: "spec", "spec.analysis.webhooks[2].url", ...
+  std::map<std::string, int> lines;
+
+  // Line of `path`, or of its nearest ancestor that has one, or of the document.
+  int line_of(std::string_view path) const;
+  // Fills in FieldError::line for errors that have none.
+  void locate(std::vector<FieldError>& errors) const;
+  // "name" or "namespace/name" from metadata, "" when absent.
+  std::string display_name() const;
+};
+
+struct SourceError {
+  std::string source;
+  int line = 0;  // 0 when the whole source is affected (e.g. cannot be read)
+  std::string message;
+};
+
+struct Documents {
+  std::vector<Document> documents;  // empty documents (e.g. between two "---") are skipped
+  std::vector<SourceError> errors;  // YAML syntax errors, unreadable files, non-mapping roots
+};
+
+// Parses YAML (JSON is accepted as YAML). On a syntax error the documents before it are kept.
+Documents read_documents(std::string_view text, const std::string& source);
+Documents read_documents_from_file(const std::filesystem::path& path);
+
+// Appends a path segment: child_path("spec", "analysis") == "spec.analysis".
+std::string child_path(const std::string& parent, std::string_view key);
+// index_path("spec.analysis.webhooks", 2) == "spec.analysis.webhooks[2]".
+std::string index_path(const std::string& parent, std::size_t index);
+
+}  // namespace veer::model

@@ -1,0 +1,58 @@
+// The parts of Kubernetes ObjectMeta and object references that veer reads or writes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/validation.hpp"
+
+namespace veer::model {
+
+class FieldReader;
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_;  // "" when not set (kubectl then uses the current namespace)
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::string uid;
+  std::string resource_version;
+  std::int64_t generation = 0;
+  std::string creation_timestamp;  // RFC 3339, "" when unset
+  std::string deletion_timestamp;  // RFC 3339, "" when not being deleted
+  std::vector<std::string> finalizers;
+  nlohmann::json owner_references = nlohmann::json::array();
+};
+
+// {apiVersion, kind, name, namespace}: Flagger's targetRef, ingressRef, routeRef, upstreamRef.
+struct ObjectReference {
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  std::string namespace_;  // only for cross-namespace references (upstreamRef)
+};
+
+// {name, namespace}: templateRef and providerRef; namespace "" means the Canary's namespace.
+struct NamedReference {
+  std::string name;
+  std::string namespace_;
+};
+
+// Reads metadata; reports a missing or malformed name (`name_required`).
+ObjectMeta read_object_meta(FieldReader& metadata, bool name_required = true);
+ObjectReference read_object_reference(FieldReader& reader);
+NamedReference read_named_reference(FieldReader& reader);
+
+nlohmann::json to_json(const ObjectMeta& meta);
+nlohmann::json to_json(const ObjectReference& ref);
+nlohmann::json to_json(const NamedReference& ref);
+
+// Checks a DNS-1123 subdomain (object names): lowercase alphanumerics, '-' and '.', <= 253.
+bool is_dns1123_subdomain(const std::string& name);
+
+}  // namespace veer::model
