@@ -1,0 +1,70 @@
+#include "analysis/stats/welch.hpp"
+
+#include <cmath>
+#include <string>
+
+#include <boost/math/distributions/students_t.hpp>
+
+namespace veer::analysis::stats {
+namespace {
+
+struct Moments {
+  double mean = 0;
+  double variance = 0;  // unbiased (n - 1)
+};
+
+// Two-pass mean and variance: stable for values far from zero (latencies in ns, say).
+Moments moments(const std::vector<double>& sample) {
+  Moments m;
+  for (double v : sample) m.mean += v;
+  m.mean /= static_cast<double>(sample.size());
+  for (double v : sample) m.variance += (v - m.mean) * (v - m.mean);
+  m.variance /= static_cast<double>(sample.size() - 1);
+  return m;
+}
+
+}  // namespace
+
+Outcome<WelchResult> welch(const std::vector<double>& candidate,
+                           const std::vector<double>& baseline, double shift, double confidence) {
+  if (candidate.size() < 2 || baseline.size() < 2) {
+    return fail("welch needs at least two values in each sample (candidate " +
+                std::to_string(candidate.size()) + ", baseline " + std::to_string(baseline.size()) +
+                ")");
+  }
+  for (const auto* sample : {&candidate, &baseline}) {
+    for (double v : *sample) {
+      if (!std::isfinite(v)) return fail("welch: a sample holds a NaN or infinite value");
+    }
+  }
+  const Moments c = moments(candidate);
+  const Moments b = moments(baseline);
+  const double nc = static_cast<double>(candidate.size());
+  const double nb = static_cast<double>(baseline.size());
+  const double vc = c.variance / nc;
+  const double vb = b.variance / nb;
+  if (!(vc + vb > 0)) return fail("welch: both samples are constant, so there is no variance");
+
+  WelchResult out;
+  out.n_candidate = candidate.size();
+  out.n_baseline = baseline.size();
+  out.mean_candidate = c.mean;
+  out.mean_baseline = b.mean;
+  out.difference = c.mean - b.mean;
+  out.standard_error = std::sqrt(vc + vb);
+  out.degrees_of_freedom = (vc + vb) * (vc + vb) / (vc * vc / (nc - 1) + vb * vb / (nb - 1));
+  out.t = (out.difference - shift) / out.standard_error;
+
+  using boost::math::cdf;
+  using boost::math::complement;
+  const boost::math::students_t dist(out.degrees_of_freedom);
+  out.p_two_sided = std::min(1.0, 2 * cdf(complement(dist, std::fabs(out.t))));
+  out.p_greater = cdf(complement(dist, out.t));
+  out.p_less = cdf(dist, out.t);
+  const double q = boost::math::quantile(complement(dist, (1 - confidence) / 2));
+  out.ci_low = out.difference - q * out.standard_error;
+  out.ci_high = out.difference + q * out.standard_error;
+  return out;
+}
+
+}  // namespace veer::analysis::stats
