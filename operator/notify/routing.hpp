@@ -10,7 +10,7 @@
 namespace veer::notify {
 
 // One entry of a Canary's `spec.analysis.alerts`, with its AlertProvider already resolved.
-// TODO(model): built from model/alert_provider.hpp once that lands.
+// Built from the model types by resolve_alerts (alert_provider_destination.hpp).
 struct AlertRoute {
   Destination to;
   Severity threshold = Severity::info;
