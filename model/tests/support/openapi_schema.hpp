@@ -1,0 +1,23 @@
+// A small validator for the OpenAPI v3 subset Kubernetes CRDs use (type, properties, required,
+// additionalProperties, items, enum, minimum/maximum with exclusive flags, pattern,
+// x-kubernetes-int-or-string, x-kubernetes-preserve-unknown-fields). Unknown fields are errors,
+// as with `kubectl apply --validate=strict`. Test-only: it checks that crds/ and the C++ model
+// agree.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace veer::testing {
+
+struct SchemaError {
+  std::string path;  // same style as the model: spec.analysis.webhooks[2].url
+  std::string reason;
+};
+
+std::vector<SchemaError> validate_against_schema(const nlohmann::json& value,
+                                                 const nlohmann::json& schema);
+
+}  // namespace veer::testing

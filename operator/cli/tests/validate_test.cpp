@@ -1,0 +1,112 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/cli/command.hpp"
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result veer(const std::vector<std::string>& args, const std::string& input = "") {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  int code = veer::cli::run_veer(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kExamples = std::string(VEER_SOURCE_DIR) + "/examples";
+
+const char* kBroken = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ignored}
+spec: {whatever: true}
+---
+apiVersion: veer.dev/v1beta1
+kind: Canary
+metadata:
+  name: podinfo
+spec:
+  provider: nginx
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
+  service:
+    port: 80
+  analysis:
+    stepWeights: [10, 5]
+    webhooks:
+    - name: a
+      url: http://a
+    - name: b
+      type: pre-rolout
+      url: http://b
+)";
+
+}  // namespace
+
+TEST_CASE("veer validate accepts every example and exits 0") {
+  auto r = veer({"validate", kExamples});
+  INFO(r.out, r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("0 problems") != std::string::npos);
+}
+
+TEST_CASE("veer validate prints file:line: path: reason for each problem and exits 1") {
+  auto r = veer({"validate", "-"}, kBroken);
+  CHECK(r.code == 1);
+  CHECK(r.out.find(
+            "<stdin>:16: spec.analysis.stepWeights[1]: stepWeights must be strictly ascending") !=
+        std::string::npos);
+  CHECK(
+      r.out.find("<stdin>:21: spec.analysis.webhooks[1].type: unsupported value \"pre-rolout\"") !=
+      std::string::npos);
+  CHECK(r.out.find("spec.ingressRef: is required with provider nginx") != std::string::npos);
+  // The Deployment is not a veer document and is ignored.
+  CHECK(r.out.find("whatever") == std::string::npos);
+  CHECK(r.err.find("1 veer document in 1 file, 3 problems") != std::string::npos);
+}
+
+TEST_CASE("veer validate --output json reports for tools") {
+  auto r = veer({"validate", "--output", "json", "-"}, kBroken);
+  CHECK(r.code == 1);
+  auto report = nlohmann::json::parse(r.out);
+  CHECK(report["valid"] == false);
+  CHECK(report["documents"] == 1);
+  REQUIRE(report["errors"].size() == 3);
+  const auto& first = report["errors"][0];
+  CHECK(first["file"] == "<stdin>");
+  CHECK(first["kind"] == "Canary");
+  CHECK(first["name"] == "podinfo");
+  CHECK(first["line"].get<int>() > 0);
+  auto ok = veer({"validate", "-o", "json", kExamples});
+  CHECK(ok.code == 0);
+  CHECK(nlohmann::json::parse(ok.out)["valid"] == true);
+}
+
+TEST_CASE("veer validate reports YAML syntax errors and unreadable paths") {
+  auto r = veer({"validate", "-"}, "apiVersion: veer.dev/v1beta1\nkind: Canary\nspec: [1, 2\n");
+  CHECK(r.code == 1);
+  CHECK(r.out.find("<stdin>:") == 0);
+  CHECK(r.out.find("YAML syntax error") != std::string::npos);
+  auto missing = veer({"validate", "/nonexistent/veer"});
+  CHECK(missing.code == 1);
+  CHECK(missing.out.find("/nonexistent/veer: no such file or directory") != std::string::npos);
+}
+
+TEST_CASE("veer validate: usage errors exit 64 with a hint") {
+  CHECK(veer({"validate"}).code == 64);
+  auto r = veer({"validate", "--ouput", "json", "-"});
+  CHECK(r.code == 64);
+  CHECK(r.err.find("--output") != std::string::npos);
+  CHECK(veer({"validate", "--output", "xml", "-"}).code == 64);
+  auto help = veer({"validate", "--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("--output") != std::string::npos);
+}
