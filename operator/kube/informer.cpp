@@ -1,0 +1,353 @@
+#include "operator/kube/informer.hpp"
+
+#include <algorithm>
+
+namespace veer::kube {
+namespace {
+
+enum class WatchEnd { Stopped, Ended, Gone, Failed };
+
+}  // namespace
+
+Informer::Informer(Cluster& cluster, Clock& clock, ResourceType type, InformerOptions options)
+    : cluster_(cluster),
+      clock_(clock),
+      type_(std::move(type)),
+      options_(std::move(options)),
+      random_(options_.seed) {}
+
+Informer::~Informer() {
+  stop();
+}
+
+void Informer::add_handlers(InformerHandlers handlers) {
+  handlers_.push_back(std::move(handlers));
+}
+
+void Informer::add_index(const std::string& name, IndexFunc index) {
+  std::lock_guard guard(mutex_);
+  index_funcs_[name] = std::move(index);
+  for (const auto& [key, object] : cache_)
+    for (const auto& value : index_funcs_[name](*object)) indices_[name][value].insert(key);
+}
+
+void Informer::start() {
+  thread_ = std::thread([this] { run(); });
+  if (options_.resync > Clock::Duration::zero())
+    resync_thread_ = std::thread([this] { run_resync(); });
+}
+
+void Informer::stop() {
+  {
+    std::lock_guard guard(mutex_);
+    stopping_ = true;
+    if (stream_) stream_->stop();
+    changed_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  if (resync_thread_.joinable()) resync_thread_.join();
+}
+
+bool Informer::has_synced() const {
+  std::lock_guard guard(mutex_);
+  return synced_;
+}
+
+bool Informer::wait_for_sync(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return synced_ || stopping_; }) && synced_;
+}
+
+std::string Informer::last_error() const {
+  std::lock_guard guard(mutex_);
+  return last_error_;
+}
+
+std::optional<Json> Informer::get(const std::string& ns, const std::string& name) const {
+  return get(key_of(ns, name));
+}
+
+std::optional<Json> Informer::get(const std::string& key) const {
+  std::lock_guard guard(mutex_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  return *it->second;
+}
+
+std::vector<Json> Informer::list(const std::string& ns) const {
+  std::lock_guard guard(mutex_);
+  std::vector<Json> out;
+  for (const auto& [key, object] : cache_)
+    if (ns.empty() || namespace_of(*object) == ns) out.push_back(*object);
+  return out;
+}
+
+std::vector<Json> Informer::by_index(const std::string& index, const std::string& value) const {
+  std::lock_guard guard(mutex_);
+  std::vector<Json> out;
+  auto idx = indices_.find(index);
+  if (idx == indices_.end()) return out;
+  auto keys = idx->second.find(value);
+  if (keys == idx->second.end()) return out;
+  for (const auto& key : keys->second) out.push_back(*cache_.at(key));
+  return out;
+}
+
+std::size_t Informer::size() const {
+  std::lock_guard guard(mutex_);
+  return cache_.size();
+}
+
+std::string Informer::resource_version() const {
+  std::lock_guard guard(mutex_);
+  return resource_version_;
+}
+
+std::vector<std::string> Informer::namespace_index(const Json& object) {
+  return {namespace_of(object)};
+}
+
+std::vector<std::string> Informer::owner_uid_index(const Json& object) {
+  std::vector<std::string> out;
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->contains("ownerReferences")) return out;
+  for (const auto& ref : (*meta)["ownerReferences"]) out.push_back(ref.value("uid", ""));
+  return out;
+}
+
+void Informer::store_locked(const std::string& key, ObjectPtr object) {
+  erase_locked(key);
+  for (const auto& [name, func] : index_funcs_)
+    for (const auto& value : func(*object)) indices_[name][value].insert(key);
+  cache_[key] = std::move(object);
+}
+
+void Informer::erase_locked(const std::string& key) {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return;
+  for (const auto& [name, func] : index_funcs_)
+    for (const auto& value : func(*it->second)) {
+      auto& keys = indices_[name][value];
+      keys.erase(key);
+      if (keys.empty()) indices_[name].erase(value);
+    }
+  cache_.erase(it);
+}
+
+void Informer::run() {
+  int failures = 0;
+  while (true) {
+    {
+      std::lock_guard guard(mutex_);
+      if (stopping_) return;
+    }
+    if (!list_into_cache()) {
+      if (!wait_backoff(++failures)) return;
+      continue;
+    }
+    failures = 0;
+    bool relist = false;
+    while (!relist) {
+      auto started = clock_.now();
+      std::size_t events = 0;
+      WatchEnd end = WatchEnd::Failed;
+      {
+        WatchOptions watch_options;
+        watch_options.resource_version = resource_version();
+        watch_options.label_selector = options_.label_selector;
+        watch_options.allow_bookmarks = true;
+        watch_options.timeout = options_.watch_timeout;
+        auto opened = cluster_.watch(type_, options_.ns, watch_options);
+        if (!opened) {
+          std::lock_guard guard(mutex_);
+          last_error_ = opened.error().message;
+          end = opened.error().is(ErrorType::Gone) ? WatchEnd::Gone : WatchEnd::Failed;
+        } else {
+          WatchStream* stream = nullptr;
+          {
+            std::lock_guard guard(mutex_);
+            if (stopping_) return;
+            stream_ = std::move(*opened);
+            stream = stream_.get();
+          }
+          end = WatchEnd::Ended;
+          while (auto event = stream->next()) {
+            if (event->type == WatchEvent::Type::Error) {
+              int code = event->object.value("code", 0);
+              std::lock_guard guard(mutex_);
+              last_error_ = "watch of " + type_.describe() + ": " +
+                            event->object.value("message", event->object.dump());
+              end = code == 410 ? WatchEnd::Gone : WatchEnd::Failed;
+              break;
+            }
+            ++events;
+            apply_event(*event);
+          }
+          std::lock_guard guard(mutex_);
+          stream_.reset();
+          if (stopping_) return;
+        }
+      }
+      switch (end) {
+        case WatchEnd::Stopped:
+          return;
+        case WatchEnd::Gone:
+          relist = true;
+          break;
+        case WatchEnd::Ended:
+          // A watch that ran its course starts again at once; one the server closed early
+          // without news counts as a failure, so a flapping server is not hammered.
+          if (events > 0 || clock_.now() - started >= options_.watch_timeout / 2) {
+            failures = 0;
+            break;
+          }
+          [[fallthrough]];
+        case WatchEnd::Failed:
+          if (!wait_backoff(++failures)) return;
+          break;
+      }
+    }
+  }
+}
+
+bool Informer::list_into_cache() {
+  std::vector<ObjectPtr> items;
+  ListOptions list_options;
+  list_options.label_selector = options_.label_selector;
+  list_options.limit = options_.page_size;
+  std::string list_rv;
+  while (true) {
+    auto page = cluster_.list(type_, options_.ns, list_options);
+    if (!page) {
+      std::lock_guard guard(mutex_);
+      last_error_ = "list of " + type_.describe() + ": " + page.error().message;
+      if (page.is(ErrorType::Gone) && !list_options.continue_token.empty()) {
+        // The continue token expired: start the list over.
+        items.clear();
+        list_options.continue_token.clear();
+        continue;
+      }
+      return false;
+    }
+    for (auto& item : page->items) {
+      if (!item.contains("apiVersion")) item["apiVersion"] = type_.api_version();
+      if (!item.contains("kind") && !type_.kind.empty()) item["kind"] = type_.kind;
+      items.push_back(std::make_shared<const Json>(std::move(item)));
+    }
+    if (list_rv.empty()) list_rv = page->resource_version;
+    if (page->continue_token.empty()) break;
+    list_options.continue_token = page->continue_token;
+  }
+
+  struct Change {
+    ObjectPtr old_object;
+    ObjectPtr new_object;
+  };
+  std::vector<Change> changes;
+  {
+    std::lock_guard guard(mutex_);
+    std::set<std::string> seen;
+    for (auto& item : items) {
+      std::string key = key_of(*item);
+      seen.insert(key);
+      auto it = cache_.find(key);
+      ObjectPtr old = it == cache_.end() ? nullptr : it->second;
+      if (old && resource_version_of(*old) == resource_version_of(*item)) continue;
+      if (old &&
+          compare_resource_versions(resource_version_of(*item), resource_version_of(*old)) == -1)
+        continue;  // never step back
+      store_locked(key, item);
+      changes.push_back({old, item});
+    }
+    std::vector<std::string> gone;
+    for (const auto& [key, object] : cache_)
+      if (!seen.count(key)) gone.push_back(key);
+    for (const auto& key : gone) {
+      changes.push_back({cache_[key], nullptr});
+      erase_locked(key);
+    }
+    resource_version_ = list_rv;
+    synced_ = true;
+    last_error_.clear();
+    changed_.notify_all();
+  }
+  for (const auto& change : changes)
+    for (const auto& h : handlers_) {
+      if (!change.old_object) {
+        if (h.on_add) h.on_add(*change.new_object);
+      } else if (!change.new_object) {
+        if (h.on_delete) h.on_delete(*change.old_object);
+      } else if (h.on_update) {
+        h.on_update(*change.old_object, *change.new_object);
+      }
+    }
+  return true;
+}
+
+void Informer::apply_event(const WatchEvent& event) {
+  std::string rv = resource_version_of(event.object);
+  if (event.type == WatchEvent::Type::Bookmark) {
+    std::lock_guard guard(mutex_);
+    if (!rv.empty()) resource_version_ = rv;
+    return;
+  }
+  auto object = std::make_shared<const Json>(event.object);
+  std::string key = key_of(*object);
+  ObjectPtr old;
+  {
+    std::lock_guard guard(mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) old = it->second;
+    if (!rv.empty()) resource_version_ = rv;
+    if (old && event.type != WatchEvent::Type::Deleted &&
+        compare_resource_versions(rv, resource_version_of(*old)).value_or(1) <= 0)
+      return;  // an older or equal state than the cache has
+    if (event.type == WatchEvent::Type::Deleted) {
+      if (!old) return;
+      erase_locked(key);
+    } else {
+      store_locked(key, object);
+    }
+  }
+  for (const auto& h : handlers_) {
+    if (event.type == WatchEvent::Type::Deleted) {
+      if (h.on_delete) h.on_delete(*object);
+    } else if (old) {
+      if (h.on_update) h.on_update(*old, *object);
+    } else if (h.on_add) {
+      h.on_add(*object);
+    }
+  }
+}
+
+void Informer::run_resync() {
+  while (true) {
+    std::vector<ObjectPtr> objects;
+    {
+      std::unique_lock lock(mutex_);
+      auto deadline = clock_.now() + options_.resync;
+      clock_.wait_until(lock, changed_, deadline, [this] { return stopping_; });
+      if (stopping_) return;
+      for (const auto& [key, object] : cache_) objects.push_back(object);
+    }
+    for (const auto& object : objects)
+      for (const auto& h : handlers_)
+        if (h.on_update) h.on_update(*object, *object);
+  }
+}
+
+bool Informer::wait_backoff(int failures) {
+  auto delay = options_.backoff_base;
+  for (int i = 1; i < failures && delay < options_.backoff_cap; ++i) delay *= 2;
+  delay = std::min(delay, options_.backoff_cap);
+  std::unique_lock lock(mutex_);
+  // Up to 10% jitter so that many informers do not reconnect in step.
+  delay += Clock::Duration(
+      static_cast<Clock::Duration::rep>(std::uniform_real_distribution<double>(0, 0.1)(random_) *
+                                        static_cast<double>(delay.count())));
+  auto deadline = clock_.now() + delay;
+  clock_.wait_until(lock, changed_, deadline, [this] { return stopping_; });
+  return !stopping_;
+}
+
+}  // namespace veer::kube

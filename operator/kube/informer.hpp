@@ -1,0 +1,112 @@
+// An informer: lists a type, then watches it, keeping a local cache that controllers read instead
+// of the API server. Reconnects with backoff when a watch ends or fails, relists on 410 Gone, and
+// never lets an older state of an object replace a newer one. Handlers run on the informer's own
+// thread after the cache is updated; keep them short (enqueue a key).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "operator/kube/clock.hpp"
+#include "operator/kube/cluster.hpp"
+
+namespace veer::kube {
+
+struct InformerOptions {
+  std::string ns;  // "" = all namespaces
+  std::string label_selector;
+  std::int64_t page_size = 500;  // list pagination
+  // Calls on_update(obj, obj) for every cached object this often (0 = never).
+  Clock::Duration resync = Clock::Duration::zero();
+  // Watch timeout asked of the server, like client-go (a new watch is opened after it).
+  std::chrono::seconds watch_timeout{std::chrono::minutes(5)};
+  Clock::Duration backoff_base = std::chrono::seconds(1);
+  Clock::Duration backoff_cap = std::chrono::seconds(30);
+  std::uint64_t seed = 1;  // jitter of the backoff
+};
+
+struct InformerHandlers {
+  std::function<void(const Json& object)> on_add;
+  std::function<void(const Json& old_object, const Json& new_object)> on_update;
+  std::function<void(const Json& object)> on_delete;
+};
+
+class Informer {
+ public:
+  // Values an object is indexed under (e.g. its namespace, its owners' uids).
+  using IndexFunc = std::function<std::vector<std::string>(const Json& object)>;
+
+  Informer(Cluster& cluster, Clock& clock, ResourceType type, InformerOptions options = {});
+  ~Informer();
+  Informer(const Informer&) = delete;
+  Informer& operator=(const Informer&) = delete;
+
+  // Before start().
+  void add_handlers(InformerHandlers handlers);
+  void add_index(const std::string& name, IndexFunc index);
+
+  void start();
+  void stop();
+  // True once the first list is in the cache.
+  bool has_synced() const;
+  // Waits (in real time, on a condition) for the first list; false after `timeout`.
+  bool wait_for_sync(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  // The last error of a list or watch (empty when the last one worked), for health reports.
+  std::string last_error() const;
+
+  std::optional<Json> get(const std::string& ns, const std::string& name) const;
+  std::optional<Json> get(const std::string& key) const;
+  std::vector<Json> list(const std::string& ns = "") const;
+  std::vector<Json> by_index(const std::string& index, const std::string& value) const;
+  std::size_t size() const;
+  // The resourceVersion the cache is at.
+  std::string resource_version() const;
+
+  // Ready-made index functions.
+  static std::vector<std::string> namespace_index(const Json& object);
+  static std::vector<std::string> owner_uid_index(const Json& object);
+
+ private:
+  using ObjectPtr = std::shared_ptr<const Json>;
+  void run();
+  bool list_into_cache();
+  // Returns false when the informer stops.
+  bool watch_once();
+  void apply_event(const WatchEvent& event);
+  void store_locked(const std::string& key, ObjectPtr object);
+  void erase_locked(const std::string& key);
+  void run_resync();
+  bool wait_backoff(int failures);
+
+  Cluster& cluster_;
+  Clock& clock_;
+  ResourceType type_;
+  InformerOptions options_;
+  std::vector<InformerHandlers> handlers_;
+  std::map<std::string, IndexFunc> index_funcs_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::map<std::string, ObjectPtr> cache_;
+  std::map<std::string, std::map<std::string, std::set<std::string>>> indices_;
+  std::string resource_version_;
+  bool synced_ = false;
+  bool stopping_ = false;
+  std::string last_error_;
+  std::unique_ptr<WatchStream> stream_;
+  std::mt19937_64 random_;
+  std::thread thread_;
+  std::thread resync_thread_;
+};
+
+}  // namespace veer::kube

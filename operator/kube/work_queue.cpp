@@ -1,0 +1,168 @@
+#include "operator/kube/work_queue.hpp"
+
+#include <algorithm>
+
+namespace veer::kube {
+
+WorkQueue::WorkQueue(Clock& clock, BackoffPolicy backoff) : clock_(clock), backoff_(backoff) {}
+
+WorkQueue::~WorkQueue() {
+  shutdown();
+}
+
+void WorkQueue::add_locked(const std::string& key) {
+  if (shutting_down_ || dirty_.count(key)) return;
+  dirty_.insert(key);
+  if (processing_.count(key)) return;  // done() queues it again
+  queue_.push_back(key);
+  cv_.notify_one();
+}
+
+void WorkQueue::add(const std::string& key) {
+  std::lock_guard guard(mutex_);
+  add_locked(key);
+}
+
+void WorkQueue::add_after(const std::string& key, Clock::Duration delay) {
+  if (delay <= Clock::Duration::zero()) return add(key);
+  std::lock_guard guard(mutex_);
+  if (shutting_down_) return;
+  auto when = clock_.now() + delay;
+  auto existing = waiting_by_key_.find(key);
+  if (existing != waiting_by_key_.end()) {
+    if (existing->second <= when) return;
+    auto range = waiting_.equal_range(existing->second);
+    for (auto it = range.first; it != range.second; ++it)
+      if (it->second == key) {
+        waiting_.erase(it);
+        break;
+      }
+  }
+  waiting_.emplace(when, key);
+  waiting_by_key_[key] = when;
+  cv_.notify_all();  // a sleeping get() may need an earlier wake-up
+}
+
+void WorkQueue::add_rate_limited(const std::string& key) {
+  Clock::Duration delay;
+  {
+    std::lock_guard guard(mutex_);
+    int n = failures_[key]++;
+    delay = backoff_.base;
+    for (int i = 0; i < n && delay < backoff_.cap; ++i) delay *= 2;
+    delay = std::min(delay, backoff_.cap);
+  }
+  add_after(key, delay);
+}
+
+void WorkQueue::forget(const std::string& key) {
+  std::lock_guard guard(mutex_);
+  failures_.erase(key);
+}
+
+int WorkQueue::failures(const std::string& key) const {
+  std::lock_guard guard(mutex_);
+  auto it = failures_.find(key);
+  return it == failures_.end() ? 0 : it->second;
+}
+
+void WorkQueue::promote_due_locked() {
+  auto now = clock_.now();
+  while (!waiting_.empty() && waiting_.begin()->first <= now) {
+    std::string key = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    waiting_by_key_.erase(key);
+    add_locked(key);
+  }
+}
+
+std::optional<std::string> WorkQueue::get() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    promote_due_locked();
+    if (shutting_down_) return std::nullopt;
+    if (!queue_.empty()) break;
+    auto ready = [this] {
+      return shutting_down_ || !queue_.empty() ||
+             (!waiting_.empty() && waiting_.begin()->first <= clock_.now());
+    };
+    if (waiting_.empty()) {
+      cv_.wait(lock, ready);
+    } else {
+      // Wake at the earliest delayed key, or earlier if something is added.
+      auto deadline = waiting_.begin()->first;
+      clock_.wait_until(lock, cv_, deadline, [&] {
+        return ready() || waiting_.empty() || waiting_.begin()->first < deadline;
+      });
+    }
+  }
+  std::string key = queue_.front();
+  queue_.pop_front();
+  dirty_.erase(key);
+  processing_.insert(key);
+  return key;
+}
+
+void WorkQueue::done(const std::string& key) {
+  std::lock_guard guard(mutex_);
+  processing_.erase(key);
+  if (dirty_.count(key) && !shutting_down_) {
+    queue_.push_back(key);
+    cv_.notify_one();
+  }
+}
+
+void WorkQueue::shutdown() {
+  std::lock_guard guard(mutex_);
+  shutting_down_ = true;
+  cv_.notify_all();
+}
+
+std::size_t WorkQueue::length() const {
+  std::lock_guard guard(mutex_);
+  return queue_.size();
+}
+
+std::size_t WorkQueue::delayed() const {
+  std::lock_guard guard(mutex_);
+  return waiting_.size();
+}
+
+bool WorkQueue::processing(const std::string& key) const {
+  std::lock_guard guard(mutex_);
+  return processing_.count(key) > 0;
+}
+
+WorkerPool::WorkerPool(WorkQueue& queue, int workers, Reconcile reconcile) : queue_(queue) {
+  for (int i = 0; i < workers; ++i)
+    threads_.emplace_back([this, reconcile] {
+      while (auto key = queue_.get()) {
+        ReconcileResult result;
+        try {
+          result = reconcile(*key);
+        } catch (const std::exception& e) {
+          result = ReconcileResult{true, std::nullopt, e.what()};
+        }
+        if (result.failed) {
+          queue_.add_rate_limited(*key);
+        } else {
+          queue_.forget(*key);
+          if (result.requeue_after) queue_.add_after(*key, *result.requeue_after);
+        }
+        queue_.done(*key);
+      }
+    });
+}
+
+WorkerPool::~WorkerPool() {
+  stop();
+}
+
+void WorkerPool::stop() {
+  queue_.shutdown();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+}  // namespace veer::kube

@@ -1,0 +1,90 @@
+// A rate-limited work queue of object keys, as client-go's: a key queued many times is processed
+// once; a key being processed is never handed to a second worker (it is queued again when done
+// if it was added meanwhile); delayed adds and per-key exponential backoff wait on the Clock.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "operator/kube/clock.hpp"
+
+namespace veer::kube {
+
+struct BackoffPolicy {
+  Clock::Duration base = std::chrono::milliseconds(5);
+  Clock::Duration cap = std::chrono::seconds(1000);
+};
+
+class WorkQueue {
+ public:
+  explicit WorkQueue(Clock& clock, BackoffPolicy backoff = {});
+  ~WorkQueue();
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  void add(const std::string& key);
+  // Adds the key once `delay` has passed on the clock (an earlier pending add wins).
+  void add_after(const std::string& key, Clock::Duration delay);
+  // Adds after the key's backoff: base * 2^failures, capped.
+  void add_rate_limited(const std::string& key);
+  // Clears the key's failure count (after a success).
+  void forget(const std::string& key);
+  int failures(const std::string& key) const;
+
+  // Blocks until a key is ready or the queue shuts down (nullopt). Call done(key) afterwards.
+  std::optional<std::string> get();
+  void done(const std::string& key);
+  // Wakes every get(); keys still queued are dropped.
+  void shutdown();
+
+  std::size_t length() const;   // ready keys
+  std::size_t delayed() const;  // keys waiting for their time
+  bool processing(const std::string& key) const;
+
+ private:
+  void promote_due_locked();
+  void add_locked(const std::string& key);
+
+  Clock& clock_;
+  BackoffPolicy backoff_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> dirty_;       // queued and not yet handed out
+  std::set<std::string> processing_;  // handed out, not done
+  std::multimap<Clock::TimePoint, std::string> waiting_;
+  std::map<std::string, Clock::TimePoint> waiting_by_key_;
+  std::map<std::string, int> failures_;
+  bool shutting_down_ = false;
+};
+
+// What a reconcile asks of the queue for its key.
+struct ReconcileResult {
+  bool failed = false;                           // retry with backoff
+  std::optional<Clock::Duration> requeue_after;  // come back later (analysis interval)
+  std::string error;                             // for logs, when failed
+};
+
+// N threads taking keys from a queue and calling `reconcile`; joins on destruction or stop().
+class WorkerPool {
+ public:
+  using Reconcile = std::function<ReconcileResult(const std::string& key)>;
+  WorkerPool(WorkQueue& queue, int workers, Reconcile reconcile);
+  ~WorkerPool();
+  // Shuts the queue down and waits for the workers to finish their current key.
+  void stop();
+
+ private:
+  WorkQueue& queue_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace veer::kube
