@@ -11,12 +11,6 @@ const std::vector<std::string>& alert_provider_types() {
   return types;
 }
 
-namespace {
-bool is_http_url(const std::string& url) {
-  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-}
-}  // namespace
-
 Parsed<AlertProvider> parse_alert_provider(const nlohmann::json& document, bool accept_flagger) {
   Parsed<AlertProvider> out;
   auto& s = out.value.spec;

@@ -253,15 +253,6 @@ enum class CanaryPhase {
   Terminated,
 };
 
-struct Condition {
-  std::string type;    // "Promoted"
-  std::string status;  // "True" | "False" | "Unknown"
-  std::string last_update_time;
-  std::string last_transition_time;
-  std::string reason;
-  std::string message;
-};
-
 struct CanaryStatus {
   CanaryPhase phase = CanaryPhase::None;
   std::int32_t failed_checks = 0;

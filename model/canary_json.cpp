@@ -203,14 +203,7 @@ nlohmann::json to_json(const CanaryStatus& s) {
   put_if(j, "lastAppliedSpec", s.last_applied_spec);
   put_if(j, "lastPromotedSpec", s.last_promoted_spec);
   put_if(j, "lastTransitionTime", s.last_transition_time);
-  for (const auto& c : s.conditions) {
-    nlohmann::json cj = {{"type", c.type}, {"status", c.status}};
-    put_if(cj, "lastUpdateTime", c.last_update_time);
-    put_if(cj, "lastTransitionTime", c.last_transition_time);
-    put_if(cj, "reason", c.reason);
-    put_if(cj, "message", c.message);
-    j["conditions"].push_back(cj);
-  }
+  put_conditions(j, s.conditions);
   if (s.observed_generation) j["observedGeneration"] = s.observed_generation;
   if (s.evidence.is_object() && !s.evidence.empty()) j["evidence"] = s.evidence;
   return j;
@@ -249,17 +242,8 @@ Parsed<CanaryStatus> parse_canary_status(const nlohmann::json& status) {
   s.last_applied_spec = r.string("lastAppliedSpec");
   s.last_promoted_spec = r.string("lastPromotedSpec");
   s.last_transition_time = r.string("lastTransitionTime");
-  r.each("conditions", [&](FieldReader& c, std::size_t) {
-    Condition cond;
-    cond.type = c.string("type");
-    cond.status = c.string("status");
-    cond.last_update_time = c.string("lastUpdateTime");
-    cond.last_transition_time = c.string("lastTransitionTime");
-    cond.reason = c.string("reason");
-    cond.message = c.string("message");
-    c.ignore({"observedGeneration"});
-    s.conditions.push_back(cond);
-  });
+  r.each("conditions",
+         [&](FieldReader& c, std::size_t) { s.conditions.push_back(read_condition(c)); });
   s.observed_generation = r.integer("observedGeneration");
   auto evidence = r.raw_object("evidence");
   if (evidence.is_object()) s.evidence = evidence;

@@ -36,10 +36,6 @@ struct Rules {
       add(path, "must be " + std::to_string(low) + "..100, got " + std::to_string(value));
   }
 
-  bool starts_with_http(const std::string& url) {
-    return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-  }
-
   void check_provider() {
     const auto& spec = canary.spec;
     const auto& p = spec.provider;
@@ -208,7 +204,7 @@ struct Rules {
     for (std::size_t i = 0; i < a.webhooks.size(); ++i) {
       const auto& w = a.webhooks[i];
       std::string path = index_path("spec.analysis.webhooks", i);
-      if (!w.url.empty() && !starts_with_http(w.url))
+      if (!w.url.empty() && !is_http_url(w.url))
         add(path + ".url", "\"" + w.url + "\" is not an http:// or https:// URL");
       if (w.retries < 0) add(path + ".retries", "must not be negative");
       if (w.timeout.count() <= 0) add(path + ".timeout", "must be positive");

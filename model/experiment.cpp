@@ -276,14 +276,7 @@ nlohmann::json to_json(const ExperimentStatus& s) {
   }
   if (!s.winner.empty()) j["winner"] = s.winner;
   if (!s.message.empty()) j["message"] = s.message;
-  for (const auto& c : s.conditions) {
-    nlohmann::json cj = {{"type", c.type}, {"status", c.status}};
-    if (!c.last_transition_time.empty()) cj["lastTransitionTime"] = c.last_transition_time;
-    if (!c.last_update_time.empty()) cj["lastUpdateTime"] = c.last_update_time;
-    if (!c.reason.empty()) cj["reason"] = c.reason;
-    if (!c.message.empty()) cj["message"] = c.message;
-    j["conditions"].push_back(cj);
-  }
+  put_conditions(j, s.conditions);
   if (s.observed_generation) j["observedGeneration"] = s.observed_generation;
   if (s.evidence.is_object() && !s.evidence.empty()) j["evidence"] = s.evidence;
   return j;
@@ -318,17 +311,8 @@ Parsed<ExperimentStatus> parse_experiment_status(const nlohmann::json& status) {
   });
   s.winner = r.string("winner");
   s.message = r.string("message");
-  r.each("conditions", [&](FieldReader& c, std::size_t) {
-    Condition cond;
-    cond.type = c.string("type");
-    cond.status = c.string("status");
-    cond.last_update_time = c.string("lastUpdateTime");
-    cond.last_transition_time = c.string("lastTransitionTime");
-    cond.reason = c.string("reason");
-    cond.message = c.string("message");
-    c.ignore({"observedGeneration"});
-    s.conditions.push_back(cond);
-  });
+  r.each("conditions",
+         [&](FieldReader& c, std::size_t) { s.conditions.push_back(read_condition(c)); });
   s.observed_generation = r.integer("observedGeneration");
   auto evidence = r.raw_object("evidence");
   if (evidence.is_object()) s.evidence = evidence;

@@ -15,10 +15,6 @@ const std::vector<std::string>& metric_provider_types() {
 
 namespace {
 
-bool is_http_url(const std::string& url) {
-  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-}
-
 MetricProvider read_provider(FieldReader& r) {
   MetricProvider p;
   if (!r.has("type")) r.error("type", "is required: e.g. prometheus");

@@ -63,11 +63,38 @@ NamedReference read_named_reference(FieldReader& r) {
   return ref;
 }
 
+Condition read_condition(FieldReader& r) {
+  Condition c;
+  c.type = r.string("type");
+  c.status = r.string("status");
+  c.last_update_time = r.string("lastUpdateTime");
+  c.last_transition_time = r.string("lastTransitionTime");
+  c.reason = r.string("reason");
+  c.message = r.string("message");
+  r.ignore({"observedGeneration"});
+  return c;
+}
+
+bool is_http_url(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
 namespace {
 void put_if(nlohmann::json& j, const char* key, const std::string& value) {
   if (!value.empty()) j[key] = value;
 }
 }  // namespace
+
+void put_conditions(nlohmann::json& status, const std::vector<Condition>& conditions) {
+  for (const auto& c : conditions) {
+    nlohmann::json j = {{"type", c.type}, {"status", c.status}};
+    put_if(j, "lastUpdateTime", c.last_update_time);
+    put_if(j, "lastTransitionTime", c.last_transition_time);
+    put_if(j, "reason", c.reason);
+    put_if(j, "message", c.message);
+    status["conditions"].push_back(j);
+  }
+}
 
 nlohmann::json to_json(const ObjectMeta& m) {
   nlohmann::json j = nlohmann::json::object();

@@ -43,10 +43,27 @@ struct NamedReference {
   std::string namespace_;
 };
 
+// A status condition (Kubernetes metav1.Condition plus Flagger's lastUpdateTime).
+struct Condition {
+  std::string type;    // "Promoted"
+  std::string status;  // "True" | "False" | "Unknown"
+  std::string last_update_time;
+  std::string last_transition_time;
+  std::string reason;
+  std::string message;
+};
+
 // Reads metadata; reports a missing or malformed name (`name_required`).
 ObjectMeta read_object_meta(FieldReader& metadata, bool name_required = true);
 ObjectReference read_object_reference(FieldReader& reader);
 NamedReference read_named_reference(FieldReader& reader);
+
+Condition read_condition(FieldReader& reader);
+// Appends conditions as a "conditions" list to a status object.
+void put_conditions(nlohmann::json& status, const std::vector<Condition>& conditions);
+
+// True for http:// and https:// URLs.
+bool is_http_url(const std::string& url);
 
 nlohmann::json to_json(const ObjectMeta& meta);
 nlohmann::json to_json(const ObjectReference& ref);
