@@ -221,6 +221,40 @@ Documents read_documents(std::string_view text, const std::string& source) {
   return out;
 }
 
+std::vector<Document> expand_lists(const Document& document) {
+  const auto& j = document.json;
+  bool is_list = document.kind.size() >= 4 &&
+                 document.kind.compare(document.kind.size() - 4, 4, "List") == 0 &&
+                 j.contains("items") && j["items"].is_array();
+  if (!is_list) return {document};
+  std::vector<Document> out;
+  for (std::size_t i = 0; i < j["items"].size(); ++i) {
+    const auto& item = j["items"][i];
+    if (!item.is_object()) continue;
+    Document d;
+    d.json = item;
+    d.kind = string_field(item, "kind");
+    d.api_version = string_field(item, "apiVersion");
+    d.source = document.source;
+    d.index = static_cast<int>(i);
+    std::string prefix = index_path("items", i);
+    d.line = document.line_of(prefix);
+    for (const auto& [path, line] : document.lines)
+      if (path.rfind(prefix + ".", 0) == 0) d.lines[path.substr(prefix.size() + 1)] = line;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::vector<Document> expand_lists(const std::vector<Document>& documents) {
+  std::vector<Document> out;
+  for (const auto& doc : documents) {
+    auto expanded = expand_lists(doc);
+    out.insert(out.end(), expanded.begin(), expanded.end());
+  }
+  return out;
+}
+
 Documents read_documents_from_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

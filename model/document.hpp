@@ -47,6 +47,11 @@ struct Documents {
 Documents read_documents(std::string_view text, const std::string& source);
 Documents read_documents_from_file(const std::filesystem::path& path);
 
+// The documents inside a `kind: List` (what `kubectl get -o yaml` prints), each with its own
+// kind and lines (paths relative to the item); any other document is returned as it is.
+std::vector<Document> expand_lists(const Document& document);
+std::vector<Document> expand_lists(const std::vector<Document>& documents);
+
 // Appends a path segment: child_path("spec", "analysis") == "spec.analysis".
 std::string child_path(const std::string& parent, std::string_view key);
 // index_path("spec.analysis.webhooks", 2) == "spec.analysis.webhooks[2]".

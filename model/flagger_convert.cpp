@@ -101,7 +101,7 @@ Conversion convert_flagger_documents(std::string_view text, const std::string& s
   if (!docs.errors.empty()) return out;
   // The lines to edit, 1-based.
   std::vector<int> lines;
-  for (const auto& doc : docs.documents) {
+  for (const auto& doc : expand_lists(docs.documents)) {
     if (doc.api_version.rfind("flagger.app/", 0) == 0 && doc.api_version != kFlaggerApiVersion) {
       out.warnings.push_back({doc.line, doc.kind + " " + doc.display_name(), "apiVersion",
                               "only flagger.app/v1beta1 is converted; left unchanged"});

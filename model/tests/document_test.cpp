@@ -117,3 +117,29 @@ TEST_CASE("an unreadable file is an error, not a crash") {
   REQUIRE(docs.errors.size() == 1);
   CHECK(docs.errors[0].message == "cannot read file");
 }
+
+TEST_CASE("a kind: List (kubectl get -o yaml) expands into its items with their lines") {
+  auto docs = read_documents(R"(apiVersion: v1
+kind: List
+items:
+- apiVersion: veer.dev/v1beta1
+  kind: Canary
+  metadata:
+    name: a
+- apiVersion: veer.dev/v1beta1
+  kind: AlertProvider
+  metadata:
+    name: b
+)",
+                             "list.yaml");
+  REQUIRE(docs.documents.size() == 1);
+  auto items = veer::model::expand_lists(docs.documents);
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].kind == "Canary");
+  CHECK(items[0].line == 4);
+  CHECK(items[0].line_of("metadata.name") == 7);
+  CHECK(items[1].kind == "AlertProvider");
+  CHECK(items[1].api_version == "veer.dev/v1beta1");
+  CHECK(items[1].line_of("metadata.name") == 11);
+  CHECK(items[1].display_name() == "b");
+}

@@ -324,3 +324,83 @@ TEST_CASE("broken documents: the model names the field, and agrees with the sche
                                                                     << join(model));
   }
 }
+
+namespace {
+
+// Kubernetes rejects CRDs whose schemas are not structural or whose defaults do not validate.
+void check_structural(const json& node, const std::string& path, std::vector<std::string>& out) {
+  bool int_or_string = node.value("x-kubernetes-int-or-string", false);
+  if (!node.contains("type") && !int_or_string) out.push_back(path + ": no type");
+  if (node.contains("properties") && node.contains("additionalProperties"))
+    out.push_back(path + ": both properties and additionalProperties");
+  if (node.contains("default")) {
+    for (const auto& e : validate_against_schema(node["default"], node))
+      out.push_back(path + ": default does not validate: " + e.reason);
+  }
+  if (node.contains("properties"))
+    for (const auto& [key, child] : node["properties"].items()) {
+      if (!child.contains("description") && key != "metadata")
+        out.push_back(path + "." + key + ": no description");
+      check_structural(child, path + "." + key, out);
+    }
+  if (node.contains("items")) check_structural(node["items"], path + "[]", out);
+  if (node.contains("additionalProperties") && node["additionalProperties"].is_object())
+    check_structural(node["additionalProperties"], path + "{}", out);
+}
+
+}  // namespace
+
+TEST_CASE("the CRD schemas are structural, described, and their defaults validate") {
+  for (const auto& [kind, crd] : crds()) {
+    CAPTURE(kind);
+    std::vector<std::string> problems;
+    check_structural(schema_of(kind), kind, problems);
+    CHECK_MESSAGE(problems.empty(), join(problems));
+  }
+}
+
+namespace {
+
+// A value for every property the schema declares (enums and defaults where present).
+json fill_from_schema(const json& node) {
+  if (node.contains("default")) return node["default"];
+  if (node.contains("enum")) return node["enum"].back();
+  if (node.value("x-kubernetes-int-or-string", false)) return 80;
+  std::string type = node.value("type", "object");
+  if (type == "string") {
+    std::string pattern = node.value("pattern", "");
+    if (pattern.find("https?") != std::string::npos) return "https://example.com";
+    if (pattern.find("ms|s|m|h") != std::string::npos) return "30s";
+    return "x";
+  }
+  if (type == "integer") return 1;
+  if (type == "number") return 0.1;
+  if (type == "boolean") return true;
+  if (type == "array")
+    return node.contains("items") ? json::array({fill_from_schema(node["items"])}) : json::array();
+  json out = json::object();
+  if (node.contains("properties"))
+    for (const auto& [key, child] : node["properties"].items()) out[key] = fill_from_schema(child);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the model reads every field the schema declares (no field is only in the CRD)") {
+  for (const auto& [kind, crd] : crds()) {
+    CAPTURE(kind);
+    auto doc = fill_from_schema(schema_of(kind));
+    doc["apiVersion"] = "veer.dev/v1beta1";
+    doc["kind"] = kind;
+    doc["metadata"] = {{"name", "x"}};
+    if (kind == "Canary") doc["spec"].erase("canaryAnalysis");  // the alias of analysis
+    Document d;
+    d.json = doc;
+    d.kind = kind;
+    d.api_version = "veer.dev/v1beta1";
+    std::vector<std::string> unknown;
+    for (const auto& e : validate_document(d))
+      if (e.reason.find("unknown field") != std::string::npos) unknown.push_back(e.path);
+    CHECK_MESSAGE(unknown.empty(), join(unknown));
+  }
+}

@@ -76,7 +76,7 @@ int run_validate(Invocation& call) {
     auto docs = model::read_documents(file.text, file.name);
     for (const auto& e : docs.errors)
       problems.push_back({file.name, e.line, "", "", "", e.message});
-    for (const auto& doc : docs.documents) {
+    for (const auto& doc : model::expand_lists(docs.documents)) {
       if (doc.api_version == model::kFlaggerApiVersion) ++flagger_documents;
       if (!model::is_veer_document(doc)) continue;
       ++documents;

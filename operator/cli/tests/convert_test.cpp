@@ -120,3 +120,17 @@ TEST_CASE("veer convert: usage and input errors") {
   CHECK(broken.code == 1);
   CHECK(broken.err.find("YAML syntax error") != std::string::npos);
 }
+
+TEST_CASE("veer convert handles kubectl's List output") {
+  auto r = veer({"convert", "-q", "-"}, R"(apiVersion: v1
+kind: List
+items:
+- apiVersion: flagger.app/v1beta1
+  kind: AlertProvider
+  metadata: {name: a}
+  spec: {type: slack, address: "https://hooks/x"}
+)");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("- apiVersion: veer.dev/v1beta1\n") != std::string::npos);
+  CHECK(r.out.find("apiVersion: v1\n") == 0);
+}
