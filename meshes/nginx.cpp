@@ -80,7 +80,8 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
   if (canary.ab_testing() && routes.canary_weight > 0) {
     annotations[annotation("canary-weight")] = "0";
     for (const auto& match : canary.analysis_match) {
-      for (const auto& [header, value] : match.value("headers", json::object()).items()) {
+      const json headers = match.value("headers", json::object());
+      for (const auto& [header, value] : headers.items()) {
         if (header == "cookie") {
           annotations[annotation("canary-by-cookie")] = value.value("exact", "");
           continue;

@@ -1,0 +1,159 @@
+#include "scenarios.hpp"
+
+namespace veer::meshes::testing {
+
+using nlohmann::json;
+
+std::string golden_root() {
+  return std::string(VEER_SOURCE_DIR) + "/meshes/tests/golden";
+}
+
+std::string Scenario::golden_path() const {
+  std::string dir = provider;
+  for (auto& ch : dir) {
+    if (ch == ':') ch = '-';
+  }
+  return golden_root() + "/" + dir + "/" + strategy + ".json";
+}
+
+CanaryRouting podinfo_canary() {
+  CanaryRouting c;
+  c.name = "podinfo";
+  c.namespace_ = "test";
+  c.uid = "6f1c1c2e-7d7b-4a57-9a55-3b1c0e6a9f10";
+  c.target_name = "podinfo";
+  c.port = 9898;
+  c.target_port = "http";
+  c.apex_metadata =
+      CustomMetadata{{{"app.kubernetes.io/part-of", "podinfo"}}, {{"example.com/owner", "team-a"}}};
+  return c;
+}
+
+json podinfo_ingress() {
+  return json::parse(R"({
+    "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+    "metadata": {"name": "podinfo", "namespace": "test", "labels": {"app": "podinfo"},
+                 "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}},
+    "spec": {"ingressClassName": "nginx",
+             "rules": [{"host": "app.example.com", "http": {"paths": [
+               {"path": "/", "pathType": "Prefix",
+                "backend": {"service": {"name": "podinfo", "port": {"number": 9898}}}}]}}]}
+  })");
+}
+
+namespace {
+
+const json kAbMatch = json::parse(R"([
+  {"headers": {"x-canary": {"exact": "insider"}}},
+  {"headers": {"x-user-type": {"regex": "^beta-.*$"}}}
+])");
+
+CanaryRouting istio_canary() {
+  auto c = podinfo_canary();
+  c.gateways = {"public-gateway.istio-system.svc.cluster.local", "mesh"};
+  c.hosts = {"app.example.com"};
+  c.timeout = "30s";
+  c.match = json::parse(R"([{"uri": {"prefix": "/"}}])");
+  c.retries = json::parse(
+      R"({"attempts": 3, "perTryTimeout": "1s", "retryOn": "gateway-error,connect-failure"})");
+  c.headers = json::parse(R"({"request": {"add": {"x-envoy-upstream-rq-timeout-ms": "15000"}}})");
+  c.traffic_policy = json::parse(R"({"tls": {"mode": "DISABLE"}})");
+  return c;
+}
+
+CanaryRouting gateway_canary(bool linkerd) {
+  auto c = podinfo_canary();
+  c.timeout = "30s";
+  c.headers = json::parse(R"({"request": {"add": {"x-veer": "true"}}})");
+  if (linkerd) {
+    // GAMMA: the route attaches to the apex Service itself.
+    c.gateway_refs = json::parse(
+        R"([{"group": "core", "kind": "Service", "name": "podinfo", "namespace": "test", "port": 9898}])");
+  } else {
+    c.hosts = {"app.example.com"};
+    c.gateway_refs = json::parse(R"([{"name": "gateway", "namespace": "istio-ingress"}])");
+  }
+  return c;
+}
+
+SessionAffinity affinity() {
+  SessionAffinity a;
+  a.cookie_name = "veer-cookie";
+  a.max_age = 21600;
+  return a;
+}
+
+Routes weights(int canary_weight) {
+  Routes r;
+  r.canary_weight = canary_weight;
+  r.primary_weight = 100 - canary_weight;
+  return r;
+}
+
+// The five strategies on one router, as the operator drives them mid-run.
+void add_strategies(std::vector<Scenario>& out, const std::string& provider,
+                    const CanaryRouting& base, bool mirror_and_affinity) {
+  out.push_back({provider, "canary", base, weights(10), {}});
+  auto ab = base;
+  ab.analysis_match = kAbMatch;
+  ab.iterations = 10;
+  out.push_back({provider, "ab", ab, weights(100), {}});
+  auto bg = base;
+  bg.iterations = 10;
+  out.push_back({provider, "bluegreen", bg, weights(100), {}});
+  if (!mirror_and_affinity) return;
+  auto mirror_routes = weights(0);
+  mirror_routes.mirror = true;
+  mirror_routes.mirror_percentage = 50;
+  out.push_back({provider, "mirror", bg, mirror_routes, {}});
+  auto session = base;
+  session.session_affinity = affinity();
+  auto session_routes = weights(10);
+  session_routes.session_cookie = "veer-cookie=FpLSjFbcXo";
+  out.push_back({provider, "session", session, session_routes, {}});
+}
+
+}  // namespace
+
+std::vector<Scenario> golden_scenarios() {
+  std::vector<Scenario> out;
+  add_strategies(out, "istio", istio_canary(), true);
+  auto tcp = podinfo_canary();
+  tcp.app_protocol = "tcp";
+  out.push_back({"istio", "tcp", tcp, weights(10), {}});
+  add_strategies(out, "gatewayapi:v1", gateway_canary(false), true);
+  add_strategies(out, "gatewayapi:v1beta1", gateway_canary(true), true);
+  for (const char* version : {"smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "smi:v1alpha4"}) {
+    out.push_back({version, "canary", podinfo_canary(), weights(10), {}});
+  }
+  auto nginx = podinfo_canary();
+  nginx.ingress_name = "podinfo";
+  std::vector<Scenario> nginx_scenarios;
+  add_strategies(nginx_scenarios, "nginx", nginx, false);
+  for (auto& s : nginx_scenarios) {
+    s.observed.objects.push_back(podinfo_ingress());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+json as_list(const std::vector<Write>& writes) {
+  json items = json::array();
+  for (const auto& w : writes) items.push_back(w.object);
+  return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}};
+}
+
+Observed after(const Observed& before, const std::vector<Write>& writes) {
+  Observed result = before;
+  for (const auto& w : writes) {
+    const ObjectRef ref{w.object.value("apiVersion", ""), w.object.value("kind", ""),
+                        w.object.value("/metadata/name"_json_pointer, std::string())};
+    if (const json* old = result.find(ref)) {
+      result.objects.erase(result.objects.begin() + (old - result.objects.data()));
+    }
+    if (w.action != Write::Action::remove) result.objects.push_back(w.object);
+  }
+  return result;
+}
+
+}  // namespace veer::meshes::testing
