@@ -1,0 +1,96 @@
+#include "analysis/builtin_metrics.hpp"
+
+namespace veer::analysis {
+namespace {
+
+// One provider's series: a selector for all requests and the label matcher for 5xx.
+struct Series {
+  std::string counter;       // requests counter (or histogram _count)
+  std::string selector;      // labels selecting the workload's requests
+  std::string server_error;  // label matcher for 5xx
+  std::string duration;      // the request-duration query, complete
+};
+
+Outcome<Series> series_for(const std::string& provider, bool primary) {
+  const std::string window = "[{{ interval }}]";
+  if (provider.empty() || provider == "istio") {
+    const std::string sel =
+        R"(reporter="destination",destination_workload_namespace="{{ namespace }}",)"
+        R"(destination_workload=~"{{ target }}")";
+    return Series{"istio_requests_total", sel, R"(response_code=~"5.*")",
+                  "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{" +
+                      sel + "}" + window + ")) by (le))"};
+  }
+  if (provider == "linkerd") {
+    const std::string sel =
+        R"(namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound")";
+    return Series{"response_total", sel, R"(classification="failure")",
+                  "histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{" + sel + "}" +
+                      window + ")) by (le))"};
+  }
+  if (provider == "nginx") {
+    const std::string sel = std::string(R"(namespace="{{ namespace }}",ingress="{{ ingress }}",)") +
+                            (primary ? R"(canary="")" : R"(canary!="")");
+    return Series{"nginx_ingress_controller_requests", sel, R"(status=~"5.*")",
+                  "sum(rate(nginx_ingress_controller_response_duration_seconds_sum{" + sel + "}" +
+                      window +
+                      ")) / sum(rate(nginx_ingress_controller_response_duration_seconds_count{" +
+                      sel + "}" + window + ")) * 1000"};
+  }
+  if (provider == "kubernetes" || provider.rfind("gatewayapi", 0) == 0) {
+    const std::string sel = R"(kubernetes_namespace="{{ namespace }}",)"
+                            R"q(kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)")q";
+    return Series{"http_request_duration_seconds_count", sel, R"(status=~"5.*")",
+                  "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{" + sel +
+                      "}" + window + ")) by (le)) * 1000"};
+  }
+  return fail("the built-in metrics are not available for provider \"" + provider +
+              "\" (istio, linkerd, nginx, kubernetes, gatewayapi); use a MetricTemplate");
+}
+
+// `a` with the extra matcher `extra` (or the negation of a "=~" / "=" matcher).
+std::string with(const std::string& selector, const std::string& extra) {
+  return selector + "," + extra;
+}
+
+std::string negated(const std::string& matcher) {
+  if (auto at = matcher.find("=~"); at != std::string::npos) {
+    return matcher.substr(0, at) + "!~" + matcher.substr(at + 2);
+  }
+  const auto at = matcher.find('=');
+  return matcher.substr(0, at) + "!=" + matcher.substr(at + 1);
+}
+
+}  // namespace
+
+bool is_builtin_metric(const std::string& name) {
+  return name == "request-success-rate" || name == "request-duration";
+}
+
+Outcome<BuiltinQueries> builtin_queries(const std::string& metric, const std::string& provider,
+                                        bool primary) {
+  auto series = series_for(provider, primary);
+  if (!series) return Error{series.error()};
+  if (metric == "request-duration") return BuiltinQueries{series->duration, "", ""};
+  if (metric != "request-success-rate") {
+    return fail("\"" + metric +
+                "\" is not a built-in metric (request-success-rate, "
+                "request-duration)");
+  }
+  const std::string window = "[{{ interval }}]";
+  const Series& s = *series;
+  auto rate = [&](const std::string& sel) {
+    return "sum(rate(" + s.counter + "{" + sel + "}" + window + "))";
+  };
+  auto increase = [&](const std::string& sel) {
+    return "sum(increase(" + s.counter + "{" + sel + "}" + window + "))";
+  };
+  BuiltinQueries q;
+  q.value = rate(with(s.selector, negated(s.server_error))) + " / " + rate(s.selector) + " * 100";
+  // No 5xx series at all is zero errors, not "no data".
+  q.errors = increase(with(s.selector, s.server_error)) + " or vector(0)";
+  q.total = increase(s.selector);
+  return q;
+}
+
+}  // namespace veer::analysis

@@ -1,0 +1,26 @@
+// Flagger's built-in metrics, request-success-rate (% of non-5xx requests) and request-duration
+// (P99 in ms; NGINX: mean), for istio, linkerd, nginx and kubernetes / gatewayapi, as query
+// templates over the same series Flagger reads. veer adds the error and request counts of the
+// same series, for the binomial comparisons.
+#pragma once
+
+#include <string>
+
+#include "analysis/outcome.hpp"
+
+namespace veer::analysis {
+
+struct BuiltinQueries {
+  std::string value;   // the metric itself
+  std::string errors;  // request-success-rate only: failed requests in the interval
+  std::string total;   // request-success-rate only: all requests in the interval
+};
+
+bool is_builtin_metric(const std::string& name);
+
+// `provider` is the Canary's spec.provider ("" = istio, "gatewayapi:v1" = gatewayapi). For the
+// primary side, NGINX selects the stable ingress (canary="") rather than a different target.
+Outcome<BuiltinQueries> builtin_queries(const std::string& metric, const std::string& provider,
+                                        bool primary);
+
+}  // namespace veer::analysis
