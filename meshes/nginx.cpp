@@ -79,6 +79,7 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
   annotations[annotation("canary-weight")] = std::to_string(routes.canary_weight);
   if (canary.ab_testing() && routes.canary_weight > 0) {
     annotations[annotation("canary-weight")] = "0";
+    std::string routed_header;
     for (const auto& match : canary.analysis_match) {
       const json headers = match.value("headers", json::object());
       for (const auto& [header, value] : headers.items()) {
@@ -86,6 +87,14 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
           annotations[annotation("canary-by-cookie")] = value.value("exact", "");
           continue;
         }
+        // NGINX routes by a single header (and a cookie); anything more cannot be expressed.
+        if (!routed_header.empty() && routed_header != header) {
+          return invalid(where +
+                         ": provider nginx routes by one header only, but "
+                         "spec.analysis.match names both " +
+                         routed_header + " and " + header);
+        }
+        routed_header = header;
         annotations[annotation("canary-by-header")] = header;
         if (value.contains("exact")) {
           annotations[annotation("canary-by-header-value")] = value["exact"];

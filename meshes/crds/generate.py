@@ -17,7 +17,7 @@ def A(items, **kw): return dict(type="array", items=items, **kw)
 FREE = O(preserve=True)
 SL = A(S())
 
-def crd(group, plural, kind, short, versions, list_kind=None, categories=None, status=False):
+def crd(group, plural, kind, short, versions, categories=None, status=False, annotations=None):
     names = dict(kind=kind, listKind=kind + "List", plural=plural, singular=kind.lower())
     if short: names["shortNames"] = short
     if categories: names["categories"] = categories
@@ -32,7 +32,7 @@ def crd(group, plural, kind, short, versions, list_kind=None, categories=None, s
         vs.append(v)
     return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
             "metadata": {"name": f"{plural}.{group}",
-                         "annotations": {"veer.dev/purpose": "router CRD for veer tests and clusters without the router installed; prefer the router's own CRDs"}},
+                         "annotations": {"veer.dev/purpose": "router CRD for veer tests and clusters without the router installed; prefer the router's own CRDs", **(annotations or {})}},
             "spec": {"group": group, "scope": "Namespaced", "names": names, "versions": vs}}
 
 # ---- Istio
@@ -119,7 +119,9 @@ docs = {
     "istio-virtualservice.yaml": crd("networking.istio.io", "virtualservices", "VirtualService", ["vs"], istio_versions(vs_spec), categories=["istio-io", "networking-istio-io"], status=True),
     "istio-destinationrule.yaml": crd("networking.istio.io", "destinationrules", "DestinationRule", ["dr"], istio_versions(dr_spec), categories=["istio-io", "networking-istio-io"], status=True),
     "smi-trafficsplit.yaml": crd("split.smi-spec.io", "trafficsplits", "TrafficSplit", ["ts"], smi_versions),
-    "gatewayapi-httproute.yaml": crd("gateway.networking.k8s.io", "httproutes", "HTTPRoute", [], gw_versions, categories=["gateway-api"], status=True),
+    "gatewayapi-httproute.yaml": crd("gateway.networking.k8s.io", "httproutes", "HTTPRoute", [], gw_versions, categories=["gateway-api"], status=True,
+                                     # *.k8s.io groups need this; it is upstream's approval.
+                                     annotations={"api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api/pull/2466"}),
 }
 class D(yaml.SafeDumper):
     def ignore_aliases(self, data): return True

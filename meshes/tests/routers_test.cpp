@@ -266,6 +266,12 @@ TEST_CASE("nginx A/B turns header and cookie matches into canary-by annotations"
   CHECK(idle->front().action == Write::Action::update);
   CHECK_FALSE(idle->front().object["metadata"]["annotations"].contains(
       "nginx.ingress.kubernetes.io/canary-by-header"));
+  auto two_headers = canary;
+  two_headers.analysis_match = json::parse(R"([{"headers": {"x-a": {"exact": "1"}}},
+                                               {"headers": {"x-b": {"exact": "2"}}}])");
+  auto refused = router->apply(two_headers, split(100), observed);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("names both x-a and x-b") != std::string::npos);
   auto finalized = router->finalize(canary, testing::after(observed, idle.value()));
   REQUIRE(finalized.ok());
   REQUIRE(finalized->size() == 1);

@@ -48,6 +48,11 @@ const json kAbMatch = json::parse(R"([
   {"headers": {"x-user-type": {"regex": "^beta-.*$"}}}
 ])");
 
+const json kNginxAbMatch = json::parse(R"([
+  {"headers": {"x-canary": {"exact": "insider"}}},
+  {"headers": {"cookie": {"exact": "canary"}}}
+])");
+
 CanaryRouting istio_canary() {
   auto c = podinfo_canary();
   c.gateways = {"public-gateway.istio-system.svc.cluster.local", "mesh"};
@@ -132,6 +137,8 @@ std::vector<Scenario> golden_scenarios() {
   add_strategies(nginx_scenarios, "nginx", nginx, false);
   for (auto& s : nginx_scenarios) {
     s.observed.objects.push_back(podinfo_ingress());
+    // NGINX routes by one header and one cookie.
+    if (s.strategy == "ab") s.canary.analysis_match = kNginxAbMatch;
     out.push_back(std::move(s));
   }
   return out;
