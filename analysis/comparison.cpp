@@ -91,24 +91,23 @@ CheckResult compare_samples(const model::Comparison& comparison,
   e.confidence = comparison.confidence;
   e.baseline_value = baseline_value;
   e.value = mann_whitney ? median(candidate) : mean(candidate);
+  // Both tests fill the same evidence: statistic, p-values both ways, estimate and interval.
+  auto fill = [&](const auto& r, double statistic, double estimate) {
+    e.statistic = statistic;
+    e.p_value = r.p_two_sided;
+    e.p_value_worse = higher_is_better ? r.p_less : r.p_greater;
+    e.estimate = estimate;
+    e.ci_low = r.ci_low;
+    e.ci_high = r.ci_high;
+  };
   if (mann_whitney) {
     auto r = stats::mann_whitney(candidate, baseline, shift, comparison.confidence);
     if (!r) return no_data(test, r.error());
-    e.statistic = r->u_candidate;
-    e.p_value = r->p_two_sided;
-    e.p_value_worse = higher_is_better ? r->p_less : r->p_greater;
-    e.estimate = r->hodges_lehmann;
-    e.ci_low = r->ci_low;
-    e.ci_high = r->ci_high;
+    fill(*r, r->u_candidate, r->hodges_lehmann);
   } else {
     auto r = stats::welch(candidate, baseline, shift, comparison.confidence);
     if (!r) return no_data(test, r.error());
-    e.statistic = r->t;
-    e.p_value = r->p_two_sided;
-    e.p_value_worse = higher_is_better ? r->p_less : r->p_greater;
-    e.estimate = r->difference;
-    e.ci_low = r->ci_low;
-    e.ci_high = r->ci_high;
+    fill(*r, r->t, r->difference);
   }
   e.n_candidate = static_cast<double>(candidate.size());
   e.n_baseline = static_cast<double>(baseline.size());

@@ -7,6 +7,7 @@
 #include "analysis/metric_check.hpp"
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/templates.hpp"
+#include "analysis/tests/support/prometheus_json.hpp"
 #include "testing/http_server.hpp"
 
 using namespace veer::analysis;
@@ -33,25 +34,11 @@ TemplateContext podinfo() {
 
 HttpResponse instant(double value) {
   return HttpResponse{
-      200,
-      {{"Content-Type", "application/json"}},
-      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")" +
-          std::to_string(value) + R"("]}]}})",
-      false};
+      200, {{"Content-Type", "application/json"}}, testdata::prometheus_vector(value), false};
 }
 
 HttpResponse matrix(const std::vector<double>& values) {
-  std::string points;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    points += (i ? "," : "") + std::string("[") + std::to_string(i) + ",\"" +
-              std::to_string(values[i]) + "\"]";
-  }
-  return HttpResponse{
-      200,
-      {},
-      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[)" +
-          points + "]}]}}",
-      false};
+  return HttpResponse{200, {}, testdata::prometheus_matrix(values), false};
 }
 
 PrometheusSource source_at(const HttpServer& server) {
@@ -124,8 +111,7 @@ TEST_CASE("a threshold check queries the canary and applies min/max as Flagger")
   CHECK(check_metric(metric, context, source, nullptr)[0].verdict == Verdict::Pass);
 
   server.set_handler([](const HttpRequest&) {
-    return HttpResponse{
-        200, {}, R"({"status":"success","data":{"resultType":"vector","result":[]}})", false};
+    return HttpResponse{200, {}, testdata::prometheus_empty_vector(), false};
   });
   auto none = check_metric(metric, context, source, nullptr);
   CHECK(none[0].verdict == Verdict::NoData);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/tests/support/prometheus_json.hpp"
 #include "operator/cli/command.hpp"
 #include "testing/http_server.hpp"
 
@@ -34,12 +35,10 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 HttpResponse instant(double value) {
-  return HttpResponse{
-      200,
-      {{"Content-Type", "application/json"}},
-      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")" +
-          std::to_string(value) + R"("]}]}})",
-      false};
+  return HttpResponse{200,
+                      {{"Content-Type", "application/json"}},
+                      veer::analysis::testdata::prometheus_vector(value),
+                      false};
 }
 
 const char* kCanary = R"(apiVersion: veer.dev/v1beta1
@@ -125,8 +124,7 @@ TEST_CASE("no data or an unreachable Prometheus: exit 2 (hold), never a pass") {
   const auto canary = files.write("canary.yaml", kCanary);
   const auto templates = files.write("templates.yaml", kTemplate);
   HttpServer server([](const HttpRequest&) {
-    return HttpResponse{
-        200, {}, R"({"status":"success","data":{"resultType":"vector","result":[]}})", false};
+    return HttpResponse{200, {}, veer::analysis::testdata::prometheus_empty_vector(), false};
   });
   auto r = run({"analyze", "-f", canary, "--prometheus", server.url(), "--templates", templates});
   CHECK(r.code == 2);
