@@ -1,0 +1,78 @@
+#include "analysis/providers/datadog.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace veer::analysis {
+
+void apply_datadog_secret(DatadogConfig& config, const std::map<std::string, std::string>& secret) {
+  if (auto k = secret.find("datadog_api_key"); k != secret.end()) config.api_key = k->second;
+  if (auto k = secret.find("datadog_application_key"); k != secret.end()) {
+    config.application_key = k->second;
+  }
+}
+
+Outcome<std::vector<double>> parse_datadog_series(const std::string& body,
+                                                  const std::string& where) {
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return fail(where + ": the response is not JSON: " + body.substr(0, 200));
+  }
+  if (doc.value("status", std::string()) == "error" || doc.contains("errors")) {
+    const auto& e = doc.contains("errors") ? doc["errors"] : doc["error"];
+    return fail(where + ": Datadog error: " + (e.is_string() ? e.get<std::string>() : e.dump()));
+  }
+  const auto series = doc.value("series", nlohmann::json::array());
+  if (series.empty()) return fail(where + ": no values found (no series)");
+  if (series.size() > 1) {
+    return fail(where + ": the query returned " + std::to_string(series.size()) +
+                " series; it must return one");
+  }
+  std::vector<double> values;
+  for (const auto& point : series[0].value("pointlist", nlohmann::json::array())) {
+    if (point.is_array() && point.size() == 2 && point[1].is_number()) {
+      const double v = point[1].get<double>();
+      if (std::isfinite(v)) values.push_back(v);
+    }
+  }
+  if (values.empty()) return fail(where + ": no values found (every point is null)");
+  return values;
+}
+
+DatadogSource::DatadogSource(DatadogConfig config) : config_(std::move(config)) {
+  while (!config_.address.empty() && config_.address.back() == '/') config_.address.pop_back();
+}
+
+Outcome<std::vector<double>> DatadogSource::range(const std::string& query, double end_unix_seconds,
+                                                  double window_seconds,
+                                                  double /*step: Datadog picks the rollup*/) {
+  http::Request request;
+  request.url = config_.address + "/api/v1/query?from=" +
+                std::to_string(static_cast<long long>(end_unix_seconds - window_seconds)) +
+                "&to=" + std::to_string(static_cast<long long>(end_unix_seconds)) +
+                "&query=" + http::url_encode(query);
+  request.headers = {{"DD-API-KEY", config_.api_key},
+                     {"DD-APPLICATION-KEY", config_.application_key},
+                     {"Accept", "application/json"}};
+  request.timeout = config_.timeout;
+  const std::string where = "Datadog " + config_.address + " query \"" + query + "\"";
+  auto response = http::send(request);
+  if (!response) return fail(where + ": " + response.error());
+  if (response->status < 200 || response->status >= 300) {
+    return fail(where + ": HTTP " + std::to_string(response->status) + ": " +
+                response->body.substr(0, 200));
+  }
+  return parse_datadog_series(response->body, where);
+}
+
+Outcome<double> DatadogSource::instant(const std::string& query) {
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto values = range(query, now, config_.lookback_seconds, 0);
+  if (!values) return Error{values.error()};
+  return values->back();
+}
+
+}  // namespace veer::analysis
