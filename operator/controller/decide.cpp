@@ -1,0 +1,722 @@
+#include <algorithm>
+#include <string>
+
+#include "operator/controller/decision.hpp"
+#include "operator/kube/time_format.hpp"
+
+namespace veer::controller {
+
+using model::AlertSeverity;
+using model::CanaryPhase;
+using model::DeploymentStrategy;
+using model::WebhookType;
+using std::chrono::milliseconds;
+
+bool is_active_phase(CanaryPhase phase) {
+  return phase == CanaryPhase::Progressing || phase == CanaryPhase::WaitingPromotion ||
+         phase == CanaryPhase::Promoting || phase == CanaryPhase::Finalising;
+}
+
+namespace {
+
+// Returned by a step when it cannot go on without a check result (see Needs).
+struct NeedMore {};
+
+class Decider {
+ public:
+  Decider(const model::Canary& canary, const RolloutStatus& status, const Observations& observed,
+          TimePoint now, const DecideSettings& settings)
+      : canary_(canary), spec_(canary.spec), seen_(observed), now_(now), settings_(settings) {
+    d_.status = status;
+  }
+
+  Decision run() {
+    const RolloutStatus before = d_.status;
+    try {
+      dispatch();
+    } catch (const NeedMore&) {
+      Decision waiting;
+      waiting.status = before;
+      waiting.needs = d_.needs;
+      return waiting;
+    }
+    assert_steady_state();
+    return std::move(d_);
+  }
+
+ private:
+  model::CanaryStatus& st() { return d_.status.canary; }
+  const model::CanaryStatus& st() const { return d_.status.canary; }
+  RolloutProgress& pg() { return d_.status.progress; }
+  std::string name() const { return canary_.metadata.name + "." + canary_.metadata.namespace_; }
+  std::string target() const { return spec_.target_ref.name + "." + canary_.metadata.namespace_; }
+  milliseconds interval() const {
+    auto configured = spec_.analysis ? spec_.analysis->interval : milliseconds(60'000);
+    return std::max(configured, settings_.min_interval);
+  }
+  std::string provider() const {
+    return spec_.provider.empty() ? settings_.default_provider : spec_.provider;
+  }
+  DeploymentStrategy strategy() const { return spec_.strategy(); }
+  int iterations_wanted() const { return spec_.analysis ? spec_.analysis->iterations : 0; }
+  int threshold() const { return spec_.analysis ? std::max(1, spec_.analysis->threshold) : 1; }
+
+  void event(bool warning, std::string message) {
+    d_.events.push_back({warning, std::move(message)});
+  }
+  void alert(AlertSeverity severity, std::string message) {
+    d_.alerts.push_back({severity, std::move(message)});
+  }
+  void requeue(milliseconds after) {
+    if (d_.requeue_after.count() == 0 || after < d_.requeue_after) d_.requeue_after = after;
+  }
+  void note(const std::string& text) {
+    append_history(pg(), {kube::format_time(now_), std::string(model::to_string(st().phase)),
+                          st().canary_weight, st().iterations, text});
+  }
+  // Says what the rollout waits for; an event only when that changes (no event every tick).
+  void wait_for(const std::string& what, const std::string& message, bool warning) {
+    if (pg().waiting_for != what || pg().message != message) event(warning, message);
+    pg().waiting_for = what;
+    pg().message = message;
+  }
+  void clear_wait() { pg().waiting_for.clear(); }
+
+  void set_phase(CanaryPhase phase, const std::string& message = "") {
+    auto& s = st();
+    if (s.phase != phase) s.last_transition_time = kube::format_time(now_);
+    s.phase = phase;
+    if (phase != CanaryPhase::Progressing && phase != CanaryPhase::Waiting &&
+        phase != CanaryPhase::Promoting && phase != CanaryPhase::WaitingPromotion &&
+        phase != CanaryPhase::Finalising) {
+      s.iterations = 0;
+    }
+    const char* condition_status = "Unknown";
+    if (phase == CanaryPhase::Initialized || phase == CanaryPhase::Succeeded)
+      condition_status = "True";
+    if (phase == CanaryPhase::Failed) condition_status = "False";
+    model::Condition* promoted = nullptr;
+    for (auto& c : s.conditions) {
+      if (c.type == "Promoted") promoted = &c;
+    }
+    if (!promoted) {
+      s.conditions.push_back({"Promoted", "", "", "", "", ""});
+      promoted = &s.conditions.back();
+    }
+    const std::string reason(model::to_string(phase));
+    if (promoted->status != condition_status || promoted->reason != reason) {
+      promoted->last_transition_time = kube::format_time(now_);
+      promoted->last_update_time = kube::format_time(now_);
+    }
+    promoted->status = condition_status;
+    promoted->reason = reason;
+    if (!message.empty()) promoted->message = message;
+  }
+
+  // --- checks -------------------------------------------------------------------------------
+
+  bool has_hooks(WebhookType type) const {
+    if (!spec_.analysis) return false;
+    return std::any_of(spec_.analysis->webhooks.begin(), spec_.analysis->webhooks.end(),
+                       [&](const auto& hook) { return hook.type == type; });
+  }
+  // The result of the hooks of `type`; passes when there are none; asks for it when unknown.
+  HookResult hook(WebhookType type) {
+    if (!has_hooks(type)) return {};
+    auto it = seen_.hooks.find(type);
+    if (it != seen_.hooks.end()) return it->second;
+    d_.needs.hooks.insert(type);
+    throw NeedMore{};
+  }
+  bool has_metrics() const { return spec_.analysis && !spec_.analysis->metrics.empty(); }
+  AnalysisResult analysis() {
+    if (!has_metrics()) return {};
+    if (seen_.analysis) return *seen_.analysis;
+    d_.needs.analysis = true;
+    throw NeedMore{};
+  }
+  bool early_promotion_allowed() const {
+    if (!spec_.analysis) return false;
+    return std::any_of(spec_.analysis->metrics.begin(), spec_.analysis->metrics.end(),
+                       [](const auto& m) { return m.comparison && m.comparison->early_promotion; });
+  }
+
+  // --- gates --------------------------------------------------------------------------------
+
+  // A gate request not yet acted on; acting marks it handled.
+  bool take_gate(const std::string& gate, const std::string& id) {
+    if (id.empty() || pg().handled_gates[gate] == id) {
+      if (id.empty()) pg().handled_gates.erase(gate);
+      return false;
+    }
+    pg().handled_gates[gate] = id;
+    return true;
+  }
+  void ignore_gate(const std::string& gate, const std::string& id, const std::string& why) {
+    if (take_gate(gate, id)) event(false, "Ignoring veer " + gate + " for " + name() + ": " + why);
+  }
+
+  // --- the machine --------------------------------------------------------------------------
+
+  void dispatch() {
+    if (seen_.deleting) return terminate();
+    if (spec_.revert_on_deletion && !seen_.has_finalizer)
+      d_.actions.push_back({ActionKind::AddFinalizer, {}});
+    if (!spec_.revert_on_deletion && seen_.has_finalizer)
+      d_.actions.push_back({ActionKind::RemoveFinalizer, {}});
+    if (spec_.suspend) {
+      pg().message = "suspended (spec.suspend)";
+      return;
+    }
+    switch (st().phase) {
+      case CanaryPhase::None:
+      case CanaryPhase::Initializing:
+        return initialize();
+      case CanaryPhase::Initialized:
+      case CanaryPhase::Succeeded:
+      case CanaryPhase::Failed:
+      case CanaryPhase::Waiting:
+        return idle();
+      case CanaryPhase::Progressing:
+      case CanaryPhase::WaitingPromotion:
+        return progress();
+      case CanaryPhase::Promoting:
+      case CanaryPhase::Finalising:
+        return promoting();
+      case CanaryPhase::Terminating:
+      case CanaryPhase::Terminated:
+        return;  // only reached when deletion was cancelled; nothing to do
+    }
+  }
+
+  void initialize() {
+    if (st().phase == CanaryPhase::None) set_phase(CanaryPhase::Initializing);
+    if (!seen_.primary.ready && !spec_.analysis_skipped()) {
+      wait_for("primary",
+               "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
+                   " to be ready: " + seen_.primary.message,
+               false);
+      requeue(settings_.poll_interval);
+      return;
+    }
+    clear_wait();
+    pg().message.clear();
+    st().last_applied_spec = seen_.revision;
+    st().last_promoted_spec = seen_.revision;
+    st().tracked_configs = seen_.tracked_configs;
+    st().canary_weight = 0;
+    set_phase(CanaryPhase::Initialized);
+    event(false, "Initialization done! " + name());
+    alert(AlertSeverity::Info, "New Deployment detected, initialization completed.");
+  }
+
+  bool is_new_revision() const {
+    return seen_.revision != st().last_applied_spec && seen_.revision != st().last_promoted_spec;
+  }
+
+  void idle() {
+    const auto& gates = seen_.gates;
+    const bool retry = st().phase == CanaryPhase::Failed && take_gate("retry", gates.retry);
+    if (st().phase != CanaryPhase::Failed) ignore_gate("retry", gates.retry, "it has not failed");
+    if (!is_new_revision() && !retry) {
+      if (st().phase == CanaryPhase::Waiting) {  // the waiting revision was reverted
+        clear_wait();
+        pg().message = "Revision reverted before its rollout started";
+        set_phase(st().last_promoted_spec.empty() ? CanaryPhase::Initialized
+                                                  : CanaryPhase::Succeeded);
+        event(false, pg().message + ": " + name());
+      }
+      ignore_gate("promote", gates.promote, "no rollout is running");
+      ignore_gate("abort", gates.abort, "no rollout is running");
+      return;
+    }
+    if (retry) event(false, "Retrying the failed revision of " + name() + " (veer retry)");
+    if (take_gate("abort", gates.abort)) {
+      st().last_applied_spec = seen_.revision;
+      return rollback("aborted by veer abort before the rollout started");
+    }
+    if (!seen_.rollout_slot_free) {
+      set_phase(CanaryPhase::Waiting);
+      wait_for("rollout slot", "Waiting for a rollout slot: " + seen_.slot_message, false);
+      requeue(interval());
+      return;
+    }
+    auto confirm = hook(WebhookType::ConfirmRollout);
+    if (!confirm.passed) {
+      const bool entering = pg().waiting_for != "confirm-rollout";
+      set_phase(CanaryPhase::Waiting);
+      wait_for("confirm-rollout", "Waiting for approval: " + confirm.message, false);
+      if (entering && !confirm.mute_alert)
+        alert(AlertSeverity::Warn, "Canary is waiting for approval.");
+      requeue(interval());
+      return;
+    }
+    ignore_gate("promote", gates.promote, "the rollout has not started yet");
+    start_run();
+    event(false, "New revision detected! Scaling up " + target());
+    alert(AlertSeverity::Info, "New revision detected, progressing canary analysis.");
+  }
+
+  void start_run() {
+    auto& s = st();
+    s.last_applied_spec = seen_.revision;
+    s.tracked_configs = seen_.tracked_configs;
+    s.canary_weight = 0;
+    s.iterations = 0;
+    s.failed_checks = 0;
+    s.evidence = nlohmann::json::object();
+    if (spec_.analysis && spec_.analysis->session_affinity) {
+      // A fresh cookie per revision, derived from the revision so a restart picks the same one.
+      s.previous_session_affinity_cookie = s.session_affinity_cookie;
+      s.session_affinity_cookie = meshes::make_session_cookie(
+          spec_.analysis->session_affinity->cookie_name, std::hash<std::string>{}(seen_.revision));
+    }
+    auto gates = pg().handled_gates;
+    pg() = RolloutProgress{};
+    pg().handled_gates = gates;
+    pg().started_time = kube::format_time(now_);
+    set_phase(CanaryPhase::Progressing);
+    note("started revision " + seen_.revision);
+    requeue(settings_.poll_interval);
+  }
+
+  void rollback(const std::string& reason) {
+    auto& s = st();
+    s.canary_weight = 0;
+    clear_wait();
+    pg().message = reason;
+    set_phase(CanaryPhase::Failed, reason);
+    note("rolled back: " + reason);
+    event(true, "Rolling back " + name() + ": " + reason);
+    event(true, "Canary failed! Scaling down " + target());
+    alert(AlertSeverity::Error, "Canary " + name() + " rolled back: " + reason);
+    d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
+    d_.run_end = RunEnd::Failed;
+  }
+
+  // Holds the canary until it is ready; rolls back when it stays unready past the deadline.
+  // Returns true when ready.
+  bool canary_ready() {
+    if (seen_.canary.deadline_exceeded) {
+      rollback("Progress deadline exceeded: " + target() + " " + seen_.canary.message);
+      return false;
+    }
+    if (seen_.canary.ready) {
+      pg().canary_unready_since.clear();
+      return true;
+    }
+    if (pg().canary_unready_since.empty()) pg().canary_unready_since = kube::format_time(now_);
+    auto since = kube::parse_time(pg().canary_unready_since).value_or(now_);
+    const auto deadline = std::chrono::seconds(spec_.progress_deadline_seconds);
+    if (now_ - since >= deadline) {
+      rollback("Progress deadline exceeded: " + target() + " not ready for " +
+               std::to_string(spec_.progress_deadline_seconds) + "s (" + seen_.canary.message +
+               ")");
+      return false;
+    }
+    wait_for("canary", "Waiting for " + target() + " to be ready: " + seen_.canary.message, false);
+    requeue(std::min(settings_.poll_interval,
+                     std::chrono::duration_cast<milliseconds>(deadline - (now_ - since))));
+    return false;
+  }
+
+  void progress() {
+    const auto& gates = seen_.gates;
+    if (seen_.revision != st().last_applied_spec) {
+      if (seen_.revision == st().last_promoted_spec) {
+        st().last_applied_spec = seen_.revision;
+        st().canary_weight = 0;
+        clear_wait();
+        pg().message = "Target reverted to the promoted revision; rollout cancelled";
+        set_phase(CanaryPhase::Succeeded, pg().message);
+        event(false, pg().message + ": " + name());
+        return;
+      }
+      event(false, "New revision detected! Restarting analysis for " + name());
+      alert(AlertSeverity::Info, "New revision detected, restarting canary analysis.");
+      return start_run();
+    }
+    if (take_gate("abort", gates.abort)) return rollback("aborted by veer abort");
+    if (take_gate("promote", gates.promote)) {
+      event(false, "Promotion of " + name() + " requested by veer promote");
+      note("promote requested");
+      return promote();
+    }
+    if (gates.paused) {
+      wait_for("resume", "Paused by veer pause; `veer resume` continues the analysis", false);
+      return;
+    }
+    if (!canary_ready()) return;
+    if (has_hooks(WebhookType::Rollback)) {
+      auto rollback_hook = hook(WebhookType::Rollback);
+      if (rollback_hook.passed) return rollback("rollback webhook: " + rollback_hook.message);
+    }
+    if (st().failed_checks >= threshold()) {
+      return rollback("Failed checks threshold reached " + std::to_string(st().failed_checks));
+    }
+    if (spec_.analysis_skipped()) return skip_analysis();
+    if (!pg().last_step_time.empty()) {
+      auto last = kube::parse_time(pg().last_step_time).value_or(now_);
+      if (now_ < last + interval()) {
+        requeue(std::chrono::duration_cast<milliseconds>(last + interval() - now_));
+        return;
+      }
+    }
+    step();
+  }
+
+  void skip_analysis() {
+    event(false, "Analysis skipped (skipAnalysis); promoting " + name());
+    st().canary_weight = 0;
+    st().last_promoted_spec = st().last_applied_spec;
+    clear_wait();
+    pg().message = "promoted without analysis (skipAnalysis)";
+    set_phase(CanaryPhase::Succeeded);
+    note("promoted without analysis");
+    d_.actions.push_back({ActionKind::PromotePrimary, {}});
+    d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
+    alert(AlertSeverity::Info, "Canary analysis skipped, promotion finished.");
+    d_.run_end = RunEnd::Skipped;
+  }
+
+  void failed_check(const std::string& message, bool alert_it, bool mute) {
+    st().failed_checks += 1;
+    pg().message = message;
+    event(true, "Halt " + name() + " advancement: " + message);
+    if (alert_it && !mute) alert(AlertSeverity::Error, message);
+    note("held: " + message);
+  }
+
+  // One analysis step, at most once per interval.
+  void step() {
+    // Results are asked for first, so a step that needs checks changes nothing until it has them.
+    const bool first_step = !pg().pre_rollout_passed;
+    HookResult checks;
+    AnalysisResult verdicts;
+    if (first_step) {
+      checks = hook(WebhookType::PreRollout);
+    } else {
+      checks = hook(WebhookType::Rollout);
+      if (checks.passed) verdicts = analysis();
+    }
+    pg().last_step_time = kube::format_time(now_);
+    requeue(interval());
+    if (first_step) {
+      if (!checks.passed)
+        return failed_check("pre-rollout check failed: " + checks.message, true, checks.mute_alert);
+      pg().pre_rollout_passed = true;
+      if (has_hooks(WebhookType::PreRollout))
+        event(false, "Pre-rollout checks passed for " + name());
+    } else {
+      if (!checks.passed)
+        return failed_check("rollout check failed: " + checks.message, true, checks.mute_alert);
+      if (record_verdicts(verdicts)) return;
+    }
+    const bool early =
+        verdicts.sequential == SequentialDecision::ProvenNoWorse && early_promotion_allowed();
+    if (early) {
+      event(false, "Canary " + name() + " proven no worse than primary (" +
+                       verdicts.sequential_message + "); promoting early");
+      return promotion_gate();
+    }
+    switch (strategy()) {
+      case DeploymentStrategy::Canary:
+        return canary_step();
+      case DeploymentStrategy::ABTesting:
+      case DeploymentStrategy::BlueGreen:
+        return iteration_step();
+    }
+  }
+
+  // Stores the evidence; returns true when the step is over (held or rolled back).
+  bool record_verdicts(const AnalysisResult& verdicts) {
+    if (!has_metrics()) return false;
+    nlohmann::json metrics = nlohmann::json::array();
+    std::string failed;
+    std::string summary;
+    for (const auto& m : verdicts.metrics) {
+      const char* outcome = m.outcome == MetricOutcome::Pass   ? "pass"
+                            : m.outcome == MetricOutcome::Fail ? "fail"
+                                                               : "no-data";
+      nlohmann::json entry = {{"name", m.name}, {"verdict", outcome}, {"message", m.message}};
+      if (!m.evidence.is_null()) entry["evidence"] = m.evidence;
+      metrics.push_back(entry);
+      summary += (summary.empty() ? "" : ", ") + m.name + ": " + outcome;
+      if (m.outcome != MetricOutcome::Pass && failed.empty()) {
+        failed = m.outcome == MetricOutcome::NoData
+                     ? m.name + ": no values found (" + m.message + ")"
+                     : m.message;
+      }
+    }
+    auto& evidence = st().evidence;
+    evidence["metrics"] = metrics;
+    evidence["time"] = kube::format_time(now_);
+    if (!verdicts.sequential_message.empty()) {
+      const char* decision = verdicts.sequential == SequentialDecision::ProvenWorse ? "proven-worse"
+                             : verdicts.sequential == SequentialDecision::ProvenNoWorse
+                                 ? "proven-no-worse"
+                                 : "continue";
+      evidence["sequential"] = {{"decision", decision}, {"message", verdicts.sequential_message}};
+    }
+    if (verdicts.sequential == SequentialDecision::ProvenWorse) {
+      rollback("canary proven worse than primary: " + verdicts.sequential_message);
+      return true;
+    }
+    if (!failed.empty()) {
+      failed_check(failed, false, false);
+      return true;
+    }
+    note(summary);
+    return false;
+  }
+
+  int next_weight() const {
+    const auto& a = *spec_.analysis;
+    const int weight = st().canary_weight;
+    if (!a.step_weights.empty()) {
+      for (int w : a.step_weights) {
+        if (w > weight) return std::min(w, spec_.max_weight());
+      }
+      return spec_.max_weight();
+    }
+    return std::min(weight + std::max(1, a.step_weight), spec_.max_weight());
+  }
+
+  void canary_step() {
+    auto& s = st();
+    if (s.canary_weight >= spec_.max_weight()) return promotion_gate();
+    if (spec_.analysis->mirror && s.canary_weight == 0 && !pg().mirror_step_done) {
+      pg().mirror_step_done = true;
+      event(false, "Starting traffic mirroring for " + name());
+      note("mirroring");
+      return;
+    }
+    auto confirm = hook(WebhookType::ConfirmTrafficIncrease);
+    if (!confirm.passed) {
+      // A refused increase only holds: no failed check, no restart (Flagger #1248).
+      wait_for("confirm-traffic-increase",
+               "Waiting for approval to increase traffic: " + confirm.message, false);
+      note("held: traffic increase not approved");
+      return;
+    }
+    clear_wait();
+    s.canary_weight = next_weight();
+    event(false, "Advance " + name() + " canary weight " + std::to_string(s.canary_weight));
+    note("weight " + std::to_string(s.canary_weight));
+  }
+
+  void iteration_step() {
+    auto& s = st();
+    if (s.iterations >= iterations_wanted()) return promotion_gate();
+    s.iterations += 1;
+    event(false, "Advance " + name() + " canary iteration " + std::to_string(s.iterations) + "/" +
+                     std::to_string(iterations_wanted()));
+    note("iteration " + std::to_string(s.iterations));
+  }
+
+  void promotion_gate() {
+    auto confirm = hook(WebhookType::ConfirmPromotion);
+    if (!confirm.passed) {
+      const bool entering = st().phase != CanaryPhase::WaitingPromotion;
+      set_phase(CanaryPhase::WaitingPromotion);
+      wait_for("confirm-promotion", "Waiting for promotion approval: " + confirm.message, false);
+      if (entering && !confirm.mute_alert)
+        alert(AlertSeverity::Warn, "Canary is waiting for promotion approval.");
+      return;
+    }
+    promote();
+  }
+
+  void promote() {
+    clear_wait();
+    pg().message.clear();
+    // The primary must roll out within the progress deadline from now.
+    pg().primary_unready_since = kube::format_time(now_);
+    pg().last_step_time.clear();  // the first promotion step runs as soon as the primary is ready
+    set_phase(CanaryPhase::Promoting);
+    event(false, "Copying " + target() + " template spec to " + spec_.target_ref.name +
+                     "-primary." + canary_.metadata.namespace_);
+    note("promoting");
+    requeue(settings_.poll_interval);
+  }
+
+  void promoting() {
+    const auto& gates = seen_.gates;
+    ignore_gate("abort", gates.abort, "promotion is under way");
+    ignore_gate("promote", gates.promote, "promotion is under way");
+    if (seen_.revision != st().last_applied_spec && seen_.revision != st().last_promoted_spec) {
+      event(false, "New revision detected during promotion of " + name() + "; it rolls out next");
+    }
+    const auto deadline = std::chrono::seconds(spec_.progress_deadline_seconds);
+    if (!seen_.primary.ready || seen_.primary.deadline_exceeded) {
+      if (pg().primary_unready_since.empty()) pg().primary_unready_since = kube::format_time(now_);
+      auto since = kube::parse_time(pg().primary_unready_since).value_or(now_);
+      if (seen_.primary.deadline_exceeded || now_ - since >= deadline) {
+        // The canary runs the new version and is healthy: serve from it (Flagger #1931).
+        const std::string reason = "Promotion failed: " + spec_.target_ref.name + "-primary." +
+                                   canary_.metadata.namespace_ + " not ready (" +
+                                   seen_.primary.message + "); all traffic stays on the canary";
+        st().canary_weight = 100;
+        clear_wait();
+        pg().message = reason;
+        set_phase(CanaryPhase::Failed, reason);
+        note(reason);
+        event(true, reason);
+        alert(AlertSeverity::Error, reason);
+        d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
+        d_.run_end = RunEnd::Failed;
+        return;
+      }
+      wait_for("primary",
+               "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
+                   " to roll out: " + seen_.primary.message,
+               false);
+      requeue(settings_.poll_interval);
+      return;
+    }
+    pg().primary_unready_since.clear();
+    clear_wait();
+    auto& s = st();
+    const int step = spec_.analysis ? spec_.analysis->step_weight_promotion : 0;
+    if (strategy() == DeploymentStrategy::Canary && step > 0 && s.canary_weight > 0) {
+      if (!pg().last_step_time.empty()) {
+        auto last = kube::parse_time(pg().last_step_time).value_or(now_);
+        if (now_ < last + interval()) {
+          requeue(std::chrono::duration_cast<milliseconds>(last + interval() - now_));
+          return;
+        }
+      }
+      pg().last_step_time = kube::format_time(now_);
+      s.canary_weight = std::max(0, s.canary_weight - step);
+      event(false,
+            "Advance " + name() + " primary weight " + std::to_string(100 - s.canary_weight));
+      note("primary weight " + std::to_string(100 - s.canary_weight));
+      if (s.canary_weight > 0) {
+        requeue(interval());
+        return;
+      }
+    }
+    s.canary_weight = 0;
+    set_phase(CanaryPhase::Finalising);
+    event(false, "Routing all traffic to primary for " + name());
+    finalise();
+  }
+
+  void finalise() {
+    st().last_promoted_spec = st().last_applied_spec;
+    pg().message = "promoted " + st().last_applied_spec;
+    set_phase(CanaryPhase::Succeeded, "Canary analysis completed successfully");
+    note("succeeded");
+    event(false, "Promotion completed! Scaling down " + target());
+    alert(AlertSeverity::Info, "Canary analysis completed successfully, promotion finished.");
+    d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
+    d_.run_end = RunEnd::Succeeded;
+  }
+
+  void terminate() {
+    if (!spec_.revert_on_deletion || !seen_.has_finalizer) return;
+    if (!seen_.target_restored) {
+      if (st().phase != CanaryPhase::Terminating) {
+        set_phase(CanaryPhase::Terminating);
+        event(false, "Reverting " + target() + " before deleting " + name());
+      }
+      requeue(settings_.poll_interval);
+      return;
+    }
+    set_phase(CanaryPhase::Terminated);
+    event(false, "Canary " + name() + " reverted; removing the finalizer");
+  }
+
+  // --- what each phase keeps true (re-asserted on every call; the caller writes only diffs) --
+
+  meshes::Routes routes(int canary_weight, bool mirror) const {
+    meshes::Routes r;
+    r.canary_weight = canary_weight;
+    r.primary_weight = 100 - canary_weight;
+    r.mirror = mirror;
+    if (mirror && spec_.analysis && spec_.analysis->mirror_weight > 0)
+      r.mirror_percentage = spec_.analysis->mirror_weight;
+    if (d_.status.canary.canary_weight > 0 || is_active_phase(d_.status.canary.phase))
+      r.session_cookie = d_.status.canary.session_affinity_cookie;
+    r.previous_session_cookie = d_.status.canary.previous_session_affinity_cookie;
+    return r;
+  }
+
+  void set_routes(int canary_weight, bool mirror = false) {
+    d_.actions.push_back({ActionKind::SetRoutes, routes(canary_weight, mirror)});
+  }
+
+  void assert_steady_state() {
+    // Hands off while suspended, and when deleted without revertOnDeletion (GC cleans up).
+    if (spec_.suspend && !seen_.deleting) return;
+    const auto& s = d_.status.canary;
+    if (seen_.deleting && s.phase != CanaryPhase::Terminating && s.phase != CanaryPhase::Terminated)
+      return;
+    const bool mirroring = spec_.analysis && spec_.analysis->mirror;
+    switch (s.phase) {
+      case CanaryPhase::None:
+      case CanaryPhase::Initializing:
+        d_.actions.push_back({ActionKind::InitializePrimary, {}});
+        return;
+      case CanaryPhase::Initialized:
+      case CanaryPhase::Succeeded:
+      case CanaryPhase::Waiting:
+        set_routes(0);
+        d_.actions.push_back({ActionKind::ScaleCanaryDown, {}});
+        return;
+      case CanaryPhase::Failed:
+        set_routes(s.canary_weight);
+        if (s.canary_weight == 0) d_.actions.push_back({ActionKind::ScaleCanaryDown, {}});
+        return;
+      case CanaryPhase::Progressing:
+      case CanaryPhase::WaitingPromotion:
+        d_.actions.push_back({ActionKind::ScaleCanaryUp, {}});
+        switch (strategy()) {
+          case DeploymentStrategy::Canary:
+            set_routes(s.canary_weight,
+                       mirroring && s.canary_weight == 0 && d_.status.progress.mirror_step_done);
+            return;
+          case DeploymentStrategy::ABTesting:
+            set_routes(s.iterations > 0 ? 100 : 0);
+            return;
+          case DeploymentStrategy::BlueGreen:
+            set_routes(0, mirroring && s.iterations > 0);
+            return;
+        }
+        return;
+      case CanaryPhase::Promoting:
+      case CanaryPhase::Finalising:
+        d_.actions.push_back({ActionKind::ScaleCanaryUp, {}});
+        d_.actions.push_back({ActionKind::PromotePrimary, {}});
+        if (strategy() == DeploymentStrategy::Canary) {
+          set_routes(s.canary_weight);
+        } else if (provider() != "kubernetes") {
+          set_routes(100);  // B/G and A/B serve from the canary while the primary rolls
+        }
+        return;
+      case CanaryPhase::Terminating:
+        d_.actions.push_back({ActionKind::RestoreTarget, {}});
+        return;
+      case CanaryPhase::Terminated:
+        d_.actions.push_back({ActionKind::FinalizeRoutes, {}});
+        d_.actions.push_back({ActionKind::RemoveFinalizer, {}});
+        return;
+    }
+  }
+
+  const model::Canary& canary_;
+  const model::CanarySpec& spec_;
+  const Observations& seen_;
+  TimePoint now_;
+  const DecideSettings& settings_;
+  Decision d_;
+};
+
+}  // namespace
+
+Decision decide(const model::Canary& canary, const RolloutStatus& status,
+                const Observations& observed, TimePoint now, const DecideSettings& settings) {
+  return Decider(canary, status, observed, now, settings).run();
+}
+
+}  // namespace veer::controller
