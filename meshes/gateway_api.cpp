@@ -71,20 +71,8 @@ Expected<json> route_matches(const json& istio_matches, const std::string& field
   return matches;
 }
 
-// Each analysis match combined with each service match (analysis headers/queryParams win).
 json merge_matches(const json& analysis, const json& service) {
-  if (analysis.empty()) return service;
-  if (service.empty()) return analysis;
-  json merged = json::array();
-  for (const auto& a : analysis) {
-    for (const auto& s : service) {
-      json m = s;
-      if (a.contains("headers")) m["headers"] = a["headers"];
-      if (a.contains("queryParams")) m["queryParams"] = a["queryParams"];
-      merged.push_back(std::move(m));
-    }
-  }
-  return merged;
+  return combine_matches(analysis, service, {"headers", "queryParams"});
 }
 
 json header_list(const json& map) {

@@ -36,20 +36,8 @@ json destination(const CanaryRouting& canary, const std::string& host, int weigh
   return {{"destination", dest}, {"weight", weight}};
 }
 
-// Every combination of an analysis match with a spec.service match: the service match with the
-// analysis match's headers and sourceLabels.
 json merge_matches(const json& analysis, const json& service) {
-  if (!non_empty(service)) return analysis;
-  json merged = json::array();
-  for (const auto& a : analysis) {
-    for (const auto& s : service) {
-      json m = s;
-      if (a.contains("headers")) m["headers"] = a["headers"];
-      if (a.contains("sourceLabels")) m["sourceLabels"] = a["sourceLabels"];
-      merged.push_back(std::move(m));
-    }
-  }
-  return merged;
+  return combine_matches(analysis, service, {"headers", "sourceLabels"});
 }
 
 // The fields every HTTP rule copies from spec.service.

@@ -24,6 +24,23 @@ json merge_rules(const json& observed_rules, const json& ours,
   return merged;
 }
 
+json combine_matches(const json& analysis, const json& service,
+                     std::initializer_list<const char*> override_keys) {
+  if (!analysis.is_array() || analysis.empty()) return service;
+  if (!service.is_array() || service.empty()) return analysis;
+  json combined = json::array();
+  for (const auto& a : analysis) {
+    for (const auto& s : service) {
+      json match = s;
+      for (const char* key : override_keys) {
+        if (a.contains(key)) match[key] = a[key];
+      }
+      combined.push_back(std::move(match));
+    }
+  }
+  return combined;
+}
+
 bool names_service(const std::string& host, const std::string& name) {
   return host == name || (host.size() > name.size() && host.compare(0, name.size(), name) == 0 &&
                           host[name.size()] == '.');

@@ -24,10 +24,7 @@ SessionAffinity cookie_affinity() {
 }
 
 Routes split(int canary_weight) {
-  Routes r;
-  r.canary_weight = canary_weight;
-  r.primary_weight = 100 - canary_weight;
-  return r;
+  return testing::weights(canary_weight);
 }
 
 Write only_write(const Expected<std::vector<Write>>& writes, const std::string& kind) {

@@ -88,13 +88,6 @@ SessionAffinity affinity() {
   return a;
 }
 
-Routes weights(int canary_weight) {
-  Routes r;
-  r.canary_weight = canary_weight;
-  r.primary_weight = 100 - canary_weight;
-  return r;
-}
-
 // The five strategies on one router, as the operator drives them mid-run.
 void add_strategies(std::vector<Scenario>& out, const std::string& provider,
                     const CanaryRouting& base, bool mirror_and_affinity) {
@@ -142,6 +135,13 @@ std::vector<Scenario> golden_scenarios() {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+Routes weights(int canary_weight) {
+  Routes r;
+  r.canary_weight = canary_weight;
+  r.primary_weight = 100 - canary_weight;
+  return r;
 }
 
 json as_list(const std::vector<Write>& writes) {

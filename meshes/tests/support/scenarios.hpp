@@ -33,6 +33,9 @@ CanaryRouting podinfo_canary();
 // A user-owned Ingress `podinfo` sending / to the apex Service `podinfo`.
 nlohmann::json podinfo_ingress();
 
+// primary 100 - w, canary w.
+Routes weights(int canary_weight);
+
 // Writes as a kubectl-appliable {"kind": "List"}.
 nlohmann::json as_list(const std::vector<Write>& writes);
 
