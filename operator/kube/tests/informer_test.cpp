@@ -1,0 +1,179 @@
+#include <doctest/doctest.h>
+
+#include <mutex>
+#include <vector>
+
+#include "operator/kube/informer.hpp"
+#include "operator/kube/memory_cluster.hpp"
+#include "operator/kube/tests/support/backends.hpp"
+
+using namespace std::chrono_literals;
+using namespace veer::kube;
+using veer::kube::testing::eventually;
+
+namespace {
+
+const ResourceType kConfigMap{"", "v1", "configmaps", "ConfigMap"};
+
+Json config_map(const std::string& ns, const std::string& name, const std::string& value) {
+  return Json{{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
+              {"data", {{"value", value}}}};
+}
+
+struct Recorder {
+  std::mutex mutex;
+  std::vector<std::string> events;
+  InformerHandlers handlers() {
+    return InformerHandlers{[this](const Json& o) { push("add " + key_of(o)); },
+                            [this](const Json&, const Json& n) {
+                              push("update " + key_of(n) + "=" + n["data"].value("value", ""));
+                            },
+                            [this](const Json& o) { push("delete " + key_of(o)); }};
+  }
+  void push(std::string e) {
+    std::lock_guard guard(mutex);
+    events.push_back(std::move(e));
+  }
+  std::vector<std::string> snapshot() {
+    std::lock_guard guard(mutex);
+    return events;
+  }
+  std::size_t size() { return snapshot().size(); }
+};
+
+}  // namespace
+
+TEST_CASE("an informer lists, then follows the watch; handlers see each change once, in order") {
+  SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  REQUIRE(cluster.create(config_map("default", "a", "1")).ok());
+  Informer informer(cluster, clock, kConfigMap);
+  Recorder recorder;
+  informer.add_handlers(recorder.handlers());
+  informer.add_index("namespace", Informer::namespace_index);
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  CHECK(informer.get("default", "a").has_value());
+
+  auto b = cluster.create(config_map("default", "b", "1"));
+  REQUIRE(b.ok());
+  Json changed = *b;
+  changed["data"]["value"] = "2";
+  REQUIRE(cluster.update(changed).ok());
+  REQUIRE(cluster.remove(ObjectRef{kConfigMap, "default", "a"}).ok());
+  REQUIRE(eventually([&] { return recorder.size() == 4; }, 5s));
+  CHECK(recorder.snapshot() == std::vector<std::string>{"add default/a", "add default/b",
+                                                        "update default/b=2", "delete default/a"});
+  CHECK_FALSE(informer.get("default", "a").has_value());
+  CHECK(informer.get("default", "b").value()["data"]["value"] == "2");
+  CHECK(informer.by_index("namespace", "default").size() == 1);
+  informer.stop();
+}
+
+TEST_CASE("after its watch history is gone the informer relists and reports what it missed") {
+  SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  REQUIRE(cluster.create(config_map("default", "stays", "1")).ok());
+  REQUIRE(cluster.create(config_map("default", "goes", "1")).ok());
+  InformerOptions options;
+  options.backoff_base = 1s;
+  Informer informer(cluster, clock, kConfigMap, options);
+  Recorder recorder;
+  informer.add_handlers(recorder.handlers());
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  REQUIRE(eventually([&] { return cluster.open_watches() == 1; }, 5s));
+
+  // The watch drops; while the informer is away, things change and the history is compacted.
+  cluster.close_watches();
+  // The informer is backing off: its deadline is seconds away, not the watch's minutes.
+  REQUIRE(eventually(
+      [&] {
+        auto next = clock.next_deadline();
+        return next && *next < clock.now() + 1min;
+      },
+      5s));
+  Json stays = *cluster.get(ObjectRef{kConfigMap, "default", "stays"});
+  stays["data"]["value"] = "2";
+  REQUIRE(cluster.update(stays).ok());
+  REQUIRE(cluster.remove(ObjectRef{kConfigMap, "default", "goes"}).ok());
+  REQUIRE(cluster.create(config_map("default", "new", "1")).ok());
+  cluster.compact();
+  clock.advance(2s);
+
+  REQUIRE(eventually([&] { return recorder.size() == 5; }, 5s));
+  auto events = recorder.snapshot();
+  std::vector<std::string> after(events.begin() + 2, events.end());
+  std::sort(after.begin(), after.end());
+  CHECK(after == std::vector<std::string>{"add default/new", "delete default/goes",
+                                          "update default/stays=2"});
+  CHECK(informer.size() == 2);
+  CHECK(cluster.request_counts()["list"] == 2);
+  informer.stop();
+}
+
+TEST_CASE("an idle informer makes no API calls beyond its watch over 10 simulated minutes") {
+  SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  for (int i = 0; i < 50; ++i)
+    REQUIRE(cluster.create(config_map("default", "cm" + std::to_string(i), "x")).ok());
+  InformerOptions options;
+  options.watch_timeout = 5min;
+  Informer informer(cluster, clock, kConfigMap, options);
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  REQUIRE(eventually([&] { return cluster.open_watches() == 1; }, 5s));
+  auto before = cluster.request_counts();
+  for (int minute = 0; minute < 10; ++minute) {
+    clock.wait_for_waiters(1);  // the watch, parked until its timeout
+    clock.advance(1min);
+  }
+  clock.wait_for_waiters(1);  // the watch reopened at minute 10
+  auto after = cluster.request_counts();
+  CHECK(after["list"] == before["list"]);
+  CHECK(after["get"] == 0);
+  CHECK(after["watch"] - before["watch"] == 2);  // re-opened at each 5-minute timeout
+  informer.stop();
+}
+
+TEST_CASE("resync replays every cached object as an update") {
+  SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  REQUIRE(cluster.create(config_map("default", "a", "1")).ok());
+  InformerOptions options;
+  options.resync = 10min;
+  options.watch_timeout = 1h;
+  Informer informer(cluster, clock, kConfigMap, options);
+  Recorder recorder;
+  informer.add_handlers(recorder.handlers());
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  REQUIRE(eventually([&] { return cluster.open_watches() == 1; }, 5s));
+  clock.wait_for_waiters(2);  // resync timer and the watch
+  clock.advance(10min);
+  REQUIRE(eventually([&] { return recorder.size() == 2; }, 5s));
+  CHECK(recorder.snapshot()[1] == "update default/a=1");
+  informer.stop();
+}
+
+TEST_CASE("an informer keeps retrying a failing list with backoff and reports the error") {
+  SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  cluster.fail_next("list",
+                    ApiError{ErrorType::Forbidden, 403, "Forbidden",
+                             "configmaps is forbidden: User \"veer\" cannot list"},
+                    2);
+  Informer informer(cluster, clock, kConfigMap);
+  informer.start();
+  clock.wait_for_waiters(1);
+  CHECK_FALSE(informer.has_synced());
+  CHECK(informer.last_error().find("forbidden") != std::string::npos);
+  clock.advance(2s);
+  clock.wait_for_waiters(1);
+  clock.advance(5s);
+  CHECK(informer.wait_for_sync());
+  CHECK(informer.last_error().empty());
+  informer.stop();
+}

@@ -1,0 +1,149 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "operator/kube/work_queue.hpp"
+
+using namespace std::chrono_literals;
+using namespace veer::kube;
+
+TEST_CASE("a key queued many times is handed out once, and again if re-added while processing") {
+  SimulatedClock clock;
+  WorkQueue queue(clock);
+  queue.add("default/a");
+  queue.add("default/a");
+  queue.add("default/b");
+  CHECK(queue.length() == 2);
+  auto first = queue.get();
+  REQUIRE(first == "default/a");
+  queue.add("default/a");      // changed while being reconciled
+  CHECK(queue.length() == 1);  // only b is ready: a waits for done()
+  CHECK(queue.get() == "default/b");
+  CHECK(queue.length() == 0);
+  queue.done("default/a");
+  CHECK(queue.length() == 1);
+  CHECK(queue.get() == "default/a");
+}
+
+TEST_CASE("a delayed add waits for simulated time") {
+  SimulatedClock clock;
+  WorkQueue queue(clock);
+  std::atomic<bool> got{false};
+  std::thread worker([&] {
+    auto key = queue.get();
+    got = key == "ns/canary";
+  });
+  queue.add_after("ns/canary", 30s);
+  clock.wait_for_waiters(1);
+  clock.advance(29s);
+  CHECK_FALSE(got.load());
+  clock.advance(1s);
+  worker.join();
+  CHECK(got.load());
+}
+
+TEST_CASE("an earlier add_after replaces a later one; a later one does not") {
+  SimulatedClock clock;
+  WorkQueue queue(clock);
+  auto start = clock.now();
+  queue.add_after("k", 60s);
+  queue.add_after("k", 10s);
+  queue.add_after("k", 30s);
+  CHECK(queue.delayed() == 1);
+  std::thread worker([&] { queue.get(); });
+  clock.wait_for_waiters(1);
+  CHECK(clock.next_deadline() == start + 10s);
+  clock.advance(10s);
+  worker.join();
+}
+
+TEST_CASE("failures back off exponentially up to the cap, and forget resets") {
+  SimulatedClock clock;
+  WorkQueue queue(clock, BackoffPolicy{1s, 8s});
+  auto start = clock.now();
+  std::vector<Clock::Duration> delays;
+  for (int i = 0; i < 6; ++i) {
+    auto before = clock.now();
+    queue.add_rate_limited("k");
+    std::thread worker([&] {
+      auto key = queue.get();
+      queue.done(*key);
+    });
+    clock.wait_for_waiters(1);
+    delays.push_back(*clock.next_deadline() - before);
+    clock.set(*clock.next_deadline());
+    worker.join();
+  }
+  CHECK(delays == std::vector<Clock::Duration>{1s, 2s, 4s, 8s, 8s, 8s});
+  CHECK(queue.failures("k") == 6);
+  queue.forget("k");
+  CHECK(queue.failures("k") == 0);
+  CHECK(clock.now() - start == 31s);
+}
+
+TEST_CASE("workers never reconcile the same key at the same time") {
+  RealClock clock;
+  WorkQueue queue(clock);
+  std::mutex mutex;
+  std::map<std::string, int> running;
+  std::atomic<int> overlaps{0};
+  std::condition_variable progressed;
+  int calls = 0;
+  {
+    WorkerPool pool(queue, 4, [&](const std::string& key) {
+      {
+        std::lock_guard guard(mutex);
+        if (++running[key] > 1) ++overlaps;
+      }
+      // Keys are re-added while this one runs.
+      queue.add(key);
+      std::this_thread::yield();
+      {
+        std::lock_guard guard(mutex);
+        --running[key];
+        ++calls;
+        progressed.notify_all();
+      }
+      return ReconcileResult{};
+    });
+    for (int i = 0; i < 200; ++i) queue.add("k" + std::to_string(i % 3));
+    std::unique_lock lock(mutex);
+    progressed.wait(lock, [&] { return calls >= 300; });
+    lock.unlock();
+    pool.stop();
+  }
+  CHECK(overlaps == 0);
+}
+
+TEST_CASE("a failed reconcile is retried with backoff; requeue_after comes back later") {
+  SimulatedClock clock;
+  WorkQueue queue(clock, BackoffPolicy{1s, 60s});
+  std::mutex mutex;
+  std::condition_variable reconciled;
+  std::vector<std::pair<std::string, Clock::TimePoint>> seen;
+  auto start = clock.now();
+  WorkerPool pool(queue, 1, [&](const std::string& key) {
+    std::lock_guard guard(mutex);
+    seen.emplace_back(key, clock.now());
+    reconciled.notify_all();
+    if (seen.size() == 1) return ReconcileResult{true, std::nullopt, "boom"};
+    if (seen.size() == 2) return ReconcileResult{false, 30s, ""};
+    return ReconcileResult{};
+  });
+  queue.add("ns/c");
+  clock.wait_for_waiters(1);  // parked on the 1 s backoff
+  clock.advance(1s);
+  clock.wait_for_waiters(1);  // parked on the 30 s requeue
+  clock.advance(30s);
+  std::unique_lock lock(mutex);
+  reconciled.wait(lock, [&] { return seen.size() >= 3; });
+  lock.unlock();
+  pool.stop();
+  lock.lock();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].second == start);
+  CHECK(seen[1].second == start + 1s);
+  CHECK(seen[2].second == start + 31s);
+}
