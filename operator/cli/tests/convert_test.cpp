@@ -15,7 +15,7 @@ struct Result {
   std::string err;
 };
 
-Result veer(const std::vector<std::string>& args, const std::string& input = "") {
+Result run(const std::vector<std::string>& args, const std::string& input = "") {
   std::istringstream in(input);
   std::ostringstream out, err;
   int code = veer::cli::run_veer(args, in, out, err);
@@ -70,7 +70,7 @@ std::string read(const std::filesystem::path& p) {
 }  // namespace
 
 TEST_CASE("veer convert rewrites only Flagger apiVersions and keeps comments and layout") {
-  auto r = veer({"convert", "-"}, kFlagger);
+  auto r = run({"convert", "-"}, kFlagger);
   INFO(r.err);
   CHECK(r.code == 0);
   std::string expected = kFlagger;
@@ -81,18 +81,18 @@ TEST_CASE("veer convert rewrites only Flagger apiVersions and keeps comments and
 }
 
 TEST_CASE("veer convert warns about what veer treats differently, with lines") {
-  auto r = veer({"convert", "-"}, kFlagger);
+  auto r = run({"convert", "-"}, kFlagger);
   CHECK(r.err.find("<stdin>:17: warning: Canary test/podinfo: spec.analysis.metrics[0].threshold: "
                    "deprecated") != std::string::npos);
   CHECK(r.err.find("MetricTemplate cw: spec.provider.type: veer has no cloudwatch provider") !=
         std::string::npos);
-  auto quiet = veer({"convert", "--quiet", "-"}, kFlagger);
+  auto quiet = run({"convert", "--quiet", "-"}, kFlagger);
   CHECK(quiet.err.empty());
 }
 
 TEST_CASE("converted documents pass veer validate") {
-  auto converted = veer({"convert", "-q", "-"}, kFlagger);
-  auto r = veer({"validate", "-"}, converted.out);
+  auto converted = run({"convert", "-q", "-"}, kFlagger);
+  auto r = run({"validate", "-"}, converted.out);
   INFO(r.out);
   CHECK(r.code == 0);
 }
@@ -102,7 +102,7 @@ TEST_CASE("veer convert --in-place rewrites files that hold Flagger documents") 
   std::ofstream(dir / "canary.yaml") << kFlagger;
   std::string other = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n";
   std::ofstream(dir / "other.yaml") << other;
-  auto r = veer({"convert", "--in-place", dir.string()});
+  auto r = run({"convert", "--in-place", dir.string()});
   CHECK(r.code == 0);
   CHECK(r.out.empty());
   auto rewritten = read(dir / "canary.yaml");
@@ -113,16 +113,16 @@ TEST_CASE("veer convert --in-place rewrites files that hold Flagger documents") 
 }
 
 TEST_CASE("veer convert: usage and input errors") {
-  CHECK(veer({"convert"}).code == 64);
-  CHECK(veer({"convert", "--in-place", "-"}).code == 64);
-  CHECK(veer({"convert", "--inplace", "-"}).err.find("--in-place") != std::string::npos);
-  auto broken = veer({"convert", "-"}, "kind: [\n");
+  CHECK(run({"convert"}).code == 64);
+  CHECK(run({"convert", "--in-place", "-"}).code == 64);
+  CHECK(run({"convert", "--inplace", "-"}).err.find("--in-place") != std::string::npos);
+  auto broken = run({"convert", "-"}, "kind: [\n");
   CHECK(broken.code == 1);
   CHECK(broken.err.find("YAML syntax error") != std::string::npos);
 }
 
 TEST_CASE("veer convert handles kubectl's List output") {
-  auto r = veer({"convert", "-q", "-"}, R"(apiVersion: v1
+  auto r = run({"convert", "-q", "-"}, R"(apiVersion: v1
 kind: List
 items:
 - apiVersion: flagger.app/v1beta1

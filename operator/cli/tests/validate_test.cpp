@@ -15,7 +15,7 @@ struct Result {
   std::string err;
 };
 
-Result veer(const std::vector<std::string>& args, const std::string& input = "") {
+Result run(const std::vector<std::string>& args, const std::string& input = "") {
   std::istringstream in(input);
   std::ostringstream out, err;
   int code = veer::cli::run_veer(args, in, out, err);
@@ -51,7 +51,7 @@ spec:
 }  // namespace
 
 TEST_CASE("veer validate accepts every example and exits 0") {
-  auto r = veer({"validate", kExamples});
+  auto r = run({"validate", kExamples});
   INFO(r.out, r.err);
   CHECK(r.code == 0);
   CHECK(r.out.empty());
@@ -59,7 +59,7 @@ TEST_CASE("veer validate accepts every example and exits 0") {
 }
 
 TEST_CASE("veer validate prints file:line: path: reason for each problem and exits 1") {
-  auto r = veer({"validate", "-"}, kBroken);
+  auto r = run({"validate", "-"}, kBroken);
   CHECK(r.code == 1);
   CHECK(r.out.find(
             "<stdin>:16: spec.analysis.stepWeights[1]: stepWeights must be strictly ascending") !=
@@ -74,7 +74,7 @@ TEST_CASE("veer validate prints file:line: path: reason for each problem and exi
 }
 
 TEST_CASE("veer validate --output json reports for tools") {
-  auto r = veer({"validate", "--output", "json", "-"}, kBroken);
+  auto r = run({"validate", "--output", "json", "-"}, kBroken);
   CHECK(r.code == 1);
   auto report = nlohmann::json::parse(r.out);
   CHECK(report["valid"] == false);
@@ -85,28 +85,28 @@ TEST_CASE("veer validate --output json reports for tools") {
   CHECK(first["kind"] == "Canary");
   CHECK(first["name"] == "podinfo");
   CHECK(first["line"].get<int>() > 0);
-  auto ok = veer({"validate", "-o", "json", kExamples});
+  auto ok = run({"validate", "-o", "json", kExamples});
   CHECK(ok.code == 0);
   CHECK(nlohmann::json::parse(ok.out)["valid"] == true);
 }
 
 TEST_CASE("veer validate reports YAML syntax errors and unreadable paths") {
-  auto r = veer({"validate", "-"}, "apiVersion: veer.dev/v1beta1\nkind: Canary\nspec: [1, 2\n");
+  auto r = run({"validate", "-"}, "apiVersion: veer.dev/v1beta1\nkind: Canary\nspec: [1, 2\n");
   CHECK(r.code == 1);
   CHECK(r.out.find("<stdin>:") == 0);
   CHECK(r.out.find("YAML syntax error") != std::string::npos);
-  auto missing = veer({"validate", "/nonexistent/veer"});
+  auto missing = run({"validate", "/nonexistent/veer"});
   CHECK(missing.code == 1);
   CHECK(missing.out.find("/nonexistent/veer: no such file or directory") != std::string::npos);
 }
 
 TEST_CASE("veer validate: usage errors exit 64 with a hint") {
-  CHECK(veer({"validate"}).code == 64);
-  auto r = veer({"validate", "--ouput", "json", "-"});
+  CHECK(run({"validate"}).code == 64);
+  auto r = run({"validate", "--ouput", "json", "-"});
   CHECK(r.code == 64);
   CHECK(r.err.find("--output") != std::string::npos);
-  CHECK(veer({"validate", "--output", "xml", "-"}).code == 64);
-  auto help = veer({"validate", "--help"});
+  CHECK(run({"validate", "--output", "xml", "-"}).code == 64);
+  auto help = run({"validate", "--help"});
   CHECK(help.code == 0);
   CHECK(help.out.find("--output") != std::string::npos);
 }
