@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "analysis/providers/datadog.hpp"
+#include "analysis/providers/factory.hpp"
 #include "analysis/providers/graphite.hpp"
 #include "testing/http_server.hpp"
 
@@ -78,4 +79,22 @@ TEST_CASE("graphite: last non-null datapoint; several series and null-only are e
   REQUIRE_FALSE(two.ok());
   CHECK(contains(two.error(), "2 series"));
   CHECK_FALSE(parse_graphite_render("not json", "g").ok());
+}
+
+TEST_CASE("the provider factory: implemented types, clear errors for the others") {
+  veer::model::MetricProvider provider;
+  provider.type = "cloudwatch";
+  auto made = make_metrics_source(provider, {}, "http://prometheus:9090");
+  REQUIRE_FALSE(made.ok());
+  CHECK(made.error() == "provider cloudwatch is not supported yet");
+  provider.type = "datadog";
+  made = make_metrics_source(provider, {}, "");
+  REQUIRE_FALSE(made.ok());
+  CHECK(contains(made.error(), "datadog_api_key"));
+  made = make_metrics_source(provider, {{"datadog_api_key", "a"}, {"datadog_application_key", "b"}},
+                             "");
+  CHECK(made.ok());
+  provider.type = "prometheus";
+  CHECK(make_metrics_source(provider, {}, "http://prometheus:9090").ok());
+  CHECK_FALSE(make_metrics_source(provider, {}, "").ok());
 }

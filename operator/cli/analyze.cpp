@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metric_check.hpp"
+#include "analysis/providers/factory.hpp"
 #include "analysis/providers/prometheus.hpp"
 #include "model/canary.hpp"
 #include "model/document.hpp"
@@ -144,7 +145,7 @@ int run_analyze(Invocation& call) {
       return std::make_unique<analysis::PrometheusSource>(config);
     };
     auto source = make_source(address);
-    std::vector<std::unique_ptr<analysis::PrometheusSource>> template_sources;
+    std::vector<std::unique_ptr<analysis::MetricsSource>> template_sources;
     const std::string ns =
         canary.metadata.namespace_.empty() ? "default" : canary.metadata.namespace_;
 
@@ -169,11 +170,14 @@ int run_analyze(Invocation& call) {
     };
     context.source_for =
         [&](const model::MetricProvider& provider) -> analysis::Outcome<analysis::MetricsSource*> {
-      if (provider.type != "prometheus") {
-        return analysis::fail("provider " + provider.type + " is not supported yet");
+      const bool is_prometheus = provider.type == "prometheus" || provider.type.empty();
+      if (is_prometheus && (provider.address.empty() || provider.address == address)) {
+        return source.get();
       }
-      if (provider.address.empty() || provider.address == address) return source.get();
-      template_sources.push_back(make_source(provider.address));
+      // Other addresses and providers; veer analyze reads no Secrets (no credentials).
+      auto made = analysis::make_metrics_source(provider, {}, address);
+      if (!made) return analysis::Error{made.error()};
+      template_sources.push_back(std::move(made).value());
       return template_sources.back().get();
     };
 
