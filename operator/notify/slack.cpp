@@ -43,7 +43,7 @@ json slack_payload(const Notification& n, const Destination& to) {
 
   if (!n.evidence.empty()) {
     blocks.push_back({{"type", "section"},
-                      {"text", mrkdwn("```" + escape_markup(evidence_table(n.evidence)) + "```")}});
+                      {"text", mrkdwn("```\n" + escape_markup(evidence_table(n.evidence)) + "```")}});
   }
   json commands = json::array();
   for (const auto& c : suggested_commands(n)) {
@@ -53,7 +53,7 @@ json slack_payload(const Notification& n, const Destination& to) {
 
   const std::string preview = summary_line(n);
   json payload = {
-      {"text", preview},
+      {"text", escape_markup(preview)},
       {"username", to.username},
       {"icon_emoji", ":rocket:"},
       {"attachments",

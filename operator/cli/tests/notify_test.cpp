@@ -21,7 +21,7 @@ struct Run {
   std::string err;
 };
 
-Run veer(const std::vector<std::string>& args) {
+Run run_cli(const std::vector<std::string>& args) {
   std::istringstream in;
   std::ostringstream out, err;
   const int code = veer::cli::run_veer(args, in, out, err);
@@ -38,8 +38,9 @@ std::string temp_file(const std::string& content) {
 
 TEST_CASE("veer notify sends a test message and reports success") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{200, {}, "ok"}; });
-  const auto r = veer({"notify", "--type", "slack", "--address", server.url() + "/services/T/B/x",
-                       "--channel", "#deploys", "--message", "hello from CI"});
+  const auto r =
+      run_cli({"notify", "--type", "slack", "--address", server.url() + "/services/T/B/x",
+               "--channel", "#deploys", "--message", "hello from CI"});
   CHECK(r.code == 0);
   CHECK(r.out.find("sent a test message to slack (HTTP 200)") != std::string::npos);
   REQUIRE(server.request_count() == 1);
@@ -50,7 +51,7 @@ TEST_CASE("veer notify sends a test message and reports success") {
 
 TEST_CASE("veer notify exits 1 with the HTTP status and body when refused") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{404, {}, "no_team"}; });
-  const auto r = veer({"notify", "--type", "msteams", "--address", server.url() + "/hook/abc"});
+  const auto r = run_cli({"notify", "--type", "msteams", "--address", server.url() + "/hook/abc"});
   CHECK(r.code == 1);
   CHECK(r.err.find("HTTP 404: no_team") != std::string::npos);
 }
@@ -62,8 +63,8 @@ TEST_CASE("veer notify with a Slack bot token sends a Bearer header and reads Sl
   });
   const auto token = temp_file("xoxb-test-token\n");
   const auto r =
-      veer({"notify", "--type", "slack", "--address", server.url() + "/api/chat.postMessage",
-            "--token-file", token, "--channel", "C0NOPE"});
+      run_cli({"notify", "--type", "slack", "--address", server.url() + "/api/chat.postMessage",
+               "--token-file", token, "--channel", "C0NOPE"});
   std::remove(token.c_str());
   CHECK(r.code == 1);
   CHECK(r.err.find("channel_not_found") != std::string::npos);
@@ -78,16 +79,16 @@ TEST_CASE("veer notify: unreachable receivers fail without printing the secret U
     HttpServer gone([](const HttpRequest&) { return HttpResponse{}; });
     address = gone.url() + "/hooks/very-secret-path";
   }  // stopped: nothing listens there now
-  const auto r = veer({"notify", "--type", "webhook", "--address", address, "--timeout", "2s"});
+  const auto r = run_cli({"notify", "--type", "webhook", "--address", address, "--timeout", "2s"});
   CHECK(r.code == 1);
   CHECK(r.err.find("unreachable") != std::string::npos);
   CHECK(r.err.find("very-secret-path") == std::string::npos);
 }
 
 TEST_CASE("veer notify usage errors exit 64") {
-  CHECK(veer({"notify", "--address", "http://127.0.0.1:1/x"}).code == 64);  // no --type
-  CHECK(veer({"notify", "--type", "pager", "--address", "http://x"}).code == 64);
-  CHECK(veer({"notify", "--type", "discord"}).code == 64);  // no --address
-  CHECK(veer({"notify", "--type", "slack", "--address", "http://x", "--timeout", "soon"}).code ==
+  CHECK(run_cli({"notify", "--address", "http://127.0.0.1:1/x"}).code == 64);  // no --type
+  CHECK(run_cli({"notify", "--type", "pager", "--address", "http://x"}).code == 64);
+  CHECK(run_cli({"notify", "--type", "discord"}).code == 64);  // no --address
+  CHECK(run_cli({"notify", "--type", "slack", "--address", "http://x", "--timeout", "soon"}).code ==
         64);
 }

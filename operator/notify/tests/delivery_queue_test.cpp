@@ -3,6 +3,7 @@
 // that must not hold up a rollout.
 #include "operator/notify/delivery_queue.hpp"
 
+#include <atomic>
 #include <memory>
 #include <sstream>
 
@@ -86,7 +87,8 @@ TEST_CASE("a notification reaches a real Slack receiver as Block Kit with a colo
 }
 
 TEST_CASE("429 with Retry-After: the retry waits exactly that long on the clock") {
-  HttpServer server([calls = 0](const HttpRequest&) mutable {
+  std::atomic<int> calls{0};  // the server copies its handler: keep the count outside
+  HttpServer server([&calls](const HttpRequest&) {
     if (++calls == 1) return HttpResponse{429, {{"Retry-After", "30"}}, "rate limited"};
     return HttpResponse{200, {}, "ok"};
   });
@@ -248,7 +250,8 @@ TEST_CASE("a full queue drops its oldest message and says so, without blocking")
 }
 
 TEST_CASE("a retry holds back later messages to its endpoint, not to others") {
-  HttpServer server([calls = 0](const HttpRequest& r) mutable {
+  std::atomic<int> calls{0};
+  HttpServer server([&calls](const HttpRequest& r) {
     if (r.path == "/x" && ++calls == 1) return HttpResponse{503, {{"Retry-After", "60"}}, ""};
     return HttpResponse{200, {}, "ok"};
   });
