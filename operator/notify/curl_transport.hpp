@@ -1,6 +1,5 @@
-// The Transport over libcurl: proxy, TLS verification, a timeout on every call.
-// TODO(switch): move onto analysis/http/client.hpp, the project's shared libcurl client, once it
-// lands; this file then shrinks to an adapter.
+// The Transport over the project's libcurl client (analysis/http/client.hpp): proxy, TLS
+// verification, a timeout on every call.
 #pragma once
 
 #include "operator/notify/transport.hpp"
