@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "analysis/comparison.hpp"
+#include "analysis/sequential_status.hpp"
 #include "analysis/stats/sequential_binomial.hpp"
 
 namespace stats = veer::analysis::stats;
@@ -142,4 +143,21 @@ TEST_CASE("the comparison reports evidence and keeps its state") {
   stats::SequentialState empty;
   result = veer::analysis::compare_sequential(comparison, empty, {{0, 0, 0, 0}});
   CHECK(result.verdict == veer::analysis::Verdict::NoData);
+}
+
+TEST_CASE("the state survives the Canary status as JSON, and a bad status is an error") {
+  stats::SequentialState s;
+  s = *stats::sequential_update(s, {7, 300, 20, 2700}, {});
+  const auto json = veer::analysis::to_json(s);
+  auto back = veer::analysis::parse_sequential_state(nlohmann::json::parse(json.dump()));
+  REQUIRE(back.ok());
+  CHECK(back->log_lr == s.log_lr);
+  CHECK(back->ratio_ok == s.ratio_ok);
+  CHECK(back->primary_total == 2700);
+  CHECK(back->looks == 1);
+  auto broken = json;
+  broken["canaryTotal"] = -3;
+  auto bad = veer::analysis::parse_sequential_state(broken);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().find("canaryTotal") != std::string::npos);
 }
