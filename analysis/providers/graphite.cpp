@@ -1,9 +1,10 @@
 #include "analysis/providers/graphite.hpp"
 
-#include <chrono>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
+
+#include "analysis/providers/series_api.hpp"
 
 namespace veer::analysis {
 
@@ -45,21 +46,13 @@ Outcome<std::vector<double>> GraphiteSource::range(const std::string& query,
   request.basic_auth = config_.basic_auth;
   request.timeout = config_.timeout;
   const std::string where = "Graphite " + config_.address + " target \"" + query + "\"";
-  auto response = http::send(request);
-  if (!response) return fail(where + ": " + response.error());
-  if (response->status < 200 || response->status >= 300) {
-    return fail(where + ": HTTP " + std::to_string(response->status) + ": " +
-                response->body.substr(0, 200));
-  }
-  return parse_graphite_render(response->body, where);
+  auto body = fetch_body(request, where);
+  if (!body) return Error{body.error()};
+  return parse_graphite_render(*body, where);
 }
 
 Outcome<double> GraphiteSource::instant(const std::string& query) {
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto values = range(query, now, config_.lookback_seconds, 0);
-  if (!values) return Error{values.error()};
-  return values->back();
+  return latest_value(*this, query, config_.lookback_seconds);
 }
 
 }  // namespace veer::analysis

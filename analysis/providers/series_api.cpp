@@ -1,0 +1,26 @@
+#include "analysis/providers/series_api.hpp"
+
+#include <chrono>
+
+namespace veer::analysis {
+
+Outcome<std::string> fetch_body(const http::Request& request, const std::string& where) {
+  auto response = http::send(request);
+  if (!response) return fail(where + ": " + response.error());
+  if (response->status < 200 || response->status >= 300) {
+    return fail(where + ": HTTP " + std::to_string(response->status) + ": " +
+                response->body.substr(0, 200));
+  }
+  return std::move(response).value().body;
+}
+
+Outcome<double> latest_value(MetricsSource& source, const std::string& query,
+                             double lookback_seconds) {
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto values = source.range(query, now, lookback_seconds, 0);
+  if (!values) return Error{values.error()};
+  return values->back();
+}
+
+}  // namespace veer::analysis
