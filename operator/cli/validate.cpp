@@ -1,5 +1,6 @@
 // `veer validate PATH...`: checks every veer document in files, directories or stdin against the
 // model's rules; what a GitOps repository runs in its CI.
+#include <algorithm>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -80,7 +81,11 @@ int run_validate(Invocation& call) {
       if (doc.api_version == model::kFlaggerApiVersion) ++flagger_documents;
       if (!model::is_veer_document(doc)) continue;
       ++documents;
-      for (const auto& e : model::validate_document(doc))
+      auto errors = model::validate_document(doc);
+      // In file order, so the output reads top to bottom.
+      std::stable_sort(errors.begin(), errors.end(),
+                       [](const auto& a, const auto& b) { return a.line < b.line; });
+      for (const auto& e : errors)
         problems.push_back({file.name, e.line, doc.kind, doc.display_name(), e.path, e.reason});
     }
   }
