@@ -10,9 +10,9 @@
 namespace veer::meshes {
 
 std::vector<std::string> known_providers() {
-  return {"istio",         "linkerd",      "smi:v1alpha1", "smi:v1alpha2",
-          "smi:v1alpha3",  "smi:v1alpha4", "gatewayapi",   "gatewayapi:v1beta1",
-          "gatewayapi:v1", "nginx",        "kubernetes"};
+  return {"istio",        "linkerd",      "smi",        "smi:v1alpha1",       "smi:v1alpha2",
+          "smi:v1alpha3", "smi:v1alpha4", "gatewayapi", "gatewayapi:v1beta1", "gatewayapi:v1",
+          "nginx",        "kubernetes"};
 }
 
 Expected<std::unique_ptr<Router>> make_router(const std::string& provider,
@@ -20,8 +20,8 @@ Expected<std::unique_ptr<Router>> make_router(const std::string& provider,
   std::unique_ptr<Router> router;
   if (provider == "istio") {
     router = std::make_unique<IstioRouter>();
-  } else if (provider == "linkerd" || provider == "smi:v1alpha1") {
-    // Flagger's linkerd provider writes split.smi-spec.io/v1alpha1.
+  } else if (provider == "linkerd" || provider == "smi" || provider == "smi:v1alpha1") {
+    // Flagger's linkerd and plain smi providers write split.smi-spec.io/v1alpha1.
     router = std::make_unique<SmiRouter>(provider, SmiVersion::v1alpha1);
   } else if (provider == "smi:v1alpha2") {
     router = std::make_unique<SmiRouter>(provider, SmiVersion::v1alpha2);

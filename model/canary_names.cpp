@@ -103,27 +103,12 @@ std::string_view to_string(Direction direction) {
 }
 
 const std::vector<std::string>& known_providers() {
-  static const std::vector<std::string> providers{"istio",
-                                                  "linkerd",
-                                                  "smi",
-                                                  "smi:v1alpha1",
-                                                  "smi:v1alpha2",
-                                                  "smi:v1alpha3",
-                                                  "gatewayapi",
-                                                  "gatewayapi:v1",
-                                                  "gatewayapi:v1beta1",
-                                                  "nginx",
-                                                  "kubernetes",
-                                                  "appmesh",
-                                                  "appmesh:v1beta2",
-                                                  "contour",
-                                                  "gloo",
-                                                  "kuma",
-                                                  "osm",
-                                                  "skipper",
-                                                  "traefik",
-                                                  "apisix",
-                                                  "knative"};
+  static const std::vector<std::string> providers{
+      "istio",        "linkerd",      "smi",        "smi:v1alpha1",    "smi:v1alpha2",
+      "smi:v1alpha3", "smi:v1alpha4", "gatewayapi", "gatewayapi:v1",   "gatewayapi:v1beta1",
+      "nginx",        "kubernetes",   "appmesh",    "appmesh:v1beta2", "contour",
+      "gloo",         "kuma",         "osm",        "skipper",         "traefik",
+      "apisix",       "knative"};
   return providers;
 }
 
@@ -135,6 +120,7 @@ bool provider_supported_by_veer(const std::string& provider) {
                                                   "smi:v1alpha1",
                                                   "smi:v1alpha2",
                                                   "smi:v1alpha3",
+                                                  "smi:v1alpha4",
                                                   "gatewayapi",
                                                   "gatewayapi:v1",
                                                   "gatewayapi:v1beta1",

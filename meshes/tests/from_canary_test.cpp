@@ -65,3 +65,15 @@ TEST_CASE("session cookies are 10 letters, stable for a seed and different acros
 
 }  // namespace
 }  // namespace veer::meshes
+
+TEST_CASE("validation accepts exactly the providers a router exists for") {
+  for (const auto& provider : veer::model::known_providers()) {
+    CAPTURE(provider);
+    CHECK(veer::model::provider_supported_by_veer(provider) ==
+          veer::meshes::make_router(provider).ok());
+  }
+  for (const auto& provider : veer::meshes::known_providers()) {
+    CAPTURE(provider);
+    CHECK(veer::model::provider_supported_by_veer(provider));
+  }
+}
