@@ -5,29 +5,9 @@
 
 #include "model/document.hpp"
 #include "model/duration.hpp"
+#include "model/spelling.hpp"
 
 namespace veer::model {
-
-namespace {
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 std::string describe_type(const nlohmann::json& value) {
   switch (value.type()) {
@@ -284,16 +264,9 @@ void FieldReader::reject_unknown() {
   for (const auto& [key, value] : object_.items()) {
     if (seen_.count(key)) continue;
     std::string reason = "unknown field";
-    std::string best;
-    std::size_t best_distance = 3;
-    for (const auto& known : seen_) {
-      std::size_t d = edit_distance(key, known);
-      if (d < best_distance) {
-        best_distance = d;
-        best = known;
-      }
-    }
-    if (!best.empty()) reason += "; did you mean \"" + best + "\"?";
+    std::vector<std::string> known(seen_.begin(), seen_.end());
+    auto best = closest_match(key, known);
+    if (best) reason += "; did you mean \"" + *best + "\"?";
     errors_.push_back({path(key), reason, 0});
   }
 }

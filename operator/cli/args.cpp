@@ -4,41 +4,9 @@
 #include <ostream>
 #include <sstream>
 
+#include "model/spelling.hpp"
+
 namespace veer::cli {
-
-namespace {
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
-
-std::optional<std::string> closest_match(const std::string& word,
-                                         const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& candidate : candidates) {
-    std::size_t d = edit_distance(word, candidate);
-    if (candidate.rfind(word, 0) == 0 && word.size() >= 3) d = std::min<std::size_t>(d, 1);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  }
-  return best;
-}
 
 ArgParser::ArgParser(std::string command, std::string usage, std::string description)
     : command_(std::move(command)),
@@ -89,7 +57,7 @@ const ArgParser::Spec* ArgParser::find_short(char name) const {
 std::string ArgParser::suggestion(const std::string& unknown) const {
   std::vector<std::string> names{"help"};
   for (const auto& spec : specs_) names.push_back(spec.name);
-  if (auto match = closest_match(unknown, names)) return "; did you mean --" + *match + "?";
+  if (auto match = model::closest_match(unknown, names)) return "; did you mean --" + *match + "?";
   return "";
 }
 

@@ -60,10 +60,6 @@ class ArgParser {
   std::vector<Spec> specs_;
 };
 
-// The closest candidate within a small edit distance, for "did you mean" hints.
-std::optional<std::string> closest_match(const std::string& word,
-                                         const std::vector<std::string>& candidates);
-
 // Prints `veer <command>: <error>` to err and returns the usage-error exit code, 64 (EX_USAGE,
 // so it never collides with a subcommand's own exit codes such as `veer analyze`'s 1 and 2).
 int usage_error(const ArgParser& parser, const std::string& error, std::ostream& err);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "model/spelling.hpp"
 #include "operator/cli/args.hpp"
 
 namespace veer::cli {
@@ -67,7 +68,8 @@ int run_veer(const std::vector<std::string>& args, std::istream& in, std::ostrea
     std::vector<std::string> names{"help"};
     for (const auto& c : registered_commands()) names.push_back(c.name);
     err << "veer: unknown command \"" << name << "\"";
-    if (auto match = closest_match(name, names)) err << "; did you mean \"" << *match << "\"?";
+    if (auto match = model::closest_match(name, names))
+      err << "; did you mean \"" << *match << "\"?";
     err << "\nRun 'veer help' for the list of commands.\n";
     return kUsageExitCode;
   }
