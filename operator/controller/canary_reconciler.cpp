@@ -1,0 +1,455 @@
+#include "operator/controller/canary_reconciler.hpp"
+
+#include <algorithm>
+
+#include "meshes/from_canary.hpp"
+#include "meshes/router.hpp"
+#include "meshes/services.hpp"
+#include "model/canonical_json.hpp"
+#include "operator/controller/config_tracking.hpp"
+#include "operator/controller/revision.hpp"
+#include "operator/controller/workload_health.hpp"
+#include "operator/kube/time_format.hpp"
+#include "operator/webhooks/webhook_runner.hpp"
+
+namespace veer::controller {
+
+using nlohmann::json;
+
+const kube::ResourceType& canary_type() {
+  static const kube::ResourceType type{"veer.dev", "v1beta1", "canaries", "Canary"};
+  return type;
+}
+
+struct CanaryReconciler::Context {
+  std::string key;
+  std::string ns;
+  json object;  // the Canary as read
+  model::Canary canary;
+  RolloutStatus status;
+  json target;
+  std::optional<json> primary;
+  SelectorLabel label;
+  TrackedConfigs tracked;
+  std::map<std::string, json> configs;  // "ConfigMap/name" -> object, of tracked configs
+  Observations seen;
+  Decision decision;
+  std::unique_ptr<meshes::Router> router;
+  meshes::CanaryRouting routing;
+};
+
+namespace {
+
+std::string annotation(const json& object, const std::string& key) {
+  const auto& meta = object.value("metadata", json::object());
+  if (!meta.contains("annotations") || !meta["annotations"].is_object()) return "";
+  return meta["annotations"].value(key, "");
+}
+
+kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
+  return {kube::type_of(ref.api_version, ref.kind), ns, ref.name};
+}
+
+// Event names must be unique in the namespace, across reconciler instances and threads.
+std::uint64_t next_event_number() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter++;
+}
+
+bool has_finalizer(const json& object) {
+  const auto& meta = object.value("metadata", json::object());
+  if (!meta.contains("finalizers") || !meta["finalizers"].is_array()) return false;
+  for (const auto& f : meta["finalizers"]) {
+    if (f == kFinalizer) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+CanaryReconciler::CanaryReconciler(kube::Cluster& cluster, kube::Clock& clock,
+                                   webhooks::HookPoster& hooks, MetricsChecker& metrics,
+                                   AlertSink& alerts, ReconcilerSettings settings)
+    : cluster_(cluster),
+      clock_(clock),
+      hooks_(hooks),
+      metrics_(metrics),
+      alerts_(alerts),
+      settings_(std::move(settings)) {}
+
+kube::ReconcileResult CanaryReconciler::fail(Context& ctx, const std::string& error) {
+  if (report_) {
+    ReconcileReport report;
+    report.key = ctx.key;
+    report.ns = ctx.ns;
+    report.name = ctx.canary.metadata.name;
+    report.phase = ctx.status.canary.phase;
+    report.canary_weight = ctx.status.canary.canary_weight;
+    report.error = error;
+    report_(report);
+  }
+  return {true, std::nullopt, error};
+}
+
+kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
+  Context ctx;
+  ctx.key = key;
+  auto [ns, name] = kube::split_key(key);
+  ctx.ns = ns;
+  auto got = cluster_.get({canary_type(), ns, name});
+  if (!got) {
+    if (got.is(kube::ErrorType::NotFound)) return {};
+    return fail(ctx, got.error().message);
+  }
+  ctx.object = *got;
+  // The status is veer's own (read below with its `rollout` part); the spec is the user's.
+  json spec_only = ctx.object;
+  spec_only.erase("status");
+  auto parsed = model::parse_canary(spec_only);
+  if (!parsed.ok()) {
+    std::string problems;
+    for (const auto& e : parsed.errors)
+      problems += (problems.empty() ? "" : "; ") + model::to_string(e);
+    return fail(ctx, "Canary " + key + " is invalid: " + problems);
+  }
+  ctx.canary = parsed.value;
+  ctx.status = rollout_status_from_json(ctx.object.value("status", json::object()));
+  ctx.canary.status = ctx.status.canary;
+  if (!observe(ctx)) return fail(ctx, ctx.status.progress.message);
+
+  run_checks(ctx);
+  if (!write_status(ctx)) return fail(ctx, "status of " + key + " changed meanwhile; retrying");
+
+  std::string errors;
+  for (const auto& action : ctx.decision.actions) {
+    auto error = apply(ctx, action);
+    if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+  }
+  tell(ctx);
+  if (report_) {
+    ReconcileReport report;
+    report.key = key;
+    report.ns = ctx.ns;
+    report.name = ctx.canary.metadata.name;
+    report.target = ctx.canary.spec.target_ref.name;
+    report.strategy = std::string(model::to_string(ctx.canary.spec.strategy()));
+    if (ctx.seen.analysis) report.verdicts = ctx.seen.analysis->metrics;
+    report.phase = ctx.decision.status.canary.phase;
+    report.canary_weight = ctx.decision.status.canary.canary_weight;
+    report.events = ctx.decision.events;
+    report.run_end = ctx.decision.run_end;
+    report.error = errors;
+    report_(report);
+  }
+  if (!errors.empty()) return {true, std::nullopt, errors};
+  kube::ReconcileResult result;
+  if (ctx.decision.requeue_after.count() > 0) result.requeue_after = ctx.decision.requeue_after;
+  return result;
+}
+
+bool CanaryReconciler::observe(Context& ctx) {
+  const auto& spec = ctx.canary.spec;
+  const auto api_version =
+      spec.target_ref.api_version.empty() ? "apps/v1" : spec.target_ref.api_version;
+  auto target = cluster_.get(
+      {kube::type_of(api_version, spec.target_ref.kind), ctx.ns, spec.target_ref.name});
+  if (!target) {
+    ctx.status.progress.message = "target " + spec.target_ref.kind + " " + ctx.ns + "/" +
+                                  spec.target_ref.name + ": " + target.error().message;
+    return false;
+  }
+  ctx.target = *target;
+  auto label = selector_label(ctx.target, settings_.clone);
+  if (!label.label) {
+    ctx.status.progress.message = label.error;
+    return false;
+  }
+  ctx.label = *label.label;
+  const auto pod_spec = ctx.target["spec"]["template"].value("spec", json::object());
+  ctx.tracked = track_configs(
+      pod_spec, [&](const std::string& kind, const std::string& name) -> std::optional<json> {
+        auto found = cluster_.get({kube::type_of("v1", kind), ctx.ns, name});
+        if (!found) return std::nullopt;
+        ctx.configs[kind + "/" + name] = *found;
+        return *found;
+      });
+  auto primary = cluster_.get({kube::type_of(api_version, spec.target_ref.kind), ctx.ns,
+                               spec.target_ref.name + "-primary"});
+  if (primary) ctx.primary = *primary;
+
+  auto& seen = ctx.seen;
+  seen.revision = revision_hash(ctx.target, ctx.tracked.checksums);
+  seen.tracked_configs = ctx.tracked.checksums;
+  const auto& analysis = spec.analysis;
+  seen.canary = workload_health(ctx.target, analysis ? analysis->canary_ready_threshold : 100);
+  if (ctx.primary)
+    seen.primary =
+        workload_health(*ctx.primary, analysis ? analysis->primary_ready_threshold : 100);
+  seen.gates.promote = annotation(ctx.object, kPromoteAnnotation);
+  seen.gates.abort = annotation(ctx.object, kAbortAnnotation);
+  seen.gates.retry = annotation(ctx.object, kRetryAnnotation);
+  seen.gates.paused = annotation(ctx.object, kPausedAnnotation) == "true";
+  seen.deleting = !ctx.object["metadata"].value("deletionTimestamp", "").empty();
+  seen.has_finalizer = has_finalizer(ctx.object);
+  seen.target_restored = seen.canary.ready;
+  seen.rollout_slot_free = slot_free(ctx, seen.slot_message);
+
+  const auto provider = spec.provider.empty() ? settings_.decide.default_provider : spec.provider;
+  auto router = meshes::make_router(provider);
+  if (!router) {
+    ctx.status.progress.message = router.error().message;
+    return false;
+  }
+  ctx.router = std::move(router.value());
+  ctx.routing = meshes::routing_of(ctx.canary, ctx.label.key, ctx.label.value);
+  return true;
+}
+
+bool CanaryReconciler::slot_free(const Context& ctx, std::string& message) {
+  if (settings_.max_concurrent_rollouts <= 0 && settings_.max_rollouts_per_namespace <= 0)
+    return true;
+  if (is_active_phase(ctx.status.canary.phase)) return true;
+  auto all = cluster_.list(canary_type(), "");
+  if (!all) return true;  // a failed count never blocks a rollout forever; the next pass retries
+  int global = 0;
+  int local = 0;
+  for (const auto& item : all->items) {
+    if (kube::key_of(item) == ctx.key) continue;
+    auto phase = model::parse_canary_phase(item.value("status", json::object()).value("phase", ""));
+    if (!phase || !is_active_phase(*phase)) continue;
+    ++global;
+    if (kube::namespace_of(item) == ctx.ns) ++local;
+  }
+  if (settings_.max_concurrent_rollouts > 0 && global >= settings_.max_concurrent_rollouts) {
+    message = std::to_string(global) + " of " + std::to_string(settings_.max_concurrent_rollouts) +
+              " rollouts are running";
+    return false;
+  }
+  if (settings_.max_rollouts_per_namespace > 0 && local >= settings_.max_rollouts_per_namespace) {
+    message = std::to_string(local) + " of " +
+              std::to_string(settings_.max_rollouts_per_namespace) + " rollouts in namespace " +
+              ctx.ns + " are running";
+    return false;
+  }
+  return true;
+}
+
+void CanaryReconciler::run_checks(Context& ctx) {
+  webhooks::WebhookRunner runner(hooks_);
+  auto& seen = ctx.seen;
+  ctx.decision = decide(ctx.canary, ctx.status, seen, clock_.now(), settings_.decide);
+  for (int round = 0; round < 4 && !ctx.decision.needs.empty(); ++round) {
+    for (auto type : ctx.decision.needs.hooks) seen.hooks[type] = runner.run(ctx.canary, type);
+    if (ctx.decision.needs.analysis) seen.analysis = metrics_.analyze(ctx.canary);
+    ctx.decision = decide(ctx.canary, ctx.status, seen, clock_.now(), settings_.decide);
+  }
+}
+
+bool CanaryReconciler::write_status(Context& ctx) {
+  auto wanted = to_json(ctx.decision.status);
+  const auto& current = ctx.object.value("status", json::object());
+  if (model::canonical_json(wanted) == model::canonical_json(current)) return true;
+  json update = ctx.object;
+  update["status"] = wanted;
+  auto written = cluster_.update_status(update);
+  if (!written) return false;
+  ctx.object = *written;
+  ctx.canary.status = ctx.decision.status.canary;
+  return true;
+}
+
+std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
+  webhooks::WebhookRunner runner(hooks_);
+  switch (action.kind) {
+    case ActionKind::InitializePrimary: {
+      auto error = apply_primary(ctx, true);
+      if (!error.empty()) return error;
+      return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
+    }
+    case ActionKind::PromotePrimary:
+      return apply_primary(ctx, false);
+    case ActionKind::ScaleCanaryUp: {
+      long replicas = ctx.primary ? replicas_of(*ctx.primary).value_or(1) : 1;
+      auto current = replicas_of(ctx.target);
+      if (current && *current > 0) return "";
+      return scale_target(ctx, std::max(1L, replicas));
+    }
+    case ActionKind::ScaleCanaryDown:
+      return scale_target(ctx, 0);
+    case ActionKind::SetRoutes:
+      return apply_router(ctx, action.routes, false);
+    case ActionKind::RunPostRolloutHooks: {
+      auto result = runner.run(ctx.canary, model::WebhookType::PostRollout);
+      if (!result.passed)
+        ctx.decision.events.push_back({true, "Post-rollout hook failed: " + result.message});
+      return "";
+    }
+    case ActionKind::RestoreTarget: {
+      long replicas = ctx.primary ? replicas_of(*ctx.primary).value_or(1) : 1;
+      auto current = replicas_of(ctx.target);
+      if (current && *current > 0) return "";
+      return scale_target(ctx, replicas);
+    }
+    case ActionKind::FinalizeRoutes:
+      return apply_router(ctx, {}, true);
+    case ActionKind::AddFinalizer:
+      return set_finalizer(ctx, true);
+    case ActionKind::RemoveFinalizer:
+      return set_finalizer(ctx, false);
+  }
+  return "";
+}
+
+std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& routes,
+                                           bool finalize) {
+  auto refs = meshes::service_objects(ctx.routing);
+  for (const auto& ref : ctx.router->objects(ctx.routing)) refs.push_back(ref);
+  meshes::Observed observed;
+  for (const auto& ref : refs) {
+    auto found = cluster_.get(ref_of(ref, ctx.ns));
+    if (found) observed.objects.push_back(*found);
+  }
+  std::vector<meshes::Write> writes;
+  auto add = [&](meshes::Expected<std::vector<meshes::Write>> result) -> std::string {
+    if (!result) return result.error().message;
+    for (auto& w : result.value()) writes.push_back(std::move(w));
+    return "";
+  };
+  std::string error = finalize ? add(meshes::finalize_services(ctx.routing, observed))
+                               : add(meshes::apply_services(ctx.routing, observed));
+  if (error.empty()) {
+    error = finalize ? add(ctx.router->finalize(ctx.routing, observed))
+                     : add(ctx.router->apply(ctx.routing, routes, observed));
+  }
+  if (!error.empty()) return error;
+  for (const auto& write : writes) {
+    kube::Result<json> result = json();
+    switch (write.action) {
+      case meshes::Write::Action::unchanged:
+        continue;
+      case meshes::Write::Action::create:
+        result = cluster_.create(write.object);
+        break;
+      case meshes::Write::Action::update:
+        result = cluster_.update(write.object);
+        break;
+      case meshes::Write::Action::remove: {
+        auto removed = cluster_.remove(kube::ref_of(write.object));
+        if (!removed && !removed.is(kube::ErrorType::NotFound)) return removed.error().message;
+        continue;
+      }
+    }
+    if (!result) return result.error().message;
+  }
+  return "";
+}
+
+std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
+  const auto owner = canary_owner_reference(ctx.object);
+  for (const auto& [key, config] : ctx.configs) {
+    auto kind = config.value("kind", "");
+    const auto& tracked =
+        kind == "Secret" ? ctx.tracked.tracked.secrets : ctx.tracked.tracked.config_maps;
+    if (!tracked.count(kube::name_of(config))) continue;
+    auto copy = primary_config(config, owner);
+    auto existing = cluster_.get(kube::ref_of(copy));
+    if (existing && create_only) continue;
+    if (existing) {
+      if (existing->value("data", json()) == copy.value("data", json()) &&
+          existing->value("binaryData", json()) == copy.value("binaryData", json()))
+        continue;
+      copy["metadata"]["resourceVersion"] = kube::resource_version_of(*existing);
+      auto updated = cluster_.update(copy);
+      if (!updated) return updated.error().message;
+    } else {
+      auto created = cluster_.create(copy);
+      if (!created && !created.is(kube::ErrorType::AlreadyExists)) return created.error().message;
+    }
+  }
+  if (ctx.primary && create_only) return "";
+  std::optional<long> replicas;
+  if (ctx.primary) replicas = replicas_of(*ctx.primary);
+  const auto& promotion =
+      create_only ? ctx.seen.revision : ctx.decision.status.canary.last_applied_spec;
+  auto made =
+      make_primary(ctx.target, ctx.tracked.tracked, owner, settings_.clone, promotion, replicas);
+  if (!made.error.empty()) return made.error;
+  if (!ctx.primary) {
+    auto created = cluster_.create(made.object);
+    if (!created && !created.is(kube::ErrorType::AlreadyExists)) return created.error().message;
+    if (created) ctx.primary = *created;
+    return "";
+  }
+  json update = *ctx.primary;
+  const auto& meta = made.object["metadata"];
+  if (model::canonical_json(update["spec"]) == model::canonical_json(made.object["spec"]) &&
+      update["metadata"].value("labels", json::object()) == meta["labels"])
+    return "";
+  update["spec"] = made.object["spec"];
+  update["metadata"]["labels"] = meta["labels"];
+  auto updated = cluster_.update(update);
+  if (!updated) return updated.error().message;
+  ctx.primary = *updated;
+  return "";
+}
+
+std::string CanaryReconciler::scale_target(Context& ctx, long replicas) {
+  auto current = replicas_of(ctx.target);
+  if (!current || *current == replicas) return "";  // DaemonSets are not scaled
+  auto patched = cluster_.patch(kube::ref_of(ctx.target), kube::PatchType::Merge,
+                                {{"spec", {{"replicas", replicas}}}});
+  if (!patched) return patched.error().message;
+  ctx.target = *patched;
+  return "";
+}
+
+std::string CanaryReconciler::set_finalizer(Context& ctx, bool present) {
+  json finalizers = json::array();
+  const auto& meta = ctx.object["metadata"];
+  if (meta.contains("finalizers") && meta["finalizers"].is_array()) {
+    for (const auto& f : meta["finalizers"]) {
+      if (f != kFinalizer) finalizers.push_back(f);
+    }
+  }
+  if (present) finalizers.push_back(kFinalizer);
+  auto patched = cluster_.patch(kube::ref_of(ctx.object), kube::PatchType::Merge,
+                                {{"metadata", {{"finalizers", finalizers}}}});
+  if (!patched && !patched.is(kube::ErrorType::NotFound)) return patched.error().message;
+  return "";
+}
+
+void CanaryReconciler::tell(Context& ctx) {
+  const auto now = clock_.now();
+  webhooks::WebhookRunner runner(hooks_);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  for (const auto& event : ctx.decision.events) {
+    if (settings_.write_kubernetes_events) {
+      const auto& meta = ctx.object["metadata"];
+      json object = {{"apiVersion", "v1"},
+                     {"kind", "Event"},
+                     {"metadata",
+                      {{"name", kube::name_of(ctx.object) + "." + std::to_string(ms) + "." +
+                                    std::to_string(next_event_number())},
+                       {"namespace", ctx.ns}}},
+                     {"involvedObject",
+                      {{"apiVersion", ctx.object.value("apiVersion", "veer.dev/v1beta1")},
+                       {"kind", "Canary"},
+                       {"name", meta.value("name", "")},
+                       {"namespace", ctx.ns},
+                       {"uid", meta.value("uid", "")}}},
+                     {"reason", "Synced"},
+                     {"message", event.message},
+                     {"type", event.warning ? "Warning" : "Normal"},
+                     {"source", {{"component", "veer"}}},
+                     {"firstTimestamp", kube::format_time(now)},
+                     {"lastTimestamp", kube::format_time(now)},
+                     {"count", 1}};
+      cluster_.create(object);  // best effort: an event never blocks a rollout
+    }
+    runner.send_event(ctx.canary, event.message, event.warning, ms, settings_.event_webhook);
+  }
+  for (const auto& alert : ctx.decision.alerts) alerts_.send(ctx.canary, alert);
+}
+
+}  // namespace veer::controller

@@ -1,0 +1,99 @@
+// The reconcile of one Canary (DESIGN.md "How data moves"): observe the Canary, its target, the
+// primary and the router objects; run the checks `decide` asks for (webhooks, metrics); write the
+// status; apply the actions through the cluster and the router, writing only what differs; tell
+// people (Kubernetes Events, event webhooks, alerts). Level-triggered: it can be killed at any
+// line and the next reconcile continues from the stored status.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "model/canary.hpp"
+#include "operator/controller/decision.hpp"
+#include "operator/controller/primary_workload.hpp"
+#include "operator/kube/cluster.hpp"
+#include "operator/kube/work_queue.hpp"
+#include "operator/webhooks/hook_poster.hpp"
+
+namespace veer::controller {
+
+// One analysis step of a Canary's metrics (canary against primary). Failures to measure are
+// NoData verdicts, never exceptions.
+class MetricsChecker {
+ public:
+  virtual ~MetricsChecker() = default;
+  virtual AnalysisResult analyze(const model::Canary& canary) = 0;
+};
+
+// Where alerts go (Slack and the other notifiers, routed by the Canary's analysis.alerts).
+class AlertSink {
+ public:
+  virtual ~AlertSink() = default;
+  virtual void send(const model::Canary& canary, const Alert& alert) = 0;
+};
+
+struct ReconcilerSettings {
+  DecideSettings decide;
+  CloneSettings clone;
+  int max_concurrent_rollouts = 0;     // 0 = no limit
+  int max_rollouts_per_namespace = 0;  // 0 = no limit
+  std::string event_webhook;           // --event-webhook, for Canaries without an event hook
+  bool write_kubernetes_events = true;
+};
+
+inline constexpr const char* kFinalizer = "veer.dev/finalizer";
+const kube::ResourceType& canary_type();
+
+// What a reconcile did, for progress output, metrics and tests.
+struct ReconcileReport {
+  std::string key;
+  std::string ns;
+  std::string name;
+  std::string target;                   // spec.targetRef.name
+  std::string strategy;                 // canary | ab-testing | blue-green
+  std::vector<MetricVerdict> verdicts;  // when this pass analysed metrics
+  model::CanaryPhase phase = model::CanaryPhase::None;
+  int canary_weight = 0;
+  std::vector<Event> events;
+  RunEnd run_end = RunEnd::None;
+  std::string error;
+};
+
+class CanaryReconciler {
+ public:
+  CanaryReconciler(kube::Cluster& cluster, kube::Clock& clock, webhooks::HookPoster& hooks,
+                   MetricsChecker& metrics, AlertSink& alerts, ReconcilerSettings settings = {});
+
+  kube::ReconcileResult reconcile(const std::string& key);
+  // Called after every reconcile (from the worker's thread).
+  void on_report(std::function<void(const ReconcileReport&)> callback) {
+    report_ = std::move(callback);
+  }
+
+ private:
+  struct Context;
+  kube::ReconcileResult fail(Context& ctx, const std::string& error);
+  bool observe(Context& ctx);
+  void run_checks(Context& ctx);
+  bool write_status(Context& ctx);
+  std::string apply(Context& ctx, const Action& action);
+  std::string apply_router(Context& ctx, const meshes::Routes& routes, bool finalize);
+  std::string apply_primary(Context& ctx, bool create_only);
+  std::string scale_target(Context& ctx, long replicas);
+  std::string set_finalizer(Context& ctx, bool present);
+  void tell(Context& ctx);
+  bool slot_free(const Context& ctx, std::string& message);
+
+  kube::Cluster& cluster_;
+  kube::Clock& clock_;
+  webhooks::HookPoster& hooks_;
+  MetricsChecker& metrics_;
+  AlertSink& alerts_;
+  ReconcilerSettings settings_;
+  std::function<void(const ReconcileReport&)> report_;
+};
+
+}  // namespace veer::controller

@@ -1,0 +1,64 @@
+// A simulated world around the controller, for `veer demo`, the reconcile tests and the scale
+// bench: a kubelet stand-in that marks workloads rolled out, a metrics source whose answers
+// depend on the canary's image, a webhook receiver that approves everything and an alert sink
+// that keeps what it was sent. Nothing here touches a network.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "operator/controller/canary_reconciler.hpp"
+#include "operator/kube/cluster.hpp"
+
+namespace veer::controller::simulation {
+
+// Marks every Deployment in `ns` rolled out and available, except those named in `unready`.
+// Writes a status only when it changes (so an idle world makes no writes).
+void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
+                  const std::set<std::string>& unready = {});
+
+// Metric verdicts scripted by image: the canary's first container image containing `bad_marker`
+// fails every metric (success rate 91.3%), any other passes (99.9%).
+class ImageMetrics final : public MetricsChecker {
+ public:
+  explicit ImageMetrics(kube::Cluster& cluster, std::string bad_marker = "bad")
+      : cluster_(cluster), bad_marker_(std::move(bad_marker)) {}
+  AnalysisResult analyze(const model::Canary& canary) override;
+  std::size_t calls() const { return calls_; }
+
+ private:
+  kube::Cluster& cluster_;
+  std::string bad_marker_;
+  std::size_t calls_ = 0;
+};
+
+class ApprovingHooks final : public webhooks::HookPoster {
+ public:
+  webhooks::HookReply post(const webhooks::HookCall&) override { return {200, "approved", ""}; }
+};
+
+class RecordingAlerts final : public AlertSink {
+ public:
+  void send(const model::Canary& canary, const Alert& alert) override;
+  std::vector<std::string> messages() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> messages_;
+};
+
+// A Deployment `name` running `image`, selected by app=<name>, with 2 replicas.
+nlohmann::json deployment(const std::string& ns, const std::string& name, const std::string& image);
+// A Canary for that Deployment: canary strategy, 10% steps to 50%, 1m interval, a success-rate
+// metric, threshold 2, through `provider`.
+nlohmann::json canary(const std::string& ns, const std::string& name, const std::string& provider);
+// The CRD types the controller and routers use, served by a MemoryCluster.
+std::vector<kube::ResourceInfo> served_types();
+
+// The first container image of a workload.
+std::string image_of(const nlohmann::json& workload);
+
+}  // namespace veer::controller::simulation

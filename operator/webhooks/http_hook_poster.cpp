@@ -1,0 +1,20 @@
+#include "operator/webhooks/http_hook_poster.hpp"
+
+#include "analysis/http/client.hpp"
+
+namespace veer::webhooks {
+
+HookReply HttpHookPoster::post(const HookCall& call) {
+  analysis::http::Request request;
+  request.method = "POST";
+  request.url = call.url;
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = call.body;
+  request.insecure_skip_verify = call.insecure_skip_verify;
+  request.timeout = call.timeout;
+  auto reply = analysis::http::send(request);
+  if (!reply) return {0, "", reply.error()};
+  return {static_cast<int>(reply->status), reply->body, ""};
+}
+
+}  // namespace veer::webhooks

@@ -1,0 +1,104 @@
+#include "operator/webhooks/webhook_runner.hpp"
+
+#include <thread>
+
+#include "model/canonical_json.hpp"
+
+namespace veer::webhooks {
+
+using nlohmann::json;
+
+json hook_payload(const model::Canary& canary, model::CanaryPhase phase,
+                  const std::map<std::string, std::string>& metadata) {
+  return {{"name", canary.metadata.name},
+          {"namespace", canary.metadata.namespace_},
+          {"phase", std::string(model::to_string(phase))},
+          {"checksum", status_checksum(canary.status)},
+          {"metadata", metadata}};
+}
+
+std::string status_checksum(const model::CanaryStatus& status) {
+  return model::canonical_hash(
+      {{"trackedConfigs", status.tracked_configs}, {"lastAppliedSpec", status.last_applied_spec}});
+}
+
+json event_payload(const model::Canary& canary, const std::string& message, bool warning,
+                   std::int64_t timestamp_ms) {
+  return hook_payload(canary, canary.status.phase,
+                      {{"eventMessage", message},
+                       {"eventType", warning ? "Warning" : "Normal"},
+                       {"timestamp", std::to_string(timestamp_ms)}});
+}
+
+WebhookRunner::WebhookRunner(HookPoster& poster, std::chrono::milliseconds retry_backoff)
+    : poster_(poster), retry_backoff_(retry_backoff) {}
+
+WebhookRunner::Attempt WebhookRunner::call(const model::CanaryWebhook& hook,
+                                           const std::string& body) {
+  Attempt last;
+  const int attempts = 1 + std::max(0, hook.retries);
+  for (int i = 0; i < attempts; ++i) {
+    if (i > 0 && retry_backoff_.count() > 0) std::this_thread::sleep_for(retry_backoff_ * i);
+    auto reply = poster_.post({hook.url, body, hook.timeout, hook.disable_tls});
+    if (reply.status >= 200 && reply.status <= 202) return {true, ""};
+    std::string what = hook.name + " (" + hook.url + ")";
+    if (reply.status == 0) {
+      last = {false, what + " failed: " + reply.error};
+    } else {
+      auto text = reply.body.size() > 300 ? reply.body.substr(0, 300) + "..." : reply.body;
+      last = {false, what + " returned " + std::to_string(reply.status) +
+                         (text.empty() ? "" : ": " + text)};
+    }
+    if (reply.status != 0 && reply.status < 500 && reply.status != 429) break;  // not transient
+  }
+  if (attempts > 1) last.message += " (after " + std::to_string(attempts) + " attempts)";
+  return last;
+}
+
+controller::HookResult WebhookRunner::run(const model::Canary& canary, model::WebhookType type) {
+  controller::HookResult result;
+  if (!canary.spec.analysis) return result;
+  const bool rollback = type == model::WebhookType::Rollback;
+  if (rollback) result.passed = false;
+  for (const auto& hook : canary.spec.analysis->webhooks) {
+    if (hook.type != type) continue;
+    auto attempt = call(hook, hook_payload(canary, canary.status.phase, hook.metadata).dump());
+    if (rollback) {
+      if (attempt.ok) return {true, hook.name + " (" + hook.url + ") asked for a rollback", false};
+      continue;
+    }
+    if (!attempt.ok) return {false, attempt.message, hook.mute_alert};
+  }
+  return result;
+}
+
+std::vector<std::string> WebhookRunner::send_event(const model::Canary& canary,
+                                                   const std::string& message, bool warning,
+                                                   std::int64_t timestamp_ms,
+                                                   const std::string& fallback_url) {
+  std::vector<std::string> failures;
+  std::vector<model::CanaryWebhook> hooks;
+  if (canary.spec.analysis) {
+    for (const auto& hook : canary.spec.analysis->webhooks) {
+      if (hook.type == model::WebhookType::Event) hooks.push_back(hook);
+    }
+  }
+  if (hooks.empty() && !fallback_url.empty()) {
+    model::CanaryWebhook global;
+    global.type = model::WebhookType::Event;
+    global.name = "event-webhook";
+    global.url = fallback_url;
+    hooks.push_back(global);
+  }
+  for (const auto& hook : hooks) {
+    auto body = event_payload(canary, message, warning, timestamp_ms);
+    for (const auto& [key, value] : hook.metadata) {
+      if (!body["metadata"].contains(key)) body["metadata"][key] = value;
+    }
+    auto attempt = call(hook, body.dump());
+    if (!attempt.ok) failures.push_back(attempt.message);
+  }
+  return failures;
+}
+
+}  // namespace veer::webhooks
