@@ -1,0 +1,90 @@
+#include <doctest/doctest.h>
+
+#include "analysis/http/client.hpp"
+#include "operator/server/operator_metrics.hpp"
+#include "operator/server/status_server.hpp"
+
+using namespace veer::server;
+
+namespace {
+
+veer::analysis::http::Response get(int port, const std::string& path) {
+  veer::analysis::http::Request request;
+  request.url = "http://127.0.0.1:" + std::to_string(port) + path;
+  request.timeout = std::chrono::seconds(5);
+  auto reply = veer::analysis::http::send(request);
+  REQUIRE(reply.ok());
+  return reply.value();
+}
+
+}  // namespace
+
+TEST_CASE("the status server answers its routes, 404 elsewhere, and stops cleanly") {
+  bool ready = false;
+  StatusServer server("127.0.0.1", 0,
+                      {{"/healthz",
+                        [] {
+                          return Reply{200, "text/plain", "ok\n"};
+                        }},
+                       {"/readyz", [&] {
+                          return ready ? Reply{200, "text/plain", "ready\n"}
+                                       : Reply{503, "text/plain", "informers not synced\n"};
+                        }}});
+  REQUIRE(server.port() > 0);
+  CHECK(get(server.port(), "/healthz").body == "ok\n");
+  auto not_ready = get(server.port(), "/readyz");
+  CHECK(not_ready.status == 503);
+  CHECK(not_ready.body == "informers not synced\n");
+  ready = true;
+  CHECK(get(server.port(), "/readyz?verbose").status == 200);
+  CHECK(get(server.port(), "/nope").status == 404);
+  server.stop();
+  server.stop();  // idempotent
+
+  CHECK_THROWS_WITH_AS(StatusServer("not-an-ip", 0, {}),
+                       "cannot listen on 'not-an-ip': not an IP address", std::runtime_error);
+}
+
+TEST_CASE("/metrics carries Flagger's series under veer_ and veer's own") {
+  OperatorMetrics metrics("istio");
+  veer::controller::ReconcileReport report;
+  report.ns = "shop";
+  report.name = "podinfo";
+  report.target = "podinfo";
+  report.strategy = "canary";
+  report.phase = veer::model::CanaryPhase::Progressing;
+  report.canary_weight = 30;
+  report.verdicts = {
+      {"request-success-rate", veer::controller::MetricOutcome::Pass, "", {{"value", 99.5}}}};
+  metrics.observe(report, 0.02);
+  report.phase = veer::model::CanaryPhase::Succeeded;
+  report.canary_weight = 0;
+  report.verdicts.clear();
+  report.run_end = veer::controller::RunEnd::Succeeded;
+  metrics.observe(report, 0.2);
+  metrics.set_queue_depth([] { return std::size_t{3}; });
+
+  StatusServer server("127.0.0.1", 0,
+                      {{"/metrics", [&] {
+                          return Reply{200, "text/plain; version=0.0.4", metrics.render()};
+                        }}});
+  auto text = get(server.port(), "/metrics").body;
+  for (const char* line : {
+           "veer_info{version=\"" VEER_VERSION "\",mesh_provider=\"istio\"} 1",
+           "veer_canary_total{namespace=\"shop\"} 1",
+           "veer_canary_status{name=\"podinfo\",namespace=\"shop\"} 1",
+           "veer_canary_weight{workload=\"podinfo-primary\",namespace=\"shop\"} 100",
+           "veer_canary_weight{workload=\"podinfo\",namespace=\"shop\"} 0",
+           "veer_canary_metric_analysis{name=\"podinfo\",namespace=\"shop\",metric=\"request-"
+           "success-rate\"} 99.5",
+           "veer_canary_successes_total{name=\"podinfo\",namespace=\"shop\",deployment_strategy="
+           "\"canary\",analysis_status=\"completed\"} 1",
+           "veer_canary_duration_seconds_bucket{le=\"0.025\"} 1",
+           "veer_canary_duration_seconds_count 2",
+           "veer_verdicts_total{metric=\"request-success-rate\",verdict=\"pass\"} 1",
+           "veer_workqueue_depth 3",
+       }) {
+    CAPTURE(line);
+    CHECK(text.find(std::string(line) + "\n") != std::string::npos);
+  }
+}
