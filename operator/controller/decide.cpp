@@ -192,10 +192,11 @@ class Decider {
   void initialize() {
     if (st().phase == CanaryPhase::None) set_phase(CanaryPhase::Initializing);
     if (!seen_.primary.ready && !spec_.analysis_skipped()) {
-      wait_for("primary",
-               "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
-                   " to be ready: " + seen_.primary.message,
-               false);
+      wait_for(
+          "primary",
+          "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
+              " to be ready: " + (seen_.primary.exists ? seen_.primary.message : "not created yet"),
+          false);
       requeue(settings_.poll_interval);
       return;
     }
