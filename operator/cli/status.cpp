@@ -1,0 +1,85 @@
+// `veer status [NAME] [-n NS | -A] [-w]`: a table of Canaries from their status, or with -w a
+// live line per Canary (weight bar, phase, last verdict) whenever one changes.
+#include <ostream>
+
+#include "operator/cli/args.hpp"
+#include "operator/cli/command.hpp"
+#include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/status_table.hpp"
+#include "operator/kube/kubeconfig.hpp"
+#include "operator/kube/rest_cluster.hpp"
+
+namespace veer::cli {
+namespace {
+
+int run_status(Invocation& call) {
+  std::string ns, kubeconfig, context;
+  bool all = false, watch = false;
+  ArgParser parser("status", "[NAME]",
+                   "Shows Canaries: phase, weight, failed checks, last verdict.");
+  parser.option("namespace", &ns, "NS", "namespace (default: the context's)", 'n')
+      .flag("all-namespaces", &all, "every namespace", 'A')
+      .flag("watch", &watch, "print a line per Canary whenever it changes", 'w')
+      .option("kubeconfig", &kubeconfig, "FILE", "kubeconfig file")
+      .option("context", &context, "NAME", "kubeconfig context");
+  auto parsed = parser.parse(call.args, call.out);
+  if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
+  if (parsed.help) return 0;
+  if (parsed.positionals.size() > 1) return usage_error(parser, "wants at most one NAME", call.err);
+  auto config = kube::load_client_config({kubeconfig, context});
+  if (!config) {
+    call.err << "veer status: " << config.error().message << "\n";
+    return 1;
+  }
+  if (ns.empty() && !all) ns = config->ns;
+  const std::string only = parsed.positionals.empty() ? "" : parsed.positionals[0];
+  kube::RealClock clock;
+  kube::RestCluster cluster(*config, clock);
+  kube::ListOptions options;
+  if (!only.empty()) options.field_selector = "metadata.name=" + only;
+  auto list = cluster.list(controller::canary_type(), all ? "" : ns, options);
+  if (!list) {
+    call.err << "veer status: " << list.error().message << "\n";
+    return 1;
+  }
+  if (!watch) {
+    if (list->items.empty()) {
+      call.err << "veer status: no Canary " << (only.empty() ? "" : only + " ") << "in "
+               << (all ? "any namespace" : "namespace " + ns) << "\n";
+      return only.empty() ? 0 : 1;
+    }
+    std::vector<controller::CanaryRow> rows;
+    for (const auto& item : list->items) rows.push_back(controller::row_of(item));
+    call.out << controller::render_table(rows);
+    return 0;
+  }
+  for (const auto& item : list->items)
+    call.out << controller::render_line(controller::row_of(item)) << "\n";
+  kube::WatchOptions watch_options;
+  watch_options.resource_version = list->resource_version;
+  watch_options.field_selector = options.field_selector;
+  auto stream = cluster.watch(controller::canary_type(), all ? "" : ns, watch_options);
+  if (!stream) {
+    call.err << "veer status: " << stream.error().message << "\n";
+    return 1;
+  }
+  std::map<std::string, std::string> last;
+  while (auto event = (*stream)->next()) {
+    if (event->type != kube::WatchEvent::Type::Added &&
+        event->type != kube::WatchEvent::Type::Modified)
+      continue;
+    auto line = controller::render_line(controller::row_of(event->object));
+    auto& previous = last[kube::key_of(event->object)];
+    if (line == previous) continue;
+    previous = line;
+    call.out << line << "\n";
+    call.out.flush();
+  }
+  return 0;
+}
+
+}  // namespace
+
+VEER_COMMAND("status", "show Canaries (phase, weight, verdicts); -w follows them live", run_status);
+
+}  // namespace veer::cli
