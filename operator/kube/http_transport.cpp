@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -339,7 +340,8 @@ class BeastTransport final : public HttpTransport {
     co_await http::async_write(stream, req, net::redirect_error(net::use_awaitable, ec));
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(boost::none);
+    // Not boost::none: Beast 1.74 then rejects any body with a Content-Length.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (!ec) {
       co_await http::async_read_header(stream, buffer, parser,
                                        net::redirect_error(net::use_awaitable, ec));

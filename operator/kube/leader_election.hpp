@@ -24,7 +24,8 @@ struct LeaderElectionConfig {
 };
 
 struct LeaderCallbacks {
-  // Called on a thread of the elector's; must return soon after `stop_leading` is called.
+  // Called on run()'s thread: on_started_leading must start the controllers (on their own
+  // threads) and return, since renewals wait for it; on_stopped_leading must stop them.
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;

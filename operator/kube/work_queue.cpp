@@ -87,7 +87,8 @@ std::optional<std::string> WorkQueue::get() {
              (!waiting_.empty() && waiting_.begin()->first <= clock_.now());
     };
     if (waiting_.empty()) {
-      cv_.wait(lock, ready);
+      // A delayed add while we sleep must move us onto the clock's timed wait.
+      cv_.wait(lock, [&] { return ready() || !waiting_.empty(); });
     } else {
       // Wake at the earliest delayed key, or earlier if something is added.
       auto deadline = waiting_.begin()->first;
