@@ -9,6 +9,7 @@
 
 #include "analysis/tests/support/prometheus_json.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/cli/tests/support/run_cli.hpp"
 #include "testing/http_server.hpp"
 
 using veer::testing::HttpRequest;
@@ -17,18 +18,8 @@ using veer::testing::HttpServer;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result run(const std::vector<std::string>& args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = veer::cli::run_veer(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
+using veer::cli::testing::Result;
+using veer::cli::testing::run;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -6,21 +6,12 @@
 #include <sstream>
 
 #include "operator/cli/command.hpp"
+#include "operator/cli/tests/support/run_cli.hpp"
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result run(const std::vector<std::string>& args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = veer::cli::run_veer(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
+using veer::cli::testing::Result;
+using veer::cli::testing::run;
 
 const char* kFlagger = R"(# our podinfo canary
 apiVersion: flagger.app/v1beta1
