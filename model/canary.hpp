@@ -272,6 +272,9 @@ struct CanaryStatus {
   // p- or e-value, decision), written by the controller and shown by CLI/dashboard. Kept as a
   // JSON object so the analysis part owns its shape; the CRD preserves unknown fields here.
   nlohmann::json evidence = nlohmann::json::object();
+  // veer: the controller's resumable progress (step times, handled gates, waiting reason,
+  // recent steps). Its shape belongs to operator/controller; the CRD preserves it.
+  nlohmann::json rollout = nlohmann::json::object();
 };
 
 struct Canary {

@@ -206,6 +206,7 @@ nlohmann::json to_json(const CanaryStatus& s) {
   put_conditions(j, s.conditions);
   if (s.observed_generation) j["observedGeneration"] = s.observed_generation;
   if (s.evidence.is_object() && !s.evidence.empty()) j["evidence"] = s.evidence;
+  if (s.rollout.is_object() && !s.rollout.empty()) j["rollout"] = s.rollout;
   return j;
 }
 
@@ -247,6 +248,8 @@ Parsed<CanaryStatus> parse_canary_status(const nlohmann::json& status) {
   s.observed_generation = r.integer("observedGeneration");
   auto evidence = r.raw_object("evidence");
   if (evidence.is_object()) s.evidence = evidence;
+  auto rollout = r.raw_object("rollout");
+  if (rollout.is_object()) s.rollout = rollout;
   r.reject_unknown();
   return out;
 }

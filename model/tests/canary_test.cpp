@@ -343,3 +343,23 @@ TEST_CASE("to_json of a parsed Canary parses back to the same Canary") {
   REQUIRE(again.ok());
   CHECK(to_json(again.value) == to_json(first.value));
 }
+
+TEST_CASE("the controller's status.rollout survives a parse and write round trip") {
+  auto docs = veer::model::read_documents(R"(apiVersion: veer.dev/v1beta1
+kind: Canary
+metadata: {name: podinfo, namespace: test}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
+  service: {port: 9898}
+status:
+  phase: Progressing
+  rollout: {handledGates: [abc], history: [{weight: 10}]}
+)",
+                                          "inline.yaml");
+  REQUIRE(docs.errors.empty());
+  REQUIRE(docs.documents.size() == 1);
+  auto parsed = veer::model::parse_canary(docs.documents[0].json);
+  CHECK(parsed.errors.empty());
+  CHECK(parsed.value.status.rollout["handledGates"][0] == "abc");
+  CHECK(veer::model::to_json(parsed.value.status)["rollout"]["history"][0]["weight"] == 10);
+}
