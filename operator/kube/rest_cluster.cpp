@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 
+#include "analysis/http/client.hpp"
 #include "operator/kube/credentials.hpp"
 #include "operator/kube/http_transport.hpp"
 #include "operator/kube/rate_limiter.hpp"
@@ -11,20 +12,7 @@
 namespace veer::kube {
 namespace {
 
-std::string url_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+using analysis::http::url_encode;
 
 class Query {
  public:
