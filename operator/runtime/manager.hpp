@@ -1,0 +1,100 @@
+// The operator's runtime: informers on Canaries and on everything that maps back to one
+// (Deployments, DaemonSets, ConfigMaps, Secrets, HPAs, Services), a work queue and workers running
+// CanaryReconciler::reconcile, reads served from the informers' caches, optional leader election,
+// and the numbers /metrics and /readyz show. Used by `veer operator` (RestCluster, RealClock),
+// the scale bench and tests (MemoryCluster, SimulatedClock).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "operator/controller/canary_reconciler.hpp"
+#include "operator/kube/clock.hpp"
+#include "operator/kube/cluster.hpp"
+#include "operator/kube/leader_election.hpp"
+#include "operator/runtime/logger.hpp"
+#include "operator/webhooks/hook_poster.hpp"
+
+namespace veer::runtime {
+
+struct ManagerSettings {
+  std::string ns;  // watch only this namespace; "" = all
+  controller::ReconcilerSettings reconciler;
+  int workers = 2;
+  // Every Canary is reconciled again this often even when nothing changed (level-triggered
+  // safety net); served from the cache, so it costs no API reads. 0 = never.
+  kube::Clock::Duration resync = std::chrono::minutes(5);
+  bool leader_elect = false;
+  kube::LeaderElectionConfig leader_election;
+  Logger* logger = nullptr;  // null: no logs
+};
+
+// What the reconciler calls out to.
+struct Collaborators {
+  webhooks::HookPoster& hooks;
+  controller::MetricsChecker& metrics;
+  controller::AlertSink& alerts;
+};
+
+// /readyz: ready once every informer has listed its type (and, with leader election, the
+// field says whether this replica leads; a standby is ready too).
+struct Readiness {
+  bool ready = false;
+  bool leader_election = false;
+  bool leader = false;
+  std::string leader_identity;  // the lease holder seen last
+  std::string detail;           // which informer has not synced, and its last error
+};
+
+class Manager {
+ public:
+  Manager(kube::Cluster& cluster, kube::Clock& clock, ManagerSettings settings = {});
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Checks that the Canary CRD is served: "" or a message naming the CRD. Call before start().
+  std::string check() const;
+
+  // The cluster as the reconciler sees it: gets and lists of watched types from the informers'
+  // caches (with our own writes visible at once), everything else and every write to the API.
+  // Lives as long as the Manager; hand it to a MetricsChecker or AlertSink that reads objects.
+  kube::Cluster& cache();
+
+  // Starts the informers and (right away, or once elected) the workers. Returns at once.
+  void start(Collaborators collaborators);
+  // Graceful: stops the workers after their current reconcile, releases the lease, stops the
+  // informers. Idempotent.
+  void stop();
+
+  Readiness readiness() const;
+  bool leading() const;  // workers are running
+  // Blocks (real time, on a condition) until every informer has synced; false on timeout.
+  bool wait_for_sync(std::chrono::milliseconds timeout) const;
+
+  // The /metrics body: Flagger's series under veer_, verdicts, API requests, queue depth.
+  std::string metrics_text() const;
+  // Extra text appended to /metrics (e.g. the notification counters).
+  void add_metrics_source(std::function<std::string()> source);
+
+  // After every reconcile (from a worker thread), after the Manager's own bookkeeping.
+  void on_report(std::function<void(const controller::ReconcileReport&)> callback);
+
+  std::size_t queue_depth() const;
+  std::size_t reconciles() const;  // reconciles run so far
+  // Requests this Manager sent to the cluster it was given, by verb (get, list, watch, create,
+  // update, patch, delete): what an operator costs the API server.
+  std::map<std::string, std::size_t> api_requests() const;
+
+  // For simulations (tests, benchmarks, demos): true when every informer has seen the cluster
+  // up to `resource_version` (send bookmarks first) and no Canary is queued or being reconciled.
+  bool settled(const std::string& resource_version) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace veer::runtime
