@@ -7,6 +7,18 @@
 #include "analysis/providers/series_api.hpp"
 
 namespace veer::analysis {
+namespace {
+
+// Datadog explains a refused request as {"errors": ["..."]}.
+std::optional<std::string> datadog_error(const std::string& body) {
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("errors")) return std::nullopt;
+  const auto& e = doc["errors"];
+  return "Datadog error: " +
+         (e.is_array() && e.size() == 1 && e[0].is_string() ? e[0].get<std::string>() : e.dump());
+}
+
+}  // namespace
 
 void apply_datadog_secret(DatadogConfig& config, const std::map<std::string, std::string>& secret) {
   if (auto k = secret.find("datadog_api_key"); k != secret.end()) config.api_key = k->second;
@@ -59,7 +71,7 @@ Outcome<std::vector<double>> DatadogSource::range(const std::string& query, doub
                      {"Accept", "application/json"}};
   request.timeout = config_.timeout;
   const std::string where = "Datadog " + config_.address + " query \"" + query + "\"";
-  auto body = fetch_body(request, where);
+  auto body = fetch_body(request, where, datadog_error);
   if (!body) return Error{body.error()};
   return parse_datadog_series(*body, where);
 }

@@ -4,12 +4,16 @@
 
 namespace veer::analysis {
 
-Outcome<std::string> fetch_body(const http::Request& request, const std::string& where) {
+Outcome<std::string> fetch_body(const http::Request& request, const std::string& where,
+                                const ErrorExplainer& explain) {
   auto response = http::send(request);
   if (!response) return fail(where + ": " + response.error());
   if (response->status < 200 || response->status >= 300) {
-    return fail(where + ": HTTP " + std::to_string(response->status) + ": " +
-                response->body.substr(0, 200));
+    const std::string status = where + ": HTTP " + std::to_string(response->status);
+    if (explain) {
+      if (auto message = explain(response->body)) return fail(status + ": " + *message);
+    }
+    return fail(status + ": " + response->body.substr(0, 200));
   }
   return std::move(response).value().body;
 }

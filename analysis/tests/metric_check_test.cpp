@@ -7,19 +7,17 @@
 #include "analysis/metric_check.hpp"
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/templates.hpp"
+#include "analysis/tests/support/contains.hpp"
 #include "analysis/tests/support/prometheus_json.hpp"
 #include "testing/http_server.hpp"
 
 using namespace veer::analysis;
+using veer::analysis::testdata::contains;
 using veer::testing::HttpRequest;
 using veer::testing::HttpResponse;
 using veer::testing::HttpServer;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TemplateContext podinfo() {
   TemplateContext c;
@@ -60,6 +58,23 @@ TEST_CASE("templates render Flagger's variables, for the canary and the primary"
   auto primary = render_query(q, primary_context(c), "test/error-rate");
   REQUIRE(primary.ok());
   CHECK(contains(*primary, R"(pod=~"podinfo-primary-.*")"));
+}
+
+TEST_CASE("ingress, route, service and name render as Flagger's; the primary keeps them") {
+  auto c = podinfo();
+  c.ingress = "podinfo-ingress";
+  c.route = "podinfo-route";
+  c.service = "podinfo-svc";
+  const std::string q =
+      R"(sum(x{name="{{ name }}",svc="{{ service }}",ingress="{{ ingress }}",route="{{ route }}"}))";
+  auto canary = render_query(q, c, "t");
+  REQUIRE(canary.ok());
+  CHECK(
+      *canary ==
+      R"(sum(x{name="podinfo",svc="podinfo-svc",ingress="podinfo-ingress",route="podinfo-route"}))");
+  auto primary = render_query(q, primary_context(c), "t");
+  REQUIRE(primary.ok());
+  CHECK(*primary == *canary);  // only the target differs for the primary
 }
 
 TEST_CASE("an unknown variable names the template and the variable") {

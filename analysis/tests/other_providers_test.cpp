@@ -5,18 +5,16 @@
 #include "analysis/providers/datadog.hpp"
 #include "analysis/providers/factory.hpp"
 #include "analysis/providers/graphite.hpp"
+#include "analysis/tests/support/contains.hpp"
 #include "testing/http_server.hpp"
 
 using namespace veer::analysis;
+using veer::analysis::testdata::contains;
 using veer::testing::HttpRequest;
 using veer::testing::HttpResponse;
 using veer::testing::HttpServer;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Recorded from Datadog's documented GET /api/v1/query response.
 const char* kDatadog = R"({"status":"ok","res_type":"time_series","from_date":1700000000000,
@@ -59,6 +57,7 @@ TEST_CASE("datadog: keys from the secret, last non-null point of the one series"
   value = source.instant("q");
   REQUIRE_FALSE(value.ok());
   CHECK(contains(value.error(), "HTTP 403"));
+  CHECK(contains(value.error(), "Datadog error: Forbidden"));
   CHECK(contains(value.error(), server.url()));
 }
 
@@ -97,4 +96,17 @@ TEST_CASE("the provider factory: implemented types, clear errors for the others"
   provider.type = "prometheus";
   CHECK(make_metrics_source(provider, {}, "http://prometheus:9090").ok());
   CHECK_FALSE(make_metrics_source(provider, {}, "").ok());
+}
+
+TEST_CASE("what each provider needs from its Secret, in words") {
+  CHECK(missing_secret_keys("prometheus", {}) == "token, or username and password");
+  CHECK(missing_secret_keys("prometheus", {{"username", "u"}}) ==
+        "token, or username and password");
+  CHECK_FALSE(missing_secret_keys("prometheus", {{"token", "t"}}));
+  CHECK_FALSE(missing_secret_keys("prometheus", {{"username", "u"}, {"password", "p"}}));
+  CHECK(missing_secret_keys("graphite", {{"username", "u"}}) == "password");
+  CHECK(missing_secret_keys("datadog", {}) == "datadog_api_key and datadog_application_key");
+  CHECK(missing_secret_keys("influxdb", {{"token", "t"}}) == "org");
+  CHECK(missing_secret_keys("newrelic", {{"newrelic_query_key", "k"}}) == "newrelic_account_id");
+  CHECK_FALSE(missing_secret_keys("cloudwatch", {}));
 }

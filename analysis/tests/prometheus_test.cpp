@@ -5,10 +5,12 @@
 #include <doctest/doctest.h>
 
 #include "analysis/providers/prometheus.hpp"
+#include "analysis/tests/support/contains.hpp"
 #include "testing/http_server.hpp"
 
 using veer::analysis::PrometheusConfig;
 using veer::analysis::PrometheusSource;
+using veer::analysis::testdata::contains;
 using veer::testing::HttpRequest;
 using veer::testing::HttpResponse;
 using veer::testing::HttpServer;
@@ -29,10 +31,6 @@ PrometheusConfig at(const std::string& address) {
   PrometheusConfig config;
   config.address = address;
   return config;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -152,6 +150,21 @@ TEST_CASE("an unreachable server and a server that never answers are errors with
   REQUIRE_FALSE(value.ok());
   CHECK(contains(value.error(), "no answer within 200 ms"));
   CHECK(contains(value.error(), silent.url()));
+}
+
+TEST_CASE("a proxy receives the request for the Prometheus URL; the timeout defaults to 5 s") {
+  HttpServer proxy([](const HttpRequest&) { return vector_of("0.5"); });
+  PrometheusConfig config;
+  config.address = "http://prometheus.invalid:9090";
+  config.proxy = proxy.url();
+  CHECK(config.timeout == std::chrono::seconds(5));
+  PrometheusSource source(config);
+  auto value = source.instant("up");
+  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error()));
+  CHECK(*value == 0.5);
+  // A forward proxy is sent the absolute URL.
+  CHECK(proxy.requests().at(0).target.rfind("http://prometheus.invalid:9090/api/v1/query?", 0) ==
+        0);
 }
 
 TEST_CASE("a range query asks for the window and returns the finite points") {

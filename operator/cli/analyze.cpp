@@ -1,10 +1,14 @@
 // `veer analyze -f canary.yaml --prometheus URL`: what veer's analysis would conclude right now for
 // a Canary, without a cluster: each metric rendered for canary and primary, queried, checked.
 // Exit 0 when every check passes, 1 when veer would roll back, 2 when it would hold.
+// MetricTemplates' secretRef Secrets come from --secret NAME=FILE or, given a kubeconfig, from
+// the cluster, as the operator reads them.
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <ostream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +21,10 @@
 #include "model/metric_template.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/kube/clock.hpp"
+#include "operator/kube/kubeconfig.hpp"
+#include "operator/kube/rest_cluster.hpp"
+#include "operator/notify/alert_provider_destination.hpp"
 
 namespace veer::cli {
 namespace {
@@ -65,6 +73,98 @@ void read_into(Inputs& inputs, const std::vector<std::string>& paths, std::istre
   }
 }
 
+using SecretData = std::map<std::string, std::string>;
+
+// A Secret object's keys: `data` base64-decoded, then `stringData` as is (it wins, as in the API).
+analysis::Outcome<SecretData> secret_data(const nlohmann::json& secret, const std::string& where) {
+  SecretData out;
+  const auto data = secret.value("data", nlohmann::json::object());
+  const auto string_data = secret.value("stringData", nlohmann::json::object());
+  if (!data.is_object()) return analysis::fail(where + ": data must be a map of keys");
+  if (!string_data.is_object()) return analysis::fail(where + ": stringData must be a map of keys");
+  for (const auto& [key, value] : data.items()) {
+    auto decoded = value.is_string() ? notify::decode_base64(value.get<std::string>())
+                                     : std::optional<std::string>();
+    if (!decoded) return analysis::fail(where + ": data." + key + " is not valid base64");
+    out[key] = *decoded;
+  }
+  for (const auto& [key, value] : string_data.items()) {
+    if (!value.is_string())
+      return analysis::fail(where + ": stringData." + key + " is not a string");
+    out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+// The Secrets MetricTemplates refer to: --secret NAME=FILE first, then the cluster when a
+// kubeconfig was named (--kubeconfig, --context or $KUBECONFIG). Each is read once.
+class SecretResolver {
+ public:
+  SecretResolver(std::map<std::string, std::string> files, kube::KubeconfigOptions kubeconfig,
+                 bool use_cluster, std::istream& in)
+      : files_(std::move(files)),
+        kubeconfig_(std::move(kubeconfig)),
+        use_cluster_(use_cluster),
+        in_(in) {}
+
+  analysis::Outcome<SecretData> get(const std::string& ns, const std::string& name) {
+    const std::string key = ns + "/" + name;
+    if (auto cached = cache_.find(key); cached != cache_.end()) return cached->second;
+    auto read = read_secret(ns, name);
+    cache_.emplace(key, read);
+    return read;
+  }
+
+ private:
+  analysis::Outcome<SecretData> read_secret(const std::string& ns, const std::string& name) {
+    if (auto file = files_.find(name); file != files_.end()) return from_file(name, file->second);
+    if (!use_cluster_) {
+      return analysis::fail("Secret " + ns + "/" + name + " not found: give --secret " + name +
+                            "=FILE (a Secret manifest), or --kubeconfig/--context to read it "
+                            "from the cluster");
+    }
+    if (!cluster_) {
+      auto config = kube::load_client_config(kubeconfig_);
+      if (!config) return analysis::fail(config.error().message);
+      cluster_ = std::make_unique<kube::RestCluster>(*config, clock_);
+    }
+    auto secret = cluster_->get({{"", "v1", "secrets", "Secret"}, ns, name});
+    if (!secret) return analysis::fail("Secret " + ns + "/" + name + ": " + secret.error().message);
+    return secret_data(*secret, "Secret " + ns + "/" + name);
+  }
+
+  analysis::Outcome<SecretData> from_file(const std::string& name, const std::string& path) {
+    for (const auto& file : model::read_input_files({path}, in_)) {
+      if (!file.error.empty()) return analysis::fail("--secret " + name + ": " + file.error);
+      auto documents = model::read_documents(file.text, file.name);
+      if (!documents.errors.empty()) {
+        const auto& e = documents.errors.front();
+        return analysis::fail("--secret " + name + ": " + e.source + ":" + std::to_string(e.line) +
+                              ": " + e.message);
+      }
+      const model::Document* found = nullptr;
+      for (const auto& doc : documents.documents) {
+        if (doc.kind != "Secret") continue;
+        const auto metadata = doc.json.value("metadata", nlohmann::json::object());
+        const std::string doc_name =
+            metadata.is_object() ? metadata.value("name", std::string()) : std::string();
+        if (!found || doc_name == name) found = &doc;
+      }
+      if (!found) return analysis::fail("--secret " + name + ": " + path + " holds no Secret");
+      return secret_data(found->json, path + ":" + std::to_string(found->line) + ": Secret");
+    }
+    return analysis::fail("--secret " + name + ": " + path + " cannot be read");
+  }
+
+  std::map<std::string, std::string> files_;
+  kube::KubeconfigOptions kubeconfig_;
+  bool use_cluster_;
+  std::istream& in_;
+  kube::RealClock clock_;
+  std::unique_ptr<kube::RestCluster> cluster_;
+  std::map<std::string, analysis::Outcome<SecretData>> cache_;
+};
+
 void print_text(const std::string& canary, const std::vector<analysis::CheckResult>& results,
                 analysis::Verdict overall, std::ostream& out) {
   out << "Canary " << canary << ": " << analysis::to_string(overall) << "\n";
@@ -85,9 +185,23 @@ void print_text(const std::string& canary, const std::vector<analysis::CheckResu
   }
 }
 
+// A template by reference: namespace "" means the Canary's; templates without a namespace match
+// any.
+const model::MetricTemplate* find_template(const Inputs& inputs, const model::NamedReference& ref,
+                                           const std::string& canary_namespace) {
+  const std::string wanted = ref.namespace_.empty() ? canary_namespace : ref.namespace_;
+  for (const auto& key : {wanted + "/" + ref.name, "/" + ref.name}) {
+    if (auto found = inputs.templates.find(key); found != inputs.templates.end()) {
+      return &found->second;
+    }
+  }
+  return nullptr;
+}
+
 int run_analyze(Invocation& call) {
-  std::string file, prometheus, output = "text", bearer_token, timeout = "5";
-  std::vector<std::string> template_paths;
+  std::string file, prometheus, output = "text", bearer_token, timeout = "5", kubeconfig,
+                                kube_context;
+  std::vector<std::string> template_paths, secret_args;
   ArgParser parser(
       "analyze", "-f CANARY --prometheus URL [--templates PATH]...",
       "Runs the analysis of a Canary's metrics now: renders each metric for the canary and the "
@@ -100,6 +214,12 @@ int run_analyze(Invocation& call) {
       .repeated("templates", &template_paths, "PATH", "MetricTemplate files or directories")
       .option("bearer-token", &bearer_token, "TOKEN", "sent to Prometheus as a bearer token")
       .option("timeout", &timeout, "SECONDS", "per query (default 5)")
+      .repeated("secret", &secret_args, "NAME=FILE",
+                "the Secret a MetricTemplate's secretRef names, from a manifest (data or "
+                "stringData)")
+      .option("kubeconfig", &kubeconfig, "FILE",
+              "read secretRef Secrets from this cluster (also with --context or $KUBECONFIG)")
+      .option("context", &kube_context, "NAME", "kubeconfig context")
       .option("output", &output, "FORMAT", "text (default) or json", 'o')
       .choices("output", {"text", "json"});
   auto parsed = parser.parse(call.args, call.out);
@@ -117,14 +237,60 @@ int run_analyze(Invocation& call) {
     return usage_error(parser, "--timeout: \"" + timeout + "\" is not a positive number", call.err);
   }
 
+  std::map<std::string, std::string> secret_files;
+  for (const auto& arg : secret_args) {
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
+      return usage_error(parser, "--secret: \"" + arg + "\" is not NAME=FILE", call.err);
+    }
+    secret_files[arg.substr(0, eq)] = arg.substr(eq + 1);
+  }
+  const char* kubeconfig_env = std::getenv("KUBECONFIG");
+  SecretResolver secrets(secret_files, {kubeconfig, kube_context},
+                         !kubeconfig.empty() || !kube_context.empty() ||
+                             (kubeconfig_env != nullptr && *kubeconfig_env != '\0'),
+                         call.in);
+
   Inputs inputs;
   read_into(inputs, {file}, call.in, true);
   if (!template_paths.empty()) read_into(inputs, template_paths, call.in, false);
   if (inputs.errors.empty() && inputs.canaries.empty()) {
     inputs.errors.push_back(file + ": no Canary document found");
   }
+  // Every secretRef the Canaries' templates use, resolved and checked before any query: a
+  // missing Secret or key is bad input (exit 65), like an unreadable file.
+  std::map<const model::MetricProvider*, SecretData> provider_secrets;
+  for (const auto& canary : inputs.canaries) {
+    if (!inputs.errors.empty() || !canary.spec.analysis) break;
+    const std::string ns =
+        canary.metadata.namespace_.empty() ? "default" : canary.metadata.namespace_;
+    for (const auto& metric : canary.spec.analysis->metrics) {
+      if (!metric.template_ref) continue;
+      const auto& ref = *metric.template_ref;
+      const model::MetricTemplate* t = find_template(inputs, ref, ns);
+      if (!t || t->spec.provider.secret_ref.empty()) continue;
+      const std::string template_ns = t->metadata.namespace_.empty() ? ns : t->metadata.namespace_;
+      const std::string who =
+          "MetricTemplate " + template_ns + "/" + t->metadata.name + ": spec.provider.secretRef: ";
+      auto data = secrets.get(template_ns, t->spec.provider.secret_ref);
+      if (!data) {
+        inputs.errors.push_back(who + data.error());
+        continue;
+      }
+      if (auto missing = analysis::missing_secret_keys(t->spec.provider.type, *data)) {
+        inputs.errors.push_back(who + "Secret " + template_ns + "/" + t->spec.provider.secret_ref +
+                                " has no " + *missing + " (provider " + t->spec.provider.type +
+                                ")");
+        continue;
+      }
+      provider_secrets[&t->spec.provider] = *data;
+    }
+  }
   if (!inputs.errors.empty()) {
-    for (const auto& e : inputs.errors) call.err << "veer analyze: " << e << "\n";
+    std::set<std::string> said;  // a template used by several metrics is reported once
+    for (const auto& e : inputs.errors) {
+      if (said.insert(e).second) call.err << "veer analyze: " << e << "\n";
+    }
     return kBadInputExitCode;
   }
 
@@ -159,23 +325,21 @@ int run_analyze(Invocation& call) {
     if (canary.spec.route_ref) context.canary.route = canary.spec.route_ref->name;
     context.now_unix_seconds =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    context.templates = [&](const model::NamedReference& ref) -> const model::MetricTemplate* {
-      const std::string wanted = ref.namespace_.empty() ? ns : ref.namespace_;
-      for (const auto& key : {wanted + "/" + ref.name, "/" + ref.name}) {
-        if (auto found = inputs.templates.find(key); found != inputs.templates.end()) {
-          return &found->second;
-        }
-      }
-      return nullptr;
+    context.templates = [&](const model::NamedReference& ref) {
+      return find_template(inputs, ref, ns);
     };
     context.source_for =
         [&](const model::MetricProvider& provider) -> analysis::Outcome<analysis::MetricsSource*> {
       const bool is_prometheus = provider.type == "prometheus" || provider.type.empty();
-      if (is_prometheus && (provider.address.empty() || provider.address == address)) {
+      const auto secret = provider_secrets.find(&provider);
+      const bool plain = secret == provider_secrets.end() && provider.headers.empty() &&
+                         !provider.insecure_skip_verify;
+      if (is_prometheus && plain && (provider.address.empty() || provider.address == address)) {
         return source.get();
       }
-      // Other addresses and providers; veer analyze reads no Secrets (no credentials).
-      auto made = analysis::make_metrics_source(provider, {}, address);
+      auto made = analysis::make_metrics_source(
+          provider, secret == provider_secrets.end() ? SecretData{} : secret->second, address,
+          std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000)));
       if (!made) return analysis::Error{made.error()};
       template_sources.push_back(std::move(made).value());
       return template_sources.back().get();
