@@ -203,11 +203,12 @@ int run_analyze(Invocation& call) {
                                 kube_context;
   std::vector<std::string> template_paths, secret_args;
   ArgParser parser(
-      "analyze", "-f CANARY --prometheus URL [--templates PATH]...",
+      "analyze", "-f CANARY [--prometheus URL] [--templates PATH]... [--secret NAME=FILE]...",
       "Runs the analysis of a Canary's metrics now: renders each metric for the canary and the "
-      "primary, queries Prometheus, and prints every check's verdict with its evidence. Exit "
-      "code 0: all pass; 1: veer would roll back; 2: veer would hold (no data or not yet "
-      "conclusive); 65: the files cannot be used.");
+      "primary, queries Prometheus (and the MetricTemplates' providers, with the credentials of "
+      "their secretRef), and prints every check's verdict with its evidence. Exit code 0: all "
+      "pass; 1: veer would roll back; 2: veer would hold (no data or not yet conclusive); 65: "
+      "the files or a template's Secret cannot be used.");
   parser.option("file", &file, "FILE", "the Canary (YAML or JSON; '-' for stdin)", 'f')
       .option("prometheus", &prometheus, "URL",
               "Prometheus address (default: the Canary's spec.metricsServer)")
@@ -264,9 +265,16 @@ int run_analyze(Invocation& call) {
     if (!inputs.errors.empty() || !canary.spec.analysis) break;
     const std::string ns =
         canary.metadata.namespace_.empty() ? "default" : canary.metadata.namespace_;
+    // The templates a metric queries: its own, and its comparison's errors/total counts.
+    std::vector<model::NamedReference> refs;
     for (const auto& metric : canary.spec.analysis->metrics) {
-      if (!metric.template_ref) continue;
-      const auto& ref = *metric.template_ref;
+      if (metric.template_ref) refs.push_back(*metric.template_ref);
+      if (!metric.comparison) continue;
+      for (const auto& count : {metric.comparison->errors, metric.comparison->total}) {
+        if (count && count->template_ref) refs.push_back(*count->template_ref);
+      }
+    }
+    for (const auto& ref : refs) {
       const model::MetricTemplate* t = find_template(inputs, ref, ns);
       if (!t || t->spec.provider.secret_ref.empty()) continue;
       const std::string template_ns = t->metadata.namespace_.empty() ? ns : t->metadata.namespace_;
