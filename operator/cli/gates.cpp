@@ -5,8 +5,7 @@
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/controller/gates.hpp"
-#include "operator/kube/kubeconfig.hpp"
-#include "operator/kube/rest_cluster.hpp"
+#include "operator/kube/connect.hpp"
 #include "operator/kube/time_format.hpp"
 
 namespace veer::cli {
@@ -25,16 +24,14 @@ int run_gate(Invocation& call, controller::Gate gate) {
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
   if (parsed.positionals.size() != 1) return usage_error(parser, "wants one Canary NAME", call.err);
-  auto config = kube::load_client_config({kubeconfig, context});
-  if (!config) {
-    call.err << "veer " << name << ": " << config.error().message << "\n";
+  auto connection = kube::connect(kubeconfig, context);
+  if (!connection) {
+    call.err << "veer " << name << ": " << connection.error().message << "\n";
     return 1;
   }
-  if (ns.empty()) ns = config->ns;
-  kube::RealClock clock;
-  kube::RestCluster cluster(*config, clock);
-  const auto id = kube::format_micro_time(clock.now());
-  auto error = controller::request_gate(cluster, ns, parsed.positionals[0], gate, id);
+  if (ns.empty()) ns = connection->config.ns;
+  const auto id = kube::format_micro_time(connection->clock->now());
+  auto error = controller::request_gate(*connection->cluster, ns, parsed.positionals[0], gate, id);
   if (!error.empty()) {
     call.err << "veer " << name << ": " << error << "\n";
     return 1;

@@ -6,8 +6,7 @@
 #include "operator/cli/command.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/status_table.hpp"
-#include "operator/kube/kubeconfig.hpp"
-#include "operator/kube/rest_cluster.hpp"
+#include "operator/kube/connect.hpp"
 
 namespace veer::cli {
 namespace {
@@ -26,15 +25,14 @@ int run_status(Invocation& call) {
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
   if (parsed.positionals.size() > 1) return usage_error(parser, "wants at most one NAME", call.err);
-  auto config = kube::load_client_config({kubeconfig, context});
-  if (!config) {
-    call.err << "veer status: " << config.error().message << "\n";
+  auto connection = kube::connect(kubeconfig, context);
+  if (!connection) {
+    call.err << "veer status: " << connection.error().message << "\n";
     return 1;
   }
-  if (ns.empty() && !all) ns = config->ns;
+  if (ns.empty() && !all) ns = connection->config.ns;
   const std::string only = parsed.positionals.empty() ? "" : parsed.positionals[0];
-  kube::RealClock clock;
-  kube::RestCluster cluster(*config, clock);
+  auto& cluster = *connection->cluster;
   kube::ListOptions options;
   if (!only.empty()) options.field_selector = "metadata.name=" + only;
   auto list = cluster.list(controller::canary_type(), all ? "" : ns, options);

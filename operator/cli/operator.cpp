@@ -1,0 +1,272 @@
+// `veer operator`: runs the Canary controller against a Kubernetes API server — informers, work
+// queue, workers, the real metrics checker, notifications, rollout webhooks, /metrics, /healthz
+// and /readyz, optional leader election — until SIGTERM or SIGINT (exit 0). See docs/operator.md.
+#include <pthread.h>
+#include <unistd.h>
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "model/canary.hpp"
+#include "operator/cli/args.hpp"
+#include "operator/cli/command.hpp"
+#include "operator/kube/kubeconfig.hpp"
+#include "operator/kube/rest_cluster.hpp"
+#include "operator/notify/curl_transport.hpp"
+#include "operator/notify/delivery_queue.hpp"
+#include "operator/notify/metrics_text.hpp"
+#include "operator/runtime/alert_sink.hpp"
+#include "operator/runtime/manager.hpp"
+#include "operator/runtime/metrics_checker.hpp"
+#include "operator/server/status_server.hpp"
+#include "operator/webhooks/http_hook_poster.hpp"
+
+namespace veer::cli {
+namespace {
+
+struct Listen {
+  std::string host;
+  int port = 0;
+};
+
+// "HOST:PORT", ":PORT" (every interface) or "[v6]:PORT"; hosts are IP addresses or localhost.
+std::optional<Listen> parse_listen(const std::string& text, std::string& error) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    error = "--listen \"" + text + "\" is not HOST:PORT (e.g. :8080 or 127.0.0.1:0)";
+    return std::nullopt;
+  }
+  Listen out;
+  out.host = text.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  if (out.host.empty()) out.host = "0.0.0.0";
+  if (out.host == "localhost") out.host = "127.0.0.1";
+  const auto port = text.substr(colon + 1);
+  try {
+    std::size_t used = 0;
+    out.port = std::stoi(port, &used);
+    if (used != port.size() || out.port < 0 || out.port > 65535) throw std::out_of_range(port);
+  } catch (const std::exception&) {
+    error = "--listen \"" + text + "\": the port must be a number from 0 to 65535";
+    return std::nullopt;
+  }
+  return out;
+}
+
+bool parse_count(const std::string& flag, const std::string& text, int min, int& out,
+                 std::string& error) {
+  try {
+    std::size_t used = 0;
+    out = std::stoi(text, &used);
+    if (used == text.size() && out >= min) return true;
+  } catch (const std::exception&) {
+  }
+  error = "--" + flag + " \"" + text + "\" is not a whole number >= " + std::to_string(min);
+  return false;
+}
+
+// The namespace of the pod's service account, for the lease; "default" outside a cluster.
+std::string pod_namespace() {
+  std::ifstream file("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+  std::string ns;
+  if (file >> ns && !ns.empty()) return ns;
+  return "default";
+}
+
+std::string identity() {
+  if (const char* pod = std::getenv("POD_NAME"); pod && *pod)
+    return std::string(pod) + "_" + std::to_string(getpid());
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+    return "veer_" + std::to_string(getpid());
+  return std::string(host) + "_" + std::to_string(getpid());
+}
+
+// Blocks SIGTERM and SIGINT in this thread (and the threads it starts), to be taken by sigwait;
+// restores the previous mask when it goes out of scope.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~SignalGuard() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+  int wait() const {
+    int signal = 0;
+    while (sigwait(&set_, &signal) != 0) {
+    }
+    return signal;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t previous_{};
+};
+
+int run_operator(Invocation& call) {
+  std::string kubeconfig, context, ns, mesh_provider = "kubernetes";
+  std::string metrics_server = "http://prometheus:9090", event_webhook;
+  std::string lease_namespace, listen_text = ":8080", log_level = "info", log_format = "text";
+  std::string max_rollouts = "0", max_per_namespace = "0", workers_text = "2";
+  bool leader_elect = false;
+  notify::GlobalDefaults defaults;
+
+  ArgParser parser("operator", "[flags]",
+                   "Runs the Canary controller against the cluster of the kubeconfig (or the "
+                   "pod's service account) until SIGTERM or SIGINT. See docs/operator.md.");
+  parser
+      .option("kubeconfig", &kubeconfig, "PATH",
+              "kubeconfig file (default: $KUBECONFIG, then in-cluster, then ~/.kube/config)")
+      .option("context", &context, "NAME", "kubeconfig context (default: current-context)")
+      .option("namespace", &ns, "NS", "watch only this namespace (default: all)", 'n')
+      .option("mesh-provider", &mesh_provider, "P",
+              "traffic router for Canaries without spec.provider (default kubernetes)")
+      .option("metrics-server", &metrics_server, "URL",
+              "Prometheus for built-in metrics and templates without an address "
+              "(default http://prometheus:9090)")
+      .option("event-webhook", &event_webhook, "URL",
+              "POST every Canary event here (Flagger's event webhook payload)");
+  for (const auto& f : notify::global_default_flags())
+    parser.option(f.flag, &(defaults.*f.field), "VALUE",
+                  std::string(f.help) + " (env " + f.env + "); used for Canaries without alerts");
+  parser.flag("leader-elect", &leader_elect, "run workers only while holding the leader lease")
+      .option("leader-election-namespace", &lease_namespace, "NS",
+              "namespace of the lease (default: the pod's namespace, else default)")
+      .option("listen", &listen_text, "HOST:PORT",
+              "address of /metrics, /healthz and /readyz (default :8080; port 0 picks one)")
+      .option("log-level", &log_level, "LEVEL", "trace|debug|info|warn|error (default info)")
+      .choices("log-level", {"trace", "debug", "info", "warn", "error"})
+      .option("log-format", &log_format, "FORMAT", "text or json (default text)")
+      .choices("log-format", {"text", "json"})
+      .option("max-concurrent-rollouts", &max_rollouts, "N",
+              "at most N rollouts at once; others wait (default 0: no limit)")
+      .option("max-rollouts-per-namespace", &max_per_namespace, "N",
+              "at most N rollouts at once per namespace (default 0: no limit)")
+      .option("workers", &workers_text, "N", "Canaries reconciled in parallel (default 2)");
+  auto parsed = parser.parse(call.args, call.out);
+  if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
+  if (parsed.help) return 0;
+  if (!parsed.positionals.empty()) return usage_error(parser, "takes no arguments", call.err);
+  std::string error;
+  auto listen = parse_listen(listen_text, error);
+  if (!listen) return usage_error(parser, error, call.err);
+  int max_total = 0, max_ns = 0, workers = 0;
+  if (!parse_count("max-concurrent-rollouts", max_rollouts, 0, max_total, error) ||
+      !parse_count("max-rollouts-per-namespace", max_per_namespace, 0, max_ns, error) ||
+      !parse_count("workers", workers_text, 1, workers, error))
+    return usage_error(parser, error, call.err);
+  const auto& known = model::known_providers();
+  if (std::find(known.begin(), known.end(), mesh_provider) == known.end()) {
+    std::string list;
+    for (const auto& p : known) list += (list.empty() ? "" : ", ") + p;
+    return usage_error(parser, "--mesh-provider \"" + mesh_provider + "\" is not one of " + list,
+                       call.err);
+  }
+  if (metrics_server.find("://") == std::string::npos)
+    return usage_error(parser, "--metrics-server \"" + metrics_server + "\" is not a URL",
+                       call.err);
+  notify::apply_environment(defaults);
+
+  runtime::Logger logger(call.err, *runtime::parse_log_format(log_format),
+                         *runtime::parse_log_level(log_level));
+  auto config = kube::load_client_config({kubeconfig, context});
+  if (!config) {
+    logger.error("cannot start: " + config.error().message);
+    call.err << "veer operator: " << config.error().message << "\n";
+    return 1;
+  }
+
+  SignalGuard signals;  // before any thread starts, so every thread leaves the signals to us
+  kube::RealClock clock;
+  kube::RestCluster cluster(*config, clock);
+  if (auto version = cluster.check(); !version) {
+    call.err << "veer operator: cannot reach the API server " << config->server << " ("
+             << config->origin << "): " << version.error().message << "\n";
+    return 1;
+  }
+
+  runtime::ManagerSettings settings;
+  settings.ns = ns;
+  settings.workers = workers;
+  settings.logger = &logger;
+  settings.reconciler.decide.default_provider = mesh_provider;
+  settings.reconciler.max_concurrent_rollouts = max_total;
+  settings.reconciler.max_rollouts_per_namespace = max_ns;
+  settings.reconciler.event_webhook = event_webhook;
+  settings.leader_elect = leader_elect;
+  settings.leader_election.ns = lease_namespace.empty() ? pod_namespace() : lease_namespace;
+  settings.leader_election.identity = identity();
+  runtime::Manager manager(cluster, clock, settings);
+  if (auto problem = manager.check(); !problem.empty()) {
+    call.err << "veer operator: " << problem << "\n";
+    return 1;
+  }
+
+  notify::CurlTransport transport;
+  notify::DeliveryQueue deliveries(clock, transport);
+  manager.add_metrics_source(
+      [&] { return notify::prometheus_text(deliveries.by_provider(), deliveries.pending()); });
+  runtime::AnalysisMetricsChecker checker(manager.cache(), clock, {metrics_server});
+  runtime::NotifyAlertSink alerts(manager.cache(), clock, deliveries, defaults, &logger);
+  webhooks::HttpHookPoster hooks;
+
+  std::unique_ptr<server::StatusServer> http;
+  try {
+    http = std::make_unique<server::StatusServer>(
+        listen->host, listen->port,
+        std::map<std::string, server::Route>{
+            {"/metrics",
+             [&] {
+               return server::Reply{200, "text/plain; version=0.0.4; charset=utf-8",
+                                    manager.metrics_text()};
+             }},
+            {"/healthz",
+             [] {
+               return server::Reply{200, "text/plain; charset=utf-8", "ok\n"};
+             }},
+            {"/readyz", [&] {
+               const auto r = manager.readiness();
+               nlohmann::json body = {{"ready", r.ready}, {"detail", r.detail}};
+               if (r.leader_election) {
+                 body["leader"] = r.leader;
+                 body["leader_identity"] = r.leader_identity;
+               }
+               return server::Reply{r.ready ? 200 : 503, "application/json", body.dump() + "\n"};
+             }}});
+  } catch (const std::exception& e) {
+    call.err << "veer operator: " << e.what() << "\n";
+    return 1;
+  }
+  const auto address = listen->host + ":" + std::to_string(http->port());
+  logger.info("listening on " + address, {{"address", address}});
+  logger.info("veer operator starting", {{"version", VEER_VERSION},
+                                         {"server", config->server},
+                                         {"namespace", ns.empty() ? "(all)" : ns},
+                                         {"mesh_provider", mesh_provider},
+                                         {"metrics_server", metrics_server},
+                                         {"leader_elect", leader_elect ? "true" : "false"}});
+  manager.start({hooks, checker, alerts});
+
+  const int signal = signals.wait();
+  logger.info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  manager.stop();  // finishes the reconciles in flight, releases the lease
+  deliveries.wait_until_idle(std::chrono::seconds(5));
+  http->stop();
+  logger.info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+VEER_COMMAND("operator", "run the Canary controller against a Kubernetes cluster", run_operator);
+
+}  // namespace veer::cli

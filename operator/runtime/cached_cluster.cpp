@@ -1,0 +1,269 @@
+#include "operator/runtime/cached_cluster.hpp"
+
+#include "operator/kube/label_selector.hpp"
+
+namespace veer::runtime {
+namespace {
+
+bool same_type(const kube::ResourceType& a, const kube::ResourceType& b) {
+  if (a.group != b.group || a.version != b.version) return false;
+  return (!a.kind.empty() && a.kind == b.kind) || (!a.resource.empty() && a.resource == b.resource);
+}
+
+// Past this many remembered writes the overlay is dropped: it only hides a short staleness.
+constexpr std::size_t kOverlayLimit = 20000;
+
+}  // namespace
+
+CachedCluster::CachedCluster(kube::Cluster& api, kube::Clock& clock, CacheOptions options)
+    : api_(api), clock_(clock), options_(std::move(options)) {
+  options_.informer.ns = options_.ns;
+}
+
+CachedCluster::~CachedCluster() {
+  stop();
+}
+
+kube::Informer* CachedCluster::watch_type(const kube::ResourceType& type, std::string& error,
+                                          kube::Clock::Duration resync) {
+  auto resolved = api_.resolve(type);
+  if (!resolved) {
+    error = resolved.error().message;
+    std::lock_guard guard(mutex_);
+    unwatchable_.insert(type.describe());
+    return nullptr;
+  }
+  auto informer_options = options_.informer;
+  informer_options.resync = resync;
+  auto entry = std::make_unique<Entry>();
+  entry->info = *resolved;
+  entry->informer =
+      std::make_unique<kube::Informer>(api_, clock_, resolved->type, informer_options);
+  std::lock_guard guard(mutex_);
+  entries_.push_back(std::move(entry));
+  return entries_.back()->informer.get();
+}
+
+kube::Informer* CachedCluster::informer(const kube::ResourceType& type) const {
+  std::lock_guard guard(mutex_);
+  auto* entry = find_locked(type);
+  return entry ? entry->informer.get() : nullptr;
+}
+
+CachedCluster::Entry* CachedCluster::find_locked(const kube::ResourceType& type) const {
+  for (const auto& entry : entries_)
+    if (same_type(entry->info.type, type)) return entry.get();
+  return nullptr;
+}
+
+void CachedCluster::start() {
+  std::lock_guard guard(mutex_);
+  if (started_) return;
+  started_ = true;
+  for (auto& entry : entries_) entry->informer->start();
+}
+
+void CachedCluster::stop() {
+  std::vector<kube::Informer*> informers;
+  {
+    std::lock_guard guard(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto& entry : entries_) informers.push_back(entry->informer.get());
+  }
+  for (auto* informer : informers) informer->stop();
+}
+
+bool CachedCluster::has_synced() const {
+  return unsynced().empty();
+}
+
+std::string CachedCluster::unsynced() const {
+  std::lock_guard guard(mutex_);
+  std::string out;
+  for (const auto& entry : entries_) {
+    if (entry->informer->has_synced()) continue;
+    auto error = entry->informer->last_error();
+    out += (out.empty() ? "" : "; ") + entry->info.type.describe() +
+           (error.empty() ? ": not listed yet" : ": " + error);
+  }
+  return out;
+}
+
+bool CachedCluster::wait_for_sync(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<kube::Informer*> informers;
+  {
+    std::lock_guard guard(mutex_);
+    for (const auto& entry : entries_) informers.push_back(entry->informer.get());
+  }
+  for (auto* informer : informers) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() < 0) left = std::chrono::milliseconds(0);
+    if (!informer->wait_for_sync(left)) return false;
+  }
+  return true;
+}
+
+bool CachedCluster::caught_up(const std::string& resource_version) const {
+  std::lock_guard guard(mutex_);
+  for (const auto& entry : entries_) {
+    auto order =
+        kube::compare_resource_versions(entry->informer->resource_version(), resource_version);
+    if (!order || *order < 0) return false;
+  }
+  return true;
+}
+
+CachedCluster::Entry* CachedCluster::entry_for(const kube::ResourceType& type,
+                                               const std::string& ns) {
+  if (!options_.ns.empty() && ns != options_.ns) return nullptr;  // outside what we watch
+  for (const auto& skip : options_.uncached)
+    if (same_type(skip, type)) return nullptr;
+  Entry* entry = nullptr;
+  {
+    std::lock_guard guard(mutex_);
+    entry = find_locked(type);
+    if (!entry && (!options_.lazy || !started_ || stopped_ || unwatchable_.count(type.describe())))
+      return nullptr;
+  }
+  if (!entry) {
+    auto resolved = api_.resolve(type);
+    std::lock_guard guard(mutex_);
+    entry = find_locked(type);  // another thread may have started it meanwhile
+    if (!entry) {
+      if (!resolved || !resolved->namespaced) {
+        unwatchable_.insert(type.describe());
+        return nullptr;
+      }
+      auto made = std::make_unique<Entry>();
+      made->info = *resolved;
+      made->informer =
+          std::make_unique<kube::Informer>(api_, clock_, resolved->type, options_.informer);
+      made->informer->start();
+      entries_.push_back(std::move(made));
+      entry = entries_.back().get();
+    }
+  }
+  if (entry->informer->has_synced()) return entry;
+  // A lazily started informer gets one wait for its first list; one that cannot list (RBAC,
+  // the server) leaves reads to the API server until it can.
+  if (!entry->informer->last_error().empty()) return nullptr;
+  return entry->informer->wait_for_sync(options_.lazy_sync_timeout) ? entry : nullptr;
+}
+
+std::string CachedCluster::overlay_key(const Entry& entry, const std::string& key) const {
+  return entry.info.type.describe() + " " + key;
+}
+
+std::optional<kube::Json> CachedCluster::newest(const Entry& entry, const std::string& key,
+                                                std::optional<kube::Json> cached) {
+  std::lock_guard guard(overlay_mutex_);
+  auto it = overlay_.find(overlay_key(entry, key));
+  if (it == overlay_.end()) return cached;
+  if (cached) {
+    auto order = kube::compare_resource_versions(kube::resource_version_of(it->second),
+                                                 kube::resource_version_of(*cached));
+    if (!order || *order <= 0) {  // the watch has caught up with our write
+      overlay_.erase(it);
+      return cached;
+    }
+  }
+  return it->second;
+}
+
+void CachedCluster::remember(const kube::Result<kube::Json>& written) {
+  if (!written) return;
+  const auto& object = *written;
+  auto type = kube::type_of(object);
+  Entry* entry = nullptr;
+  {
+    std::lock_guard guard(mutex_);
+    entry = find_locked(type);
+  }
+  if (!entry) return;
+  std::lock_guard guard(overlay_mutex_);
+  if (overlay_.size() >= kOverlayLimit) overlay_.clear();
+  overlay_[overlay_key(*entry, kube::key_of(object))] = object;
+}
+
+kube::Result<kube::ResourceInfo> CachedCluster::resolve(const kube::ResourceType& type) {
+  {
+    std::lock_guard guard(mutex_);
+    if (auto* entry = find_locked(type)) return entry->info;
+  }
+  return api_.resolve(type);
+}
+
+kube::Result<kube::Json> CachedCluster::get(const kube::ObjectRef& ref) {
+  Entry* entry = entry_for(ref.type, ref.ns);
+  if (!entry) return api_.get(ref);
+  const auto key = kube::key_of(ref.ns, ref.name);
+  auto found = newest(*entry, key, entry->informer->get(key));
+  if (!found) {
+    return kube::ApiError{kube::ErrorType::NotFound, 404, "NotFound",
+                          ref.describe() + " not found"};
+  }
+  return *found;
+}
+
+kube::Result<kube::ObjectList> CachedCluster::list(const kube::ResourceType& type,
+                                                   const std::string& ns,
+                                                   const kube::ListOptions& options) {
+  // Paged or versioned lists mean a caller wants the server's view.
+  if (options.limit > 0 || !options.continue_token.empty() || !options.resource_version.empty())
+    return api_.list(type, ns, options);
+  // With --namespace, "every namespace" is the one watched (the operator may see no other).
+  Entry* entry = entry_for(type, ns.empty() ? options_.ns : ns);
+  if (!entry) return api_.list(type, ns, options);
+  auto labels = kube::LabelSelector::parse(options.label_selector);
+  if (!labels) return labels.error();
+  auto fields = kube::FieldSelector::parse(options.field_selector);
+  if (!fields) return fields.error();
+  kube::ObjectList out;
+  out.resource_version = entry->informer->resource_version();
+  for (auto& item : entry->informer->list(ns)) {
+    auto object = newest(*entry, kube::key_of(item), std::move(item));
+    if (object && labels->matches(*object) && fields->matches(*object))
+      out.items.push_back(std::move(*object));
+  }
+  return out;
+}
+
+kube::Result<kube::Json> CachedCluster::create(const kube::Json& object) {
+  auto written = api_.create(object);
+  remember(written);
+  return written;
+}
+
+kube::Result<kube::Json> CachedCluster::update(const kube::Json& object) {
+  auto written = api_.update(object);
+  remember(written);
+  return written;
+}
+
+kube::Result<kube::Json> CachedCluster::update_status(const kube::Json& object) {
+  auto written = api_.update_status(object);
+  remember(written);
+  return written;
+}
+
+kube::Result<kube::Json> CachedCluster::patch(const kube::ObjectRef& ref, kube::PatchType type,
+                                              const kube::Json& patch,
+                                              const kube::PatchOptions& options) {
+  auto written = api_.patch(ref, type, patch, options);
+  remember(written);
+  return written;
+}
+
+kube::Status CachedCluster::remove(const kube::ObjectRef& ref, const kube::DeleteOptions& options) {
+  return api_.remove(ref, options);
+}
+
+kube::Result<std::unique_ptr<kube::WatchStream>> CachedCluster::watch(
+    const kube::ResourceType& type, const std::string& ns, const kube::WatchOptions& options) {
+  return api_.watch(type, ns, options);
+}
+
+}  // namespace veer::runtime

@@ -1,0 +1,99 @@
+// A Cluster whose reads come from informers' caches (DESIGN.md "Cache reads, minimal writes"):
+// get and list of a watched type are answered from memory, writes go to the API server, and an
+// object this process just wrote is returned as written until the watch catches up (so the next
+// reconcile never acts on the state before its own write). Types not watched yet get an informer
+// on first read when `lazy` is set (the router objects of whichever mesh a Canary names); types
+// that cannot be watched (a missing CRD, a forbidden list) are read from the API server.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "operator/kube/clock.hpp"
+#include "operator/kube/cluster.hpp"
+#include "operator/kube/informer.hpp"
+
+namespace veer::runtime {
+
+struct CacheOptions {
+  std::string ns;     // informers watch only this namespace; "" = all
+  bool lazy = false;  // start an informer for a type on its first get/list
+  // How long a first read waits (in real time) for a lazily started informer's first list.
+  std::chrono::milliseconds lazy_sync_timeout{std::chrono::seconds(10)};
+  // Never cached: read and written on the API server every time.
+  std::vector<kube::ResourceType> uncached{{"", "v1", "events", "Event"},
+                                           {"events.k8s.io", "v1", "events", "Event"},
+                                           {"coordination.k8s.io", "v1", "leases", "Lease"}};
+  kube::InformerOptions informer;  // backoff, page size, ...; `ns` is taken from above
+};
+
+class CachedCluster final : public kube::Cluster {
+ public:
+  CachedCluster(kube::Cluster& api, kube::Clock& clock, CacheOptions options = {});
+  ~CachedCluster() override;
+  CachedCluster(const CachedCluster&) = delete;
+  CachedCluster& operator=(const CachedCluster&) = delete;
+
+  // Declares a watched type before start(); null with `error` set when the API server does not
+  // serve it. Add handlers and indices to the informer before start().
+  kube::Informer* watch_type(const kube::ResourceType& type, std::string& error,
+                             kube::Clock::Duration resync = kube::Clock::Duration::zero());
+  // The informer of a watched type, or null.
+  kube::Informer* informer(const kube::ResourceType& type) const;
+
+  void start();
+  void stop();
+  bool has_synced() const;
+  // "deployments.apps/v1: <last error>" for informers that have not synced; "" when all have.
+  std::string unsynced() const;
+  bool wait_for_sync(std::chrono::milliseconds timeout) const;
+  // True when every informer has applied the events up to `resource_version` (simulations
+  // send bookmarks to move informers of quiet types along).
+  bool caught_up(const std::string& resource_version) const;
+
+  kube::Result<kube::ResourceInfo> resolve(const kube::ResourceType& type) override;
+  kube::Result<kube::Json> get(const kube::ObjectRef& ref) override;
+  kube::Result<kube::ObjectList> list(const kube::ResourceType& type, const std::string& ns,
+                                      const kube::ListOptions& options = {}) override;
+  kube::Result<kube::Json> create(const kube::Json& object) override;
+  kube::Result<kube::Json> update(const kube::Json& object) override;
+  kube::Result<kube::Json> update_status(const kube::Json& object) override;
+  kube::Result<kube::Json> patch(const kube::ObjectRef& ref, kube::PatchType type,
+                                 const kube::Json& patch,
+                                 const kube::PatchOptions& options = {}) override;
+  kube::Status remove(const kube::ObjectRef& ref, const kube::DeleteOptions& options = {}) override;
+  kube::Result<std::unique_ptr<kube::WatchStream>> watch(
+      const kube::ResourceType& type, const std::string& ns,
+      const kube::WatchOptions& options = {}) override;
+
+ private:
+  struct Entry {
+    kube::ResourceInfo info;
+    std::unique_ptr<kube::Informer> informer;
+  };
+  // The entry serving `type` in namespace `ns`, starting one lazily; null = ask the API server.
+  Entry* entry_for(const kube::ResourceType& type, const std::string& ns);
+  Entry* find_locked(const kube::ResourceType& type) const;
+  void remember(const kube::Result<kube::Json>& written);
+  std::string overlay_key(const Entry& entry, const std::string& key) const;
+  std::optional<kube::Json> newest(const Entry& entry, const std::string& key,
+                                   std::optional<kube::Json> cached);
+
+  kube::Cluster& api_;
+  kube::Clock& clock_;
+  CacheOptions options_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::set<std::string> unwatchable_;  // describe() of types that cannot be cached
+  bool started_ = false;
+  bool stopped_ = false;
+  std::mutex overlay_mutex_;
+  std::map<std::string, kube::Json> overlay_;  // objects written here, newer than the cache
+};
+
+}  // namespace veer::runtime

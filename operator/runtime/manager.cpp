@@ -1,0 +1,427 @@
+#include "operator/runtime/manager.hpp"
+
+#include <unistd.h>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "operator/kube/work_queue.hpp"
+#include "operator/runtime/cached_cluster.hpp"
+#include "operator/runtime/counting_cluster.hpp"
+#include "operator/runtime/watched_types.hpp"
+#include "operator/server/operator_metrics.hpp"
+
+namespace veer::runtime {
+namespace {
+
+constexpr const char* kRefsIndex = "canary-refs";
+constexpr const char* kConfigsIndex = "configs";
+
+// The report of the reconcile running on this worker thread (CanaryReconciler reports from
+// inside reconcile(); the Manager adds the duration once it returns).
+thread_local std::optional<controller::ReconcileReport>* current_report = nullptr;
+
+const char* verdict_name(controller::MetricOutcome outcome) {
+  switch (outcome) {
+    case controller::MetricOutcome::Pass:
+      return "pass";
+    case controller::MetricOutcome::Fail:
+      return "fail";
+    case controller::MetricOutcome::NoData:
+      return "no-data";
+  }
+  return "no-data";
+}
+
+std::string default_identity() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host[0] ? host : "veer") + "_" + std::to_string(getpid());
+}
+
+}  // namespace
+
+struct Manager::Impl {
+  Impl(kube::Cluster& cluster, kube::Clock& c, ManagerSettings s)
+      : clock(c),
+        settings(std::move(s)),
+        counting(cluster),
+        cache(counting, clock, cache_options(settings)),
+        metrics(settings.reconciler.decide.default_provider) {}
+
+  static CacheOptions cache_options(const ManagerSettings& s) {
+    CacheOptions options;
+    options.ns = s.ns;
+    options.lazy = true;
+    return options;
+  }
+
+  kube::Clock& clock;
+  ManagerSettings settings;
+  CountingCluster counting;
+  CachedCluster cache;
+  server::OperatorMetrics metrics;
+
+  kube::Informer* canaries = nullptr;
+  std::vector<kube::Informer*> workloads;  // Deployments, DaemonSets
+  std::vector<std::string> watch_warnings;
+
+  std::optional<Collaborators> collaborators;
+  std::unique_ptr<controller::CanaryReconciler> reconciler;
+  std::function<void(const controller::ReconcileReport&)> report_callback;
+  std::vector<std::function<std::string()>> metrics_sources;
+
+  mutable std::mutex mutex;  // queue, pool, verdict counts, stopping
+  std::condition_variable changed;
+  std::unique_ptr<kube::WorkQueue> queue;
+  std::unique_ptr<kube::WorkerPool> pool;
+  std::map<std::string, long> verdicts;
+  bool started = false;
+  bool stopping = false;
+  std::atomic<std::size_t> reconciles{0};
+
+  std::unique_ptr<kube::LeaderElector> elector;
+  std::thread control;
+
+  void log(LogLevel level, std::string_view msg, const LogFields& fields = {}) {
+    if (settings.logger) settings.logger->log(level, msg, fields);
+  }
+
+  void enqueue(const std::string& key) {
+    std::lock_guard guard(mutex);
+    if (queue) queue->add(key);
+  }
+
+  void enqueue_canaries(const std::string& ref) {
+    if (!canaries) return;
+    for (const auto& canary : canaries->by_index(kRefsIndex, ref)) enqueue(kube::key_of(canary));
+  }
+
+  void setup_informers() {
+    std::string error;
+    canaries = cache.watch_type(controller::canary_type(), error, settings.resync);
+    if (!canaries) return;  // check() reports it
+    canaries->add_index(kRefsIndex, canary_refs);
+    canaries->add_handlers({[this](const kube::Json& c) { enqueue(kube::key_of(c)); },
+                            [this](const kube::Json& old_c, const kube::Json& new_c) {
+                              if (canary_changed(old_c, new_c)) enqueue(kube::key_of(new_c));
+                            },
+                            [this](const kube::Json& c) {
+                              metrics.forget(kube::namespace_of(c), kube::name_of(c));
+                              enqueue(kube::key_of(c));
+                            }});
+
+    auto by_ref = [this](std::string (*ref)(const kube::Json&)) {
+      return kube::InformerHandlers{
+          [this, ref](const kube::Json& o) { enqueue_canaries(ref(o)); },
+          [this, ref](const kube::Json&, const kube::Json& o) { enqueue_canaries(ref(o)); },
+          [this, ref](const kube::Json& o) { enqueue_canaries(ref(o)); }};
+    };
+    for (const auto& type : {types::deployments(), types::daemonsets()}) {
+      auto* informer = watch(type);
+      if (!informer) continue;
+      informer->add_index(kConfigsIndex, workload_config_refs);
+      informer->add_handlers(by_ref(workload_ref));
+      workloads.push_back(informer);
+    }
+    for (const auto& type : {types::configmaps(), types::secrets()}) {
+      auto* informer = watch(type);
+      if (!informer) continue;
+      auto changed_config = [this](const kube::Json& o) {
+        for (auto* workload : workloads)
+          for (const auto& w : workload->by_index(kConfigsIndex, config_ref(o)))
+            enqueue_canaries(workload_ref(w));
+      };
+      informer->add_handlers({changed_config,
+                              [changed_config](const kube::Json& old_o, const kube::Json& o) {
+                                if (config_changed(old_o, o)) changed_config(o);
+                              },
+                              changed_config});
+    }
+    for (const auto& type : types::hpa_versions()) {
+      std::string hpa_error;
+      if (auto* informer = cache.watch_type(type, hpa_error)) {
+        informer->add_handlers(by_ref(hpa_ref));
+        break;
+      }
+    }
+    if (auto* informer = watch(types::services())) informer->add_handlers(by_ref(service_ref));
+    // Read by the metrics checker and the alert sink; no Canary is enqueued when they change.
+    watch(types::metric_templates());
+    watch(types::alert_providers());
+  }
+
+  kube::Informer* watch(const kube::ResourceType& type) {
+    std::string error;
+    auto* informer = cache.watch_type(type, error);
+    if (!informer) watch_warnings.push_back(type.describe() + ": " + error);
+    return informer;
+  }
+
+  kube::ReconcileResult reconcile(const std::string& key) {
+    std::optional<controller::ReconcileReport> report;
+    current_report = &report;
+    const auto began = std::chrono::steady_clock::now();
+    auto result = reconciler->reconcile(key);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    current_report = nullptr;
+    ++reconciles;
+    if (report) {
+      metrics.observe(*report, seconds);
+      {
+        std::lock_guard guard(mutex);
+        for (const auto& v : report->verdicts) ++verdicts[verdict_name(v.outcome)];
+      }
+      log_report(*report, seconds);
+      if (report_callback) report_callback(*report);
+    }
+    return result;
+  }
+
+  void log_report(const controller::ReconcileReport& r, double seconds) {
+    const std::string phase(model::to_string(r.phase));
+    LogFields fields{{"canary", r.name},
+                     {"namespace", r.ns},
+                     {"phase", phase},
+                     {"weight", std::to_string(r.canary_weight)}};
+    for (const auto& event : r.events)
+      log(event.warning ? LogLevel::warn : LogLevel::info, event.message, fields);
+    for (const auto& v : r.verdicts) {
+      auto f = fields;
+      f.push_back({"metric", v.name});
+      f.push_back({"verdict", verdict_name(v.outcome)});
+      log(LogLevel::debug, v.message.empty() ? "metric checked" : v.message, f);
+    }
+    if (!r.error.empty()) {
+      auto f = fields;
+      f.push_back({"error", r.error});
+      log(LogLevel::warn, "reconcile failed; retrying with backoff", f);
+    }
+    auto f = fields;
+    f.push_back({"seconds", std::to_string(seconds)});
+    log(LogLevel::trace, "reconciled", f);
+  }
+
+  void start_workers() {
+    std::lock_guard guard(mutex);
+    if (pool || stopping) return;
+    kube::BackoffPolicy backoff;
+    backoff.base = std::chrono::milliseconds(100);
+    backoff.cap = std::chrono::minutes(5);
+    queue = std::make_unique<kube::WorkQueue>(clock, backoff);
+    if (canaries)
+      for (const auto& canary : canaries->list()) queue->add(kube::key_of(canary));
+    pool = std::make_unique<kube::WorkerPool>(
+        *queue, std::max(1, settings.workers),
+        [this](const std::string& key) { return reconcile(key); });
+    log(LogLevel::info, "workers started", {{"workers", std::to_string(settings.workers)}});
+  }
+
+  void stop_workers() {
+    std::unique_ptr<kube::WorkerPool> p;
+    std::unique_ptr<kube::WorkQueue> q;
+    {
+      std::lock_guard guard(mutex);
+      p = std::move(pool);
+      q = std::move(queue);
+    }
+    if (!p) return;
+    p->stop();  // shuts the queue down, waits for the reconciles in flight
+    p.reset();
+    q.reset();
+    log(LogLevel::info, "workers stopped");
+  }
+
+  bool wait_stopping(std::chrono::milliseconds d) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, d, [this] { return stopping; });
+  }
+
+  void run_control() {
+    // Workers start once every cache is filled: a reconcile on a half-listed cache would see
+    // the target missing.
+    for (int second = 1; !cache.wait_for_sync(std::chrono::seconds(1)); ++second) {
+      if (wait_stopping(std::chrono::milliseconds(0))) return;
+      if (second == 5 || second % 60 == 0)
+        log(LogLevel::warn, "waiting for caches; workers start once every type is listed",
+            {{"pending", cache.unsynced()}});
+    }
+    log(LogLevel::info, "caches synced");
+    if (!elector) {
+      start_workers();
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [this] { return stopping; });
+      }
+      stop_workers();
+      return;
+    }
+    kube::LeaderCallbacks callbacks;
+    callbacks.on_started_leading = [this] {
+      log(LogLevel::info, "became leader", {{"identity", settings.leader_election.identity}});
+      start_workers();
+    };
+    callbacks.on_stopped_leading = [this] {
+      log(LogLevel::info, "stopped leading", {{"identity", settings.leader_election.identity}});
+      stop_workers();
+    };
+    callbacks.on_new_leader = [this](const std::string& identity) {
+      if (identity != settings.leader_election.identity)
+        log(LogLevel::info, "leader is elsewhere", {{"leader", identity}});
+    };
+    while (!wait_stopping(std::chrono::milliseconds(0))) elector->run(callbacks);
+  }
+};
+
+Manager::Manager(kube::Cluster& cluster, kube::Clock& clock, ManagerSettings settings)
+    : impl_(std::make_unique<Impl>(cluster, clock, std::move(settings))) {
+  auto& s = impl_->settings;
+  if (s.leader_election.identity.empty()) s.leader_election.identity = default_identity();
+  impl_->metrics.set_queue_depth([this] { return queue_depth(); });
+  impl_->setup_informers();
+}
+
+Manager::~Manager() {
+  stop();
+}
+
+std::string Manager::check() const {
+  auto resolved = impl_->counting.resolve(controller::canary_type());
+  if (!resolved) {
+    return "the Canary CRD (canaries.veer.dev, version v1beta1) is not served: " +
+           resolved.error().message + " (install it: kubectl apply -f crds/canary.yaml)";
+  }
+  return "";
+}
+
+kube::Cluster& Manager::cache() {
+  return impl_->cache;
+}
+
+void Manager::start(Collaborators collaborators) {
+  auto& d = *impl_;
+  {
+    std::lock_guard guard(d.mutex);
+    if (d.started || d.stopping) return;
+    d.started = true;
+  }
+  d.collaborators.emplace(collaborators);
+  d.reconciler = std::make_unique<controller::CanaryReconciler>(
+      d.cache, d.clock, collaborators.hooks, collaborators.metrics, collaborators.alerts,
+      d.settings.reconciler);
+  d.reconciler->on_report([](const controller::ReconcileReport& report) {
+    if (current_report) *current_report = report;
+  });
+  for (const auto& warning : d.watch_warnings)
+    d.log(LogLevel::warn, "not watching a type; reads go to the API server", {{"type", warning}});
+  if (d.settings.leader_elect)
+    d.elector =
+        std::make_unique<kube::LeaderElector>(d.counting, d.clock, d.settings.leader_election);
+  d.cache.start();
+  d.control = std::thread([&d] { d.run_control(); });
+}
+
+void Manager::stop() {
+  auto& d = *impl_;
+  {
+    std::lock_guard guard(d.mutex);
+    if (d.stopping && !d.control.joinable()) return;
+    d.stopping = true;
+    d.changed.notify_all();
+  }
+  if (d.elector) d.elector->stop();  // run() returns, stopping the workers and releasing
+  if (d.control.joinable()) d.control.join();
+  d.stop_workers();
+  d.cache.stop();
+}
+
+Readiness Manager::readiness() const {
+  Readiness r;
+  r.detail = impl_->cache.unsynced();
+  r.ready = r.detail.empty();
+  r.leader_election = impl_->settings.leader_elect;
+  if (impl_->elector) {
+    r.leader = impl_->elector->is_leader();
+    r.leader_identity = impl_->elector->observed_leader();
+  }
+  return r;
+}
+
+bool Manager::leading() const {
+  std::lock_guard guard(impl_->mutex);
+  return impl_->pool != nullptr;
+}
+
+bool Manager::wait_for_sync(std::chrono::milliseconds timeout) const {
+  return impl_->cache.wait_for_sync(timeout);
+}
+
+std::string Manager::metrics_text() const {
+  auto& d = *impl_;
+  std::ostringstream out;
+  out << d.metrics.render();
+  out << "# HELP veer_metric_verdicts_total metric verdicts of every analysis, by verdict\n"
+         "# TYPE veer_metric_verdicts_total counter\n";
+  {
+    std::lock_guard guard(d.mutex);
+    for (const char* verdict : {"pass", "fail", "no-data"}) {
+      auto it = d.verdicts.find(verdict);
+      out << "veer_metric_verdicts_total{verdict=\"" << verdict << "\"} "
+          << (it == d.verdicts.end() ? 0 : it->second) << "\n";
+    }
+  }
+  out << "# HELP veer_api_requests_total requests sent to the Kubernetes API server, by verb\n"
+         "# TYPE veer_api_requests_total counter\n";
+  for (const auto& [verb, count] : d.counting.counts())
+    out << "veer_api_requests_total{verb=\"" << verb << "\"} " << count << "\n";
+  out << "# HELP veer_reconciles_total reconciles run\n# TYPE veer_reconciles_total counter\n"
+      << "veer_reconciles_total " << d.reconciles.load() << "\n";
+  out << "# HELP veer_cache_synced 1 once every informer has listed its type\n"
+         "# TYPE veer_cache_synced gauge\n"
+      << "veer_cache_synced " << (d.cache.has_synced() ? 1 : 0) << "\n";
+  if (d.elector) {
+    out << "# HELP veer_leader 1 while this replica holds the leader lease\n"
+           "# TYPE veer_leader gauge\n"
+        << "veer_leader " << (d.elector->is_leader() ? 1 : 0) << "\n";
+  }
+  for (const auto& source : d.metrics_sources) out << source();
+  return out.str();
+}
+
+void Manager::add_metrics_source(std::function<std::string()> source) {
+  impl_->metrics_sources.push_back(std::move(source));
+}
+
+void Manager::on_report(std::function<void(const controller::ReconcileReport&)> callback) {
+  impl_->report_callback = std::move(callback);
+}
+
+std::size_t Manager::queue_depth() const {
+  std::lock_guard guard(impl_->mutex);
+  return impl_->queue ? impl_->queue->length() : 0;
+}
+
+std::size_t Manager::reconciles() const {
+  return impl_->reconciles;
+}
+
+std::map<std::string, std::size_t> Manager::api_requests() const {
+  return impl_->counting.counts();
+}
+
+bool Manager::settled(const std::string& resource_version) const {
+  auto& d = *impl_;
+  if (!d.cache.caught_up(resource_version)) return false;
+  std::lock_guard guard(d.mutex);
+  if (!d.queue) return true;
+  if (d.queue->length() > 0) return false;
+  if (d.canaries)
+    for (const auto& canary : d.canaries->list())
+      if (d.queue->processing(kube::key_of(canary))) return false;
+  return true;
+}
+
+}  // namespace veer::runtime

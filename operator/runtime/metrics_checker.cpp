@@ -1,0 +1,252 @@
+#include "operator/runtime/metrics_checker.hpp"
+
+#include <map>
+#include <memory>
+
+#include "analysis/metric_check.hpp"
+#include "analysis/providers/factory.hpp"
+#include "analysis/providers/prometheus.hpp"
+#include "analysis/sequential_status.hpp"
+#include "model/metric_template.hpp"
+#include "operator/notify/alert_provider_destination.hpp"
+#include "operator/runtime/metric_context.hpp"
+#include "operator/runtime/watched_types.hpp"
+
+namespace veer::runtime {
+namespace {
+
+using controller::MetricOutcome;
+using nlohmann::json;
+
+constexpr const char* kStateKey = "sequential_state";
+
+bool is_sequential(const model::CanaryMetric& metric) {
+  return metric.comparison && metric.comparison->test == model::ComparisonTest::SequentialBinomial;
+}
+
+bool below_min_samples(const model::CanaryMetric& metric, const analysis::Evidence& e) {
+  if (!metric.comparison || metric.comparison->min_samples <= 0) return false;
+  const auto min = static_cast<double>(metric.comparison->min_samples);
+  return !e.n_candidate || !e.n_baseline || *e.n_candidate < min || *e.n_baseline < min;
+}
+
+// The sequential state this metric reached at the previous step of this run, if any.
+std::optional<analysis::stats::SequentialState> previous_state(const model::Canary& canary,
+                                                               const std::string& metric) {
+  const auto& evidence = canary.status.evidence;
+  if (!evidence.is_object() || !evidence.contains("metrics") || !evidence["metrics"].is_array())
+    return std::nullopt;
+  for (const auto& entry : evidence["metrics"]) {
+    if (!entry.is_object() || entry.value("name", "") != metric) continue;
+    const auto& e = entry.value("evidence", json::object());
+    if (!e.is_object() || !e.contains(kStateKey)) return std::nullopt;
+    auto state = analysis::parse_sequential_state(e[kStateKey]);
+    if (!state) return std::nullopt;  // unreadable: start over rather than guess
+    return *state;
+  }
+  return std::nullopt;
+}
+
+// Secret data decoded (base64 `data`, plain `stringData`).
+std::map<std::string, std::string> secret_data(const json& secret) {
+  std::map<std::string, std::string> out;
+  if (secret.contains("data") && secret["data"].is_object())
+    for (const auto& [key, value] : secret["data"].items())
+      if (value.is_string())
+        if (auto decoded = notify::decode_base64(value.get<std::string>())) out[key] = *decoded;
+  if (secret.contains("stringData") && secret["stringData"].is_object())
+    for (const auto& [key, value] : secret["stringData"].items())
+      if (value.is_string()) out[key] = value.get<std::string>();
+  return out;
+}
+
+// Everything one analyze() call looks up, kept for the call only (templates and Secrets may
+// change between steps; the cache makes reading them again free).
+class Lookups {
+ public:
+  Lookups(kube::Cluster& objects, std::string ns, std::string address,
+          std::chrono::milliseconds timeout)
+      : objects_(objects), ns_(std::move(ns)), address_(std::move(address)) {
+    analysis::PrometheusConfig config;
+    config.address = address_;
+    config.timeout = timeout;
+    default_source_ = std::make_unique<analysis::PrometheusSource>(config);
+  }
+
+  analysis::MetricsSource& default_source() { return *default_source_; }
+  std::string problem(const std::string& key) const {
+    auto it = problems_.find(key);
+    return it == problems_.end() ? "" : it->second;
+  }
+
+  const model::MetricTemplate* find_template(const model::NamedReference& ref) {
+    const std::string ns = ref.namespace_.empty() ? ns_ : ref.namespace_;
+    const std::string key = ns + "/" + ref.name;
+    if (auto it = templates_.find(key); it != templates_.end()) return &it->second;
+    auto got = objects_.get({types::metric_templates(), ns, ref.name});
+    if (!got) {
+      if (!got.is(kube::ErrorType::NotFound)) problems_[key] = got.error().message;
+      return nullptr;
+    }
+    auto parsed = model::parse_metric_template(*got);
+    if (!parsed.ok()) {
+      std::string text;
+      for (const auto& e : parsed.errors) text += (text.empty() ? "" : "; ") + model::to_string(e);
+      problems_[key] = "MetricTemplate " + key + " is invalid: " + text;
+      return nullptr;
+    }
+    if (parsed.value.metadata.namespace_.empty()) parsed.value.metadata.namespace_ = ns;
+    auto& stored = templates_[key] = parsed.value;
+    template_namespace_[&stored.spec.provider] = ns;
+    return &stored;
+  }
+
+  analysis::Outcome<analysis::MetricsSource*> source_for(const model::MetricProvider& provider) {
+    const bool prometheus = provider.type.empty() || provider.type == "prometheus";
+    if (prometheus && (provider.address.empty() || provider.address == address_) &&
+        provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify)
+      return default_source_.get();
+    // check_metric hands back the provider of the template find_template returned.
+    auto ns_it = template_namespace_.find(&provider);
+    const std::string ns = ns_it == template_namespace_.end() ? ns_ : ns_it->second;
+    std::map<std::string, std::string> secret;
+    if (!provider.secret_ref.empty()) {
+      auto got = objects_.get({types::secrets(), ns, provider.secret_ref});
+      if (!got) {
+        return analysis::fail("Secret " + ns + "/" + provider.secret_ref +
+                              " (provider.secretRef): " + got.error().message);
+      }
+      secret = secret_data(*got);
+    }
+    auto made = analysis::make_metrics_source(provider, secret, address_);
+    if (!made) return analysis::Error{made.error()};
+    sources_.push_back(std::move(made).value());
+    return sources_.back().get();
+  }
+
+ private:
+  kube::Cluster& objects_;
+  std::string ns_;
+  std::string address_;
+  std::unique_ptr<analysis::MetricsSource> default_source_;
+  std::map<std::string, model::MetricTemplate> templates_;  // node-based: pointers stay valid
+  std::map<const model::MetricProvider*, std::string> template_namespace_;
+  std::map<std::string, std::string> problems_;
+  std::vector<std::unique_ptr<analysis::MetricsSource>> sources_;
+};
+
+std::string template_key(const model::CanaryMetric& metric, const std::string& ns) {
+  if (!metric.template_ref) return "";
+  return (metric.template_ref->namespace_.empty() ? ns : metric.template_ref->namespace_) + "/" +
+         metric.template_ref->name;
+}
+
+}  // namespace
+
+MetricOutcome outcome_of(const model::CanaryMetric& metric, const analysis::CheckResult& check) {
+  switch (check.verdict) {
+    case analysis::Verdict::Pass:
+      return MetricOutcome::Pass;
+    case analysis::Verdict::Fail:
+      return MetricOutcome::Fail;
+    case analysis::Verdict::NoData:
+      return MetricOutcome::NoData;
+    case analysis::Verdict::Inconclusive:
+      return is_sequential(metric) && !below_min_samples(metric, check.evidence)
+                 ? MetricOutcome::Pass
+                 : MetricOutcome::NoData;
+  }
+  return MetricOutcome::NoData;
+}
+
+AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, kube::Clock& clock,
+                                               MetricsCheckerSettings settings)
+    : objects_(objects), clock_(clock), settings_(std::move(settings)) {}
+
+controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& canary) {
+  controller::AnalysisResult result;
+  if (!canary.spec.analysis) return result;
+  const std::string address =
+      canary.spec.metrics_server.empty() ? settings_.metrics_server : canary.spec.metrics_server;
+  auto context_vars = template_context(canary);
+  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout);
+
+  analysis::MetricCheckContext context;
+  context.provider = canary.spec.provider;
+  context.canary = context_vars;
+  context.now_unix_seconds = std::chrono::duration<double>(clock_.now().time_since_epoch()).count();
+  context.templates = [&](const model::NamedReference& ref) { return lookups.find_template(ref); };
+  context.source_for = [&](const model::MetricProvider& p) { return lookups.source_for(p); };
+
+  int sequential_metrics = 0;
+  int proven_no_worse = 0;
+  for (const auto& metric : canary.spec.analysis->metrics) {
+    const bool sequential = is_sequential(metric);
+    auto state = sequential ? previous_state(canary, metric.name) : std::nullopt;
+    analysis::stats::SequentialState next = state.value_or(analysis::stats::SequentialState{});
+    auto checks = analysis::check_metric(metric, context, lookups.default_source(),
+                                         sequential ? &next : nullptr);
+
+    controller::MetricVerdict verdict;
+    verdict.name = metric.name;
+    verdict.outcome = MetricOutcome::Pass;
+    const analysis::CheckResult* shown = checks.empty() ? nullptr : &checks.back();
+    for (const auto& check : checks) {
+      const auto outcome = outcome_of(metric, check);
+      const bool worse =
+          (outcome == MetricOutcome::Fail) ||
+          (outcome == MetricOutcome::NoData && verdict.outcome == MetricOutcome::Pass);
+      if (worse) {
+        verdict.outcome = outcome;
+        shown = &check;
+      }
+    }
+    if (shown) {
+      verdict.message = shown->evidence.message;
+      if (verdict.outcome == MetricOutcome::Fail)
+        verdict.message = metric.name + ": " + verdict.message;
+      if (verdict.outcome == MetricOutcome::NoData &&
+          shown->verdict == analysis::Verdict::Inconclusive)
+        verdict.message = "not enough data yet: " + verdict.message;
+      verdict.evidence = analysis::to_json(shown->evidence);
+    } else {
+      verdict.evidence = json::object();
+    }
+    const auto problem = lookups.problem(template_key(metric, context_vars.namespace_));
+    if (verdict.outcome == MetricOutcome::NoData && !problem.empty())
+      verdict.message += " (" + problem + ")";
+    if (checks.size() > 1) {
+      verdict.evidence["checks"] = json::array();
+      for (const auto& check : checks)
+        verdict.evidence["checks"].push_back(analysis::to_json(check));
+    }
+    if (sequential) {
+      verdict.evidence[kStateKey] = analysis::to_json(next);
+      ++sequential_metrics;
+      for (const auto& check : checks) {
+        if (check.evidence.test != "sequential-binomial") continue;
+        if (check.verdict == analysis::Verdict::Fail) {
+          result.sequential = controller::SequentialDecision::ProvenWorse;
+          result.sequential_message = metric.name + ": " + check.evidence.message;
+        } else if (check.verdict == analysis::Verdict::Pass) {
+          ++proven_no_worse;
+          if (result.sequential != controller::SequentialDecision::ProvenWorse)
+            result.sequential_message += (result.sequential_message.empty() ? "" : "; ") +
+                                         metric.name + ": " + check.evidence.message;
+        }
+      }
+    }
+    result.metrics.push_back(std::move(verdict));
+  }
+  if (result.sequential != controller::SequentialDecision::ProvenWorse) {
+    if (sequential_metrics > 0 && proven_no_worse == sequential_metrics) {
+      result.sequential = controller::SequentialDecision::ProvenNoWorse;
+    } else {
+      result.sequential = controller::SequentialDecision::Continue;
+      result.sequential_message.clear();
+    }
+  }
+  return result;
+}
+
+}  // namespace veer::runtime
