@@ -1,0 +1,93 @@
+#include "e2e/controller/tests/support/e2e_cluster.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "operator/kube/kubeconfig.hpp"
+
+namespace veer::e2e {
+
+namespace {
+
+const std::string kSource = VEER_SOURCE_DIR;
+const std::string kKubectl = "/usr/bin/kubectl";
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::string unique_name(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+}
+
+std::unique_ptr<E2eCluster> E2eCluster::from_environment(std::string& why) {
+  const char* path = std::getenv("VEER_TEST_KUBECONFIG");
+  if (path == nullptr || *path == '\0') {
+    why = "VEER_TEST_KUBECONFIG is not set: skipped (scripts/test brings a server up)";
+    return nullptr;
+  }
+  auto config = kube::load_client_config({path, ""});
+  if (!config) {
+    why = "VEER_TEST_KUBECONFIG=" + std::string(path) + ": " + config.error().message;
+    return nullptr;
+  }
+  auto cluster = std::unique_ptr<E2eCluster>(new E2eCluster(path, nullptr));
+  cluster->api_ = std::make_unique<kube::RestCluster>(*config, cluster->clock_);
+  if (auto version = cluster->api_->check(); !version) {
+    why = "the API server of " + std::string(path) + " does not answer: " + version.error().message;
+    return nullptr;
+  }
+  return cluster;
+}
+
+E2eCluster::E2eCluster(std::string kubeconfig, std::unique_ptr<kube::RestCluster> api)
+    : kubeconfig_(std::move(kubeconfig)), api_(std::move(api)) {
+  state_dir_ = std::filesystem::path(kubeconfig_).parent_path().string();
+}
+
+CommandResult E2eCluster::kubectl(std::vector<std::string> args) const {
+  args.insert(args.begin(), {kKubectl, "--kubeconfig", kubeconfig_});
+  return run_command(args);
+}
+
+std::string E2eCluster::install_crds() const {
+  for (const auto& dir : {kSource + "/crds", kSource + "/meshes/crds"}) {
+    auto applied = kubectl({"apply", "-f", dir});
+    if (applied.status != 0) return "kubectl apply -f " + dir + ": " + applied.out;
+    auto established =
+        kubectl({"wait", "--for", "condition=established", "--timeout=60s", "-f", dir});
+    if (established.status != 0) return "CRDs in " + dir + " not established: " + established.out;
+  }
+  return "";
+}
+
+std::string E2eCluster::operator_kubeconfig(const std::string& name, std::string& why) const {
+  auto made = run_command({kSource + "/e2e/cluster/sa-kubeconfig", state_dir_, name,
+                           kSource + "/e2e/controller/rbac.yaml"});
+  if (made.status != 0) {
+    why = "e2e/cluster/sa-kubeconfig " + name + ": " + made.out;
+    return "";
+  }
+  // The script prints the path last; kubectl's warnings may come before it.
+  auto out = trim(made.out);
+  return out.substr(out.find_last_of('\n') + 1);
+}
+
+std::string E2eCluster::create_namespace(const std::string& ns) {
+  auto created =
+      api_->create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+  return created ? "" : created.error().message;
+}
+
+void E2eCluster::delete_namespace(const std::string& ns) {
+  api_->remove({kube::type_of("v1", "Namespace"), "", ns});
+}
+
+}  // namespace veer::e2e

@@ -1,0 +1,51 @@
+// The real cluster an e2e test runs against: the admin kubeconfig from VEER_TEST_KUBECONFIG
+// (written by e2e/cluster/up into its state directory), the project's and the routers' CRDs,
+// and a least-privilege ServiceAccount kubeconfig for the operator (e2e/controller/rbac.yaml
+// through e2e/cluster/sa-kubeconfig).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "e2e/controller/tests/support/process.hpp"
+#include "operator/kube/clock.hpp"
+#include "operator/kube/rest_cluster.hpp"
+
+namespace veer::e2e {
+
+class E2eCluster {
+ public:
+  // nullopt when VEER_TEST_KUBECONFIG is unset (unit runs); the reason is in `why`.
+  static std::unique_ptr<E2eCluster> from_environment(std::string& why);
+
+  const std::string& admin_kubeconfig() const { return kubeconfig_; }
+  const std::string& state_dir() const { return state_dir_; }
+  kube::RestCluster& api() { return *api_; }
+
+  // kubectl with the admin kubeconfig.
+  CommandResult kubectl(std::vector<std::string> args) const;
+  // Applies crds/ and meshes/crds/ and waits until they are established; "" or the error.
+  std::string install_crds() const;
+  // A kubeconfig for ServiceAccount `name` bound to the ClusterRole in e2e/controller/rbac.yaml;
+  // its path, or "" with the error in `why`.
+  std::string operator_kubeconfig(const std::string& name, std::string& why) const;
+  // Creates namespace `ns` (a fresh name per run); "" or the error.
+  std::string create_namespace(const std::string& ns);
+  // Deletes it without waiting (the namespace controller empties it).
+  void delete_namespace(const std::string& ns);
+
+ private:
+  E2eCluster(std::string kubeconfig, std::unique_ptr<kube::RestCluster> api);
+
+  std::string kubeconfig_;
+  std::string state_dir_;
+  kube::RealClock clock_;
+  std::unique_ptr<kube::RestCluster> api_;
+};
+
+// A name unique to this test run: "<prefix>-<pid>-<n>".
+std::string unique_name(const std::string& prefix);
+
+}  // namespace veer::e2e

@@ -1,0 +1,44 @@
+// The kubelet stand-in (a test fixture): the e2e cluster has no kubelet and no deployment
+// controller, so this marks every Deployment of one namespace rolled out whenever its spec
+// changes: observedGeneration, replicas, updated/ready/available replicas and the Available and
+// Progressing conditions, as a healthy rollout leaves them. It follows a watch, so it reacts at
+// once; it writes only when the status differs.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "operator/kube/cluster.hpp"
+
+namespace veer::e2e {
+
+class KubeletStandIn {
+ public:
+  KubeletStandIn(kube::Cluster& cluster, std::string ns);
+  ~KubeletStandIn();
+  KubeletStandIn(const KubeletStandIn&) = delete;
+  KubeletStandIn& operator=(const KubeletStandIn&) = delete;
+
+  // Status writes made so far (for messages).
+  std::size_t writes() const { return writes_; }
+
+ private:
+  void run();
+  void settle(nlohmann::json deployment);
+
+  kube::Cluster& cluster_;
+  std::string ns_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> writes_{0};
+  std::mutex stream_mutex_;
+  kube::WatchStream* stream_ = nullptr;  // the open watch, stopped on destruction
+  std::thread thread_;
+};
+
+// The status a healthy kubelet and deployment controller leave on `deployment`.
+nlohmann::json rolled_out_status(const nlohmann::json& deployment);
+
+}  // namespace veer::e2e

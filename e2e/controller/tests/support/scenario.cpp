@@ -1,0 +1,247 @@
+#include "e2e/controller/tests/support/scenario.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "operator/controller/simulation.hpp"
+
+namespace veer::e2e {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
+const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+constexpr auto kPoll = 200ms;  // how often the test looks at the Canary and router objects
+
+bool terminal(const std::string& phase) {
+  return phase == "Succeeded" || phase == "Failed";
+}
+
+}  // namespace
+
+std::string to_string(const State& s) {
+  std::ostringstream out;
+  out << s.phase << " weight " << s.weight << " iterations " << s.iterations << " split "
+      << (s.split ? e2e::to_string(*s.split) : "? (" + s.split_error + ")");
+  return out.str();
+}
+
+bool Trail::saw_weight(int weight) const {
+  return std::any_of(states.begin(), states.end(),
+                     [&](const State& s) { return s.weight == weight; });
+}
+
+bool Trail::saw_split(const Split& split) const {
+  return std::any_of(states.begin(), states.end(),
+                     [&](const State& s) { return s.split && *s.split == split; });
+}
+
+int Trail::max_weight() const {
+  int max = 0;
+  for (const auto& s : states) max = std::max(max, s.weight);
+  return max;
+}
+
+int Trail::max_iterations() const {
+  int max = 0;
+  for (const auto& s : states) max = std::max(max, s.iterations);
+  return max;
+}
+
+std::string Trail::describe() const {
+  std::string text = error.empty() ? "" : error + "\n";
+  for (const auto& s : states) text += "  " + to_string(s) + "\n";
+  return text;
+}
+
+Scenario::Scenario(E2eCluster& cluster, RouterCase router)
+    : cluster_(cluster), router_(std::move(router)) {}
+
+Scenario::~Scenario() {
+  operator_.reset();  // SIGTERM, then SIGKILL after a grace period
+  kubelet_.reset();
+  prometheus_.reset();
+  if (!ns_.empty()) cluster_.delete_namespace(ns_);
+}
+
+json Scenario::canary_object() const {
+  json service = {{"port", 9898}, {"targetPort", 9898}};
+  if (router_.provider.rfind("gatewayapi", 0) == 0)
+    service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns_}}});
+  json analysis = {{"interval", "10s"},
+                   {"threshold", 1},
+                   {"metrics", json::array({{{"name", "request-success-rate"},
+                                             {"interval", "1m"},
+                                             {"thresholdRange", {{"min", 99}}}},
+                                            {{"name", "request-duration"},
+                                             {"interval", "1m"},
+                                             {"thresholdRange", {{"max", 500}}}}})}};
+  if (router_.blue_green) {
+    analysis["iterations"] = 2;
+  } else {
+    analysis["maxWeight"] = 20;
+    analysis["stepWeight"] = 10;
+  }
+  json spec = {{"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+               {"progressDeadlineSeconds", 60},
+               {"service", service},
+               {"analysis", analysis}};
+  if (router_.in_spec) spec["provider"] = router_.provider;
+  if (router_.provider == "nginx")
+    spec["ingressRef"] = {
+        {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", kName}};
+  return {{"apiVersion", "veer.dev/v1beta1"},
+          {"kind", "Canary"},
+          {"metadata", {{"name", kName}, {"namespace", ns_}}},
+          {"spec", spec}};
+}
+
+std::string Scenario::set_up(const std::string& first_image) {
+  ns_ = unique_name("veer-e2e-" + router_.label);
+  if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
+  auto& api = cluster_.api();
+  auto deployment = api.create(controller::simulation::deployment(ns_, kName, first_image));
+  if (!deployment) return deployment.error().message;
+  if (router_.provider == "nginx") {
+    // The user's Ingress, which veer copies into podinfo-canary.
+    json ingress = {
+        {"apiVersion", "networking.k8s.io/v1"},
+        {"kind", "Ingress"},
+        {"metadata", {{"name", kName}, {"namespace", ns_}}},
+        {"spec",
+         {{"ingressClassName", "nginx"},
+          {"rules",
+           json::array(
+               {{{"host", "app.example.com"},
+                 {"http",
+                  {{"paths", json::array({{{"path", "/"},
+                                           {"pathType", "Prefix"},
+                                           {"backend",
+                                            {{"service",
+                                              {{"name", kName},
+                                               {"port", {{"number", 9898}}}}}}}}})}}}}})}}}};
+    if (auto created = api.create(ingress); !created) return created.error().message;
+  }
+  if (auto created = api.create(canary_object()); !created) return created.error().message;
+
+  kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
+  prometheus_ = std::make_unique<FakePrometheus>(builtin_series(router_.provider),
+                                                 [this] { return is_bad_image(target_image()); });
+  std::string why;
+  const auto kubeconfig = cluster_.operator_kubeconfig("veer-e2e-" + router_.label, why);
+  if (kubeconfig.empty()) return why;
+  const auto log = std::filesystem::temp_directory_path() / (ns_ + "-operator.log");
+  std::filesystem::remove(log);
+  operator_ = std::make_unique<OperatorProcess>(
+      OperatorOptions{kubeconfig, ns_, router_.in_spec ? "istio" : router_.provider,
+                      prometheus_->url(), log.string()});
+  return operator_->start();
+}
+
+std::string Scenario::wait_initialized() {
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  State last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = observe();
+    if (last.phase == "Initialized") return "";
+    std::this_thread::sleep_for(kPoll);
+  }
+  return "the Canary did not reach Initialized within 90 s; last: " + to_string(last) +
+         "\noperator log:\n" + operator_->log_tail();
+}
+
+State Scenario::observe() {
+  State state;
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  if (canary) {
+    const auto status = canary->value("status", json::object());
+    state.phase = status.value("phase", "");
+    state.weight = status.value("canaryWeight", 0);
+    state.iterations = status.value("iterations", 0);
+  } else {
+    state.phase = "? (" + canary.error().message + ")";
+  }
+  state.split = read_split(cluster_.api(), router_.provider, ns_, kName, state.split_error);
+  if (state.split) state.split_error.clear();
+  return state;
+}
+
+std::string Scenario::target_image() {
+  auto target = cluster_.api().get({kDeployments, ns_, kName});
+  return target ? controller::simulation::image_of(*target) : "";
+}
+
+std::string Scenario::primary_image() {
+  auto primary = cluster_.api().get({kDeployments, ns_, std::string(kName) + "-primary"});
+  return primary ? controller::simulation::image_of(*primary) : "";
+}
+
+long Scenario::target_replicas() {
+  auto target = cluster_.api().get({kDeployments, ns_, kName});
+  return target ? (*target)["spec"].value("replicas", 1L) : -1;
+}
+
+Trail Scenario::roll_out(const std::string& image,
+                         const std::function<void(const State&)>& during) {
+  Trail trail;
+  auto record = [&](const State& s) {
+    if (!trail.states.empty() && trail.states.back() == s) return false;
+    trail.states.push_back(s);
+    return true;
+  };
+  record(observe());
+  json patch = json::array(
+      {{{"op", "replace"}, {"path", "/spec/template/spec/containers/0/image"}, {"value", image}}});
+  auto patched =
+      cluster_.api().patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
+  if (!patched) {
+    trail.error = "cannot set the image: " + patched.error().message;
+    return trail;
+  }
+  bool started = false;
+  const auto start_deadline = std::chrono::steady_clock::now() + 60s;
+  const auto end_deadline = std::chrono::steady_clock::now() + 240s;
+  for (;;) {
+    const auto s = observe();
+    const bool changed = record(s);
+    if (s.phase == "Progressing") started = true;
+    if (started && changed && during) during(s);
+    if (started && terminal(s.phase)) return trail;
+    const auto now = std::chrono::steady_clock::now();
+    if (!started && now > start_deadline) {
+      trail.error = "the rollout of " + image + " did not start within 60 s";
+      break;
+    }
+    if (now > end_deadline) {
+      trail.error = "the rollout of " + image + " did not end within 240 s";
+      break;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  trail.error += "\noperator log:\n" + operator_->log_tail();
+  return trail;
+}
+
+CommandResult Scenario::veer_cli(const std::string& verb) {
+  return run_command({OperatorProcess::binary(), verb, kName, "-n", ns_, "--kubeconfig",
+                      cluster_.admin_kubeconfig()});
+}
+
+std::vector<std::string> Scenario::forbidden_log_lines() const {
+  std::vector<std::string> lines;
+  std::istringstream log(operator_ ? operator_->log() : "");
+  for (std::string line; std::getline(log, line);) {
+    std::string lower = line;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.find("forbidden") != std::string::npos) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace veer::e2e
