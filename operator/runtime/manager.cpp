@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -78,6 +79,7 @@ struct Manager::Impl {
   std::unique_ptr<kube::WorkQueue> queue;
   std::unique_ptr<kube::WorkerPool> pool;
   std::map<std::string, long> verdicts;
+  std::set<std::string> keys;  // every Canary in the cache, for settled()
   bool started = false;
   bool stopping = false;
   std::atomic<std::size_t> reconciles{0};
@@ -104,12 +106,22 @@ struct Manager::Impl {
     canaries = cache.watch_type(controller::canary_type(), error, settings.resync);
     if (!canaries) return;  // check() reports it
     canaries->add_index(kRefsIndex, canary_refs);
-    canaries->add_handlers({[this](const kube::Json& c) { enqueue(kube::key_of(c)); },
+    canaries->add_handlers({[this](const kube::Json& c) {
+                              {
+                                std::lock_guard guard(mutex);
+                                keys.insert(kube::key_of(c));
+                              }
+                              enqueue(kube::key_of(c));
+                            },
                             [this](const kube::Json& old_c, const kube::Json& new_c) {
                               if (canary_changed(old_c, new_c)) enqueue(kube::key_of(new_c));
                             },
                             [this](const kube::Json& c) {
                               metrics.forget(kube::namespace_of(c), kube::name_of(c));
+                              {
+                                std::lock_guard guard(mutex);
+                                keys.erase(kube::key_of(c));
+                              }
                               enqueue(kube::key_of(c));
                             }});
 
@@ -418,9 +430,8 @@ bool Manager::settled(const std::string& resource_version) const {
   std::lock_guard guard(d.mutex);
   if (!d.queue) return true;
   if (d.queue->length() > 0) return false;
-  if (d.canaries)
-    for (const auto& canary : d.canaries->list())
-      if (d.queue->processing(kube::key_of(canary))) return false;
+  for (const auto& key : d.keys)
+    if (d.queue->processing(key)) return false;
   return true;
 }
 

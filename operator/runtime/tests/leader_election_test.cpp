@@ -15,8 +15,7 @@ namespace sim = veer::controller::simulation;
 namespace {
 
 runtime::ManagerSettings elected(const std::string& identity) {
-  runtime::ManagerSettings s;
-  s.reconciler.decide.default_provider = "istio";
+  auto s = runtime::testing::simulated_settings();
   s.leader_elect = true;
   s.leader_election.ns = "default";
   s.leader_election.identity = identity;
@@ -53,7 +52,8 @@ std::string holder(runtime::testing::World& w) {
 
 }  // namespace
 
-TEST_CASE("only the leader reconciles; on SIGTERM it releases the lease and the standby leads") {
+TEST_CASE(
+    "only the leader reconciles, and on SIGTERM it releases the lease and the standby leads") {
   runtime::testing::World w;
   w.add_namespace("shop");
   w.add_app("shop", "podinfo");
@@ -88,7 +88,7 @@ TEST_CASE("only the leader reconciles; on SIGTERM it releases the lease and the 
   b.stop();
 }
 
-TEST_CASE("a leader that cannot renew its lease stops its workers; then one replica leads") {
+TEST_CASE("a leader that cannot renew its lease stops its workers, then one replica leads") {
   runtime::testing::World w;
   auto [ra, rb] = leader_and_standby(w);
   auto& a = ra->manager;

@@ -18,13 +18,6 @@ namespace sim = veer::controller::simulation;
 
 namespace {
 
-runtime::ManagerSettings settings_for(const std::string& provider) {
-  runtime::ManagerSettings s;
-  s.workers = 2;
-  s.reconciler.decide.default_provider = provider;
-  return s;
-}
-
 struct Fakes {
   sim::ApprovingHooks hooks;
   std::unique_ptr<sim::ImageMetrics> metrics;
@@ -47,7 +40,7 @@ TEST_CASE("the runtime takes a Canary to Succeeded and a bad revision to Failed"
   w.add_app("shop", "podinfo");
   std::ostringstream logs;
   runtime::Logger logger(logs, runtime::LogFormat::json, runtime::LogLevel::info);
-  auto settings = settings_for("istio");
+  auto settings = runtime::testing::simulated_settings();
   settings.logger = &logger;
   runtime::Manager m(w.cluster, w.clock, settings);
   REQUIRE(m.check().empty());
@@ -123,7 +116,7 @@ TEST_CASE("an idle operator makes no API reads or writes: 100 Succeeded canaries
   w.add_namespace("fleet");
   constexpr int kCanaries = 100;
   for (int i = 0; i < kCanaries; ++i) w.add_app("fleet", "app" + std::to_string(i));
-  runtime::Manager m(w.cluster, w.clock, settings_for("istio"));
+  runtime::Manager m(w.cluster, w.clock, runtime::testing::simulated_settings());
   Fakes fakes(m);
   StopOnExit stop_on_exit{m};
   m.start(fakes.collaborators());

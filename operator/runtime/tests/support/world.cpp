@@ -7,6 +7,13 @@ namespace veer::runtime::testing {
 namespace sim = controller::simulation;
 using nlohmann::json;
 
+ManagerSettings simulated_settings(const std::string& provider) {
+  ManagerSettings s;
+  s.workers = 2;
+  s.reconciler.decide.default_provider = provider;
+  return s;
+}
+
 World::World() {
   for (const auto& info : sim::served_types()) cluster.add_type(info);
   cluster.add_type({{"veer.dev", "v1beta1", "metrictemplates", "MetricTemplate"}, true, false});

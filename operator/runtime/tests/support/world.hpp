@@ -8,8 +8,12 @@
 
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/memory_cluster.hpp"
+#include "operator/runtime/manager.hpp"
 
 namespace veer::runtime::testing {
+
+// Settings for a Manager in these worlds: two workers, `provider` as --mesh-provider.
+ManagerSettings simulated_settings(const std::string& provider = "istio");
 
 struct World {
   kube::SimulatedClock clock;
