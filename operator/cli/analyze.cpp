@@ -135,7 +135,9 @@ class SecretResolver {
 
   analysis::Outcome<SecretData> from_file(const std::string& name, const std::string& path) {
     for (const auto& file : model::read_input_files({path}, in_)) {
-      if (!file.error.empty()) return analysis::fail("--secret " + name + ": " + file.error);
+      if (!file.error.empty()) {
+        return analysis::fail("--secret " + name + ": " + file.name + ": " + file.error);
+      }
       auto documents = model::read_documents(file.text, file.name);
       if (!documents.errors.empty()) {
         const auto& e = documents.errors.front();

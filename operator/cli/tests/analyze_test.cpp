@@ -181,7 +181,8 @@ spec:
     address: )" +
          address + R"(
     secretRef: {name: influx-auth}
-  query: from(bucket: "apps") |> range(start: -{{ interval }}) |> mean()
+  query: |-
+    from(bucket: "apps") |> range(start: -{{ interval }}) |> mean()
 )";
 }
 
