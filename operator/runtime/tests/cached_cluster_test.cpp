@@ -1,0 +1,103 @@
+// Reads from informers' caches: watched types are served from memory (no GET or LIST reaches the
+// API server), a type read for the first time gets its own informer, our own writes are read
+// back at once, and what is outside the watched namespace or never cached goes to the server.
+#include <doctest/doctest.h>
+
+#include "operator/controller/simulation.hpp"
+#include "operator/runtime/cached_cluster.hpp"
+#include "operator/runtime/counting_cluster.hpp"
+#include "operator/runtime/tests/support/world.hpp"
+
+using namespace veer;
+using namespace std::chrono_literals;
+namespace sim = veer::controller::simulation;
+
+namespace {
+
+const kube::ResourceType kDeployment{"apps", "v1", "deployments", "Deployment"};
+const kube::ResourceType kVirtualService{"networking.istio.io", "v1beta1", "virtualservices",
+                                         "VirtualService"};
+
+nlohmann::json virtual_service(const std::string& ns, const std::string& name) {
+  return {{"apiVersion", "networking.istio.io/v1beta1"},
+          {"kind", "VirtualService"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"spec", {{"hosts", nlohmann::json::array({name})}}}};
+}
+
+}  // namespace
+
+TEST_CASE("watched types are read from the cache, and our own writes are read back at once") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  REQUIRE(w.cluster.create(sim::deployment("shop", "podinfo", "podinfo:1")));
+  runtime::CountingCluster api(w.cluster);
+  runtime::CachedCluster cache(api, w.clock);
+  std::string error;
+  REQUIRE(cache.watch_type(kDeployment, error) != nullptr);
+  cache.start();
+  REQUIRE(cache.wait_for_sync(10s));
+  const auto reads = api.reads();
+
+  auto got = cache.get({kDeployment, "shop", "podinfo"});
+  REQUIRE(got);
+  CHECK(sim::image_of(*got) == "podinfo:1");
+  CHECK(cache.get({kDeployment, "shop", "nope"}).is(kube::ErrorType::NotFound));
+  kube::ListOptions podinfo;
+  podinfo.label_selector = "app=podinfo";
+  auto listed = cache.list(kDeployment, "shop", podinfo);
+  REQUIRE(listed);
+  CHECK(listed->items.size() == 1);
+  kube::ListOptions other;
+  other.label_selector = "app=other";
+  CHECK(cache.list(kDeployment, "", other)->items.empty());
+  CHECK(api.reads() == reads);
+
+  // Every write is read back as written (or newer), never as the state before it.
+  auto d = *got;
+  for (int i = 2; i < 12; ++i) {
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = "podinfo:" + std::to_string(i);
+    auto written = cache.update(d);
+    REQUIRE(written);
+    d = *written;
+    auto read = cache.get({kDeployment, "shop", "podinfo"});
+    REQUIRE(read);
+    CHECK(kube::compare_resource_versions(kube::resource_version_of(*read),
+                                          kube::resource_version_of(*written)) >= 0);
+  }
+  CHECK(api.reads() == reads);
+  CHECK(api.count("update") == 10);
+  cache.stop();
+}
+
+TEST_CASE("a type read for the first time gets an informer; others go to the API server") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  w.add_namespace("other");
+  REQUIRE(w.cluster.create(virtual_service("shop", "podinfo")));
+  REQUIRE(w.cluster.create(virtual_service("other", "podinfo")));
+  runtime::CountingCluster api(w.cluster);
+  runtime::CacheOptions options;
+  options.ns = "shop";
+  options.lazy = true;
+  runtime::CachedCluster cache(api, w.clock, options);
+  cache.start();
+
+  REQUIRE(cache.get({kVirtualService, "shop", "podinfo"}));
+  REQUIRE(cache.informer(kVirtualService) != nullptr);
+  CHECK(api.count("get") == 0);  // the informer's list answered it
+  const auto lists = api.count("list");
+  for (int i = 0; i < 5; ++i) REQUIRE(cache.get({kVirtualService, "shop", "podinfo"}));
+  CHECK(api.count("list") == lists);
+  CHECK(api.count("get") == 0);
+
+  // Outside the watched namespace, and types never cached (Events): the API server.
+  REQUIRE(cache.get({kVirtualService, "other", "podinfo"}));
+  CHECK(api.count("get") == 1);
+  REQUIRE(cache.list(kube::type_of("v1", "Event"), "shop"));
+  CHECK(cache.informer(kube::type_of("v1", "Event")) == nullptr);
+  // A type the server does not serve is not watched, and reads say what is missing.
+  auto missing = cache.get({{"example.com", "v1", "widgets", "Widget"}, "shop", "w"});
+  CHECK_FALSE(missing);
+  cache.stop();
+}
