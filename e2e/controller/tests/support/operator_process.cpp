@@ -73,6 +73,10 @@ std::string OperatorProcess::start() {
          log_tail();
 }
 
+std::string OperatorProcess::terminate() {
+  return process_ ? process_->stop(SIGTERM, std::chrono::seconds(20)) : "never started";
+}
+
 void OperatorProcess::kill9() {
   if (process_) process_->stop(SIGKILL);
 }

@@ -28,6 +28,8 @@ class OperatorProcess {
   std::string start();
   // SIGKILL: no shutdown code runs, as when a node dies.
   void kill9();
+  // SIGTERM, as Kubernetes stops a pod; how it ended ("exited with 0" when it shut down cleanly).
+  std::string terminate();
   bool running() { return process_ && process_->running(); }
   int port() const { return port_; }
   int starts() const { return starts_; }
