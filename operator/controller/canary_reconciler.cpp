@@ -7,6 +7,7 @@
 #include "meshes/services.hpp"
 #include "model/canonical_json.hpp"
 #include "operator/controller/config_tracking.hpp"
+#include "operator/controller/primary_scaler.hpp"
 #include "operator/controller/revision.hpp"
 #include "operator/controller/workload_health.hpp"
 #include "operator/kube/time_format.hpp"
@@ -29,6 +30,9 @@ struct CanaryReconciler::Context {
   RolloutStatus status;
   json target;
   std::optional<json> primary;
+  std::optional<json> hpa;          // spec.autoscalerRef's HPA
+  std::optional<json> primary_hpa;  // <hpa>-primary
+  std::string hpa_error;            // why the HPA could not be read
   SelectorLabel label;
   TrackedConfigs tracked;
   std::map<std::string, json> configs;  // "ConfigMap/name" -> object, of tracked configs
@@ -36,6 +40,8 @@ struct CanaryReconciler::Context {
   Decision decision;
   std::unique_ptr<meshes::Router> router;
   meshes::CanaryRouting routing;
+  std::string problem;        // why observe could not go on
+  bool user_problem = false;  // ... and only a change to the user's objects fixes it
 };
 
 namespace {
@@ -91,6 +97,21 @@ kube::ReconcileResult CanaryReconciler::fail(Context& ctx, const std::string& er
   return {true, std::nullopt, error};
 }
 
+kube::ReconcileResult CanaryReconciler::blocked(Context& ctx, const std::string& problem) {
+  auto status = rollout_status_from_json(ctx.object.value("status", json::object()));
+  if (status.progress.message != problem) {
+    status.progress.waiting_for = kWaitingForFix;
+    status.progress.message = problem;
+    json update = ctx.object;
+    update["status"] = to_json(status);
+    if (auto written = cluster_.update_status(update)) {
+      ctx.object = *written;
+      write_event(ctx, {true, problem});
+    }
+  }
+  return fail(ctx, problem);
+}
+
 kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   Context ctx;
   ctx.key = key;
@@ -110,12 +131,16 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
     std::string problems;
     for (const auto& e : parsed.errors)
       problems += (problems.empty() ? "" : "; ") + model::to_string(e);
-    return fail(ctx, "Canary " + key + " is invalid: " + problems);
+    return blocked(ctx, "Canary " + key + " is invalid: " + problems);
   }
   ctx.canary = parsed.value;
   ctx.status = rollout_status_from_json(ctx.object.value("status", json::object()));
   ctx.canary.status = ctx.status.canary;
-  if (!observe(ctx)) return fail(ctx, ctx.status.progress.message);
+  if (!observe(ctx)) return ctx.user_problem ? blocked(ctx, ctx.problem) : fail(ctx, ctx.problem);
+  if (ctx.status.progress.waiting_for == kWaitingForFix) {  // fixed: `decide` says what is next
+    ctx.status.progress.waiting_for.clear();
+    ctx.status.progress.message.clear();
+  }
 
   run_checks(ctx);
   if (!write_status(ctx)) return fail(ctx, "status of " + key + " changed meanwhile; retrying");
@@ -154,14 +179,16 @@ bool CanaryReconciler::observe(Context& ctx) {
   auto target = cluster_.get(
       {kube::type_of(api_version, spec.target_ref.kind), ctx.ns, spec.target_ref.name});
   if (!target) {
-    ctx.status.progress.message = "target " + spec.target_ref.kind + " " + ctx.ns + "/" +
-                                  spec.target_ref.name + ": " + target.error().message;
+    ctx.problem = "target " + spec.target_ref.kind + " " + ctx.ns + "/" + spec.target_ref.name +
+                  " (spec.targetRef): " + target.error().message;
+    ctx.user_problem = target.is(kube::ErrorType::NotFound);
     return false;
   }
   ctx.target = *target;
   auto label = selector_label(ctx.target, settings_.clone);
   if (!label.label) {
-    ctx.status.progress.message = label.error;
+    ctx.problem = label.error;
+    ctx.user_problem = true;
     return false;
   }
   ctx.label = *label.label;
@@ -176,6 +203,7 @@ bool CanaryReconciler::observe(Context& ctx) {
   auto primary = cluster_.get({kube::type_of(api_version, spec.target_ref.kind), ctx.ns,
                                spec.target_ref.name + "-primary"});
   if (primary) ctx.primary = *primary;
+  observe_scaler(ctx);
 
   auto& seen = ctx.seen;
   seen.revision = revision_hash(ctx.target, ctx.tracked.checksums);
@@ -185,6 +213,18 @@ bool CanaryReconciler::observe(Context& ctx) {
   if (ctx.primary)
     seen.primary =
         workload_health(*ctx.primary, analysis ? analysis->primary_ready_threshold : 100);
+  if (ctx.primary) {
+    const auto& pod_meta = (*ctx.primary)["spec"]["template"].value("metadata", json::object());
+    seen.primary_promotion_id =
+        pod_meta.value("annotations", json::object()).value(kPromotionIdAnnotation, "");
+  }
+  // Initialization is not done until the primary's scaler exists (Flagger's order).
+  const auto phase = ctx.status.canary.phase;
+  if (!ctx.hpa_error.empty() &&
+      (phase == model::CanaryPhase::None || phase == model::CanaryPhase::Initializing)) {
+    seen.primary.ready = false;
+    seen.primary.message = ctx.hpa_error;
+  }
   seen.gates.promote = annotation(ctx.object, kPromoteAnnotation);
   seen.gates.abort = annotation(ctx.object, kAbortAnnotation);
   seen.gates.retry = annotation(ctx.object, kRetryAnnotation);
@@ -197,7 +237,8 @@ bool CanaryReconciler::observe(Context& ctx) {
   const auto provider = spec.provider.empty() ? settings_.decide.default_provider : spec.provider;
   auto router = meshes::make_router(provider);
   if (!router) {
-    ctx.status.progress.message = router.error().message;
+    ctx.problem = router.error().message;
+    ctx.user_problem = true;
     return false;
   }
   ctx.router = std::move(router.value());
@@ -234,6 +275,34 @@ bool CanaryReconciler::slot_free(const Context& ctx, std::string& message) {
   return true;
 }
 
+void CanaryReconciler::observe_scaler(Context& ctx) {
+  const auto& ref = ctx.canary.spec.autoscaler_ref;
+  if (!ref) return;
+  if (ref->kind != "HorizontalPodAutoscaler") {
+    ctx.hpa_error = "Canary " + ctx.key + ": spec.autoscalerRef kind " + ref->kind +
+                    " is not supported yet; use a HorizontalPodAutoscaler or remove autoscalerRef";
+    return;
+  }
+  const auto where =
+      "HorizontalPodAutoscaler " + ctx.ns + "/" + ref->name + " (spec.autoscalerRef)";
+  ctx.hpa_error = where + ": autoscaling/v2 and autoscaling/v2beta2 are not served";
+  for (const auto& version : hpa_api_versions(*ref)) {
+    const auto type = kube::type_of(version, ref->kind);
+    auto served = cluster_.resolve(type);
+    if (!served) continue;  // e.g. autoscaling/v2 on Kubernetes 1.20
+    auto found = cluster_.get({type, ctx.ns, ref->name});
+    if (!found) {
+      ctx.hpa_error = where + ": " + found.error().message;
+      return;
+    }
+    ctx.hpa = *found;
+    auto primary = cluster_.get({type, ctx.ns, ref->name + "-primary"});
+    if (primary) ctx.primary_hpa = *primary;
+    ctx.hpa_error.clear();
+    return;
+  }
+}
+
 void CanaryReconciler::run_checks(Context& ctx) {
   webhooks::WebhookRunner runner(hooks_);
   auto& seen = ctx.seen;
@@ -263,13 +332,19 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
   switch (action.kind) {
     case ActionKind::InitializePrimary: {
       auto error = apply_primary(ctx, true);
+      if (error.empty()) error = apply_primary_scaler(ctx, true);
       if (!error.empty()) return error;
       return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
     }
-    case ActionKind::PromotePrimary:
-      return apply_primary(ctx, false);
+    case ActionKind::PromotePrimary: {
+      auto error = apply_primary(ctx, false);
+      return error.empty() ? apply_primary_scaler(ctx, false) : error;
+    }
     case ActionKind::ScaleCanaryUp: {
-      long replicas = ctx.primary ? replicas_of(*ctx.primary).value_or(1) : 1;
+      // From zero: the HPA's minimum (it takes over from there), else what the primary runs.
+      long replicas = ctx.hpa       ? hpa_min_replicas(*ctx.hpa)
+                      : ctx.primary ? replicas_of(*ctx.primary).value_or(1)
+                                    : 1;
       auto current = replicas_of(ctx.target);
       if (current && *current > 0) return "";
       return scale_target(ctx, std::max(1L, replicas));
@@ -393,11 +468,59 @@ std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
   return "";
 }
 
+std::string CanaryReconciler::apply_primary_scaler(Context& ctx, bool create_only) {
+  const auto& ref = ctx.canary.spec.autoscaler_ref;
+  if (!ref) return "";
+  if (!ctx.hpa) return ctx.hpa_error;
+  if (ctx.primary_hpa && create_only) return "";
+  const json workload = {{"apiVersion", ctx.target.value("apiVersion", "apps/v1")},
+                         {"kind", ctx.target.value("kind", "Deployment")},
+                         {"metadata", {{"name", kube::name_of(ctx.target) + "-primary"}}}};
+  auto made = make_primary_hpa(*ctx.hpa, *ref, workload, canary_owner_reference(ctx.object));
+  if (!made.error.empty()) return made.error;
+  if (!ctx.primary_hpa) {
+    auto created = cluster_.create(made.object);
+    if (!created && !created.is(kube::ErrorType::AlreadyExists)) return created.error().message;
+    if (created) ctx.primary_hpa = *created;
+    return "";
+  }
+  if (!primary_hpa_differs(*ctx.primary_hpa, made.object)) return "";
+  json update = *ctx.primary_hpa;
+  update["spec"] = made.object["spec"];
+  for (const char* key : {"labels", "annotations"}) {
+    if (made.object["metadata"].contains(key)) {
+      update["metadata"][key] = made.object["metadata"][key];
+    } else {
+      update["metadata"].erase(key);
+    }
+  }
+  auto updated = cluster_.update(update);
+  if (!updated) return updated.error().message;
+  ctx.primary_hpa = *updated;
+  return "";
+}
+
 std::string CanaryReconciler::scale_target(Context& ctx, long replicas) {
-  auto current = replicas_of(ctx.target);
-  if (!current || *current == replicas) return "";  // DaemonSets are not scaled
-  auto patched = cluster_.patch(kube::ref_of(ctx.target), kube::PatchType::Merge,
-                                {{"spec", {{"replicas", replicas}}}});
+  json patch;
+  if (ctx.target.value("kind", "") == "DaemonSet") {
+    // No replicas: a nodeSelector no node has takes its pods away (revision.hpp).
+    const auto& pod_spec = ctx.target["spec"]["template"].value("spec", json::object());
+    const auto selector = pod_spec.value("nodeSelector", json::object());
+    const bool zero = selector.contains(kScaleToZeroNodeSelector);
+    if (zero == (replicas == 0)) return "";
+    json wanted = nullptr;  // the whole map goes when it held only veer's key
+    if (replicas == 0) {
+      wanted = {{kScaleToZeroNodeSelector, "true"}};
+    } else if (selector.size() > 1) {
+      wanted = {{kScaleToZeroNodeSelector, nullptr}};
+    }
+    patch = {{"spec", {{"template", {{"spec", {{"nodeSelector", wanted}}}}}}}};
+  } else {
+    auto current = replicas_of(ctx.target);
+    if (!current || *current == replicas) return "";
+    patch = {{"spec", {{"replicas", replicas}}}};
+  }
+  auto patched = cluster_.patch(kube::ref_of(ctx.target), kube::PatchType::Merge, patch);
   if (!patched) return patched.error().message;
   ctx.target = *patched;
   return "";
@@ -418,35 +541,41 @@ std::string CanaryReconciler::set_finalizer(Context& ctx, bool present) {
   return "";
 }
 
+void CanaryReconciler::write_event(Context& ctx, const Event& event) {
+  if (!settings_.write_kubernetes_events) return;
+  const auto now = clock_.now();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const auto& meta = ctx.object["metadata"];
+  json object = {{"apiVersion", "v1"},
+                 {"kind", "Event"},
+                 {"metadata",
+                  {{"name", kube::name_of(ctx.object) + "." + std::to_string(ms) + "." +
+                                std::to_string(next_event_number())},
+                   {"namespace", ctx.ns}}},
+                 {"involvedObject",
+                  {{"apiVersion", ctx.object.value("apiVersion", "veer.dev/v1beta1")},
+                   {"kind", "Canary"},
+                   {"name", meta.value("name", "")},
+                   {"namespace", ctx.ns},
+                   {"uid", meta.value("uid", "")}}},
+                 {"reason", "Synced"},
+                 {"message", event.message},
+                 {"type", event.warning ? "Warning" : "Normal"},
+                 {"source", {{"component", "veer"}}},
+                 {"firstTimestamp", kube::format_time(now)},
+                 {"lastTimestamp", kube::format_time(now)},
+                 {"count", 1}};
+  cluster_.create(object);  // best effort: an event never blocks a rollout
+}
+
 void CanaryReconciler::tell(Context& ctx) {
   const auto now = clock_.now();
   webhooks::WebhookRunner runner(hooks_);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   for (const auto& event : ctx.decision.events) {
-    if (settings_.write_kubernetes_events) {
-      const auto& meta = ctx.object["metadata"];
-      json object = {{"apiVersion", "v1"},
-                     {"kind", "Event"},
-                     {"metadata",
-                      {{"name", kube::name_of(ctx.object) + "." + std::to_string(ms) + "." +
-                                    std::to_string(next_event_number())},
-                       {"namespace", ctx.ns}}},
-                     {"involvedObject",
-                      {{"apiVersion", ctx.object.value("apiVersion", "veer.dev/v1beta1")},
-                       {"kind", "Canary"},
-                       {"name", meta.value("name", "")},
-                       {"namespace", ctx.ns},
-                       {"uid", meta.value("uid", "")}}},
-                     {"reason", "Synced"},
-                     {"message", event.message},
-                     {"type", event.warning ? "Warning" : "Normal"},
-                     {"source", {{"component", "veer"}}},
-                     {"firstTimestamp", kube::format_time(now)},
-                     {"lastTimestamp", kube::format_time(now)},
-                     {"count", 1}};
-      cluster_.create(object);  // best effort: an event never blocks a rollout
-    }
+    write_event(ctx, event);
     runner.send_event(ctx.canary, event.message, event.warning, ms, settings_.event_webhook);
   }
   for (const auto& alert : ctx.decision.alerts) alerts_.send(ctx.canary, alert);

@@ -45,6 +45,8 @@ struct ReconcilerSettings {
 };
 
 inline constexpr const char* kFinalizer = "veer.dev/finalizer";
+// status.rollout.waitingFor while the Canary or its target must be fixed by the user.
+inline constexpr const char* kWaitingForFix = "a fix of the Canary or its target";
 const kube::ResourceType& canary_type();
 
 // What a reconcile did, for progress output, metrics and tests.
@@ -76,12 +78,18 @@ class CanaryReconciler {
  private:
   struct Context;
   kube::ReconcileResult fail(Context& ctx, const std::string& error);
+  // A problem only the user can fix (invalid spec, missing target): said once in the status
+  // and a Warning event, then retried with backoff.
+  kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
+  void write_event(Context& ctx, const Event& event);
   bool observe(Context& ctx);
+  void observe_scaler(Context& ctx);
   void run_checks(Context& ctx);
   bool write_status(Context& ctx);
   std::string apply(Context& ctx, const Action& action);
   std::string apply_router(Context& ctx, const meshes::Routes& routes, bool finalize);
   std::string apply_primary(Context& ctx, bool create_only);
+  std::string apply_primary_scaler(Context& ctx, bool create_only);
   std::string scale_target(Context& ctx, long replicas);
   std::string set_finalizer(Context& ctx, bool present);
   void tell(Context& ctx);

@@ -166,6 +166,7 @@ class Decider {
       d_.actions.push_back({ActionKind::RemoveFinalizer, {}});
     if (spec_.suspend) {
       pg().message = "suspended (spec.suspend)";
+      pg().canary_unready_since.clear();  // the deadline clock stops too (restarts on resume)
       return;
     }
     switch (st().phase) {
@@ -268,7 +269,8 @@ class Decider {
     s.evidence = nlohmann::json::object();
     if (spec_.analysis && spec_.analysis->session_affinity) {
       // A fresh cookie per revision, derived from the revision so a restart picks the same one.
-      s.previous_session_affinity_cookie = s.session_affinity_cookie;
+      if (!s.session_affinity_cookie.empty())
+        s.previous_session_affinity_cookie = s.session_affinity_cookie;
       s.session_affinity_cookie = meshes::make_session_cookie(
           spec_.analysis->session_affinity->cookie_name, std::hash<std::string>{}(seen_.revision));
     }
@@ -281,9 +283,19 @@ class Decider {
     requeue(settings_.poll_interval);
   }
 
+  // The run's traffic is back on the primary: its cookie becomes the one routers expire
+  // (Max-Age=-1), as Flagger does once the canary weight is 0.
+  void end_session() {
+    auto& s = st();
+    if (s.session_affinity_cookie.empty()) return;
+    s.previous_session_affinity_cookie = s.session_affinity_cookie;
+    s.session_affinity_cookie.clear();
+  }
+
   void rollback(const std::string& reason) {
     auto& s = st();
     s.canary_weight = 0;
+    end_session();
     clear_wait();
     pg().message = reason;
     set_phase(CanaryPhase::Failed, reason);
@@ -328,6 +340,7 @@ class Decider {
         st().last_applied_spec = seen_.revision;
         st().canary_weight = 0;
         clear_wait();
+        end_session();
         pg().message = "Target reverted to the promoted revision; rollout cancelled";
         set_phase(CanaryPhase::Succeeded, pg().message);
         event(false, pg().message + ": " + name());
@@ -345,6 +358,8 @@ class Decider {
     }
     if (gates.paused) {
       wait_for("resume", "Paused by veer pause; `veer resume` continues the analysis", false);
+      // A pause stops the progress-deadline clock: it restarts on resume.
+      pg().canary_unready_since.clear();
       return;
     }
     if (!canary_ready()) return;
@@ -370,6 +385,7 @@ class Decider {
     event(false, "Analysis skipped (skipAnalysis); promoting " + name());
     st().canary_weight = 0;
     st().last_promoted_spec = st().last_applied_spec;
+    end_session();
     clear_wait();
     pg().message = "promoted without analysis (skipAnalysis)";
     set_phase(CanaryPhase::Succeeded);
@@ -549,7 +565,11 @@ class Decider {
       event(false, "New revision detected during promotion of " + name() + "; it rolls out next");
     }
     const auto deadline = std::chrono::seconds(spec_.progress_deadline_seconds);
-    if (!seen_.primary.ready || seen_.primary.deadline_exceeded) {
+    // The primary must have been given this revision (a restart may have lost that write; the
+    // PromotePrimary this phase asserts writes it again) and rolled it out.
+    const bool given =
+        seen_.primary_promotion_id.empty() || seen_.primary_promotion_id == st().last_applied_spec;
+    if (!given || !seen_.primary.ready || seen_.primary.deadline_exceeded) {
       if (pg().primary_unready_since.empty()) pg().primary_unready_since = kube::format_time(now_);
       auto since = kube::parse_time(pg().primary_unready_since).value_or(now_);
       if (seen_.primary.deadline_exceeded || now_ - since >= deadline) {
@@ -605,6 +625,7 @@ class Decider {
 
   void finalise() {
     st().last_promoted_spec = st().last_applied_spec;
+    end_session();
     pg().message = "promoted " + st().last_applied_spec;
     set_phase(CanaryPhase::Succeeded, "Canary analysis completed successfully");
     note("succeeded");
@@ -662,6 +683,11 @@ class Decider {
       case CanaryPhase::Initialized:
       case CanaryPhase::Succeeded:
       case CanaryPhase::Waiting:
+        // A promotion whose primary write was lost (skipAnalysis promotes in one pass).
+        if (s.phase == CanaryPhase::Succeeded && !seen_.primary_promotion_id.empty() &&
+            seen_.primary_promotion_id != s.last_promoted_spec &&
+            seen_.revision == s.last_promoted_spec)
+          d_.actions.push_back({ActionKind::PromotePrimary, {}});
         set_routes(0);
         d_.actions.push_back({ActionKind::ScaleCanaryDown, {}});
         return;

@@ -75,11 +75,12 @@ struct AnalysisResult {
 };
 
 struct Observations {
-  std::string revision;             // revision_hash of the target now
-  ConfigChecksums tracked_configs;  // of the target now
-  WorkloadHealth canary;            // the target workload
-  WorkloadHealth primary;           // <target>-primary
-  bool deleting = false;            // metadata.deletionTimestamp is set
+  std::string revision;              // revision_hash of the target now
+  ConfigChecksums tracked_configs;   // of the target now
+  WorkloadHealth canary;             // the target workload
+  WorkloadHealth primary;            // <target>-primary
+  std::string primary_promotion_id;  // the revision the primary was last given ("" = unknown)
+  bool deleting = false;             // metadata.deletionTimestamp is set
   bool has_finalizer = false;
   bool target_restored = false;   // Terminating: the target runs the primary's replicas again
   bool rollout_slot_free = true;  // the concurrent-rollout limit allows one more

@@ -1,5 +1,7 @@
 #include "operator/controller/primary_workload.hpp"
 
+#include "operator/controller/revision.hpp"
+
 namespace veer::controller {
 
 using nlohmann::json;
@@ -11,23 +13,6 @@ bool starts_with_any(const std::string& key, const std::vector<std::string>& pre
     if (key.rfind(prefix, 0) == 0) return true;
   }
   return false;
-}
-
-// GitOps tools must not reconcile or prune what veer generates from their objects.
-bool is_gitops_key(const std::string& key) {
-  return key.find("toolkit.fluxcd.io") != std::string::npos ||
-         key == "kubectl.kubernetes.io/last-applied-configuration";
-}
-
-json filtered(const json& map, const std::vector<std::string>* include_prefixes) {
-  json out = json::object();
-  if (!map.is_object()) return out;
-  for (const auto& [key, value] : map.items()) {
-    if (is_gitops_key(key)) continue;
-    if (include_prefixes && !starts_with_any(key, *include_prefixes)) continue;
-    out[key] = value;
-  }
-  return out;
 }
 
 // A label selector that picks the target's pods must pick the primary's instead.
@@ -75,6 +60,12 @@ void rename_topology_selectors(json& pod_spec, const SelectorLabel& label) {
   }
 }
 
+// GitOps tools must not reconcile or prune what veer generates from their objects.
+bool is_gitops_key(const std::string& key) {
+  return key.find("toolkit.fluxcd.io") != std::string::npos ||
+         key == "kubectl.kubernetes.io/last-applied-configuration";
+}
+
 std::string describe(const json& object) {
   const auto& meta = object.value("metadata", json::object());
   return object.value("kind", "workload") + " " + meta.value("namespace", "") + "/" +
@@ -82,6 +73,17 @@ std::string describe(const json& object) {
 }
 
 }  // namespace
+
+json copied_metadata(const json& map, const std::vector<std::string>* include_prefixes) {
+  json out = json::object();
+  if (!map.is_object()) return out;
+  for (const auto& [key, value] : map.items()) {
+    if (is_gitops_key(key)) continue;
+    if (include_prefixes && !starts_with_any(key, *include_prefixes)) continue;
+    out[key] = value;
+  }
+  return out;
+}
 
 SelectorLabelResult selector_label(const json& target, const CloneSettings& settings) {
   const json* match = nullptr;
@@ -131,13 +133,14 @@ PrimaryWorkloadResult make_primary(const json& target, const ConfigRefs& tracked
   const auto& meta = target.value("metadata", json::object());
 
   json primary = {{"apiVersion", target.value("apiVersion", "apps/v1")}, {"kind", kind}};
-  json labels = filtered(meta.value("labels", json::object()), &settings.include_label_prefixes);
+  json labels =
+      copied_metadata(meta.value("labels", json::object()), &settings.include_label_prefixes);
   labels[label.key] = label.value + "-primary";
   primary["metadata"] = {{"name", meta.value("name", "") + "-primary"},
                          {"namespace", meta.value("namespace", "")},
                          {"labels", labels},
                          {"ownerReferences", json::array({owner_reference})}};
-  auto annotations = filtered(meta.value("annotations", json::object()), nullptr);
+  auto annotations = copied_metadata(meta.value("annotations", json::object()), nullptr);
   if (!annotations.empty()) primary["metadata"]["annotations"] = annotations;
 
   json out_spec = json::object();
@@ -154,14 +157,14 @@ PrimaryWorkloadResult make_primary(const json& target, const ConfigRefs& tracked
   }
   out_spec["selector"] = {{"matchLabels", {{label.key, label.value + "-primary"}}}};
 
-  json pod_template = spec["template"];
+  json pod_template = pod_template_of(target);
   auto& template_meta = pod_template["metadata"];
   if (!template_meta.is_object()) template_meta = json::object();
   if (!template_meta.contains("labels") || !template_meta["labels"].is_object())
     template_meta["labels"] = json::object();
   template_meta["labels"][label.key] = label.value + "-primary";
   template_meta["annotations"] =
-      filtered(template_meta.value("annotations", json::object()), nullptr);
+      copied_metadata(template_meta.value("annotations", json::object()), nullptr);
   template_meta["annotations"][kPromotionIdAnnotation] = promotion_id;
   auto& pod_spec = pod_template["spec"];
   if (pod_spec.is_object()) {

@@ -46,6 +46,12 @@ PrimaryWorkloadResult make_primary(const nlohmann::json& target, const ConfigRef
                                    const CloneSettings& settings, const std::string& promotion_id,
                                    std::optional<long> replicas);
 
+// Labels or annotations of a user's object, copied onto an object veer generates from it: keys of
+// GitOps tools (Flux, kubectl's last-applied) are dropped so those tools neither reconcile nor
+// prune the copy; with `include_prefixes`, only keys starting with one of them are kept.
+nlohmann::json copied_metadata(const nlohmann::json& map,
+                               const std::vector<std::string>* include_prefixes);
+
 // The owner reference that ties generated objects to their Canary (garbage collection).
 nlohmann::json canary_owner_reference(const nlohmann::json& canary);
 

@@ -11,6 +11,14 @@
 
 namespace veer::controller {
 
+// A DaemonSet has no replicas: its canary is scaled to zero by this nodeSelector key, which no
+// node has (Flagger does the same). It is never part of a revision and never copied to the
+// primary.
+inline constexpr const char* kScaleToZeroNodeSelector = "veer.dev/scale-to-zero";
+
+// The pod template without the scale-to-zero nodeSelector.
+nlohmann::json pod_template_of(const nlohmann::json& workload);
+
 // The hash of the target's spec.template (status.lastAppliedSpec / lastPromotedSpec).
 std::string pod_template_hash(const nlohmann::json& workload);
 

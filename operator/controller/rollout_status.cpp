@@ -21,6 +21,24 @@ int integer(const json& object, const char* key) {
   return it != object.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
+// Go's `omitempty`: a kube-apiserver turns "" in a custom resource into null and then rejects
+// it against the schema, so empty strings are never written (reading treats absent as "").
+void omit_empty_strings(json& value) {
+  if (value.is_array()) {
+    for (auto& item : value) omit_empty_strings(item);
+    return;
+  }
+  if (!value.is_object()) return;
+  for (auto it = value.begin(); it != value.end();) {
+    if (it->is_string() && it->get_ref<const std::string&>().empty()) {
+      it = value.erase(it);
+    } else {
+      omit_empty_strings(*it);
+      ++it;
+    }
+  }
+}
+
 }  // namespace
 
 json to_json(const RolloutStatus& status) {
@@ -51,6 +69,7 @@ json to_json(const RolloutStatus& status) {
     rollout["history"] = history;
   }
   out["rollout"] = rollout;
+  omit_empty_strings(out);
   return out;
 }
 

@@ -1,24 +1,42 @@
 #include "operator/controller/simulation.hpp"
 
+#include "operator/controller/revision.hpp"
+
 namespace veer::controller::simulation {
 
 using nlohmann::json;
 
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready) {
-  auto list = cluster.list(kube::type_of("apps/v1", "Deployment"), ns);
-  if (!list) return;
-  for (auto& d : list->items) {
-    const auto replicas = d["spec"].value("replicas", 1L);
-    const auto available = unready.count(kube::name_of(d)) ? 0L : replicas;
-    json status = {{"observedGeneration", d["metadata"].value("generation", 1L)},
-                   {"replicas", replicas},
-                   {"updatedReplicas", replicas},
-                   {"readyReplicas", available},
-                   {"availableReplicas", available}};
-    if (d.value("status", json::object()) == status) continue;
-    d["status"] = status;
-    cluster.update_status(d);
+  auto write = [&](json& workload, const json& status) {
+    if (workload.value("status", json::object()) == status) return;
+    workload["status"] = status;
+    cluster.update_status(workload);
+  };
+  if (auto list = cluster.list(kube::type_of("apps/v1", "Deployment"), ns)) {
+    for (auto& d : list->items) {
+      const auto replicas = d["spec"].value("replicas", 1L);
+      const auto available = unready.count(kube::name_of(d)) ? 0L : replicas;
+      write(d, {{"observedGeneration", d["metadata"].value("generation", 1L)},
+                {"replicas", replicas},
+                {"updatedReplicas", replicas},
+                {"readyReplicas", available},
+                {"availableReplicas", available}});
+    }
+  }
+  if (auto list = cluster.list(kube::type_of("apps/v1", "DaemonSet"), ns)) {
+    for (auto& d : list->items) {
+      const auto selector =
+          d["spec"]["template"].value("spec", json::object()).value("nodeSelector", json::object());
+      const long nodes = selector.contains(kScaleToZeroNodeSelector) ? 0 : kNodes;
+      const long available = unready.count(kube::name_of(d)) ? 0L : nodes;
+      write(d, {{"observedGeneration", d["metadata"].value("generation", 1L)},
+                {"desiredNumberScheduled", nodes},
+                {"currentNumberScheduled", nodes},
+                {"updatedNumberScheduled", nodes},
+                {"numberReady", available},
+                {"numberAvailable", available}});
+    }
   }
 }
 
@@ -76,6 +94,13 @@ json deployment(const std::string& ns, const std::string& name, const std::strin
                                {"ports", json::array({{{"containerPort", 9898}}})}}})}}}}}}}};
 }
 
+json daemon_set(const std::string& ns, const std::string& name, const std::string& image) {
+  auto d = deployment(ns, name, image);
+  d["kind"] = "DaemonSet";
+  d["spec"].erase("replicas");
+  return d;
+}
+
 json canary(const std::string& ns, const std::string& name, const std::string& provider) {
   return {{"apiVersion", "veer.dev/v1beta1"},
           {"kind", "Canary"},
@@ -98,6 +123,10 @@ json canary(const std::string& ns, const std::string& name, const std::string& p
 std::vector<kube::ResourceInfo> served_types() {
   return {
       {{"veer.dev", "v1beta1", "canaries", "Canary"}, true, true},
+      // What a Kubernetes 1.20 server serves (the e2e server's version).
+      {{"autoscaling", "v2beta2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"},
+       true,
+       true},
       {{"networking.istio.io", "v1beta1", "virtualservices", "VirtualService"}, true, false},
       {{"networking.istio.io", "v1beta1", "destinationrules", "DestinationRule"}, true, false},
       {{"split.smi-spec.io", "v1alpha2", "trafficsplits", "TrafficSplit"}, true, false},

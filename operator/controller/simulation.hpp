@@ -15,8 +15,10 @@
 
 namespace veer::controller::simulation {
 
-// Marks every Deployment in `ns` rolled out and available, except those named in `unready`.
-// Writes a status only when it changes (so an idle world makes no writes).
+// Marks every Deployment and DaemonSet in `ns` rolled out and available, except those named in
+// `unready`. DaemonSets run on kNodes nodes (none while scaled to zero). Writes a status only
+// when it changes (so an idle world makes no writes).
+inline constexpr long kNodes = 3;
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready = {});
 
@@ -52,6 +54,8 @@ class RecordingAlerts final : public AlertSink {
 
 // A Deployment `name` running `image`, selected by app=<name>, with 2 replicas.
 nlohmann::json deployment(const std::string& ns, const std::string& name, const std::string& image);
+// The same as a DaemonSet (no replicas).
+nlohmann::json daemon_set(const std::string& ns, const std::string& name, const std::string& image);
 // A Canary for that Deployment: canary strategy, 10% steps to 50%, 1m interval, a success-rate
 // metric, threshold 2, through `provider`.
 nlohmann::json canary(const std::string& ns, const std::string& name, const std::string& provider);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "operator/controller/decision.hpp"
 #include "operator/kube/time_format.hpp"
@@ -713,4 +714,143 @@ TEST_CASE("status JSON keeps veer's progress under status.rollout") {
       rollout_status_from_json(nlohmann::json{{"phase", "Succeeded"}, {"canaryWeight", 0}});
   CHECK(flagger.canary.phase == CanaryPhase::Succeeded);
   CHECK(flagger.progress == RolloutProgress{});
+}
+
+TEST_CASE("pause and suspend stop the progress-deadline clock; it restarts on resume") {
+  for (bool suspend : {false, true}) {
+    CAPTURE(suspend);
+    World w;
+    w.start_rollout();
+    w.seen.canary = {true, false, false, "1 of 3 replicas available"};
+    w.tick();
+    w.advance(seconds(100));  // 20s left of the 120s deadline
+    w.tick();
+    REQUIRE(w.status.canary.phase == CanaryPhase::Progressing);
+    if (suspend) {
+      w.canary.spec.suspend = true;
+    } else {
+      w.seen.gates.paused = true;
+    }
+    for (int i = 0; i < 60; ++i) {
+      w.advance(minutes(1));
+      w.tick();
+    }
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    w.canary.spec.suspend = false;
+    w.seen.gates.paused = false;
+    auto& resumed = w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    CHECK(has_event(resumed, "Waiting for podinfo.test to be ready"));
+    w.advance(seconds(119));
+    w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    w.advance(seconds(1));
+    w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Failed);  // a full deadline after resuming
+  }
+}
+
+TEST_CASE("every path to Failed sends exactly one error alert, with the reason (Flagger #1663)") {
+  struct Path {
+    const char* name;
+    const char* reason;  // in the alert
+    std::function<void(World&)> arrange;
+  };
+  const std::vector<Path> paths = {
+      {"pre-rollout webhook", "Failed checks threshold reached 2",
+       [](World& w) {
+         w.canary.spec.analysis->webhooks = {webhook(WebhookType::PreRollout, "smoke")};
+         w.hook_results[WebhookType::PreRollout] = {false, "smoke returned 500", false};
+       }},
+      {"rollout webhook", "Failed checks threshold reached 2",
+       [](World& w) {
+         w.canary.spec.analysis->webhooks = {webhook(WebhookType::Rollout, "load")};
+         w.hook_results[WebhookType::Rollout] = {false, "load returned 503", false};
+       }},
+      {"metrics", "Failed checks threshold reached 2",
+       [](World& w) {
+         w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::Fail, "91% < 99%",
+                                  nullptr};
+       }},
+      {"no metric data", "Failed checks threshold reached 2",
+       [](World& w) {
+         w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::NoData, "empty", nullptr};
+       }},
+      {"progress deadline", "Progress deadline exceeded",
+       [](World& w) {
+         w.seen.canary = {true, false, false, "0 of 3 replicas available"};
+       }},
+      {"Deployment's own deadline", "Progress deadline exceeded",
+       [](World& w) {
+         w.seen.canary = {true, false, true, "ProgressDeadlineExceeded"};
+       }},
+      {"rollback webhook", "rollback webhook",
+       [](World& w) {
+         w.canary.spec.analysis->webhooks = {webhook(WebhookType::Rollback, "rb")};
+         w.hook_results[WebhookType::Rollback] = {true, "rb returned 200", false};
+       }},
+      {"sequential test", "proven worse",
+       [](World& w) {
+         w.verdicts.sequential = SequentialDecision::ProvenWorse;
+         w.verdicts.sequential_message = "e-value 41 > 20";
+       }},
+      {"veer abort", "aborted by veer abort", [](World& w) { w.seen.gates.abort = "a1"; }},
+      {"primary never ready at promotion", "Promotion failed",
+       [](World& w) {
+         w.seen.primary = {true, false, false, "1 of 3 replicas available"};
+       }},
+  };
+  for (const auto& path : paths) {
+    CAPTURE(path.name);
+    World w;
+    w.start_rollout();
+    path.arrange(w);
+    std::vector<Alert> errors;
+    for (int i = 0; i < 40 && w.status.canary.phase != CanaryPhase::Failed; ++i) {
+      w.advance(minutes(1));
+      for (const auto& a : w.tick().alerts) {
+        if (a.severity == AlertSeverity::Error) errors.push_back(a);
+      }
+    }
+    REQUIRE(w.status.canary.phase == CanaryPhase::Failed);
+    // Checks that failed before the threshold alerted on their own; the failure alerts once more.
+    REQUIRE_FALSE(errors.empty());
+    CHECK(errors.back().message.find(path.reason) != std::string::npos);
+    for (int i = 0; i < 3; ++i) {
+      w.advance(minutes(1));
+      CHECK(w.tick().alerts.empty());  // and never again for the same failure
+    }
+  }
+}
+
+TEST_CASE("session affinity: a cookie per run, expired once the run's traffic is back") {
+  World w;
+  veer::model::SessionAffinity affinity;
+  affinity.cookie_name = "canary-flag";
+  w.canary.spec.analysis->session_affinity = affinity;
+  w.start_rollout();
+  const auto first = w.status.canary.session_affinity_cookie;
+  CHECK(first.rfind("canary-flag=", 0) == 0);
+  auto& step = w.tick();
+  REQUIRE(w.status.canary.canary_weight == 10);
+  CHECK(routes_of(step)->session_cookie == first);
+  w.run_until(CanaryPhase::Succeeded);
+  // Users holding the finished run's cookie get it expired (Max-Age=-1) on their next request.
+  CHECK(w.status.canary.session_affinity_cookie.empty());
+  CHECK(w.status.canary.previous_session_affinity_cookie == first);
+  auto& idle = w.tick();
+  CHECK(routes_of(idle)->session_cookie.empty());
+  CHECK(routes_of(idle)->previous_session_cookie == first);
+
+  w.seen.revision = "rev-c";
+  w.tick();
+  const auto second = w.status.canary.session_affinity_cookie;
+  CHECK(second != first);
+  CHECK(w.status.canary.previous_session_affinity_cookie == first);
+  w.tick();
+  w.seen.gates.abort = "a1";
+  auto& failed = w.tick();
+  REQUIRE(w.status.canary.phase == CanaryPhase::Failed);
+  CHECK(routes_of(failed)->previous_session_cookie == second);
+  CHECK(routes_of(failed)->session_cookie.empty());
 }

@@ -2,79 +2,14 @@
 // the cluster is the only memory (a fresh reconciler every pass is a restarted operator).
 #include <doctest/doctest.h>
 
-#include "operator/controller/canary_reconciler.hpp"
-#include "operator/controller/simulation.hpp"
-#include "operator/kube/memory_cluster.hpp"
+#include "operator/controller/revision.hpp"
+#include "operator/controller/tests/support/rollout.hpp"
 
 using namespace veer::controller;
 using nlohmann::json;
 namespace sim = veer::controller::simulation;
-using veer::kube::type_of;
 
-namespace {
-
-struct Rollout {
-  veer::kube::SimulatedClock clock;
-  veer::kube::MemoryCluster cluster{clock};
-  sim::ApprovingHooks hooks;
-  sim::ImageMetrics metrics{cluster};
-  sim::RecordingAlerts alerts;
-  std::set<std::string> unready;
-  std::string provider;
-  int passes = 0;
-  std::string last_error;  // of the latest failed pass, shown when a test fails
-
-  explicit Rollout(std::string p, json canary_json = nullptr) : provider(std::move(p)) {
-    for (const auto& info : sim::served_types()) cluster.add_type(info);
-    REQUIRE(cluster.create(sim::deployment("default", "podinfo", "podinfo:6.0.0")));
-    if (canary_json.is_null()) canary_json = sim::canary("default", "podinfo", provider);
-    REQUIRE(cluster.create(canary_json));
-  }
-
-  json canary() { return *cluster.get({canary_type(), "default", "podinfo"}); }
-  std::string phase() { return canary().value("status", json::object()).value("phase", ""); }
-  json get(const std::string& api_version, const std::string& kind, const std::string& name) {
-    auto found = cluster.get({type_of(api_version, kind), "default", name});
-    return found ? *found : json();
-  }
-  void set_image(const std::string& image) {
-    auto d = get("apps/v1", "Deployment", "podinfo");
-    d["spec"]["template"]["spec"]["containers"][0]["image"] = image;
-    REQUIRE(cluster.update(d));
-  }
-
-  // One pass: the kubelet stand-in, then a reconcile by a brand-new reconciler, then time moves
-  // to when that reconcile asked to come back.
-  veer::kube::ReconcileResult pass() {
-    sim::kubelet_pass(cluster, "default", unready);
-    ReconcilerSettings settings;
-    settings.decide.default_provider = provider;
-    CanaryReconciler reconciler(cluster, clock, hooks, metrics, alerts, settings);
-    auto result = reconciler.reconcile("default/podinfo");
-    if (result.failed) last_error = result.error;
-    ++passes;
-    clock.advance(result.requeue_after.value_or(std::chrono::seconds(5)));
-    return result;
-  }
-  void until(const std::string& wanted, int limit = 60) {
-    for (int i = 0; i < limit && phase() != wanted; ++i) pass();
-    CAPTURE(last_error);
-    REQUIRE(phase() == wanted);
-  }
-  std::vector<json> events() {
-    auto list = cluster.list(type_of("v1", "Event"), "default");
-    return list ? list->items : std::vector<json>{};
-  }
-};
-
-int istio_canary_weight(const json& vs) {
-  for (const auto& route : vs["spec"]["http"].back()["route"]) {
-    if (route["destination"]["host"] == "podinfo-canary") return route.value("weight", 0);
-  }
-  return -1;
-}
-
-}  // namespace
+using namespace veer::controller::testing;
 
 TEST_CASE("initialization creates the primary, services and routes, then scales the target down") {
   Rollout r("istio");
@@ -192,38 +127,129 @@ TEST_CASE("manual gates act through the object: abort rolls back, promote promot
   CHECK(sim::image_of(r.get("apps/v1", "Deployment", "podinfo-primary")) == "podinfo:6.0.2");
 }
 
-TEST_CASE("API failures at any pass of a rollout end in the same state") {
-  // Reference run without faults.
-  Rollout clean("istio");
-  clean.until("Initialized");
-  clean.set_image("podinfo:6.0.1");
-  clean.until("Succeeded");
-  const int total = clean.passes;
+namespace {
 
-  for (int fault_at = 1; fault_at < total; fault_at += 2) {
-    CAPTURE(fault_at);
-    Rollout r("istio");
-    bool changed = false;
-    for (int i = 0; i < 120 && r.phase() != "Succeeded"; ++i) {
-      if (r.passes == 2 && !changed) {
-        r.until("Initialized");
-        r.set_image("podinfo:6.0.1");
-        changed = true;
-      }
-      if (r.passes == fault_at) {
-        // The operator dies mid-pass: its next write (whatever it is) fails.
-        for (const char* verb : {"update", "patch", "create"})
-          r.cluster.fail_next(verb, {veer::kube::ErrorType::Transport, 0, "", "killed"}, 1);
-      }
-      r.pass();
+// Where a value holds "", as "status.conditions[0].message"; empty when none does.
+std::string empty_string_at(const json& value, const std::string& path) {
+  if (value.is_string()) return value.get<std::string>().empty() ? path : "";
+  if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      auto found = empty_string_at(value[i], path + "[" + std::to_string(i) + "]");
+      if (!found.empty()) return found;
     }
-    REQUIRE(r.phase() == "Succeeded");
-    // A failed pass is retried (the work queue's backoff): settle until one pass succeeds.
-    for (int i = 0; i < 5 && r.pass().failed; ++i) {
-    }
-    CHECK(sim::image_of(r.get("apps/v1", "Deployment", "podinfo-primary")) == "podinfo:6.0.1");
-    CHECK(istio_canary_weight(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo")) ==
-          0);
-    CHECK(r.get("apps/v1", "Deployment", "podinfo")["spec"]["replicas"] == 0);
   }
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      auto found = empty_string_at(item, path + "." + key);
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("status writes omit empty strings (a real API server turns them into null)") {
+  SUBCASE("to_json drops them and reading back restores them as empty") {
+    RolloutStatus status;
+    status.canary.conditions.push_back({"Promoted", "Unknown", "", "", "", ""});
+    status.progress.history.push_back({"2026-11-22T01:00:00Z", "", 0, 0, ""});
+    status.progress.handled_gates["promote"] = "";
+    auto written = to_json(status);
+    CHECK(empty_string_at(written, "status") == "");
+    auto read = rollout_status_from_json(written);
+    REQUIRE(read.canary.conditions.size() == 1);
+    CHECK(read.canary.conditions[0].reason == "");
+    CHECK(read.progress.history == status.progress.history);
+  }
+  SUBCASE("every status a whole rollout writes") {
+    auto c = sim::canary("default", "podinfo", "istio");
+    c["spec"]["suspend"] = true;  // a first status with no phase yet
+    Rollout r("istio", c);
+    auto check = [&] {
+      CAPTURE(r.passes);
+      CHECK(empty_string_at(r.canary().value("status", json::object()), "status") == "");
+    };
+    r.pass();
+    check();
+    c = r.canary();
+    c["spec"]["suspend"] = false;
+    REQUIRE(r.cluster.update(c));
+    for (const char* image : {"podinfo:6.0.1", "podinfo:6.0.2-bad"}) {
+      for (int i = 0; i < 8; ++i) {
+        r.pass();
+        check();
+      }
+      r.set_image(image);
+      r.pass();
+      check();
+      CHECK(r.phase() == "Progressing");
+      for (int i = 0; i < 30 && r.phase() != "Succeeded" && r.phase() != "Failed"; ++i) {
+        r.pass();
+        check();
+      }
+    }
+    CHECK(r.phase() == "Failed");
+  }
+}
+
+TEST_CASE("a DaemonSet target is scaled to zero by nodeSelector, promoted, and never re-rolled") {
+  auto c = sim::canary("default", "podinfo", "istio");
+  c["spec"]["targetRef"]["kind"] = "DaemonSet";
+  Rollout r("istio", c, sim::daemon_set("default", "podinfo", "podinfo:6.0.0"));
+  auto ds = [&](const std::string& name) { return r.get("apps/v1", "DaemonSet", name); };
+  auto node_selector = [&](const std::string& name) {
+    return ds(name)["spec"]["template"]["spec"].value("nodeSelector", json::object());
+  };
+  r.until("Initialized");
+  auto primary = ds("podinfo-primary");
+  REQUIRE_FALSE(primary.is_null());
+  CHECK_FALSE(primary["spec"].contains("replicas"));
+  CHECK(sim::image_of(primary) == "podinfo:6.0.0");
+  CHECK(node_selector("podinfo") == json({{kScaleToZeroNodeSelector, "true"}}));
+  CHECK(node_selector("podinfo-primary").empty());
+  r.pass();
+  const auto idle = r.writes();
+  for (int i = 0; i < 4; ++i) r.pass();
+  CHECK(r.phase() == "Initialized");  // scaling to zero is not a new revision
+  CHECK(r.writes() == idle);
+
+  r.set_image("podinfo:6.0.1", "DaemonSet");
+  r.until("Progressing");
+  r.pass();
+  CHECK_FALSE(ds("podinfo")["spec"]["template"]["spec"].contains("nodeSelector"));
+  CHECK(ds("podinfo")["status"]["numberAvailable"] == sim::kNodes);
+  r.until("Succeeded");
+  CHECK(sim::image_of(ds("podinfo-primary")) == "podinfo:6.0.1");
+  CHECK(node_selector("podinfo-primary").empty());
+  r.pass();
+  CHECK(node_selector("podinfo") == json({{kScaleToZeroNodeSelector, "true"}}));
+  const auto done = r.writes();
+  for (int i = 0; i < 4; ++i) r.pass();
+  CHECK(r.phase() == "Succeeded");
+  CHECK(r.writes() == done);
+}
+
+TEST_CASE("a problem only the user can fix is said once in the status and an event") {
+  auto c = sim::canary("default", "podinfo", "istio");
+  c["spec"]["targetRef"]["name"] = "frontend";
+  Rollout r("istio", c);
+  auto result = r.pass();
+  CHECK(result.failed);
+  auto status = r.canary()["status"];
+  const std::string message = status["rollout"]["message"];
+  CHECK(message.find("target Deployment default/frontend (spec.targetRef): ") == 0);
+  CHECK(message.find("not found") != std::string::npos);
+  CHECK(status["rollout"]["waitingFor"] == kWaitingForFix);
+  REQUIRE(r.events().size() == 1);
+  CHECK(r.events()[0]["type"] == "Warning");
+  const auto writes = r.writes();
+  r.pass();
+  r.pass();
+  CHECK(r.writes() == writes);  // said once, not every retry
+
+  REQUIRE(r.cluster.create(sim::deployment("default", "frontend", "frontend:1.0.0")));
+  for (int i = 0; i < 10 && r.phase() != "Initialized"; ++i) r.pass();
+  CHECK(r.phase() == "Initialized");
+  CHECK_FALSE(r.canary()["status"]["rollout"].contains("waitingFor"));
 }

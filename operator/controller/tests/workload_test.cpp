@@ -5,6 +5,7 @@
 #include "operator/controller/config_tracking.hpp"
 #include "operator/controller/primary_workload.hpp"
 #include "operator/controller/revision.hpp"
+#include "operator/controller/workload_health.hpp"
 
 using nlohmann::json;
 using namespace veer::controller;
@@ -270,4 +271,43 @@ TEST_CASE("the revision follows the pod template and configs, never replicas or 
   CHECK(with_config != base);
   configs["configmap/podinfo-config-env"] = "bbbb";
   CHECK(revision_hash(target, configs) != with_config);
+}
+
+TEST_CASE("ready thresholds: a percentage of the desired replicas or scheduled daemons") {
+  json deployment = {
+      {"kind", "Deployment"},
+      {"metadata", {{"generation", 4}}},
+      {"spec", {{"replicas", 4}}},
+      {"status", {{"observedGeneration", 4}, {"updatedReplicas", 4}, {"availableReplicas", 3}}}};
+  CHECK_FALSE(workload_health(deployment, 100).ready);
+  CHECK(workload_health(deployment, 75).ready);
+  CHECK_FALSE(workload_health(deployment, 76).ready);  // 3.04 rounds up to 4
+  CHECK(workload_health(deployment, 75).message == "3 of 4 replicas available");
+  deployment["status"]["observedGeneration"] = 3;
+  CHECK_FALSE(workload_health(deployment, 50).ready);
+
+  json daemons = {{"kind", "DaemonSet"},
+                  {"metadata", {{"generation", 2}}},
+                  {"status",
+                   {{"observedGeneration", 2},
+                    {"desiredNumberScheduled", 10},
+                    {"updatedNumberScheduled", 10},
+                    {"numberAvailable", 9}}}};
+  CHECK_FALSE(workload_health(daemons, 100).ready);
+  CHECK(workload_health(daemons, 90).ready);
+  daemons["status"]["desiredNumberScheduled"] = 0;  // scaled to zero by nodeSelector
+  CHECK_FALSE(workload_health(daemons, 90).ready);
+  CHECK(workload_health(daemons, 90).message == "scaled to zero");
+}
+
+TEST_CASE("a DaemonSet's scale-to-zero nodeSelector is not part of its revision") {
+  auto daemons = podinfo();
+  daemons["kind"] = "DaemonSet";
+  const auto before = pod_template_hash(daemons);
+  daemons["spec"]["template"]["spec"]["nodeSelector"] = {{kScaleToZeroNodeSelector, "true"}};
+  CHECK(pod_template_hash(daemons) == before);
+  daemons["spec"]["template"]["spec"]["nodeSelector"]["disk"] = "ssd";
+  CHECK(pod_template_hash(daemons) != before);
+  auto primary = make_primary(daemons, {}, json::object(), {}, "p1", std::nullopt);
+  CHECK(primary.object["spec"]["template"]["spec"]["nodeSelector"] == json({{"disk", "ssd"}}));
 }

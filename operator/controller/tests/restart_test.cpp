@@ -1,0 +1,125 @@
+// Kill-and-restart at every step (DESIGN.md "Level-triggered, resumable"): for each strategy, a
+// whole rollout (initialization, a new revision, promotion) where every pass is a freshly
+// started operator, and runs where every reconcile dies at its k-th API write, for every k. All
+// end where the undisturbed run ends.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <ostream>
+
+#include "operator/controller/tests/support/dying_cluster.hpp"
+#include "operator/controller/tests/support/rollout.hpp"
+
+using namespace veer::controller;
+using namespace veer::controller::testing;
+using nlohmann::json;
+
+namespace {
+
+struct Strategy {
+  std::string name;
+  json canary;
+};
+
+std::vector<Strategy> strategies() {
+  auto canary = simulation::canary("default", "podinfo", "istio");
+  auto iterations = [&] {
+    auto c = canary;
+    c["spec"]["analysis"].erase("maxWeight");
+    c["spec"]["analysis"].erase("stepWeight");
+    c["spec"]["analysis"]["iterations"] = 3;
+    return c;
+  };
+  auto ab = iterations();
+  ab["spec"]["analysis"]["match"] =
+      json::array({{{"headers", {{"x-canary", {{"exact", "insider"}}}}}}});
+  auto bg = iterations();
+  bg["spec"]["analysis"]["mirror"] = true;
+  return {{"canary", canary}, {"A/B", ab}, {"blue/green", bg}};
+}
+
+// What a finished rollout leaves behind.
+struct EndState {
+  std::string phase;
+  std::string primary_image;
+  int canary_weight = -1;  // in the VirtualService
+  json target_replicas;
+  std::string last_promoted;
+  bool operator==(const EndState&) const = default;
+  friend std::ostream& operator<<(std::ostream& out, const EndState& s) {
+    return out << s.phase << " primary=" << s.primary_image << " weight=" << s.canary_weight
+               << " target-replicas=" << s.target_replicas.dump()
+               << " promoted=" << s.last_promoted;
+  }
+};
+
+EndState end_state(Rollout& r) {
+  auto status = r.canary()["status"];
+  return {status.value("phase", ""), simulation::image_of(r.primary()),
+          istio_canary_weight(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo")),
+          r.target()["spec"]["replicas"], status.value("lastPromotedSpec", "")};
+}
+
+// Initialization, then a new revision rolled out to the end. `die_at` > 0: every reconcile dies
+// at that write, and the restarted operator runs it again. Returns the most writes one
+// reconcile made.
+int run(Rollout& r, int die_at) {
+  DyingCluster dying(r.cluster);
+  r.api = &dying;
+  int most = 0;
+  bool revised = false;
+  auto reconcile = [&] {
+    dying.start(die_at);
+    r.pass();
+    most = std::max(most, dying.writes());
+    if (die_at > 0 && dying.writes() >= die_at) {
+      dying.start(0);  // the restarted operator
+      r.pass();
+      most = std::max(most, dying.writes());
+    }
+  };
+  for (int i = 0; i < 200; ++i) {
+    const auto phase = r.phase();
+    if (!revised && phase == "Initialized") {
+      reconcile();  // one more pass so the target is scaled down first
+      r.set_image("podinfo:6.0.1");
+      revised = true;
+    }
+    if (revised && phase == "Succeeded") break;
+    reconcile();
+  }
+  // Settle: passes until one needs no retry (the work queue's backoff in the real operator).
+  for (int i = 0; i < 5; ++i) {
+    dying.start(0);
+    if (!r.pass().failed) break;
+  }
+  r.api = &r.cluster;
+  return most;
+}
+
+}  // namespace
+
+TEST_CASE("kill and restart at every pass and at every write reach the same end, per strategy") {
+  for (const auto& strategy : strategies()) {
+    CAPTURE(strategy.name);
+    Rollout clean("istio", strategy.canary);
+    const int most_writes = run(clean, 0);
+    const auto expected = end_state(clean);
+    REQUIRE(expected.phase == "Succeeded");
+    CHECK(expected.primary_image == "podinfo:6.0.1");
+    CHECK(expected.canary_weight <= 0);  // no canary traffic (-1: no canary route at all)
+    CHECK(expected.target_replicas == 0);
+    const auto clean_events = clean.events().size();
+    REQUIRE(most_writes > 3);
+
+    for (int k = 1; k <= most_writes; ++k) {
+      CAPTURE(k);
+      Rollout r("istio", strategy.canary);
+      run(r, k);
+      CAPTURE(r.last_error);
+      CHECK(end_state(r) == expected);
+      // Events are written after the status, so a death loses some and repeats none.
+      CHECK(r.events().size() <= clean_events + 2);
+    }
+  }
+}
