@@ -126,6 +126,12 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   // The status is veer's own (read below with its `rollout` part); the spec is the user's.
   json spec_only = ctx.object;
   spec_only.erase("status");
+  // A Canary without spec.provider uses the operator's --mesh-provider: validate it (and later
+  // choose its built-in metric queries) for that router, not for istio.
+  auto& spec_json = spec_only["spec"];
+  if (spec_json.is_object() && spec_json.value("provider", "").empty() &&
+      !settings_.decide.default_provider.empty())
+    spec_json["provider"] = settings_.decide.default_provider;
   auto parsed = model::parse_canary(spec_only);
   if (!parsed.ok()) {
     std::string problems;

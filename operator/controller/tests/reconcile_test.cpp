@@ -253,3 +253,41 @@ TEST_CASE("a problem only the user can fix is said once in the status and an eve
   CHECK(r.phase() == "Initialized");
   CHECK_FALSE(r.canary()["status"]["rollout"].contains("waitingFor"));
 }
+
+namespace {
+// Remembers which provider each analysis was asked for.
+class ProviderRecorder final : public MetricsChecker {
+ public:
+  AnalysisResult analyze(const veer::model::Canary& canary) override {
+    providers.push_back(canary.spec.provider);
+    return {};
+  }
+  std::vector<std::string> providers;
+};
+}  // namespace
+
+TEST_CASE("a Canary without spec.provider is validated and analysed for the operator's default") {
+  // gatewayRefs are only valid for gatewayapi: with --mesh-provider gatewayapi:v1 and no
+  // spec.provider the Canary must not be refused as if it were istio's.
+  json c = sim::canary("default", "podinfo", "");
+  c["spec"].erase("provider");
+  c["spec"]["service"]["gatewayRefs"] =
+      json::array({{{"name", "gateway"}, {"namespace", "istio-ingress"}}});
+  Rollout r("gatewayapi:v1", c);
+  ProviderRecorder recorder;
+  r.until("Initialized");
+  CHECK(r.canary()["status"].value("rollout", json::object()).value("message", "") == "");
+  CHECK_FALSE(r.get("gateway.networking.k8s.io/v1", "HTTPRoute", "podinfo").is_null());
+  // The stored spec keeps no provider: the default is applied when it is read, never written.
+  CHECK_FALSE(r.canary()["spec"].contains("provider"));
+
+  r.set_image("podinfo:6.0.1");
+  for (int i = 0; i < 10 && recorder.providers.empty(); ++i) {
+    sim::kubelet_pass(r.cluster, "default");
+    CanaryReconciler reconciler(r.cluster, r.clock, r.approving, recorder, r.alerts, r.settings());
+    auto result = reconciler.reconcile("default/podinfo");
+    r.clock.advance(result.requeue_after.value_or(std::chrono::seconds(5)));
+  }
+  REQUIRE_FALSE(recorder.providers.empty());
+  CHECK(recorder.providers.front() == "gatewayapi:v1");
+}
