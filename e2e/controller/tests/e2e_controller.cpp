@@ -162,7 +162,8 @@ void run_router(const RouterCase& router, const std::vector<Extra>& extras) {
     MESSAGE(why);
     return;
   }
-  REQUIRE_MESSAGE(cluster->install_crds().empty(), cluster->install_crds());
+  const auto crds_error = cluster->install_crds();
+  REQUIRE_MESSAGE(crds_error.empty(), crds_error);
   auto s = initialized(*cluster, router);
   REQUIRE(s);
   INFO("namespace " << s->ns() << ", operator log " << s->operator_process().log_tail(1500));

@@ -59,7 +59,11 @@ CommandResult E2eCluster::kubectl(std::vector<std::string> args) const {
 
 std::string E2eCluster::install_crds() const {
   for (const auto& dir : {kSource + "/crds", kSource + "/meshes/crds"}) {
+    // The router cases run as parallel processes: two applies of the same CRDs on a fresh server
+    // can conflict ("the object has been modified"), and a second apply then succeeds.
     auto applied = kubectl({"apply", "-f", dir});
+    for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
+      applied = kubectl({"apply", "-f", dir});
     if (applied.status != 0) return "kubectl apply -f " + dir + ": " + applied.out;
     auto established =
         kubectl({"wait", "--for", "condition=established", "--timeout=60s", "-f", dir});
