@@ -24,7 +24,7 @@
 #include "operator/kube/clock.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
-#include "operator/notify/alert_provider_destination.hpp"
+#include "operator/notify/secret_data.hpp"
 
 namespace veer::cli {
 namespace {
@@ -75,24 +75,11 @@ void read_into(Inputs& inputs, const std::vector<std::string>& paths, std::istre
 
 using SecretData = std::map<std::string, std::string>;
 
-// A Secret object's keys: `data` base64-decoded, then `stringData` as is (it wins, as in the API).
+// A Secret object's keys; the first unreadable one fails, naming the Secret and the field.
 analysis::Outcome<SecretData> secret_data(const nlohmann::json& secret, const std::string& where) {
-  SecretData out;
-  const auto data = secret.value("data", nlohmann::json::object());
-  const auto string_data = secret.value("stringData", nlohmann::json::object());
-  if (!data.is_object()) return analysis::fail(where + ": data must be a map of keys");
-  if (!string_data.is_object()) return analysis::fail(where + ": stringData must be a map of keys");
-  for (const auto& [key, value] : data.items()) {
-    auto decoded = value.is_string() ? notify::decode_base64(value.get<std::string>())
-                                     : std::optional<std::string>();
-    if (!decoded) return analysis::fail(where + ": data." + key + " is not valid base64");
-    out[key] = *decoded;
-  }
-  for (const auto& [key, value] : string_data.items()) {
-    if (!value.is_string())
-      return analysis::fail(where + ": stringData." + key + " is not a string");
-    out[key] = value.get<std::string>();
-  }
+  std::string error;
+  auto out = notify::secret_data(secret, &error);
+  if (!error.empty()) return analysis::fail(where + ": " + error);
   return out;
 }
 

@@ -8,7 +8,7 @@
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/sequential_status.hpp"
 #include "model/metric_template.hpp"
-#include "operator/notify/alert_provider_destination.hpp"
+#include "operator/notify/secret_data.hpp"
 #include "operator/runtime/metric_context.hpp"
 #include "operator/runtime/watched_types.hpp"
 
@@ -45,19 +45,6 @@ std::optional<analysis::stats::SequentialState> previous_state(const model::Cana
     return *state;
   }
   return std::nullopt;
-}
-
-// Secret data decoded (base64 `data`, plain `stringData`).
-std::map<std::string, std::string> secret_data(const json& secret) {
-  std::map<std::string, std::string> out;
-  if (secret.contains("data") && secret["data"].is_object())
-    for (const auto& [key, value] : secret["data"].items())
-      if (value.is_string())
-        if (auto decoded = notify::decode_base64(value.get<std::string>())) out[key] = *decoded;
-  if (secret.contains("stringData") && secret["stringData"].is_object())
-    for (const auto& [key, value] : secret["stringData"].items())
-      if (value.is_string()) out[key] = value.get<std::string>();
-  return out;
 }
 
 // Everything one analyze() call looks up, kept for the call only (templates and Secrets may
@@ -116,7 +103,7 @@ class Lookups {
         return analysis::fail("Secret " + ns + "/" + provider.secret_ref +
                               " (provider.secretRef): " + got.error().message);
       }
-      secret = secret_data(*got);
+      secret = notify::secret_data(*got);
     }
     auto made = analysis::make_metrics_source(provider, secret, address_);
     if (!made) return analysis::Error{made.error()};
