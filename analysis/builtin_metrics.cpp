@@ -22,36 +22,48 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
     const std::string sel =
         R"(reporter="destination",destination_workload_namespace="{{ namespace }}",)"
         R"(destination_workload=~"{{ target }}")";
-    return Series{"istio_requests_total", sel, R"(response_code=~"5.*")",
+    return Series{"istio_requests_total",
+                  sel,
+                  R"(response_code=~"5.*")",
                   "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{" +
                       sel + "}" + window + ")) by (le))",
-                  "istio_request_duration_milliseconds", 1};
+                  "istio_request_duration_milliseconds",
+                  1};
   }
   if (provider == "linkerd") {
     const std::string sel =
         R"(namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound")";
-    return Series{"response_total", sel, R"(classification="failure")",
+    return Series{"response_total",
+                  sel,
+                  R"(classification="failure")",
                   "histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{" + sel + "}" +
                       window + ")) by (le))",
-                  "response_latency_ms", 1};
+                  "response_latency_ms",
+                  1};
   }
   if (provider == "nginx") {
     const std::string sel = std::string(R"(namespace="{{ namespace }}",ingress="{{ ingress }}",)") +
                             (primary ? R"(canary="")" : R"(canary!="")");
-    return Series{"nginx_ingress_controller_requests", sel, R"(status=~"5.*")",
+    return Series{"nginx_ingress_controller_requests",
+                  sel,
+                  R"(status=~"5.*")",
                   "sum(rate(nginx_ingress_controller_response_duration_seconds_sum{" + sel + "}" +
                       window +
                       ")) / sum(rate(nginx_ingress_controller_response_duration_seconds_count{" +
                       sel + "}" + window + ")) * 1000",
-                  "nginx_ingress_controller_request_duration_seconds", 1000};
+                  "nginx_ingress_controller_request_duration_seconds",
+                  1000};
   }
   if (provider == "kubernetes" || provider.rfind("gatewayapi", 0) == 0) {
     const std::string sel = R"(kubernetes_namespace="{{ namespace }}",)"
                             R"q(kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)")q";
-    return Series{"http_request_duration_seconds_count", sel, R"(status=~"5.*")",
+    return Series{"http_request_duration_seconds_count",
+                  sel,
+                  R"(status=~"5.*")",
                   "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{" + sel +
                       "}" + window + ")) by (le)) * 1000",
-                  "http_request_duration_seconds", 1000};
+                  "http_request_duration_seconds",
+                  1000};
   }
   return fail("the built-in metrics are not available for provider \"" + provider +
               "\" (istio, linkerd, nginx, kubernetes, gatewayapi); use a MetricTemplate");

@@ -71,8 +71,8 @@ Outcome<QuerySpec> count_query(const model::CanaryMetric& m,
     return QuerySpec{given->query, "metric " + m.name + " comparison." + what, &fallback};
   }
   const auto& slower_than = m.comparison->slower_than;
-  if (m.builtin() && (m.name == "request-success-rate" ||
-                      (m.name == "request-duration" && slower_than))) {
+  if (m.builtin() &&
+      (m.name == "request-success-rate" || (m.name == "request-duration" && slower_than))) {
     auto builtin = m.name == "request-duration"
                        ? builtin_slow_request_queries(c.provider, primary, *slower_than)
                        : builtin_queries(m.name, c.provider, primary);
@@ -179,14 +179,12 @@ Samples independent_samples(std::vector<double> canary, std::vector<double> prim
   const std::size_t n = std::min(canary.size(), primary.size());
   canary.erase(canary.begin(), canary.end() - static_cast<std::ptrdiff_t>(n));
   primary.erase(primary.begin(), primary.end() - static_cast<std::ptrdiff_t>(n));
-  const double rho = std::max(stats::lag1_autocorrelation(canary),
-                              stats::lag1_autocorrelation(primary));
-  const std::size_t size =
-      std::max(stats::batch_size_for(canary), stats::batch_size_for(primary));
+  const double rho =
+      std::max(stats::lag1_autocorrelation(canary), stats::lag1_autocorrelation(primary));
+  const std::size_t size = std::max(stats::batch_size_for(canary), stats::batch_size_for(primary));
   Samples out{stats::batch_means(canary, size), stats::batch_means(primary, size), ""};
-  const std::string buckets =
-      std::to_string(n) + " non-overlapping " + bucket + " buckets per side (lag-1 autocorrelation " +
-      format(rho) + ")";
+  const std::string buckets = std::to_string(n) + " non-overlapping " + bucket +
+                              " buckets per side (lag-1 autocorrelation " + format(rho) + ")";
   out.description = size == 1 ? buckets + ", treated as independent"
                               : std::to_string(out.canary.size()) + " batch means of " +
                                     std::to_string(size) + " points from " + buckets;

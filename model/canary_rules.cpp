@@ -153,9 +153,8 @@ struct Rules {
                             "bayes-binomial), not ") +
                     std::string(to_string(c.test)));
     else if (m.name != "request-duration" && !(c.errors && c.total))
-      add(path,
-          "is only understood on the built-in request-duration metric; on metric \"" + m.name +
-              "\" give comparison.errors and comparison.total instead");
+      add(path, "is only understood on the built-in request-duration metric; on metric \"" +
+                    m.name + "\" give comparison.errors and comparison.total instead");
   }
 
   void check_count_source(const std::string& path, const std::optional<CountSource>& s,

@@ -52,7 +52,7 @@ Outcome<std::vector<double>> GraphiteSource::range(const std::string& query,
 }
 
 Outcome<double> GraphiteSource::instant(const std::string& query,
-                                       std::optional<double> at_unix_seconds) {
+                                        std::optional<double> at_unix_seconds) {
   return latest_value(*this, query, config_.lookback_seconds, at_unix_seconds);
 }
 

@@ -86,13 +86,14 @@ TEST_CASE("a look window: every count covers exactly (start, end], evaluated at 
   auto results = check_metric(success_rate_comparison(), context, source, &state);
   REQUIRE(results.size() == 2);
   // The threshold keeps Flagger's semantics: the metric's interval, now.
-  const auto& threshold_request = server.requests().at(0);
+  const auto requests = server.requests();
+  const auto& threshold_request = requests.at(0);
   CHECK(contains(threshold_request.param("query"), "[1m]"));
   CHECK(threshold_request.param("time").empty());
   // The four counts: the window's exact length, at its end.
   REQUIRE(server.request_count() == 5);
   for (std::size_t i = 1; i < 5; ++i) {
-    const auto& r = server.requests().at(i);
+    const auto& r = requests.at(i);
     CHECK(contains(r.param("query"), "[93s]"));
     CHECK_FALSE(contains(r.param("query"), "[1m]"));
     CHECK(r.param("time") == "1700000000");
@@ -118,8 +119,8 @@ TEST_CASE("contiguous looks count each request once, whatever the metric interva
   double previous = 1'700'000'000;
   for (double end : {1'700'000'060.0, 1'700'000'135.0, 1'700'000'195.0}) {
     const double seconds = end - previous;
-    source.answers = {{"=~\"5.*\"", 0}, {"[" + std::to_string(std::llround(seconds)) + "s]",
-                                         10 * seconds}};
+    source.answers = {{"=~\"5.*\"", 0},
+                      {"[" + std::to_string(std::llround(seconds)) + "s]", 10 * seconds}};
     MetricCheckContext context{"istio", podinfo(), nullptr, nullptr, end};
     context.window = LookWindow{previous, end};
     auto results = check_metric(metric, context, source, &state);
@@ -153,19 +154,22 @@ TEST_CASE("request-duration slower than a bucket boundary, per router, with the 
         R"(destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"})"
         R"([{{ interval }}])))");
   CHECK(contains(istio->errors, "clamp_min(" + istio->total + " - "));
-  CHECK(contains(istio->errors, R"(istio_request_duration_milliseconds_bucket{reporter="destination")"));
+  CHECK(contains(istio->errors,
+                 R"(istio_request_duration_milliseconds_bucket{reporter="destination")"));
   CHECK(contains(istio->errors, R"(le=~"500(\\.0)?")"));
 
   auto linkerd = builtin_slow_request_queries("linkerd", false, 1500ms);
   REQUIRE(linkerd.ok());
-  CHECK(contains(linkerd->errors, R"(response_latency_ms_bucket{namespace="{{ namespace }}",)"
-                                  R"(deployment=~"{{ target }}",direction="inbound",le=~"1500(\\.0)?"})"));
+  CHECK(contains(linkerd->errors,
+                 R"(response_latency_ms_bucket{namespace="{{ namespace }}",)"
+                 R"(deployment=~"{{ target }}",direction="inbound",le=~"1500(\\.0)?"})"));
 
   // NGINX and the app's own histogram are in seconds.
   auto nginx = builtin_slow_request_queries("nginx", false, 500ms);
   REQUIRE(nginx.ok());
-  CHECK(contains(nginx->errors, R"(nginx_ingress_controller_request_duration_seconds_bucket{)"
-                                R"(namespace="{{ namespace }}",ingress="{{ ingress }}",canary!="",le="0.5"})"));
+  CHECK(contains(nginx->errors,
+                 R"(nginx_ingress_controller_request_duration_seconds_bucket{)"
+                 R"(namespace="{{ namespace }}",ingress="{{ ingress }}",canary!="",le="0.5"})"));
   auto nginx_primary = builtin_slow_request_queries("nginx", true, 2000ms);
   REQUIRE(nginx_primary.ok());
   CHECK(contains(nginx_primary->total, R"(canary="")"));
@@ -222,7 +226,8 @@ TEST_CASE("numeric comparisons sample non-overlapping buckets and state it in th
   for (int i = 0; i < 30; ++i) primary.push_back(100 + (i * 7) % 5);
   for (int i = 0; i < 5; ++i) canary.push_back(150 + i % 3);  // a new canary: 5 buckets so far
   HttpServer server([&](const HttpRequest& r) {
-    return HttpResponse{200, {},
+    return HttpResponse{200,
+                        {},
                         testdata::prometheus_matrix(
                             contains(r.param("query"), "podinfo-primary") ? primary : canary),
                         false};
@@ -238,7 +243,7 @@ TEST_CASE("numeric comparisons sample non-overlapping buckets and state it in th
   auto results = check_metric(metric, context, source, nullptr);
   REQUIRE(results.size() == 1);
   // One point per bucket of the metric's interval: the step is the range each point covers.
-  const auto& request = server.requests().at(0);
+  const auto request = server.requests().at(0);
   CHECK(request.path == "/api/v1/query_range");
   CHECK(std::stod(request.param("step")) == 120);
   CHECK(std::stod(request.param("end")) == 1'700'000'000);
@@ -260,7 +265,8 @@ TEST_CASE("strongly dependent buckets are averaged in batches, and the evidence 
     canary.push_back(101 + i + (i % 2));
   }
   HttpServer server([&](const HttpRequest& r) {
-    return HttpResponse{200, {},
+    return HttpResponse{200,
+                        {},
                         testdata::prometheus_matrix(
                             contains(r.param("query"), "podinfo-primary") ? primary : canary),
                         false};

@@ -198,8 +198,8 @@ TEST_CASE("a status written by the previous version resumes with the same arithm
   auto next = stats::sequential_update(*state, {10, 1000, 3, 1000}, options);
   REQUIRE(next.ok());
   CHECK(next->ratio_ok == 2.0);
-  CHECK(next->log_lr == doctest::Approx(1.25 + 10 * std::log(0.8 / (2.0 / 3)) +
-                                        3 * std::log(0.2 / (1.0 / 3))));
+  CHECK(next->log_lr ==
+        doctest::Approx(1.25 + 10 * std::log(0.8 / (2.0 / 3)) + 3 * std::log(0.2 / (1.0 / 3))));
   CHECK(next->looks == 4);
   CHECK(veer::analysis::to_json(*next)["ratioOk"] == 2.0);
 }

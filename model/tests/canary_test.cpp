@@ -373,7 +373,7 @@ TEST_CASE("comparison.slowerThan: request-duration counts slow requests; checked
   auto parsed = parse_canary(j);
   INFO(dump(parsed.errors));
   REQUIRE(parsed.ok());
-  const auto& c = *parsed.value.spec.analysis.metrics[2].comparison;
+  const auto& c = *parsed.value.spec.analysis->metrics[2].comparison;
   REQUIRE(c.slower_than);
   CHECK(*c.slower_than == 500ms);
   // Written back as a duration, and parsed back to the same value.
