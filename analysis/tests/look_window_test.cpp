@@ -10,7 +10,7 @@
 #include "analysis/metric_check.hpp"
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/tests/support/contains.hpp"
-#include "analysis/tests/support/prometheus_json.hpp"
+#include "analysis/tests/support/podinfo.hpp"
 #include "testing/http_server.hpp"
 
 using namespace veer::analysis;
@@ -20,27 +20,12 @@ using veer::testing::HttpRequest;
 using veer::testing::HttpResponse;
 using veer::testing::HttpServer;
 
+using veer::analysis::testdata::instant;
+using veer::analysis::testdata::matrix_by_side;
+using veer::analysis::testdata::podinfo;
+using veer::analysis::testdata::source_at;
+
 namespace {
-
-TemplateContext podinfo() {
-  TemplateContext c;
-  c.name = "podinfo";
-  c.namespace_ = "test";
-  c.target = "podinfo";
-  c.service = "podinfo";
-  c.ingress = "podinfo";
-  return c;
-}
-
-HttpResponse instant(double value) {
-  return HttpResponse{200, {}, testdata::prometheus_vector(value), false};
-}
-
-PrometheusSource source_at(const HttpServer& server) {
-  PrometheusConfig config;
-  config.address = server.url();
-  return PrometheusSource(config);
-}
 
 // A MetricsSource that answers from a table of (query fragment -> value) and records each call.
 class FakeSource : public MetricsSource {
@@ -225,13 +210,7 @@ TEST_CASE("numeric comparisons sample non-overlapping buckets and state it in th
   std::vector<double> primary, canary;
   for (int i = 0; i < 30; ++i) primary.push_back(100 + (i * 7) % 5);
   for (int i = 0; i < 5; ++i) canary.push_back(150 + i % 3);  // a new canary: 5 buckets so far
-  HttpServer server([&](const HttpRequest& r) {
-    return HttpResponse{200,
-                        {},
-                        testdata::prometheus_matrix(
-                            contains(r.param("query"), "podinfo-primary") ? primary : canary),
-                        false};
-  });
+  HttpServer server([&](const HttpRequest& r) { return matrix_by_side(r, primary, canary); });
   auto source = source_at(server);
   veer::model::CanaryMetric metric;
   metric.name = "latency";
@@ -264,13 +243,7 @@ TEST_CASE("strongly dependent buckets are averaged in batches, and the evidence 
     primary.push_back(100 + i);
     canary.push_back(101 + i + (i % 2));
   }
-  HttpServer server([&](const HttpRequest& r) {
-    return HttpResponse{200,
-                        {},
-                        testdata::prometheus_matrix(
-                            contains(r.param("query"), "podinfo-primary") ? primary : canary),
-                        false};
-  });
+  HttpServer server([&](const HttpRequest& r) { return matrix_by_side(r, primary, canary); });
   auto source = source_at(server);
   veer::model::CanaryMetric metric;
   metric.name = "latency";
