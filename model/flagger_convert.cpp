@@ -15,11 +15,9 @@ bool is_converted_kind(const std::string& kind) {
   return kind == "Canary" || kind == "MetricTemplate" || kind == "AlertProvider";
 }
 
-// Metric providers the analysis part implements (DESIGN.md: analysis/providers/).
 bool metric_provider_implemented(const std::string& type) {
-  for (const char* t : {"prometheus", "datadog", "graphite", "influxdb", "newrelic"})
-    if (type == t) return true;
-  return false;
+  const auto& types = measurable_metric_provider_types();
+  return std::find(types.begin(), types.end(), type) != types.end();
 }
 
 const nlohmann::json* find(const nlohmann::json& j, std::initializer_list<const char*> keys) {
