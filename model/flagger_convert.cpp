@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/canary.hpp"
+#include "model/json_lookup.hpp"
 #include "model/kind_header.hpp"
 #include "model/validate_document.hpp"
 
@@ -20,17 +21,8 @@ bool metric_provider_implemented(const std::string& type) {
   return std::find(types.begin(), types.end(), type) != types.end();
 }
 
-const nlohmann::json* find(const nlohmann::json& j, std::initializer_list<const char*> keys) {
-  const nlohmann::json* at = &j;
-  for (const char* k : keys) {
-    if (!at->is_object() || !at->contains(k)) return nullptr;
-    at = &(*at)[k];
-  }
-  return at;
-}
-
 void canary_differences(const nlohmann::json& j, std::vector<FieldError>& out) {
-  if (const auto* p = find(j, {"spec", "provider"}); p && p->is_string()) {
+  if (const auto* p = json_at(j, {"spec", "provider"}); p && p->is_string()) {
     auto provider = p->get<std::string>();
     if (!provider_supported_by_veer(provider))
       out.push_back({"spec.provider",
@@ -43,14 +35,14 @@ void canary_differences(const nlohmann::json& j, std::vector<FieldError>& out) {
                    "from Flagger's -mesh-provider; set it explicitly",
                    0});
   }
-  if (find(j, {"spec", "canaryAnalysis"}))
+  if (json_at(j, {"spec", "canaryAnalysis"}))
     out.push_back(
         {"spec.canaryAnalysis", "deprecated alias: veer reads it, but rename it to analysis", 0});
-  if (const auto* kind = find(j, {"spec", "targetRef", "apiVersion"});
+  if (const auto* kind = json_at(j, {"spec", "targetRef", "apiVersion"});
       kind && kind->is_string() && kind->get<std::string>().rfind("serving.knative.dev", 0) == 0)
     out.push_back({"spec.targetRef", "Knative Services are not supported by veer", 0});
-  const auto* analysis = find(j, {"spec", "analysis"});
-  if (!analysis) analysis = find(j, {"spec", "canaryAnalysis"});
+  const auto* analysis = json_at(j, {"spec", "analysis"});
+  if (!analysis) analysis = json_at(j, {"spec", "canaryAnalysis"});
   if (analysis && analysis->contains("metrics") && (*analysis)["metrics"].is_array()) {
     const auto& metrics = (*analysis)["metrics"];
     for (std::size_t i = 0; i < metrics.size(); ++i)
@@ -75,7 +67,7 @@ std::vector<FieldError> flagger_differences(const Document& document) {
   const auto& j = document.json;
   if (document.kind == "Canary") canary_differences(j, out);
   if (document.kind == "MetricTemplate") {
-    const auto* type = find(j, {"spec", "provider", "type"});
+    const auto* type = json_at(j, {"spec", "provider", "type"});
     std::string t = type && type->is_string() ? type->get<std::string>() : "prometheus";
     if (!metric_provider_implemented(t))
       out.push_back({"spec.provider.type",
@@ -84,7 +76,7 @@ std::vector<FieldError> flagger_differences(const Document& document) {
                          "metrics using this template will not be measured",
                      0});
   }
-  if (document.kind == "AlertProvider" && !find(j, {"spec", "username"}))
+  if (document.kind == "AlertProvider" && !json_at(j, {"spec", "username"}))
     out.push_back({"spec.username",
                    "not set: veer posts as \"veer\" where Flagger posted as \"flagger\"", 0});
   document.locate(out);

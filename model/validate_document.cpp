@@ -5,6 +5,7 @@
 #include "model/alert_provider.hpp"
 #include "model/canary.hpp"
 #include "model/experiment.hpp"
+#include "model/json_lookup.hpp"
 #include "model/kind_header.hpp"
 #include "model/mesh_providers.hpp"
 #include "model/metric_template.hpp"
@@ -12,12 +13,6 @@
 namespace veer::model {
 
 namespace {
-
-std::string text_at(const nlohmann::json& j, const char* a, const char* b) {
-  if (!j.is_object() || !j.contains(a) || !j[a].is_object()) return "";
-  const auto& o = j[a];
-  return o.contains(b) && o[b].is_string() ? o[b].get<std::string>() : "";
-}
 
 // Moves `gap` (a limit of veer, not of the document) from errors to notes in Flagger mode.
 void demote(DocumentCheck& check, const FieldError& gap) {
@@ -32,7 +27,7 @@ void demote(DocumentCheck& check, const FieldError& gap) {
 DocumentCheck check_canary(const Document& document, const ValidationOptions& options) {
   DocumentCheck out;
   nlohmann::json json = document.json;
-  std::string provider = text_at(json, "spec", "provider");
+  std::string provider = json_text_at(json, {"spec", "provider"});
   if (provider.empty() && json.contains("spec") && json["spec"].is_object()) {
     if (!options.mesh_provider.empty()) {
       provider = options.mesh_provider;  // what the operator does (canary_reconciler.cpp)
@@ -54,9 +49,8 @@ DocumentCheck check_canary(const Document& document, const ValidationOptions& op
 DocumentCheck check_metric_template(const Document& document, const ValidationOptions& options) {
   DocumentCheck out;
   out.errors = parse_metric_template(document.json, options.flagger).errors;
-  std::string type;  // "" when absent (prometheus) or already reported by the parse
-  if (document.json.contains("spec") && document.json["spec"].is_object())
-    type = text_at(document.json["spec"], "provider", "type");
+  // "" when absent (prometheus) or not a string (reported by the parse).
+  std::string type = json_text_at(document.json, {"spec", "provider", "type"});
   const auto& measurable = measurable_metric_provider_types();
   const auto& known = metric_provider_types();
   if (type.empty() || std::find(known.begin(), known.end(), type) == known.end() ||
