@@ -16,25 +16,14 @@ bool is_converted_kind(const std::string& kind) {
   return kind == "Canary" || kind == "MetricTemplate" || kind == "AlertProvider";
 }
 
-bool metric_provider_implemented(const std::string& type) {
-  const auto& types = measurable_metric_provider_types();
-  return std::find(types.begin(), types.end(), type) != types.end();
-}
-
 void canary_differences(const nlohmann::json& j, std::vector<FieldError>& out) {
-  if (const auto* p = json_at(j, {"spec", "provider"}); p && p->is_string()) {
-    auto provider = p->get<std::string>();
-    if (!provider_supported_by_veer(provider))
-      out.push_back({"spec.provider",
-                     "veer does not route through " + provider +
-                         "; use istio, linkerd, gatewayapi, nginx or kubernetes",
-                     0});
-  } else {
+  // A provider veer has no router for is a validation error, reported as such.
+  if (!json_at(j, {"spec", "provider"}))
     out.push_back({"spec.provider",
-                   "not set: veer uses its own --mesh-provider default (istio), which may differ "
-                   "from Flagger's -mesh-provider; set it explicitly",
+                   "not set: the Canary runs on veer operator's --mesh-provider (default "
+                   "kubernetes), Flagger's default is istio; set it, or pass the operator's value "
+                   "to veer validate --mesh-provider",
                    0});
-  }
   if (json_at(j, {"spec", "canaryAnalysis"}))
     out.push_back(
         {"spec.canaryAnalysis", "deprecated alias: veer reads it, but rename it to analysis", 0});
@@ -66,16 +55,7 @@ std::vector<FieldError> flagger_differences(const Document& document) {
   std::vector<FieldError> out;
   const auto& j = document.json;
   if (document.kind == "Canary") canary_differences(j, out);
-  if (document.kind == "MetricTemplate") {
-    const auto* type = json_at(j, {"spec", "provider", "type"});
-    std::string t = type && type->is_string() ? type->get<std::string>() : "prometheus";
-    if (!metric_provider_implemented(t))
-      out.push_back({"spec.provider.type",
-                     "veer has no " + t +
-                         " provider yet (prometheus, datadog, graphite, influxdb, newrelic); "
-                         "metrics using this template will not be measured",
-                     0});
-  }
+  // MetricTemplate types veer cannot query are validation errors (validate_document).
   if (document.kind == "AlertProvider" && !json_at(j, {"spec", "username"}))
     out.push_back({"spec.username",
                    "not set: veer posts as \"veer\" where Flagger posted as \"flagger\"", 0});

@@ -76,8 +76,8 @@ TEST_CASE("veer convert warns about what veer treats differently, with lines") {
   auto r = run({"convert", "-"}, kFlagger);
   CHECK(r.err.find("<stdin>:18: warning: Canary test/podinfo: spec.analysis.metrics[0].threshold: "
                    "deprecated") != std::string::npos);
-  CHECK(r.err.find("MetricTemplate cw: spec.provider.type: veer has no cloudwatch provider") !=
-        std::string::npos);
+  CHECK(r.err.find("MetricTemplate cw: spec.provider.type: veer validate: veer cannot query "
+                   "cloudwatch metrics") != std::string::npos);
   auto quiet = run({"convert", "--quiet", "-"}, kFlagger);
   CHECK(quiet.err.empty());
 }

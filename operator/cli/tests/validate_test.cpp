@@ -147,12 +147,12 @@ TEST_CASE(
   CHECK(gateway.err.find("note:") == std::string::npos);
   auto inferred = run({"validate", "-q", "-"}, kGatewayCanary);
   CHECK(inferred.code == 0);
-  CHECK(inferred.err.find("<stdin>:1: note: spec.provider: not set: validated for provider "
+  CHECK(inferred.err.find("<stdin>:4: note: spec.provider: not set: validated for provider "
                           "gatewayapi:v1 (spec.service.gatewayRefs is set)") != std::string::npos);
   auto json = nlohmann::json::parse(run({"validate", "-o", "json", "-"}, kGatewayCanary).out);
   REQUIRE(json["notes"].size() == 1);
   CHECK(json["notes"][0]["path"] == "spec.provider");
-  CHECK(json["notes"][0]["line"] == 1);
+  CHECK(json["notes"][0]["line"] == 4);  // spec: the provider is missing there
   auto bad = run({"validate", "--mesh-provider", "istoi", "-"}, kGatewayCanary);
   CHECK(bad.code == 64);
   CHECK(bad.err.find("smi:<version>:<mesh>") != std::string::npos);
