@@ -32,6 +32,9 @@ Parsed<AlertProvider> parse_alert_provider(const nlohmann::json& document, bool 
         });
         if (s.address.empty() && !r.has("secretRef"))
           r.error_here("set address or secretRef (a Secret with an `address` key)");
+        // Flagger's CRD accepts exactly one of the two (its notifier would let the Secret win).
+        if (!s.address.empty() && r.has("secretRef"))
+          r.error("secretRef", "set address or secretRef, not both");
         if (!s.address.empty() && !is_http_url(s.address))
           r.error("address", "\"" + s.address + "\" is not an http:// or https:// URL");
         if (!s.proxy.empty() && !is_http_url(s.proxy))

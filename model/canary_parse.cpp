@@ -6,6 +6,7 @@
 #include "model/canary_readers.hpp"
 #include "model/document.hpp"
 #include "model/field_reader.hpp"
+#include "model/flagger_schema.hpp"
 #include "model/kind_header.hpp"
 
 namespace veer::model {
@@ -105,7 +106,7 @@ ServiceSpec read_service(FieldReader& r) {
     HttpRewrite rw;
     rw.uri = w.string("uri");
     rw.authority = w.string("authority");
-    rw.type = w.one_of("type", {"ReplaceFullPath", "ReplacePrefixMatch"});
+    rw.type = w.string("type");  // Flagger: ReplacePrefixMatch, anything else is a full path
     s.rewrite = rw;
   });
   s.retries = r.raw_object("retries");
@@ -180,7 +181,9 @@ CanaryMetric read_metric(FieldReader& r) {
 
 CanaryWebhook read_webhook(FieldReader& r) {
   CanaryWebhook w;
-  auto type = r.one_of("type", kWebhookTypeNames, "rollout");
+  // Flagger's CRD allows an empty type, which means rollout.
+  auto type = r.string("type").empty() ? std::string("rollout")
+                                       : r.one_of("type", kWebhookTypeNames, "rollout");
   w.type = parse_webhook_type(type).value_or(WebhookType::Rollout);
   w.name = r.string("name");
   if (w.name.empty()) r.error("name", "is required");
@@ -269,7 +272,9 @@ CanarySpec read_spec(FieldReader& r) {
   r.object("ingressRef", [&](FieldReader& i) { s.ingress_ref = read_object_reference(i); });
   r.object("routeRef", [&](FieldReader& i) { s.route_ref = read_object_reference(i); });
   r.object("upstreamRef", [&](FieldReader& i) { s.upstream_ref = read_object_reference(i); });
-  if (!r.object("service", [&](FieldReader& v) { s.service = read_service(v); }))
+  // Knative routes between revisions of the target itself: no Services to generate.
+  if (!r.object("service", [&](FieldReader& v) { s.service = read_service(v); }) &&
+      s.provider != "knative")
     r.error("service", "is required: at least service.port");
   bool has_analysis = r.object("analysis", [&](FieldReader& a) { s.analysis = read_analysis(a); });
   if (r.has("canaryAnalysis") && has_analysis)
@@ -289,7 +294,9 @@ CanaryAlert read_alert(FieldReader& r) {
   CanaryAlert alert;
   alert.name = r.string("name");
   if (alert.name.empty()) r.error("name", "is required");
-  auto severity = r.one_of("severity", kSeverities, "info");
+  // Flagger's CRD allows an empty severity, which means info.
+  auto severity = r.string("severity").empty() ? std::string("info")
+                                               : r.one_of("severity", kSeverities, "info");
   if (severity == "warn") alert.severity = AlertSeverity::Warn;
   if (severity == "error") alert.severity = AlertSeverity::Error;
   if (!r.object("providerRef",
@@ -315,6 +322,8 @@ Parsed<Canary> parse_canary(const nlohmann::json& document, bool accept_flagger)
   if (root.has("spec")) {
     auto rules = validate_canary(out.value);
     out.errors.insert(out.errors.end(), rules.begin(), rules.end());
+    auto schema = flagger_schema_errors(document);
+    out.errors.insert(out.errors.end(), schema.begin(), schema.end());
   }
   return out;
 }

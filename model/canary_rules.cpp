@@ -1,9 +1,11 @@
 // The Canary rules that relate fields to each other or to the chosen router; the schema-level
 // checks (types, enums, required fields) happen while parsing (canary_parse.cpp).
+#include <algorithm>
 #include <string>
 
 #include "model/canary.hpp"
 #include "model/document.hpp"
+#include "model/mesh_providers.hpp"
 
 namespace veer::model {
 
@@ -12,11 +14,16 @@ namespace {
 bool is_istio(const std::string& p) {
   return p == "istio" || p.empty();
 }
-bool is_gateway_api(const std::string& p) {
-  return p.rfind("gatewayapi", 0) == 0;
+
+// Flagger's routers that read analysis.match (A/B testing by headers or cookies).
+bool routes_by_match(const std::string& p) {
+  return is_istio(p) || p == "nginx" || p == "contour" || p == "gloo" ||
+         is_gateway_api_provider(p) || is_appmesh_provider(p);
 }
-bool is_smi(const std::string& p) {
-  return p == "linkerd" || p.rfind("smi", 0) == 0;
+
+// The routers that take spec.ingressRef: an Ingress they copy into a canary Ingress.
+bool uses_ingress_ref(const std::string& p) {
+  return p == "nginx" || p == "skipper";
 }
 
 std::string provider_label(const std::string& p) {
@@ -39,39 +46,42 @@ struct Rules {
   void check_provider() {
     const auto& spec = canary.spec;
     const auto& p = spec.provider;
-    const auto& known = known_providers();
-    if (!p.empty() && std::find(known.begin(), known.end(), p) == known.end()) {
-      add("spec.provider", "unknown provider \"" + p +
-                               "\": use istio, linkerd, gatewayapi:v1, gatewayapi:v1beta1, nginx "
-                               "or kubernetes");
+    if (!p.empty() && !is_known_provider(p)) {
+      add("spec.provider", "unknown provider \"" + p + "\": use one of " + known_providers_text());
       return;
     }
-    if (!provider_supported_by_veer(p))
-      add("spec.provider", "veer does not route through " + p +
-                               " yet: use istio, linkerd (SMI), gatewayapi (Linkerd/GAMMA or a "
-                               "Gateway), nginx or kubernetes");
-    if (p == "nginx" && !spec.ingress_ref)
+    if (auto gap = router_gap(p); !gap.empty()) add("spec.provider", gap);
+    check_refs(p);
+  }
+
+  // Which provider reads which reference, as Flagger's routers do.
+  void check_refs(const std::string& p) {
+    const auto& spec = canary.spec;
+    if (uses_ingress_ref(p) && !spec.ingress_ref)
       add("spec.ingressRef",
-          "is required with provider nginx: the Ingress that routes to the "
-          "apex Service");
-    if (spec.ingress_ref && p != "nginx")
-      add("spec.ingressRef", "is only used by provider nginx, not " + provider_label(p));
-    if (is_gateway_api(p) && spec.service.gateway_refs.empty())
+          "is required with provider " + p + ": the Ingress that routes to the apex Service");
+    if (spec.ingress_ref && !uses_ingress_ref(p))
+      add("spec.ingressRef",
+          "is only used by providers nginx and skipper, not " + provider_label(p));
+    if (p == "apisix" && !spec.route_ref)
+      add("spec.routeRef", "is required with provider apisix: the ApisixRoute to split");
+    if (spec.route_ref && p != "apisix")
+      add("spec.routeRef", "is only used by provider apisix, not " + provider_label(p));
+    if (spec.upstream_ref && p != "gloo")
+      add("spec.upstreamRef", "is only used by provider gloo, not " + provider_label(p));
+    if (is_gateway_api_provider(p) && spec.service.gateway_refs.empty())
       add("spec.service.gatewayRefs",
           "is required with provider " + p +
               ": the Gateway (or, for Linkerd, the apex Service) the HTTPRoute attaches to");
-    if (!spec.service.gateway_refs.empty() && !is_gateway_api(p))
+    if (!spec.service.gateway_refs.empty() && !is_gateway_api_provider(p))
       add("spec.service.gatewayRefs",
           "is only used by gatewayapi providers, not " + provider_label(p));
   }
 
   void check_target() {
     const auto& spec = canary.spec;
-    if (spec.target_ref.kind == "Deployment" || spec.target_ref.kind == "DaemonSet") {
-      if (!spec.target_ref.api_version.empty() && spec.target_ref.api_version != "apps/v1")
-        add("spec.targetRef.apiVersion", "must be apps/v1 for a " + spec.target_ref.kind +
-                                             ", got \"" + spec.target_ref.api_version + "\"");
-    }
+    // targetRef.apiVersion is not checked: Flagger looks only at the kind, and manifests in
+    // the wild say v1 or extensions/v1beta1 for a Deployment.
     if (spec.autoscaler_ref && spec.autoscaler_ref->primary_scaler_replicas) {
       const auto& r = *spec.autoscaler_ref->primary_scaler_replicas;
       if (r.min_replicas && r.max_replicas && *r.min_replicas > *r.max_replicas)
@@ -105,11 +115,7 @@ struct Rules {
     percent(base + ".primaryReadyThreshold", a.primary_ready_threshold, 0);
     percent(base + ".canaryReadyThreshold", a.canary_ready_threshold, 0);
     if (a.mirror_weight != 0) percent(base + ".mirrorWeight", a.mirror_weight, 1);
-    if (!canary.spec.skip_analysis && canary.spec.strategy() == DeploymentStrategy::Canary &&
-        a.step_weight == 0 && a.step_weights.empty() && canary.spec.provider != "kubernetes")
-      add(base,
-          "a canary rollout needs stepWeight or stepWeights (or set iterations for "
-          "blue/green, iterations and match for A/B testing)");
+    // "one of stepWeight, stepWeights or iterations" is Flagger's CRD rule: flagger_schema.cpp.
   }
 
   void check_routing_features(const Analysis& a) {
@@ -118,22 +124,28 @@ struct Rules {
     bool has_match = a.match.is_array() && !a.match.empty();
     if (has_match && a.iterations == 0)
       add(base + ".match", "A/B testing needs analysis.iterations as well as match");
-    if (has_match && (is_smi(p) || p == "kubernetes"))
+    if (has_match && !routes_by_match(p))
       add(base + ".match", provider_label(p) +
-                               " cannot route by request headers or cookies: use istio, nginx "
-                               "or gatewayapi for A/B testing");
-    if (a.mirror && !(is_istio(p) || is_gateway_api(p)))
+                               " cannot route by request headers or cookies: A/B testing needs "
+                               "istio, nginx, contour, gloo or gatewayapi");
+    if (a.mirror && !(is_istio(p) || is_gateway_api_provider(p)))
       add(base + ".mirror",
           "traffic mirroring needs istio or gatewayapi, not " + provider_label(p));
-    if (a.mirror && is_gateway_api(p) && canary.spec.strategy() != DeploymentStrategy::BlueGreen)
+    if (a.mirror && is_gateway_api_provider(p) &&
+        canary.spec.strategy() != DeploymentStrategy::BlueGreen)
       add(base + ".mirror", "with gatewayapi, mirroring works only for blue/green (iterations)");
     if (a.mirror_weight != 0 && !is_istio(p))
       add(base + ".mirrorWeight", "is supported by istio only, not " + provider_label(p));
     if (a.mirror_weight != 0 && !a.mirror)
       add(base + ".mirrorWeight", "has no effect unless analysis.mirror is true");
-    if (a.session_affinity && !(is_istio(p) || is_gateway_api(p)))
+    if (a.session_affinity && !(is_istio(p) || is_gateway_api_provider(p)))
       add(base + ".sessionAffinity",
           "session affinity needs istio or gatewayapi, not " + provider_label(p));
+    if (a.session_affinity && !a.session_affinity->primary_cookie_name.empty() &&
+        a.session_affinity->primary_cookie_name == a.session_affinity->cookie_name)
+      add(base + ".sessionAffinity.primaryCookieName",
+          "must differ from cookieName: the two cookies pin users to the primary and to the "
+          "canary");
     if (a.session_affinity && a.session_affinity->max_age < 1)
       add(base + ".sessionAffinity.maxAge", "must be at least 1 second");
   }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/canary.hpp"
+#include "model/json_lookup.hpp"
 #include "model/kind_header.hpp"
 #include "model/validate_document.hpp"
 
@@ -15,44 +16,22 @@ bool is_converted_kind(const std::string& kind) {
   return kind == "Canary" || kind == "MetricTemplate" || kind == "AlertProvider";
 }
 
-// Metric providers the analysis part implements (DESIGN.md: analysis/providers/).
-bool metric_provider_implemented(const std::string& type) {
-  for (const char* t : {"prometheus", "datadog", "graphite", "influxdb", "newrelic"})
-    if (type == t) return true;
-  return false;
-}
-
-const nlohmann::json* find(const nlohmann::json& j, std::initializer_list<const char*> keys) {
-  const nlohmann::json* at = &j;
-  for (const char* k : keys) {
-    if (!at->is_object() || !at->contains(k)) return nullptr;
-    at = &(*at)[k];
-  }
-  return at;
-}
-
 void canary_differences(const nlohmann::json& j, std::vector<FieldError>& out) {
-  if (const auto* p = find(j, {"spec", "provider"}); p && p->is_string()) {
-    auto provider = p->get<std::string>();
-    if (!provider_supported_by_veer(provider))
-      out.push_back({"spec.provider",
-                     "veer does not route through " + provider +
-                         "; use istio, linkerd, gatewayapi, nginx or kubernetes",
-                     0});
-  } else {
+  // A provider veer has no router for is a validation error, reported as such.
+  if (!json_at(j, {"spec", "provider"}))
     out.push_back({"spec.provider",
-                   "not set: veer uses its own --mesh-provider default (istio), which may differ "
-                   "from Flagger's -mesh-provider; set it explicitly",
+                   "not set: the Canary runs on veer operator's --mesh-provider (default "
+                   "kubernetes), Flagger's default is istio; set it, or pass the operator's value "
+                   "to veer validate --mesh-provider",
                    0});
-  }
-  if (find(j, {"spec", "canaryAnalysis"}))
+  if (json_at(j, {"spec", "canaryAnalysis"}))
     out.push_back(
         {"spec.canaryAnalysis", "deprecated alias: veer reads it, but rename it to analysis", 0});
-  if (const auto* kind = find(j, {"spec", "targetRef", "apiVersion"});
+  if (const auto* kind = json_at(j, {"spec", "targetRef", "apiVersion"});
       kind && kind->is_string() && kind->get<std::string>().rfind("serving.knative.dev", 0) == 0)
     out.push_back({"spec.targetRef", "Knative Services are not supported by veer", 0});
-  const auto* analysis = find(j, {"spec", "analysis"});
-  if (!analysis) analysis = find(j, {"spec", "canaryAnalysis"});
+  const auto* analysis = json_at(j, {"spec", "analysis"});
+  if (!analysis) analysis = json_at(j, {"spec", "canaryAnalysis"});
   if (analysis && analysis->contains("metrics") && (*analysis)["metrics"].is_array()) {
     const auto& metrics = (*analysis)["metrics"];
     for (std::size_t i = 0; i < metrics.size(); ++i)
@@ -76,17 +55,8 @@ std::vector<FieldError> flagger_differences(const Document& document) {
   std::vector<FieldError> out;
   const auto& j = document.json;
   if (document.kind == "Canary") canary_differences(j, out);
-  if (document.kind == "MetricTemplate") {
-    const auto* type = find(j, {"spec", "provider", "type"});
-    std::string t = type && type->is_string() ? type->get<std::string>() : "prometheus";
-    if (!metric_provider_implemented(t))
-      out.push_back({"spec.provider.type",
-                     "veer has no " + t +
-                         " provider yet (prometheus, datadog, graphite, influxdb, newrelic); "
-                         "metrics using this template will not be measured",
-                     0});
-  }
-  if (document.kind == "AlertProvider" && !find(j, {"spec", "username"}))
+  // MetricTemplate types veer cannot query are validation errors (validate_document).
+  if (document.kind == "AlertProvider" && !json_at(j, {"spec", "username"}))
     out.push_back({"spec.username",
                    "not set: veer posts as \"veer\" where Flagger posted as \"flagger\"", 0});
   document.locate(out);

@@ -21,6 +21,7 @@ TEST_CASE("a parsed Canary drives the router it names") {
                   "gateways": ["public-gateway"],
                   "apex": {"labels": {"tier": "web"}}},
       "analysis": {"interval": "1m", "iterations": 5, "mirror": true, "mirrorWeight": 20,
+                   "threshold": 1,
                    "sessionAffinity": {"cookieName": "c", "maxAge": 60}}},
     "status": {"sessionAffinityCookie": "c=abc"}})");
   auto parsed = model::parse_canary(document);

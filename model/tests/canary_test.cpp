@@ -100,6 +100,7 @@ TEST_CASE("a valid Canary parses into typed fields with defaults applied") {
 TEST_CASE("the strategy follows Flagger's rule") {
   auto j = valid_canary();
   j["spec"]["analysis"].erase("sessionAffinity");
+  j["spec"]["analysis"].erase("stepWeight");  // Flagger's CRD: one of stepWeight or iterations
   j["spec"]["analysis"]["iterations"] = 10;
   CHECK(parse_canary(j).value.strategy() == DeploymentStrategy::BlueGreen);
   j["spec"]["analysis"]["match"] = json::parse(R"([{"headers": {"x-canary": {"exact": "1"}}}])");
@@ -131,7 +132,7 @@ TEST_CASE("weights are checked: stepWeight, maxWeight, stepWeights ascending and
   j["spec"]["analysis"]["stepWeight"] = 150;
   CHECK(has_error(errors_of(j), "spec.analysis.stepWeight", "1..100"));
   j["spec"]["analysis"].erase("stepWeight");
-  CHECK(has_error(errors_of(j), "spec.analysis", "stepWeight or stepWeights"));
+  CHECK(has_error(errors_of(j), "spec.analysis", "set one of stepWeight, stepWeights"));
 }
 
 TEST_CASE("thresholdRange min must not exceed max") {
@@ -196,7 +197,7 @@ TEST_CASE("provider-specific needs are enforced") {
 
   j = valid_canary();
   j["spec"]["provider"] = "appmesh";
-  CHECK(has_error(errors_of(j), "spec.provider", "does not route through appmesh"));
+  CHECK(has_error(errors_of(j), "spec.provider", "provider appmesh: AWS App Mesh is discontinued"));
   j["spec"]["provider"] = "isito";
   CHECK(has_error(errors_of(j), "spec.provider", "unknown provider"));
 }
@@ -297,6 +298,8 @@ spec:
   service:
     port: 80
   analysis:
+    interval: 1m
+    threshold: 5
     stepWeight: 10
     webhooks:
     - name: a
@@ -311,7 +314,7 @@ spec:
   auto e = validate_document(docs.documents[0]);
   REQUIRE(e.size() == 1);
   CHECK(e[0].path == "spec.analysis.webhooks[2].url");
-  CHECK(e[0].line == 17);
+  CHECK(e[0].line == 19);
 }
 
 TEST_CASE("status round-trips through to_json, including veer's evidence") {
@@ -351,6 +354,7 @@ metadata: {name: podinfo, namespace: test}
 spec:
   targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
   service: {port: 9898}
+  analysis: {interval: 1m, threshold: 5, stepWeight: 10}
 status:
   phase: Progressing
   rollout: {handledGates: [abc], history: [{weight: 10}]}

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/canary.hpp"
+#include "model/mesh_providers.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/kube/kubeconfig.hpp"
@@ -164,13 +165,11 @@ int run_operator(Invocation& call) {
       !parse_count("max-rollouts-per-namespace", max_per_namespace, 0, max_ns, error) ||
       !parse_count("workers", workers_text, 1, workers, error))
     return usage_error(parser, error, call.err);
-  const auto& known = model::known_providers();
-  if (std::find(known.begin(), known.end(), mesh_provider) == known.end()) {
-    std::string list;
-    for (const auto& p : known) list += (list.empty() ? "" : ", ") + p;
-    return usage_error(parser, "--mesh-provider \"" + mesh_provider + "\" is not one of " + list,
-                       call.err);
-  }
+  if (!model::is_known_provider(mesh_provider))
+    return usage_error(
+        parser,
+        "--mesh-provider \"" + mesh_provider + "\" is not one of " + model::known_providers_text(),
+        call.err);
   if (metrics_server.find("://") == std::string::npos)
     return usage_error(parser, "--metrics-server \"" + metrics_server + "\" is not a URL",
                        call.err);

@@ -26,6 +26,7 @@ spec:
     port: 9898   # the app port
   analysis:
     interval: 1m
+    threshold: 5
     stepWeight: 10
     metrics:
     - name: request-success-rate
@@ -73,19 +74,23 @@ TEST_CASE("veer convert rewrites only Flagger apiVersions and keeps comments and
 
 TEST_CASE("veer convert warns about what veer treats differently, with lines") {
   auto r = run({"convert", "-"}, kFlagger);
-  CHECK(r.err.find("<stdin>:17: warning: Canary test/podinfo: spec.analysis.metrics[0].threshold: "
+  CHECK(r.err.find("<stdin>:18: warning: Canary test/podinfo: spec.analysis.metrics[0].threshold: "
                    "deprecated") != std::string::npos);
-  CHECK(r.err.find("MetricTemplate cw: spec.provider.type: veer has no cloudwatch provider") !=
-        std::string::npos);
+  CHECK(r.err.find("MetricTemplate cw: spec.provider.type: veer validate: veer cannot query "
+                   "cloudwatch metrics") != std::string::npos);
   auto quiet = run({"convert", "--quiet", "-"}, kFlagger);
   CHECK(quiet.err.empty());
 }
 
-TEST_CASE("converted documents pass veer validate") {
+TEST_CASE("converted documents pass veer validate, except a metrics type veer cannot query") {
   auto converted = run({"convert", "-q", "-"}, kFlagger);
-  auto r = run({"validate", "-"}, converted.out);
+  auto r = run({"validate", "--mesh-provider", "istio", "-"}, converted.out);
   INFO(r.out);
-  CHECK(r.code == 0);
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "<stdin>:29: spec.provider.type: veer cannot query cloudwatch metrics: "
+        "supported types are prometheus, datadog, graphite, influxdb, newrelic (a Canary "
+        "using this template would never get a value)\n");
 }
 
 TEST_CASE("veer convert --in-place rewrites files that hold Flagger documents") {

@@ -1,10 +1,16 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/providers/factory.hpp"
+#include "model/canary.hpp"
+#include "model/metric_template.hpp"
+#include "model/validate_document.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/cli/tests/support/run_cli.hpp"
 
@@ -39,10 +45,37 @@ spec:
       url: http://b
 )";
 
+const char* kGatewayCanary = R"(apiVersion: veer.dev/v1beta1
+kind: Canary
+metadata: {name: podinfo, namespace: test}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
+  service:
+    port: 80
+    gatewayRefs: [{name: public, namespace: gateway}]
+  analysis: {interval: 1m, threshold: 5, stepWeight: 10}
+)";
+
+const char* kFlaggerCanary = R"(apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: podinfo, namespace: test}
+spec:
+  provider: skipper
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
+  ingressRef: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: podinfo}
+  service: {port: 80}
+  analysis: {interval: 1m, threshold: 5, stepWeight: 10}
+---
+apiVersion: flagger.app/v1alpha3
+kind: Canary
+metadata: {name: ancient, namespace: test}
+spec: {}
+)";
+
 }  // namespace
 
 TEST_CASE("veer validate accepts every example and exits 0") {
-  auto r = run({"validate", kExamples});
+  auto r = run({"validate", "--flagger", kExamples});
   INFO(r.out, r.err);
   CHECK(r.code == 0);
   CHECK(r.out.empty());
@@ -61,7 +94,7 @@ TEST_CASE("veer validate prints file:line: path: reason for each problem and exi
   CHECK(r.out.find("spec.ingressRef: is required with provider nginx") != std::string::npos);
   // The Deployment is not a veer document and is ignored.
   CHECK(r.out.find("whatever") == std::string::npos);
-  CHECK(r.err.find("1 veer document in 1 file, 3 problems") != std::string::npos);
+  CHECK(r.err.find("1 veer document in 1 file, 3 problems, 0 skipped") != std::string::npos);
 }
 
 TEST_CASE("veer validate --output json reports for tools") {
@@ -76,7 +109,7 @@ TEST_CASE("veer validate --output json reports for tools") {
   CHECK(first["kind"] == "Canary");
   CHECK(first["name"] == "podinfo");
   CHECK(first["line"].get<int>() > 0);
-  auto ok = run({"validate", "-o", "json", kExamples});
+  auto ok = run({"validate", "--flagger", "-o", "json", kExamples});
   CHECK(ok.code == 0);
   CHECK(nlohmann::json::parse(ok.out)["valid"] == true);
 }
@@ -100,4 +133,95 @@ TEST_CASE("veer validate: usage errors exit 64 with a hint") {
   auto help = run({"validate", "--help"});
   CHECK(help.code == 0);
   CHECK(help.out.find("--output") != std::string::npos);
+}
+
+TEST_CASE(
+    "veer validate --mesh-provider validates as the operator reads; without it the provider "
+    "is inferred and said") {
+  auto istio = run({"validate", "--mesh-provider", "istio", "-"}, kGatewayCanary);
+  CHECK(istio.code == 1);
+  CHECK(istio.out.find("<stdin>:8: spec.service.gatewayRefs: is only used by gatewayapi "
+                       "providers, not provider istio") != std::string::npos);
+  auto gateway = run({"validate", "--mesh-provider", "gatewayapi:v1", "-"}, kGatewayCanary);
+  CHECK(gateway.code == 0);
+  CHECK(gateway.err.find("note:") == std::string::npos);
+  auto inferred = run({"validate", "-q", "-"}, kGatewayCanary);
+  CHECK(inferred.code == 0);
+  CHECK(inferred.err.find("<stdin>:4: note: spec.provider: not set: validated for provider "
+                          "gatewayapi:v1 (spec.service.gatewayRefs is set)") != std::string::npos);
+  auto json = nlohmann::json::parse(run({"validate", "-o", "json", "-"}, kGatewayCanary).out);
+  REQUIRE(json["notes"].size() == 1);
+  CHECK(json["notes"][0]["path"] == "spec.provider");
+  CHECK(json["notes"][0]["line"] == 4);  // spec: the provider is missing there
+  auto bad = run({"validate", "--mesh-provider", "istoi", "-"}, kGatewayCanary);
+  CHECK(bad.code == 64);
+  CHECK(bad.err.find("smi:<version>:<mesh>") != std::string::npos);
+}
+
+TEST_CASE(
+    "veer validate counts skipped documents in every format and fails unless "
+    "--allow-foreign") {
+  auto text = run({"validate", "-q", "-"}, kFlaggerCanary);
+  CHECK(text.code == 1);
+  CHECK(text.err.find("<stdin>:1: skipped Canary test/podinfo (flagger.app/v1beta1): a Flagger "
+                      "document") != std::string::npos);
+  CHECK(text.err.find("<stdin>:11: skipped Canary test/ancient (flagger.app/v1alpha3)") !=
+        std::string::npos);
+  CHECK(text.err.find("2 documents went unchecked; pass --allow-foreign") != std::string::npos);
+  auto json = nlohmann::json::parse(run({"validate", "-o", "json", "-"}, kFlaggerCanary).out);
+  CHECK(json["valid"] == false);
+  CHECK(json["documents"] == 0);
+  REQUIRE(json["skipped"].size() == 2);
+  CHECK(json["skipped"][1]["line"] == 11);
+  CHECK(json["skipped"][1]["apiVersion"] == "flagger.app/v1alpha3");
+  CHECK_FALSE(json["skipped"][1]["reason"].get<std::string>().empty());
+  CHECK(run({"validate", "--allow-foreign", "-"}, kFlaggerCanary).code == 0);
+  // Nothing to check at all is not a pass either.
+  auto empty = run({"validate", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+  CHECK(empty.code == 1);
+  CHECK(empty.err.find("no document was checked") != std::string::npos);
+  CHECK(run({"validate", "--allow-foreign", "-"}, "apiVersion: v1\nkind: ConfigMap\n").code == 0);
+}
+
+TEST_CASE("veer validate --flagger checks flagger.app/v1beta1 documents as Flagger runs them") {
+  auto r = run({"validate", "--flagger", "-o", "json", "-"}, kFlaggerCanary);
+  auto json = nlohmann::json::parse(r.out);
+  CHECK(json["documents"] == 1);
+  CHECK(json["errors"].empty());
+  REQUIRE(json["skipped"].size() == 1);  // v1alpha3 is nobody's version today
+  bool router_note = false;
+  for (const auto& n : json["notes"])
+    router_note |= n["message"].get<std::string>().find("provider skipper") == 0;
+  if (!veer::model::provider_supported_by_veer("skipper")) CHECK(router_note);
+  CHECK(r.code == 1);
+  CHECK(run({"validate", "--flagger", "--allow-foreign", "-"}, kFlaggerCanary).code == 0);
+  // Flagger's own rules stay errors.
+  std::string hour = kFlaggerCanary;
+  hour.replace(hour.find("interval: 1m"), 12, "interval: 1h");
+  auto refused = run({"validate", "--flagger", "--allow-foreign", "-"}, hour);
+  CHECK(refused.code == 1);
+  CHECK(refused.out.find("<stdin>:9: spec.analysis.interval:") != std::string::npos);
+}
+
+TEST_CASE("veer validate --flagger over the Flagger corpus: no crash, every rejection has a path") {
+  auto r = run({"validate", "--flagger", "-o", "json",
+                std::string(VEER_SOURCE_DIR) + "/model/tests/corpus/flagger"});
+  auto json = nlohmann::json::parse(r.out);
+  CHECK(json["documents"].get<int>() >= 100);
+  CHECK(json["skipped"].size() == 1);
+  for (const auto& e : json["errors"]) CHECK_FALSE(e["path"].get<std::string>().empty());
+}
+
+TEST_CASE("the MetricTemplate types veer validate accepts are exactly those analysis can query") {
+  for (const auto& type : veer::model::metric_provider_types()) {
+    veer::model::MetricProvider provider;
+    provider.type = type;
+    provider.address = "https://metrics.example.com";
+    auto made = veer::analysis::make_metrics_source(provider, {}, "http://prometheus:9090",
+                                                    std::chrono::seconds(5));
+    bool unsupported = !made.ok() && made.error().find("not supported") != std::string::npos;
+    const auto& measurable = veer::model::measurable_metric_provider_types();
+    bool listed = std::find(measurable.begin(), measurable.end(), type) != measurable.end();
+    CHECK_MESSAGE(listed == !unsupported, type);
+  }
 }
