@@ -1,5 +1,6 @@
 #include "operator/runtime/metrics_checker.hpp"
 
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -8,8 +9,11 @@
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/sequential_status.hpp"
 #include "model/metric_template.hpp"
+#include "operator/controller/evidence_so_far.hpp"
+#include "operator/controller/family_alpha.hpp"
 #include "operator/notify/secret_data.hpp"
 #include "operator/runtime/metric_context.hpp"
+#include "operator/runtime/traffic_split_guard.hpp"
 #include "operator/runtime/watched_types.hpp"
 
 namespace veer::runtime {
@@ -22,12 +26,6 @@ constexpr const char* kStateKey = "sequential_state";
 
 bool is_sequential(const model::CanaryMetric& metric) {
   return metric.comparison && metric.comparison->test == model::ComparisonTest::SequentialBinomial;
-}
-
-bool below_min_samples(const model::CanaryMetric& metric, const analysis::Evidence& e) {
-  if (!metric.comparison || metric.comparison->min_samples <= 0) return false;
-  const auto min = static_cast<double>(metric.comparison->min_samples);
-  return !e.n_candidate || !e.n_baseline || *e.n_candidate < min || *e.n_baseline < min;
 }
 
 // The sequential state this metric reached at the previous step of this run, if any.
@@ -130,25 +128,10 @@ std::string template_key(const model::CanaryMetric& metric, const std::string& n
 
 }  // namespace
 
-MetricOutcome outcome_of(const model::CanaryMetric& metric, const analysis::CheckResult& check) {
-  switch (check.verdict) {
-    case analysis::Verdict::Pass:
-      return MetricOutcome::Pass;
-    case analysis::Verdict::Fail:
-      return MetricOutcome::Fail;
-    case analysis::Verdict::NoData:
-      return MetricOutcome::NoData;
-    case analysis::Verdict::Inconclusive:
-      return is_sequential(metric) && !below_min_samples(metric, check.evidence)
-                 ? MetricOutcome::Pass
-                 : MetricOutcome::NoData;
-  }
-  return MetricOutcome::NoData;
-}
-
 AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, kube::Clock& clock,
                                                MetricsCheckerSettings settings)
     : objects_(objects), clock_(clock), settings_(std::move(settings)) {}
+
 
 controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& canary) {
   controller::AnalysisResult result;
@@ -165,36 +148,37 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
   context.templates = [&](const model::NamedReference& ref) { return lookups.find_template(ref); };
   context.source_for = [&](const model::MetricProvider& p) { return lookups.source_for(p); };
 
+  // Family-wise error (docs/analysis.md "Several metrics"): Bonferroni over the comparison tests.
+  const int family = controller::comparison_family(*canary.spec.analysis);
+  const auto interval = canary.spec.analysis->interval;
+  std::optional<std::uint64_t> canary_requests, primary_requests;
   int sequential_metrics = 0;
   int proven_no_worse = 0;
-  for (const auto& metric : canary.spec.analysis->metrics) {
+  for (const auto& declared : canary.spec.analysis->metrics) {
+    const auto metric = controller::at_family_alpha(declared, family);
     const bool sequential = is_sequential(metric);
     auto state = sequential ? previous_state(canary, metric.name) : std::nullopt;
-    analysis::stats::SequentialState next = state.value_or(analysis::stats::SequentialState{});
+    const auto before = state.value_or(analysis::stats::SequentialState{});
+    analysis::stats::SequentialState next = before;
     auto checks = analysis::check_metric(metric, context, lookups.default_source(),
                                          sequential ? &next : nullptr);
 
     controller::MetricVerdict verdict;
     verdict.name = metric.name;
-    verdict.outcome = MetricOutcome::Pass;
+    std::vector<MetricOutcome> outcomes;
+    for (const auto& check : checks) outcomes.push_back(controller::outcome_of(check.verdict));
+    verdict.outcome = checks.empty() ? MetricOutcome::Pass : controller::worst_of(outcomes);
     const analysis::CheckResult* shown = checks.empty() ? nullptr : &checks.back();
-    for (const auto& check : checks) {
-      const auto outcome = outcome_of(metric, check);
-      const bool worse =
-          (outcome == MetricOutcome::Fail) ||
-          (outcome == MetricOutcome::NoData && verdict.outcome == MetricOutcome::Pass);
-      if (worse) {
-        verdict.outcome = outcome;
-        shown = &check;
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      if (outcomes[i] == verdict.outcome) {
+        shown = &checks[i];
+        break;
       }
     }
     if (shown) {
       verdict.message = shown->evidence.message;
       if (verdict.outcome == MetricOutcome::Fail)
         verdict.message = metric.name + ": " + verdict.message;
-      if (verdict.outcome == MetricOutcome::NoData &&
-          shown->verdict == analysis::Verdict::Inconclusive)
-        verdict.message = "not enough data yet: " + verdict.message;
       verdict.evidence = analysis::to_json(shown->evidence);
     } else {
       verdict.evidence = json::object();
@@ -207,9 +191,19 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       for (const auto& check : checks)
         verdict.evidence["checks"].push_back(analysis::to_json(check));
     }
+    if (metric.comparison) {
+      verdict.evidence["alpha_family"] = declared.comparison->alpha;
+      verdict.evidence["alpha_used"] = metric.comparison->alpha;
+      verdict.evidence["family_rule"] =
+          "bonferroni over " + std::to_string(family) + " comparison test(s)";
+    }
     if (sequential) {
       verdict.evidence[kStateKey] = analysis::to_json(next);
       ++sequential_metrics;
+      if (!canary_requests && next.looks > before.looks) {
+        canary_requests = next.canary_total - before.canary_total;
+        primary_requests = next.primary_total - before.primary_total;
+      }
       for (const auto& check : checks) {
         if (check.evidence.test != "sequential-binomial") continue;
         if (check.verdict == analysis::Verdict::Fail) {
@@ -220,8 +214,18 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
           if (result.sequential != controller::SequentialDecision::ProvenWorse)
             result.sequential_message += (result.sequential_message.empty() ? "" : "; ") +
                                          metric.name + ": " + check.evidence.message;
+        } else if (check.verdict == analysis::Verdict::Inconclusive) {
+          result.evidence_so_far +=
+              (result.evidence_so_far.empty() ? "" : "; ") +
+              controller::evidence_so_far(metric.name, before, next, metric.comparison->alpha,
+                                          interval);
         }
       }
+    } else if (metric.comparison && !canary_requests && shown &&
+               shown->evidence.test == "bayes-binomial" && shown->evidence.n_candidate &&
+               shown->evidence.n_baseline) {
+      canary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_candidate));
+      primary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_baseline));
     }
     result.metrics.push_back(std::move(verdict));
   }
@@ -233,6 +237,7 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       result.sequential_message.clear();
     }
   }
+  result.traffic_split = traffic_split_check(canary, canary_requests, primary_requests);
   return result;
 }
 
