@@ -50,15 +50,15 @@ std::optional<analysis::stats::SequentialState> previous_state(const model::Cana
 class Lookups {
  public:
   Lookups(kube::Cluster& objects, std::string ns, std::string address,
-          std::chrono::milliseconds timeout)
-      : objects_(objects), ns_(std::move(ns)), address_(std::move(address)) {
+          std::chrono::milliseconds timeout, analysis::MetricsSource* given)
+      : objects_(objects), ns_(std::move(ns)), address_(std::move(address)), given_(given) {
     analysis::PrometheusConfig config;
     config.address = address_;
     config.timeout = timeout;
-    default_source_ = std::make_unique<analysis::PrometheusSource>(config);
+    if (!given_) default_source_ = std::make_unique<analysis::PrometheusSource>(config);
   }
 
-  analysis::MetricsSource& default_source() { return *default_source_; }
+  analysis::MetricsSource& default_source() { return given_ ? *given_ : *default_source_; }
   std::string problem(const std::string& key) const {
     auto it = problems_.find(key);
     return it == problems_.end() ? "" : it->second;
@@ -90,7 +90,7 @@ class Lookups {
     const bool prometheus = provider.type.empty() || provider.type == "prometheus";
     if (prometheus && (provider.address.empty() || provider.address == address_) &&
         provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify)
-      return default_source_.get();
+      return &default_source();
     // check_metric hands back the provider of the template find_template returned.
     auto ns_it = template_namespace_.find(&provider);
     const std::string ns = ns_it == template_namespace_.end() ? ns_ : ns_it->second;
@@ -113,6 +113,7 @@ class Lookups {
   kube::Cluster& objects_;
   std::string ns_;
   std::string address_;
+  analysis::MetricsSource* given_;
   std::unique_ptr<analysis::MetricsSource> default_source_;
   std::map<std::string, model::MetricTemplate> templates_;  // node-based: pointers stay valid
   std::map<const model::MetricProvider*, std::string> template_namespace_;
@@ -139,7 +140,8 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
   const std::string address =
       canary.spec.metrics_server.empty() ? settings_.metrics_server : canary.spec.metrics_server;
   auto context_vars = template_context(canary);
-  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout);
+  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout,
+                  settings_.source);
 
   analysis::MetricCheckContext context;
   context.provider = canary.spec.provider;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <string>
 
+#include "analysis/providers/metrics_source.hpp"
 #include "model/canary.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/kube/clock.hpp"
@@ -25,6 +26,8 @@ namespace veer::runtime {
 struct MetricsCheckerSettings {
   std::string metrics_server = "http://prometheus:9090";  // --metrics-server
   std::chrono::milliseconds timeout{5000};                // per query
+  // Answers instead of metrics_server when set (veer demo, bench/decisions); not owned.
+  analysis::MetricsSource* source = nullptr;
 };
 
 class AnalysisMetricsChecker final : public controller::MetricsChecker {

@@ -175,8 +175,12 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
     step1 = checker.analyze(canary);
   }
   REQUIRE(step1.metrics.size() == 1);
-  CHECK(step1.metrics[0].outcome == MetricOutcome::Pass);  // keep observing: the step goes on
+  // Undecided: the step holds (verdict_rule.hpp), and says what it has seen so far.
+  CHECK(step1.metrics[0].outcome == MetricOutcome::Inconclusive);
   CHECK(step1.sequential == SequentialDecision::Continue);
+  CHECK(step1.evidence_so_far.rfind("error-rate: e-value ", 0) == 0);
+  CHECK(step1.evidence_so_far.find("canary 1 errors in 1000 requests, primary 9 in 9000") !=
+        std::string::npos);
   const auto state1 = step1.metrics[0].evidence.at("sequential_state");
   CHECK(state1.value("looks", 0) == 1);
   CHECK(state1.value("canaryTotal", 0) == 1000);
@@ -229,6 +233,58 @@ TEST_CASE("the sequential test proves a canary worse, or no worse, and says why"
                              {"total", {{"query", "total_{{ target }}"}}}}}}});
   runtime::AnalysisMetricsChecker sparse_checker(w.cluster, w.clock, {sparse.url()});
   auto held = sparse_checker.analyze(canary_with(few));
-  CHECK(held.metrics[0].outcome == MetricOutcome::NoData);
-  CHECK(held.metrics[0].message.find("not enough data") != std::string::npos);
+  CHECK(held.metrics[0].outcome == MetricOutcome::Inconclusive);
+  CHECK(held.metrics[0].message.find("fewer than minSamples=100") != std::string::npos);
+}
+
+TEST_CASE("several compared metrics share one alpha (Bonferroni), shown in the evidence") {
+  runtime::testing::World w;
+  HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+  auto metrics = sequential_metric();
+  auto second = metrics[0];
+  second["name"] = "error-rate-2";
+  second["comparison"]["alpha"] = 0.02;
+  metrics.push_back(second);
+  metrics.push_back(success_rate_min(99)[0]);  // a threshold is not a test: not counted
+  runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+  auto result = checker.analyze(canary_with(metrics));
+  REQUIRE(result.metrics.size() == 3);
+  CHECK(result.metrics[0].evidence["alpha_family"] == 0.05);
+  CHECK(result.metrics[0].evidence["alpha_used"] == 0.025);
+  CHECK(result.metrics[1].evidence["alpha_used"] == 0.01);
+  CHECK(result.metrics[0].evidence["family_rule"] == "bonferroni over 2 comparison test(s)");
+  CHECK_FALSE(result.metrics[2].evidence.contains("alpha_used"));
+}
+
+TEST_CASE("the traffic-split guard compares the look's requests with the weight veer wrote") {
+  runtime::testing::World w;
+  SUBCASE("the right split") {
+    HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 10;
+    runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+    auto result = checker.analyze(canary);
+    REQUIRE(result.traffic_split);
+    CHECK_FALSE(result.traffic_split->mismatch);
+    CHECK(result.traffic_split->evidence["observed_share"] == 0.1);
+  }
+  SUBCASE("a router that ignores the weight") {
+    HttpServer prometheus(counts_handler({5, 5000, 5, 5000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 10;
+    runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+    auto result = checker.analyze(canary);
+    REQUIRE(result.traffic_split);
+    CHECK(result.traffic_split->mismatch);
+    CHECK(result.traffic_split->message.find(
+              "veer set the canary weight to 10% but the canary received 50.0% of 10000 "
+              "requests") != std::string::npos);
+  }
+  SUBCASE("no traffic yet: nothing to judge") {
+    HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 0;
+    runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+    CHECK_FALSE(checker.analyze(canary).traffic_split);
+  }
 }
