@@ -74,7 +74,7 @@ class Demo {
     return "";
   }
   const std::string& provider() const { return provider_; }
-  // The real metrics checker on simulated traffic (20,000 requests a minute, seeded).
+  // The real metrics checker on simulated traffic (5,000 requests a minute, seeded).
   void use_statistics() { statistics_ = true; }
 
   // Runs passes until the Canary reaches one of `phases`; false when it does not in time.
@@ -172,7 +172,7 @@ class Demo {
   kube::MemoryCluster cluster_{clock_};
   sim::ApprovingHooks hooks_;
   sim::ImageMetrics metrics_{cluster_};
-  sim::SimulatedTraffic traffic_{cluster_, clock_, kNamespace, kStatsApp, 20'000, 12};
+  sim::SimulatedTraffic traffic_{cluster_, clock_, kNamespace, kStatsApp, 5'000, 12};
   runtime::AnalysisMetricsChecker checker_{cluster_, clock_, {"", {}, &traffic_}};
   sim::RecordingAlerts alerts_;
   kube::Clock::TimePoint start_;
@@ -261,7 +261,7 @@ int run_demo(Invocation& call) {
   }
   call.out << "\nveer demo: Canary " << kNamespace << "/" << kStatsApp
            << " compares canary and primary errors with the sequential test (10% margin, "
-              "alpha 0.05, earlyPromotion), on 20,000 simulated requests a minute\n";
+              "alpha 0.05, earlyPromotion), on 5,000 simulated requests a minute\n";
   if (auto error = demo.setup(kStatsApp, sim::sequential_canary(kNamespace, kStatsApp, provider),
                               "example.com/checkout:1.0");
       !error.empty()) {

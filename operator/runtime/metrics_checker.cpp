@@ -170,12 +170,9 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
     std::vector<MetricOutcome> outcomes;
     for (const auto& check : checks) outcomes.push_back(controller::outcome_of(check.verdict));
     verdict.outcome = checks.empty() ? MetricOutcome::Pass : controller::worst_of(outcomes);
-    const analysis::CheckResult* shown = checks.empty() ? nullptr : &checks.back();
+    const analysis::CheckResult* shown = nullptr;  // the last check with the metric's verdict
     for (std::size_t i = 0; i < checks.size(); ++i) {
-      if (outcomes[i] == verdict.outcome) {
-        shown = &checks[i];
-        break;
-      }
+      if (outcomes[i] == verdict.outcome) shown = &checks[i];
     }
     if (shown) {
       verdict.message = shown->evidence.message;

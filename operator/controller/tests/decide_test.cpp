@@ -50,7 +50,9 @@ veer::model::CanaryWebhook webhook(WebhookType type, const std::string& name) {
 AnalysisResult all_pass() {
   return {{{"request-success-rate", MetricOutcome::Pass, "99.9% >= 99%", nullptr}},
           SequentialDecision::Continue,
-          ""};
+          "",
+          "",
+          std::nullopt};
 }
 
 // A canary, its stored status and what the controller sees, ticking through decide.
