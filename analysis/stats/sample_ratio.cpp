@@ -30,9 +30,8 @@ double segment_log_e(double w, std::uint64_t canary, std::uint64_t total,
 
 }  // namespace
 
-Outcome<SampleRatioState> sample_ratio_update(const SampleRatioState& state,
-                                              double expected_share, std::uint64_t canary,
-                                              std::uint64_t primary,
+Outcome<SampleRatioState> sample_ratio_update(const SampleRatioState& state, double expected_share,
+                                              std::uint64_t canary, std::uint64_t primary,
                                               const SampleRatioOptions& options) {
   if (!(expected_share > 0 && expected_share < 1))
     return fail("traffic split: the expected canary share must be in (0, 1), got " +

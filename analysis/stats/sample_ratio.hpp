@@ -26,8 +26,8 @@ struct SampleRatioOptions {
 };
 
 struct SampleRatioState {
-  double log_e_closed = 0;  // log e-value of the finished segments
-  double weight = -1;       // expected canary share of the open segment (0..1); -1: none yet
+  double log_e_closed = 0;   // log e-value of the finished segments
+  double weight = -1;        // expected canary share of the open segment (0..1); -1: none yet
   std::uint64_t canary = 0;  // requests of the open segment
   std::uint64_t total = 0;
   std::uint64_t looks = 0;
@@ -36,9 +36,8 @@ struct SampleRatioState {
 
 // Adds one look: `canary` and `primary` requests while the canary weight was `expected_share`.
 // Fails (leaving the state alone) on a share outside (0, 1).
-Outcome<SampleRatioState> sample_ratio_update(const SampleRatioState& state,
-                                              double expected_share, std::uint64_t canary,
-                                              std::uint64_t primary,
+Outcome<SampleRatioState> sample_ratio_update(const SampleRatioState& state, double expected_share,
+                                              std::uint64_t canary, std::uint64_t primary,
                                               const SampleRatioOptions& options = {});
 
 double sample_ratio_log_e(const SampleRatioState& state, const SampleRatioOptions& options = {});

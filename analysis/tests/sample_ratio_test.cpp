@@ -39,7 +39,8 @@ TEST_CASE("sample ratio: the right split raises no mismatch beyond alpha, even a
   for (int i = 0; i < runs; ++i) {
     exact += mismatch_in_rollout(rng, 2000, 4, [](double w) { return w; });
     // The largest share the null allows: w + 0.2·min(w, 1 − w).
-    edge += mismatch_in_rollout(rng, 2000, 4, [](double w) { return w + 0.2 * std::min(w, 1 - w); });
+    edge +=
+        mismatch_in_rollout(rng, 2000, 4, [](double w) { return w + 0.2 * std::min(w, 1 - w); });
   }
   // alpha = 0.001: at most 2 expected in 2000 runs; 6 would be a 1-in-1000 event at alpha.
   CHECK(exact <= 6);

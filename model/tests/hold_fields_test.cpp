@@ -11,13 +11,14 @@ using nlohmann::json;
 namespace {
 
 json canary_with(const json& analysis_extra) {
-  json c = {{"apiVersion", "veer.dev/v1beta1"},
-            {"kind", "Canary"},
-            {"metadata", {{"name", "podinfo"}, {"namespace", "test"}}},
-            {"spec",
-             {{"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "podinfo"}}},
-              {"service", {{"port", 9898}}},
-              {"analysis", {{"interval", "1m"}, {"stepWeight", 10}}}}}};
+  json c = {
+      {"apiVersion", "veer.dev/v1beta1"},
+      {"kind", "Canary"},
+      {"metadata", {{"name", "podinfo"}, {"namespace", "test"}}},
+      {"spec",
+       {{"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "podinfo"}}},
+        {"service", {{"port", 9898}}},
+        {"analysis", {{"interval", "1m"}, {"stepWeight", 10}}}}}};
   for (const auto& [k, v] : analysis_extra.items()) c["spec"]["analysis"][k] = v;
   return c;
 }
@@ -37,8 +38,8 @@ TEST_CASE("hold budget fields: unset keeps the defaults, set ones parse and writ
   CHECK(plain.value.spec.analysis->on_hold_expired == OnHoldExpired::Rollback);
   CHECK_FALSE(to_json(plain.value.spec)["analysis"].contains("maxHold"));
 
-  auto set = parse_canary(
-      canary_with({{"maxHold", "45m"}, {"maxNoData", 3}, {"onHoldExpired", "pause"}}));
+  auto set =
+      parse_canary(canary_with({{"maxHold", "45m"}, {"maxNoData", 3}, {"onHoldExpired", "pause"}}));
   REQUIRE(set.ok());
   const auto& a = *set.value.spec.analysis;
   CHECK(*a.max_hold == std::chrono::minutes(45));
@@ -53,7 +54,7 @@ TEST_CASE("hold budget fields: unset keeps the defaults, set ones parse and writ
 TEST_CASE("hold budget fields: wrong values name the field") {
   CHECK(has_error(parse_canary(canary_with({{"onHoldExpired", "promote"}})).errors,
                   "spec.analysis.onHoldExpired"));
-  CHECK(has_error(parse_canary(canary_with({{"maxNoData", -1}})).errors,
-                  "spec.analysis.maxNoData"));
+  CHECK(
+      has_error(parse_canary(canary_with({{"maxNoData", -1}})).errors, "spec.analysis.maxNoData"));
   CHECK(has_error(parse_canary(canary_with({{"maxHold", "0s"}})).errors, "spec.analysis.maxHold"));
 }

@@ -237,7 +237,7 @@ int run_demo(Invocation& call) {
            << " (10% steps to 50%, 1m interval, success rate >= 99%, 2 failed checks roll back)\n"
            << "simulated cluster and clock; hh:mm:ss is simulated time\n\n";
   if (auto error = demo.setup(kApp, sim::canary(kNamespace, kApp, provider),
-                               "ghcr.io/stefanprodan/podinfo:6.0.0");
+                              "ghcr.io/stefanprodan/podinfo:6.0.0");
       !error.empty()) {
     call.err << "veer demo: " << error << "\n";
     return 1;
@@ -282,8 +282,7 @@ int run_demo(Invocation& call) {
   call.out << "\nSummary: sequential test (checkout)\n";
   print_table(call.out, {&proven_good, &proven_bad, &outage});
   const bool early = proven_good.phase == "Succeeded" && proven_good.weights.size() > 1 &&
-                     *std::max_element(proven_good.weights.begin(), proven_good.weights.end()) <
-                         50;
+                     *std::max_element(proven_good.weights.begin(), proven_good.weights.end()) < 50;
   const bool as_expected = good.phase == "Succeeded" && bad.phase == "Failed" && early &&
                            proven_bad.phase == "Failed" && outage.phase == "Succeeded";
   call.out << "\n"

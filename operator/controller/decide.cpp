@@ -509,9 +509,9 @@ class Decider {
     }
     if (action == StepAction::Hold) {
       const auto& m = first(worst);
-      hold("holding: evidence so far " +
-               (verdicts.evidence_so_far.empty() ? m.name + ": " + m.message
-                                                 : verdicts.evidence_so_far),
+      hold("holding: evidence so far " + (verdicts.evidence_so_far.empty()
+                                              ? m.name + ": " + m.message
+                                              : verdicts.evidence_so_far),
            false, AlertSeverity::Info);
       return true;
     }
@@ -540,8 +540,8 @@ class Decider {
     if (no_data) p.no_data_looks += 1;
     const auto held = held_so_far();
     if (held >= max_hold()) {
-      return hold_expired(message + "; held " + model::format_go_duration(held) +
-                          " of maxHold " + model::format_go_duration(max_hold()));
+      return hold_expired(message + "; held " + model::format_go_duration(held) + " of maxHold " +
+                          model::format_go_duration(max_hold()));
     }
     if (no_data && p.no_data_looks > max_no_data()) {
       return hold_expired(message + "; " + std::to_string(p.no_data_looks) +

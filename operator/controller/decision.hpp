@@ -70,8 +70,8 @@ enum class SequentialDecision { Continue, ProvenWorse, ProvenNoWorse };
 // The traffic-split guard: does the canary's observed share of requests match the weight veer
 // wrote? (A router that ignores the weight, or a query selecting the wrong pods.)
 struct TrafficSplitCheck {
-  bool mismatch = false;            // proven at alpha 0.001: the rollout holds
-  std::string message;              // names the weight and the observed share
+  bool mismatch = false;              // proven at alpha 0.001: the rollout holds
+  std::string message;                // names the weight and the observed share
   nlohmann::json evidence = nullptr;  // stored as status.evidence.traffic_split (with its state)
 };
 

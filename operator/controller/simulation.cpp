@@ -76,8 +76,8 @@ AnalysisResult ImageMetrics::analyze(const model::Canary& canary) {
 }
 
 SimulatedTraffic::SimulatedTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns,
-                                   std::string app, double requests_per_minute,
-                                   std::uint64_t seed, int outage_looks)
+                                   std::string app, double requests_per_minute, std::uint64_t seed,
+                                   int outage_looks)
     : cluster_(cluster),
       clock_(clock),
       ns_(std::move(ns)),
@@ -97,8 +97,8 @@ SimulatedTraffic::Window& SimulatedTraffic::window_for(bool primary) {
   const double rate = primary || !bad ? 0.01 : 0.03;
   const auto since = w.end == kube::Clock::TimePoint{} ? now - std::chrono::minutes(1) : w.end;
   const double minutes = std::chrono::duration<double, std::ratio<60>>(now - since).count();
-  const auto requests = static_cast<std::uint64_t>(std::llround(requests_per_minute_ * share *
-                                                                minutes));
+  const auto requests =
+      static_cast<std::uint64_t>(std::llround(requests_per_minute_ * share * minutes));
   std::binomial_distribution<std::uint64_t> errors(requests, rate);
   w = {now, static_cast<double>(errors(rng_)), static_cast<double>(requests)};
   return w;

@@ -133,15 +133,13 @@ AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, kube::Clo
                                                MetricsCheckerSettings settings)
     : objects_(objects), clock_(clock), settings_(std::move(settings)) {}
 
-
 controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& canary) {
   controller::AnalysisResult result;
   if (!canary.spec.analysis) return result;
   const std::string address =
       canary.spec.metrics_server.empty() ? settings_.metrics_server : canary.spec.metrics_server;
   auto context_vars = template_context(canary);
-  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout,
-                  settings_.source);
+  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout, settings_.source);
 
   analysis::MetricCheckContext context;
   context.provider = canary.spec.provider;
@@ -214,10 +212,9 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
             result.sequential_message += (result.sequential_message.empty() ? "" : "; ") +
                                          metric.name + ": " + check.evidence.message;
         } else if (check.verdict == analysis::Verdict::Inconclusive) {
-          result.evidence_so_far +=
-              (result.evidence_so_far.empty() ? "" : "; ") +
-              controller::evidence_so_far(metric.name, before, next, metric.comparison->alpha,
-                                          interval);
+          result.evidence_so_far += (result.evidence_so_far.empty() ? "" : "; ") +
+                                    controller::evidence_so_far(metric.name, before, next,
+                                                                metric.comparison->alpha, interval);
         }
       }
     } else if (metric.comparison && !canary_requests && shown &&

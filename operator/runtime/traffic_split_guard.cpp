@@ -85,9 +85,9 @@ std::optional<controller::TrafficSplitCheck> traffic_split_check(
   }
   analysis::stats::SampleRatioOptions options;
   options.alpha = kTrafficSplitAlpha;
-  auto next = analysis::stats::sample_ratio_update(state.value_or(SampleRatioState{}),
-                                                   weight / 100.0, *canary_requests,
-                                                   *primary_requests, options);
+  auto next =
+      analysis::stats::sample_ratio_update(state.value_or(SampleRatioState{}), weight / 100.0,
+                                           *canary_requests, *primary_requests, options);
   if (!next) return std::nullopt;
   return check_of(*next, weight);
 }

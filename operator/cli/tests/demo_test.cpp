@@ -44,8 +44,7 @@ TEST_CASE("veer demo shows the sequential test: early promotion, early rollback,
   CHECK(text.find("1.3-outage  Succeeded") != std::string::npos);
   CHECK(text.find("held 2 looks on no data") != std::string::npos);
   CHECK(text.find("1.2-bad     Failed     0>10>0") != std::string::npos);
-  CHECK(text.find("held 1.3-outage on missing data until the data came back") !=
-        std::string::npos);
+  CHECK(text.find("held 1.3-outage on missing data until the data came back") != std::string::npos);
 }
 
 TEST_CASE("veer demo rejects bad flags with a usage error") {

@@ -334,9 +334,10 @@ TEST_CASE("missing data holds without a failed check, never promotes, and contin
   for (int i = 0; i < 3; ++i) {  // a Prometheus outage of three looks
     w.advance(minutes(1));
     auto& d = w.tick();
-    CHECK(has_event(d, "Hold podinfo.test at canary weight 10: holding: no data for "
-                       "request-success-rate (empty result); no-data look " +
-                           std::to_string(i + 1) + " of 5"));
+    CHECK(has_event(d,
+                    "Hold podinfo.test at canary weight 10: holding: no data for "
+                    "request-success-rate (empty result); no-data look " +
+                        std::to_string(i + 1) + " of 5"));
     CHECK(has_alert(d, AlertSeverity::Warn, "holding: no data") == (i == 0));
   }
   CHECK(w.status.canary.phase == CanaryPhase::Progressing);
@@ -460,8 +461,7 @@ TEST_CASE("an undecided test holds at the weight until decided; maxHold bounds t
 TEST_CASE("a sequential metric gates promotion at the last step") {
   auto undecided = [] {
     auto r = all_pass();
-    r.metrics[0] = {"request-success-rate", MetricOutcome::Inconclusive, "keep observing",
-                    nullptr};
+    r.metrics[0] = {"request-success-rate", MetricOutcome::Inconclusive, "keep observing", nullptr};
     return r;
   };
   for (const char* ending : {"proven no worse", "proven worse", "budget"}) {
@@ -506,8 +506,9 @@ TEST_CASE("a traffic-split mismatch holds with the weight and the observed share
   w.tick();
   TrafficSplitCheck split;
   split.mismatch = true;
-  split.message = "traffic split mismatch: veer set the canary weight to 10% but the canary "
-                  "received 48.7% of 1000 requests";
+  split.message =
+      "traffic split mismatch: veer set the canary weight to 10% but the canary "
+      "received 48.7% of 1000 requests";
   split.evidence = {{"weight", 10}, {"observed_share", 0.487}, {"mismatch", true}};
   w.verdicts.traffic_split = split;
   w.advance(minutes(1));

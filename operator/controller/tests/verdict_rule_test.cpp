@@ -43,10 +43,9 @@ TEST_CASE("look windows: contiguous across looks, restarts and late reconciles")
   CHECK(look_window(1000.0, 1060, minutes(1)) == Window{1000, 1060});
   CHECK(look_window(1060.0, 1250, minutes(5)) == Window{1060, 1250});
   // A restart reads the previous end from the status: the same window as without it.
-  nlohmann::json evidence = {
-      {"metrics",
-       {{{"name", "request-success-rate"},
-         {"evidence", {{"window", to_json(Window{1000, 1060})}}}}}}};
+  nlohmann::json evidence = {{"metrics",
+                              {{{"name", "request-success-rate"},
+                                {"evidence", {{"window", to_json(Window{1000, 1060})}}}}}}};
   CHECK(previous_look_end(evidence, "request-success-rate") == 1060.0);
   CHECK(look_window(previous_look_end(evidence, "request-success-rate"), 1120, minutes(1)) ==
         Window{1060, 1120});
@@ -72,8 +71,8 @@ TEST_CASE("evidence so far: e-value, counts and the time to a decision at the cu
   after.looks = 3;
   // Distance to log(20) = 2.996 is 2.246: 9 more looks.
   CHECK(looks_to_decision(before, after, 0.05) == 9);
-  const auto text = evidence_so_far("request-success-rate", before, after, 0.05,
-                                    std::chrono::minutes(1));
+  const auto text =
+      evidence_so_far("request-success-rate", before, after, 0.05, std::chrono::minutes(1));
   CHECK(text ==
         "request-success-rate: e-value 2.12 (rolls back at 20, promotes at 0.05); canary 6 "
         "errors in 1200 requests, primary 54 in 10800; about 9m0s to a decision at the current "
