@@ -1,5 +1,8 @@
 #include "analysis/builtin_metrics.hpp"
 
+#include <cmath>
+#include <sstream>
+
 namespace veer::analysis {
 namespace {
 
@@ -9,6 +12,8 @@ struct Series {
   std::string selector;      // labels selecting the workload's requests
   std::string server_error;  // label matcher for 5xx
   std::string duration;      // the request-duration query, complete
+  std::string histogram;     // the latency histogram, without _bucket / _count
+  double histogram_unit_ms;  // 1 (milliseconds) or 1000 (seconds)
 };
 
 Outcome<Series> series_for(const std::string& provider, bool primary) {
@@ -17,32 +22,48 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
     const std::string sel =
         R"(reporter="destination",destination_workload_namespace="{{ namespace }}",)"
         R"(destination_workload=~"{{ target }}")";
-    return Series{"istio_requests_total", sel, R"(response_code=~"5.*")",
+    return Series{"istio_requests_total",
+                  sel,
+                  R"(response_code=~"5.*")",
                   "histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{" +
-                      sel + "}" + window + ")) by (le))"};
+                      sel + "}" + window + ")) by (le))",
+                  "istio_request_duration_milliseconds",
+                  1};
   }
   if (provider == "linkerd") {
     const std::string sel =
         R"(namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound")";
-    return Series{"response_total", sel, R"(classification="failure")",
+    return Series{"response_total",
+                  sel,
+                  R"(classification="failure")",
                   "histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{" + sel + "}" +
-                      window + ")) by (le))"};
+                      window + ")) by (le))",
+                  "response_latency_ms",
+                  1};
   }
   if (provider == "nginx") {
     const std::string sel = std::string(R"(namespace="{{ namespace }}",ingress="{{ ingress }}",)") +
                             (primary ? R"(canary="")" : R"(canary!="")");
-    return Series{"nginx_ingress_controller_requests", sel, R"(status=~"5.*")",
+    return Series{"nginx_ingress_controller_requests",
+                  sel,
+                  R"(status=~"5.*")",
                   "sum(rate(nginx_ingress_controller_response_duration_seconds_sum{" + sel + "}" +
                       window +
                       ")) / sum(rate(nginx_ingress_controller_response_duration_seconds_count{" +
-                      sel + "}" + window + ")) * 1000"};
+                      sel + "}" + window + ")) * 1000",
+                  "nginx_ingress_controller_request_duration_seconds",
+                  1000};
   }
   if (provider == "kubernetes" || provider.rfind("gatewayapi", 0) == 0) {
     const std::string sel = R"(kubernetes_namespace="{{ namespace }}",)"
                             R"q(kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)")q";
-    return Series{"http_request_duration_seconds_count", sel, R"(status=~"5.*")",
+    return Series{"http_request_duration_seconds_count",
+                  sel,
+                  R"(status=~"5.*")",
                   "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{" + sel +
-                      "}" + window + ")) by (le)) * 1000"};
+                      "}" + window + ")) by (le)) * 1000",
+                  "http_request_duration_seconds",
+                  1000};
   }
   return fail("the built-in metrics are not available for provider \"" + provider +
               "\" (istio, linkerd, nginx, kubernetes, gatewayapi); use a MetricTemplate");
@@ -59,6 +80,16 @@ std::string negated(const std::string& matcher) {
   }
   const auto at = matcher.find('=');
   return matcher.substr(0, at) + "!=" + matcher.substr(at + 1);
+}
+
+// A bucket boundary as its `le` label: Prometheus 3 writes whole numbers as "500.0", exporters
+// and Prometheus 2 as "500", so a whole number matches both.
+std::string le_matcher(double boundary) {
+  std::ostringstream text;
+  text.precision(15);
+  text << boundary;
+  if (boundary == std::floor(boundary)) return "le=~\"" + text.str() + "(\\\\.0)?\"";
+  return "le=\"" + text.str() + "\"";
 }
 
 }  // namespace
@@ -90,6 +121,24 @@ Outcome<BuiltinQueries> builtin_queries(const std::string& metric, const std::st
   // No 5xx series at all is zero errors, not "no data".
   q.errors = increase(with(s.selector, s.server_error)) + " or vector(0)";
   q.total = increase(s.selector);
+  return q;
+}
+
+Outcome<BuiltinQueries> builtin_slow_request_queries(const std::string& provider, bool primary,
+                                                     std::chrono::milliseconds slower_than) {
+  auto series = series_for(provider, primary);
+  if (!series) return Error{series.error()};
+  const std::string window = "[{{ interval }}]";
+  const Series& s = *series;
+  const double boundary = static_cast<double>(slower_than.count()) / s.histogram_unit_ms;
+  auto increase = [&](const std::string& name, const std::string& sel) {
+    return "sum(increase(" + name + "{" + sel + "}" + window + "))";
+  };
+  BuiltinQueries q;
+  q.total = increase(s.histogram + "_count", s.selector);
+  // Slow = all - at most the boundary; extrapolated increases may differ by a fraction.
+  q.errors = "clamp_min(" + q.total + " - " +
+             increase(s.histogram + "_bucket", with(s.selector, le_matcher(boundary))) + ", 0)";
   return q;
 }
 

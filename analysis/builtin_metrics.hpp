@@ -4,6 +4,7 @@
 // same series, for the binomial comparisons.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "analysis/outcome.hpp"
@@ -22,5 +23,11 @@ bool is_builtin_metric(const std::string& name);
 // primary side, NGINX selects the stable ingress (canary="") rather than a different target.
 Outcome<BuiltinQueries> builtin_queries(const std::string& metric, const std::string& provider,
                                         bool primary);
+
+// request-duration compared with a binomial test: "errors" are the requests slower than the
+// histogram bucket boundary `slower_than` (total minus the bucket le=boundary), "total" all
+// requests of the histogram, both over the interval.
+Outcome<BuiltinQueries> builtin_slow_request_queries(const std::string& provider, bool primary,
+                                                     std::chrono::milliseconds slower_than);
 
 }  // namespace veer::analysis

@@ -1,10 +1,13 @@
 #include "analysis/metric_check.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <sstream>
 
 #include "analysis/builtin_metrics.hpp"
 #include "analysis/comparison.hpp"
+#include "analysis/stats/batch_means.hpp"
 
 namespace veer::analysis {
 namespace {
@@ -67,15 +70,43 @@ Outcome<QuerySpec> count_query(const model::CanaryMetric& m,
   if (given && !given->query.empty()) {
     return QuerySpec{given->query, "metric " + m.name + " comparison." + what, &fallback};
   }
-  if (!m.template_ref && m.query.empty() && m.name == "request-success-rate") {
-    auto builtin = builtin_queries(m.name, c.provider, primary);
+  const auto& slower_than = m.comparison->slower_than;
+  if (m.builtin() &&
+      (m.name == "request-success-rate" || (m.name == "request-duration" && slower_than))) {
+    auto builtin = m.name == "request-duration"
+                       ? builtin_slow_request_queries(c.provider, primary, *slower_than)
+                       : builtin_queries(m.name, c.provider, primary);
     if (!builtin) return Error{builtin.error()};
     return QuerySpec{errors ? builtin->errors : builtin->total, "built-in " + m.name + " " + what,
                      &fallback};
   }
   return fail(std::string("comparison.") + what +
               " is required for a binomial test on a metric other than the built-in "
-              "request-success-rate");
+              "request-success-rate (or request-duration with comparison.slowerThan)");
+}
+
+// What a binomial comparison's counts cover: the look's window when the caller gives one (the
+// range rendered as its exact length in whole seconds, evaluated at its end), else the metric's
+// interval ending now.
+struct CountWindow {
+  MetricCheckContext context;  // {{ interval }} rendered as the window's length
+  std::optional<double> at;    // evaluation time
+  std::optional<double> start;
+};
+
+Outcome<CountWindow> count_window(const MetricCheckContext& c) {
+  CountWindow out{c, std::nullopt, std::nullopt};
+  if (!c.window) return out;
+  const double end = c.window->end_unix_seconds;
+  const long long seconds = std::llround(end - c.window->start_unix_seconds);
+  if (!(seconds >= 1)) {
+    return fail("the look window (" + format(c.window->start_unix_seconds) + ", " + format(end) +
+                "] is shorter than one second: nothing to count");
+  }
+  out.context.canary.interval = std::to_string(seconds) + "s";
+  out.at = end;
+  out.start = end - static_cast<double>(seconds);
+  return out;
 }
 
 struct Rendered {
@@ -123,12 +154,41 @@ CheckResult threshold_check(const model::CanaryMetric& m, const QuerySpec& spec,
   return out;
 }
 
-Outcome<std::uint64_t> count(MetricsSource& source, const std::string& query) {
-  auto value = source.instant(query);
+Outcome<std::uint64_t> count(MetricsSource& source, const std::string& query,
+                             std::optional<double> at) {
+  auto value = source.instant(query, at);
   if (!value) return Error{value.error()};
   if (*value < 0)
     return fail("query \"" + query + "\" returned a negative count " + format(*value));
   return static_cast<std::uint64_t>(std::llround(*value));
+}
+
+// Points of a numeric comparison per side: rates over consecutive, non-overlapping buckets.
+constexpr int kSampleBuckets = 30;
+
+struct Samples {
+  std::vector<double> canary;
+  std::vector<double> primary;
+  std::string description;  // the evidence's `samples`
+};
+
+// Both sides cut to the same most recent buckets (a new canary has fewer than the primary), then
+// averaged in batches long enough that neighbouring means are nearly uncorrelated.
+Samples independent_samples(std::vector<double> canary, std::vector<double> primary,
+                            const std::string& bucket) {
+  const std::size_t n = std::min(canary.size(), primary.size());
+  canary.erase(canary.begin(), canary.end() - static_cast<std::ptrdiff_t>(n));
+  primary.erase(primary.begin(), primary.end() - static_cast<std::ptrdiff_t>(n));
+  const double rho =
+      std::max(stats::lag1_autocorrelation(canary), stats::lag1_autocorrelation(primary));
+  const std::size_t size = std::max(stats::batch_size_for(canary), stats::batch_size_for(primary));
+  Samples out{stats::batch_means(canary, size), stats::batch_means(primary, size), ""};
+  const std::string buckets = std::to_string(n) + " non-overlapping " + bucket +
+                              " buckets per side (lag-1 autocorrelation " + format(rho) + ")";
+  out.description = size == 1 ? buckets + ", treated as independent"
+                              : std::to_string(out.canary.size()) + " batch means of " +
+                                    std::to_string(size) + " points from " + buckets;
+  return out;
 }
 
 CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckContext& c,
@@ -144,16 +204,18 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
     for (const auto* q : {&errors_spec, &errors_primary, &total_spec, &total_primary}) {
       if (!*q) return no_data(m.name, test, q->error());
     }
-    auto errors = render_both(*errors_spec, *errors_primary, c);
+    auto window = count_window(c);
+    if (!window) return no_data(m.name, test, window.error());
+    auto errors = render_both(*errors_spec, *errors_primary, window->context);
     if (!errors) return no_data(m.name, test, errors.error());
-    auto total = render_both(*total_spec, *total_primary, c);
+    auto total = render_both(*total_spec, *total_primary, window->context);
     if (!total) return no_data(m.name, test, total.error());
     std::vector<std::string> queries{errors->canary, total->canary, errors->primary,
                                      total->primary};
-    auto ce = count(*errors_spec->source, errors->canary);
-    auto ct = count(*total_spec->source, total->canary);
-    auto pe = count(*errors_primary->source, errors->primary);
-    auto pt = count(*total_primary->source, total->primary);
+    auto ce = count(*errors_spec->source, errors->canary, window->at);
+    auto ct = count(*total_spec->source, total->canary, window->at);
+    auto pe = count(*errors_primary->source, errors->primary, window->at);
+    auto pt = count(*total_primary->source, total->primary, window->at);
     for (const auto* v : {&ce, &ct, &pe, &pt}) {
       if (!*v) return no_data(m.name, test, v->error(), queries);
     }
@@ -168,6 +230,8 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
                                {{canary.errors, canary.total, primary.errors, primary.total}});
     }
     out.evidence.queries = queries;
+    out.evidence.window_start = window->start;
+    out.evidence.window_end = window->at;
   } else {
     auto spec = metric_query(m, c, fallback, false);
     auto primary_spec = metric_query(m, c, fallback, true);
@@ -176,14 +240,18 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
     auto rendered = render_both(*spec, *primary_spec, c);
     if (!rendered) return no_data(m.name, test, rendered.error());
     std::vector<std::string> queries{rendered->canary, rendered->primary};
-    // Samples: the metric over its interval, about 30 points (at least one a second).
-    const double window = static_cast<double>(m.interval.count()) / 1000.0;
-    const double step = std::max(1.0, window / 30);
-    auto canary = spec->source->range(rendered->canary, c.now_unix_seconds, window, step);
+    // Samples: the metric at a step of its own interval (the range its query covers), so no two
+    // points share data; the last kSampleBuckets of them.
+    const double bucket = static_cast<double>(m.interval.count()) / 1000.0;
+    const double end = c.window ? c.window->end_unix_seconds : c.now_unix_seconds;
+    const double span = bucket * (kSampleBuckets - 1);
+    auto canary = spec->source->range(rendered->canary, end, span, bucket);
     if (!canary) return no_data(m.name, test, canary.error(), queries);
-    auto primary = primary_spec->source->range(rendered->primary, c.now_unix_seconds, window, step);
+    auto primary = primary_spec->source->range(rendered->primary, end, span, bucket);
     if (!primary) return no_data(m.name, test, primary.error(), queries);
-    out = compare_samples(cmp, *canary, *primary);
+    auto samples = independent_samples(*canary, *primary, c.canary.interval);
+    out = compare_samples(cmp, samples.canary, samples.primary);
+    out.evidence.samples = samples.description;
     out.evidence.queries = queries;
   }
   out.metric = m.name;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,22 @@ using TemplateLookup = std::function<const model::MetricTemplate*(const model::N
 // "provider datadog is not supported yet" becomes a NoData verdict.
 using SourceForProvider = std::function<Outcome<MetricsSource*>(const model::MetricProvider&)>;
 
+// The time a look covers: (start, end], in unix seconds. Consecutive looks share their boundary,
+// so every request is counted once.
+struct LookWindow {
+  double start_unix_seconds;
+  double end_unix_seconds;
+};
+
 struct MetricCheckContext {
   std::string provider;    // the Canary's spec.provider
   TemplateContext canary;  // variables for the canary side (the primary's are derived)
   TemplateLookup templates;
   SourceForProvider source_for;  // null: every template uses the default source
   double now_unix_seconds = 0;   // end of the window for range queries
+  // Set: the counts of a binomial comparison cover exactly this window (queries evaluated at its
+  // end, over its length in whole seconds). Absent: the metric's interval ending now.
+  std::optional<LookWindow> window = std::nullopt;
 };
 
 // One result per check the metric declares (threshold and/or comparison), or one NoData result

@@ -36,6 +36,9 @@ nlohmann::json to_json(const Evidence& evidence) {
   put("baseline_value", evidence.baseline_value);
   put("n_baseline", evidence.n_baseline);
   put("n_candidate", evidence.n_candidate);
+  put("window_start", evidence.window_start);
+  put("window_end", evidence.window_end);
+  if (!evidence.samples.empty()) out["samples"] = evidence.samples;
   if (!evidence.queries.empty()) out["queries"] = evidence.queries;
   if (!evidence.message.empty()) out["message"] = evidence.message;
   return out;

@@ -33,6 +33,10 @@ struct Evidence {
   std::optional<double> baseline_value;
   std::optional<double> n_baseline;
   std::optional<double> n_candidate;
+  // The look's window (unix seconds) that the counts cover: (window_start, window_end].
+  std::optional<double> window_start;
+  std::optional<double> window_end;
+  std::string samples;  // numeric tests: how the samples were formed ("batch means of 3 points")
   std::vector<std::string> queries;  // rendered queries, canary first
   std::string message;               // one line: why this verdict (the error for NoData)
 };

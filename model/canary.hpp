@@ -127,6 +127,8 @@ struct Comparison {
   double confidence = 0.95;
   std::int64_t min_samples = 0;
   bool early_promotion = false;  // sequential-binomial only
+  // request-duration: a request slower than this histogram bucket boundary counts as an "error".
+  std::optional<milliseconds> slower_than;
   std::optional<CountSource> errors;
   std::optional<CountSource> total;
 

@@ -153,6 +153,7 @@ Comparison read_comparison(FieldReader& r) {
   c.confidence = r.number("confidence", 0.95);
   c.min_samples = r.integer("minSamples", 0);
   c.early_promotion = r.boolean("earlyPromotion");
+  c.slower_than = r.optional_duration("slowerThan");
   r.object("errors", [&](FieldReader& e) { c.errors = read_count_source(e); });
   r.object("total", [&](FieldReader& t) { c.total = read_count_source(t); });
   return c;

@@ -143,6 +143,25 @@ struct Rules {
       add(base + ".sessionAffinity.maxAge", "must be at least 1 second");
   }
 
+  // veer writes the counts of a built-in request-duration comparison from its histogram.
+  static bool slower_than_counts(const CanaryMetric& m) {
+    return m.comparison->slower_than && m.name == "request-duration" && m.builtin();
+  }
+
+  void check_slower_than(const std::string& path, const CanaryMetric& m) {
+    const auto& c = *m.comparison;
+    if (!c.slower_than) return;
+    if (c.slower_than->count() <= 0)
+      add(path, "must be a positive duration (a histogram bucket boundary such as 500ms)");
+    if (!c.binomial())
+      add(path, std::string("is only used by binomial tests (sequential-binomial, "
+                            "bayes-binomial), not ") +
+                    std::string(to_string(c.test)));
+    else if (m.name != "request-duration" && !(c.errors && c.total))
+      add(path, "is only understood on the built-in request-duration metric; on metric \"" +
+                    m.name + "\" give comparison.errors and comparison.total instead");
+  }
+
   void check_count_source(const std::string& path, const std::optional<CountSource>& s,
                           const CanaryMetric& m, const char* what) {
     if (!m.comparison) return;
@@ -153,7 +172,7 @@ struct Rules {
                       " compares samples of the metric's own query");
       return;
     }
-    if (!s && m.name != "request-success-rate")
+    if (!s && m.name != "request-success-rate" && !slower_than_counts(m))
       add(path, std::string("is required for a binomial test on a custom metric: the ") + what +
                     " count (query or templateRef)");
   }
@@ -173,6 +192,7 @@ struct Rules {
     if (c.min_samples < 0) add(path + ".minSamples", "must not be negative");
     if (c.early_promotion && c.test != ComparisonTest::SequentialBinomial)
       add(path + ".earlyPromotion", "is only supported by the sequential-binomial test");
+    check_slower_than(path + ".slowerThan", m);
     check_count_source(path + ".errors", c.errors, m, "failed-request");
     check_count_source(path + ".total", c.total, m, "total-request");
   }

@@ -76,8 +76,9 @@ Outcome<std::vector<double>> DatadogSource::range(const std::string& query, doub
   return parse_datadog_series(*body, where);
 }
 
-Outcome<double> DatadogSource::instant(const std::string& query) {
-  return latest_value(*this, query, config_.lookback_seconds);
+Outcome<double> DatadogSource::instant(const std::string& query,
+                                       std::optional<double> at_unix_seconds) {
+  return latest_value(*this, query, config_.lookback_seconds, at_unix_seconds);
 }
 
 }  // namespace veer::analysis

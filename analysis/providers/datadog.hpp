@@ -24,7 +24,8 @@ void apply_datadog_secret(DatadogConfig& config, const std::map<std::string, std
 class DatadogSource : public MetricsSource {
  public:
   explicit DatadogSource(DatadogConfig config);
-  Outcome<double> instant(const std::string& query) override;
+  Outcome<double> instant(const std::string& query,
+                          std::optional<double> at_unix_seconds = std::nullopt) override;
   Outcome<std::vector<double>> range(const std::string& query, double end_unix_seconds,
                                      double window_seconds, double step_seconds) override;
 

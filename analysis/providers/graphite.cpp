@@ -51,8 +51,9 @@ Outcome<std::vector<double>> GraphiteSource::range(const std::string& query,
   return parse_graphite_render(*body, where);
 }
 
-Outcome<double> GraphiteSource::instant(const std::string& query) {
-  return latest_value(*this, query, config_.lookback_seconds);
+Outcome<double> GraphiteSource::instant(const std::string& query,
+                                        std::optional<double> at_unix_seconds) {
+  return latest_value(*this, query, config_.lookback_seconds, at_unix_seconds);
 }
 
 }  // namespace veer::analysis

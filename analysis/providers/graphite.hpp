@@ -20,7 +20,8 @@ struct GraphiteConfig {
 class GraphiteSource : public MetricsSource {
  public:
   explicit GraphiteSource(GraphiteConfig config);
-  Outcome<double> instant(const std::string& query) override;
+  Outcome<double> instant(const std::string& query,
+                          std::optional<double> at_unix_seconds = std::nullopt) override;
   Outcome<std::vector<double>> range(const std::string& query, double end_unix_seconds,
                                      double window_seconds, double step_seconds) override;
 

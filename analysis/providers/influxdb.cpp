@@ -90,7 +90,8 @@ Outcome<std::vector<double>> InfluxdbSource::values(const std::string& query) {
   return parse_influxdb_values(*body, where);
 }
 
-Outcome<double> InfluxdbSource::instant(const std::string& query) {
+Outcome<double> InfluxdbSource::instant(const std::string& query,
+                                        std::optional<double> /*at: the query's own range()*/) {
   auto all = values(query);
   if (!all) return Error{all.error()};
   if (all->size() > 1) {

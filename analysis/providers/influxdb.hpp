@@ -30,7 +30,8 @@ class InfluxdbSource : public MetricsSource {
  public:
   explicit InfluxdbSource(InfluxdbConfig config);
   // The one value of the one table: several tables or rows are errors ("aggregate it").
-  Outcome<double> instant(const std::string& query) override;
+  Outcome<double> instant(const std::string& query,
+                          std::optional<double> at_unix_seconds = std::nullopt) override;
   // The non-null values of the one table, in order; the window is the query's own.
   Outcome<std::vector<double>> range(const std::string& query, double end_unix_seconds,
                                      double window_seconds, double step_seconds) override;

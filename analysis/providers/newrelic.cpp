@@ -143,9 +143,15 @@ Outcome<std::string> NewRelicSource::get(const std::string& nrql) {
   return fetch_body(request, where(nrql), newrelic_error);
 }
 
-Outcome<double> NewRelicSource::instant(const std::string& query) {
+Outcome<double> NewRelicSource::instant(const std::string& query,
+                                        std::optional<double> at_unix_seconds) {
   std::string nrql = query;
-  if (!nrql_has_clause(nrql, "SINCE")) {
+  if (!nrql_has_clause(nrql, "SINCE") && at_unix_seconds) {
+    // The lookback window that ends at the evaluation time, in epoch milliseconds.
+    nrql += " SINCE " +
+            std::to_string(std::llround((*at_unix_seconds - config_.lookback_seconds) * 1000)) +
+            " UNTIL " + std::to_string(std::llround(*at_unix_seconds * 1000));
+  } else if (!nrql_has_clause(nrql, "SINCE")) {
     nrql += " SINCE " + std::to_string(std::llround(config_.lookback_seconds)) + " seconds ago";
   }
   auto body = get(nrql);

@@ -26,7 +26,8 @@ void apply_newrelic_secret(NewRelicConfig& config,
 class NewRelicSource : public MetricsSource {
  public:
   explicit NewRelicSource(NewRelicConfig config);
-  Outcome<double> instant(const std::string& query) override;
+  Outcome<double> instant(const std::string& query,
+                          std::optional<double> at_unix_seconds = std::nullopt) override;
   // Appends SINCE/UNTIL (when the query has no SINCE) and TIMESERIES (when it has none).
   Outcome<std::vector<double>> range(const std::string& query, double end_unix_seconds,
                                      double window_seconds, double step_seconds) override;

@@ -141,8 +141,13 @@ Outcome<std::string> PrometheusSource::get(const std::string& path_and_query,
   return response->body;
 }
 
-Outcome<double> PrometheusSource::instant(const std::string& query) {
-  auto body = get("/api/v1/query?query=" + http::url_encode(query), query);
+Outcome<double> PrometheusSource::instant(const std::string& query,
+                                          std::optional<double> at_unix_seconds) {
+  std::ostringstream params;
+  params.precision(15);
+  params << "/api/v1/query?query=" << http::url_encode(query);
+  if (at_unix_seconds) params << "&time=" << *at_unix_seconds;
+  auto body = get(params.str(), query);
   if (!body) return Error{body.error()};
   return parse_prometheus_instant(*body,
                                   "Prometheus " + config_.address + " query \"" + query + "\"");

@@ -27,7 +27,8 @@ void apply_secret(PrometheusConfig& config, const std::map<std::string, std::str
 class PrometheusSource : public MetricsSource {
  public:
   explicit PrometheusSource(PrometheusConfig config);
-  Outcome<double> instant(const std::string& query) override;
+  Outcome<double> instant(const std::string& query,
+                          std::optional<double> at_unix_seconds = std::nullopt) override;
   Outcome<std::vector<double>> range(const std::string& query, double end_unix_seconds,
                                      double window_seconds, double step_seconds) override;
 

@@ -19,10 +19,13 @@ Outcome<std::string> fetch_body(const http::Request& request, const std::string&
 }
 
 Outcome<double> latest_value(MetricsSource& source, const std::string& query,
-                             double lookback_seconds) {
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto values = source.range(query, now, lookback_seconds, 0);
+                             double lookback_seconds, std::optional<double> at_unix_seconds) {
+  const double end =
+      at_unix_seconds
+          ? *at_unix_seconds
+          : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  auto values = source.range(query, end, lookback_seconds, 0);
   if (!values) return Error{values.error()};
   return values->back();
 }

@@ -18,7 +18,8 @@ using ErrorExplainer = std::function<std::optional<std::string>(const std::strin
 Outcome<std::string> fetch_body(const http::Request& request, const std::string& where,
                                 const ErrorExplainer& explain = {});
 
+// The last point of the window of `lookback_seconds` that ends at `at_unix_seconds` (default now).
 Outcome<double> latest_value(MetricsSource& source, const std::string& query,
-                             double lookback_seconds);
+                             double lookback_seconds, std::optional<double> at_unix_seconds);
 
 }  // namespace veer::analysis

@@ -16,8 +16,9 @@ Outcome<double> ratio_ok_for(const SequentialState& state, const IntervalCounts&
   if (options.relative_margin) return 1.0 + *options.relative_margin;
   if (!options.absolute_margin || *options.absolute_margin == 0) return 1.0;
   // An absolute margin m becomes a ratio through the primary's rate p: (p + m) / p. It is fixed
-  // from the first interval in which the primary has errors, so the likelihood ratio stays one
-  // product of terms with the same hypotheses.
+  // from the primary's requests up to the first interval in which the primary has errors, so the
+  // likelihood ratio stays one product of terms with the same hypotheses; those intervals only
+  // calibrate (sequential_update adds none of them to the likelihood ratio).
   const auto errors = state.primary_errors + interval.primary_errors;
   const auto total = state.primary_total + interval.primary_total;
   if (errors == 0) return 0.0;
@@ -57,8 +58,12 @@ Outcome<SequentialState> sequential_update(const SequentialState& state,
   next.ratio_ok = *ratio_ok;
   const auto errors = interval.canary_errors + interval.primary_errors;
   // An interval without errors, without traffic on one side, or before an absolute margin can
-  // be turned into a ratio carries no information about r.
-  if (next.ratio_ok == 0 || errors == 0 || interval.canary_total == 0 ||
+  // be turned into a ratio carries no information about r. The interval whose primary errors
+  // fix an absolute margin's ratio is not used again: a primary that happened to have few errors
+  // there would both loosen r_ok and make the canary's share of the errors look large.
+  const bool calibrates = state.ratio_ok == 0 && !options.relative_margin &&
+                          options.absolute_margin && *options.absolute_margin != 0;
+  if (next.ratio_ok == 0 || calibrates || errors == 0 || interval.canary_total == 0 ||
       interval.primary_total == 0) {
     return next;
   }

@@ -8,6 +8,7 @@
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/templates.hpp"
 #include "analysis/tests/support/contains.hpp"
+#include "analysis/tests/support/podinfo.hpp"
 #include "analysis/tests/support/prometheus_json.hpp"
 #include "testing/http_server.hpp"
 
@@ -17,35 +18,10 @@ using veer::testing::HttpRequest;
 using veer::testing::HttpResponse;
 using veer::testing::HttpServer;
 
-namespace {
-
-TemplateContext podinfo() {
-  TemplateContext c;
-  c.name = "podinfo";
-  c.namespace_ = "test";
-  c.target = "podinfo";
-  c.service = "podinfo";
-  c.ingress = "podinfo";
-  c.interval = "1m";
-  return c;
-}
-
-HttpResponse instant(double value) {
-  return HttpResponse{
-      200, {{"Content-Type", "application/json"}}, testdata::prometheus_vector(value), false};
-}
-
-HttpResponse matrix(const std::vector<double>& values) {
-  return HttpResponse{200, {}, testdata::prometheus_matrix(values), false};
-}
-
-PrometheusSource source_at(const HttpServer& server) {
-  PrometheusConfig config;
-  config.address = server.url();
-  return PrometheusSource(config);
-}
-
-}  // namespace
+using veer::analysis::testdata::instant;
+using veer::analysis::testdata::matrix;
+using veer::analysis::testdata::podinfo;
+using veer::analysis::testdata::source_at;
 
 TEST_CASE("templates render Flagger's variables, for the canary and the primary") {
   auto c = podinfo();

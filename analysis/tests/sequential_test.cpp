@@ -1,4 +1,5 @@
 // The sequential binomial test: error control under continuous monitoring, power, resumable state.
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -160,4 +161,45 @@ TEST_CASE("the state survives the Canary status as JSON, and a bad status is an 
   auto bad = veer::analysis::parse_sequential_state(broken);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().find("canaryTotal") != std::string::npos);
+}
+
+TEST_CASE("the interval that fixes an absolute margin is not judged by it again") {
+  // The primary's one error in 1000 fixes r_ok = (0.001 + 0.001) / 0.001 = 2. Had the same
+  // interval also entered the likelihood ratio, its low primary count would have failed the
+  // canary at once: 20·log(0.8/(2/3)) + log(0.2/(1/3)) = 3.14 >= log(1/0.05).
+  stats::SequentialOptions options;
+  options.absolute_margin = 0.001;
+  auto s = *stats::sequential_update({}, {20, 1000, 1, 1000}, options);
+  CHECK(s.ratio_ok == doctest::Approx(2));
+  CHECK(s.log_lr == 0);
+  CHECK(s.canary_errors == 20);  // still shown in the evidence
+  CHECK(stats::sequential_decision(s, options) == stats::SequentialDecision::Continue);
+  const double reused = 20 * std::log(0.8 / (2.0 / 3)) + std::log(0.2 / (1.0 / 3));
+  CHECK(reused >= std::log(1 / options.alpha));
+  // The next interval is judged against the fixed ratio.
+  s = *stats::sequential_update(s, {20, 1000, 1, 1000}, options);
+  CHECK(s.log_lr == doctest::Approx(reused));
+  // A relative margin needs no data: the first interval counts.
+  stats::SequentialOptions relative;
+  relative.relative_margin = 1.0;
+  CHECK(stats::sequential_update({}, {20, 1000, 1, 1000}, relative)->log_lr ==
+        doctest::Approx(reused));
+}
+
+TEST_CASE("a status written by the previous version resumes with the same arithmetic") {
+  // The JSON keys are unchanged: a calibrated state continues exactly.
+  const auto old = nlohmann::json::parse(
+      R"({"ratioOk": 2.0, "logLikelihoodRatio": 1.25, "canaryErrors": 30, "canaryTotal": 3000,)"
+      R"( "primaryErrors": 12, "primaryTotal": 6000, "looks": 3})");
+  auto state = veer::analysis::parse_sequential_state(old);
+  REQUIRE(state.ok());
+  stats::SequentialOptions options;
+  options.absolute_margin = 0.002;
+  auto next = stats::sequential_update(*state, {10, 1000, 3, 1000}, options);
+  REQUIRE(next.ok());
+  CHECK(next->ratio_ok == 2.0);
+  CHECK(next->log_lr ==
+        doctest::Approx(1.25 + 10 * std::log(0.8 / (2.0 / 3)) + 3 * std::log(0.2 / (1.0 / 3))));
+  CHECK(next->looks == 4);
+  CHECK(veer::analysis::to_json(*next)["ratioOk"] == 2.0);
 }

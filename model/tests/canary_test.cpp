@@ -363,3 +363,45 @@ status:
   CHECK(parsed.value.status.rollout["handledGates"][0] == "abc");
   CHECK(veer::model::to_json(parsed.value.status)["rollout"]["history"][0]["weight"] == 10);
 }
+
+TEST_CASE("comparison.slowerThan: request-duration counts slow requests; checked and written") {
+  auto j = valid_canary();
+  j["spec"]["analysis"]["metrics"].push_back(
+      {{"name", "request-duration"},
+       {"thresholdRange", {{"max", 500}}},
+       {"comparison", {{"test", "sequential-binomial"}, {"slowerThan", "500ms"}}}});
+  auto parsed = parse_canary(j);
+  INFO(dump(parsed.errors));
+  REQUIRE(parsed.ok());
+  const auto& c = *parsed.value.spec.analysis->metrics[2].comparison;
+  REQUIRE(c.slower_than);
+  CHECK(*c.slower_than == 500ms);
+  // Written back as a duration, and parsed back to the same value.
+  const auto written = to_json(parsed.value);
+  CHECK(written["spec"]["analysis"]["metrics"][2]["comparison"]["slowerThan"] == "500ms");
+  CHECK(to_json(parse_canary(written).value) == written);
+
+  // Without slowerThan a binomial test on request-duration has no counts.
+  auto missing = j;
+  missing["spec"]["analysis"]["metrics"][2]["comparison"].erase("slowerThan");
+  CHECK(has_error(errors_of(missing), "spec.analysis.metrics[2].comparison.errors", "is required"));
+
+  auto zero = j;
+  zero["spec"]["analysis"]["metrics"][2]["comparison"]["slowerThan"] = "0s";
+  CHECK(has_error(errors_of(zero), "spec.analysis.metrics[2].comparison.slowerThan", "positive"));
+
+  auto numeric = j;
+  numeric["spec"]["analysis"]["metrics"][2]["comparison"]["test"] = "welch";
+  CHECK(has_error(errors_of(numeric), "spec.analysis.metrics[2].comparison.slowerThan",
+                  "only used by binomial"));
+
+  // On another metric it needs the counts spelled out.
+  auto other = valid_canary();
+  other["spec"]["analysis"]["metrics"][0]["comparison"] = {{"test", "sequential-binomial"},
+                                                           {"slowerThan", "1s"}};
+  CHECK(has_error(errors_of(other), "spec.analysis.metrics[0].comparison.slowerThan",
+                  "request-duration"));
+  other["spec"]["analysis"]["metrics"][1]["comparison"]["slowerThan"] = "1s";
+  auto errors = errors_of(other);
+  CHECK_FALSE(has_error(errors, "spec.analysis.metrics[1].comparison.slowerThan"));
+}
