@@ -104,7 +104,8 @@ SimulatedTraffic::Window& SimulatedTraffic::window_for(bool primary) {
   return w;
 }
 
-analysis::Outcome<double> SimulatedTraffic::instant(const std::string& query) {
+analysis::Outcome<double> SimulatedTraffic::instant(const std::string& query,
+                                                    std::optional<double>) {
   auto target = cluster_.get({kube::type_of("apps/v1", "Deployment"), ns_, app_});
   const auto image = target ? image_of(*target) : "";
   if (image != image_) {  // a new revision: its counters start now

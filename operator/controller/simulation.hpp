@@ -52,7 +52,9 @@ class SimulatedTraffic final : public analysis::MetricsSource {
  public:
   SimulatedTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns, std::string app,
                    double requests_per_minute, std::uint64_t seed, int outage_looks = 2);
-  analysis::Outcome<double> instant(const std::string& query) override;
+  // `at_unix_seconds` is ignored: each side's counts run from its previous answer to now.
+  analysis::Outcome<double> instant(const std::string& query,
+                                    std::optional<double> at_unix_seconds) override;
   analysis::Outcome<std::vector<double>> range(const std::string& query, double, double,
                                                double) override {
     return analysis::fail("simulated traffic answers instant queries only: " + query);

@@ -11,6 +11,7 @@
 #include "model/metric_template.hpp"
 #include "operator/controller/evidence_so_far.hpp"
 #include "operator/controller/family_alpha.hpp"
+#include "operator/controller/look_window.hpp"
 #include "operator/notify/secret_data.hpp"
 #include "operator/runtime/metric_context.hpp"
 #include "operator/runtime/traffic_split_guard.hpp"
@@ -127,6 +128,17 @@ std::string template_key(const model::CanaryMetric& metric, const std::string& n
          metric.template_ref->name;
 }
 
+// A look at the instant the previous one ended (or before it): nothing new to count.
+analysis::CheckResult nothing_new(const model::CanaryMetric& metric, double previous_end) {
+  analysis::CheckResult r;
+  r.metric = metric.name;
+  r.verdict = analysis::Verdict::Inconclusive;
+  r.evidence.test = std::string(model::to_string(metric.comparison->test));
+  r.evidence.message = "no time has passed since the previous look (ended at unix time " +
+                       std::to_string(previous_end) + "): nothing new to count";
+  return r;
+}
+
 }  // namespace
 
 AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, kube::Clock& clock,
@@ -160,8 +172,17 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
     auto state = sequential ? previous_state(canary, metric.name) : std::nullopt;
     const auto before = state.value_or(analysis::stats::SequentialState{});
     analysis::stats::SequentialState next = before;
-    auto checks = analysis::check_metric(metric, context, lookups.default_source(),
-                                         sequential ? &next : nullptr);
+    // Contiguous windows: this look counts from where the previous one ended (look_window.hpp).
+    const auto previous_end = controller::previous_look_end(canary.status.evidence, metric.name);
+    const auto window =
+        controller::look_window(previous_end, context.now_unix_seconds, metric.interval);
+    auto look = context;
+    if (window)
+      look.window = analysis::LookWindow{window->start_unix_seconds, window->end_unix_seconds};
+    auto checks = window || !metric.comparison
+                      ? analysis::check_metric(metric, look, lookups.default_source(),
+                                               sequential ? &next : nullptr)
+                      : std::vector<analysis::CheckResult>{nothing_new(metric, *previous_end)};
 
     controller::MetricVerdict verdict;
     verdict.name = metric.name;
@@ -188,6 +209,12 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       for (const auto& check : checks)
         verdict.evidence["checks"].push_back(analysis::to_json(check));
     }
+    // The next look starts at this one's end, or, when nothing was counted (no data), where the
+    // last counted look ended, so the missed time is counted then.
+    if (window && verdict.outcome != MetricOutcome::NoData)
+      verdict.evidence["window"] = controller::to_json(*window);
+    else if (previous_end)
+      verdict.evidence["window"] = {{"end", *previous_end}};
     if (metric.comparison) {
       verdict.evidence["alpha_family"] = declared.comparison->alpha;
       verdict.evidence["alpha_used"] = metric.comparison->alpha;

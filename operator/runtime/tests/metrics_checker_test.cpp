@@ -288,3 +288,25 @@ TEST_CASE("the traffic-split guard compares the look's requests with the weight 
     CHECK_FALSE(checker.analyze(canary).traffic_split);
   }
 }
+
+TEST_CASE("each look counts from where the previous one ended, across restarts and late looks") {
+  runtime::testing::World w;
+  HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+  auto canary = canary_with(sequential_metric());
+  const auto now = [&] {
+    return std::chrono::duration<double>(w.clock.now().time_since_epoch()).count();
+  };
+  runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+  auto first = checker.analyze(canary);
+  const auto t1 = now();
+  // The first look: the metric's interval (1m) ending now.
+  CHECK(first.metrics[0].evidence["window"]["start"] == t1 - 60);
+  CHECK(first.metrics[0].evidence["window"]["end"] == t1);
+  store_step(canary, first);
+
+  w.clock.advance(std::chrono::seconds(95));  // a late reconcile, by a restarted operator
+  runtime::AnalysisMetricsChecker restarted(w.cluster, w.clock, {prometheus.url()});
+  auto second = restarted.analyze(canary);
+  CHECK(second.metrics[0].evidence["window"]["start"] == t1);
+  CHECK(second.metrics[0].evidence["window"]["end"] == now());
+}
