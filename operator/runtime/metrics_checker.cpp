@@ -175,7 +175,9 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
     // Contiguous windows: this look counts from where the previous one ended (look_window.hpp).
     const auto previous_end = controller::previous_look_end(canary.status.evidence, metric.name);
     const auto window =
-        controller::look_window(previous_end, context.now_unix_seconds, metric.interval);
+        metric.comparison
+            ? controller::look_window(previous_end, context.now_unix_seconds, metric.interval)
+            : std::nullopt;
     auto look = context;
     if (window)
       look.window = analysis::LookWindow{window->start_unix_seconds, window->end_unix_seconds};

@@ -186,12 +186,19 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
   CHECK(state1.value("canaryTotal", 0) == 1000);
 
   store_step(canary, step1);
+  w.clock.advance(std::chrono::minutes(1));  // the next look, a minute later
   runtime::AnalysisMetricsChecker restarted(w.cluster, w.clock, {prometheus.url()});
   auto step2 = restarted.analyze(canary);
   const auto state2 = step2.metrics[0].evidence.at("sequential_state");
   CHECK(state2.value("looks", 0) == 2);
   CHECK(state2.value("canaryTotal", 0) == 2000);
   CHECK(state2.value("primaryErrors", 0) == 18);
+
+  // A second look at the same instant has nothing new to count: it holds, state unchanged.
+  store_step(canary, step2);
+  auto same_instant = restarted.analyze(canary);
+  CHECK(same_instant.metrics[0].outcome == MetricOutcome::Inconclusive);
+  CHECK(same_instant.metrics[0].evidence.at("sequential_state").value("looks", 0) == 2);
 
   // A new run (decide clears the evidence) starts a new test.
   canary.status.evidence = json::object();
@@ -216,6 +223,7 @@ TEST_CASE("the sequential test proves a canary worse, or no worse, and says why"
   for (int i = 0; i < 20 && step.sequential != SequentialDecision::ProvenNoWorse; ++i) {
     step = good.analyze(canary);
     store_step(canary, step);
+    w.clock.advance(std::chrono::minutes(1));
   }
   CHECK(step.sequential == SequentialDecision::ProvenNoWorse);
   CHECK(step.metrics[0].outcome == MetricOutcome::Pass);
