@@ -193,6 +193,9 @@ struct SessionAffinity {
   bool secure = false;
 };
 
+// veer: what a rollout does when its hold budget (maxHold, maxNoData) runs out.
+enum class OnHoldExpired { Rollback, Pause };
+
 struct Analysis {
   milliseconds interval{60'000};  // default 60s; Flagger floors it to 10s at run time
   std::int32_t iterations = 0;
@@ -210,7 +213,13 @@ struct Analysis {
   std::vector<CanaryWebhook> webhooks;
   nlohmann::json match = nlohmann::json::array();  // Istio HTTPMatchRequest list, verbatim
   std::optional<SessionAffinity> session_affinity;
+  // veer: bounds on holding at a weight for missing evidence (docs/analysis.md "Holding").
+  std::optional<milliseconds> max_hold;     // total hold time per run; unset = kDefaultMaxHold
+  std::optional<std::int32_t> max_no_data;  // NoData looks per run; unset = max(threshold, 5)
+  OnHoldExpired on_hold_expired = OnHoldExpired::Rollback;
 };
+
+inline constexpr std::chrono::milliseconds kDefaultMaxHold{30 * 60'000};
 
 enum class DeploymentStrategy { Canary, ABTesting, BlueGreen };
 

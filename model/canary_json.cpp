@@ -156,6 +156,9 @@ nlohmann::json to_json(const Analysis& a) {
     put_if(sa, "secure", s.secure);
     j["sessionAffinity"] = sa;
   }
+  if (a.max_hold) j["maxHold"] = format_go_duration(*a.max_hold);
+  if (a.max_no_data) j["maxNoData"] = *a.max_no_data;
+  if (a.on_hold_expired == OnHoldExpired::Pause) j["onHoldExpired"] = "pause";
   return j;
 }
 

@@ -233,6 +233,10 @@ Analysis read_analysis(FieldReader& r) {
   if (match.is_array()) a.match = match;
   r.object("sessionAffinity",
            [&](FieldReader& s) { a.session_affinity = read_session_affinity(s); });
+  a.max_hold = r.optional_duration("maxHold");
+  if (auto n = r.optional_integer("maxNoData")) a.max_no_data = to_int32(r, "maxNoData", *n);
+  if (r.one_of("onHoldExpired", {"rollback", "pause"}, "rollback") == "pause")
+    a.on_hold_expired = OnHoldExpired::Pause;
   return a;
 }
 

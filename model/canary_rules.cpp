@@ -110,6 +110,11 @@ struct Rules {
     if (a.threshold < 1)
       add(base + ".threshold",
           "must be at least 1 (failed checks before rollback), got " + std::to_string(a.threshold));
+    if (a.max_hold && a.max_hold->count() <= 0) add(base + ".maxHold", "must be positive");
+    if (a.max_no_data && *a.max_no_data < 0)
+      add(base + ".maxNoData",
+          "must not be negative (NoData looks held before the hold expires), got " +
+              std::to_string(*a.max_no_data));
     if (a.iterations < 0)
       add(base + ".iterations", "must not be negative, got " + std::to_string(a.iterations));
     percent(base + ".primaryReadyThreshold", a.primary_ready_threshold, 0);

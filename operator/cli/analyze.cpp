@@ -21,6 +21,8 @@
 #include "model/metric_template.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/controller/family_alpha.hpp"
+#include "operator/controller/verdict_rule.hpp"
 #include "operator/kube/clock.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
@@ -344,8 +346,10 @@ int run_analyze(Invocation& call) {
 
     std::vector<analysis::CheckResult> results;
     if (canary.spec.analysis) {
+      const int family = controller::comparison_family(*canary.spec.analysis);
       for (const auto& metric : canary.spec.analysis->metrics) {
-        auto checks = analysis::check_metric(metric, context, *source, nullptr);
+        auto checks = analysis::check_metric(controller::at_family_alpha(metric, family), context,
+                                             *source, nullptr);
         results.insert(results.end(), checks.begin(), checks.end());
       }
     }
@@ -364,14 +368,8 @@ int run_analyze(Invocation& call) {
   }
   overall_all = analysis::worst(every);
   if (output == "json") call.out << (report.size() == 1 ? report[0] : report).dump(2) << "\n";
-  switch (overall_all) {
-    case analysis::Verdict::Pass:
-      return 0;
-    case analysis::Verdict::Fail:
-      return 1;
-    default:
-      return 2;
-  }
+  // The controller's rule (verdict_rule.hpp): 0 advance, 1 roll back, 2 hold.
+  return controller::rule_for(controller::outcome_of(overall_all)).analyze_exit_code;
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 // `veer demo`: the real controller on the in-memory cluster with simulated workloads and metrics
-// under a fast simulated clock. One good revision is promoted, one bad revision rolled back; the
-// progress is printed as it goes and a summary table at the end. No network.
+// under a fast simulated clock. One good revision is promoted, one bad revision rolled back by
+// thresholds; then the real metrics checker and sequential test on simulated traffic: a canary
+// promoted early once proven no worse, one rolled back as soon as proven worse, and one held on
+// missing data that then continues. Progress is printed as it goes, summary tables at the end.
+// No network.
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <ostream>
@@ -12,6 +16,7 @@
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/memory_cluster.hpp"
+#include "operator/runtime/metrics_checker.hpp"
 
 namespace veer::cli {
 namespace {
@@ -22,6 +27,7 @@ namespace sim = controller::simulation;
 
 constexpr const char* kNamespace = "demo";
 constexpr const char* kApp = "podinfo";
+constexpr const char* kStatsApp = "checkout";
 
 std::string weight_bar(int weight) {
   const int filled = weight / 10;
@@ -58,14 +64,18 @@ class Demo {
     start_ = clock_.now();
   }
 
-  std::string setup() {
-    auto d =
-        cluster_.create(sim::deployment(kNamespace, kApp, "ghcr.io/stefanprodan/podinfo:6.0.0"));
+  // The Canary `app_` from now on: the thresholds one (podinfo) or the statistics one.
+  std::string setup(const std::string& app, const json& canary, const std::string& image) {
+    app_ = app;
+    auto d = cluster_.create(sim::deployment(kNamespace, app, image));
     if (!d) return d.error().message;
-    auto c = cluster_.create(sim::canary(kNamespace, kApp, provider_));
+    auto c = cluster_.create(canary);
     if (!c) return c.error().message;
     return "";
   }
+  const std::string& provider() const { return provider_; }
+  // The real metrics checker on simulated traffic (5,000 requests a minute, seeded).
+  void use_statistics() { statistics_ = true; }
 
   // Runs passes until the Canary reaches one of `phases`; false when it does not in time.
   bool run_until(const std::set<std::string>& phases, RevisionRun* run) {
@@ -73,9 +83,11 @@ class Demo {
       sim::kubelet_pass(cluster_, kNamespace);
       controller::ReconcilerSettings settings;
       settings.decide.default_provider = provider_;
-      CanaryReconciler reconciler(cluster_, clock_, hooks_, metrics_, alerts_, settings);
+      controller::MetricsChecker& metrics =
+          statistics_ ? static_cast<controller::MetricsChecker&>(checker_) : metrics_;
+      CanaryReconciler reconciler(cluster_, clock_, hooks_, metrics, alerts_, settings);
       reconciler.on_report([&](const controller::ReconcileReport& report) { print(report, run); });
-      auto result = reconciler.reconcile(std::string(kNamespace) + "/" + kApp);
+      auto result = reconciler.reconcile(std::string(kNamespace) + "/" + app_);
       if (phases.count(phase())) return true;
       clock_.advance(result.requeue_after.value_or(std::chrono::seconds(5)));
     }
@@ -83,16 +95,16 @@ class Demo {
   }
 
   void set_image(const std::string& image) {
-    auto d = *cluster_.get({kube::type_of("apps/v1", "Deployment"), kNamespace, kApp});
+    auto d = *cluster_.get({kube::type_of("apps/v1", "Deployment"), kNamespace, app_});
     d["spec"]["template"]["spec"]["containers"][0]["image"] = image;
     cluster_.update(d);
     out_ << "\n"
-         << elapsed(clock_.now() - start_) << "  kubectl set image deployment/" << kApp
+         << elapsed(clock_.now() - start_) << "  kubectl set image deployment/" << app_
          << " app=" << image << "\n";
   }
 
   std::string phase() {
-    auto c = cluster_.get({controller::canary_type(), kNamespace, kApp});
+    auto c = cluster_.get({controller::canary_type(), kNamespace, app_});
     return c ? c->value("status", json::object()).value("phase", "") : "";
   }
 
@@ -107,17 +119,33 @@ class Demo {
     run.phase = phase();
     run.sim_time = elapsed(clock_.now() - began);
     run.alerts = alerts_.messages().size() - alerts_before;
-    auto c = *cluster_.get({controller::canary_type(), kNamespace, kApp});
+    auto c = *cluster_.get({controller::canary_type(), kNamespace, app_});
     const auto& metrics =
         c["status"].value("evidence", json::object()).value("metrics", json::array());
     if (!metrics.empty()) {
       run.verdict = metrics[0].value("name", "") + ": " + metrics[0].value("verdict", "");
       const auto& ev = metrics[0].value("evidence", json::object());
       std::ostringstream e;
-      e << "value " << ev.value("value", 0.0) << "% (min " << ev.value("min", 0.0) << "%)";
-      run.evidence = e.str();
+      if (ev.contains("sequential_state")) {
+        run.evidence = sequential_evidence(ev, c["status"].value("rollout", json::object()));
+      } else {
+        e << "value " << ev.value("value", 0.0) << "% (min " << ev.value("min", 0.0) << "%)";
+        run.evidence = e.str();
+      }
     }
     return run;
+  }
+
+  // "e-value 0.04; canary 52/5000 errors, primary 470/45000; held 2 looks on no data"
+  static std::string sequential_evidence(const json& ev, const json& rollout) {
+    const auto& s = ev["sequential_state"];
+    std::ostringstream e;
+    e << "e-value " << std::setprecision(3) << ev.value("e_value", 0.0) << "; canary "
+      << s.value("canaryErrors", 0) << "/" << s.value("canaryTotal", 0) << " errors, primary "
+      << s.value("primaryErrors", 0) << "/" << s.value("primaryTotal", 0);
+    if (rollout.value("noDataLooks", 0) > 0)
+      e << "; held " << rollout.value("noDataLooks", 0) << " looks on no data";
+    return e.str();
   }
 
   void print(const controller::ReconcileReport& report, RevisionRun* run) {
@@ -144,14 +172,40 @@ class Demo {
   kube::MemoryCluster cluster_{clock_};
   sim::ApprovingHooks hooks_;
   sim::ImageMetrics metrics_{cluster_};
+  sim::SimulatedTraffic traffic_{cluster_, clock_, kNamespace, kStatsApp, 5'000, 12};
+  runtime::AnalysisMetricsChecker checker_{cluster_, clock_, {"", {}, &traffic_}};
   sim::RecordingAlerts alerts_;
   kube::Clock::TimePoint start_;
+  std::string app_ = kApp;
+  bool statistics_ = false;
 };
 
-std::string join_weights(const std::vector<int>& weights) {
-  std::string text;
-  for (int w : weights) text += (text.empty() ? "" : ">") + std::to_string(w);
-  return text;
+void print_table(std::ostream& out, const std::vector<const RevisionRun*>& runs) {
+  const std::vector<std::string> headers{"REVISION", "RESULT", "WEIGHTS", "LAST VERDICT",
+                                         "EVIDENCE", "TIME",   "ALERTS"};
+  std::vector<std::vector<std::string>> rows;
+  auto join_weights = [](const std::vector<int>& weights) {
+    std::string text;
+    for (int w : weights) text += (text.empty() ? "" : ">") + std::to_string(w);
+    return text;
+  };
+  for (const auto* run : runs) {
+    rows.push_back({run->image.substr(run->image.rfind(':') + 1), run->phase,
+                    join_weights(run->weights), run->verdict, run->evidence, run->sim_time,
+                    std::to_string(run->alerts)});
+  }
+  std::vector<std::size_t> widths(headers.size());
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    widths[i] = headers[i].size();
+    for (const auto& row : rows) widths[i] = std::max(widths[i], row[i].size());
+  }
+  auto print_row = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size(); ++i)
+      out << std::left << std::setw(static_cast<int>(widths[i]) + 2) << row[i];
+    out << "\n";
+  };
+  print_row(headers);
+  for (const auto& row : rows) print_row(row);
 }
 
 int run_demo(Invocation& call) {
@@ -182,7 +236,9 @@ int run_demo(Invocation& call) {
   call.out << "veer demo: Canary " << kNamespace << "/" << kApp << " via " << provider
            << " (10% steps to 50%, 1m interval, success rate >= 99%, 2 failed checks roll back)\n"
            << "simulated cluster and clock; hh:mm:ss is simulated time\n\n";
-  if (auto error = demo.setup(); !error.empty()) {
+  if (auto error = demo.setup(kApp, sim::canary(kNamespace, kApp, provider),
+                              "ghcr.io/stefanprodan/podinfo:6.0.0");
+      !error.empty()) {
     call.err << "veer demo: " << error << "\n";
     return 1;
   }
@@ -193,30 +249,47 @@ int run_demo(Invocation& call) {
   auto good = demo.rollout("ghcr.io/stefanprodan/podinfo:6.0.1");
   auto bad = demo.rollout("ghcr.io/stefanprodan/podinfo:6.0.2-bad");
 
-  call.out << "\nSummary\n";
-  const std::vector<std::string> headers{"REVISION", "RESULT", "WEIGHTS", "LAST VERDICT",
-                                         "EVIDENCE", "TIME",   "ALERTS"};
-  std::vector<std::vector<std::string>> rows;
-  for (const auto* run : {&good, &bad}) {
-    rows.push_back({run->image.substr(run->image.rfind(':') + 1), run->phase,
-                    join_weights(run->weights), run->verdict, run->evidence, run->sim_time,
-                    std::to_string(run->alerts)});
+  if (provider == "kubernetes") {  // blue/green only: no weighted traffic to compare
+    call.out << "\nSummary\n";
+    print_table(call.out, {&good, &bad});
+    const bool ok = good.phase == "Succeeded" && bad.phase == "Failed";
+    call.out << "\n"
+             << (ok ? "The good revision was promoted and the bad one rolled back."
+                    : "Unexpected outcome.")
+             << " (The sequential-test part needs weighted routing: not with kubernetes.)\n";
+    return ok ? 0 : 1;
   }
-  std::vector<std::size_t> widths(headers.size());
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    widths[i] = headers[i].size();
-    for (const auto& row : rows) widths[i] = std::max(widths[i], row[i].size());
+  call.out << "\nveer demo: Canary " << kNamespace << "/" << kStatsApp
+           << " compares canary and primary errors with the sequential test (10% margin, "
+              "alpha 0.05, earlyPromotion), on 5,000 simulated requests a minute\n";
+  if (auto error = demo.setup(kStatsApp, sim::sequential_canary(kNamespace, kStatsApp, provider),
+                              "example.com/checkout:1.0");
+      !error.empty()) {
+    call.err << "veer demo: " << error << "\n";
+    return 1;
   }
-  auto print_row = [&](const std::vector<std::string>& row) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      call.out << std::left << std::setw(static_cast<int>(widths[i]) + 2) << row[i];
-    call.out << "\n";
-  };
-  print_row(headers);
-  for (const auto& row : rows) print_row(row);
-  const bool as_expected = good.phase == "Succeeded" && bad.phase == "Failed";
+  demo.use_statistics();
+  if (!demo.run_until({"Initialized"}, nullptr)) {
+    call.err << "veer demo: the Canary did not initialize\n";
+    return 1;
+  }
+  auto proven_good = demo.rollout("example.com/checkout:1.1");
+  auto proven_bad = demo.rollout("example.com/checkout:1.2-bad");
+  auto outage = demo.rollout("example.com/checkout:1.3-outage");
+
+  call.out << "\nSummary: thresholds (podinfo)\n";
+  print_table(call.out, {&good, &bad});
+  call.out << "\nSummary: sequential test (checkout)\n";
+  print_table(call.out, {&proven_good, &proven_bad, &outage});
+  const bool early = proven_good.phase == "Succeeded" && proven_good.weights.size() > 1 &&
+                     *std::max_element(proven_good.weights.begin(), proven_good.weights.end()) < 50;
+  const bool as_expected = good.phase == "Succeeded" && bad.phase == "Failed" && early &&
+                           proven_bad.phase == "Failed" && outage.phase == "Succeeded";
   call.out << "\n"
-           << (as_expected ? "The good revision was promoted and the bad one rolled back."
+           << (as_expected ? "The good revision was promoted and the bad one rolled back. The "
+                             "sequential test promoted 1.1 early, rolled 1.2-bad back as soon as "
+                             "it was proven worse, and held 1.3-outage on missing data until the "
+                             "data came back."
                            : "Unexpected outcome.")
            << "\n";
   return as_expected ? 0 : 1;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <string>
 
+#include "model/duration.hpp"
 #include "operator/controller/decision.hpp"
 #include "operator/kube/time_format.hpp"
 
@@ -60,6 +61,14 @@ class Decider {
   DeploymentStrategy strategy() const { return spec_.strategy(); }
   int iterations_wanted() const { return spec_.analysis ? spec_.analysis->iterations : 0; }
   int threshold() const { return spec_.analysis ? std::max(1, spec_.analysis->threshold) : 1; }
+  milliseconds max_hold() const {
+    return spec_.analysis && spec_.analysis->max_hold ? *spec_.analysis->max_hold
+                                                      : model::kDefaultMaxHold;
+  }
+  int max_no_data() const {
+    if (spec_.analysis && spec_.analysis->max_no_data) return *spec_.analysis->max_no_data;
+    return std::max(threshold(), 5);
+  }
 
   void event(bool warning, std::string message) {
     d_.events.push_back({warning, std::move(message)});
@@ -362,6 +371,7 @@ class Decider {
       pg().canary_unready_since.clear();
       return;
     }
+    if (pg().hold_expired) return;  // onHoldExpired: pause; veer promote or veer abort decides
     if (!canary_ready()) return;
     if (has_hooks(WebhookType::Rollback)) {
       auto rollback_hook = hook(WebhookType::Rollback);
@@ -445,29 +455,25 @@ class Decider {
     }
   }
 
-  // Stores the evidence; returns true when the step is over (held or rolled back).
+  // Stores the evidence and applies the verdict rule (verdict_rule.hpp); returns true when the
+  // step is over (held, failed check or rolled back).
   bool record_verdicts(const AnalysisResult& verdicts) {
     if (!has_metrics()) return false;
     nlohmann::json metrics = nlohmann::json::array();
-    std::string failed;
+    std::vector<MetricOutcome> outcomes;
     std::string summary;
     for (const auto& m : verdicts.metrics) {
-      const char* outcome = m.outcome == MetricOutcome::Pass   ? "pass"
-                            : m.outcome == MetricOutcome::Fail ? "fail"
-                                                               : "no-data";
-      nlohmann::json entry = {{"name", m.name}, {"verdict", outcome}, {"message", m.message}};
+      const auto verdict = std::string(rule_for(m.outcome).verdict);
+      nlohmann::json entry = {{"name", m.name}, {"verdict", verdict}, {"message", m.message}};
       if (!m.evidence.is_null()) entry["evidence"] = m.evidence;
       metrics.push_back(entry);
-      summary += (summary.empty() ? "" : ", ") + m.name + ": " + outcome;
-      if (m.outcome != MetricOutcome::Pass && failed.empty()) {
-        failed = m.outcome == MetricOutcome::NoData
-                     ? m.name + ": no values found (" + m.message + ")"
-                     : m.message;
-      }
+      outcomes.push_back(m.outcome);
+      summary += (summary.empty() ? "" : ", ") + m.name + ": " + verdict;
     }
     auto& evidence = st().evidence;
     evidence["metrics"] = metrics;
     evidence["time"] = kube::format_time(now_);
+    if (verdicts.traffic_split) evidence["traffic_split"] = verdicts.traffic_split->evidence;
     if (!verdicts.sequential_message.empty()) {
       const char* decision = verdicts.sequential == SequentialDecision::ProvenWorse ? "proven-worse"
                              : verdicts.sequential == SequentialDecision::ProvenNoWorse
@@ -479,12 +485,93 @@ class Decider {
       rollback("canary proven worse than primary: " + verdicts.sequential_message);
       return true;
     }
-    if (!failed.empty()) {
-      failed_check(failed, false, false);
+    const auto worst = worst_of(outcomes);
+    const auto first = [&](MetricOutcome o) {
+      return *std::find_if(verdicts.metrics.begin(), verdicts.metrics.end(),
+                           [&](const MetricVerdict& m) { return m.outcome == o; });
+    };
+    const auto action = rule_for(worst).action;
+    if (action == StepAction::FailedCheck) {
+      failed_check(first(worst).message, false, false);
       return true;
     }
+    // Wrong traffic makes every comparison meaningless: hold, whatever the metrics say.
+    if (verdicts.traffic_split && verdicts.traffic_split->mismatch) {
+      hold("holding: " + verdicts.traffic_split->message, false, AlertSeverity::Warn);
+      return true;
+    }
+    if (action == StepAction::HoldNoData) {
+      const auto& m = first(worst);
+      hold("holding: no data for " + m.name + " (" + m.message + "); no-data look " +
+               std::to_string(pg().no_data_looks + 1) + " of " + std::to_string(max_no_data()),
+           true, AlertSeverity::Warn);
+      return true;
+    }
+    if (action == StepAction::Hold) {
+      const auto& m = first(worst);
+      hold("holding: evidence so far " + (verdicts.evidence_so_far.empty()
+                                              ? m.name + ": " + m.message
+                                              : verdicts.evidence_so_far),
+           false, AlertSeverity::Info);
+      return true;
+    }
+    end_hold();
     note(summary);
     return false;
+  }
+
+  // --- holding (docs/analysis.md "Holding") -------------------------------------------------
+
+  milliseconds held_so_far() const {
+    milliseconds held = std::chrono::seconds(pg_const().held_seconds);
+    if (!pg_const().hold_started.empty()) {
+      auto since = kube::parse_time(pg_const().hold_started).value_or(now_);
+      held += std::chrono::duration_cast<milliseconds>(now_ - since);
+    }
+    return held;
+  }
+  const RolloutProgress& pg_const() const { return d_.status.progress; }
+
+  // Stays at the weight without a failed check; the run's hold budget bounds it.
+  void hold(const std::string& message, bool no_data, AlertSeverity severity) {
+    auto& p = pg();
+    const bool entering = p.hold_started.empty();
+    if (entering) p.hold_started = kube::format_time(now_);
+    if (no_data) p.no_data_looks += 1;
+    const auto held = held_so_far();
+    if (held >= max_hold()) {
+      return hold_expired(message + "; held " + model::format_go_duration(held) + " of maxHold " +
+                          model::format_go_duration(max_hold()));
+    }
+    if (no_data && p.no_data_looks > max_no_data()) {
+      return hold_expired(message + "; " + std::to_string(p.no_data_looks) +
+                          " no-data looks exceed maxNoData " + std::to_string(max_no_data()));
+    }
+    p.message = message;
+    event(false, "Hold " + name() + " at canary weight " + std::to_string(st().canary_weight) +
+                     ": " + message);
+    if (entering) alert(severity, "Canary " + name() + " " + message);
+    note(message);
+  }
+
+  // The hold is over (the evidence arrived): its time stays spent.
+  void end_hold() {
+    auto& p = pg();
+    if (p.hold_started.empty()) return;
+    p.held_seconds = std::chrono::duration_cast<std::chrono::seconds>(held_so_far()).count();
+    p.hold_started.clear();
+  }
+
+  void hold_expired(const std::string& detail) {
+    const std::string reason = "hold budget exhausted: " + detail;
+    if (spec_.analysis->on_hold_expired == model::OnHoldExpired::Rollback) return rollback(reason);
+    pg().hold_expired = true;
+    wait_for("hold-expired",
+             "Paused " + name() + " (onHoldExpired: pause): " + reason +
+                 "; veer promote or veer abort decides",
+             true);
+    alert(AlertSeverity::Warn, "Canary " + name() + " paused: " + reason);
+    note("paused: " + reason);
   }
 
   int next_weight() const {

@@ -20,6 +20,7 @@
 #include "model/canary.hpp"
 #include "operator/controller/config_tracking.hpp"
 #include "operator/controller/rollout_status.hpp"
+#include "operator/controller/verdict_rule.hpp"
 #include "operator/kube/clock.hpp"
 
 namespace veer::controller {
@@ -56,8 +57,6 @@ struct HookResult {
   bool mute_alert = false;  // the failing hook asked for no alert
 };
 
-enum class MetricOutcome { Pass, Fail, NoData };
-
 struct MetricVerdict {
   std::string name;
   MetricOutcome outcome = MetricOutcome::Pass;
@@ -68,10 +67,21 @@ struct MetricVerdict {
 // The sequential comparison's decision so far (anytime-valid, so it may stop early).
 enum class SequentialDecision { Continue, ProvenWorse, ProvenNoWorse };
 
+// The traffic-split guard: does the canary's observed share of requests match the weight veer
+// wrote? (A router that ignores the weight, or a query selecting the wrong pods.)
+struct TrafficSplitCheck {
+  bool mismatch = false;              // proven at alpha 0.001: the rollout holds
+  std::string message;                // names the weight and the observed share
+  nlohmann::json evidence = nullptr;  // stored as status.evidence.traffic_split (with its state)
+};
+
 struct AnalysisResult {
   std::vector<MetricVerdict> metrics;
   SequentialDecision sequential = SequentialDecision::Continue;
   std::string sequential_message;  // evidence in words for events
+  // While undecided: the e-value, counts and an estimated time to a decision, in words.
+  std::string evidence_so_far;
+  std::optional<TrafficSplitCheck> traffic_split;  // absent: no request counts to compare
 };
 
 struct Observations {

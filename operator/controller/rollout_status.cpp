@@ -56,6 +56,10 @@ json to_json(const RolloutStatus& status) {
   if (p.mirror_step_done) rollout["mirrorStepDone"] = true;
   set_text("waitingFor", p.waiting_for);
   set_text("message", p.message);
+  set_text("holdStarted", p.hold_started);
+  if (p.held_seconds) rollout["heldSeconds"] = p.held_seconds;
+  if (p.no_data_looks) rollout["noDataLooks"] = p.no_data_looks;
+  if (p.hold_expired) rollout["holdExpired"] = true;
   if (!p.handled_gates.empty()) rollout["handledGates"] = p.handled_gates;
   if (!p.history.empty()) {
     json history = json::array();
@@ -89,6 +93,10 @@ RolloutStatus rollout_status_from_json(const json& status) {
   p.mirror_step_done = boolean(r, "mirrorStepDone");
   p.waiting_for = text(r, "waitingFor");
   p.message = text(r, "message");
+  p.hold_started = text(r, "holdStarted");
+  p.held_seconds = integer(r, "heldSeconds");
+  p.no_data_looks = integer(r, "noDataLooks");
+  p.hold_expired = boolean(r, "holdExpired");
   if (r.contains("handledGates") && r["handledGates"].is_object()) {
     for (const auto& [gate, id] : r["handledGates"].items()) {
       if (id.is_string()) p.handled_gates[gate] = id.get<std::string>();

@@ -34,6 +34,11 @@ struct RolloutProgress {
   bool mirror_step_done = false;
   std::string waiting_for;  // "confirm-rollout", "rollout slot", "confirm-promotion", ...
   std::string message;      // the latest reason, in words
+  // Holding for missing evidence (docs/analysis.md "Holding"): the run's budget so far.
+  std::string hold_started;    // when the current hold began, "" when not holding
+  long long held_seconds = 0;  // earlier holds of this run
+  int no_data_looks = 0;       // NoData looks of this run
+  bool hold_expired = false;   // the budget ran out with onHoldExpired: pause
   std::map<std::string, std::string> handled_gates;  // gate -> request id already acted on
   std::vector<StepRecord> history;
   bool operator==(const RolloutProgress&) const = default;

@@ -53,8 +53,16 @@ AnalysisResult ImageMetrics::analyze(const model::Canary& canary) {
   AnalysisResult result;
   auto target = cluster_.get({kube::type_of("apps/v1", canary.spec.target_ref.kind),
                               canary.metadata.namespace_, canary.spec.target_ref.name});
-  const bool bad = target && image_of(*target).find(bad_marker_) != std::string::npos;
+  const auto image = target ? image_of(*target) : "";
+  const bool bad = image.find(bad_marker_) != std::string::npos;
   if (!canary.spec.analysis) return result;
+  if (image.find("nodata") != std::string::npos && outage_analyses_[image] < 2) {
+    ++outage_analyses_[image];
+    for (const auto& metric : canary.spec.analysis->metrics)
+      result.metrics.push_back({metric.name, MetricOutcome::NoData,
+                                "simulated outage: Prometheus unreachable", nullptr});
+    return result;
+  }
   for (const auto& metric : canary.spec.analysis->metrics) {
     const double value = bad ? 91.3 : 99.9;
     MetricVerdict verdict;
@@ -65,6 +73,55 @@ AnalysisResult ImageMetrics::analyze(const model::Canary& canary) {
     result.metrics.push_back(verdict);
   }
   return result;
+}
+
+SimulatedTraffic::SimulatedTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns,
+                                   std::string app, double requests_per_minute, std::uint64_t seed,
+                                   int outage_looks)
+    : cluster_(cluster),
+      clock_(clock),
+      ns_(std::move(ns)),
+      app_(std::move(app)),
+      requests_per_minute_(requests_per_minute),
+      rng_(seed),
+      outage_looks_(outage_looks) {}
+
+SimulatedTraffic::Window& SimulatedTraffic::window_for(bool primary) {
+  auto& w = primary ? primary_ : canary_;
+  const auto now = clock_.now();
+  if (w.end == now) return w;  // errors_ and total_ of one look share one window
+  auto canary = cluster_.get({canary_type(), ns_, app_});
+  const int weight = canary ? canary->value("status", json::object()).value("canaryWeight", 0) : 0;
+  const double share = (primary ? 100 - weight : weight) / 100.0;
+  const bool bad = image_.find("bad") != std::string::npos;
+  const double rate = primary || !bad ? 0.01 : 0.03;
+  const auto since = w.end == kube::Clock::TimePoint{} ? now - std::chrono::minutes(1) : w.end;
+  const double minutes = std::chrono::duration<double, std::ratio<60>>(now - since).count();
+  const auto requests =
+      static_cast<std::uint64_t>(std::llround(requests_per_minute_ * share * minutes));
+  std::binomial_distribution<std::uint64_t> errors(requests, rate);
+  w = {now, static_cast<double>(errors(rng_)), static_cast<double>(requests)};
+  return w;
+}
+
+analysis::Outcome<double> SimulatedTraffic::instant(const std::string& query,
+                                                    std::optional<double>) {
+  auto target = cluster_.get({kube::type_of("apps/v1", "Deployment"), ns_, app_});
+  const auto image = target ? image_of(*target) : "";
+  if (image != image_) {  // a new revision: its counters start now
+    image_ = image;
+    looks_.clear();
+    canary_ = primary_ = Window{};
+  }
+  looks_[clock_.now()] = true;
+  if (image_.find("outage") != std::string::npos &&
+      static_cast<int>(looks_.size()) <= outage_looks_)
+    return analysis::fail("simulated outage: Prometheus at http://prometheus:9090 unreachable");
+  const bool errors = query.rfind("errors_", 0) == 0;
+  if (!errors && query.rfind("total_", 0) != 0)
+    return analysis::fail("simulated traffic has no series for " + query);
+  const auto& w = window_for(query.find("-primary") != std::string::npos);
+  return errors ? w.errors : w.total;
 }
 
 void RecordingAlerts::send(const model::Canary& canary, const Alert& alert) {
@@ -118,6 +175,22 @@ json canary(const std::string& ns, const std::string& name, const std::string& p
               {"metrics", json::array({{{"name", "request-success-rate"},
                                         {"interval", "1m"},
                                         {"thresholdRange", {{"min", 99}}}}})}}}}}};
+}
+
+json sequential_canary(const std::string& ns, const std::string& name,
+                       const std::string& provider) {
+  auto c = canary(ns, name, provider);
+  c["spec"]["analysis"]["metrics"] =
+      json::array({{{"name", "error-rate"},
+                    {"interval", "1m"},
+                    {"query", "error_ratio_{{ target }}"},  // the comparison's queries decide
+                    {"comparison",
+                     {{"test", "sequential-binomial"},
+                      {"relativeMargin", 0.1},
+                      {"earlyPromotion", true},
+                      {"errors", {{"query", "errors_{{ target }}"}}},
+                      {"total", {{"query", "total_{{ target }}"}}}}}}});
+  return c;
 }
 
 std::vector<kube::ResourceInfo> served_types() {

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "analysis/providers/metrics_source.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/kube/cluster.hpp"
 
@@ -23,7 +26,8 @@ void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready = {});
 
 // Metric verdicts scripted by image: the canary's first container image containing `bad_marker`
-// fails every metric (success rate 91.3%), any other passes (99.9%).
+// fails every metric (success rate 91.3%), any other passes (99.9%). An image containing
+// "nodata" gets NoData for its first two analyses (a metrics server outage), then passes.
 class ImageMetrics final : public MetricsChecker {
  public:
   explicit ImageMetrics(kube::Cluster& cluster, std::string bad_marker = "bad")
@@ -35,6 +39,44 @@ class ImageMetrics final : public MetricsChecker {
   kube::Cluster& cluster_;
   std::string bad_marker_;
   std::size_t calls_ = 0;
+  std::map<std::string, int> outage_analyses_;  // image -> NoData answers given
+};
+
+// A Prometheus stand-in for a binomial comparison, with counter semantics: the instant queries
+// `errors_<workload>` and `total_<workload>` (`<workload>` = the target or `<target>-primary`)
+// answer the requests and errors that side served since it was last answered, so every request
+// is counted once. `requests_per_minute` are split by the Canary's weight; the error rate is 1%,
+// 3% when the canary's image contains "bad". An image containing "outage" makes its first
+// `outage_looks` looks fail as an unreachable Prometheus does. Seeded: the same run every time.
+class SimulatedTraffic final : public analysis::MetricsSource {
+ public:
+  SimulatedTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns, std::string app,
+                   double requests_per_minute, std::uint64_t seed, int outage_looks = 2);
+  // `at_unix_seconds` is ignored: each side's counts run from its previous answer to now.
+  analysis::Outcome<double> instant(const std::string& query,
+                                    std::optional<double> at_unix_seconds) override;
+  analysis::Outcome<std::vector<double>> range(const std::string& query, double, double,
+                                               double) override {
+    return analysis::fail("simulated traffic answers instant queries only: " + query);
+  }
+
+ private:
+  struct Window {
+    kube::Clock::TimePoint end{};
+    double errors = 0;
+    double total = 0;
+  };
+  Window& window_for(bool primary);
+
+  kube::Cluster& cluster_;
+  kube::Clock& clock_;
+  std::string ns_, app_;
+  double requests_per_minute_;
+  std::mt19937_64 rng_;
+  int outage_looks_;
+  std::string image_;  // the revision being measured; a new one starts new counters
+  std::map<kube::Clock::TimePoint, bool> looks_;  // instants asked this revision
+  Window canary_, primary_;
 };
 
 class ApprovingHooks final : public webhooks::HookPoster {
@@ -59,6 +101,10 @@ nlohmann::json daemon_set(const std::string& ns, const std::string& name, const 
 // A Canary for that Deployment: canary strategy, 10% steps to 50%, 1m interval, a success-rate
 // metric, threshold 2, through `provider`.
 nlohmann::json canary(const std::string& ns, const std::string& name, const std::string& provider);
+// A Canary like canary() whose metric is a sequential-binomial comparison of `errors_` and
+// `total_` (SimulatedTraffic) with a 10% relative margin and earlyPromotion.
+nlohmann::json sequential_canary(const std::string& ns, const std::string& name,
+                                 const std::string& provider);
 // The CRD types the controller and routers use, served by a MemoryCluster.
 std::vector<kube::ResourceInfo> served_types();
 

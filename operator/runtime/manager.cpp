@@ -24,16 +24,8 @@ constexpr const char* kConfigsIndex = "configs";
 // inside reconcile(); the Manager adds the duration once it returns).
 thread_local std::optional<controller::ReconcileReport>* current_report = nullptr;
 
-const char* verdict_name(controller::MetricOutcome outcome) {
-  switch (outcome) {
-    case controller::MetricOutcome::Pass:
-      return "pass";
-    case controller::MetricOutcome::Fail:
-      return "fail";
-    case controller::MetricOutcome::NoData:
-      return "no-data";
-  }
-  return "no-data";
+std::string verdict_name(controller::MetricOutcome outcome) {
+  return std::string(controller::rule_for(outcome).verdict);
 }
 
 std::string default_identity() {
@@ -379,7 +371,8 @@ std::string Manager::metrics_text() const {
          "# TYPE veer_metric_verdicts_total counter\n";
   {
     std::lock_guard guard(d.mutex);
-    for (const char* verdict : {"pass", "fail", "no-data"}) {
+    for (const auto& rule : controller::verdict_rules()) {
+      const std::string verdict(rule.verdict);
       auto it = d.verdicts.find(verdict);
       out << "veer_metric_verdicts_total{verdict=\"" << verdict << "\"} "
           << (it == d.verdicts.end() ? 0 : it->second) << "\n";

@@ -1,5 +1,6 @@
 #include "operator/runtime/metrics_checker.hpp"
 
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -8,8 +9,12 @@
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/sequential_status.hpp"
 #include "model/metric_template.hpp"
+#include "operator/controller/evidence_so_far.hpp"
+#include "operator/controller/family_alpha.hpp"
+#include "operator/controller/look_window.hpp"
 #include "operator/notify/secret_data.hpp"
 #include "operator/runtime/metric_context.hpp"
+#include "operator/runtime/traffic_split_guard.hpp"
 #include "operator/runtime/watched_types.hpp"
 
 namespace veer::runtime {
@@ -22,12 +27,6 @@ constexpr const char* kStateKey = "sequential_state";
 
 bool is_sequential(const model::CanaryMetric& metric) {
   return metric.comparison && metric.comparison->test == model::ComparisonTest::SequentialBinomial;
-}
-
-bool below_min_samples(const model::CanaryMetric& metric, const analysis::Evidence& e) {
-  if (!metric.comparison || metric.comparison->min_samples <= 0) return false;
-  const auto min = static_cast<double>(metric.comparison->min_samples);
-  return !e.n_candidate || !e.n_baseline || *e.n_candidate < min || *e.n_baseline < min;
 }
 
 // The sequential state this metric reached at the previous step of this run, if any.
@@ -52,15 +51,15 @@ std::optional<analysis::stats::SequentialState> previous_state(const model::Cana
 class Lookups {
  public:
   Lookups(kube::Cluster& objects, std::string ns, std::string address,
-          std::chrono::milliseconds timeout)
-      : objects_(objects), ns_(std::move(ns)), address_(std::move(address)) {
+          std::chrono::milliseconds timeout, analysis::MetricsSource* given)
+      : objects_(objects), ns_(std::move(ns)), address_(std::move(address)), given_(given) {
     analysis::PrometheusConfig config;
     config.address = address_;
     config.timeout = timeout;
-    default_source_ = std::make_unique<analysis::PrometheusSource>(config);
+    if (!given_) default_source_ = std::make_unique<analysis::PrometheusSource>(config);
   }
 
-  analysis::MetricsSource& default_source() { return *default_source_; }
+  analysis::MetricsSource& default_source() { return given_ ? *given_ : *default_source_; }
   std::string problem(const std::string& key) const {
     auto it = problems_.find(key);
     return it == problems_.end() ? "" : it->second;
@@ -92,7 +91,7 @@ class Lookups {
     const bool prometheus = provider.type.empty() || provider.type == "prometheus";
     if (prometheus && (provider.address.empty() || provider.address == address_) &&
         provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify)
-      return default_source_.get();
+      return &default_source();
     // check_metric hands back the provider of the template find_template returned.
     auto ns_it = template_namespace_.find(&provider);
     const std::string ns = ns_it == template_namespace_.end() ? ns_ : ns_it->second;
@@ -115,6 +114,7 @@ class Lookups {
   kube::Cluster& objects_;
   std::string ns_;
   std::string address_;
+  analysis::MetricsSource* given_;
   std::unique_ptr<analysis::MetricsSource> default_source_;
   std::map<std::string, model::MetricTemplate> templates_;  // node-based: pointers stay valid
   std::map<const model::MetricProvider*, std::string> template_namespace_;
@@ -128,23 +128,18 @@ std::string template_key(const model::CanaryMetric& metric, const std::string& n
          metric.template_ref->name;
 }
 
-}  // namespace
-
-MetricOutcome outcome_of(const model::CanaryMetric& metric, const analysis::CheckResult& check) {
-  switch (check.verdict) {
-    case analysis::Verdict::Pass:
-      return MetricOutcome::Pass;
-    case analysis::Verdict::Fail:
-      return MetricOutcome::Fail;
-    case analysis::Verdict::NoData:
-      return MetricOutcome::NoData;
-    case analysis::Verdict::Inconclusive:
-      return is_sequential(metric) && !below_min_samples(metric, check.evidence)
-                 ? MetricOutcome::Pass
-                 : MetricOutcome::NoData;
-  }
-  return MetricOutcome::NoData;
+// A look at the instant the previous one ended (or before it): nothing new to count.
+analysis::CheckResult nothing_new(const model::CanaryMetric& metric, double previous_end) {
+  analysis::CheckResult r;
+  r.metric = metric.name;
+  r.verdict = analysis::Verdict::Inconclusive;
+  r.evidence.test = std::string(model::to_string(metric.comparison->test));
+  r.evidence.message = "no time has passed since the previous look (ended at unix time " +
+                       std::to_string(previous_end) + "): nothing new to count";
+  return r;
 }
+
+}  // namespace
 
 AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, kube::Clock& clock,
                                                MetricsCheckerSettings settings)
@@ -156,7 +151,7 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
   const std::string address =
       canary.spec.metrics_server.empty() ? settings_.metrics_server : canary.spec.metrics_server;
   auto context_vars = template_context(canary);
-  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout);
+  Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout, settings_.source);
 
   analysis::MetricCheckContext context;
   context.provider = canary.spec.provider;
@@ -165,36 +160,45 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
   context.templates = [&](const model::NamedReference& ref) { return lookups.find_template(ref); };
   context.source_for = [&](const model::MetricProvider& p) { return lookups.source_for(p); };
 
+  // Family-wise error (docs/analysis.md "Several metrics"): Bonferroni over the comparison tests.
+  const int family = controller::comparison_family(*canary.spec.analysis);
+  const auto interval = canary.spec.analysis->interval;
+  std::optional<std::uint64_t> canary_requests, primary_requests;
   int sequential_metrics = 0;
   int proven_no_worse = 0;
-  for (const auto& metric : canary.spec.analysis->metrics) {
+  for (const auto& declared : canary.spec.analysis->metrics) {
+    const auto metric = controller::at_family_alpha(declared, family);
     const bool sequential = is_sequential(metric);
     auto state = sequential ? previous_state(canary, metric.name) : std::nullopt;
-    analysis::stats::SequentialState next = state.value_or(analysis::stats::SequentialState{});
-    auto checks = analysis::check_metric(metric, context, lookups.default_source(),
-                                         sequential ? &next : nullptr);
+    const auto before = state.value_or(analysis::stats::SequentialState{});
+    analysis::stats::SequentialState next = before;
+    // Contiguous windows: this look counts from where the previous one ended (look_window.hpp).
+    const auto previous_end = controller::previous_look_end(canary.status.evidence, metric.name);
+    const auto window =
+        metric.comparison
+            ? controller::look_window(previous_end, context.now_unix_seconds, metric.interval)
+            : std::nullopt;
+    auto look = context;
+    if (window)
+      look.window = analysis::LookWindow{window->start_unix_seconds, window->end_unix_seconds};
+    auto checks = window || !metric.comparison
+                      ? analysis::check_metric(metric, look, lookups.default_source(),
+                                               sequential ? &next : nullptr)
+                      : std::vector<analysis::CheckResult>{nothing_new(metric, *previous_end)};
 
     controller::MetricVerdict verdict;
     verdict.name = metric.name;
-    verdict.outcome = MetricOutcome::Pass;
-    const analysis::CheckResult* shown = checks.empty() ? nullptr : &checks.back();
-    for (const auto& check : checks) {
-      const auto outcome = outcome_of(metric, check);
-      const bool worse =
-          (outcome == MetricOutcome::Fail) ||
-          (outcome == MetricOutcome::NoData && verdict.outcome == MetricOutcome::Pass);
-      if (worse) {
-        verdict.outcome = outcome;
-        shown = &check;
-      }
+    std::vector<MetricOutcome> outcomes;
+    for (const auto& check : checks) outcomes.push_back(controller::outcome_of(check.verdict));
+    verdict.outcome = checks.empty() ? MetricOutcome::Pass : controller::worst_of(outcomes);
+    const analysis::CheckResult* shown = nullptr;  // the last check with the metric's verdict
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      if (outcomes[i] == verdict.outcome) shown = &checks[i];
     }
     if (shown) {
       verdict.message = shown->evidence.message;
       if (verdict.outcome == MetricOutcome::Fail)
         verdict.message = metric.name + ": " + verdict.message;
-      if (verdict.outcome == MetricOutcome::NoData &&
-          shown->verdict == analysis::Verdict::Inconclusive)
-        verdict.message = "not enough data yet: " + verdict.message;
       verdict.evidence = analysis::to_json(shown->evidence);
     } else {
       verdict.evidence = json::object();
@@ -207,9 +211,25 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       for (const auto& check : checks)
         verdict.evidence["checks"].push_back(analysis::to_json(check));
     }
+    // The next look starts at this one's end, or, when nothing was counted (no data), where the
+    // last counted look ended, so the missed time is counted then.
+    if (window && verdict.outcome != MetricOutcome::NoData)
+      verdict.evidence["window"] = controller::to_json(*window);
+    else if (previous_end)
+      verdict.evidence["window"] = {{"end", *previous_end}};
+    if (metric.comparison) {
+      verdict.evidence["alpha_family"] = declared.comparison->alpha;
+      verdict.evidence["alpha_used"] = metric.comparison->alpha;
+      verdict.evidence["family_rule"] =
+          "bonferroni over " + std::to_string(family) + " comparison test(s)";
+    }
     if (sequential) {
       verdict.evidence[kStateKey] = analysis::to_json(next);
       ++sequential_metrics;
+      if (!canary_requests && next.looks > before.looks) {
+        canary_requests = next.canary_total - before.canary_total;
+        primary_requests = next.primary_total - before.primary_total;
+      }
       for (const auto& check : checks) {
         if (check.evidence.test != "sequential-binomial") continue;
         if (check.verdict == analysis::Verdict::Fail) {
@@ -220,8 +240,17 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
           if (result.sequential != controller::SequentialDecision::ProvenWorse)
             result.sequential_message += (result.sequential_message.empty() ? "" : "; ") +
                                          metric.name + ": " + check.evidence.message;
+        } else if (check.verdict == analysis::Verdict::Inconclusive) {
+          result.evidence_so_far += (result.evidence_so_far.empty() ? "" : "; ") +
+                                    controller::evidence_so_far(metric.name, before, next,
+                                                                metric.comparison->alpha, interval);
         }
       }
+    } else if (metric.comparison && !canary_requests && shown &&
+               shown->evidence.test == "bayes-binomial" && shown->evidence.n_candidate &&
+               shown->evidence.n_baseline) {
+      canary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_candidate));
+      primary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_baseline));
     }
     result.metrics.push_back(std::move(verdict));
   }
@@ -233,6 +262,7 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       result.sequential_message.clear();
     }
   }
+  result.traffic_split = traffic_split_check(canary, canary_requests, primary_requests);
   return result;
 }
 

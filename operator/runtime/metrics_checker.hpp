@@ -6,12 +6,16 @@
 // previous step's evidence (status.evidence.metrics[].evidence.sequential_state) and the updated
 // state is returned in the verdict's evidence, which the controller stores. A restarted operator
 // (a new checker) resumes the same test.
+//
+// Each metric's verdict is the worst of its checks (verdict_rule.hpp). Comparison tests share
+// one family-wise alpha (Bonferroni: each runs at alpha / number of comparisons). The requests
+// each side received this look (from a binomial comparison) feed the traffic-split guard.
 #pragma once
 
 #include <chrono>
 #include <string>
 
-#include "analysis/verdict.hpp"
+#include "analysis/providers/metrics_source.hpp"
 #include "model/canary.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/kube/clock.hpp"
@@ -22,6 +26,8 @@ namespace veer::runtime {
 struct MetricsCheckerSettings {
   std::string metrics_server = "http://prometheus:9090";  // --metrics-server
   std::chrono::milliseconds timeout{5000};                // per query
+  // Answers instead of metrics_server when set (veer demo, bench/decisions); not owned.
+  analysis::MetricsSource* source = nullptr;
 };
 
 class AnalysisMetricsChecker final : public controller::MetricsChecker {
@@ -36,12 +42,5 @@ class AnalysisMetricsChecker final : public controller::MetricsChecker {
   kube::Clock& clock_;
   MetricsCheckerSettings settings_;
 };
-
-// How one metric's checks become the controller's verdict. Fail > NoData > Pass; an
-// Inconclusive sequential test (enough requests, not decided yet) lets the step go on — it
-// rolls back the moment the canary is proven worse; any other Inconclusive (below minSamples)
-// is NoData, so too little data never promotes.
-controller::MetricOutcome outcome_of(const model::CanaryMetric& metric,
-                                     const analysis::CheckResult& check);
 
 }  // namespace veer::runtime

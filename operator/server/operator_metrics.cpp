@@ -43,9 +43,7 @@ void OperatorMetrics::observe(const controller::ReconcileReport& report, double 
                  : report.phase == model::CanaryPhase::Failed    ? 2
                                                                  : 1;
   for (const auto& v : report.verdicts) {
-    const char* verdict = v.outcome == controller::MetricOutcome::Pass   ? "pass"
-                          : v.outcome == controller::MetricOutcome::Fail ? "fail"
-                                                                         : "no-data";
+    const std::string verdict(controller::rule_for(v.outcome).verdict);
     ++verdicts_[{v.name, verdict}];
     if (v.evidence.is_object() && v.evidence.contains("value") && v.evidence["value"].is_number())
       state.metric_values[v.name] = v.evidence["value"].get<double>();

@@ -20,6 +20,33 @@ TEST_CASE("veer demo promotes the good revision and rolls back the bad one") {
         std::string::npos);
 }
 
+TEST_CASE("veer demo shows the sequential test: early promotion, early rollback, a hold") {
+  std::istringstream in;
+  std::ostringstream out, err;
+  int code = veer::cli::run_veer({"demo", "--pace", "0"}, in, out, err);
+  CAPTURE(err.str());
+  REQUIRE(code == 0);
+  const auto text = out.str();
+  CAPTURE(text);
+  // 1.1: proven no worse before reaching maxWeight, promoted early.
+  CHECK(text.find("Canary checkout.demo proven no worse than primary") != std::string::npos);
+  CHECK(text.find("promoting early") != std::string::npos);
+  // While undecided it holds, saying what it has seen so far.
+  CHECK(text.find("holding: evidence so far error-rate: e-value") != std::string::npos);
+  // 1.2-bad: rolled back as soon as proven worse, not after `threshold` failed checks.
+  CHECK(text.find("Rolling back checkout.demo: canary proven worse than primary: error-rate") !=
+        std::string::npos);
+  // 1.3-outage: held on missing data, then continued and promoted.
+  CHECK(text.find("holding: no data for error-rate (") != std::string::npos);
+  CHECK(text.find("simulated outage: Prometheus at http://prometheus:9090 unreachable") !=
+        std::string::npos);
+  CHECK(text.find("no-data look 2 of 5") != std::string::npos);
+  CHECK(text.find("1.3-outage  Succeeded") != std::string::npos);
+  CHECK(text.find("held 2 looks on no data") != std::string::npos);
+  CHECK(text.find("1.2-bad     Failed     0>10>0") != std::string::npos);
+  CHECK(text.find("held 1.3-outage on missing data until the data came back") != std::string::npos);
+}
+
 TEST_CASE("veer demo rejects bad flags with a usage error") {
   std::istringstream in;
   std::ostringstream out, err;

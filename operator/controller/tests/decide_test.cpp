@@ -50,7 +50,9 @@ veer::model::CanaryWebhook webhook(WebhookType type, const std::string& name) {
 AnalysisResult all_pass() {
   return {{{"request-success-rate", MetricOutcome::Pass, "99.9% >= 99%", nullptr}},
           SequentialDecision::Continue,
-          ""};
+          "",
+          "",
+          std::nullopt};
 }
 
 // A canary, its stored status and what the controller sees, ticking through decide.
@@ -322,21 +324,224 @@ TEST_CASE("failed checks hold the weight and roll back at the threshold, with an
   CHECK(again.alerts.empty());
 }
 
-TEST_CASE("missing data holds and counts as a failed check; it never promotes") {
+TEST_CASE("missing data holds without a failed check, never promotes, and continues after") {
   World w;
-  w.canary.spec.analysis->threshold = 100;
+  w.canary.spec.analysis->max_weight = 20;
   w.start_rollout();
   w.tick();
+  REQUIRE(w.status.canary.canary_weight == 10);
   w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::NoData, "empty result", nullptr};
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 3; ++i) {  // a Prometheus outage of three looks
     w.advance(minutes(1));
     auto& d = w.tick();
-    CHECK(has_event(d, "no values found"));
+    CHECK(has_event(d,
+                    "Hold podinfo.test at canary weight 10: holding: no data for "
+                    "request-success-rate (empty result); no-data look " +
+                        std::to_string(i + 1) + " of 5"));
+    CHECK(has_alert(d, AlertSeverity::Warn, "holding: no data") == (i == 0));
   }
   CHECK(w.status.canary.phase == CanaryPhase::Progressing);
   CHECK(w.status.canary.canary_weight == 10);
-  CHECK(w.status.canary.failed_checks == 10);
+  CHECK(w.status.canary.failed_checks == 0);
+  CHECK(w.status.progress.no_data_looks == 3);
   CHECK(w.status.canary.evidence["metrics"][0]["verdict"] == "no-data");
+  CHECK(w.status.progress.message.rfind("holding: no data", 0) == 0);
+
+  w.verdicts = all_pass();  // the data is back: the rollout goes on from where it held
+  w.advance(minutes(1));
+  w.tick();
+  CHECK(w.status.canary.canary_weight == 20);
+  CHECK(w.status.progress.hold_started.empty());
+  CHECK(w.status.progress.held_seconds == 180);
+}
+
+TEST_CASE("NoData past maxNoData rolls back by default, or pauses with onHoldExpired: pause") {
+  SUBCASE("rollback (default; maxNoData defaults to the larger of threshold and 5)") {
+    World w;
+    w.start_rollout();
+    w.tick();
+    w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::NoData, "empty", nullptr};
+    for (int i = 0; i < 5; ++i) {
+      w.advance(minutes(1));
+      w.tick();
+    }
+    REQUIRE(w.status.canary.phase == CanaryPhase::Progressing);
+    w.advance(minutes(1));
+    auto& d = w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Failed);
+    CHECK(has_alert(d, AlertSeverity::Error,
+                    "hold budget exhausted: holding: no data for request-success-rate (empty); "
+                    "no-data look 6 of 5; 6 no-data looks exceed maxNoData 5"));
+    CHECK(w.status.canary.failed_checks == 0);
+  }
+  SUBCASE("pause: waits for veer promote or veer abort") {
+    World w;
+    w.canary.spec.analysis->max_no_data = 1;
+    w.canary.spec.analysis->on_hold_expired = veer::model::OnHoldExpired::Pause;
+    w.start_rollout();
+    w.tick();
+    w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::NoData, "empty", nullptr};
+    w.advance(minutes(1));
+    w.tick();
+    w.advance(minutes(1));
+    auto& d = w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    CHECK(w.status.progress.hold_expired);
+    CHECK(w.status.progress.waiting_for == "hold-expired");
+    CHECK(has_alert(d, AlertSeverity::Warn, "paused: hold budget exhausted"));
+    CHECK(has_event(d, "veer promote or veer abort decides"));
+    const auto asked = w.asked.size();
+    w.verdicts = all_pass();
+    for (int i = 0; i < 3; ++i) {
+      w.advance(minutes(1));
+      CHECK(w.tick().events.empty());  // no more analysis, no repeated event
+    }
+    CHECK(w.asked.size() == asked);
+    CHECK(w.status.canary.canary_weight == 10);
+    w.seen.gates.abort = "a1";
+    w.advance(minutes(1));
+    w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Failed);
+  }
+}
+
+TEST_CASE("an undecided test holds at the weight until decided; maxHold bounds the hold") {
+  auto inconclusive = [] {
+    auto r = all_pass();
+    r.metrics[0] = {"request-success-rate", MetricOutcome::Inconclusive,
+                    "keep observing: e-value 2.1 between 0.05 and 20", nullptr};
+    r.evidence_so_far = "request-success-rate: e-value 2.1 (rolls back at 20, promotes at 0.05)";
+    return r;
+  };
+  SUBCASE("holds, then advances once decided") {
+    World w;
+    w.start_rollout();
+    w.tick();
+    w.verdicts = inconclusive();
+    w.advance(minutes(1));
+    auto& d = w.tick();
+    CHECK(w.status.canary.canary_weight == 10);
+    CHECK(w.status.canary.failed_checks == 0);
+    CHECK(w.status.canary.evidence["metrics"][0]["verdict"] == "inconclusive");
+    CHECK(w.status.progress.message ==
+          "holding: evidence so far request-success-rate: e-value 2.1 (rolls back at 20, "
+          "promotes at 0.05)");
+    CHECK(has_alert(d, AlertSeverity::Info, "holding: evidence so far"));
+    w.verdicts = all_pass();
+    w.advance(minutes(1));
+    w.tick();
+    CHECK(w.status.canary.canary_weight == 20);
+  }
+  SUBCASE("the budget counts every hold of the run, and runs out into a rollback") {
+    World w;
+    w.canary.spec.analysis->max_hold = minutes(3);
+    w.start_rollout();
+    w.tick();
+    w.verdicts = inconclusive();
+    w.advance(minutes(1));
+    w.tick();  // hold starts
+    w.advance(minutes(1));
+    w.tick();  // 1m held
+    w.verdicts = all_pass();
+    w.advance(minutes(1));
+    w.tick();  // 2m held, advances
+    REQUIRE(w.status.canary.canary_weight == 20);
+    CHECK(w.status.progress.held_seconds == 120);
+    w.verdicts = inconclusive();
+    w.advance(minutes(1));
+    w.tick();  // a new hold: 2m of the budget already spent
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    w.advance(minutes(1));
+    auto& d = w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Failed);
+    CHECK(has_alert(d, AlertSeverity::Error, "held 3m0s of maxHold 3m0s"));
+  }
+}
+
+TEST_CASE("a sequential metric gates promotion at the last step") {
+  auto undecided = [] {
+    auto r = all_pass();
+    r.metrics[0] = {"request-success-rate", MetricOutcome::Inconclusive, "keep observing", nullptr};
+    return r;
+  };
+  for (const char* ending : {"proven no worse", "proven worse", "budget"}) {
+    CAPTURE(ending);
+    World w;
+    w.canary.spec.analysis->max_hold = minutes(10);
+    w.start_rollout();
+    w.run_until(CanaryPhase::Progressing);
+    while (w.status.canary.canary_weight < 30) {
+      w.advance(minutes(1));
+      w.tick();
+    }
+    w.verdicts = undecided();
+    for (int i = 0; i < 5; ++i) {  // at maxWeight: no promotion while undecided
+      w.advance(minutes(1));
+      w.tick();
+      REQUIRE(w.status.canary.phase == CanaryPhase::Progressing);
+    }
+    if (std::string(ending) == "proven no worse") {
+      w.verdicts = all_pass();
+      w.verdicts.sequential = SequentialDecision::ProvenNoWorse;
+      w.verdicts.sequential_message = "proven no worse";
+      w.advance(minutes(1));
+      w.tick();
+      CHECK(w.status.canary.phase == CanaryPhase::Promoting);
+    } else if (std::string(ending) == "proven worse") {
+      w.verdicts.sequential = SequentialDecision::ProvenWorse;
+      w.verdicts.sequential_message = "e-value 25 >= 20";
+      w.advance(minutes(1));
+      w.tick();
+      CHECK(w.status.canary.phase == CanaryPhase::Failed);
+    } else {
+      w.run_until(CanaryPhase::Failed);
+      CHECK(w.status.progress.message.find("hold budget exhausted") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a traffic-split mismatch holds with the weight and the observed share") {
+  World w;
+  w.start_rollout();
+  w.tick();
+  TrafficSplitCheck split;
+  split.mismatch = true;
+  split.message =
+      "traffic split mismatch: veer set the canary weight to 10% but the canary "
+      "received 48.7% of 1000 requests";
+  split.evidence = {{"weight", 10}, {"observed_share", 0.487}, {"mismatch", true}};
+  w.verdicts.traffic_split = split;
+  w.advance(minutes(1));
+  auto& d = w.tick();
+  CHECK(w.status.canary.canary_weight == 10);
+  CHECK(w.status.canary.failed_checks == 0);
+  CHECK(has_alert(d, AlertSeverity::Warn, "received 48.7% of 1000 requests"));
+  CHECK(w.status.canary.evidence["traffic_split"]["observed_share"] == 0.487);
+}
+
+TEST_CASE("a hold survives a restart: its budget is read back from the status alone") {
+  World w;
+  w.canary.spec.analysis->max_no_data = 2;
+  w.start_rollout();
+  w.tick();
+  w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::NoData, "empty", nullptr};
+  w.advance(minutes(1));
+  w.tick();
+  // A new operator: only the status JSON (as the API server keeps it) goes on.
+  World restarted;
+  restarted.canary = w.canary;
+  restarted.seen = w.seen;
+  restarted.now = w.now;
+  restarted.status = rollout_status_from_json(to_json(w.status));
+  restarted.verdicts = w.verdicts;
+  CHECK(restarted.status.progress.no_data_looks == 1);
+  CHECK_FALSE(restarted.status.progress.hold_started.empty());
+  restarted.advance(minutes(1));
+  restarted.tick();
+  CHECK(restarted.status.canary.phase == CanaryPhase::Progressing);
+  restarted.advance(minutes(1));
+  restarted.tick();
+  CHECK(restarted.status.canary.phase == CanaryPhase::Failed);
 }
 
 TEST_CASE("the sequential test rolls back early, and promotes early only when opted in") {
@@ -772,7 +977,7 @@ TEST_CASE("every path to Failed sends exactly one error alert, with the reason (
          w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::Fail, "91% < 99%",
                                   nullptr};
        }},
-      {"no metric data", "Failed checks threshold reached 2",
+      {"no metric data", "hold budget exhausted",
        [](World& w) {
          w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::NoData, "empty", nullptr};
        }},

@@ -63,7 +63,7 @@ EndState end_state(Rollout& r) {
 // Initialization, then a new revision rolled out to the end. `die_at` > 0: every reconcile dies
 // at that write, and the restarted operator runs it again. Returns the most writes one
 // reconcile made.
-int run(Rollout& r, int die_at) {
+int run(Rollout& r, int die_at, const std::string& image = "podinfo:6.0.1") {
   DyingCluster dying(r.cluster);
   r.api = &dying;
   int most = 0;
@@ -82,7 +82,7 @@ int run(Rollout& r, int die_at) {
     const auto phase = r.phase();
     if (!revised && phase == "Initialized") {
       reconcile();  // one more pass so the target is scaled down first
-      r.set_image("podinfo:6.0.1");
+      r.set_image(image);
       revised = true;
     }
     if (revised && phase == "Succeeded") break;
@@ -121,5 +121,28 @@ TEST_CASE("kill and restart at every pass and at every write reach the same end,
       // Events are written after the status, so a death loses some and repeats none.
       CHECK(r.events().size() <= clean_events + 2);
     }
+  }
+}
+
+TEST_CASE("kill and restart at every write in the middle of a hold on missing data") {
+  // The new revision's first two analyses find no data: the rollout holds, keeping its hold
+  // budget in the status, then continues; every death lands somewhere in or around that hold.
+  const auto canary = strategies()[0].canary;
+  const std::string image = "podinfo:6.0.1-nodata";
+  Rollout clean("istio", canary);
+  const int most_writes = run(clean, 0, image);
+  const auto expected = end_state(clean);
+  REQUIRE(expected.phase == "Succeeded");
+  CHECK(expected.primary_image == image);
+  bool held = false;
+  for (const auto& e : clean.events())
+    held |= e.value("message", "").find("holding: no data") != std::string::npos;
+  CHECK(held);
+  for (int k = 1; k <= most_writes; ++k) {
+    CAPTURE(k);
+    Rollout r("istio", canary);
+    run(r, k, image);
+    CAPTURE(r.last_error);
+    CHECK(end_state(r) == expected);
   }
 }

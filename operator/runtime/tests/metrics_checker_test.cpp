@@ -175,19 +175,30 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
     step1 = checker.analyze(canary);
   }
   REQUIRE(step1.metrics.size() == 1);
-  CHECK(step1.metrics[0].outcome == MetricOutcome::Pass);  // keep observing: the step goes on
+  // Undecided: the step holds (verdict_rule.hpp), and says what it has seen so far.
+  CHECK(step1.metrics[0].outcome == MetricOutcome::Inconclusive);
   CHECK(step1.sequential == SequentialDecision::Continue);
+  CHECK(step1.evidence_so_far.rfind("error-rate: e-value ", 0) == 0);
+  CHECK(step1.evidence_so_far.find("canary 1 errors in 1000 requests, primary 9 in 9000") !=
+        std::string::npos);
   const auto state1 = step1.metrics[0].evidence.at("sequential_state");
   CHECK(state1.value("looks", 0) == 1);
   CHECK(state1.value("canaryTotal", 0) == 1000);
 
   store_step(canary, step1);
+  w.clock.advance(std::chrono::minutes(1));  // the next look, a minute later
   runtime::AnalysisMetricsChecker restarted(w.cluster, w.clock, {prometheus.url()});
   auto step2 = restarted.analyze(canary);
   const auto state2 = step2.metrics[0].evidence.at("sequential_state");
   CHECK(state2.value("looks", 0) == 2);
   CHECK(state2.value("canaryTotal", 0) == 2000);
   CHECK(state2.value("primaryErrors", 0) == 18);
+
+  // A second look at the same instant has nothing new to count: it holds, state unchanged.
+  store_step(canary, step2);
+  auto same_instant = restarted.analyze(canary);
+  CHECK(same_instant.metrics[0].outcome == MetricOutcome::Inconclusive);
+  CHECK(same_instant.metrics[0].evidence.at("sequential_state").value("looks", 0) == 2);
 
   // A new run (decide clears the evidence) starts a new test.
   canary.status.evidence = json::object();
@@ -212,6 +223,7 @@ TEST_CASE("the sequential test proves a canary worse, or no worse, and says why"
   for (int i = 0; i < 20 && step.sequential != SequentialDecision::ProvenNoWorse; ++i) {
     step = good.analyze(canary);
     store_step(canary, step);
+    w.clock.advance(std::chrono::minutes(1));
   }
   CHECK(step.sequential == SequentialDecision::ProvenNoWorse);
   CHECK(step.metrics[0].outcome == MetricOutcome::Pass);
@@ -229,6 +241,80 @@ TEST_CASE("the sequential test proves a canary worse, or no worse, and says why"
                              {"total", {{"query", "total_{{ target }}"}}}}}}});
   runtime::AnalysisMetricsChecker sparse_checker(w.cluster, w.clock, {sparse.url()});
   auto held = sparse_checker.analyze(canary_with(few));
-  CHECK(held.metrics[0].outcome == MetricOutcome::NoData);
-  CHECK(held.metrics[0].message.find("not enough data") != std::string::npos);
+  CHECK(held.metrics[0].outcome == MetricOutcome::Inconclusive);
+  CHECK(held.metrics[0].message.find("fewer than minSamples=100") != std::string::npos);
+}
+
+TEST_CASE("several compared metrics share one alpha (Bonferroni), shown in the evidence") {
+  runtime::testing::World w;
+  HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+  auto metrics = sequential_metric();
+  auto second = metrics[0];
+  second["name"] = "error-rate-2";
+  second["comparison"]["alpha"] = 0.02;
+  metrics.push_back(second);
+  metrics.push_back(success_rate_min(99)[0]);  // a threshold is not a test: not counted
+  runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+  auto result = checker.analyze(canary_with(metrics));
+  REQUIRE(result.metrics.size() == 3);
+  CHECK(result.metrics[0].evidence["alpha_family"] == 0.05);
+  CHECK(result.metrics[0].evidence["alpha_used"] == 0.025);
+  CHECK(result.metrics[1].evidence["alpha_used"] == 0.01);
+  CHECK(result.metrics[0].evidence["family_rule"] == "bonferroni over 2 comparison test(s)");
+  CHECK_FALSE(result.metrics[2].evidence.contains("alpha_used"));
+}
+
+TEST_CASE("the traffic-split guard compares the look's requests with the weight veer wrote") {
+  runtime::testing::World w;
+  SUBCASE("the right split") {
+    HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 10;
+    runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+    auto result = checker.analyze(canary);
+    REQUIRE(result.traffic_split);
+    CHECK_FALSE(result.traffic_split->mismatch);
+    CHECK(result.traffic_split->evidence["observed_share"] == 0.1);
+  }
+  SUBCASE("a router that ignores the weight") {
+    HttpServer prometheus(counts_handler({5, 5000, 5, 5000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 10;
+    runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+    auto result = checker.analyze(canary);
+    REQUIRE(result.traffic_split);
+    CHECK(result.traffic_split->mismatch);
+    CHECK(result.traffic_split->message.find(
+              "veer set the canary weight to 10% but the canary received 50.0% of 10000 "
+              "requests") != std::string::npos);
+  }
+  SUBCASE("no traffic yet: nothing to judge") {
+    HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 0;
+    runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+    CHECK_FALSE(checker.analyze(canary).traffic_split);
+  }
+}
+
+TEST_CASE("each look counts from where the previous one ended, across restarts and late looks") {
+  runtime::testing::World w;
+  HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
+  auto canary = canary_with(sequential_metric());
+  const auto now = [&] {
+    return std::chrono::duration<double>(w.clock.now().time_since_epoch()).count();
+  };
+  runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
+  auto first = checker.analyze(canary);
+  const auto t1 = now();
+  // The first look: the metric's interval (1m) ending now.
+  CHECK(first.metrics[0].evidence["window"]["start"] == t1 - 60);
+  CHECK(first.metrics[0].evidence["window"]["end"] == t1);
+  store_step(canary, first);
+
+  w.clock.advance(std::chrono::seconds(95));  // a late reconcile, by a restarted operator
+  runtime::AnalysisMetricsChecker restarted(w.cluster, w.clock, {prometheus.url()});
+  auto second = restarted.analyze(canary);
+  CHECK(second.metrics[0].evidence["window"]["start"] == t1);
+  CHECK(second.metrics[0].evidence["window"]["end"] == now());
 }
