@@ -120,6 +120,8 @@ std::vector<json> apply_and_read(const std::string& kubeconfig, const std::vecto
   REQUIRE_MESSAGE(got.status == 0, got.out);
   json items = json::parse(got.out, nullptr, false);
   REQUIRE(!items.is_discarded());
+  // kubectl prints a single object as itself, not as a List.
+  if (items.value("kind", "") != "List") items = {{"items", json::array({items})}};
   for (auto& item : items["items"]) {
     if (item["metadata"].contains("namespace")) item["metadata"]["namespace"] = "test";
     served.push_back(item);
@@ -183,6 +185,9 @@ TEST_CASE("router CRDs install and every golden object is accepted by the API se
         if (drop_empty_groups(item)) altered.insert(item.value("kind", ""));
       }
     }
+    // The user's objects the scenario starts from, as the server keeps them (with its defaults).
+    Observed observed;
+    observed.objects = apply_and_read(kubeconfig, s.observed.objects);
     const std::string file = write_temp("golden", golden);
     auto applied = kubectl(kubeconfig, "apply --validate=strict -f '" + file + "'");
     CHECK_MESSAGE(applied.status == 0, applied.out);
@@ -193,9 +198,7 @@ TEST_CASE("router CRDs install and every golden object is accepted by the API se
     REQUIRE_MESSAGE(got.status == 0, got.out);
     json served = json::parse(got.out, nullptr, false);
     REQUIRE(!served.is_discarded());
-    // The user's objects as the server keeps them (with its defaults), then veer's.
-    Observed observed;
-    observed.objects = apply_and_read(kubeconfig, s.observed.objects);
+    // Then veer's objects as the server keeps them replace the user's where they are the same.
     for (auto& item : served["items"]) {
       // Back in the scenario's namespace (cluster-scoped objects have none).
       if (item["metadata"].contains("namespace")) item["metadata"]["namespace"] = "test";
@@ -209,8 +212,8 @@ TEST_CASE("router CRDs install and every golden object is accepted by the API se
     auto router = make_router(s.provider).value();
     auto services = apply_services(s.canary, observed);
     auto writes = router->apply(s.canary, s.routes, observed);
-    REQUIRE(services.ok());
-    REQUIRE(writes.ok());
+    REQUIRE_MESSAGE(services.ok(), testing::why(services));
+    REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
     for (const auto* list : {&services.value(), &writes.value()}) {
       for (const auto& w : *list) {
         if (altered.count(w.object.value("kind", ""))) continue;
