@@ -2,6 +2,7 @@
 
 #include "meshes/apex_object.hpp"
 #include "meshes/unsupported.hpp"
+#include "meshes/user_copy.hpp"
 
 namespace veer::meshes {
 
@@ -70,21 +71,9 @@ Expected<std::vector<Write>> ApisixRouter::apply(const CanaryRouting& canary, co
   json spec = user_route->value("spec", json::object());
   spec["http"] = json::array({rule});
 
-  json metadata = new_metadata(canary, canary_route_name(canary), {});
-  json annotations = json::object();
-  for (const auto& [key, value] : field_or_null(*user_route, "/metadata/annotations").items()) {
-    if (key != kLastAppliedAnnotation) annotations[key] = value;
-  }
-  if (!annotations.empty()) metadata["annotations"] = annotations;
-  const json& labels = field_or_null(*user_route, "/metadata/labels");
-  if (labels.is_object() && !labels.empty()) metadata["labels"] = labels;
-  json fresh = {
-      {"apiVersion", kApiVersion}, {"kind", "ApisixRoute"}, {"metadata", metadata}, {"spec", spec}};
-  std::vector<std::string> owned = {"/spec", "/metadata/labels"};
-  for (const auto& [key, value] : annotations.items()) {
-    owned.push_back(json_pointer({"metadata", "annotations", key}));
-  }
-  return std::vector<Write>{upsert(fresh, owned, observed.find(objects(canary).back()))};
+  return std::vector<Write>{upsert_copy(canary, *user_route, canary_route_name(canary), spec,
+                                        copied_annotations(*user_route), {},
+                                        observed.find(objects(canary).back()))};
 }
 
 Expected<Routes> ApisixRouter::read(const CanaryRouting& canary, const Observed& observed) const {
@@ -114,12 +103,7 @@ Expected<Routes> ApisixRouter::read(const CanaryRouting& canary, const Observed&
 
 Expected<std::vector<Write>> ApisixRouter::finalize(const CanaryRouting& canary,
                                                     const Observed& observed) const {
-  std::vector<Write> writes;
-  const json* route = observed.find(objects(canary).back());
-  if (route != nullptr && is_controlled_by(*route, canary)) {
-    writes.push_back({Write::Action::remove, *route, {}});
-  }
-  return writes;
+  return remove_copy(observed.find(objects(canary).back()), canary);
 }
 
 }  // namespace veer::meshes

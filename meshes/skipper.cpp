@@ -2,6 +2,7 @@
 
 #include "meshes/apex_object.hpp"
 #include "meshes/unsupported.hpp"
+#include "meshes/user_copy.hpp"
 
 namespace veer::meshes {
 
@@ -91,29 +92,16 @@ Expected<std::vector<Write>> SkipperRouter::apply(const CanaryRouting& canary, c
     return invalid(where + ": no path sends traffic to the apex Service " + canary.apex_name() +
                    "; set spec.rules[].http.paths[].backend.service.name to " + canary.apex_name());
   }
-  json annotations = json::object();
-  for (const auto& [key, value] : field_or_null(*user_ingress, "/metadata/annotations").items()) {
-    if (key == kLastAppliedAnnotation) continue;
-    annotations[key] = value;
-  }
+  json annotations = copied_annotations(*user_ingress);
   const json weights = {{canary.primary_name(), routes.primary_weight},
                         {canary.canary_name(), routes.canary_weight}};
   annotations[kBackendWeights] = weights.dump();
   annotations[kPredicate] = with_predicate(annotations.value(kPredicate, std::string()),
                                            routes.canary_weight > 0 ? kPreferred : kDisabled);
 
-  json metadata = new_metadata(canary, canary_ingress_name(canary), {});
-  metadata["annotations"] = annotations;
-  const json& labels = field_or_null(*user_ingress, "/metadata/labels");
-  if (labels.is_object() && !labels.empty()) metadata["labels"] = labels;
-  json fresh = {
-      {"apiVersion", kApiVersion}, {"kind", "Ingress"}, {"metadata", metadata}, {"spec", spec}};
-  std::vector<std::string> owned = {"/spec", "/metadata/labels"};
-  for (const auto& [key, value] : annotations.items()) {
-    owned.push_back(json_pointer({"metadata", "annotations", key}));
-  }
   const json* found = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
-  return std::vector<Write>{upsert(fresh, owned, found)};
+  return std::vector<Write>{upsert_copy(canary, *user_ingress, canary_ingress_name(canary), spec,
+                                        annotations, {}, found)};
 }
 
 Expected<Routes> SkipperRouter::read(const CanaryRouting& canary, const Observed& observed) const {
@@ -144,12 +132,7 @@ Expected<Routes> SkipperRouter::read(const CanaryRouting& canary, const Observed
 
 Expected<std::vector<Write>> SkipperRouter::finalize(const CanaryRouting& canary,
                                                      const Observed& observed) const {
-  std::vector<Write> writes;
-  const json* ingress = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
-  if (ingress != nullptr && is_controlled_by(*ingress, canary)) {
-    writes.push_back({Write::Action::remove, *ingress, {}});
-  }
-  return writes;
+  return remove_copy(observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)}), canary);
 }
 
 }  // namespace veer::meshes
