@@ -95,10 +95,7 @@ Expected<Routes> ApisixRouter::read(const CanaryRouting& canary, const Observed&
     return invalid(where + " has no spec.http[] rule with integer weights for backends " +
                    canary.primary_name() + " and " + canary.canary_name());
   }
-  Routes routes;
-  routes.primary_weight = *primary;
-  routes.canary_weight = *canary_weight;
-  return routes;
+  return weighted(*primary, *canary_weight);
 }
 
 Expected<std::vector<Write>> ApisixRouter::finalize(const CanaryRouting& canary,

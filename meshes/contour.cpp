@@ -156,10 +156,7 @@ Expected<Routes> ContourRouter::read(const CanaryRouting& canary, const Observed
       if (name == canary.canary_name()) canary_weight = weight;
     }
     if (!primary || !canary_weight) continue;
-    Routes routes;
-    routes.primary_weight = *primary;
-    routes.canary_weight = *canary_weight;
-    return routes;
+    return weighted(*primary, *canary_weight);
   }
   return invalid(where(canary) + " has no route with integer weights for services " +
                  canary.primary_name() + " and " + canary.canary_name());

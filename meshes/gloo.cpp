@@ -136,10 +136,7 @@ Expected<Routes> GlooRouter::read(const CanaryRouting& canary, const Observed& o
       if (name == upstream_name(canary, "canary")) canary_weight = weight;
     }
     if (!primary || !canary_weight) continue;
-    Routes routes;
-    routes.primary_weight = *primary;
-    routes.canary_weight = *canary_weight;
-    return routes;
+    return weighted(*primary, *canary_weight);
   }
   return invalid(where(canary) + " has no route with integer weights for upstreams " +
                  upstream_name(canary, "primary") + " and " + upstream_name(canary, "canary"));

@@ -88,10 +88,7 @@ Expected<Routes> KnativeRouter::read(const CanaryRouting& canary, const Observed
                    "revision and the primary revision (annotation " + kPrimaryRevision + ": '" +
                    primary + "')");
   }
-  Routes routes;
-  routes.primary_weight = *primary_weight;
-  routes.canary_weight = *canary_weight;
-  return routes;
+  return weighted(*primary_weight, *canary_weight);
 }
 
 Expected<std::vector<Write>> KnativeRouter::finalize(const CanaryRouting& canary,

@@ -96,10 +96,7 @@ Expected<Routes> KumaRouter::read(const CanaryRouting& canary, const Observed& o
                    kuma_service(canary, canary.primary_name()) + " and " +
                    kuma_service(canary, canary.canary_name()));
   }
-  Routes routes;
-  routes.primary_weight = *primary;
-  routes.canary_weight = *canary_weight;
-  return routes;
+  return weighted(*primary, *canary_weight);
 }
 
 Expected<std::vector<Write>> KumaRouter::finalize(const CanaryRouting& canary,

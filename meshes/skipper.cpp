@@ -124,10 +124,7 @@ Expected<Routes> SkipperRouter::read(const CanaryRouting& canary, const Observed
     return invalid(where + ": annotation " + kBackendWeights + " must give integer weights to " +
                    canary.primary_name() + " and " + canary.canary_name() + ", got '" + text + "'");
   }
-  Routes routes;
-  routes.primary_weight = *primary;
-  routes.canary_weight = *canary_weight;
-  return routes;
+  return weighted(*primary, *canary_weight);
 }
 
 Expected<std::vector<Write>> SkipperRouter::finalize(const CanaryRouting& canary,

@@ -76,10 +76,7 @@ Expected<Routes> SmiRouter::read(const CanaryRouting& canary, const Observed& ob
     return invalid(where + " does not contain integer weights for backends " +
                    canary.primary_name() + " and " + canary.canary_name());
   }
-  Routes routes;
-  routes.primary_weight = *primary;
-  routes.canary_weight = *canary_weight;
-  return routes;
+  return weighted(*primary, *canary_weight);
 }
 
 Expected<std::vector<Write>> SmiRouter::finalize(const CanaryRouting& canary,
