@@ -65,8 +65,70 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
                   "http_request_duration_seconds",
                   1000};
   }
-  return fail("the built-in metrics are not available for provider \"" + provider +
-              "\" (istio, linkerd, nginx, kubernetes, gatewayapi); use a MetricTemplate");
+  // The series of the routers Flagger users bring (its observers for contour, gloo, kuma, knative,
+  // traefik, skipper and apisix), for the canary or, with the Service name's -primary in place of
+  // -canary, the primary. Envoy-based routers count envoy_cluster_upstream_rq of the cluster veer's
+  // router sends to; Traefik and Skipper count the +Inf bucket of their request histograms.
+  // APISIX names the canary's route only, so it has no primary side.
+  const std::string side = primary ? "primary" : "canary";
+  auto envoy = [&](const std::string& sel) {
+    return Series{"envoy_cluster_upstream_rq", sel, R"(envoy_response_code=~"5.*")",
+                  "histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{" + sel +
+                      "}" + window + ")) by (le))"};
+  };
+  if (provider == "contour") {
+    return envoy(R"(envoy_cluster_name=~"{{ namespace }}_{{ service }}-)" + side +
+                 R"(_[0-9a-zA-Z-]+")");
+  }
+  if (provider == "gloo") {
+    return envoy(R"(envoy_cluster_name=~"{{ namespace }}-{{ service }}-)" + side +
+                 R"(upstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+")");
+  }
+  if (provider == "kuma") {
+    return envoy(R"(service=~"{{ service }}-)" + side + R"(_{{ namespace }}_svc_[0-9a-zA-Z-]+")");
+  }
+  if (provider == "knative") {
+    // Flagger's query names the Knative route of the latest revision, which the template context
+    // does not carry yet.
+    return fail(
+        "the built-in metrics for provider knative need the latest revision's name, which veer "
+        "does not pass to queries yet; use a MetricTemplate");
+  }
+  if (provider == "apisix") {
+    if (primary) {
+      return fail(
+          "the apisix built-in metrics measure the canary's route only; compare with the primary "
+          "through a MetricTemplate");
+    }
+    const std::string sel = R"(route=~"{{ namespace }}_{{ route }}-{{ service }}-canary_.+")";
+    return Series{
+        "apisix_http_status", sel, R"(code=~"5..")",
+        R"(histogram_quantile(0.99, sum(rate(apisix_http_latency_bucket{type=~"request",)" + sel +
+            "}" + window + ")) by (le))"};
+  }
+  if (provider == "traefik") {
+    const std::string sel =
+        R"(service=~"{{ namespace }}-{{ service }}-)" + side + R"(-[0-9a-zA-Z-]+@kubernetescrd")";
+    return Series{
+        "traefik_service_request_duration_seconds_bucket", sel + R"(,le="+Inf")", R"(code=~"5..")",
+        "histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{" + sel +
+            "}" + window + ")) by (le)) * 1000"};
+  }
+  if (provider == "skipper") {
+    // Skipper names routes kube[ew]_<ns>__<ingress>__<host>__<path>__<backend>, '-' as '_'.
+    const std::string sel =
+        R"(route=~"kube(ew)?_{{ namespace }}__{{ ingress }}_canary__.*__{{ service }}_)" + side +
+        R"((_[0-9]+)?")";
+    return Series{"skipper_response_duration_seconds_bucket", sel + R"(,le="+Inf")",
+                  R"(code=~"5..")",
+                  "sum(rate(skipper_serve_route_duration_seconds_sum{" + sel + "}" + window +
+                      ")) / sum(rate(skipper_serve_route_duration_seconds_count{" + sel + "}" +
+                      window + ")) * 1000"};
+  }
+  return fail(
+      "the built-in metrics are not available for provider \"" + provider +
+      "\" (istio, linkerd, nginx, kubernetes, gatewayapi, contour, gloo, kuma, traefik, skipper, "
+      "apisix); use a MetricTemplate");
 }
 
 // `a` with the extra matcher `extra` (or the negation of a "=~" / "=" matcher).

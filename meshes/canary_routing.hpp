@@ -67,7 +67,9 @@ struct CanaryRouting {
   std::optional<CustomMetadata> primary_metadata;
   std::optional<CustomMetadata> canary_metadata;
 
-  std::string ingress_name;  // spec.ingressRef.name (nginx)
+  std::string ingress_name;  // spec.ingressRef.name (nginx, skipper)
+  std::string route_name;    // spec.routeRef.name (apisix)
+  std::string mesh;          // metadata.annotations["kuma.io/mesh"] (kuma; "" means "default")
 
   // spec.analysis
   nlohmann::json analysis_match;  // [Istio HTTPMatchRequest]: non-empty means A/B testing

@@ -71,6 +71,11 @@ CanaryRouting routing_of(const model::Canary& canary, const std::string& selecto
   r.primary_metadata = metadata_of(service.primary);
   r.canary_metadata = metadata_of(service.canary);
   if (spec.ingress_ref) r.ingress_name = spec.ingress_ref->name;
+  if (spec.route_ref) r.route_name = spec.route_ref->name;
+  if (auto mesh = canary.metadata.annotations.find("kuma.io/mesh");
+      mesh != canary.metadata.annotations.end()) {
+    r.mesh = mesh->second;
+  }
   if (spec.analysis) {
     r.analysis_match = spec.analysis->match;
     r.iterations = spec.analysis->iterations;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "meshes/user_copy.hpp"
+
 namespace veer::meshes {
 
 using nlohmann::json;
@@ -70,11 +72,7 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
                    "; set spec.rules[].http.paths[].backend.service.name to " + canary.apex_name());
   }
 
-  json annotations = json::object();
-  for (const auto& [key, value] : field_or_null(*user_ingress, "/metadata/annotations").items()) {
-    if (key.rfind(prefix_ + "/canary", 0) == 0 || key == kLastAppliedAnnotation) continue;
-    annotations[key] = value;
-  }
+  json annotations = copied_annotations(*user_ingress, prefix_ + "/canary");
   annotations[annotation("canary")] = "true";
   annotations[annotation("canary-weight")] = std::to_string(routes.canary_weight);
   if (canary.ab_testing() && routes.canary_weight > 0) {
@@ -105,22 +103,14 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
     }
   }
 
-  json metadata = new_metadata(canary, canary_ingress_name(canary), {});
-  metadata["annotations"] = annotations;
-  const json& labels = field_or_null(*user_ingress, "/metadata/labels");
-  if (labels.is_object() && !labels.empty()) metadata["labels"] = labels;
-  json fresh = {
-      {"apiVersion", kApiVersion}, {"kind", "Ingress"}, {"metadata", metadata}, {"spec", spec}};
-
-  std::vector<std::string> owned = {"/spec", "/metadata/labels"};
-  for (const auto& [key, value] : annotations.items()) {
-    owned.push_back(json_pointer({"metadata", "annotations", key}));
-  }
+  // Canary annotations set before (A/B headers) are owned too, so that they go when unused.
+  std::vector<std::string> canary_annotations;
   for (const char* name : kCanaryAnnotations) {
-    owned.push_back(json_pointer({"metadata", "annotations", annotation(name)}));
+    canary_annotations.push_back(json_pointer({"metadata", "annotations", annotation(name)}));
   }
   const json* found = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
-  return std::vector<Write>{upsert(fresh, owned, found)};
+  return std::vector<Write>{upsert_copy(canary, *user_ingress, canary_ingress_name(canary), spec,
+                                        annotations, canary_annotations, found)};
 }
 
 Expected<Routes> NginxRouter::read(const CanaryRouting& canary, const Observed& observed) const {
@@ -153,12 +143,7 @@ Expected<Routes> NginxRouter::read(const CanaryRouting& canary, const Observed& 
 
 Expected<std::vector<Write>> NginxRouter::finalize(const CanaryRouting& canary,
                                                    const Observed& observed) const {
-  std::vector<Write> writes;
-  const json* ingress = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
-  if (ingress != nullptr && is_controlled_by(*ingress, canary)) {
-    writes.push_back({Write::Action::remove, *ingress, {}});
-  }
-  return writes;
+  return remove_copy(observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)}), canary);
 }
 
 }  // namespace veer::meshes

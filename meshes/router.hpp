@@ -37,8 +37,9 @@ class Router {
                                                 const Observed& observed) const = 0;
 };
 
-// The router for a provider string: istio, linkerd, smi:v1alpha1..v1alpha4, gatewayapi,
-// gatewayapi:v1beta1, gatewayapi:v1, nginx, kubernetes. Unknown strings are an `invalid` error
+// The router for a provider string: istio, linkerd, smi, smi:v1alpha1..v1alpha4 (each also as
+// smi:<version>:<mesh>), gatewayapi, gatewayapi:v1beta1, gatewayapi:v1, nginx, kubernetes,
+// contour, gloo, traefik, skipper, apisix, kuma, knative. Unknown strings are an `invalid` error
 // listing the known ones. `nginx_annotation_prefix` is the operator's -ingress-annotations-prefix.
 Expected<std::unique_ptr<Router>> make_router(
     const std::string& provider,

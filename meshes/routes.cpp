@@ -5,6 +5,13 @@
 
 namespace veer::meshes {
 
+Routes weighted(int primary_weight, int canary_weight) {
+  Routes routes;
+  routes.primary_weight = primary_weight;
+  routes.canary_weight = canary_weight;
+  return routes;
+}
+
 std::optional<RouterError> check_routes(const Routes& routes) {
   auto in_range = [](int w) { return w >= 0 && w <= 100; };
   if (!in_range(routes.primary_weight) || !in_range(routes.canary_weight) ||

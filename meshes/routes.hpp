@@ -23,6 +23,9 @@ struct Routes {
   friend bool operator==(const Routes&, const Routes&) = default;
 };
 
+// The routes of a plain split (no mirroring, no cookies), as routers read it back.
+Routes weighted(int primary_weight, int canary_weight);
+
 // Checks weights are in 0..100 and sum to 100, and the mirror percentage is in 0..100.
 std::optional<RouterError> check_routes(const Routes& routes);
 

@@ -1,6 +1,7 @@
 #include "meshes/smi.hpp"
 
-#include <charconv>
+#include "meshes/apex_object.hpp"
+#include "meshes/unsupported.hpp"
 
 namespace veer::meshes {
 
@@ -32,51 +33,31 @@ json weight_value(SmiVersion version, int weight) {
   return weight;
 }
 
-std::optional<int> parse_weight(const json& weight) {
-  if (weight.is_number_integer()) return weight.get<int>();
-  if (weight.is_number()) return static_cast<int>(weight.get<double>());
-  if (!weight.is_string()) return std::nullopt;
-  const auto& text = weight.get_ref<const std::string&>();
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 Expected<std::vector<Write>> SmiRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                               const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  const auto where =
-      "TrafficSplit " + canary.apex_name() + "." + canary.namespace_ + ": provider " + provider_;
-  if (canary.ab_testing()) {
-    return invalid(where +
-                   " cannot route by request (spec.analysis.match); use istio, nginx or "
-                   "gatewayapi for A/B testing");
-  }
-  if (routes.mirror) return invalid(where + " cannot mirror traffic (spec.analysis.mirror)");
-  if (canary.session_affinity) {
-    return invalid(where + " has no session affinity (spec.analysis.sessionAffinity)");
-  }
+  const auto where = "TrafficSplit " + canary.apex_name() + "." + canary.namespace_;
+  if (auto refused = refuse_unsupported(where, provider_, canary, routes, {})) return *refused;
   const std::string service = canary.hosts.empty() ? canary.apex_name() : canary.hosts.front();
-  CustomMetadata metadata = canary.apex_metadata.value_or(CustomMetadata{});
-  json fresh = {{"apiVersion", api_version()},
-                {"kind", "TrafficSplit"},
-                {"metadata", new_metadata(canary, canary.apex_name(), metadata)},
-                {"spec",
-                 {{"service", service},
-                  {"backends",
-                   {{{"service", canary.canary_name()},
-                     {"weight", weight_value(version_, routes.canary_weight)}},
-                    {{"service", canary.primary_name()},
-                     {"weight", weight_value(version_, routes.primary_weight)}}}}}}};
-  std::vector<std::string> owned = {"/spec/service", "/spec/backends"};
-  for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
-  const json* found = observed.find(objects(canary).front());
-  UpsertOptions options;
-  options.remember_original_spec = found && !is_controlled_by(*found, canary);
-  return std::vector<Write>{upsert(fresh, owned, found, options)};
+  json spec = {{"service", service},
+               {"backends",
+                {{{"service", canary.canary_name()},
+                  {"weight", weight_value(version_, routes.canary_weight)}},
+                 {{"service", canary.primary_name()},
+                  {"weight", weight_value(version_, routes.primary_weight)}}}}};
+  CanaryRouting with_mesh_metadata = canary;
+  if (mesh_ == "istio" && !canary.gateways.empty()) {
+    // Istio's SMI adapter copies this annotation into the gateways of the VirtualService it
+    // generates from the TrafficSplit (Flagger writes the same).
+    auto& apex =
+        with_mesh_metadata.apex_metadata.emplace(canary.apex_metadata.value_or(CustomMetadata{}));
+    apex.annotations["VirtualService.v1alpha3.networking.istio.io/spec.gateways"] =
+        json(canary.gateways).dump();
+  }
+  return std::vector<Write>{upsert_apex_object(with_mesh_metadata, objects(canary).front(), spec,
+                                               {"/spec/service", "/spec/backends"}, observed)};
 }
 
 Expected<Routes> SmiRouter::read(const CanaryRouting& canary, const Observed& observed) const {
@@ -87,7 +68,7 @@ Expected<Routes> SmiRouter::read(const CanaryRouting& canary, const Observed& ob
   const json& backends = field_or_null(*split, "/spec/backends");
   for (std::size_t i = 0; backends.is_array() && i < backends.size(); ++i) {
     const auto service = backends[i].value("service", std::string());
-    auto weight = parse_weight(backends[i].value("weight", json()));
+    auto weight = read_weight(backends[i].value("weight", json()));
     if (service == canary.primary_name()) primary = weight;
     if (service == canary.canary_name()) canary_weight = weight;
   }
@@ -95,10 +76,7 @@ Expected<Routes> SmiRouter::read(const CanaryRouting& canary, const Observed& ob
     return invalid(where + " does not contain integer weights for backends " +
                    canary.primary_name() + " and " + canary.canary_name());
   }
-  Routes routes;
-  routes.primary_weight = *primary;
-  routes.canary_weight = *canary_weight;
-  return routes;
+  return weighted(*primary, *canary_weight);
 }
 
 Expected<std::vector<Write>> SmiRouter::finalize(const CanaryRouting& canary,

@@ -1,5 +1,7 @@
 // SMI TrafficSplit <svc> (split.smi-spec.io v1alpha1..v1alpha4), as Flagger's linkerd and smi
-// providers write it. Weights only: SMI has no header matches, mirroring or cookies here.
+// providers write it, also as "smi:<version>:<mesh>" (for mesh istio with spec.service.gateways,
+// the gateways go into the annotation Istio's SMI adapter reads). Weights only: SMI has no header
+// matches, mirroring or cookies here.
 #pragma once
 
 #include "meshes/router.hpp"
@@ -10,8 +12,9 @@ enum class SmiVersion { v1alpha1, v1alpha2, v1alpha3, v1alpha4 };
 
 class SmiRouter final : public Router {
  public:
-  SmiRouter(std::string provider, SmiVersion version)
-      : provider_(std::move(provider)), version_(version) {}
+  // `mesh` is the third part of "smi:<version>:<mesh>" ("" when absent).
+  SmiRouter(std::string provider, SmiVersion version, std::string mesh = "")
+      : provider_(std::move(provider)), version_(version), mesh_(std::move(mesh)) {}
   std::string provider() const override { return provider_; }
   std::vector<ObjectRef> objects(const CanaryRouting& canary) const override;
   Expected<std::vector<Write>> apply(const CanaryRouting& canary, const Routes& routes,
@@ -24,6 +27,7 @@ class SmiRouter final : public Router {
   std::string api_version() const;
   std::string provider_;
   SmiVersion version_;
+  std::string mesh_;
 };
 
 }  // namespace veer::meshes

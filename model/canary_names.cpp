@@ -125,8 +125,21 @@ bool provider_supported_by_veer(const std::string& provider) {
                                                   "gatewayapi:v1",
                                                   "gatewayapi:v1beta1",
                                                   "nginx",
-                                                  "kubernetes"};
-  return std::find(supported.begin(), supported.end(), provider) != supported.end();
+                                                  "kubernetes",
+                                                  "contour",
+                                                  "gloo",
+                                                  "traefik",
+                                                  "skipper",
+                                                  "apisix",
+                                                  "kuma",
+                                                  "knative"};
+  if (std::find(supported.begin(), supported.end(), provider) != supported.end()) return true;
+  // "smi:<version>:<mesh>", Flagger's form naming the mesh that reads the TrafficSplit.
+  for (const char* version : {"smi:v1alpha1:", "smi:v1alpha2:", "smi:v1alpha3:", "smi:v1alpha4:"}) {
+    const std::string prefix = version;
+    if (provider.size() > prefix.size() && provider.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
 }
 
 bool CanaryMetric::builtin() const {

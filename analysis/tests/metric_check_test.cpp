@@ -79,9 +79,9 @@ TEST_CASE("built-in metrics read Flagger's series per provider") {
   REQUIRE(nginx_primary.ok());
   CHECK(contains(nginx_primary->value, "canary=\"\""));
   CHECK(builtin_queries("request-duration", "gatewayapi:v1", false).ok());
-  auto unknown = builtin_queries("request-duration", "skipper", false);
+  auto unknown = builtin_queries("request-duration", "appmesh", false);
   REQUIRE_FALSE(unknown.ok());
-  CHECK(contains(unknown.error(), "skipper"));
+  CHECK(contains(unknown.error(), "appmesh"));
 }
 
 TEST_CASE("a threshold check queries the canary and applies min/max as Flagger") {

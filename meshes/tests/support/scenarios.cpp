@@ -81,6 +81,35 @@ CanaryRouting gateway_canary(bool linkerd) {
   return c;
 }
 
+json skipper_ingress() {
+  json ingress = podinfo_ingress();
+  ingress["spec"]["ingressClassName"] = "skipper";
+  ingress["metadata"]["annotations"] = {
+      {"zalando.org/skipper-predicate", "Header(\"X-Env\", \"prod\")"}};
+  return ingress;
+}
+
+json podinfo_apisix_route() {
+  return json::parse(R"({
+    "apiVersion": "apisix.apache.org/v2", "kind": "ApisixRoute",
+    "metadata": {"name": "podinfo", "namespace": "test", "labels": {"app": "podinfo"}},
+    "spec": {"ingressClassName": "apisix", "http": [
+      {"name": "health", "match": {"paths": ["/healthz"]},
+       "backends": [{"serviceName": "health", "servicePort": 8080}]},
+      {"name": "main", "match": {"hosts": ["app.example.com"], "paths": ["/*"]},
+       "backends": [{"serviceName": "podinfo", "servicePort": 9898, "resolveGranularity": "endpoint"}]}]}
+  })");
+}
+
+json podinfo_knative_service() {
+  return json::parse(R"({
+    "apiVersion": "serving.knative.dev/v1", "kind": "Service",
+    "metadata": {"name": "podinfo", "namespace": "test"},
+    "spec": {"template": {"spec": {"containers": [{"image": "ghcr.io/stefanprodan/podinfo:6.0.1"}]}}},
+    "status": {"latestReadyRevisionName": "podinfo-00001", "latestCreatedRevisionName": "podinfo-00001"}
+  })");
+}
+
 SessionAffinity affinity() {
   SessionAffinity a;
   a.cookie_name = "veer-cookie";
@@ -88,18 +117,26 @@ SessionAffinity affinity() {
   return a;
 }
 
-// The five strategies on one router, as the operator drives them mid-run.
+// What a router renders beyond weights (canary and blue/green, which every router has).
+struct Features {
+  bool ab = false;
+  bool mirror_and_affinity = false;
+};
+
+// The strategies a router has, as the operator drives them mid-run.
 void add_strategies(std::vector<Scenario>& out, const std::string& provider,
-                    const CanaryRouting& base, bool mirror_and_affinity) {
-  out.push_back({provider, "canary", base, weights(10), {}});
-  auto ab = base;
-  ab.analysis_match = kAbMatch;
-  ab.iterations = 10;
-  out.push_back({provider, "ab", ab, weights(100), {}});
+                    const CanaryRouting& base, Features features, const Observed& observed = {}) {
+  out.push_back({provider, "canary", base, weights(10), observed});
+  if (features.ab) {
+    auto ab = base;
+    ab.analysis_match = kAbMatch;
+    ab.iterations = 10;
+    out.push_back({provider, "ab", ab, weights(100), observed});
+  }
   auto bg = base;
   bg.iterations = 10;
-  out.push_back({provider, "bluegreen", bg, weights(100), {}});
-  if (!mirror_and_affinity) return;
+  out.push_back({provider, "bluegreen", bg, weights(100), observed});
+  if (!features.mirror_and_affinity) return;
   auto mirror_routes = weights(0);
   mirror_routes.mirror = true;
   mirror_routes.mirror_percentage = 50;
@@ -111,29 +148,53 @@ void add_strategies(std::vector<Scenario>& out, const std::string& provider,
   out.push_back({provider, "session", session, session_routes, {}});
 }
 
+// The routers Flagger users bring (issue 17): contour, gloo, traefik, skipper, apisix, kuma,
+// knative and the smi:<version>:<mesh> form.
+void add_flagger_routers(std::vector<Scenario>& out) {
+  auto envoy = podinfo_canary();
+  envoy.timeout = "30s";
+  envoy.retries = json::parse(
+      R"({"attempts": 3, "perTryTimeout": "1s", "retryOn": "gateway-error,connect-failure"})");
+  add_strategies(out, "contour", envoy, {.ab = true});
+  add_strategies(out, "gloo", podinfo_canary(), {.ab = true});
+  add_strategies(out, "traefik", podinfo_canary(), {});
+  add_strategies(out, "kuma", podinfo_canary(), {});
+  auto ingress = podinfo_canary();
+  ingress.ingress_name = "podinfo";
+  add_strategies(out, "skipper", ingress, {}, Observed{{skipper_ingress()}});
+  auto apisix = podinfo_canary();
+  apisix.route_name = "podinfo";
+  add_strategies(out, "apisix", apisix, {}, Observed{{podinfo_apisix_route()}});
+  add_strategies(out, "knative", podinfo_canary(), {}, Observed{{podinfo_knative_service()}});
+  auto smi_istio = podinfo_canary();
+  smi_istio.gateways = {"public-gateway.istio-system.svc.cluster.local"};
+  out.push_back({"smi:v1alpha3:istio", "canary", smi_istio, weights(10), {}});
+}
+
 }  // namespace
 
 std::vector<Scenario> golden_scenarios() {
   std::vector<Scenario> out;
-  add_strategies(out, "istio", istio_canary(), true);
+  add_strategies(out, "istio", istio_canary(), {true, true});
   auto tcp = podinfo_canary();
   tcp.app_protocol = "tcp";
   out.push_back({"istio", "tcp", tcp, weights(10), {}});
-  add_strategies(out, "gatewayapi:v1", gateway_canary(false), true);
-  add_strategies(out, "gatewayapi:v1beta1", gateway_canary(true), true);
+  add_strategies(out, "gatewayapi:v1", gateway_canary(false), {true, true});
+  add_strategies(out, "gatewayapi:v1beta1", gateway_canary(true), {true, true});
   for (const char* version : {"smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "smi:v1alpha4"}) {
     out.push_back({version, "canary", podinfo_canary(), weights(10), {}});
   }
   auto nginx = podinfo_canary();
   nginx.ingress_name = "podinfo";
   std::vector<Scenario> nginx_scenarios;
-  add_strategies(nginx_scenarios, "nginx", nginx, false);
+  add_strategies(nginx_scenarios, "nginx", nginx, {.ab = true});
   for (auto& s : nginx_scenarios) {
     s.observed.objects.push_back(podinfo_ingress());
     // NGINX routes by one header and one cookie.
     if (s.strategy == "ab") s.canary.analysis_match = kNginxAbMatch;
     out.push_back(std::move(s));
   }
+  add_flagger_routers(out);
   return out;
 }
 
