@@ -69,6 +69,11 @@ TEST_CASE("newrelic: GET /v1/accounts/<id>/query with X-Query-Key; SINCE appende
         "SELECT count(*) FROM Transaction since 5 minutes ago");
   CHECK_FALSE(nrql_has_clause("SELECT count(*) FROM T WHERE name = 'since'", "SINCE"));
   CHECK_FALSE(nrql_has_clause("SELECT sinceStart FROM T", "SINCE"));
+
+  // At an evaluation time: the lookback window that ends then, in epoch milliseconds.
+  REQUIRE(source.instant(kQuery, 1'800'000'000).ok());
+  CHECK(server.requests().back().param("nrql") ==
+        kQuery + " SINCE 1799999940000 UNTIL 1800000000000");
 }
 
 TEST_CASE("newrelic: one value of any function name; nested percentiles") {

@@ -44,6 +44,11 @@ TEST_CASE("datadog: keys from the secret, last non-null point of the one series"
   CHECK(r.headers.at("dd-api-key") == "api");
   CHECK(r.headers.at("dd-application-key") == "app");
   CHECK_FALSE(r.param("from").empty());
+  // At an evaluation time: the lookback window (5 minutes) that ends then.
+  REQUIRE(source.instant("q", 1'800'000'000).ok());
+  const auto at = server.requests().back();
+  CHECK(std::stod(at.param("to")) == 1'800'000'000);
+  CHECK(std::stod(at.param("from")) == 1'800'000'000 - 300);
 
   server.set_handler([](const HttpRequest&) {
     return HttpResponse{200, {}, R"({"status":"ok","series":[]})", false};
