@@ -206,6 +206,13 @@ std::vector<kube::ResourceInfo> served_types() {
       {{"split.smi-spec.io", "v1alpha1", "trafficsplits", "TrafficSplit"}, true, false},
       {{"gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"}, true, true},
       {{"gateway.networking.k8s.io", "v1beta1", "httproutes", "HTTPRoute"}, true, true},
+      {{"projectcontour.io", "v1", "httpproxies", "HTTPProxy"}, true, true},
+      {{"gateway.solo.io", "v1", "routetables", "RouteTable"}, true, true},
+      {{"gloo.solo.io", "v1", "upstreams", "Upstream"}, true, true},
+      {{"traefik.io", "v1alpha1", "traefikservices", "TraefikService"}, true, false},
+      {{"apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"}, true, true},
+      {{"kuma.io", "v1alpha1", "trafficroutes", "TrafficRoute"}, false, false},
+      {{"serving.knative.dev", "v1", "services", "Service"}, true, true},
   };
 }
 
