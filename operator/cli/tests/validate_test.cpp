@@ -94,7 +94,8 @@ TEST_CASE("veer validate prints file:line: path: reason for each problem and exi
   CHECK(r.out.find("spec.ingressRef: is required with provider nginx") != std::string::npos);
   // The Deployment is not a veer document and is ignored.
   CHECK(r.out.find("whatever") == std::string::npos);
-  CHECK(r.err.find("1 veer document in 1 file, 3 problems, 0 skipped") != std::string::npos);
+  // With spec.analysis.interval and .threshold, which Flagger's CRD requires.
+  CHECK(r.err.find("1 veer document in 1 file, 5 problems, 0 skipped") != std::string::npos);
 }
 
 TEST_CASE("veer validate --output json reports for tools") {
@@ -103,7 +104,7 @@ TEST_CASE("veer validate --output json reports for tools") {
   auto report = nlohmann::json::parse(r.out);
   CHECK(report["valid"] == false);
   CHECK(report["documents"] == 1);
-  REQUIRE(report["errors"].size() == 3);
+  REQUIRE(report["errors"].size() == 5);
   const auto& first = report["errors"][0];
   CHECK(first["file"] == "<stdin>");
   CHECK(first["kind"] == "Canary");
