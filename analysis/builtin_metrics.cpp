@@ -72,9 +72,13 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
   // APISIX names the canary's route only, so it has no primary side.
   const std::string side = primary ? "primary" : "canary";
   auto envoy = [&](const std::string& sel) {
-    return Series{"envoy_cluster_upstream_rq", sel, R"(envoy_response_code=~"5.*")",
+    return Series{"envoy_cluster_upstream_rq",
+                  sel,
+                  R"(envoy_response_code=~"5.*")",
                   "histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{" + sel +
-                      "}" + window + ")) by (le))"};
+                      "}" + window + ")) by (le))",
+                  "envoy_cluster_upstream_rq_time",
+                  1};
   };
   if (provider == "contour") {
     return envoy(R"(envoy_cluster_name=~"{{ namespace }}_{{ service }}-)" + side +
@@ -102,28 +106,39 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
     }
     const std::string sel = R"(route=~"{{ namespace }}_{{ route }}-{{ service }}-canary_.+")";
     return Series{
-        "apisix_http_status", sel, R"(code=~"5..")",
+        "apisix_http_status",
+        sel,
+        R"(code=~"5..")",
         R"(histogram_quantile(0.99, sum(rate(apisix_http_latency_bucket{type=~"request",)" + sel +
-            "}" + window + ")) by (le))"};
+            "}" + window + ")) by (le))",
+        "",
+        1};
   }
   if (provider == "traefik") {
     const std::string sel =
         R"(service=~"{{ namespace }}-{{ service }}-)" + side + R"(-[0-9a-zA-Z-]+@kubernetescrd")";
     return Series{
-        "traefik_service_request_duration_seconds_bucket", sel + R"(,le="+Inf")", R"(code=~"5..")",
+        "traefik_service_request_duration_seconds_bucket",
+        sel + R"(,le="+Inf")",
+        R"(code=~"5..")",
         "histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{" + sel +
-            "}" + window + ")) by (le)) * 1000"};
+            "}" + window + ")) by (le)) * 1000",
+        "",
+        1};
   }
   if (provider == "skipper") {
     // Skipper names routes kube[ew]_<ns>__<ingress>__<host>__<path>__<backend>, '-' as '_'.
     const std::string sel =
         R"(route=~"kube(ew)?_{{ namespace }}__{{ ingress }}_canary__.*__{{ service }}_)" + side +
         R"((_[0-9]+)?")";
-    return Series{"skipper_response_duration_seconds_bucket", sel + R"(,le="+Inf")",
+    return Series{"skipper_response_duration_seconds_bucket",
+                  sel + R"(,le="+Inf")",
                   R"(code=~"5..")",
                   "sum(rate(skipper_serve_route_duration_seconds_sum{" + sel + "}" + window +
                       ")) / sum(rate(skipper_serve_route_duration_seconds_count{" + sel + "}" +
-                      window + ")) * 1000"};
+                      window + ")) * 1000",
+                  "",
+                  1};
   }
   return fail(
       "the built-in metrics are not available for provider \"" + provider +
@@ -192,6 +207,12 @@ Outcome<BuiltinQueries> builtin_slow_request_queries(const std::string& provider
   if (!series) return Error{series.error()};
   const std::string window = "[{{ interval }}]";
   const Series& s = *series;
+  // APISIX, Traefik and Skipper select their request count by a bucket (le="+Inf") or a type
+  // label, so a boundary cannot be added to that selector.
+  if (s.histogram.empty()) {
+    return fail("slowerThan has no built-in latency histogram for provider \"" + provider +
+                "\"; give comparison.errors and comparison.total");
+  }
   const double boundary = static_cast<double>(slower_than.count()) / s.histogram_unit_ms;
   auto increase = [&](const std::string& name, const std::string& sel) {
     return "sum(increase(" + name + "{" + sel + "}" + window + "))";
