@@ -18,7 +18,7 @@ json canary_with(const json& analysis_extra) {
       {"spec",
        {{"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "podinfo"}}},
         {"service", {{"port", 9898}}},
-        {"analysis", {{"interval", "1m"}, {"stepWeight", 10}}}}}};
+        {"analysis", {{"interval", "1m"}, {"threshold", 5}, {"stepWeight", 10}}}}}};
   for (const auto& [k, v] : analysis_extra.items()) c["spec"]["analysis"][k] = v;
   return c;
 }
