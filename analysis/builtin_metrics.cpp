@@ -74,7 +74,8 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
   auto envoy = [&](const std::string& sel) {
     return Series{"envoy_cluster_upstream_rq", sel, R"(envoy_response_code=~"5.*")",
                   "histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{" + sel +
-                      "}" + window + ")) by (le))"};
+                      "}" + window + ")) by (le))",
+                  "", 1};  // no latency histogram known for these routers
   };
   if (provider == "contour") {
     return envoy(R"(envoy_cluster_name=~"{{ namespace }}_{{ service }}-)" + side +
@@ -104,7 +105,8 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
     return Series{
         "apisix_http_status", sel, R"(code=~"5..")",
         R"(histogram_quantile(0.99, sum(rate(apisix_http_latency_bucket{type=~"request",)" + sel +
-            "}" + window + ")) by (le))"};
+            "}" + window + ")) by (le))",
+        "", 1};
   }
   if (provider == "traefik") {
     const std::string sel =
@@ -112,7 +114,8 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
     return Series{
         "traefik_service_request_duration_seconds_bucket", sel + R"(,le="+Inf")", R"(code=~"5..")",
         "histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{" + sel +
-            "}" + window + ")) by (le)) * 1000"};
+            "}" + window + ")) by (le)) * 1000",
+        "", 1};
   }
   if (provider == "skipper") {
     // Skipper names routes kube[ew]_<ns>__<ingress>__<host>__<path>__<backend>, '-' as '_'.
@@ -123,7 +126,8 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
                   R"(code=~"5..")",
                   "sum(rate(skipper_serve_route_duration_seconds_sum{" + sel + "}" + window +
                       ")) / sum(rate(skipper_serve_route_duration_seconds_count{" + sel + "}" +
-                      window + ")) * 1000"};
+                      window + ")) * 1000",
+                  "", 1};
   }
   return fail(
       "the built-in metrics are not available for provider \"" + provider +
