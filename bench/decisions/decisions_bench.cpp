@@ -48,7 +48,7 @@ constexpr const char* kApp = "podinfo";
 constexpr double kBaseErrorRate = 0.01;
 constexpr double kScrapeSeconds = 15;
 constexpr int kPodsPerSide = 2;
-constexpr double kOutageStart = 150;  // seconds into the rollout
+constexpr double kOutageStart = 150;   // seconds into the rollout
 constexpr double kOutageLength = 180;  // 3 analysis intervals
 constexpr double kCapSeconds = 6 * 3600;
 
@@ -56,15 +56,20 @@ enum class Rule { Sequential, Threshold };
 enum class Fault { None, Outage, IgnoresWeight };
 enum class End { Promoted, RolledBack, Undecided };
 
-const char* name_of(Rule r) { return r == Rule::Sequential ? "veer sequential" : "Flagger threshold"; }
+const char* name_of(Rule r) {
+  return r == Rule::Sequential ? "veer sequential" : "Flagger threshold";
+}
 
 // The analysis of examples/istio/canary.yaml, its metric replaced by the one under test.
 json bench_canary(Rule rule) {
   auto c = sim::canary(kNs, kApp, "istio");
   c["spec"]["progressDeadlineSeconds"] = 600;
   auto& a = c["spec"]["analysis"];
-  a = {{"interval", "1m"},   {"threshold", 5},           {"maxWeight", 50},
-       {"stepWeight", 10},   {"stepWeightPromotion", 25}};
+  a = {{"interval", "1m"},
+       {"threshold", 5},
+       {"maxWeight", 50},
+       {"stepWeight", 10},
+       {"stepWeightPromotion", 25}};
   json metric = {{"name", "request-success-rate"}, {"interval", "1m"}};
   if (rule == Rule::Sequential)
     metric["comparison"] = {{"test", "sequential-binomial"}};
@@ -101,7 +106,7 @@ struct RunResult {
   End end = End::Undecided;
   double canary_requests = 0;  // served to the canary from the new revision to the decision
   double minutes = 0;
-  bool promoted_on_no_data = false;    // the promoting look had a NoData verdict
+  bool promoted_on_no_data = false;     // the promoting look had a NoData verdict
   bool rolled_back_on_no_data = false;  // the rollback names missing data
   bool mismatch = false;                // the traffic-split guard flagged the run
   std::string reason;
@@ -153,7 +158,8 @@ class World {
     std::uniform_real_distribution<double> restart_at(began + 60, began + 600);
     restart_time_ = restart_at(rng_);
     restart_pod_ = std::uniform_int_distribution<int>(0, 2 * kPodsPerSide - 1)(rng_);
-    if (fault_ == Fault::Outage) outage_ = {began + kOutageStart, began + kOutageStart + kOutageLength};
+    if (fault_ == Fault::Outage)
+      outage_ = {began + kOutageStart, began + kOutageStart + kOutageLength};
     while (now() - began < kCapSeconds) {
       last = nullptr;
       step(reconciler);
@@ -188,7 +194,8 @@ class World {
 
   // The canary's weight as the router has it: the last HTTP route of the VirtualService.
   int router_weight() {
-    auto vs = cluster_.get({kube::type_of("networking.istio.io/v1beta1", "VirtualService"), kNs, kApp});
+    auto vs =
+        cluster_.get({kube::type_of("networking.istio.io/v1beta1", "VirtualService"), kNs, kApp});
     if (!vs) return 0;
     const auto& http = (*vs)["spec"].value("http", json::array());
     if (http.empty()) return 0;
@@ -215,15 +222,14 @@ class World {
       delay += std::uniform_real_distribution<double>(0, 20)(rng_);
     const double target = now() + delay;
     flow_until(target);
-    clock_.advance(std::chrono::duration_cast<kube::Clock::Duration>(
-        std::chrono::duration<double>(delay)));
+    clock_.advance(
+        std::chrono::duration_cast<kube::Clock::Duration>(std::chrono::duration<double>(delay)));
   }
 
   // Requests from last_ to `t` at the router's current weight, scrapes on the way.
   void flow_until(double t) {
     const int weight = router_weight();
-    const double share =
-        fault_ == Fault::IgnoresWeight ? (weight > 0 ? 0.5 : 0.0) : weight / 100.0;
+    const double share = fault_ == Fault::IgnoresWeight ? (weight > 0 ? 0.5 : 0.0) : weight / 100.0;
     while (true) {
       auto next = std::min_element(pods_.begin(), pods_.end(), [](const Pod& a, const Pod& b) {
         return a.next_scrape < b.next_scrape;
@@ -307,8 +313,14 @@ double quantile(std::vector<double> v, double q) {
 struct Cell {
   int runs = 0, promoted = 0, rolled_back = 0, undecided = 0;
   int promoted_on_no_data = 0, rolled_back_on_no_data = 0, mismatch = 0;
+  int proven_worse = 0, hold_expired = 0, failed_checks = 0;  // rollbacks by reason
   std::vector<double> requests, minutes;
   std::string example_reason;
+
+  std::string reasons() const {
+    return std::to_string(proven_worse) + " / " + std::to_string(hold_expired) + " / " +
+           std::to_string(failed_checks);
+  }
 };
 
 Cell run_cell(Rule rule, Fault fault, double rpm, double k, int runs) {
@@ -318,7 +330,15 @@ Cell run_cell(Rule rule, Fault fault, double rpm, double k, int runs) {
     auto r = world.run();
     ++c.runs;
     if (r.end == End::Promoted) ++c.promoted;
-    if (r.end == End::RolledBack) ++c.rolled_back;
+    if (r.end == End::RolledBack) {
+      ++c.rolled_back;
+      if (r.reason.find("hold budget exhausted") != std::string::npos)
+        ++c.hold_expired;
+      else if (r.reason.find("proven worse") != std::string::npos)
+        ++c.proven_worse;
+      else
+        ++c.failed_checks;
+    }
     if (r.end == End::Undecided) ++c.undecided;
     c.promoted_on_no_data += r.promoted_on_no_data;
     c.rolled_back_on_no_data += r.rolled_back_on_no_data;
@@ -398,8 +418,9 @@ int main(int argc, char** argv) {
                  "starts or rollback); minutes = simulated time to it. Undecided = no decision "
                  "in 6 simulated hours.\n\n"
               << "| rule | req/min | k | FR or MISS | promoted | rolled back | undecided | "
+                 "rollbacks: proven worse / hold expired / failed checks | "
                  "requests median | requests p90 | minutes median | minutes p90 |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (double rpm : rpms) {
       for (double k : ks) {
         for (Rule rule : {Rule::Sequential, Rule::Threshold}) {
@@ -407,10 +428,10 @@ int main(int argc, char** argv) {
           const int wrong = k == 1 ? c.rolled_back : c.promoted;
           std::cout << "| " << name_of(rule) << " | " << num(rpm) << " | " << k << " | "
                     << (k == 1 ? "FR " : "MISS ") << pct(wrong, c.runs) << " | " << c.promoted
-                    << " | " << c.rolled_back << " | " << c.undecided << " | "
-                    << num(quantile(c.requests, 0.5)) << " | " << num(quantile(c.requests, 0.9))
-                    << " | " << num1(quantile(c.minutes, 0.5)) << " | "
-                    << num1(quantile(c.minutes, 0.9)) << " |" << std::endl;
+                    << " | " << c.rolled_back << " | " << c.undecided << " | " << c.reasons()
+                    << " | " << num(quantile(c.requests, 0.5)) << " | "
+                    << num(quantile(c.requests, 0.9)) << " | " << num1(quantile(c.minutes, 0.5))
+                    << " | " << num1(quantile(c.minutes, 0.9)) << " |" << std::endl;
           std::cerr << "[" << num(seconds()) << " s] main " << name_of(rule) << " " << rpm << " "
                     << k << "\n";
         }
@@ -427,8 +448,9 @@ int main(int argc, char** argv) {
                  "verdict or whose reason names missing data (must be 0 for veer: 3 looks are "
                  "within maxNoData 5).\n\n"
               << "| rule | req/min | k | promoted on no data | rolled back on no data | "
-                 "FR or MISS | promoted | rolled back | undecided | minutes median |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|\n";
+                 "FR or MISS | promoted | rolled back | undecided | "
+                 "rollbacks: proven worse / hold expired / failed checks | minutes median |\n"
+              << "|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (double rpm : rpms) {
       for (double k : ks) {
         for (Rule rule : {Rule::Sequential, Rule::Threshold}) {
@@ -439,10 +461,10 @@ int main(int argc, char** argv) {
           std::cout << "| " << name_of(rule) << " | " << num(rpm) << " | " << k << " | "
                     << c.promoted_on_no_data << " | " << c.rolled_back_on_no_data << " | "
                     << (k == 1 ? "FR " : "MISS ") << pct(wrong, c.runs) << " | " << c.promoted
-                    << " | " << c.rolled_back << " | " << c.undecided << " | "
-                    << num1(quantile(c.minutes, 0.5)) << " |" << std::endl;
-          std::cerr << "[" << num(seconds()) << " s] outage " << name_of(rule) << " " << rpm
-                    << " " << k << "\n";
+                    << " | " << c.rolled_back << " | " << c.undecided << " | " << c.reasons()
+                    << " | " << num1(quantile(c.minutes, 0.5)) << " |" << std::endl;
+          std::cerr << "[" << num(seconds()) << " s] outage " << name_of(rule) << " " << rpm << " "
+                    << k << "\n";
         }
       }
     }
@@ -463,9 +485,9 @@ int main(int argc, char** argv) {
         auto c = run_cell(Rule::Sequential, Fault::IgnoresWeight, rpm, k, fault_runs);
         if (c.mismatch != c.runs || c.promoted) ok = false;
         std::cout << "| " << num(rpm) << " | " << k << " | " << c.runs << " | " << c.mismatch
-                  << " | " << c.promoted << " | " << c.rolled_back << " | " << c.undecided
-                  << " | " << num1(quantile(c.minutes, 0.5)) << " | "
-                  << c.example_reason.substr(0, 160) << " |" << std::endl;
+                  << " | " << c.promoted << " | " << c.rolled_back << " | " << c.undecided << " | "
+                  << num1(quantile(c.minutes, 0.5)) << " | " << c.example_reason.substr(0, 160)
+                  << " |" << std::endl;
         std::cerr << "[" << num(seconds()) << " s] guard " << rpm << " " << k << "\n";
       }
     }

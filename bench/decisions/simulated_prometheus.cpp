@@ -38,7 +38,7 @@ void SimulatedPrometheus::drop(const std::string& workload) {
 }
 
 analysis::Outcome<std::optional<double>> SimulatedPrometheus::sum_increase(const std::string& term,
-                                                                          double at) {
+                                                                           double at) {
   static const std::regex shape(R"((increase|rate)\((\w+)\{([^}]*)\}\[(\d+)([smh])\]\))");
   static const std::regex workload(R"re(destination_workload=~"([^"]+)")re");
   std::smatch m;
@@ -58,7 +58,8 @@ analysis::Outcome<std::optional<double>> SimulatedPrometheus::sum_increase(const
     if (name.rfind(prefix, 0) != 0 || name.find('/', prefix.size()) == std::string::npos) continue;
     const bool is_5xx = name.size() >= 4 && name.compare(name.size() - 4, 4, "/5xx") == 0;
     if ((only_5xx && !is_5xx) || (only_ok && is_5xx)) continue;
-    if (auto v = increase(samples, at, range)) sum = sum.value_or(0) + (m[1] == "rate" ? *v / range : *v);
+    if (auto v = increase(samples, at, range))
+      sum = sum.value_or(0) + (m[1] == "rate" ? *v / range : *v);
   }
   return sum;
 }
