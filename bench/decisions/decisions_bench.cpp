@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <random>
@@ -348,6 +349,8 @@ Cell run_cell(Rule rule, Fault fault, double rpm, double k, int runs) {
       c.minutes.push_back(r.minutes);
     }
     if (c.example_reason.empty() && r.end == End::RolledBack) c.example_reason = r.reason;
+    if (std::getenv("BENCH_DECISIONS_REASONS") && r.end == End::RolledBack)
+      std::cerr << "rollback: " << r.reason << "\n";
   }
   return c;
 }
