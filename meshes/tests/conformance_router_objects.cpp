@@ -88,7 +88,7 @@ json in_namespace(json list) {
 }
 
 // The unmodified upstream CRDs of the routers Flagger users bring (VEER_UPSTREAM_CRDS, by default
-// the shared fixtures), which carry the real defaults and pruning; meshes/crds/ covers the rest.
+// the shared fixtures beside the repository, as CI lays them out), which carry the real defaults and pruning; meshes/crds/ covers the rest.
 const char* const kUpstreamCrds[] = {"contour_httpproxies.yaml", "gloo_routetables.yaml",
                                      "gloo_upstreams.yaml",      "traefik_traefikservices.yaml",
                                      "apisix_apisixroutes.yaml", "kuma_trafficroutes.yaml",
@@ -98,7 +98,7 @@ const char* const kUpstreamProviders[] = {"contour", "gloo", "traefik", "skipper
 
 std::string upstream_crds_dir() {
   const char* dir = std::getenv("VEER_UPSTREAM_CRDS");
-  return dir && *dir ? dir : "/work/shared/fixtures/upstream-crds";
+  return dir && *dir ? dir : VEER_SOURCE_DIR "/../shared/fixtures/upstream-crds";
 }
 
 bool uses_upstream_crds(const std::string& provider) {
