@@ -129,7 +129,7 @@ TEST_CASE("router durations are in milliseconds, P99 where the router has a hist
   CHECK(contains(skipper, "* 1000"));
 }
 
-TEST_CASE("apisix measures the canary route only; knative is refused with the reason") {
+TEST_CASE("apisix measures the canary route only, knative is refused with the reason") {
   const auto apisix = rendered("request-success-rate", "apisix", false);
   // APISIX names routes <namespace>_<ApisixRoute>_<rule>; veer's is podinfo-podinfo-canary.
   CHECK(std::regex_match("test_podinfo-podinfo-canary_main",

@@ -113,7 +113,7 @@ TEST_CASE("influxdb: no tables, null values and several tables are errors, never
   CHECK(contains(value.error(), "2 tables"));
 }
 
-TEST_CASE("influxdb: rows of one table are a range; one value is needed for an instant") {
+TEST_CASE("influxdb: rows of one table are a range, one value is needed for an instant") {
   HttpServer server([](const HttpRequest&) { return csv(kRows); });
   InfluxdbSource source(config_for(server));
   auto values = source.range(kQuery, 1'800'000'000, 60, 10);

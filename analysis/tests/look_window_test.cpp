@@ -58,7 +58,7 @@ veer::model::CanaryMetric success_rate_comparison() {
 
 }  // namespace
 
-TEST_CASE("a look window: every count covers exactly (start, end], evaluated at its end") {
+TEST_CASE("a look window: every count covers exactly start to end, evaluated at its end") {
   HttpServer server([](const HttpRequest& r) {
     const std::string q = r.param("query");
     if (contains(q, "/")) return instant(99.5);  // the success rate, for the threshold

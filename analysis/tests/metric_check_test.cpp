@@ -36,7 +36,7 @@ TEST_CASE("templates render Flagger's variables, for the canary and the primary"
   CHECK(contains(*primary, R"(pod=~"podinfo-primary-.*")"));
 }
 
-TEST_CASE("ingress, route, service and name render as Flagger's; the primary keeps them") {
+TEST_CASE("ingress, route, service and name render as Flagger's, the primary keeps them") {
   auto c = podinfo();
   c.ingress = "podinfo-ingress";
   c.route = "podinfo-route";

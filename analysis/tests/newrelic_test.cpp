@@ -50,7 +50,7 @@ const std::string kQuery =
 
 }  // namespace
 
-TEST_CASE("newrelic: GET /v1/accounts/<id>/query with X-Query-Key; SINCE appended as Flagger") {
+TEST_CASE("newrelic: GET /v1/accounts/<id>/query with X-Query-Key, SINCE appended as Flagger") {
   HttpServer server([](const HttpRequest&) { return json_response(kValue); });
   NewRelicSource source(config_for(server));
   auto value = source.instant(kQuery);
@@ -76,7 +76,7 @@ TEST_CASE("newrelic: GET /v1/accounts/<id>/query with X-Query-Key; SINCE appende
         kQuery + " SINCE 1799999940000 UNTIL 1800000000000");
 }
 
-TEST_CASE("newrelic: one value of any function name; nested percentiles") {
+TEST_CASE("newrelic: one value of any function name, nested percentiles") {
   CHECK(*parse_newrelic_value(R"({"results":[{"average":12.5}]})", "nr") == 12.5);
   CHECK(*parse_newrelic_value(kPercentile, "nr") == 250.5);
   CHECK(*parse_newrelic_value(R"({"results":[{"count":0}]})", "nr") == 0);
@@ -106,7 +106,7 @@ TEST_CASE("newrelic: no data, several results, facets and time series are errors
   CHECK(contains(events.error(), "not one number"));
 }
 
-TEST_CASE("newrelic: a range is a TIMESERIES over [end - window, end] in epoch milliseconds") {
+TEST_CASE("newrelic: a range is a TIMESERIES from end - window to end in epoch milliseconds") {
   HttpServer server([](const HttpRequest&) { return json_response(kSeries); });
   NewRelicSource source(config_for(server));
   auto values = source.range(kQuery, 1'800'000'030, 30, 10);

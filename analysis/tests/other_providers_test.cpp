@@ -66,7 +66,7 @@ TEST_CASE("datadog: keys from the secret, last non-null point of the one series"
   CHECK(contains(value.error(), server.url()));
 }
 
-TEST_CASE("graphite: last non-null datapoint; several series and null-only are errors") {
+TEST_CASE("graphite: last non-null datapoint, several series and null-only are errors") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{200, {}, kGraphite, false}; });
   GraphiteConfig config;
   config.address = server.url();

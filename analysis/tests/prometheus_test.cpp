@@ -152,7 +152,7 @@ TEST_CASE("an unreachable server and a server that never answers are errors with
   CHECK(contains(value.error(), silent.url()));
 }
 
-TEST_CASE("a proxy receives the request for the Prometheus URL; the timeout defaults to 5 s") {
+TEST_CASE("a proxy receives the request for the Prometheus URL, the timeout defaults to 5 s") {
   HttpServer proxy([](const HttpRequest&) { return vector_of("0.5"); });
   PrometheusConfig config;
   config.address = "http://prometheus.invalid:9090";

@@ -109,7 +109,7 @@ TEST_CASE("contour: one route per analysis match, the rest to the primary, user 
   CHECK(restored->front().object["spec"] == users["spec"]);
 }
 
-TEST_CASE("gloo: upstreams select veer's pods; A/B matchers are alternatives before the rest") {
+TEST_CASE("gloo: upstreams select veer's pods, A/B matchers are alternatives before the rest") {
   auto canary = canary_scenario("gloo").canary;
   canary.analysis_match = json::parse(R"([{"headers": {"x-canary": {"exact": "insider"}}},
       {"headers": {"x-beta": {"regex": "^yes$"}}, "method": {"exact": "GET"}}])");

@@ -368,7 +368,7 @@ status:
   CHECK(veer::model::to_json(parsed.value.status)["rollout"]["history"][0]["weight"] == 10);
 }
 
-TEST_CASE("comparison.slowerThan: request-duration counts slow requests; checked and written") {
+TEST_CASE("comparison.slowerThan: request-duration counts slow requests, checked and written") {
   auto j = valid_canary();
   j["spec"]["analysis"]["metrics"].push_back(
       {{"name", "request-duration"},

@@ -55,7 +55,7 @@ TEST_CASE("the base Canary of these tests is valid") {
   CHECK(errors.empty());
 }
 
-TEST_CASE("durations outside Flagger's ^[0-9]+(m|s) pattern are refused where Flagger's CRD is") {
+TEST_CASE("durations outside Flagger's pattern (digits then m or s) are refused where Flagger's CRD is") {
   auto c = valid_canary();
   c["spec"]["analysis"]["interval"] = "1h";
   CHECK(reason_at(errors_of(c), "spec.analysis.interval").find("^[0-9]+(m|s)") !=
@@ -105,7 +105,7 @@ TEST_CASE("exactly one of stepWeight, stepWeights and iterations, as Flagger's C
         std::string::npos);
 }
 
-TEST_CASE("references need apiVersion, kind and name; ref kinds are Flagger's") {
+TEST_CASE("references need apiVersion, kind and name, ref kinds are Flagger's") {
   auto c = valid_canary();
   c["spec"]["targetRef"].erase("apiVersion");
   CHECK(refused_at(c, "spec.targetRef.apiVersion"));

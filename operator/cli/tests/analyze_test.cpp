@@ -139,7 +139,7 @@ TEST_CASE("no data or an unreachable Prometheus: exit 2 (hold), never a pass") {
   CHECK(contains(r.out, gone));
 }
 
-TEST_CASE("a missing template is NoData naming it; bad files exit 65; missing flags exit 64") {
+TEST_CASE("a missing template is NoData naming it, bad files exit 65, missing flags exit 64") {
   HttpServer server([](const HttpRequest&) { return instant(99.9); });
   Files files;
   auto r =

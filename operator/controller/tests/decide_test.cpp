@@ -405,7 +405,7 @@ TEST_CASE("NoData past maxNoData rolls back by default, or pauses with onHoldExp
   }
 }
 
-TEST_CASE("an undecided test holds at the weight until decided; maxHold bounds the hold") {
+TEST_CASE("an undecided test holds at the weight until decided, maxHold bounds the hold") {
   auto inconclusive = [] {
     auto r = all_pass();
     r.metrics[0] = {"request-success-rate", MetricOutcome::Inconclusive,
@@ -618,7 +618,7 @@ TEST_CASE("a failed pre-rollout hook is a failed check with an alert (Flagger #1
   CHECK(w.status.canary.phase == CanaryPhase::Failed);
 }
 
-TEST_CASE("a new revision mid-rollout restarts the analysis; a revert cancels it") {
+TEST_CASE("a new revision mid-rollout restarts the analysis, a revert cancels it") {
   World w;
   w.start_rollout();
   w.tick();
@@ -667,7 +667,7 @@ TEST_CASE("a canary that never becomes ready is rolled back at the progress dead
   CHECK(k.status.canary.phase == CanaryPhase::Failed);
 }
 
-TEST_CASE("an unhealthy primary does not block a rollout; it fails only the promotion") {
+TEST_CASE("an unhealthy primary does not block a rollout, it fails only the promotion") {
   World w;
   w.start_rollout();
   w.seen.primary = {true, false, false, "1 of 3 replicas available"};
@@ -921,7 +921,7 @@ TEST_CASE("status JSON keeps veer's progress under status.rollout") {
   CHECK(flagger.progress == RolloutProgress{});
 }
 
-TEST_CASE("pause and suspend stop the progress-deadline clock; it restarts on resume") {
+TEST_CASE("pause and suspend stop the progress-deadline clock, it restarts on resume") {
   for (bool suspend : {false, true}) {
     CAPTURE(suspend);
     World w;

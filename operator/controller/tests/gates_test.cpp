@@ -10,7 +10,7 @@ using namespace veer::controller;
 using nlohmann::json;
 namespace sim = veer::controller::simulation;
 
-TEST_CASE("gate requests are annotations on the Canary; pause/resume set and clear one") {
+TEST_CASE("gate requests are annotations on the Canary, pause/resume set and clear one") {
   veer::kube::SimulatedClock clock;
   veer::kube::MemoryCluster cluster(clock);
   for (const auto& info : sim::served_types()) cluster.add_type(info);

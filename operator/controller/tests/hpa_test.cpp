@@ -111,7 +111,7 @@ TEST_CASE("autoscalerRef: the primary HPA follows the user's HPA at promotion") 
   }
 }
 
-TEST_CASE("autoscalerRef: deleting the Canary restores the target; the primary HPA goes with it") {
+TEST_CASE("autoscalerRef: deleting the Canary restores the target, the primary HPA goes with it") {
   HpaRollout r(true);
   r.until("Initialized");
   r.pass();

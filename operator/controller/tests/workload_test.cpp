@@ -148,7 +148,7 @@ TEST_CASE("the primary clone selects its own pods and uses -primary configs") {
   CHECK(target == podinfo());
 }
 
-TEST_CASE("labels are copied by include prefix; GitOps keys never are") {
+TEST_CASE("labels are copied by include prefix, GitOps keys never are") {
   CloneSettings settings;
   auto plain = make_primary(podinfo(), {}, kOwner, settings, "r", std::nullopt).object;
   CHECK(plain["metadata"]["labels"] == json{{"app", "podinfo-primary"}});
@@ -160,7 +160,7 @@ TEST_CASE("labels are copied by include prefix; GitOps keys never are") {
         json{{"app", "podinfo-primary"}, {"app.kubernetes.io/part-of", "shop"}});
 }
 
-TEST_CASE("replicas: an explicit count wins; DaemonSets have none") {
+TEST_CASE("replicas: an explicit count wins, DaemonSets have none") {
   auto fixed = make_primary(podinfo(), {}, kOwner, CloneSettings{}, "r", 7).object;
   CHECK(fixed["spec"]["replicas"] == 7);
 
@@ -176,7 +176,7 @@ TEST_CASE("replicas: an explicit count wins; DaemonSets have none") {
   CHECK(result.object["spec"]["updateStrategy"]["type"] == "RollingUpdate");
 }
 
-TEST_CASE("the selector label is the first configured key present; errors name the object") {
+TEST_CASE("the selector label is the first configured key present, errors name the object") {
   auto target = podinfo();
   target["spec"]["selector"]["matchLabels"] = {{"app.kubernetes.io/name", "podinfo"},
                                                {"name", "pi"}};

@@ -59,7 +59,7 @@ TEST_CASE("create, get, and a stale update is a Conflict") {
   });
 }
 
-TEST_CASE("generation counts spec changes only; status is a subresource") {
+TEST_CASE("generation counts spec changes only, status is a subresource") {
   for_each_backend([](Backend& b, const std::string& ns) {
     auto created = b.cluster.create(widget(ns, "w", {{"size", 1}}));
     REQUIRE(created.ok());
@@ -219,7 +219,7 @@ TEST_CASE("merge patch, JSON patch and server-side apply with field managers") {
   });
 }
 
-TEST_CASE("finalizers hold a deleted object until they are removed; preconditions guard delete") {
+TEST_CASE("finalizers hold a deleted object until they are removed, preconditions guard delete") {
   for_each_backend([](Backend& b, const std::string& ns) {
     Json w = widget(ns, "held");
     w["metadata"]["finalizers"] = {"veer.dev/cleanup"};

@@ -45,7 +45,7 @@ struct Recorder {
 
 }  // namespace
 
-TEST_CASE("an informer lists, then follows the watch; handlers see each change once, in order") {
+TEST_CASE("an informer lists, then follows the watch, handlers see each change once, in order") {
   SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster.create(config_map("default", "a", "1")).ok());

@@ -63,7 +63,7 @@ TEST_CASE("a kubeconfig's current context gives server, CA, token and namespace"
   CHECK(config->origin == "kubeconfig /home/me/.kube/config, context prod");
 }
 
-TEST_CASE("--context picks another context; relative token files resolve next to the file") {
+TEST_CASE("--context picks another context, relative token files resolve next to the file") {
   auto dev = parse_kubeconfig(kGood, "/home/me/.kube/config", "dev");
   REQUIRE(dev.ok());
   CHECK(dev->insecure_skip_tls_verify);

@@ -44,7 +44,7 @@ struct Candidate {
 
 }  // namespace
 
-TEST_CASE("one candidate leads; the lease is released on stop so the standby takes over at once") {
+TEST_CASE("one candidate leads, the lease is released on stop so the standby takes over at once") {
   SimulatedClock clock;
   MemoryCluster cluster(clock);
   auto a = std::make_unique<Candidate>(cluster, clock, "a");

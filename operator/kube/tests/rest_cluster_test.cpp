@@ -95,7 +95,7 @@ ClientConfig config_for(const HttpServer& server) {
 
 }  // namespace
 
-TEST_CASE("requests carry the token and go to the discovered path; discovery is cached") {
+TEST_CASE("requests carry the token and go to the discovered path, discovery is cached") {
   HttpServer server(fake_api);
   RealClock clock;
   RestCluster cluster(config_for(server), clock);
@@ -239,7 +239,7 @@ TEST_CASE("a bad server URL or CA is a configuration error on first use") {
   CHECK(checked.error().message.find("certificate-authority-data") != std::string::npos);
 }
 
-TEST_CASE("a token file is re-read when it rotates; an exec plugin runs once per token") {
+TEST_CASE("a token file is re-read when it rotates, an exec plugin runs once per token") {
   HttpServer server(fake_api);
   RealClock clock;
   auto dir = std::filesystem::temp_directory_path() / ("veer-cred-" + std::to_string(::getpid()));

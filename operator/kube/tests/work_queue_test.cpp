@@ -44,7 +44,7 @@ TEST_CASE("a delayed add waits for simulated time") {
   CHECK(got.load());
 }
 
-TEST_CASE("an earlier add_after replaces a later one; a later one does not") {
+TEST_CASE("an earlier add_after replaces a later one, a later one does not") {
   SimulatedClock clock;
   WorkQueue queue(clock);
   auto start = clock.now();
@@ -117,7 +117,7 @@ TEST_CASE("workers never reconcile the same key at the same time") {
   CHECK(overlaps == 0);
 }
 
-TEST_CASE("a failed reconcile is retried with backoff; requeue_after comes back later") {
+TEST_CASE("a failed reconcile is retried with backoff, requeue_after comes back later") {
   SimulatedClock clock;
   WorkQueue queue(clock, BackoffPolicy{1s, 60s});
   std::mutex mutex;

@@ -24,7 +24,7 @@ const std::string& error_of(const std::variant<Destination, std::string>& r) {
 
 }  // namespace
 
-TEST_CASE("an AlertProvider becomes a destination; its Secret overrides address and adds a token") {
+TEST_CASE("an AlertProvider becomes a destination, its Secret overrides address and adds a token") {
   const auto plain = destination_for(provider("msteams", "https://teams.example/x"), nullptr);
   REQUIRE(std::holds_alternative<Destination>(plain));
   CHECK(std::get<Destination>(plain).type == ProviderType::msteams);
@@ -55,7 +55,7 @@ TEST_CASE("AlertProvider errors name the object and field, never the secret valu
         "AlertProvider test/on-call: Secret s key \"address\" is not valid base64");
 }
 
-TEST_CASE("a canary's alerts resolve to routes with their severities; broken ones are explained") {
+TEST_CASE("a canary's alerts resolve to routes with their severities, broken ones are explained") {
   const auto slack = provider("slack", "https://hooks.example/a");
   std::vector<model::CanaryAlert> alerts(2);
   alerts[0].name = "on-call";

@@ -143,7 +143,7 @@ TEST_CASE("5xx answers are retried with doubling backoff, then given up and coun
   CHECK(log.text.str().find("HTTP 503") != std::string::npos);
 }
 
-TEST_CASE("a receiver that never answers times out; the log names neither URL nor token") {
+TEST_CASE("a receiver that never answers times out, the log names neither URL nor token") {
   HttpServer server([](const HttpRequest&) {
     HttpResponse r;
     r.never_answer = true;
@@ -202,7 +202,7 @@ TEST_CASE("under the simulated clock a Slack outage does not delay a rollout by 
   slack.stop();  // end the outage so the worker's call returns at once
 }
 
-TEST_CASE("identical messages within the window are sent once; after it, again") {
+TEST_CASE("identical messages within the window are sent once, after it, again") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{200, {}, "ok"}; });
   kube::SimulatedClock clock;
   CurlTransport transport;

@@ -24,7 +24,7 @@ TEST_CASE("severity filter: info hears everything, warn hears warn and error, er
   CHECK_FALSE(parse_severity("critical"));
 }
 
-TEST_CASE("routing: a canary's alerts filter by severity; the global default only without alerts") {
+TEST_CASE("routing: a canary's alerts filter by severity, the global default only without alerts") {
   Destination on_call, everyone, global;
   on_call.label = "on-call";
   everyone.label = "everyone";
@@ -93,7 +93,7 @@ TEST_CASE("redact removes the address, its path and the token from error text") 
         "bad path /<redacted>?x=1 with <token>");
 }
 
-TEST_CASE("global defaults: flags win over the environment; each URL becomes a destination") {
+TEST_CASE("global defaults: flags win over the environment, each URL becomes a destination") {
   GlobalDefaults d;
   d.slack_url = "https://flag.example/slack";
   const std::map<std::string, std::string> env{{"SLACK_URL", "https://env.example/slack"},

@@ -32,7 +32,7 @@ TEST_CASE("Retry-After: seconds, fractional seconds, HTTP dates, and nonsense") 
   CHECK_FALSE(parse_retry_after("", kNow));
 }
 
-TEST_CASE("what is retried: transport errors, 408, 429 and 5xx; other answers are final") {
+TEST_CASE("what is retried: transport errors, 408, 429 and 5xx, other answers are final") {
   Destination webhook;
   webhook.type = ProviderType::webhook;
   RetryPolicy policy;
@@ -51,7 +51,7 @@ TEST_CASE("what is retried: transport errors, 408, 429 and 5xx; other answers ar
   }
 }
 
-TEST_CASE("backoff doubles from the first delay up to the cap; Retry-After replaces it") {
+TEST_CASE("backoff doubles from the first delay up to the cap, Retry-After replaces it") {
   Destination d;
   RetryPolicy policy;
   policy.max_attempts = 10;
@@ -81,7 +81,7 @@ TEST_CASE("gives up after the last attempt or when Retry-After is beyond the lim
   CHECK(too_long.reason.find("Retry-After 3600") != std::string::npos);
 }
 
-TEST_CASE("Slack's Web API reports errors in a 200 body; incoming webhooks answer 'ok'") {
+TEST_CASE("Slack's Web API reports errors in a 200 body, incoming webhooks answer 'ok'") {
   Destination bot;
   bot.type = ProviderType::slack;
   bot.token = "xoxb-1";

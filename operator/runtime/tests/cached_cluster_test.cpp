@@ -70,7 +70,7 @@ TEST_CASE("watched types are read from the cache, and our own writes are read ba
   cache.stop();
 }
 
-TEST_CASE("a type read for the first time gets an informer; others go to the API server") {
+TEST_CASE("a type read for the first time gets an informer, others go to the API server") {
   runtime::testing::World w;
   w.add_namespace("shop");
   w.add_namespace("other");

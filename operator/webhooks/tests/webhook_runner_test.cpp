@@ -68,7 +68,7 @@ TEST_CASE("the checksum follows the revision and its configs") {
   CHECK(status_checksum(c.status) != base);
 }
 
-TEST_CASE("only hooks of the asked type run; the first failure decides and names the hook") {
+TEST_CASE("only hooks of the asked type run, the first failure decides and names the hook") {
   HttpServer good([](const HttpRequest&) { return HttpResponse{202, {}, ""}; });
   HttpServer bad([](const HttpRequest&) { return HttpResponse{403, {}, "gate closed"}; });
   auto c = canary_with({hook(WebhookType::ConfirmPromotion, "first", good.url()),
