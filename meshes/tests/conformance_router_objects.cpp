@@ -89,7 +89,8 @@ json in_namespace(json list) {
 }
 
 // The unmodified upstream CRDs of the routers Flagger users bring (VEER_UPSTREAM_CRDS, by default
-// the shared fixtures beside the repository, as CI lays them out), which carry the real defaults and pruning; meshes/crds/ covers the rest.
+// the shared fixtures beside the repository, as CI lays them out), which carry the real defaults
+// and pruning; meshes/crds/ covers the rest.
 const char* const kUpstreamCrds[] = {"contour_httpproxies.yaml", "gloo_routetables.yaml",
                                      "gloo_upstreams.yaml",      "traefik_traefikservices.yaml",
                                      "apisix_apisixroutes.yaml", "kuma_trafficroutes.yaml",
