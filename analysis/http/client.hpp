@@ -1,8 +1,12 @@
 // The project's one outbound request/response HTTP client (libcurl): metric APIs, webhooks,
-// notifiers. Every call has a timeout; every failure is a value that names the URL.
+// notifiers. Every call is bounded (a whole-exchange timeout, a connect timeout, a stall limit,
+// a maximum answer size, a process-wide cap on calls in flight) and fenced by the outbound policy
+// (outbound_policy.hpp: http and https only, no link-local hosts, an optional host allow-list).
+// Every failure is a value that names the method and the URL, with secrets redacted.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +22,12 @@ struct BasicAuth {
   std::string password;
 };
 
+// Once an answer's body has started, at least this many bytes per second must keep arriving
+// (averaged over Request::stall_window), or the call is abandoned.
+inline constexpr std::size_t kMinBytesPerSecond = 1024;
+// The most header bytes one answer may carry.
+inline constexpr std::size_t kMaxHeaderBytes = 64u << 10;
+
 struct Request {
   std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE
   std::string url;
@@ -27,7 +37,14 @@ struct Request {
   std::optional<BasicAuth> basic_auth;
   std::string proxy;                  // "" = libcurl's default (the *_proxy environment variables)
   bool insecure_skip_verify = false;  // TLS: skip peer and host verification
-  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds timeout{5000};          // the whole exchange, waiting for a slot too
+  std::chrono::milliseconds connect_timeout{5000};  // TCP and TLS handshakes (at most `timeout`)
+  std::chrono::milliseconds stall_window{10000};    // see kMinBytesPerSecond
+  // The largest answer body accepted; 0 = the policy's (8 MiB unless --max-response-size says
+  // otherwise). A value above the policy's is lowered to it.
+  std::size_t max_response_bytes = 0;
+  // "host:port:address" entries that replace name resolution for this call (CURLOPT_RESOLVE).
+  std::vector<std::string> resolve;
 };
 
 struct Response {
@@ -36,8 +53,9 @@ struct Response {
   std::string body;
 };
 
-// A transport failure (DNS, refused, TLS, timeout) is an error naming the method and URL; any
-// HTTP status, 4xx and 5xx included, is a Response.
+// A transport failure (refused by the policy, DNS, refused, TLS, timeout, too large, too slow)
+// is an error naming the method and the redacted URL; any HTTP status, 4xx and 5xx included, is
+// a Response.
 Outcome<Response> send(const Request& request);
 
 // Percent-encodes a query-string component.

@@ -1,5 +1,8 @@
 #include "analysis/providers/datadog.hpp"
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
+
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -31,11 +34,13 @@ Outcome<std::vector<double>> parse_datadog_series(const std::string& body,
                                                   const std::string& where) {
   const auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return fail(where + ": the response is not JSON: " + body.substr(0, 200));
+    return fail(where + ": the response is not JSON: " + http::printable_excerpt(body));
   }
   if (doc.value("status", std::string()) == "error" || doc.contains("errors")) {
     const auto& e = doc.contains("errors") ? doc["errors"] : doc["error"];
-    return fail(where + ": Datadog error: " + (e.is_string() ? e.get<std::string>() : e.dump()));
+    return fail(
+        where + ": Datadog error: " +
+        (e.is_string() ? http::printable(e.get<std::string>()) : http::printable(e.dump())));
   }
   const auto series = doc.value("series", nlohmann::json::array());
   if (series.empty()) return fail(where + ": no values found (no series)");
@@ -70,7 +75,7 @@ Outcome<std::vector<double>> DatadogSource::range(const std::string& query, doub
                      {"DD-APPLICATION-KEY", config_.application_key},
                      {"Accept", "application/json"}};
   request.timeout = config_.timeout;
-  const std::string where = "Datadog " + config_.address + " query \"" + query + "\"";
+  const std::string where = "Datadog " + http::redact(config_.address) + " query \"" + query + "\"";
   auto body = fetch_body(request, where, datadog_error);
   if (!body) return Error{body.error()};
   return parse_datadog_series(*body, where);

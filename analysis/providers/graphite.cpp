@@ -1,5 +1,8 @@
 #include "analysis/providers/graphite.hpp"
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
+
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +15,8 @@ Outcome<std::vector<double>> parse_graphite_render(const std::string& body,
                                                    const std::string& where) {
   const auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) {
-    return fail(where + ": the response is not a JSON list of series: " + body.substr(0, 200));
+    return fail(where +
+                ": the response is not a JSON list of series: " + http::printable_excerpt(body));
   }
   if (doc.empty()) return fail(where + ": no values found (no series)");
   if (doc.size() > 1) {
@@ -45,7 +49,8 @@ Outcome<std::vector<double>> GraphiteSource::range(const std::string& query,
       "&until=" + std::to_string(static_cast<long long>(end_unix_seconds));
   request.basic_auth = config_.basic_auth;
   request.timeout = config_.timeout;
-  const std::string where = "Graphite " + config_.address + " target \"" + query + "\"";
+  const std::string where =
+      "Graphite " + http::redact(config_.address) + " target \"" + query + "\"";
   auto body = fetch_body(request, where);
   if (!body) return Error{body.error()};
   return parse_graphite_render(*body, where);

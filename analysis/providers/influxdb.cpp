@@ -1,5 +1,8 @@
 #include "analysis/providers/influxdb.hpp"
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -84,7 +87,8 @@ Outcome<std::vector<double>> InfluxdbSource::values(const std::string& query) {
                      .dump();
   request.insecure_skip_verify = config_.insecure_skip_verify;
   request.timeout = config_.timeout;
-  const std::string where = "InfluxDB " + config_.address + " query \"" + query + "\"";
+  const std::string where =
+      "InfluxDB " + http::redact(config_.address) + " query \"" + query + "\"";
   auto body = fetch_body(request, where, influxdb_error);
   if (!body) return Error{body.error()};
   return parse_influxdb_values(*body, where);
@@ -95,8 +99,8 @@ Outcome<double> InfluxdbSource::instant(const std::string& query,
   auto all = values(query);
   if (!all) return Error{all.error()};
   if (all->size() > 1) {
-    return fail("InfluxDB " + config_.address + " query \"" + query + "\": the query returned " +
-                std::to_string(all->size()) +
+    return fail("InfluxDB " + http::redact(config_.address) + " query \"" + query +
+                "\": the query returned " + std::to_string(all->size()) +
                 " rows; it must return one value (end it with e.g. |> last() or |> mean())");
   }
   return all->front();

@@ -1,5 +1,8 @@
 #include "analysis/providers/newrelic.hpp"
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <optional>
@@ -18,13 +21,14 @@ std::optional<std::string> newrelic_error(const std::string& body) {
   const auto doc = json::parse(body, nullptr, false);
   if (!doc.is_object() || !doc.contains("error")) return std::nullopt;
   const auto& e = doc["error"];
-  return "New Relic error: " + (e.is_string() ? e.get<std::string>() : e.dump());
+  return "New Relic error: " +
+         (e.is_string() ? http::printable(e.get<std::string>()) : http::printable(e.dump()));
 }
 
 Outcome<json> parse_document(const std::string& body, const std::string& where) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return fail(where + ": the response is not JSON: " + body.substr(0, 200));
+    return fail(where + ": the response is not JSON: " + http::printable_excerpt(body));
   }
   if (auto message = newrelic_error(body)) return fail(where + ": " + *message);
   if (doc.contains("facets")) {
@@ -48,7 +52,8 @@ Outcome<std::optional<double>> result_value(const json& results, const std::stri
   while (value.is_object() && value.size() == 1) value = value.begin().value();
   if (value.is_null()) return std::optional<double>();
   if (!value.is_number()) {
-    return fail(where + ": the result is not one number: " + results[0].dump().substr(0, 200));
+    return fail(where +
+                ": the result is not one number: " + http::printable_excerpt(results[0].dump()));
   }
   const double v = value.get<double>();
   if (!std::isfinite(v)) return std::optional<double>();
@@ -130,8 +135,8 @@ NewRelicSource::NewRelicSource(NewRelicConfig config) : config_(std::move(config
 }
 
 std::string NewRelicSource::where(const std::string& nrql) const {
-  return "New Relic " + config_.address + " account " + config_.account_id + " query \"" + nrql +
-         "\"";
+  return "New Relic " + http::redact(config_.address) + " account " + config_.account_id +
+         " query \"" + nrql + "\"";
 }
 
 Outcome<std::string> NewRelicSource::get(const std::string& nrql) {

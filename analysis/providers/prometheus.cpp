@@ -1,5 +1,8 @@
 #include "analysis/providers/prometheus.hpp"
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
+
 #include <cmath>
 #include <sstream>
 
@@ -13,16 +16,17 @@ using nlohmann::json;
 Outcome<json> parse_data(const std::string& body, const std::string& where) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return fail(where + ": the response is not JSON: " + body.substr(0, 200));
+    return fail(where + ": the response is not JSON: " + http::printable_excerpt(body));
   }
   const auto status = doc.value("status", std::string());
   if (status == "error") {
-    return fail(where + ": Prometheus error (" + doc.value("errorType", std::string("unknown")) +
-                "): " + doc.value("error", std::string()));
+    return fail(where + ": Prometheus error (" +
+                http::printable(doc.value("errorType", std::string("unknown"))) +
+                "): " + http::printable(doc.value("error", std::string())));
   }
   if (status != "success" || !doc.contains("data") || !doc["data"].is_object()) {
-    return fail(where +
-                ": unexpected response (no status \"success\" with data): " + body.substr(0, 200));
+    return fail(where + ": unexpected response (no status \"success\" with data): " +
+                http::printable_excerpt(body));
   }
   return doc["data"];
 }
@@ -30,7 +34,7 @@ Outcome<json> parse_data(const std::string& body, const std::string& where) {
 // A sample is [timestamp, "value"]; Prometheus writes values as strings ("NaN", "+Inf" too).
 Outcome<double> sample_value(const json& sample, const std::string& where) {
   if (!sample.is_array() || sample.size() != 2 || !sample[1].is_string()) {
-    return fail(where + ": malformed sample " + sample.dump());
+    return fail(where + ": malformed sample " + http::printable(sample.dump()));
   }
   const std::string text = sample[1].get<std::string>();
   double value = 0;
@@ -83,7 +87,8 @@ Outcome<double> parse_prometheus_instant(const std::string& body, const std::str
       return fail(where + ": the query returned " + std::to_string(result.size()) +
                   " series; it must return one (aggregate it, e.g. with sum())");
     }
-    if (!result[0].contains("value")) return fail(where + ": malformed vector " + result.dump());
+    if (!result[0].contains("value"))
+      return fail(where + ": malformed vector " + http::printable(result.dump()));
     return finite(sample_value(result[0]["value"], where), where);
   }
   if (type == "matrix") {
@@ -129,16 +134,21 @@ Outcome<std::string> PrometheusSource::get(const std::string& path_and_query,
   request.proxy = config_.proxy;
   request.insecure_skip_verify = config_.insecure_skip_verify;
   request.timeout = config_.timeout;
-  const std::string where = "Prometheus " + config_.address + " query \"" + query + "\"";
+  const std::string where = describe(query);
   auto response = http::send(request);
   if (!response) return fail(where + ": " + response.error());
   if (response->status < 200 || response->status >= 300) {
     // Prometheus explains 4xx/5xx in its JSON body (bad_data for a PromQL error).
     const std::string status = where + ": HTTP " + std::to_string(response->status);
     auto explained = parse_data(response->body, status);
-    return fail(explained ? status + ": " + response->body.substr(0, 200) : explained.error());
+    return fail(explained ? status + ": " + http::printable_excerpt(response->body)
+                          : explained.error());
   }
   return response->body;
+}
+
+std::string PrometheusSource::describe(const std::string& query) const {
+  return "Prometheus " + http::redact(config_.address) + " query \"" + query + "\"";
 }
 
 Outcome<double> PrometheusSource::instant(const std::string& query,
@@ -149,8 +159,7 @@ Outcome<double> PrometheusSource::instant(const std::string& query,
   if (at_unix_seconds) params << "&time=" << *at_unix_seconds;
   auto body = get(params.str(), query);
   if (!body) return Error{body.error()};
-  return parse_prometheus_instant(*body,
-                                  "Prometheus " + config_.address + " query \"" + query + "\"");
+  return parse_prometheus_instant(*body, describe(query));
 }
 
 Outcome<std::vector<double>> PrometheusSource::range(const std::string& query,
@@ -163,8 +172,7 @@ Outcome<std::vector<double>> PrometheusSource::range(const std::string& query,
          << "&step=" << step_seconds;
   auto body = get(params.str(), query);
   if (!body) return Error{body.error()};
-  return parse_prometheus_range(*body,
-                                "Prometheus " + config_.address + " query \"" + query + "\"");
+  return parse_prometheus_range(*body, describe(query));
 }
 
 }  // namespace veer::analysis

@@ -34,6 +34,8 @@ class PrometheusSource : public MetricsSource {
 
  private:
   Outcome<std::string> get(const std::string& path_and_query, const std::string& query);
+  // "Prometheus <address, redacted> query \"...\"", how every message names the call.
+  std::string describe(const std::string& query) const;
   PrometheusConfig config_;
 };
 

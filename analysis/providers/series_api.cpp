@@ -1,5 +1,8 @@
 #include "analysis/providers/series_api.hpp"
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
+
 #include <chrono>
 
 namespace veer::analysis {
@@ -13,7 +16,7 @@ Outcome<std::string> fetch_body(const http::Request& request, const std::string&
     if (explain) {
       if (auto message = explain(response->body)) return fail(status + ": " + *message);
     }
-    return fail(status + ": " + response->body.substr(0, 200));
+    return fail(status + ": " + http::printable_excerpt(response->body));
   }
   return std::move(response).value().body;
 }

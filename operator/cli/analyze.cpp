@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/http/outbound_policy.hpp"
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
 #include "analysis/metric_check.hpp"
 #include "analysis/providers/factory.hpp"
 #include "analysis/providers/prometheus.hpp"
@@ -21,6 +24,7 @@
 #include "model/metric_template.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/cli/outbound_flags.hpp"
 #include "operator/controller/family_alpha.hpp"
 #include "operator/controller/verdict_rule.hpp"
 #include "operator/kube/clock.hpp"
@@ -156,12 +160,34 @@ class SecretResolver {
   std::map<std::string, analysis::Outcome<SecretData>> cache_;
 };
 
+// What analyze prints comes from documents, servers and flags: every piece goes through here,
+// so no secret it knows of is shown and no control character reaches the terminal.
+class Shown {
+ public:
+  void add_secret(const std::string& value) { secrets_.push_back({value}); }
+  void add_url(const std::string& url) {
+    for (auto& s : analysis::http::secrets_in_url(url)) secrets_.push_back(std::move(s));
+  }
+  std::string operator()(const std::string& text) const {
+    return analysis::http::printable(analysis::http::redact(text, secrets_));
+  }
+  // JSON keeps its own escaping; ensure_ascii also escapes C1 and bidi characters, and invalid
+  // UTF-8 from a server is replaced rather than thrown on.
+  std::string json(const nlohmann::json& value) const {
+    return analysis::http::redact(
+        value.dump(2, ' ', true, nlohmann::json::error_handler_t::replace), secrets_);
+  }
+
+ private:
+  std::vector<analysis::http::Secret> secrets_;
+};
+
 void print_text(const std::string& canary, const std::vector<analysis::CheckResult>& results,
-                analysis::Verdict overall, std::ostream& out) {
-  out << "Canary " << canary << ": " << analysis::to_string(overall) << "\n";
+                analysis::Verdict overall, const Shown& shown, std::ostream& out) {
+  out << "Canary " << shown(canary) << ": " << analysis::to_string(overall) << "\n";
   for (const auto& r : results) {
-    out << "  " << r.metric << " [" << r.evidence.test << "] " << analysis::to_string(r.verdict)
-        << ": " << r.evidence.message << "\n";
+    out << "  " << shown(r.metric) << " [" << r.evidence.test << "] "
+        << analysis::to_string(r.verdict) << ": " << shown(r.evidence.message) << "\n";
     const auto json = analysis::to_json(r.evidence);
     std::string numbers;
     for (const char* key :
@@ -171,8 +197,8 @@ void print_text(const std::string& canary, const std::vector<analysis::CheckResu
         numbers += std::string(numbers.empty() ? "" : ", ") + key + "=" + json[key].dump();
       }
     }
-    if (!numbers.empty()) out << "    " << numbers << "\n";
-    for (const auto& q : r.evidence.queries) out << "    query: " << q << "\n";
+    if (!numbers.empty()) out << "    " << shown(numbers) << "\n";
+    for (const auto& q : r.evidence.queries) out << "    query: " << shown(q) << "\n";
   }
 }
 
@@ -214,9 +240,23 @@ int run_analyze(Invocation& call) {
       .option("context", &kube_context, "NAME", "kubeconfig context")
       .option("output", &output, "FORMAT", "text (default) or json", 'o')
       .choices("output", {"text", "json"});
+  OutboundFlags outbound;
+  outbound.add_to(parser, false);
   auto parsed = parser.parse(call.args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
+  std::string policy_error;
+  const auto policy = outbound.policy(policy_error);
+  if (!policy) return usage_error(parser, policy_error, call.err);
+  analysis::http::set_outbound_policy(*policy);
+  Shown shown;
+  shown.add_url(prometheus);
+  shown.add_secret(bearer_token);
+  if (!prometheus.empty()) {
+    if (auto refused = analysis::http::refuse_url(*policy, prometheus)) {
+      return usage_error(parser, "--prometheus " + shown(prometheus) + ": " + *refused, call.err);
+    }
+  }
   if (!parsed.positionals.empty())
     return usage_error(parser, "takes no positional arguments", call.err);
   if (file.empty()) return usage_error(parser, "-f CANARY is required", call.err);
@@ -282,13 +322,14 @@ int run_analyze(Invocation& call) {
                                 ")");
         continue;
       }
+      for (const auto& [key, value] : *data) shown.add_secret(value);
       provider_secrets[&t->spec.provider] = *data;
     }
   }
   if (!inputs.errors.empty()) {
     std::set<std::string> said;  // a template used by several metrics is reported once
     for (const auto& e : inputs.errors) {
-      if (said.insert(e).second) call.err << "veer analyze: " << e << "\n";
+      if (said.insert(e).second) call.err << "veer analyze: " << shown(e) << "\n";
     }
     return kBadInputExitCode;
   }
@@ -301,6 +342,12 @@ int run_analyze(Invocation& call) {
     if (address.empty()) {
       return usage_error(parser, "--prometheus URL is required (the Canary has no metricsServer)",
                          call.err);
+    }
+    shown.add_url(address);
+    if (auto refused = analysis::http::refuse_url(*policy, address)) {
+      call.err << "veer analyze: Canary " << shown(canary.metadata.name) << ": spec.metricsServer "
+               << shown(address) << ": " << *refused << "\n";
+      return kBadInputExitCode;
     }
     auto make_source = [&](const std::string& url) {
       analysis::PrometheusConfig config;
@@ -362,12 +409,12 @@ int run_analyze(Invocation& call) {
                         {"verdict", analysis::to_string(overall)},
                         {"checks", checks}});
     } else {
-      print_text(ns + "/" + canary.metadata.name, results, overall, call.out);
+      print_text(ns + "/" + canary.metadata.name, results, overall, shown, call.out);
       if (results.empty()) call.out << "  (no metrics: nothing to analyse)\n";
     }
   }
   overall_all = analysis::worst(every);
-  if (output == "json") call.out << (report.size() == 1 ? report[0] : report).dump(2) << "\n";
+  if (output == "json") call.out << shown.json(report.size() == 1 ? report[0] : report) << "\n";
   // The controller's rule (verdict_rule.hpp): 0 advance, 1 roll back, 2 hold.
   return controller::rule_for(controller::outcome_of(overall_all)).analyze_exit_code;
 }

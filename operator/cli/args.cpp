@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "analysis/http/printable.hpp"
 #include "model/spelling.hpp"
 
 namespace veer::cli {
@@ -103,8 +104,11 @@ ArgParser::Result ArgParser::parse(const std::vector<std::string>& args, std::os
       if (!spec) return fail("unknown flag " + arg + suggestion(arg.substr(1)));
     }
     if (spec->value_name.empty()) {
-      if (inline_value) return fail(shown + " takes no value");
-      *spec->flag = true;
+      // --flag=false turns off a flag that is on by default (--deny-link-local).
+      if (inline_value && *inline_value != "true" && *inline_value != "false") {
+        return fail(shown + " takes no value (or =true, =false)");
+      }
+      *spec->flag = !inline_value || *inline_value == "true";
       continue;
     }
     std::string value;
@@ -156,7 +160,7 @@ std::string ArgParser::help_text() const {
 }
 
 int usage_error(const ArgParser& parser, const std::string& error, std::ostream& err) {
-  err << "veer " << parser.command() << ": " << error << "\n"
+  err << "veer " << parser.command() << ": " << analysis::http::printable(error) << "\n"
       << "Run 'veer " << parser.command() << " --help' for usage.\n";
   return kUsageExitCode;
 }

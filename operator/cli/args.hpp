@@ -1,6 +1,6 @@
 // A small flag parser shared by every subcommand: `--name value`, `--name=value`, `-n value`,
-// boolean `--flag`, `--` to end flags, `-` as a positional (stdin), `--help`/`-h`, and an
-// error with a "did you mean" hint for unknown flags.
+// boolean `--flag` (and `--flag=false`), `--` to end flags, `-` as a positional (stdin),
+// `--help`/`-h`, and an error with a "did you mean" hint for unknown flags.
 #pragma once
 
 #include <iosfwd>

@@ -4,9 +4,12 @@
 #include <ostream>
 #include <sstream>
 
+#include "analysis/http/outbound_policy.hpp"
+#include "analysis/http/printable.hpp"
 #include "model/duration.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/cli/outbound_flags.hpp"
 #include "operator/notify/curl_transport.hpp"
 #include "operator/notify/provider.hpp"
 
@@ -38,9 +41,15 @@ int run_notify(Invocation& call) {
       .option("proxy", &proxy, "URL", "HTTP(S) proxy")
       .option("cluster", &cluster, "NAME", "cluster name shown in the message")
       .option("timeout", &timeout_text, "DURATION", "how long to wait for the answer (5s)");
+  OutboundFlags outbound;
+  outbound.add_to(parser, false);
   auto parsed = parser.parse(call.args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
+  std::string policy_error;
+  const auto policy = outbound.policy(policy_error);
+  if (!policy) return usage_error(parser, policy_error, call.err);
+  analysis::http::set_outbound_policy(*policy);
   if (!parsed.positionals.empty()) return usage_error(parser, "takes no arguments", call.err);
   if (type.empty()) return usage_error(parser, "--type is required", call.err);
   const auto timeout = model::parse_duration_ms(timeout_text);
@@ -58,14 +67,16 @@ int run_notify(Invocation& call) {
   if (!token_file.empty()) {
     std::ifstream file(token_file);
     if (!file) {
-      call.err << "veer notify: cannot read --token-file " << token_file << "\n";
+      call.err << "veer notify: cannot read --token-file " << analysis::http::printable(token_file)
+               << "\n";
       return 1;
     }
     std::stringstream text;
     text << file.rdbuf();
     to.token = trim(text.str());
     if (to.token.empty()) {
-      call.err << "veer notify: --token-file " << token_file << " is empty\n";
+      call.err << "veer notify: --token-file " << analysis::http::printable(token_file)
+               << " is empty\n";
       return 1;
     }
   }
@@ -80,15 +91,20 @@ int run_notify(Invocation& call) {
   n.message = message;
   n.severity = notify::Severity::info;
   const auto request = notify::build_request(n, to);
+  if (auto refused = analysis::http::refuse_url(*policy, request.url)) {
+    return usage_error(parser, "--address: " + *refused, call.err);
+  }
   notify::CurlTransport transport;
   const auto reply = transport.post(request, *timeout);
   if (reply.status == 0) {
-    call.err << "veer notify: " << type << " unreachable: " << notify::redact(reply.error, to)
+    call.err << "veer notify: " << type
+             << " unreachable: " << analysis::http::printable(notify::redact(reply.error, to))
              << "\n";
     return 1;
   }
   if (auto refused = notify::rejection(to, reply.status, reply.body)) {
-    call.err << "veer notify: " << type << " refused the message: " << notify::redact(*refused, to)
+    call.err << "veer notify: " << type
+             << " refused the message: " << analysis::http::printable(notify::redact(*refused, to))
              << "\n";
     return 1;
   }

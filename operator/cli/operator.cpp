@@ -11,10 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/http/outbound_policy.hpp"
+#include "analysis/http/redact.hpp"
 #include "model/canary.hpp"
 #include "model/mesh_providers.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/cli/outbound_flags.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
 #include "operator/notify/curl_transport.hpp"
@@ -69,6 +72,13 @@ bool parse_count(const std::string& flag, const std::string& text, int min, int&
   }
   error = "--" + flag + " \"" + text + "\" is not a whole number >= " + std::to_string(min);
   return false;
+}
+
+// "a,b,c"; "(any)" for an empty list.
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out.empty() ? "(any)" : out;
 }
 
 // The namespace of the pod's service account, for the lease; "default" outside a cluster.
@@ -153,6 +163,8 @@ int run_operator(Invocation& call) {
       .option("max-rollouts-per-namespace", &max_per_namespace, "N",
               "at most N rollouts at once per namespace (default 0: no limit)")
       .option("workers", &workers_text, "N", "Canaries reconciled in parallel (default 2)");
+  OutboundFlags outbound;
+  outbound.add_to(parser, true);
   auto parsed = parser.parse(call.args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
@@ -173,6 +185,19 @@ int run_operator(Invocation& call) {
   if (metrics_server.find("://") == std::string::npos)
     return usage_error(parser, "--metrics-server \"" + metrics_server + "\" is not a URL",
                        call.err);
+  std::string policy_error;
+  const auto policy = outbound.policy(policy_error);
+  if (!policy) return usage_error(parser, policy_error, call.err);
+  analysis::http::set_outbound_policy(*policy);
+  for (const auto& [flag, url] :
+       {std::pair<std::string, std::string>{"--metrics-server", metrics_server},
+        {"--event-webhook", event_webhook}}) {
+    if (url.empty()) continue;
+    if (auto refused = analysis::http::refuse_url(*policy, url)) {
+      return usage_error(parser, flag + " " + analysis::http::redact(url) + ": " + *refused,
+                         call.err);
+    }
+  }
   notify::apply_environment(defaults);
 
   runtime::Logger logger(call.err, *runtime::parse_log_format(log_format),
@@ -247,12 +272,17 @@ int run_operator(Invocation& call) {
   }
   const auto address = listen->host + ":" + std::to_string(http->port());
   logger.info("listening on " + address, {{"address", address}});
-  logger.info("veer operator starting", {{"version", VEER_VERSION},
-                                         {"server", config->server},
-                                         {"namespace", ns.empty() ? "(all)" : ns},
-                                         {"mesh_provider", mesh_provider},
-                                         {"metrics_server", metrics_server},
-                                         {"leader_elect", leader_elect ? "true" : "false"}});
+  logger.info("veer operator starting",
+              {{"version", VEER_VERSION},
+               {"server", config->server},
+               {"namespace", ns.empty() ? "(all)" : ns},
+               {"mesh_provider", mesh_provider},
+               {"metrics_server", analysis::http::redact(metrics_server)},
+               {"leader_elect", leader_elect ? "true" : "false"},
+               {"allowed_url_hosts", join(policy->allowed_hosts)},
+               {"deny_link_local", policy->deny_link_local ? "true" : "false"},
+               {"max_response_bytes", std::to_string(policy->max_response_bytes)},
+               {"max_outbound_calls", std::to_string(policy->max_concurrent_calls)}});
   manager.start({hooks, checker, alerts});
 
   const int signal = signals.wait();

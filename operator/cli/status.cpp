@@ -2,6 +2,7 @@
 // live line per Canary (weight bar, phase, last verdict) whenever one changes.
 #include <ostream>
 
+#include "analysis/http/printable.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/controller/canary_reconciler.hpp"
@@ -10,6 +11,15 @@
 
 namespace veer::cli {
 namespace {
+
+// A row's text comes from the cluster (names, messages, verdicts): escaped before it is printed.
+controller::CanaryRow printable_row(controller::CanaryRow row) {
+  for (auto* field :
+       {&row.ns, &row.name, &row.phase, &row.verdict, &row.note, &row.last_transition}) {
+    *field = analysis::http::printable(*field);
+  }
+  return row;
+}
 
 int run_status(Invocation& call) {
   std::string ns, kubeconfig, context;
@@ -27,7 +37,7 @@ int run_status(Invocation& call) {
   if (parsed.positionals.size() > 1) return usage_error(parser, "wants at most one NAME", call.err);
   auto connection = kube::connect(kubeconfig, context);
   if (!connection) {
-    call.err << "veer status: " << connection.error().message << "\n";
+    call.err << "veer status: " << analysis::http::printable(connection.error().message) << "\n";
     return 1;
   }
   if (ns.empty() && !all) ns = connection->config.ns;
@@ -37,7 +47,7 @@ int run_status(Invocation& call) {
   if (!only.empty()) options.field_selector = "metadata.name=" + only;
   auto list = cluster.list(controller::canary_type(), all ? "" : ns, options);
   if (!list) {
-    call.err << "veer status: " << list.error().message << "\n";
+    call.err << "veer status: " << analysis::http::printable(list.error().message) << "\n";
     return 1;
   }
   if (!watch) {
@@ -47,18 +57,18 @@ int run_status(Invocation& call) {
       return only.empty() ? 0 : 1;
     }
     std::vector<controller::CanaryRow> rows;
-    for (const auto& item : list->items) rows.push_back(controller::row_of(item));
+    for (const auto& item : list->items) rows.push_back(printable_row(controller::row_of(item)));
     call.out << controller::render_table(rows);
     return 0;
   }
   for (const auto& item : list->items)
-    call.out << controller::render_line(controller::row_of(item)) << "\n";
+    call.out << controller::render_line(printable_row(controller::row_of(item))) << "\n";
   kube::WatchOptions watch_options;
   watch_options.resource_version = list->resource_version;
   watch_options.field_selector = options.field_selector;
   auto stream = cluster.watch(controller::canary_type(), all ? "" : ns, watch_options);
   if (!stream) {
-    call.err << "veer status: " << stream.error().message << "\n";
+    call.err << "veer status: " << analysis::http::printable(stream.error().message) << "\n";
     return 1;
   }
   std::map<std::string, std::string> last;
@@ -66,7 +76,7 @@ int run_status(Invocation& call) {
     if (event->type != kube::WatchEvent::Type::Added &&
         event->type != kube::WatchEvent::Type::Modified)
       continue;
-    auto line = controller::render_line(controller::row_of(event->object));
+    auto line = controller::render_line(printable_row(controller::row_of(event->object)));
     auto& previous = last[kube::key_of(event->object)];
     if (line == previous) continue;
     previous = line;

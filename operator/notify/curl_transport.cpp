@@ -1,6 +1,7 @@
 #include "operator/notify/curl_transport.hpp"
 
 #include "analysis/http/client.hpp"
+#include "analysis/http/outbound_policy.hpp"
 
 namespace veer::notify {
 
@@ -13,6 +14,7 @@ HttpReply CurlTransport::post(const OutgoingRequest& request, std::chrono::milli
   call.body = request.body;
   call.proxy = request.proxy;
   call.timeout = timeout;
+  call.max_response_bytes = http::kSmallReplyBytes;  // an answer is read for its status and error
   auto answer = http::send(call);
   HttpReply reply;
   if (!answer.ok()) {

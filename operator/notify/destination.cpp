@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "analysis/http/redact.hpp"
+
 namespace veer::notify {
 namespace {
 
@@ -13,14 +15,6 @@ constexpr std::array<std::pair<ProviderType, std::string_view>, 6> kNames{{
     {ProviderType::gchat, "gchat"},
     {ProviderType::webhook, "webhook"},
 }};
-
-void replace_all(std::string& text, const std::string& secret, std::string_view with) {
-  if (secret.size() < 4) return;  // too short to be a secret; replacing would garble the text
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), with);
-    at += with.size();
-  }
-}
 
 // "https://hooks.slack.com/services/T0/B0/XXXX" -> "/services/T0/B0/XXXX".
 std::string url_path(const std::string& url) {
@@ -50,11 +44,8 @@ std::string Destination::endpoint_key() const {
 }
 
 std::string redact(std::string text, const Destination& d) {
-  replace_all(text, d.token, "<token>");
-  replace_all(text, d.address, "<address>");
-  const std::string path = url_path(d.address);
-  if (path.size() > 1) replace_all(text, path, "/<redacted>");
-  return text;
+  return analysis::http::redact(
+      text, {{d.token, "<token>"}, {d.address, "<address>"}, {url_path(d.address), "/<redacted>"}});
 }
 
 }  // namespace veer::notify

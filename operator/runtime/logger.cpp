@@ -6,6 +6,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <nlohmann/json.hpp>
 
+#include "analysis/http/printable.hpp"
 #include "operator/kube/time_format.hpp"
 
 namespace veer::runtime {
@@ -43,10 +44,13 @@ const char* name_of(LogLevel level) {
   return "info";
 }
 
-// Text values with spaces or quotes are quoted, so a line stays parseable as key=value pairs.
+// Text values with spaces, quotes or control characters are quoted (JSON escapes, ASCII only),
+// so a line stays parseable as key=value pairs and a value cannot forge a line.
 std::string text_value(const std::string& value) {
-  if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string::npos) return value;
-  return nlohmann::json(value).dump();
+  if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string::npos &&
+      analysis::http::printable(value) == value)
+    return value;
+  return nlohmann::json(value).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -100,9 +104,9 @@ void Logger::log(LogLevel level, std::string_view msg, const LogFields& fields) 
     object["level"] = name_of(level);
     object["msg"] = std::string(msg);
     for (const auto& f : fields) object[f.key] = f.value;
-    line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line = object.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
   } else {
-    line = now + " " + name_of(level) + " " + std::string(msg);
+    line = now + " " + name_of(level) + " " + analysis::http::printable(msg);
     for (const auto& f : fields) line += " " + f.key + "=" + text_value(f.value);
   }
   impl_->logger->log(to_spdlog(level), "{}", line);

@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "analysis/http/printable.hpp"
+#include "analysis/http/redact.hpp"
 #include "model/canonical_json.hpp"
 
 namespace veer::webhooks {
@@ -41,11 +43,11 @@ WebhookRunner::Attempt WebhookRunner::call(const model::CanaryWebhook& hook,
     if (i > 0 && retry_backoff_.count() > 0) std::this_thread::sleep_for(retry_backoff_ * i);
     auto reply = poster_.post({hook.url, body, hook.timeout, hook.disable_tls});
     if (reply.status >= 200 && reply.status <= 202) return {true, ""};
-    std::string what = hook.name + " (" + hook.url + ")";
+    std::string what = hook.name + " (" + analysis::http::redact(hook.url) + ")";
     if (reply.status == 0) {
       last = {false, what + " failed: " + reply.error};
     } else {
-      auto text = reply.body.size() > 300 ? reply.body.substr(0, 300) + "..." : reply.body;
+      const auto text = analysis::http::printable_excerpt(reply.body, 300);
       last = {false, what + " returned " + std::to_string(reply.status) +
                          (text.empty() ? "" : ": " + text)};
     }
