@@ -159,6 +159,11 @@ std::string why_failed(CURLcode code, const char* message, const Transfer& t,
   if (code == CURLE_OPERATION_TIMEDOUT) {
     why = "no answer within " + std::to_string(timeout.count()) + " ms (" + why + ")";
   }
+  if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+    why = "TLS: " + why +
+          " (the server's certificate is not signed by a trusted CA or not for this host name; "
+          "insecureSkipVerify turns the check off)";
+  }
   return why;
 }
 
@@ -240,6 +245,7 @@ Outcome<Response> send(const Request& request) {
     curl_easy_setopt(h, CURLOPT_PASSWORD, request.basic_auth->password.c_str());
   }
   if (!request.proxy.empty()) curl_easy_setopt(h, CURLOPT_PROXY, request.proxy.c_str());
+  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.insecure_skip_verify) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

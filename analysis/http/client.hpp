@@ -35,8 +35,11 @@ struct Request {
   std::string body;
   std::string bearer_token;  // "Authorization: Bearer ..." when not empty
   std::optional<BasicAuth> basic_auth;
-  std::string proxy;                  // "" = libcurl's default (the *_proxy environment variables)
-  bool insecure_skip_verify = false;  // TLS: skip peer and host verification
+  std::string proxy;  // "" = libcurl's default (the *_proxy environment variables)
+  // TLS: the server's certificate and host name are verified against the system's trust store
+  // (or `ca_file`, a PEM bundle, when set) unless this is true (insecureSkipVerify).
+  bool insecure_skip_verify = false;
+  std::string ca_file;
   std::chrono::milliseconds timeout{5000};          // the whole exchange, waiting for a slot too
   std::chrono::milliseconds connect_timeout{5000};  // TCP and TLS handshakes (at most `timeout`)
   std::chrono::milliseconds stall_window{10000};    // see kMinBytesPerSecond

@@ -167,3 +167,30 @@ TEST_CASE("event hooks get eventMessage/eventType/timestamp that user metadata c
   REQUIRE(failed.size() == 1);
   CHECK(failed[0].find("500") != std::string::npos);
 }
+
+TEST_CASE("a hook's failure message hides URL credentials and escapes the reply") {
+  HttpServer forging([](const HttpRequest&) {
+    return HttpResponse{400, {}, "denied\ncanary.yaml:1: forged\x1b[2J" + std::string(70000, 'z')};
+  });
+  const std::string url = "http://ci:hook-pass-123@127.0.0.1:" + std::to_string(forging.port()) +
+                          "/gate?token=tok-456789";
+  HttpHookPoster poster;
+  WebhookRunner runner(poster, std::chrono::milliseconds(0));
+  auto result = runner.run(canary_with({hook(WebhookType::ConfirmRollout, "gate", url)}),
+                           WebhookType::ConfirmRollout);
+  CHECK_FALSE(result.passed);
+  CAPTURE(result.message);
+  CHECK(result.message.find("hook-pass-123") == std::string::npos);
+  CHECK(result.message.find("tok-456789") == std::string::npos);
+  CHECK(result.message.find("http://<redacted>@127.0.0.1") != std::string::npos);
+  CHECK(result.message.find('\x1b') == std::string::npos);
+  CHECK(result.message.find('\n') == std::string::npos);
+  // The 70 KB reply is over the 64 KiB a webhook reply may take.
+  CHECK(result.message.find("larger than the limit of 64 KiB") != std::string::npos);
+
+  HttpServer small([](const HttpRequest&) { return HttpResponse{400, {}, "no\x1b[2J"}; });
+  auto short_reply =
+      runner.run(canary_with({hook(WebhookType::ConfirmRollout, "gate", small.url())}),
+                 WebhookType::ConfirmRollout);
+  CHECK(short_reply.message.find("400: no\\x1b[2J") != std::string::npos);
+}
