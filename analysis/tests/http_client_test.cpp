@@ -162,7 +162,6 @@ TEST_CASE("calls beyond the cap wait for a slot, and fail when none frees in tim
   slow.join();
   REQUIRE_FALSE(reply.ok());
   CHECK(contains(reply.error(), "1 outbound calls are in flight (--max-outbound-calls)"));
-  CHECK(server.bytes_sent() == 0);
 }
 
 TEST_CASE("only http and https are called; other schemes fail with a reason") {
@@ -178,7 +177,8 @@ TEST_CASE("only http and https are called; other schemes fail with a reason") {
 TEST_CASE("link-local hosts are refused, written in the URL or resolved") {
   for (const char* url :
        {"http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/latest",
-        "http://[fe80::1]/", "http://[::ffff:169.254.169.254]/"}) {
+        "http://[fe80::1]/", "http://[::ffff:169.254.169.254]/", "http://2852039166/",
+        "http://0xa9.0xfe.0xa9.0xfe/"}) {
     CAPTURE(url);
     auto reply = http::send(get(url));
     REQUIRE_FALSE(reply.ok());

@@ -1,27 +1,17 @@
 #include "analysis/tests/support/raw_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <chrono>
 #include <stdexcept>
 
+#include "analysis/tests/support/loopback_listener.hpp"
+
 namespace veer::analysis::testing {
 
 RawServer::RawServer(Script script) : script_(std::move(script)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::listen(listen_fd_, 16) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("RawServer: cannot listen on 127.0.0.1");
-  }
-  port_ = ntohs(address.sin_port);
+  listen_fd_ = listen_on_loopback(port_, "RawServer");
   acceptor_ = std::thread([this] {
     while (!stopping_) {
       pollfd p{listen_fd_, POLLIN, 0};

@@ -1,7 +1,5 @@
 #include "analysis/tests/support/tls_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <stdexcept>
 
 #include <openssl/ssl.h>
+
+#include "analysis/tests/support/loopback_listener.hpp"
 
 namespace veer::analysis::testing {
 namespace {
@@ -57,17 +57,7 @@ TlsServer::TlsServer(const TestCertificates& certificates) {
           1) {
     throw std::runtime_error("TlsServer: cannot load the server certificate");
   }
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::listen(listen_fd_, 8) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("TlsServer: cannot listen on 127.0.0.1");
-  }
-  port_ = ntohs(address.sin_port);
+  listen_fd_ = listen_on_loopback(port_, "TlsServer");
   thread_ = std::thread([this] { serve(); });
 }
 

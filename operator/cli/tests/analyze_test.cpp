@@ -12,6 +12,7 @@
 #include "analysis/tests/support/prometheus_json.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/cli/tests/support/run_cli.hpp"
+#include "operator/cli/tests/support/sample_canary.hpp"
 #include "testing/http_server.hpp"
 
 using veer::testing::HttpRequest;
@@ -36,20 +37,7 @@ HttpResponse instant(double value) {
 
 // A Canary podinfo in namespace test, analysed every minute, with the `metrics` given.
 std::string canary_with(const std::string& metrics) {
-  return R"(apiVersion: veer.dev/v1beta1
-kind: Canary
-metadata: {name: podinfo, namespace: test}
-spec:
-  provider: istio
-  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
-  service: {port: 9898}
-  analysis:
-    interval: 1m
-    threshold: 5
-    maxWeight: 50
-    stepWeight: 10
-    metrics:
-)" + metrics;
+  return veer::cli::testing::sample_canary(metrics);
 }
 
 const std::string kCanary = canary_with(R"(    - name: request-success-rate

@@ -3,6 +3,8 @@
 // never print a password, token or webhook path, and escape what documents and servers send.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -11,6 +13,7 @@
 #include "analysis/http/outbound_policy.hpp"
 #include "analysis/tests/support/prometheus_json.hpp"
 #include "operator/cli/tests/support/run_cli.hpp"
+#include "operator/cli/tests/support/sample_canary.hpp"
 #include "testing/http_server.hpp"
 
 using veer::cli::testing::run;
@@ -37,26 +40,14 @@ struct CanaryFile {
   explicit CanaryFile(const std::string& metrics_server = "") {
     static int counter = 0;
     path = std::filesystem::temp_directory_path() /
-           ("veer-outbound-test-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter++) + ".yaml");
-    std::ofstream(path) << R"(apiVersion: veer.dev/v1beta1
-kind: Canary
-metadata: {name: podinfo, namespace: test}
-spec:
-  provider: istio
-)" << (metrics_server.empty() ? "" : "  metricsServer: " + metrics_server + "\n")
-                        << R"(  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
-  service: {port: 9898}
-  analysis:
-    interval: 1m
-    threshold: 5
-    maxWeight: 50
-    stepWeight: 10
-    metrics:
-    - name: request-success-rate
+           ("veer-outbound-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+            ".yaml");
+    std::ofstream(path) << veer::cli::testing::sample_canary(
+        R"(    - name: request-success-rate
       interval: 1m
       thresholdRange: {min: 99}
-)";
+)",
+        metrics_server.empty() ? "" : "  metricsServer: " + metrics_server + "\n");
   }
   ~CanaryFile() { std::filesystem::remove(path); }
 };
@@ -112,7 +103,8 @@ TEST_CASE("analyze escapes control characters a server sends, so no line can be 
   });
   CanaryFile canary;
   for (const char* format : {"text", "json"}) {
-    auto r = run({"analyze", "-f", canary.path.string(), "--prometheus", server.url(), "-o", format});
+    auto r =
+        run({"analyze", "-f", canary.path.string(), "--prometheus", server.url(), "-o", format});
     INFO(r.out << r.err);
     CHECK(r.code == 2);
     CHECK(contains(r.out, "forged"));
@@ -130,15 +122,17 @@ TEST_CASE("analyze refuses URLs the policy forbids, naming the URL and the rule"
   r = run({"analyze", "-f", canary.path.string(), "--prometheus",
            "http://u:Pa55-distinctive-word@169.254.169.254/"});
   CHECK(r.code == 64);
-  CHECK(contains(r.err, "--prometheus http://<redacted>@169.254.169.254/: the host "
-                        "169.254.169.254 is link-local (169.254.0.0/16"));
+  CHECK(contains(r.err,
+                 "--prometheus http://<redacted>@169.254.169.254/: the host "
+                 "169.254.169.254 is link-local (169.254.0.0/16"));
   CHECK_FALSE(contains(r.err, "Pa55-distinctive-word"));
 
   r = run({"analyze", "-f", canary.path.string(), "--prometheus", "http://127.0.0.1:9/",
            "--allowed-url-hosts", "prometheus.monitoring,*.example.com"});
   CHECK(r.code == 64);
-  CHECK(contains(r.err, "the host 127.0.0.1 is not in --allowed-url-hosts (prometheus.monitoring, "
-                        "*.example.com)"));
+  CHECK(contains(r.err,
+                 "the host 127.0.0.1 is not in --allowed-url-hosts (prometheus.monitoring, "
+                 "*.example.com)"));
 
   CanaryFile from_spec("gopher://127.0.0.1:70/");
   r = run({"analyze", "-f", from_spec.path.string()});
@@ -168,7 +162,8 @@ TEST_CASE("analyze --max-response-size bounds a metric answer") {
   CHECK(contains(r.out, "larger than the limit of 128 KiB (--max-response-size)"));
 }
 
-TEST_CASE("notify refuses other schemes and link-local hosts before sending, never naming the URL") {
+TEST_CASE(
+    "notify refuses other schemes and link-local hosts before sending, never naming the URL") {
   for (const std::string address :
        {"file:///etc/passwd", "gopher://127.0.0.1:70/_x", "dict://127.0.0.1:2628/d",
         "ldap://127.0.0.1/", "ftp://127.0.0.1/"}) {
@@ -208,8 +203,9 @@ TEST_CASE("operator: the policy flags are checked at start, and its URLs against
   CHECK(contains(r.err, "--allowed-url-hosts: \"https://prometheus:9090\" is not a host name"));
   r = run({"operator", "--metrics-server", "http://169.254.169.254:9090"});
   CHECK(r.code == 64);
-  CHECK(contains(r.err, "--metrics-server http://169.254.169.254:9090: the host 169.254.169.254 "
-                        "is link-local"));
+  CHECK(contains(r.err,
+                 "--metrics-server http://169.254.169.254:9090: the host 169.254.169.254 "
+                 "is link-local"));
   r = run({"operator", "--event-webhook", "file:///etc/passwd"});
   CHECK(r.code == 64);
   CHECK(contains(r.err, "--event-webhook file:///etc/passwd: only http and https"));
