@@ -1,0 +1,224 @@
+// The install on a real kube-apiserver (e2e/cluster): charts/veer/manifests.yaml applies and the
+// API server accepts every documented value combination; a whole rollout runs as the chart's
+// ServiceAccount with the chart's RBAC and is never refused; and each permission the role grants
+// is needed: without it, the same run is refused a call naming exactly that permission.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "e2e/chart/tests/support/chart_run.hpp"
+#include "e2e/controller/tests/support/e2e_cluster.hpp"
+
+namespace veer::e2e {
+namespace {
+
+using nlohmann::json;
+
+const std::string kSource = VEER_SOURCE_DIR;
+const std::string kManifests = kSource + "/charts/veer/manifests.yaml";
+
+// Permissions the run cannot reach, and why; every other one must be proven needed.
+struct Unreached {
+  Permission permission;
+  const char* why;
+};
+
+std::unique_ptr<E2eCluster> cluster_or_skip() {
+  std::string why;
+  auto cluster = E2eCluster::from_environment(why);
+  if (!cluster) MESSAGE(why);
+  return cluster;
+}
+
+// Applies the plain manifests (idempotent) and waits for the CRDs; "" or the error.
+std::string apply_manifests(E2eCluster& cluster) {
+  auto applied = cluster.kubectl({"apply", "-f", kManifests});
+  for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
+    applied = cluster.kubectl({"apply", "-f", kManifests});
+  if (applied.status != 0) return "kubectl apply -f " + kManifests + ": " + applied.out;
+  auto established = cluster.kubectl(
+      {"wait", "--for", "condition=established", "--timeout=60s", "-f", kSource + "/crds"});
+  return established.status == 0 ? "" : "CRDs not established: " + established.out;
+}
+
+// A kubeconfig for the chart's ServiceAccount veer-system/veer; "" with the reason in `why`.
+std::string chart_kubeconfig(E2eCluster& cluster, std::string& why) {
+  auto token = cluster.kubectl({"create", "token", "veer", "-n", "veer-system", "--duration=2h"});
+  if (token.status != 0) {
+    why = "kubectl create token veer -n veer-system: " + token.out;
+    return "";
+  }
+  std::string value = token.out;
+  value.erase(value.find_last_not_of("\n ") + 1);
+  value = value.substr(value.find_last_of('\n') + 1);  // kubectl's warnings come first
+  std::ifstream in(cluster.admin_kubeconfig());
+  std::stringstream admin;
+  admin << in.rdbuf();
+  const auto text = std::regex_replace(admin.str(), std::regex("(\n    token: ).*"), "$1" + value);
+  const auto path = cluster.state_dir() + "/veer-chart.kubeconfig";
+  std::ofstream(path) << text;
+  return path;
+}
+
+json rules_of(E2eCluster& cluster, const std::vector<std::string>& what) {
+  std::vector<std::string> args = {"get"};
+  args.insert(args.end(), what.begin(), what.end());
+  args.insert(args.end(), {"-o", "json"});
+  auto got = cluster.kubectl(args);
+  if (got.status != 0) return json::array();
+  return json::parse(got.out.substr(got.out.find('{')))["rules"];
+}
+
+std::string helm() {
+  auto found = run_command({kSource + "/charts/get-helm"});
+  if (found.status != 0) return "";
+  auto path = found.out;
+  path.erase(path.find_last_not_of("\n ") + 1);
+  return path.substr(path.find_last_of('\n') + 1);
+}
+
+}  // namespace
+
+TEST_CASE("charts/veer/manifests.yaml applies; the documented value combinations pass the API "
+          "server's validation") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  for (const auto& object : {"serviceaccount/veer", "deployment/veer", "service/veer",
+                             "role/veer-leader-election", "rolebinding/veer-leader-election"})
+    CHECK_MESSAGE(cluster->kubectl({"get", "-n", "veer-system", object}).status == 0, object);
+  for (const auto& object : {"clusterrole/veer", "clusterrolebinding/veer",
+                             "crd/canaries.veer.dev", "crd/metrictemplates.veer.dev",
+                             "crd/alertproviders.veer.dev", "crd/experiments.veer.dev"})
+    CHECK_MESSAGE(cluster->kubectl({"get", object}).status == 0, object);
+
+  const auto helm_path = helm();
+  if (helm_path.empty()) {
+    MESSAGE("no helm (charts/get-helm): value combinations not validated by the server");
+    return;
+  }
+  cluster->kubectl({"create", "namespace", "team-a"});
+  const std::vector<std::vector<std::string>> combinations = {
+      {"replicas=2"},
+      {"watchNamespace=team-a"},
+      {"watchNamespace=team-a", "rbac.routers={istio,gatewayapi}"},
+      {"slack.existingSecret=veer-slack", "slack.channel=deploys"},
+      {"leaderElection.enabled=false"},
+      {"rbac.ownerReferencesPermissionEnforcement=true"}};
+  const auto file = cluster->state_dir() + "/veer-chart-combination.yaml";
+  for (const auto& values : combinations) {
+    std::vector<std::string> args = {helm_path, "template", "veer", kSource + "/charts/veer",
+                                     "--namespace", "veer-system"};
+    std::string label;
+    for (const auto& v : values) {
+      args.insert(args.end(), {"--set", v});
+      label += v + " ";
+    }
+    auto rendered = run_command(args);
+    REQUIRE_MESSAGE(rendered.status == 0, label << rendered.out);
+    // helm's notes on stderr (a linked crds/) are not YAML.
+    std::string yaml = rendered.out.substr(std::min(rendered.out.find("---"), rendered.out.size()));
+    std::ofstream(file) << yaml;
+    auto accepted = cluster->kubectl({"apply", "--dry-run=server", "-f", file});
+    CHECK_MESSAGE(accepted.status == 0, label << ": " << accepted.out);
+  }
+}
+
+TEST_CASE("a whole rollout as the chart's ServiceAccount with the chart's RBAC: initialized, "
+          "promoted, rolled back, reverted on deletion, never refused") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  std::string why;
+  const auto kubeconfig = chart_kubeconfig(*cluster, why);
+  REQUIRE_MESSAGE(!kubeconfig.empty(), why);
+  // The Lease in veer-system, where the chart's Role for it is.
+  auto run = run_rollout({"full", kubeconfig, "veer-system", std::nullopt});
+  INFO("operator log: " << run.log_tail);
+  CHECK_MESSAGE(run.error.empty(), run.error);
+  CHECK(run.phases == run_phases());
+  CHECK_MESSAGE(run.forbidden.empty(),
+                "the chart's role lacks a permission: " << (run.forbidden.empty() ? "" : run.forbidden.front()));
+}
+
+TEST_CASE("every permission of the chart's role is needed: without it the run is refused a call "
+          "naming it") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  json rules = rules_of(*cluster, {"clusterrole", "veer"});
+  const auto lease = rules_of(*cluster, {"role", "veer-leader-election", "-n", "veer-system"});
+  REQUIRE(!rules.empty());
+  REQUIRE(!lease.empty());
+  for (const auto& rule : lease) rules.push_back(rule);
+  // Only the routers this run drives are probed; the others' rules have the same shape.
+  const std::vector<std::string> probed_groups = {"veer.dev", "apps", "", "autoscaling",
+                                                  "networking.istio.io", "coordination.k8s.io"};
+  std::vector<Permission> permissions;
+  for (const auto& p : permissions_of(rules))
+    if (std::find(probed_groups.begin(), probed_groups.end(), p.group) != probed_groups.end())
+      permissions.push_back(p);
+  REQUIRE(permissions.size() > 30);
+
+  struct Outcome {
+    Permission permission;
+    RunResult run;
+  };
+  std::vector<Outcome> outcomes(permissions.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex setup;
+  // Probes run side by side, each in its own namespace with its own account and Lease.
+  auto worker = [&] {
+    for (std::size_t i = next++; i < permissions.size(); i = next++) {
+      const auto& p = permissions[i];
+      const auto name = unique_name("veer-chart-probe");
+      outcomes[i].permission = p;
+      json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                   {"kind", "ClusterRole"},
+                   {"metadata", {{"name", name}}},
+                   {"rules", rules_without(rules, p)}};
+      const auto file = cluster->state_dir() + "/" + name + ".json";
+      std::ofstream(file) << role.dump();
+      CommandResult made;
+      {
+        std::lock_guard lock(setup);  // kubectl runs are short; one at a time keeps them simple
+        made = run_command({kSource + "/e2e/cluster/sa-kubeconfig", cluster->state_dir(), name, file});
+      }
+      if (made.status != 0) {
+        outcomes[i].run.error = "sa-kubeconfig: " + made.out;
+        continue;
+      }
+      auto path = made.out;
+      path.erase(path.find_last_not_of("\n ") + 1);
+      path = path.substr(path.find_last_of('\n') + 1);
+      outcomes[i].run = run_rollout({"probe", path, "", p});
+      std::lock_guard lock(setup);
+      cluster->kubectl({"delete", "clusterrolebinding", name, "--wait=false"});
+      cluster->kubectl({"delete", "clusterrole", name, "--wait=false"});
+      cluster->kubectl({"delete", "serviceaccount", name, "-n", "default", "--wait=false"});
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 4; ++i) workers.emplace_back(worker);
+  for (auto& w : workers) w.join();
+
+  for (const auto& o : outcomes) {
+    INFO("without " << o.permission.text() << ": phases " << o.run.phases.size()
+                    << ", forbidden " << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front())
+                    << "\n" << o.run.log_tail);
+    CHECK_MESSAGE(o.run.stopped, "without " << o.permission.text()
+                                            << " the run was never refused it: not needed? "
+                                            << o.run.error);
+  }
+}
+
+}  // namespace veer::e2e
