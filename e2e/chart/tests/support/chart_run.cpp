@@ -155,7 +155,7 @@ class Run {
 
   std::string phase() {
     auto c = cluster_.api().get({kCanaries, ns_, kName});
-    return c ? (*c)["status"].value("phase", "") : "";
+    return c ? c->value("status", json::object()).value("phase", "") : "";
   }
 
   std::string initialize() {
