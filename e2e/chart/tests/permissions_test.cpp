@@ -41,8 +41,7 @@ TEST_CASE("rules_without removes one verb of one resource and keeps everything e
   // A resource left without verbs disappears; resourceNames stay on the split rules.
   auto no_events = rules_without(kRules, {"", "events", "create"});
   CHECK(permissions_of(no_events).size() == 6);
-  for (const auto& rule : no_events)
-    CHECK(rule["resources"][0] != "events");
+  for (const auto& rule : no_events) CHECK(rule["resources"][0] != "events");
   auto lease = rules_without(kRules, {"coordination.k8s.io", "leases", "get"});
   CHECK(lease.back()["resourceNames"] == json::array({"veer-leader"}));
   CHECK(lease.back()["verbs"] == json::array({"update"}));

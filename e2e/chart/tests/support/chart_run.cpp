@@ -28,8 +28,9 @@ const kube::ResourceType kSecrets{"", "v1", "secrets", "Secret"};
 json target(const std::string& ns, const std::string& image) {
   auto d = controller::simulation::deployment(ns, kName, image);
   auto& pod = d["spec"]["template"]["spec"];
-  pod["volumes"] = json::array({{{"name", "config"}, {"configMap", {{"name", "podinfo-config"}}}},
-                                {{"name", "secret"}, {"secret", {{"secretName", "podinfo-secret"}}}}});
+  pod["volumes"] =
+      json::array({{{"name", "config"}, {"configMap", {{"name", "podinfo-config"}}}},
+                   {{"name", "secret"}, {"secret", {{"secretName", "podinfo-secret"}}}}});
   pod["containers"][0]["volumeMounts"] =
       json::array({{{"name", "config"}, {"mountPath", "/config"}},
                    {{"name", "secret"}, {"mountPath", "/secret"}}});
@@ -51,14 +52,15 @@ json secret(const std::string& ns, const std::string& token) {
 }
 
 json autoscaler(const std::string& ns) {
-  return {{"apiVersion", "autoscaling/v1"},
-          {"kind", "HorizontalPodAutoscaler"},
-          {"metadata", {{"name", kName}, {"namespace", ns}}},
-          {"spec",
-           {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
-            {"minReplicas", 2},
-            {"maxReplicas", 4},
-            {"targetCPUUtilizationPercentage", 80}}}};
+  return {
+      {"apiVersion", "autoscaling/v1"},
+      {"kind", "HorizontalPodAutoscaler"},
+      {"metadata", {{"name", kName}, {"namespace", ns}}},
+      {"spec",
+       {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+        {"minReplicas", 2},
+        {"maxReplicas", 4},
+        {"targetCPUUtilizationPercentage", 80}}}};
 }
 
 json canary(const std::string& ns) {
@@ -72,18 +74,19 @@ json canary(const std::string& ns) {
                                             {{"name", "request-duration"},
                                              {"interval", "1m"},
                                              {"thresholdRange", {{"max", 500}}}}})}};
-  return {{"apiVersion", "veer.dev/v1beta1"},
-          {"kind", "Canary"},
-          {"metadata", {{"name", kName}, {"namespace", ns}}},
-          {"spec",
-           {{"provider", "istio"},
-            {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
-            {"autoscalerRef",
-             {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
-            {"revertOnDeletion", true},
-            {"progressDeadlineSeconds", 60},
-            {"service", {{"port", 9898}, {"targetPort", 9898}}},
-            {"analysis", analysis}}}};
+  return {
+      {"apiVersion", "veer.dev/v1beta1"},
+      {"kind", "Canary"},
+      {"metadata", {{"name", kName}, {"namespace", ns}}},
+      {"spec",
+       {{"provider", "istio"},
+        {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+        {"autoscalerRef",
+         {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
+        {"revertOnDeletion", true},
+        {"progressDeadlineSeconds", 60},
+        {"service", {{"port", 9898}, {"targetPort", 9898}}},
+        {"analysis", analysis}}}};
 }
 
 std::vector<std::string> forbidden_lines(const std::string& log) {
@@ -163,8 +166,8 @@ class Run {
     auto& api = cluster_.api();
     if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
     for (const auto& object :
-         {config_map(ns_, "blue"), secret(ns_, "one"), target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"),
-          autoscaler(ns_), canary(ns_)})
+         {config_map(ns_, "blue"), secret(ns_, "one"),
+          target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_), canary(ns_)})
       if (auto created = api.create(object); !created) return created.error().message;
     kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
     prometheus_ = std::make_unique<FakePrometheus>(builtin_series("istio"), [this] {
@@ -178,45 +181,79 @@ class Run {
     args.insert(args.end(), {"--leader-elect", "--leader-election-namespace",
                              options_.lease_namespace.empty() ? ns_ : options_.lease_namespace});
     process_ = std::make_unique<ChildProcess>(args, log.string());
-    return wait([&]() -> std::optional<std::string> {
-      if (phase() == "Initialized") return "";
-      return std::nullopt;
-    }, 60s, "Initialized");
+    auto initialized = wait(
+        [&]() -> std::optional<std::string> {
+          if (phase() == "Initialized") return "";
+          return std::nullopt;
+        },
+        60s, "Initialized");
+    if (!initialized.empty() || stopped_) return initialized;
+    // The operator reports each transition as an Event (a refused Event is not fatal to it).
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto events = cluster_.api().list(kube::type_of("v1", "Event"), ns_);
+          if (!events) return events.error().message;
+          for (const auto& e : events->items)
+            if (e.value("involvedObject", json::object()).value("kind", "") == "Canary") return "";
+          return std::nullopt;
+        },
+        15s, "an Event about the Canary");
+  }
+
+  // After a promotion the -primary copies hold the target's configuration (read through the
+  // operator's informers, so a refused watch leaves them stale).
+  std::optional<std::string> copies_current() {
+    for (const auto& [type, name] :
+         {std::pair{kConfigMaps, "podinfo-config"}, std::pair{kSecrets, "podinfo-secret"}}) {
+      auto source = cluster_.api().get({type, ns_, name});
+      auto copy = cluster_.api().get({type, ns_, std::string(name) + "-primary"});
+      if (!source || !copy || source->value("data", json()) != copy->value("data", json()))
+        return std::nullopt;
+    }
+    return "";
   }
 
   std::string roll_out(const std::string& image, const std::string& end) {
     auto& api = cluster_.api();
     // The new revision changes its configuration too: the -primary copies must follow.
     const auto mark = image.substr(image.rfind(':') + 1);
-    for (const auto& [type, object] : {std::pair{kConfigMaps, config_map(ns_, mark)},
-                                       std::pair{kSecrets, secret(ns_, mark)}})
-      if (auto patched = api.patch({type, ns_, object["metadata"]["name"]},
-                                   kube::PatchType::Merge, object);
+    for (const auto& [type, object] :
+         {std::pair{kConfigMaps, config_map(ns_, mark)}, std::pair{kSecrets, secret(ns_, mark)}})
+      if (auto patched =
+              api.patch({type, ns_, object["metadata"]["name"]}, kube::PatchType::Merge, object);
           !patched)
         return patched.error().message;
-    json patch = json::array(
-        {{{"op", "replace"}, {"path", "/spec/template/spec/containers/0/image"}, {"value", image}}});
+    json patch = json::array({{{"op", "replace"},
+                               {"path", "/spec/template/spec/containers/0/image"},
+                               {"value", image}}});
     if (auto patched = api.patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
         !patched)
       return patched.error().message;
     bool started = false;
-    return wait([&]() -> std::optional<std::string> {
-      const auto now = phase();
-      if (now == "Progressing") started = true;
-      if (started && now == end) return "";
-      if (started && (now == "Succeeded" || now == "Failed")) return "ended " + now;
-      return std::nullopt;
-    }, 120s, image + " ending " + end);
+    auto ended = wait(
+        [&]() -> std::optional<std::string> {
+          const auto now = phase();
+          if (now == "Progressing") started = true;
+          if (started && now == end) return "";
+          if (started && (now == "Succeeded" || now == "Failed")) return "ended " + now;
+          return std::nullopt;
+        },
+        120s, image + " ending " + end);
+    if (!ended.empty() || stopped_ || end != "Succeeded") return ended;
+    return wait([&] { return copies_current(); }, 15s,
+                "podinfo-config-primary and podinfo-secret-primary holding the new configuration");
   }
 
   std::string delete_canary() {
     if (auto removed = cluster_.api().remove({kCanaries, ns_, kName}); !removed)
       return removed.error().message;
     // revertOnDeletion: the finalizer holds the Canary until the target is restored.
-    return wait([&]() -> std::optional<std::string> {
-      if (cluster_.api().get({kCanaries, ns_, kName}).is(kube::ErrorType::NotFound)) return "";
-      return std::nullopt;
-    }, 60s, "the Canary's removal");
+    return wait(
+        [&]() -> std::optional<std::string> {
+          if (cluster_.api().get({kCanaries, ns_, kName}).is(kube::ErrorType::NotFound)) return "";
+          return std::nullopt;
+        },
+        60s, "the Canary's removal");
   }
 
   E2eCluster& cluster_;
