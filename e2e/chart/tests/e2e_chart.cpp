@@ -130,7 +130,7 @@ std::string helm() {
 }  // namespace
 
 TEST_CASE(
-    "charts/veer/manifests.yaml applies; the documented value combinations pass the API "
+    "charts/veer/manifests.yaml applies, and the documented value combinations pass the API "
     "server's validation") {
   auto cluster = cluster_or_skip();
   if (!cluster) return;
