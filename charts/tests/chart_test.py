@@ -54,7 +54,13 @@ def set_args(values):
 
 
 def render(helm_bin, values, crds=False):
+    return render_for(helm_bin, values, None, crds)
+
+
+def render_for(helm_bin, values, kube_version, crds=False):
     args = [helm_bin, "template", "veer", CHART, "--namespace", "veer-system"] + set_args(values)
+    if kube_version:
+        args += ["--kube-version", kube_version]
     if crds:
         args.append("--include-crds")
     got = run(args)
@@ -223,7 +229,8 @@ def check_crds(docs):
 def main():
     helm_bin = helm()
     for name, values in COMBINATIONS.items():
-        lint = run([helm_bin, "lint", "--strict", CHART] + set_args(values))
+        # A current cluster: helm's default (1.20) would pick the deprecated PDB API and warn.
+        lint = run([helm_bin, "lint", "--strict", "--kube-version", "1.30.0", CHART] + set_args(values))
         check(lint.returncode == 0, f"helm lint --strict ({name}): {lint.stdout}{lint.stderr}")
         docs, error = render(helm_bin, values, crds=(name == "default"))
         if not check(docs is not None, f"helm template ({name}): {error}"):
@@ -234,6 +241,10 @@ def main():
         if name == "default":
             check_rbac_matches_e2e(docs)
             check_crds(docs)
+    for kube, api in (("1.20.0", "policy/v1beta1"), ("1.30.0", "policy/v1")):
+        docs, _ = render_for(helm_bin, ["replicas=2"], kube)
+        pdbs = by_kind(docs or [], "PodDisruptionBudget")
+        check(len(pdbs) == 1 and pdbs[0]["apiVersion"] == api, f"ha on Kubernetes {kube}: PodDisruptionBudget {api}")
     refused = render(helm_bin, ["replicas=2", "leaderElection.enabled=false"])
     check(refused[0] is None and "leaderElection" in refused[1],
           "replicas=2 without leader election must be refused, naming leaderElection")
