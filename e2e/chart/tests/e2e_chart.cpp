@@ -1,0 +1,294 @@
+// The install on a real kube-apiserver (e2e/cluster): charts/veer/manifests.yaml applies and the
+// API server accepts every documented value combination; a whole rollout runs as the chart's
+// ServiceAccount with the chart's RBAC and is never refused; and each permission the role grants
+// is needed: without it, the same run is refused a call naming exactly that permission.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "e2e/chart/tests/support/chart_run.hpp"
+#include "e2e/controller/tests/support/e2e_cluster.hpp"
+
+namespace veer::e2e {
+namespace {
+
+using nlohmann::json;
+
+const std::string kSource = VEER_SOURCE_DIR;
+const std::string kManifests = kSource + "/charts/veer/manifests.yaml";
+
+// Permissions of the probed rules that the run cannot show to be needed, and why; they are not
+// probed (each probe of one would be a whole run for nothing). Every other one must be.
+struct Unreached {
+  std::vector<std::string> resources;  // "group/resource" ("resource" for the core group)
+  std::vector<std::string> verbs;
+  const char* why;
+};
+const std::vector<Unreached> kUnreached = {
+    {{"veer.dev/canaries", "veer.dev/metrictemplates", "veer.dev/alertproviders",
+      "apps/deployments", "apps/daemonsets", "configmaps", "secrets", "services",
+      "autoscaling/horizontalpodautoscalers", "networking.istio.io/virtualservices",
+      "networking.istio.io/destinationrules"},
+     {"get"},
+     "the informers' caches answer every read; GET is the fallback when a type cannot be listed "
+     "or a lazily started informer has not listed within 10 s"},
+    {{"networking.istio.io/virtualservices", "networking.istio.io/destinationrules"},
+     {"list", "watch"},
+     "router objects are read with GET when their type cannot be listed (docs/operator.md)"},
+    {{"apps/daemonsets"},
+     {"watch", "create", "update", "patch"},
+     "DaemonSet targets only (the run's target is a Deployment; the same code handles both)"},
+    {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules"},
+     {"delete"},
+     "when a router's plan drops an object (a Canary changing provider or strategy)"},
+    {{"autoscaling/horizontalpodautoscalers"},
+     {"update"},
+     "when the target's HPA changes; the run leaves it as it is"},
+    {{"services", "networking.istio.io/destinationrules"},
+     {"update"},
+     "when the object differs from the one the Canary wants (ports, selector, traffic policy); "
+     "the run makes the apex Service differ in some runs only, the DestinationRules never"},
+    {{"services", "autoscaling/horizontalpodautoscalers", "veer.dev/metrictemplates",
+      "veer.dev/alertproviders"},
+     {"watch"},
+     "a change someone else makes is seen through the watch; the run changes none of these"},
+};
+
+const Unreached* unreached(const Permission& p) {
+  const auto resource = p.group.empty() ? p.resource : p.group + "/" + p.resource;
+  for (const auto& u : kUnreached)
+    if (std::find(u.resources.begin(), u.resources.end(), resource) != u.resources.end() &&
+        std::find(u.verbs.begin(), u.verbs.end(), p.verb) != u.verbs.end())
+      return &u;
+  return nullptr;
+}
+
+// A command's last line of output: the value asked for (warnings come before it).
+std::string last_line(std::string out) {
+  out.erase(out.find_last_not_of("\n ") + 1);
+  return out.substr(out.find_last_of('\n') + 1);
+}
+
+std::unique_ptr<E2eCluster> cluster_or_skip() {
+  std::string why;
+  auto cluster = E2eCluster::from_environment(why);
+  if (!cluster) MESSAGE(why);
+  return cluster;
+}
+
+// Applies the plain manifests (idempotent) and waits for the CRDs, with the routers' CRDs the
+// runs need (meshes/crds); "" or the error.
+std::string apply_manifests(E2eCluster& cluster) {
+  if (auto routers = cluster.install_crds(); !routers.empty()) return routers;
+  auto applied = cluster.kubectl({"apply", "-f", kManifests});
+  for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
+    applied = cluster.kubectl({"apply", "-f", kManifests});
+  if (applied.status != 0) return "kubectl apply -f " + kManifests + ": " + applied.out;
+  auto established = cluster.kubectl(
+      {"wait", "--for", "condition=established", "--timeout=60s", "-f", kSource + "/crds"});
+  return established.status == 0 ? "" : "CRDs not established: " + established.out;
+}
+
+// A kubeconfig for the chart's ServiceAccount veer-system/veer; "" with the reason in `why`.
+std::string chart_kubeconfig(E2eCluster& cluster, std::string& why) {
+  auto token = cluster.kubectl({"create", "token", "veer", "-n", "veer-system", "--duration=2h"});
+  if (token.status != 0) {
+    why = "kubectl create token veer -n veer-system: " + token.out;
+    return "";
+  }
+  const auto value = last_line(token.out);
+  std::ifstream in(cluster.admin_kubeconfig());
+  std::stringstream admin;
+  admin << in.rdbuf();
+  const auto text = std::regex_replace(admin.str(), std::regex("(\n    token: ).*"), "$1" + value);
+  const auto path = cluster.state_dir() + "/veer-chart.kubeconfig";
+  std::ofstream(path) << text;
+  return path;
+}
+
+json rules_of(E2eCluster& cluster, const std::vector<std::string>& what) {
+  std::vector<std::string> args = {"get"};
+  args.insert(args.end(), what.begin(), what.end());
+  args.insert(args.end(), {"-o", "json"});
+  auto got = cluster.kubectl(args);
+  if (got.status != 0) return json::array();
+  return json::parse(got.out.substr(got.out.find('{')))["rules"];
+}
+
+std::string helm() {
+  auto found = run_command({kSource + "/charts/get-helm"});
+  if (found.status != 0) return "";
+  return last_line(found.out);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "charts/veer/manifests.yaml applies, and the documented value combinations pass the API "
+    "server's validation") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  for (const auto& object : {"serviceaccount/veer", "deployment/veer", "service/veer",
+                             "role/veer-leader-election", "rolebinding/veer-leader-election"})
+    CHECK_MESSAGE(cluster->kubectl({"get", "-n", "veer-system", object}).status == 0, object);
+  for (const auto& object :
+       {"clusterrole/veer", "clusterrolebinding/veer", "crd/canaries.veer.dev",
+        "crd/metrictemplates.veer.dev", "crd/alertproviders.veer.dev", "crd/experiments.veer.dev"})
+    CHECK_MESSAGE(cluster->kubectl({"get", object}).status == 0, object);
+
+  const auto helm_path = helm();
+  if (helm_path.empty()) {
+    MESSAGE("no helm (charts/get-helm): value combinations not validated by the server");
+    return;
+  }
+  cluster->kubectl({"create", "namespace", "team-a"});
+  const std::vector<std::vector<std::string>> combinations = {
+      {"replicas=2"},
+      {"watchNamespace=team-a"},
+      {"watchNamespace=team-a", "rbac.routers={istio,gatewayapi}"},
+      {"slack.existingSecret=veer-slack", "slack.channel=deploys"},
+      {"leaderElection.enabled=false"},
+      {"rbac.ownerReferencesPermissionEnforcement=true"}};
+  // helm template cannot ask the server: tell it a 1.20 when policy/v1 is not served (the
+  // PodDisruptionBudget's API version depends on it; a source-built server says v0.0.0).
+  auto served = cluster->kubectl({"api-versions"});
+  REQUIRE(served.status == 0);
+  const std::string kube_version =
+      served.out.find("policy/v1\n") == std::string::npos ? "1.20.0" : "1.30.0";
+  const auto file = cluster->state_dir() + "/veer-chart-combination.yaml";
+  for (const auto& values : combinations) {
+    std::vector<std::string> args = {
+        helm_path,     "template",    "veer",           kSource + "/charts/veer",
+        "--namespace", "veer-system", "--kube-version", kube_version};
+    std::string label;
+    for (const auto& v : values) {
+      args.insert(args.end(), {"--set", v});
+      label += v + " ";
+    }
+    auto rendered = run_command(args);
+    REQUIRE_MESSAGE(rendered.status == 0, label << rendered.out);
+    // helm's notes on stderr (a linked crds/) are not YAML.
+    std::string yaml = rendered.out.substr(std::min(rendered.out.find("---"), rendered.out.size()));
+    std::ofstream(file) << yaml;
+    auto accepted = cluster->kubectl({"apply", "--dry-run=server", "-f", file});
+    CHECK_MESSAGE(accepted.status == 0, label << ": " << accepted.out);
+  }
+}
+
+TEST_CASE(
+    "a whole rollout as the chart's ServiceAccount with the chart's RBAC: initialized, "
+    "promoted, rolled back, reverted on deletion, never refused") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  std::string why;
+  const auto kubeconfig = chart_kubeconfig(*cluster, why);
+  REQUIRE_MESSAGE(!kubeconfig.empty(), why);
+  // The Lease in veer-system, where the chart's Role for it is.
+  auto run = run_rollout({"full", kubeconfig, "veer-system", std::nullopt});
+  INFO("operator log: " << run.log_tail);
+  CHECK_MESSAGE(run.error.empty(), run.error);
+  CHECK(run.phases == run_phases());
+  CHECK_MESSAGE(cluster->kubectl({"get", "lease", "veer-leader", "-n", "veer-system"}).status == 0,
+                "the Lease veer-leader was never taken in veer-system");
+  CHECK_MESSAGE(run.forbidden.empty(), "the chart's role lacks a permission: "
+                                           << (run.forbidden.empty() ? "" : run.forbidden.front()));
+}
+
+TEST_CASE(
+    "every permission of the chart's role is needed: without it the run is refused a call "
+    "naming it") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  json rules = rules_of(*cluster, {"clusterrole", "veer"});
+  const auto lease = rules_of(*cluster, {"role", "veer-leader-election", "-n", "veer-system"});
+  REQUIRE(!rules.empty());
+  REQUIRE(!lease.empty());
+  for (const auto& rule : lease) rules.push_back(rule);
+  // Only the routers this run drives are probed; the others' rules have the same shape.
+  const std::vector<std::string> probed_groups = {
+      "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
+  std::vector<Permission> permissions;
+  for (const auto& p : permissions_of(rules)) {
+    if (std::find(probed_groups.begin(), probed_groups.end(), p.group) == probed_groups.end())
+      continue;
+    if (const auto* u = unreached(p)) {
+      MESSAGE("not probed: " << p.text() << ": " << std::string(u->why));
+      continue;
+    }
+    permissions.push_back(p);
+  }
+  REQUIRE(permissions.size() > 25);
+
+  struct Outcome {
+    Permission permission;
+    RunResult run;
+  };
+  std::vector<Outcome> outcomes(permissions.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex setup;
+  // Probes run side by side, each in its own namespace with its own account and Lease.
+  auto worker = [&] {
+    for (std::size_t i = next++; i < permissions.size(); i = next++) {
+      const auto& p = permissions[i];
+      const auto name = unique_name("veer-chart-probe");
+      outcomes[i].permission = p;
+      json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                   {"kind", "ClusterRole"},
+                   {"metadata", {{"name", name}}},
+                   {"rules", rules_without(rules, p)}};
+      const auto file = cluster->state_dir() + "/" + name + ".json";
+      std::ofstream(file) << role.dump();
+      CommandResult made;
+      {
+        std::lock_guard lock(setup);  // kubectl runs are short; one at a time keeps them simple
+        made =
+            run_command({kSource + "/e2e/cluster/sa-kubeconfig", cluster->state_dir(), name, file});
+      }
+      if (made.status != 0) {
+        outcomes[i].run.error = "sa-kubeconfig: " + made.out;
+        continue;
+      }
+      outcomes[i].run = run_rollout({"probe", last_line(made.out), "", p});
+      std::lock_guard lock(setup);
+      cluster->kubectl({"delete", "clusterrolebinding", name, "--wait=false"});
+      cluster->kubectl({"delete", "clusterrole", name, "--wait=false"});
+      cluster->kubectl({"delete", "serviceaccount", name, "-n", "default", "--wait=false"});
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 4; ++i) workers.emplace_back(worker);
+  for (auto& w : workers) w.join();
+
+  std::size_t named = 0;
+  for (const auto& o : outcomes) {
+    INFO("without " << o.permission.text() << ": phases " << o.run.phases.size() << ", forbidden "
+                    << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
+                    << o.run.log_tail);
+    const bool failed = o.run.phases != run_phases();
+    // Needed: the run was refused it by name, or (where the operator does not log the refusal)
+    // the run failed.
+    CHECK_MESSAGE((o.run.stopped || failed),
+                  "without " << o.permission.text() << " the whole run succeeded: not needed?");
+    if (o.run.stopped)
+      ++named;
+    else if (failed)
+      MESSAGE("without " << o.permission.text() << " the run failed (" << o.run.error
+                         << ") but the operator's log never named the refused call");
+  }
+  MESSAGE(permissions.size() << " permissions probed, " << named
+                             << " refused by name in the operator's log");
+}
+
+}  // namespace veer::e2e

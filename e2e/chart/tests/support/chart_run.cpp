@@ -1,0 +1,288 @@
+#include "e2e/chart/tests/support/chart_run.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "e2e/controller/tests/support/e2e_cluster.hpp"
+#include "e2e/controller/tests/support/fake_prometheus.hpp"
+#include "e2e/controller/tests/support/kubelet.hpp"
+#include "e2e/controller/tests/support/operator_process.hpp"
+#include "operator/controller/simulation.hpp"
+
+namespace veer::e2e {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kName = "podinfo";
+const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
+const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap"};
+const kube::ResourceType kSecrets{"", "v1", "secrets", "Secret"};
+
+json target(const std::string& ns, const std::string& image) {
+  auto d = controller::simulation::deployment(ns, kName, image);
+  auto& pod = d["spec"]["template"]["spec"];
+  pod["volumes"] =
+      json::array({{{"name", "config"}, {"configMap", {{"name", "podinfo-config"}}}},
+                   {{"name", "secret"}, {"secret", {{"secretName", "podinfo-secret"}}}}});
+  pod["containers"][0]["volumeMounts"] =
+      json::array({{{"name", "config"}, {"mountPath", "/config"}},
+                   {{"name", "secret"}, {"mountPath", "/secret"}}});
+  return d;
+}
+
+json config_map(const std::string& ns, const std::string& color) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", "podinfo-config"}, {"namespace", ns}}},
+          {"data", {{"color", color}}}};
+}
+
+json secret(const std::string& ns, const std::string& token) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", {{"name", "podinfo-secret"}, {"namespace", ns}}},
+          {"stringData", {{"token", token}}}};
+}
+
+json autoscaler(const std::string& ns) {
+  return {
+      {"apiVersion", "autoscaling/v1"},
+      {"kind", "HorizontalPodAutoscaler"},
+      {"metadata", {{"name", kName}, {"namespace", ns}}},
+      {"spec",
+       {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+        {"minReplicas", 2},
+        {"maxReplicas", 4},
+        {"targetCPUUtilizationPercentage", 80}}}};
+}
+
+json canary(const std::string& ns) {
+  json analysis = {{"interval", "5s"},
+                   {"threshold", 1},
+                   {"maxWeight", 20},
+                   {"stepWeight", 10},
+                   {"metrics", json::array({{{"name", "request-success-rate"},
+                                             {"interval", "1m"},
+                                             {"thresholdRange", {{"min", 99}}}},
+                                            {{"name", "request-duration"},
+                                             {"interval", "1m"},
+                                             {"thresholdRange", {{"max", 500}}}}})}};
+  return {
+      {"apiVersion", "veer.dev/v1beta1"},
+      {"kind", "Canary"},
+      {"metadata", {{"name", kName}, {"namespace", ns}}},
+      {"spec",
+       {{"provider", "istio"},
+        {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+        {"autoscalerRef",
+         {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
+        {"revertOnDeletion", true},
+        {"progressDeadlineSeconds", 60},
+        {"service", {{"port", 9898}, {"targetPort", 9898}}},
+        {"analysis", analysis}}}};
+}
+
+std::vector<std::string> forbidden_lines(const std::string& log) {
+  std::vector<std::string> lines;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    if (line.find("forbidden") != std::string::npos || line.find("Forbidden") != std::string::npos)
+      lines.push_back(line);
+  return lines;
+}
+
+// One run's fixtures; everything is removed (namespace, processes) on destruction.
+class Run {
+ public:
+  Run(E2eCluster& cluster, const RunOptions& options) : cluster_(cluster), options_(options) {}
+  ~Run() {
+    if (process_) process_->stop(SIGTERM, 20s);
+    kubelet_.reset();
+    prometheus_.reset();
+    if (!ns_.empty()) cluster_.delete_namespace(ns_);
+  }
+
+  RunResult go() {
+    RunResult result;
+    // In the order of run_phases().
+    const std::vector<std::function<std::string()>> steps = {
+        [&] { return initialize(); },
+        [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+        [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
+        [&] { return delete_canary(); }};
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const auto& name = run_phases()[i];
+      result.error = steps[i]();
+      if (stopped_) break;
+      if (!result.error.empty()) {
+        result.error = name + ": " + result.error;
+        break;
+      }
+      result.phases.push_back(name);
+    }
+    result.stopped = stopped_;
+    if (stopped_) result.error.clear();
+    const auto log = process_ ? process_->log() : "";
+    result.forbidden = forbidden_lines(log);
+    result.log_tail = log.size() > 3000 ? "..." + log.substr(log.size() - 3000) : log;
+    return result;
+  }
+
+ private:
+  // Polls until `done` says "" (finished) or a reason it cannot; stops on the awaited refusal.
+  std::string wait(const std::function<std::optional<std::string>()>& done,
+                   std::chrono::seconds limit, const std::string& what) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (refusal_seen()) return "";
+      if (auto outcome = done()) return *outcome;
+      if (!process_->running()) return "veer operator exited";
+      std::this_thread::sleep_for(200ms);
+    }
+    return what + " did not happen within " + std::to_string(limit.count()) + " s";
+  }
+
+  bool refusal_seen() {
+    if (!options_.stop_on || !process_) return false;
+    for (const auto& line : forbidden_lines(process_->log()))
+      if (refused_permission(line) == options_.stop_on) stopped_ = true;
+    return stopped_;
+  }
+
+  std::string phase() {
+    auto c = cluster_.api().get({kCanaries, ns_, kName});
+    return c ? c->value("status", json::object()).value("phase", "") : "";
+  }
+
+  std::string initialize() {
+    ns_ = unique_name("veer-chart-" + options_.label);
+    auto& api = cluster_.api();
+    if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
+    for (const auto& object :
+         {config_map(ns_, "blue"), secret(ns_, "one"),
+          target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_), canary(ns_)})
+      if (auto created = api.create(object); !created) return created.error().message;
+    kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
+    prometheus_ = std::make_unique<FakePrometheus>(builtin_series("istio"), [this] {
+      auto t = cluster_.api().get({kDeployments, ns_, kName});
+      return t && controller::simulation::image_of(*t).find("bad") != std::string::npos;
+    });
+    const auto log = std::filesystem::temp_directory_path() / (ns_ + "-operator.log");
+    std::filesystem::remove(log);
+    auto args = OperatorProcess::arguments(
+        {options_.kubeconfig, ns_, "kubernetes", prometheus_->url(), log.string()});
+    args.insert(args.end(), {"--leader-elect", "--leader-election-namespace",
+                             options_.lease_namespace.empty() ? ns_ : options_.lease_namespace});
+    process_ = std::make_unique<ChildProcess>(args, log.string());
+    auto initialized = wait(
+        [&]() -> std::optional<std::string> {
+          if (phase() == "Initialized") return "";
+          return std::nullopt;
+        },
+        60s, "Initialized");
+    if (!initialized.empty() || stopped_) return initialized;
+    // The operator reports each transition as an Event (a refused Event is not fatal to it).
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto events = cluster_.api().list(kube::type_of("v1", "Event"), ns_);
+          if (!events) return events.error().message;
+          for (const auto& e : events->items)
+            if (e.value("involvedObject", json::object()).value("kind", "") == "Canary") return "";
+          return std::nullopt;
+        },
+        15s, "an Event about the Canary");
+  }
+
+  // After a promotion the -primary copies hold the target's configuration (read through the
+  // operator's informers, so a refused watch leaves them stale).
+  std::optional<std::string> copies_current() {
+    for (const auto& [type, name] :
+         {std::pair{kConfigMaps, "podinfo-config"}, std::pair{kSecrets, "podinfo-secret"}}) {
+      auto source = cluster_.api().get({type, ns_, name});
+      auto copy = cluster_.api().get({type, ns_, std::string(name) + "-primary"});
+      if (!source || !copy || source->value("data", json()) != copy->value("data", json()))
+        return std::nullopt;
+    }
+    return "";
+  }
+
+  std::string roll_out(const std::string& image, const std::string& end) {
+    auto& api = cluster_.api();
+    // The new revision changes its configuration too: the -primary copies must follow.
+    const auto mark = image.substr(image.rfind(':') + 1);
+    for (const auto& [type, object] :
+         {std::pair{kConfigMaps, config_map(ns_, mark)}, std::pair{kSecrets, secret(ns_, mark)}})
+      if (auto patched =
+              api.patch({type, ns_, object["metadata"]["name"]}, kube::PatchType::Merge, object);
+          !patched)
+        return patched.error().message;
+    json patch = json::array({{{"op", "replace"},
+                               {"path", "/spec/template/spec/containers/0/image"},
+                               {"value", image}}});
+    if (auto patched = api.patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
+        !patched)
+      return patched.error().message;
+    bool started = false;
+    auto ended = wait(
+        [&]() -> std::optional<std::string> {
+          const auto now = phase();
+          if (now == "Progressing") started = true;
+          if (started && now == end) return "";
+          if (started && (now == "Succeeded" || now == "Failed")) return "ended " + now;
+          return std::nullopt;
+        },
+        120s, image + " ending " + end);
+    if (!ended.empty() || stopped_ || end != "Succeeded") return ended;
+    return wait([&] { return copies_current(); }, 15s,
+                "podinfo-config-primary and podinfo-secret-primary holding the new configuration");
+  }
+
+  std::string delete_canary() {
+    if (auto removed = cluster_.api().remove({kCanaries, ns_, kName}); !removed)
+      return removed.error().message;
+    // revertOnDeletion: the finalizer holds the Canary until the target is restored.
+    return wait(
+        [&]() -> std::optional<std::string> {
+          if (cluster_.api().get({kCanaries, ns_, kName}).is(kube::ErrorType::NotFound)) return "";
+          return std::nullopt;
+        },
+        60s, "the Canary's removal");
+  }
+
+  E2eCluster& cluster_;
+  RunOptions options_;
+  std::string ns_;
+  std::unique_ptr<KubeletStandIn> kubelet_;
+  std::unique_ptr<FakePrometheus> prometheus_;
+  std::unique_ptr<ChildProcess> process_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+const std::vector<std::string>& run_phases() {
+  static const std::vector<std::string> phases = {"initialized", "promoted", "rolled back",
+                                                  "reverted"};
+  return phases;
+}
+
+RunResult run_rollout(const RunOptions& options) {
+  std::string why;
+  auto cluster = E2eCluster::from_environment(why);
+  if (!cluster) {
+    RunResult result;
+    result.error = why;
+    return result;
+  }
+  Run run(*cluster, options);
+  return run.go();
+}
+
+}  // namespace veer::e2e

@@ -1,0 +1,39 @@
+// One run of `veer operator` on the real cluster with a given kubeconfig (the chart's
+// ServiceAccount, or a probe account with one permission less), through every phase that needs
+// a permission: an istio Canary whose target mounts a ConfigMap and a Secret and has an HPA is
+// initialized, a good revision (with changed configuration) promoted, a bad one rolled back, and
+// the Canary deleted with revertOnDeletion. The run stops early when the operator's log reports
+// the refused call it is looking for.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "e2e/chart/tests/support/permissions.hpp"
+
+namespace veer::e2e {
+
+struct RunOptions {
+  std::string label;       // part of the namespace name
+  std::string kubeconfig;  // the operator's identity
+  // Namespace of the Lease (--leader-elect); empty: the run's own namespace.
+  std::string lease_namespace;
+  // Stop as soon as the log reports this permission refused.
+  std::optional<Permission> stop_on;
+};
+
+struct RunResult {
+  std::vector<std::string> phases;     // the phases finished, in order
+  std::string error;                   // "" when every phase finished (or the run stopped)
+  bool stopped = false;                // the awaited refusal was logged
+  std::vector<std::string> forbidden;  // log lines reporting a refused call
+  std::string log_tail;
+};
+
+// The phases of a whole run, in order.
+const std::vector<std::string>& run_phases();
+
+RunResult run_rollout(const RunOptions& options);
+
+}  // namespace veer::e2e
