@@ -34,7 +34,9 @@ std::int32_t int32_field(FieldReader& r, const std::string& key, std::int32_t fa
 CustomMetadata read_custom_metadata(FieldReader& r) {
   CustomMetadata m;
   m.labels = r.string_map("labels");
+  check_labels(r, "labels", m.labels);
   m.annotations = r.string_map("annotations");
+  check_annotations(r, "annotations", m.annotations);
   return m;
 }
 
@@ -99,6 +101,9 @@ ServiceSpec read_service(FieldReader& r) {
   r.each("gatewayRefs",
          [&](FieldReader& g, std::size_t) { s.gateway_refs.push_back(read_gateway_ref(g)); });
   s.hosts = r.string_list("hosts");
+  for (std::size_t i = 0; i < s.hosts.size(); ++i)
+    if (auto why = host_problem(s.hosts[i]); !why.empty())
+      r.error(index_path("hosts", i), quoted_value(s.hosts[i]) + " is not a valid host: " + why);
   s.delegation = r.boolean("delegation");
   s.traffic_policy = r.raw_object("trafficPolicy");
   s.match = r.raw_array("match");
@@ -223,6 +228,13 @@ Analysis read_analysis(FieldReader& r) {
   for (auto w : r.integer_list("stepWeights"))
     a.step_weights.push_back(to_int32(r, "stepWeights", w));
   a.step_weight_promotion = int32_field(r, "stepWeightPromotion", 0);
+  // Written as 0 these would mean "never", yet Flagger (and veer) read 0 as "not set": refuse
+  // the contradiction rather than run a rollout the author did not ask for.
+  for (auto [key, value] :
+       {std::pair{"maxWeight", a.max_weight}, std::pair{"mirrorWeight", a.mirror_weight},
+        std::pair{"stepWeightPromotion", a.step_weight_promotion}})
+    if (value == 0 && r.has(key))
+      r.error(key, "must be 1..100 (0 would be read as not set); leave it out for the default");
   a.threshold = int32_field(r, "threshold", 1);
   a.primary_ready_threshold = int32_field(r, "primaryReadyThreshold", 100);
   a.canary_ready_threshold = int32_field(r, "canaryReadyThreshold", 100);
@@ -251,7 +263,15 @@ AutoscalerRef read_autoscaler_ref(FieldReader& r) {
   r.object("primaryScalerReplicas", [&](FieldReader& p) {
     ScalerReplicas s;
     if (auto v = p.optional_integer("minReplicas")) s.min_replicas = to_int32(p, "minReplicas", *v);
+    // The HorizontalPodAutoscaler API refuses fewer than 1; KEDA scales to zero.
+    int least = a.kind == "ScaledObject" ? 0 : 1;
+    if (s.min_replicas && *s.min_replicas < least)
+      p.error("minReplicas", "must be at least " + std::to_string(least) + " for a " +
+                                 (least ? "HorizontalPodAutoscaler" : "ScaledObject") + ", got " +
+                                 std::to_string(*s.min_replicas));
     if (auto v = p.optional_integer("maxReplicas")) s.max_replicas = to_int32(p, "maxReplicas", *v);
+    if (s.max_replicas && *s.max_replicas < 1)
+      p.error("maxReplicas", "must be at least 1, got " + std::to_string(*s.max_replicas));
     a.primary_scaler_replicas = s;
   });
   return a;

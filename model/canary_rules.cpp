@@ -1,7 +1,9 @@
 // The Canary rules that relate fields to each other or to the chosen router; the schema-level
 // checks (types, enums, required fields) happen while parsing (canary_parse.cpp).
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "model/canary.hpp"
 #include "model/document.hpp"
@@ -28,6 +30,16 @@ bool uses_ingress_ref(const std::string& p) {
 
 std::string provider_label(const std::string& p) {
   return p.empty() ? "the default provider (istio)" : "provider " + p;
+}
+
+// Index of the first item named `name`, remembering it when new; nullopt for the first. A map
+// rather than a scan of the earlier items keeps a Canary with 100,000 metrics linear.
+std::optional<std::size_t> earlier_with_name(std::unordered_map<std::string, std::size_t>& seen,
+                                             const std::string& name, std::size_t index) {
+  if (name.empty()) return std::nullopt;
+  auto [it, inserted] = seen.emplace(name, index);
+  if (inserted) return std::nullopt;
+  return it->second;
 }
 
 struct Rules {
@@ -210,6 +222,7 @@ struct Rules {
   }
 
   void check_metrics(const Analysis& a) {
+    std::unordered_map<std::string, std::size_t> names;
     for (std::size_t i = 0; i < a.metrics.size(); ++i) {
       const auto& m = a.metrics[i];
       std::string path = index_path("spec.analysis.metrics", i);
@@ -230,14 +243,14 @@ struct Rules {
         add(path, "nothing to check: set thresholdRange (or comparison)");
       if (m.interval.count() <= 0) add(path + ".interval", "must be positive");
       if (m.comparison) check_comparison(path + ".comparison", m);
-      for (std::size_t j = 0; j < i; ++j)
-        if (a.metrics[j].name == m.name && !m.name.empty())
-          add(path + ".name",
-              "duplicate metric name \"" + m.name + "\" (also metrics[" + std::to_string(j) + "])");
+      if (auto j = earlier_with_name(names, m.name, i))
+        add(path + ".name",
+            "duplicate metric name \"" + m.name + "\" (also metrics[" + std::to_string(*j) + "])");
     }
   }
 
   void check_webhooks(const Analysis& a) {
+    std::unordered_map<std::string, std::size_t> names;
     for (std::size_t i = 0; i < a.webhooks.size(); ++i) {
       const auto& w = a.webhooks[i];
       std::string path = index_path("spec.analysis.webhooks", i);
@@ -245,10 +258,9 @@ struct Rules {
         add(path + ".url", "\"" + w.url + "\" is not an http:// or https:// URL");
       if (w.retries < 0) add(path + ".retries", "must not be negative");
       if (w.timeout.count() <= 0) add(path + ".timeout", "must be positive");
-      for (std::size_t j = 0; j < i; ++j)
-        if (a.webhooks[j].name == w.name && !w.name.empty())
-          add(path + ".name", "duplicate webhook name \"" + w.name + "\" (also webhooks[" +
-                                  std::to_string(j) + "])");
+      if (auto j = earlier_with_name(names, w.name, i))
+        add(path + ".name", "duplicate webhook name \"" + w.name + "\" (also webhooks[" +
+                                std::to_string(*j) + "])");
     }
   }
 

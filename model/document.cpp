@@ -1,13 +1,9 @@
 #include "model/document.hpp"
 
-#include <algorithm>
-#include <charconv>
-#include <cstdint>
-#include <fstream>
-#include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
+#include "model/input_files.hpp"
+#include "model/yaml_builder.hpp"
 
 namespace veer::model {
 
@@ -55,94 +51,6 @@ std::string Document::display_name() const {
 
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// [-+]?[0-9]+
-bool is_integer_text(std::string_view s) {
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
-
-// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool is_float_text(std::string_view s) {
-  std::size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  std::size_t int_digits = 0, frac_digits = 0;
-  while (i < s.size() && is_digit(s[i])) ++i, ++int_digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && is_digit(s[i])) ++i, ++frac_digits;
-  }
-  if (int_digits + frac_digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    std::size_t exp_digits = 0;
-    while (i < s.size() && is_digit(s[i])) ++i, ++exp_digits;
-    if (exp_digits == 0) return false;
-  }
-  return i == s.size();
-}
-
-// A plain (unquoted, untagged) scalar typed by the YAML 1.2 core schema, as Kubernetes does.
-nlohmann::json plain_scalar(const std::string& s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (is_integer_text(s)) {
-    const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
-    std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(begin, s.data() + s.size(), value);
-    if (ec == std::errc() && end == s.data() + s.size()) return value;
-    return std::stod(s);
-  }
-  if (is_float_text(s)) return std::stod(s);
-  return s;
-}
-
-struct Converter {
-  Document& doc;
-  std::vector<SourceError>& errors;
-
-  nlohmann::json convert(const YAML::Node& node, const std::string& path) {
-    switch (node.Type()) {
-      case YAML::NodeType::Map: {
-        nlohmann::json out = nlohmann::json::object();
-        for (const auto& item : node) {
-          std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
-          std::string sub = child_path(path, key);
-          int key_line = item.first.Mark().line + 1;
-          if (out.contains(key))
-            errors.push_back({doc.source, key_line, sub + ": duplicate key \"" + key + "\""});
-          doc.lines[sub] = key_line;
-          out[key] = convert(item.second, sub);
-        }
-        return out;
-      }
-      case YAML::NodeType::Sequence: {
-        nlohmann::json out = nlohmann::json::array();
-        std::size_t i = 0;
-        for (const auto& item : node) {
-          std::string sub = index_path(path, i++);
-          doc.lines[sub] = item.Mark().line + 1;
-          out.push_back(convert(item, sub));
-        }
-        return out;
-      }
-      case YAML::NodeType::Scalar: {
-        const std::string& tag = node.Tag();
-        if (tag == "!" || tag == "tag:yaml.org,2002:str") return node.Scalar();
-        if (tag == "?" || tag.empty()) return plain_scalar(node.Scalar());
-        return plain_scalar(node.Scalar());  // explicit !!int, !!bool, ... resolve the same way
-      }
-      default:
-        return nullptr;
-    }
-  }
-};
-
 std::string string_field(const nlohmann::json& j, const char* key) {
   if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
   return "";
@@ -150,8 +58,13 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-Documents read_documents(std::string_view text, const std::string& source) {
+Documents read_documents(std::string_view text, const std::string& source,
+                         const ReadLimits& limits) {
   Documents out;
+  if (text.size() > limits.max_file_bytes) {
+    out.errors.push_back({source, 0, too_large_message(text.size(), limits)});
+    return out;
+  }
   // Splitting on "---" ourselves keeps the documents before a syntax error, and lets the
   // error's line be made absolute.
   std::vector<std::pair<int, std::string>> chunks;  // (first line, text)
@@ -182,41 +95,30 @@ Documents read_documents(std::string_view text, const std::string& source) {
   }
   int index = 0;
   for (const auto& [first_line, chunk_text] : chunks) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(chunk_text);
-    } catch (const YAML::ParserException& e) {
-      out.errors.push_back(
-          {source, first_line + e.mark.line,
-           "YAML syntax error: " + e.msg + " (column " + std::to_string(e.mark.column + 1) + ")"});
-      continue;
-    } catch (const YAML::Exception& e) {
-      out.errors.push_back({source, first_line, std::string("YAML error: ") + e.what()});
-      continue;
+    int offset = first_line - 1;  // yaml-cpp counts lines from the chunk's start
+    auto read = read_yaml(chunk_text, limits);
+    for (auto& yaml : read.documents) {
+      if (yaml.json.is_null()) continue;
+      if (!yaml.json.is_object()) {
+        out.errors.push_back(
+            {source, offset + yaml.line,
+             "document is not a mapping (expected apiVersion, kind, metadata, spec)"});
+        continue;
+      }
+      Document doc;
+      doc.source = source;
+      doc.index = index++;
+      doc.json = std::move(yaml.json);
+      doc.line = offset + yaml.line;
+      doc.lines = std::move(yaml.lines);
+      for (auto& [path, line] : doc.lines) line += offset;
+      for (const auto& p : yaml.problems)
+        out.errors.push_back({source, offset + p.line, p.message});
+      doc.kind = string_field(doc.json, "kind");
+      doc.api_version = string_field(doc.json, "apiVersion");
+      out.documents.push_back(std::move(doc));
     }
-    if (!root.IsDefined() || root.IsNull()) continue;
-    Document doc;
-    doc.source = source;
-    doc.index = index++;
-    int offset = first_line - 1;
-    if (!root.IsMap()) {
-      out.errors.push_back(
-          {source, offset + root.Mark().line + 1,
-           "document is not a mapping (expected apiVersion, kind, metadata, spec)"});
-      continue;
-    }
-    std::vector<SourceError> conversion_errors;
-    Converter converter{doc, conversion_errors};
-    doc.json = converter.convert(root, "");
-    doc.line = offset + root.Mark().line + 1;
-    for (auto& [path, line] : doc.lines) line += offset;
-    for (auto& e : conversion_errors) {
-      e.line += offset;
-      out.errors.push_back(e);
-    }
-    doc.kind = string_field(doc.json, "kind");
-    doc.api_version = string_field(doc.json, "apiVersion");
-    out.documents.push_back(std::move(doc));
+    for (const auto& e : read.errors) out.errors.push_back({source, offset + e.line, e.message});
   }
   return out;
 }
@@ -255,16 +157,14 @@ std::vector<Document> expand_lists(const std::vector<Document>& documents) {
   return out;
 }
 
-Documents read_documents_from_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+Documents read_documents_from_file(const std::filesystem::path& path, const ReadLimits& limits) {
+  auto file = read_bounded_file(path.string(), limits);
+  if (!file.error.empty()) {
     Documents out;
-    out.errors.push_back({path.string(), 0, "cannot read file"});
+    out.errors.push_back({path.string(), 0, file.error});
     return out;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return read_documents(buffer.str(), path.string());
+  return read_documents(file.text, path.string(), limits);
 }
 
 }  // namespace veer::model

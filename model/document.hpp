@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/read_limits.hpp"
 #include "model/validation.hpp"
 
 namespace veer::model {
@@ -40,12 +41,19 @@ struct SourceError {
 
 struct Documents {
   std::vector<Document> documents;  // empty documents (e.g. between two "---") are skipped
-  std::vector<SourceError> errors;  // YAML syntax errors, unreadable files, non-mapping roots
+  // YAML syntax errors, limits reached, unreadable files, non-mapping roots, duplicate keys,
+  // numbers that cannot be held
+  std::vector<SourceError> errors;
 };
 
 // Parses YAML (JSON is accepted as YAML). On a syntax error the documents before it are kept.
-Documents read_documents(std::string_view text, const std::string& source);
-Documents read_documents_from_file(const std::filesystem::path& path);
+// Every user document is read here, within `limits`: a text over the size limit, a document
+// nested too deep or whose aliases expand too far is refused with an error, a number out of
+// range or YAML's .inf/.nan is an error naming its field; none of them throws.
+Documents read_documents(std::string_view text, const std::string& source,
+                         const ReadLimits& limits = {});
+Documents read_documents_from_file(const std::filesystem::path& path,
+                                   const ReadLimits& limits = {});
 
 // The documents inside a `kind: List` (what `kubectl get -o yaml` prints), each with its own
 // kind and lines (paths relative to the item); any other document is returned as it is.

@@ -92,6 +92,7 @@ Conversion convert_flagger_documents(std::string_view text, const std::string& s
     for (const auto& e : validate_document(converted))
       out.warnings.push_back({e.line, object, e.path, "veer validate: " + e.reason});
   }
+  std::sort(lines.begin(), lines.end());  // searched once per line of text below
   std::istringstream in(out.text);
   std::string result;
   std::string line;
@@ -99,7 +100,7 @@ Conversion convert_flagger_documents(std::string_view text, const std::string& s
   const std::string from = kFlaggerApiVersion;
   while (std::getline(in, line)) {
     ++number;
-    if (std::find(lines.begin(), lines.end(), number) != lines.end()) {
+    if (std::binary_search(lines.begin(), lines.end(), number)) {
       auto at = line.find(from);
       if (at != std::string::npos) line.replace(at, from.size(), kApiVersion);
     }

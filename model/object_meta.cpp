@@ -1,23 +1,39 @@
 #include "model/object_meta.hpp"
 
 #include "model/field_reader.hpp"
+#include "model/kube_names.hpp"
 
 namespace veer::model {
 
-bool is_dns1123_subdomain(const std::string& name) {
-  if (name.empty() || name.size() > 253) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  // Each dot-separated label starts and ends with [a-z0-9] and holds only [-a-z0-9].
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    std::size_t end = name.find('.', start);
-    if (end == std::string::npos) end = name.size();
-    if (end == start || !alnum(name[start]) || !alnum(name[end - 1])) return false;
-    for (std::size_t i = start; i < end; ++i)
-      if (!alnum(name[i]) && name[i] != '-') return false;
-    start = end + 1;
+void check_name(FieldReader& r, const std::string& key, const std::string& value,
+                std::string (*problem)(const std::string&)) {
+  if (auto why = problem(value); !why.empty())
+    r.error(key, quoted_value(value) + " is not a valid " +
+                     (problem == dns1123_label_problem ? "namespace" : "name") + ": " + why);
+}
+
+void check_labels(FieldReader& r, const std::string& key,
+                  const std::map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : labels) {
+    if (auto why = qualified_name_problem(k); !why.empty())
+      r.error(key, "key " + quoted_value(k) + " is not a valid label key: " + why);
+    if (auto why = label_value_problem(v); !why.empty())
+      r.error(key + "." + k, quoted_value(v) + " is not a valid label value: " + why);
   }
-  return true;
+}
+
+void check_annotations(FieldReader& r, const std::string& key,
+                       const std::map<std::string, std::string>& annotations) {
+  std::size_t total = 0;
+  for (const auto& [k, v] : annotations) {
+    if (auto why = qualified_name_problem(k); !why.empty())
+      r.error(key, "key " + quoted_value(k) + " is not a valid annotation key: " + why);
+    total += k.size() + v.size();
+  }
+  // The API server's limit on all annotations of one object together.
+  if (total > 256 * 1024)
+    r.error(key,
+            "hold " + std::to_string(total) + " bytes together; Kubernetes allows at most 262144");
 }
 
 ObjectMeta read_object_meta(FieldReader& r, bool name_required) {
@@ -25,13 +41,14 @@ ObjectMeta read_object_meta(FieldReader& r, bool name_required) {
   m.name = r.string("name");
   if (m.name.empty() && name_required && !r.has("generateName"))
     r.error("name", "is required");
-  else if (!m.name.empty() && !is_dns1123_subdomain(m.name))
-    r.error("name", "\"" + m.name +
-                        "\" is not a valid name: use lowercase letters, digits, '-' and '.', "
-                        "starting and ending with a letter or digit");
+  else if (!m.name.empty())
+    check_name(r, "name", m.name, dns1123_subdomain_problem);
   m.namespace_ = r.string("namespace");
+  if (!m.namespace_.empty()) check_name(r, "namespace", m.namespace_, dns1123_label_problem);
   m.labels = r.string_map("labels");
+  check_labels(r, "labels", m.labels);
   m.annotations = r.string_map("annotations");
+  check_annotations(r, "annotations", m.annotations);
   m.uid = r.string("uid");
   m.resource_version = r.string("resourceVersion");
   m.generation = r.integer("generation");
@@ -51,7 +68,11 @@ ObjectReference read_object_reference(FieldReader& r) {
   ref.kind = r.string("kind");
   ref.name = r.string("name");
   ref.namespace_ = r.string("namespace");
-  if (ref.name.empty()) r.error("name", "is required");
+  if (ref.name.empty())
+    r.error("name", "is required");
+  else
+    check_name(r, "name", ref.name, dns1123_subdomain_problem);
+  if (!ref.namespace_.empty()) check_name(r, "namespace", ref.namespace_, dns1123_label_problem);
   return ref;
 }
 
@@ -59,7 +80,11 @@ NamedReference read_named_reference(FieldReader& r) {
   NamedReference ref;
   ref.name = r.string("name");
   ref.namespace_ = r.string("namespace");
-  if (ref.name.empty()) r.error("name", "is required");
+  if (ref.name.empty())
+    r.error("name", "is required");
+  else
+    check_name(r, "name", ref.name, dns1123_subdomain_problem);
+  if (!ref.namespace_.empty()) check_name(r, "namespace", ref.namespace_, dns1123_label_problem);
   return ref;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/kube_names.hpp"
 #include "model/validation.hpp"
 
 namespace veer::model {
@@ -69,7 +70,12 @@ nlohmann::json to_json(const ObjectMeta& meta);
 nlohmann::json to_json(const ObjectReference& ref);
 nlohmann::json to_json(const NamedReference& ref);
 
-// Checks a DNS-1123 subdomain (object names): lowercase alphanumerics, '-' and '.', <= 253.
-bool is_dns1123_subdomain(const std::string& name);
+// Name, namespace, label and annotation checks, for custom metadata read elsewhere.
+void check_name(FieldReader& r, const std::string& key, const std::string& value,
+                std::string (*problem)(const std::string&));
+void check_labels(FieldReader& r, const std::string& key,
+                  const std::map<std::string, std::string>& labels);
+void check_annotations(FieldReader& r, const std::string& key,
+                       const std::map<std::string, std::string>& annotations);
 
 }  // namespace veer::model

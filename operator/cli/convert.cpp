@@ -46,8 +46,8 @@ int run_convert(Invocation& call) {
   bool first = true;
   for (const auto& file : model::read_input_files(parsed.positionals, call.in)) {
     if (!file.error.empty()) {
-      call.err << file.name << ": " << file.error << "\n";
-      status = 1;
+      call.err << file.name << ": " << (file.skipped ? "warning: " : "") << file.error << "\n";
+      if (!file.skipped) status = 1;
       continue;
     }
     auto result = model::convert_flagger_documents(file.text, file.name);

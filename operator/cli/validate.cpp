@@ -150,6 +150,10 @@ int run_validate(Invocation& call) {
   auto files = model::read_input_files(parsed.positionals, call.in);
   report.files = static_cast<int>(files.size());
   for (const auto& file : files) {
+    if (file.skipped) {
+      report.notes.push_back({file.name, 0, "", "", "", file.error});
+      continue;
+    }
     if (!file.error.empty()) {
       report.problems.push_back({file.name, 0, "", "", "", file.error});
       continue;
