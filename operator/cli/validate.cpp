@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/http/printable.hpp"
 #include "model/document.hpp"
 #include "model/input_files.hpp"
 #include "model/kind_header.hpp"
@@ -51,12 +52,16 @@ std::optional<std::string> skip_reason(const model::Document& doc, bool flagger)
          "Flagger runs it";
 }
 
+// File names, paths and reasons can carry document or file-system text: escaped, so a value cannot
+// move the cursor or forge a "file:line:" line of its own.
+using analysis::http::printable;
+
 void print_line(const Finding& f, const char* label, std::ostream& out) {
-  out << f.file;
+  out << printable(f.file);
   if (f.line > 0) out << ":" << f.line;
   out << ": " << label;
-  if (!f.path.empty()) out << f.path << ": ";
-  out << f.reason << "\n";
+  if (!f.path.empty()) out << printable(f.path) << ": ";
+  out << printable(f.reason) << "\n";
 }
 
 std::string plural(std::size_t n, const char* word) {
@@ -83,7 +88,8 @@ void print_json(const Report& r, bool passed, std::ostream& out) {
                            {"errors", to_json(r.problems, "path", "reason")},
                            {"skipped", to_json(r.skipped, "apiVersion", "reason")},
                            {"notes", to_json(r.notes, "path", "message")}};
-  out << report.dump(2) << "\n";
+  // ASCII only, invalid UTF-8 replaced: a hostile file name can neither throw nor reach a terminal.
+  out << report.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 void print_text(const Report& r, bool passed, bool quiet, bool foreign_fails, std::ostream& out,
@@ -92,10 +98,10 @@ void print_text(const Report& r, bool passed, bool quiet, bool foreign_fails, st
   // Notes and skipped documents are printed even with --quiet: neither is ever silent.
   for (const auto& n : r.notes) print_line(n, "note: ", err);
   for (const auto& s : r.skipped) {
-    err << s.file;
+    err << printable(s.file);
     if (s.line > 0) err << ":" << s.line;
-    err << ": skipped " << s.kind << (s.name.empty() ? "" : " " + s.name) << " (" << s.path
-        << "): " << s.reason << "\n";
+    err << ": skipped " << printable(s.kind) << (s.name.empty() ? "" : " " + printable(s.name))
+        << " (" << printable(s.path) << "): " << printable(s.reason) << "\n";
   }
   if (!quiet || !passed)
     err << "veer validate: " << plural(static_cast<std::size_t>(r.documents), "veer document")

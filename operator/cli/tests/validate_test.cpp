@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -225,4 +226,33 @@ TEST_CASE("the MetricTemplate types veer validate accepts are exactly those anal
     bool listed = std::find(measurable.begin(), measurable.end(), type) != measurable.end();
     CHECK_MESSAGE(listed == !unsupported, type);
   }
+}
+
+TEST_CASE("veer validate escapes control characters from file names and values before printing") {
+  // A file name can carry ESC, CR and LF, and an invalid UTF-8 byte: none may reach the terminal
+  // as-is or start a line that looks like veer's own "file:line: reason".
+  auto dir = std::filesystem::temp_directory_path() / "veer-validate-escape";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto hostile = dir / "a\x1b[31m\nforged.yaml:1: ok\xff.yaml";
+  {
+    std::ofstream f(hostile);
+    f << kBroken;
+  }
+  auto text = run({"validate", dir.string()});
+  CHECK(text.code == 1);
+  CHECK(text.out.find('\x1b') == std::string::npos);
+  CHECK(text.out.find("\nforged") == std::string::npos);
+  CHECK(text.out.find("\\x1b[31m") != std::string::npos);
+  CHECK(text.out.find("forged.yaml:1: ok") != std::string::npos);
+  CHECK(text.out.find('\xff') == std::string::npos);
+  CHECK(text.err.find('\x1b') == std::string::npos);
+
+  auto json = run({"validate", "-o", "json", dir.string()});
+  CHECK(json.code == 1);
+  CHECK(std::none_of(json.out.begin(), json.out.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x80 || c == '\x1b'; }));
+  auto report = nlohmann::json::parse(json.out);
+  CHECK(report["errors"].size() > 0);
+  std::filesystem::remove_all(dir);
 }
