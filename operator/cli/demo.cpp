@@ -13,6 +13,8 @@
 
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/cli/dashboard_flags.hpp"
+#include "operator/cli/signals.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/memory_cluster.hpp"
@@ -164,6 +166,29 @@ class Demo {
 
   std::string time_now() { return elapsed(clock_.now() - start_); }
 
+  kube::Cluster& cluster() { return cluster_; }
+  kube::Clock& clock() { return clock_; }
+
+  // After the script, with the dashboard on: one reconcile of each Canary and 10 simulated
+  // seconds, so requests made from the dashboard (promote, retry, ...) take effect.
+  void idle_pass() {
+    sim::kubelet_pass(cluster_, kNamespace);
+    for (const auto* app : {kApp, kStatsApp}) {
+      if (!cluster_.get({controller::canary_type(), kNamespace, app})) continue;
+      controller::ReconcilerSettings settings;
+      settings.decide.default_provider = provider_;
+      controller::MetricsChecker& metrics = app == std::string(kStatsApp)
+                                                ? static_cast<controller::MetricsChecker&>(checker_)
+                                                : metrics_;
+      CanaryReconciler reconciler(cluster_, clock_, hooks_, metrics, alerts_, settings);
+      app_ = app;
+      reconciler.on_report(
+          [&](const controller::ReconcileReport& report) { print(report, nullptr); });
+      reconciler.reconcile(std::string(kNamespace) + "/" + app);
+    }
+    clock_.advance(std::chrono::seconds(10));
+  }
+
  private:
   std::ostream& out_;
   std::string provider_;
@@ -211,6 +236,7 @@ void print_table(std::ostream& out, const std::vector<const RevisionRun*>& runs)
 int run_demo(Invocation& call) {
   std::string provider = "istio";
   std::string pace_text = "60";
+  DashboardFlags dashboard_flags;
   ArgParser parser(
       "demo", "",
       "Runs veer's controller on an in-memory cluster with simulated workloads and "
@@ -219,7 +245,8 @@ int run_demo(Invocation& call) {
   parser.option("provider", &provider, "NAME", "traffic router to simulate")
       .choices("provider", {"istio", "linkerd", "smi:v1alpha2", "gatewayapi", "kubernetes"});
   parser.option("pace", &pace_text, "MS", "real milliseconds to pause after each progress line");
-  auto parsed = parser.parse(call.args, call.out);
+  dashboard_flags.add_to(parser, true);
+  auto parsed = parser.parse(expand_dashboard_shorthand(call.args), call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
   if (!parsed.positionals.empty()) return usage_error(parser, "takes no arguments", call.err);
@@ -231,8 +258,35 @@ int run_demo(Invocation& call) {
                        call.err);
   }
   if (pace < 0 || pace > 5000) return usage_error(parser, "--pace must be 0..5000", call.err);
+  if (auto problem = dashboard_flags.check(); !problem.empty())
+    return usage_error(parser, problem, call.err);
 
+  SignalGuard signals;  // before the dashboard's threads start: Ctrl-C is taken by wait_for
   Demo demo(call.out, provider, std::chrono::milliseconds(pace));
+  std::unique_ptr<dashboard::DashboardServer> dashboard;
+  if (dashboard_flags.wanted()) {
+    std::string error, token;
+    auto options = dashboard_flags.options(demo.cluster(), "", error, &token);
+    if (!options) return usage_error(parser, error, call.err);
+    try {
+      dashboard = std::make_unique<dashboard::DashboardServer>(demo.cluster(), demo.clock(),
+                                                               std::move(*options));
+    } catch (const std::exception& e) {
+      call.err << "veer demo: dashboard: " << e.what() << "\n";
+      return 1;
+    }
+    call.out << "dashboard listening on http://" << dashboard->address() << "/"
+             << (token.empty() ? "" : " (sign in with token " + token + ")") << "\n";
+    call.out.flush();
+  }
+  auto finish = [&](int code) {
+    if (!dashboard) return code;
+    call.out << "\nserving the dashboard on http://" << dashboard->address() << "/ until Ctrl-C\n";
+    call.out.flush();
+    while (!signals.wait_for(std::chrono::milliseconds(200))) demo.idle_pass();
+    dashboard->stop();
+    return code;
+  };
   call.out << "veer demo: Canary " << kNamespace << "/" << kApp << " via " << provider
            << " (10% steps to 50%, 1m interval, success rate >= 99%, 2 failed checks roll back)\n"
            << "simulated cluster and clock; hh:mm:ss is simulated time\n\n";
@@ -257,7 +311,7 @@ int run_demo(Invocation& call) {
              << (ok ? "The good revision was promoted and the bad one rolled back."
                     : "Unexpected outcome.")
              << " (The sequential-test part needs weighted routing: not with kubernetes.)\n";
-    return ok ? 0 : 1;
+    return finish(ok ? 0 : 1);
   }
   call.out << "\nveer demo: Canary " << kNamespace << "/" << kStatsApp
            << " compares canary and primary errors with the sequential test (10% margin, "
@@ -292,7 +346,7 @@ int run_demo(Invocation& call) {
                              "data came back."
                            : "Unexpected outcome.")
            << "\n";
-  return as_expected ? 0 : 1;
+  return finish(as_expected ? 0 : 1);
 }
 
 }  // namespace

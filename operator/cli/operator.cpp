@@ -1,7 +1,6 @@
 // `veer operator`: runs the Canary controller against a Kubernetes API server — informers, work
 // queue, workers, the real metrics checker, notifications, rollout webhooks, /metrics, /healthz
 // and /readyz, optional leader election — until SIGTERM or SIGINT (exit 0). See docs/operator.md.
-#include <pthread.h>
 #include <unistd.h>
 #include <algorithm>
 #include <csignal>
@@ -17,7 +16,10 @@
 #include "model/mesh_providers.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
+#include "operator/cli/dashboard_flags.hpp"
+#include "operator/cli/listen.hpp"
 #include "operator/cli/outbound_flags.hpp"
+#include "operator/cli/signals.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
 #include "operator/notify/curl_transport.hpp"
@@ -31,36 +33,6 @@
 
 namespace veer::cli {
 namespace {
-
-struct Listen {
-  std::string host;
-  int port = 0;
-};
-
-// "HOST:PORT", ":PORT" (every interface) or "[v6]:PORT"; hosts are IP addresses or localhost.
-std::optional<Listen> parse_listen(const std::string& text, std::string& error) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) {
-    error = "--listen \"" + text + "\" is not HOST:PORT (e.g. :8080 or 127.0.0.1:0)";
-    return std::nullopt;
-  }
-  Listen out;
-  out.host = text.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
-    out.host = out.host.substr(1, out.host.size() - 2);
-  if (out.host.empty()) out.host = "0.0.0.0";
-  if (out.host == "localhost") out.host = "127.0.0.1";
-  const auto port = text.substr(colon + 1);
-  try {
-    std::size_t used = 0;
-    out.port = std::stoi(port, &used);
-    if (used != port.size() || out.port < 0 || out.port > 65535) throw std::out_of_range(port);
-  } catch (const std::exception&) {
-    error = "--listen \"" + text + "\": the port must be a number from 0 to 65535";
-    return std::nullopt;
-  }
-  return out;
-}
 
 bool parse_count(const std::string& flag, const std::string& text, int min, int& out,
                  std::string& error) {
@@ -97,31 +69,6 @@ std::string identity() {
     return "veer_" + std::to_string(getpid());
   return std::string(host) + "_" + std::to_string(getpid());
 }
-
-// Blocks SIGTERM and SIGINT in this thread (and the threads it starts), to be taken by sigwait;
-// restores the previous mask when it goes out of scope.
-class SignalGuard {
- public:
-  SignalGuard() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-  }
-  ~SignalGuard() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-  int wait() const {
-    int signal = 0;
-    while (sigwait(&set_, &signal) != 0) {
-    }
-    return signal;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t previous_{};
-};
 
 int run_operator(Invocation& call) {
   std::string kubeconfig, context, ns, mesh_provider = "kubernetes";
@@ -165,13 +112,17 @@ int run_operator(Invocation& call) {
       .option("workers", &workers_text, "N", "Canaries reconciled in parallel (default 2)");
   OutboundFlags outbound;
   outbound.add_to(parser, true);
+  DashboardFlags dashboard_flags;
+  dashboard_flags.add_to(parser, false);
   auto parsed = parser.parse(call.args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
   if (!parsed.positionals.empty()) return usage_error(parser, "takes no arguments", call.err);
   std::string error;
-  auto listen = parse_listen(listen_text, error);
+  auto listen = parse_listen("--listen", listen_text, error);
   if (!listen) return usage_error(parser, error, call.err);
+  if (auto problem = dashboard_flags.check(); !problem.empty())
+    return usage_error(parser, problem, call.err);
   int max_total = 0, max_ns = 0, workers = 0;
   if (!parse_count("max-concurrent-rollouts", max_rollouts, 0, max_total, error) ||
       !parse_count("max-rollouts-per-namespace", max_per_namespace, 0, max_ns, error) ||
@@ -272,6 +223,22 @@ int run_operator(Invocation& call) {
   }
   const auto address = listen->host + ":" + std::to_string(http->port());
   logger.info("listening on " + address, {{"address", address}});
+  std::unique_ptr<dashboard::DashboardServer> dashboard;
+  if (dashboard_flags.wanted()) {
+    try {
+      auto options = dashboard_flags.options(cluster, ns, error, nullptr);
+      if (!options) {
+        call.err << "veer operator: " << error << "\n";
+        return 1;
+      }
+      dashboard = std::make_unique<dashboard::DashboardServer>(cluster, clock, std::move(*options));
+    } catch (const std::exception& e) {
+      call.err << "veer operator: dashboard: " << e.what() << "\n";
+      return 1;
+    }
+    const auto at = dashboard->address();
+    logger.info("dashboard listening on " + at, {{"address", at}});
+  }
   logger.info("veer operator starting",
               {{"version", VEER_VERSION},
                {"server", config->server},
@@ -289,6 +256,7 @@ int run_operator(Invocation& call) {
   logger.info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   manager.stop();  // finishes the reconciles in flight, releases the lease
   deliveries.wait_until_idle(std::chrono::seconds(5));
+  if (dashboard) dashboard->stop();
   http->stop();
   logger.info("stopped");
   return 0;

@@ -5,6 +5,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -19,35 +21,55 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const std::map<std::string, Route>& routes)
-      : stream_(std::move(socket)), routes_(routes) {}
+  Session(tcp::socket socket, const std::map<std::string, Route>& routes, const Handler& fallback)
+      : stream_(std::move(socket)), routes_(routes), fallback_(fallback) {}
 
   void start() { read(); }
 
  private:
   void read() {
-    request_ = {};
+    parser_.emplace();
+    parser_->body_limit(kBodyLimit);
     stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(stream_, buffer_, request_,
+    http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (!ec) self->answer();
                      });
   }
 
-  void answer() {
-    std::string target(request_.target());
-    target = target.substr(0, target.find('?'));
-    Reply reply{404, "text/plain; charset=utf-8", "not found: " + target + "\n"};
-    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
-      reply = {405, "text/plain; charset=utf-8", "only GET\n"};
-    } else if (auto it = routes_.find(target); it != routes_.end()) {
-      reply = it->second();
+  Reply reply_to(const http::request<http::string_body>& request) const {
+    std::string target(request.target());
+    const auto question = target.find('?');
+    const bool read_only =
+        request.method() == http::verb::get || request.method() == http::verb::head;
+    if (auto it = routes_.find(target.substr(0, question)); read_only && it != routes_.end())
+      return it->second();
+    if (fallback_) {
+      Request r;
+      r.method = std::string(request.method_string());
+      r.path = target.substr(0, question);
+      if (question != std::string::npos) r.query = target.substr(question + 1);
+      for (const auto& field : request) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[name] = std::string(field.value());
+      }
+      r.body = request.body();
+      return fallback_(r);
     }
+    if (!read_only) return {405, "text/plain; charset=utf-8", "only GET\n"};
+    return {404, "text/plain; charset=utf-8", "not found: " + target.substr(0, question) + "\n"};
+  }
+
+  void answer() {
+    request_ = parser_->release();
+    const auto reply = reply_to(request_);
     response_ = {};
     response_.version(request_.version());
     response_.result(static_cast<unsigned>(reply.status));
     response_.set(http::field::content_type, reply.content_type);
     response_.set(http::field::server, "veer");
+    for (const auto& [name, value] : reply.headers) response_.insert(name, value);
     response_.body() = request_.method() == http::verb::head ? "" : reply.body;
     response_.keep_alive(request_.keep_alive());
     response_.prepare_payload();
@@ -62,33 +84,43 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  static constexpr std::uint64_t kBodyLimit = 64 * 1024;  // forms are small
+  std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
   const std::map<std::string, Route>& routes_;
+  const Handler& fallback_;
 };
 
 }  // namespace
+
+std::string Request::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
 
 struct StatusServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::map<std::string, Route> routes;
+  Handler fallback;
   std::thread thread;
   int port = 0;
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // closed by stop()
-      std::make_shared<Session>(std::move(socket), routes)->start();
+      std::make_shared<Session>(std::move(socket), routes, fallback)->start();
       accept();
     });
   }
 };
 
 StatusServer::StatusServer(const std::string& address, int port,
-                           std::map<std::string, Route> routes)
+                           std::map<std::string, Route> routes, Handler fallback)
     : impl_(std::make_unique<Impl>()) {
   impl_->routes = std::move(routes);
+  impl_->fallback = std::move(fallback);
   beast::error_code ec;
   auto ip = asio::ip::make_address(address, ec);
   if (ec) throw std::runtime_error("cannot listen on '" + address + "': not an IP address");

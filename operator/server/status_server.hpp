@@ -1,11 +1,15 @@
-// The operator's own small HTTP server (/metrics, /healthz, /readyz): GET routes answered by
-// plain functions on one thread. Boost.Beast lives in status_server.cpp only.
+// The operator's own small HTTP server (/metrics, /healthz, /readyz, the dashboard): GET routes
+// answered by plain functions on one thread, and optionally one handler that sees the whole
+// request (any method, headers, body) for every other path. Boost.Beast lives in
+// status_server.cpp only.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace veer::server {
 
@@ -13,15 +17,29 @@ struct Reply {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};  // extra: Location, Set-Cookie
 };
 
 using Route = std::function<Reply()>;
+
+struct Request {
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // without the query
+  std::string query;                           // after '?', not decoded
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::string header(const std::string& lower_name) const;
+};
+
+// Answers every request no Route matched; the server adds nothing but Content-Length.
+using Handler = std::function<Reply(const Request&)>;
 
 class StatusServer {
  public:
   // Listens on `address`:`port` (port 0 picks a free one) and serves until stop(). A bind error
   // is thrown as std::runtime_error naming the address (a start-up failure, reported by the CLI).
-  StatusServer(const std::string& address, int port, std::map<std::string, Route> routes);
+  StatusServer(const std::string& address, int port, std::map<std::string, Route> routes,
+               Handler fallback = {});
   ~StatusServer();
   StatusServer(const StatusServer&) = delete;
   StatusServer& operator=(const StatusServer&) = delete;

@@ -1,0 +1,430 @@
+#include "operator/dashboard/pages.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include "operator/dashboard/html.hpp"
+#include "operator/dashboard/json_fields.hpp"
+#include "operator/dashboard/svg_chart.hpp"
+#include "operator/kube/time_format.hpp"
+
+namespace veer::dashboard {
+namespace {
+
+using nlohmann::json;
+
+// The whole style sheet: embedded, no fonts or images from elsewhere.
+constexpr const char* kStyle = R"css(
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d232a;background:#f6f7f9}
+header{background:#1d3557;color:#fff;padding:.6em 1.2em;display:flex;gap:1em;align-items:center}
+header a{color:#fff;text-decoration:none;font-weight:600}header .user{margin-left:auto}
+header form{display:inline}main{padding:1em 1.2em;max-width:1100px}
+table{border-collapse:collapse;background:#fff;margin:.5em 0 1.2em}
+th,td{border:1px solid #d8dde3;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#eef1f4}pre{white-space:pre-wrap;word-break:break-all;margin:0;font-size:12px}
+.bar{display:inline-block;width:80px;height:8px;background:#dde;margin-right:.4em}
+.bar span{display:block;height:8px;background:#457b9d}
+.phase{font-weight:600}.phase.Succeeded{color:#2a7d2a}.phase.Failed{color:#b3261e}
+.phase.Progressing,.phase.Promoting,.phase.Finalising{color:#1d5fa8}
+.verdict-fail,.verdict-no-data{color:#b3261e}.verdict-pass{color:#2a7d2a}
+.verdict-held,.verdict-inconclusive{color:#a86a00}.notice{background:#fff3cd;padding:.5em;border:1px solid #e0c97a}
+.charts{display:flex;flex-wrap:wrap;gap:1em}figure.chart{background:#fff;border:1px solid #d8dde3;margin:0;padding:.5em;width:640px}
+figcaption{font-weight:600}svg{width:100%;height:auto}
+.axis line{stroke:#e3e6ea}.axis text{font-size:10px;fill:#555}
+polyline.series{stroke-width:2}.s0{stroke:#1d5fa8;color:#1d5fa8}.s1{stroke:#e07b00;color:#e07b00}
+.s2{stroke:#777;color:#777;stroke-dasharray:4 3}circle.dot{stroke:none}circle.s0{fill:#1d5fa8}
+circle.s1{fill:#e07b00}circle.s2{fill:#777}line.limit{stroke:#b3261e;stroke-dasharray:6 4}
+line.decision{stroke:#6a4c93;stroke-width:1.5;stroke-dasharray:2 2}
+.legend .key{margin-right:1em}.legend .key::before{content:"\25A0 ";}
+.legend .limit{color:#b3261e}.legend .decision{color:#6a4c93}
+form.action{display:inline}button{margin-right:.4em}
+)css";
+
+std::string phase_span(const std::string& phase) {
+  return "<span class=\"phase " + escape(phase) + "\">" + escape(phase.empty() ? "-" : phase) +
+         "</span>";
+}
+
+std::string weight_cell(int weight) {
+  const int w = std::clamp(weight, 0, 100);
+  return "<span class=\"bar\"><span style=\"width:" + std::to_string(w) + "%\"></span></span>" +
+         std::to_string(weight) + "%";
+}
+
+std::string canary_link(const std::string& ns, const std::string& name) {
+  return "/canary/" + escape(ns) + "/" + escape(name);
+}
+
+double unix_seconds(TimePoint t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// "request-success-rate: Pass, latency: NoData" with each verdict coloured.
+std::string verdicts_cell(const json& status) {
+  std::string out;
+  for (const auto& m : array_at(object_at(status, "evidence"), "metrics")) {
+    const auto verdict = text_at(m, "verdict");
+    out += (out.empty() ? "" : ", ") + escape(text_at(m, "name")) + ": <span class=\"verdict-" +
+           escape(verdict) + "\">" + escape(verdict) + "</span>";
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string time_to_decision(const json& status, TimePoint now) {
+  const auto& rollout = object_at(status, "rollout");
+  const auto phase = text_at(status, "phase");
+  const auto started = kube::parse_time(text_at(rollout, "startedTime"));
+  if (!started) return "-";
+  if (phase == "Succeeded" || phase == "Failed") {
+    const auto ended = kube::parse_time(text_at(status, "lastTransitionTime"));
+    if (!ended || *ended < *started) return "-";
+    return (phase == "Succeeded" ? "promoted after " : "rolled back after ") +
+           duration_text(
+               std::chrono::duration_cast<std::chrono::seconds>(*ended - *started).count());
+  }
+  return "running for " +
+         duration_text(std::chrono::duration_cast<std::chrono::seconds>(now - *started).count());
+}
+
+// A value of the evidence: numbers and text as they are, lists of text one per line, other
+// structures as indented JSON; all escaped.
+std::string evidence_value(const json& value) {
+  if (value.is_number_integer()) return escape(value.dump());
+  if (value.is_number()) {
+    const double v = value.get<double>();
+    // Times in unix seconds and counts stay whole numbers; the rest gets 6 digits.
+    if (std::abs(v) < 1e15 && v == std::floor(v)) return number(v, 16);
+    return number(v, 6);
+  }
+  if (value.is_string()) return "<pre>" + escape(value.get<std::string>()) + "</pre>";
+  if (value.is_array() &&
+      std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); })) {
+    std::string out;
+    for (const auto& v : value) out += "<pre>" + escape(v.get<std::string>()) + "</pre>";
+    return out;
+  }
+  return "<pre>" + escape(value.dump(2, ' ', false, json::error_handler_t::replace)) + "</pre>";
+}
+
+std::string evidence_table(const json& object, const std::string& id) {
+  if (!object.is_object() || object.empty()) return "";
+  std::string out = "<table class=\"evidence\" data-evidence=\"" + escape(id) + "\">";
+  for (const auto& [k, v] : object.items())
+    out += "<tr><th>" + escape(k) + "</th><td data-key=\"" + escape(k) + "\">" + evidence_value(v) +
+           "</td></tr>";
+  return out + "</table>";
+}
+
+const json& spec_metrics(const json& canary) {
+  return array_at(object_at(object_at(canary, "spec"), "analysis"), "metrics");
+}
+
+std::vector<Limit> limits_of(const json& metric) {
+  std::vector<Limit> out;
+  const auto& range = object_at(metric, "thresholdRange");
+  if (auto min = number_at(range, "min")) out.push_back({"min", *min});
+  if (auto max = number_at(range, "max")) out.push_back({"max", *max});
+  if (out.empty()) {
+    if (auto threshold = number_at(metric, "threshold"))
+      out.push_back(
+          {text_at(metric, "name") == "request-success-rate" ? "min" : "max", *threshold});
+  }
+  return out;
+}
+
+struct Timeline {
+  double origin = 0;
+  std::vector<Marker> markers;
+};
+
+std::string weight_chart(const RolloutView& view, Timeline& timeline) {
+  const auto& rollout = object_at(object_at(view.canary, "status"), "rollout");
+  std::vector<std::pair<TimePoint, int>> points;
+  std::vector<std::pair<TimePoint, std::string>> phase_changes;
+  std::string last_phase;
+  for (const auto& step : array_at(rollout, "history")) {
+    if (auto t = kube::parse_time(text_at(step, "time"))) {
+      points.push_back({*t, int_at(step, "weight")});
+      const auto phase = text_at(step, "phase");
+      if (phase != last_phase && !last_phase.empty()) phase_changes.push_back({*t, phase});
+      last_phase = phase;
+    }
+  }
+  for (const auto& s : view.record.samples) points.push_back({s.time, s.weight});
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  if (points.empty()) {
+    points.push_back({view.now, int_at(object_at(view.canary, "status"), "canaryWeight")});
+  }
+  timeline.origin = unix_seconds(points.front().first);
+  // Setting up (Initializing, Initialized) is not a decision about the evidence.
+  auto decision = [](const std::string& label) {
+    return label != "Initializing" && label != "Initialized";
+  };
+  for (const auto& d : view.record.decisions)
+    if (decision(d.label))
+      timeline.markers.push_back({unix_seconds(d.time) - timeline.origin, d.label});
+  if (view.record.decisions.empty()) {
+    for (const auto& [t, phase] : phase_changes)
+      if (decision(phase)) timeline.markers.push_back({unix_seconds(t) - timeline.origin, phase});
+  }
+  Chart chart;
+  chart.id = "weight";
+  chart.title = "canary weight (%)";
+  chart.origin = timeline.origin;
+  chart.y_min = 0;
+  chart.y_max = 100;
+  Series weight{"weight", {}, true};
+  for (const auto& [t, w] : points)
+    weight.points.push_back({unix_seconds(t) - timeline.origin, double(w)});
+  chart.series.push_back(std::move(weight));
+  chart.markers = timeline.markers;
+  return render_svg(chart);
+}
+
+std::string metric_chart(const RolloutView& view, const std::string& name, const json& spec_metric,
+                         const json& current, const Timeline& timeline) {
+  Chart chart;
+  chart.id = "metric:" + name;
+  chart.title = name + ": canary vs primary";
+  chart.origin = timeline.origin;
+  chart.markers = timeline.markers;
+  Series canary{"canary", {}, false}, primary{"primary", {}, false};
+  const auto& comparison = object_at(spec_metric, "comparison");
+  const bool higher_is_better = text_at(comparison, "direction") == "higher-is-better";
+  Series allowed{higher_is_better ? "primary - margin" : "primary + margin", {}, false};
+  auto add = [&](double x, const MetricSample& m) {
+    if (m.canary) canary.points.push_back({x, *m.canary});
+    if (m.primary) primary.points.push_back({x, *m.primary});
+    if (m.primary && m.margin)
+      allowed.points.push_back({x, *m.primary + (higher_is_better ? -*m.margin : *m.margin)});
+  };
+  for (const auto& s : view.record.samples) {
+    auto it = s.metrics.find(name);
+    if (it != s.metrics.end()) add(unix_seconds(s.time) - timeline.origin, it->second);
+  }
+  if (canary.points.empty() && primary.points.empty() && current.is_object()) {
+    const auto& e = object_at(current, "evidence");
+    const auto t =
+        kube::parse_time(text_at(object_at(object_at(view.canary, "status"), "evidence"), "time"));
+    add((t ? unix_seconds(*t) : unix_seconds(view.now)) - timeline.origin,
+        {number_at(e, "value"), number_at(e, "baseline_value"), number_at(e, "margin"), ""});
+  }
+  chart.series.push_back(std::move(canary));
+  if (!primary.points.empty()) chart.series.push_back(std::move(primary));
+  if (!allowed.points.empty()) chart.series.push_back(std::move(allowed));
+  chart.limits = limits_of(spec_metric);
+  return render_svg(chart);
+}
+
+std::string action_forms(const RolloutView& view, const std::string& ns, const std::string& name) {
+  std::string out = "<section class=\"actions\"><h2>Actions</h2>";
+  for (const char* action : {"promote", "abort", "pause", "resume", "retry"}) {
+    out += "<form class=\"action\" method=\"post\" action=\"" + canary_link(ns, name) + "/" +
+           action + "\"><input type=\"hidden\" name=\"csrf\" value=\"" + escape(view.csrf) +
+           "\"><button type=\"submit\" id=\"action-" + action + "\">" + action + "</button></form>";
+  }
+  return out + "</section>";
+}
+
+std::string decisions_table(const RolloutView& view) {
+  std::string out;
+  if (!view.record.decisions.empty()) {
+    out +=
+        "<h3>Recorded by the dashboard</h3><table class=\"decisions\"><tr><th>time</th>"
+        "<th>decision</th><th>message</th></tr>";
+    for (const auto& d : view.record.decisions)
+      out += "<tr><td>" + escape(kube::format_time(d.time)) + "</td><td>" + escape(d.label) +
+             "</td><td>" + escape(d.message) + "</td></tr>";
+    out += "</table>";
+  }
+  const auto& history = array_at(object_at(object_at(view.canary, "status"), "rollout"), "history");
+  if (!history.empty()) {
+    out +=
+        "<h3>Steps in the status (last 20)</h3><table class=\"steps\"><tr><th>time</th>"
+        "<th>phase</th><th>weight</th><th>iteration</th><th>what happened</th></tr>";
+    for (const auto& step : history)
+      out += "<tr><td>" + escape(text_at(step, "time")) + "</td><td>" +
+             phase_span(text_at(step, "phase")) + "</td><td>" +
+             std::to_string(int_at(step, "weight")) + "%</td><td>" +
+             std::to_string(int_at(step, "iteration")) + "</td><td>" +
+             escape(text_at(step, "note")) + "</td></tr>";
+    out += "</table>";
+  }
+  return out.empty() ? "<p>No decision recorded yet.</p>" : out;
+}
+
+std::string events_table(const std::vector<json>& events) {
+  if (events.empty()) return "<p>No events.</p>";
+  std::string out =
+      "<table class=\"events\"><tr><th>time</th><th>type</th><th>reason</th>"
+      "<th>message</th></tr>";
+  for (const auto& e : events) {
+    auto time = text_at(e, "lastTimestamp");
+    if (time.empty()) time = text_at(e, "eventTime");
+    out += "<tr data-reason=\"" + escape(text_at(e, "reason")) + "\"><td>" + escape(time) +
+           "</td><td>" + escape(text_at(e, "type")) + "</td><td>" + escape(text_at(e, "reason")) +
+           "</td><td>" + escape(text_at(e, "message")) + "</td></tr>";
+  }
+  return out + "</table>";
+}
+
+std::string experiments_section(const std::vector<json>& experiments) {
+  if (experiments.empty()) return "";
+  std::string out =
+      "<h1>Experiments</h1><table id=\"experiments\"><tr><th>namespace</th>"
+      "<th>name</th><th>phase</th><th>iterations</th><th>winner</th>"
+      "<th>versions: weight, requests, objectives failed, P(best)</th></tr>";
+  for (const auto& x : experiments) {
+    const auto& meta = object_at(x, "metadata");
+    const auto& status = object_at(x, "status");
+    std::string versions;
+    for (const auto& v : array_at(status, "versions")) {
+      versions += "<div>" + escape(text_at(v, "name")) + ": " +
+                  std::to_string(int_at(v, "weight")) + "%, " +
+                  std::to_string(int_at(v, "requestCount")) + " requests, " +
+                  std::to_string(array_at(v, "failedObjectives").size()) + " failed" +
+                  (v.contains("cutOff") && v["cutOff"] == true ? ", cut off" : "");
+      if (auto p = number_at(v, "probabilityBest")) versions += ", P(best) " + number(*p, 3);
+      versions += "</div>";
+    }
+    out += "<tr><td>" + escape(text_at(meta, "namespace")) + "</td><td>" +
+           escape(text_at(meta, "name")) + "</td><td>" + phase_span(text_at(status, "phase")) +
+           "</td><td>" + std::to_string(int_at(status, "completedIterations")) + "</td><td>" +
+           escape(text_at(status, "winner")) + "</td><td>" + (versions.empty() ? "-" : versions) +
+           "</td></tr>";
+  }
+  return out + "</table>";
+}
+
+}  // namespace
+
+std::string duration_text(long long seconds) {
+  if (seconds < 0) seconds = 0;
+  std::string out;
+  if (seconds >= 3600) out += std::to_string(seconds / 3600) + "h";
+  if (seconds >= 60) out += std::to_string((seconds / 60) % 60) + "m";
+  return out + std::to_string(seconds % 60) + "s";
+}
+
+std::string page(const std::string& title, const std::string& user, const std::string& csrf,
+                 const std::string& body) {
+  std::string header = "<header><a href=\"/\">veer</a><span>" + escape(title) + "</span>";
+  if (!user.empty())
+    header += "<span class=\"user\">signed in as <b id=\"user\">" + escape(user) +
+              "</b> <form method=\"post\" action=\"/logout\"><input type=\"hidden\" "
+              "name=\"csrf\" value=\"" +
+              escape(csrf) + "\"><button>sign out</button></form></span>";
+  header += "</header>";
+  return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+         "content=\"width=device-width\"><title>" +
+         escape(title) + " - veer</title><style>" + kStyle + "</style></head><body>" + header +
+         "<main>" + body + "</main></body></html>";
+}
+
+std::string login_body(const std::string& problem) {
+  return "<h1>Sign in</h1>" +
+         (problem.empty() ? "" : "<p class=\"notice\" id=\"problem\">" + escape(problem) + "</p>") +
+         "<form method=\"post\" action=\"/login\"><label>Bearer token (the dashboard token, or "
+         "a Kubernetes token, e.g. <code>kubectl create token NAME</code>) "
+         "<input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"off\" "
+         "size=\"50\"></label> <button type=\"submit\" id=\"sign-in\">sign in</button></form>";
+}
+
+std::string index_body(const std::vector<json>& canaries, const std::vector<json>& experiments,
+                       TimePoint now) {
+  std::string out = "<h1>Canaries</h1>";
+  if (canaries.empty()) {
+    out += "<p id=\"no-canaries\">No Canary you may see.</p>";
+  } else {
+    out +=
+        "<table id=\"canaries\"><tr><th>namespace</th><th>name</th><th>phase</th>"
+        "<th>weight</th><th>last verdict</th><th>time to decision</th><th>failed checks</th>"
+        "<th>waiting for</th></tr>";
+    for (const auto& c : canaries) {
+      const auto& meta = object_at(c, "metadata");
+      const auto& status = object_at(c, "status");
+      const auto ns = text_at(meta, "namespace"), name = text_at(meta, "name");
+      out += "<tr data-canary=\"" + escape(ns + "/" + name) + "\"><td>" + escape(ns) +
+             "</td><td><a href=\"" + canary_link(ns, name) + "\">" + escape(name) +
+             "</a></td><td>" + phase_span(text_at(status, "phase")) + "</td><td>" +
+             weight_cell(int_at(status, "canaryWeight")) + "</td><td>" + verdicts_cell(status) +
+             "</td><td>" + escape(time_to_decision(status, now)) + "</td><td>" +
+             std::to_string(int_at(status, "failedChecks")) + "</td><td>" +
+             escape(text_at(object_at(status, "rollout"), "waitingFor")) + "</td></tr>";
+    }
+    out += "</table>";
+  }
+  return out + experiments_section(experiments);
+}
+
+std::string rollout_body(const RolloutView& view) {
+  const auto& meta = object_at(view.canary, "metadata");
+  const auto& status = object_at(view.canary, "status");
+  const auto& rollout = object_at(status, "rollout");
+  const auto& evidence = object_at(status, "evidence");
+  const auto ns = text_at(meta, "namespace"), name = text_at(meta, "name");
+  std::string out = "<h1 id=\"rollout\">" + escape(ns + "/" + name) + "</h1>";
+  if (!view.notice.empty())
+    out += "<p class=\"notice\" id=\"notice\">" + escape(view.notice) + "</p>";
+  out += "<table class=\"summary\"><tr><th>phase</th><td id=\"phase\">" +
+         phase_span(text_at(status, "phase")) + "</td></tr><tr><th>weight</th><td>" +
+         weight_cell(int_at(status, "canaryWeight")) + "</td></tr><tr><th>failed checks</th><td>" +
+         std::to_string(int_at(status, "failedChecks")) +
+         "</td></tr><tr><th>last verdict</th><td>" + verdicts_cell(status) +
+         "</td></tr><tr><th>time to decision</th><td>" +
+         escape(time_to_decision(status, view.now)) + "</td></tr><tr><th>waiting for</th><td>" +
+         escape(text_at(rollout, "waitingFor")) + "</td></tr><tr><th>message</th><td>" +
+         escape(text_at(rollout, "message")) + "</td></tr><tr><th>paused</th><td>" +
+         (text_at(object_at(meta, "annotations"), "veer.dev/paused").empty() ? "no" : "yes") +
+         "</td></tr></table>";
+  if (view.actions) out += action_forms(view, ns, name);
+
+  Timeline timeline;
+  out += "<h2>Over time</h2><div class=\"charts\">" + weight_chart(view, timeline);
+  std::set<std::string> drawn;
+  const auto& current_metrics = array_at(evidence, "metrics");
+  auto current_of = [&](const std::string& metric) -> json {
+    for (const auto& m : current_metrics)
+      if (text_at(m, "name") == metric) return m;
+    return nullptr;
+  };
+  for (const auto& m : spec_metrics(view.canary)) {
+    const auto metric = text_at(m, "name");
+    if (metric.empty() || !drawn.insert(metric).second) continue;
+    out += metric_chart(view, metric, m, current_of(metric), timeline);
+  }
+  for (const auto& m : current_metrics) {
+    const auto metric = text_at(m, "name");
+    if (metric.empty() || !drawn.insert(metric).second) continue;
+    out += metric_chart(view, metric, json::object(), m, timeline);
+  }
+  out += "</div>";
+
+  out += "<h2>Evidence behind the last decision</h2>";
+  if (evidence.empty()) out += "<p>No analysis has run for this revision yet.</p>";
+  if (auto time = text_at(evidence, "time"); !time.empty())
+    out += "<p>looked at " + escape(time) + "</p>";
+  for (const auto& m : current_metrics) {
+    const auto metric = text_at(m, "name"), verdict = text_at(m, "verdict");
+    out += "<h3 data-metric=\"" + escape(metric) + "\">" + escape(metric) +
+           ": <span class=\"verdict-" + escape(verdict) + "\">" + escape(verdict) + "</span></h3>";
+    if (auto message = text_at(m, "message"); !message.empty())
+      out += "<p>" + escape(message) + "</p>";
+    out += evidence_table(object_at(m, "evidence"), metric);
+  }
+  if (!object_at(evidence, "sequential").empty())
+    out += "<h3>Sequential test</h3>" +
+           evidence_table(object_at(evidence, "sequential"), "sequential");
+  if (!object_at(evidence, "traffic_split").empty())
+    out += "<h3>Traffic-split guard</h3>" +
+           evidence_table(object_at(evidence, "traffic_split"), "traffic_split");
+
+  out += "<h2>Decisions</h2>" + decisions_table(view);
+  out += "<h2>Events</h2>" + events_table(view.events);
+  return out;
+}
+
+}  // namespace veer::dashboard

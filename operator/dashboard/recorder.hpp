@@ -1,0 +1,46 @@
+// Feeds the dashboard's History: lists and watches Canaries on its own thread and records every
+// status it sees, relisting after a watch ends or fails.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "operator/dashboard/history.hpp"
+#include "operator/kube/cluster.hpp"
+
+namespace veer::dashboard {
+
+class Recorder {
+ public:
+  // `ns` "" = every namespace.
+  Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  void stop();
+  // Canary statuses recorded so far (for tests to wait on a condition, not a sleep).
+  std::size_t observed() const { return observed_; }
+
+ private:
+  void run();
+  // One list-then-watch until the stream ends; false when stopping.
+  bool list_and_watch();
+
+  kube::Cluster& cluster_;
+  kube::Clock& clock_;
+  History& history_;
+  std::string ns_;
+  std::atomic<std::size_t> observed_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  kube::WatchStream* stream_ = nullptr;  // the open watch, to end it on stop()
+  std::thread thread_;
+};
+
+}  // namespace veer::dashboard
