@@ -41,7 +41,7 @@ std::vector<std::pair<std::string, std::string>> security_headers() {
            "frame-ancestors 'none'; base-uri 'none'"},
           {"X-Content-Type-Options", "nosniff"},
           {"X-Frame-Options", "DENY"},
-          {"Referrer-Policy", "no-referrer"},
+          {"Referrer-Policy", "same-origin"},  // no-referrer makes forms send Origin: null
           {"Cache-Control", "no-store"}};
 }
 

@@ -1,0 +1,366 @@
+#!/usr/bin/python3
+"""The evidence dashboard in a real headless Chromium (docs/dashboard.md).
+
+Runs `veer demo --dashboard` (the real controller on the in-memory cluster with the simulated
+world), then drives /usr/bin/chromium through chromedriver with plain WebDriver JSON over HTTP:
+unauthenticated requests are refused, a token scoped to another namespace sees nothing of the
+demo's, pages load, the charts carry the expected series, and the actions work and are evented.
+Screenshots go to --artifacts. Exit 0 pass, 1 fail, 77 skipped (no chromium or chromedriver).
+"""
+import argparse
+import base64
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_BINARY = "/usr/lib/chromium/chromium"  # what the /usr/bin/chromium wrapper starts
+SKIP = 77
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+USERS = """# token user namespaces
+t-demo alice demo
+t-other bob other
+"""
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, what):
+    if not condition:
+        raise Failure(what)
+    print("ok   " + what, flush=True)
+
+
+class Lines:
+    """A process's stdout read on a thread, so the pipe never fills; wait_for a pattern."""
+
+    def __init__(self, stream):
+        self.lines = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, pattern, timeout):
+        deadline = time.monotonic() + timeout
+        for line in self.seen:
+            m = re.search(pattern, line)
+            if m:
+                return m
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.05, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                raise Failure("the process ended before printing " + pattern)
+            self.seen.append(line)
+            m = re.search(pattern, line)
+            if m:
+                return m
+        raise Failure("no line matching %r within %ss" % (pattern, timeout))
+
+
+def http(method, url, body=None, headers=None):
+    """(status, headers, body text); no redirects followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with opener.open(request, timeout=30) as reply:
+            return reply.status, dict(reply.headers), reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+class WebDriver:
+    def __init__(self, port):
+        self.base = "http://127.0.0.1:%d" % port
+        self.session = None
+
+    def call(self, method, path, payload=None):
+        data = None if payload is None else json.dumps(payload).encode()
+        url = self.base + path
+        request = urllib.request.Request(url, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return json.loads(reply.read().decode())["value"]
+        except urllib.error.HTTPError as error:
+            raise Failure("webdriver %s %s: %s" % (method, path, error.read().decode()[:500]))
+
+    def start(self, profile):
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1280,1800",
+                "--user-data-dir=" + profile]
+        options = {"args": args}
+        if os.path.exists(CHROMIUM_BINARY):
+            options["binary"] = CHROMIUM_BINARY
+        value = self.call("POST", "/session", {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome", "goog:chromeOptions": options}}})
+        self.session = value["sessionId"]
+
+    def s(self, path):
+        return "/session/%s%s" % (self.session, path)
+
+    def go(self, url):
+        self.call("POST", self.s("/url"), {"url": url})
+
+    def url(self):
+        return self.call("GET", self.s("/url"))
+
+    def find_all(self, css):
+        found = self.call("POST", self.s("/elements"), {"using": "css selector", "value": css})
+        return [e[ELEMENT] for e in found]
+
+    def find(self, css):
+        found = self.find_all(css)
+        if not found:
+            raise Failure("no element %r on %s" % (css, self.url()))
+        return found[0]
+
+    def text(self, element):
+        return self.call("GET", self.s("/element/%s/text" % element))
+
+    def attribute(self, element, name):
+        return self.call("GET", self.s("/element/%s/attribute/%s" % (element, name)))
+
+    def rect(self, element):
+        return self.call("GET", self.s("/element/%s/rect" % element))
+
+    def click(self, element):
+        self.call("POST", self.s("/element/%s/click" % element), {})
+
+    def type(self, element, text):
+        self.call("POST", self.s("/element/%s/value" % element), {"text": text})
+
+    def source(self):
+        return self.call("GET", self.s("/source"))
+
+    def cookies(self):
+        return self.call("GET", self.s("/cookie"))
+
+    def screenshot(self, path):
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(self.call("GET", self.s("/screenshot"))))
+        print("     screenshot " + path, flush=True)
+
+    def quit(self):
+        if self.session:
+            try:
+                self.call("DELETE", self.s(""))
+            except Exception:  # the browser may already be gone; nothing to keep
+                pass
+
+
+def sign_in(driver, base, token):
+    driver.go(base + "/login")
+    driver.type(driver.find("#token"), token)
+    driver.click(driver.find("#sign-in"))
+
+
+def sign_out(driver):
+    driver.click(driver.find("header form button"))
+
+
+def series_points(driver, chart, series):
+    found = driver.find_all('svg[data-chart="%s"] polyline[data-series="%s"]' % (chart, series))
+    if not found:
+        return 0
+    rect = driver.rect(found[0])
+    if rect["width"] <= 0 and rect["height"] <= 0:
+        return 0  # present but not drawn
+    return int(driver.attribute(found[0], "data-points"))
+
+
+def test(args, driver, base, lines):
+    shots = args.artifacts
+
+    # Unauthenticated requests are refused, whatever the path or method.
+    for method, path in [("GET", "/"), ("GET", "/canary/demo/checkout"),
+                         ("POST", "/canary/demo/checkout/promote")]:
+        status, headers, _ = http(method, base + path, body="" if method == "POST" else None)
+        check(status == 401, "%s %s without a token: 401 (got %s)" % (method, path, status))
+    status, _, _ = http("GET", base + "/", headers={"Authorization": "Bearer wrong"})
+    check(status == 401, "a wrong bearer token: 401")
+    driver.go(base + "/")
+    check(driver.find_all("#token") and "demo/" not in driver.source(),
+          "the browser without a session gets the sign-in form and nothing else")
+    driver.screenshot(os.path.join(shots, "01-sign-in.png"))
+
+    # A token allowed only in namespace `other` sees nothing of `demo`.
+    status, _, body = http("GET", base + "/", headers={"Authorization": "Bearer t-other"})
+    check(status == 200 and "demo/" not in body, "t-other over HTTP: no demo Canary listed")
+    sign_in(driver, base, "t-other")
+    check(driver.text(driver.find("#user")) == "bob", "signed in as bob")
+    check(driver.find_all("#no-canaries") and not driver.find_all("tr[data-canary]"),
+          "bob's index lists no Canary")
+    driver.screenshot(os.path.join(shots, "02-other-namespace-index.png"))
+    driver.go(base + "/canary/demo/checkout")
+    check("Not found" in driver.source() and not driver.find_all("svg"),
+          "bob opening demo/checkout gets Not found, no chart")
+    sign_out(driver)
+    driver.go(base + "/")
+    check(driver.find_all("#token"), "after signing out the session is gone")
+
+    # The demo namespace's user sees both rollouts.
+    sign_in(driver, base, "t-demo")
+    check(driver.text(driver.find("#user")) == "alice", "signed in as alice")
+    rows = {driver.attribute(r, "data-canary"): driver.text(r)
+            for r in driver.find_all("tr[data-canary]")}
+    check(set(rows) == {"demo/checkout", "demo/podinfo"}, "alice's index lists both Canaries")
+    check("Succeeded" in rows["demo/checkout"] and "promoted after" in rows["demo/checkout"],
+          "checkout: Succeeded with its time to decision")
+    check("Failed" in rows["demo/podinfo"] and "rolled back after" in rows["demo/podinfo"] and
+          "request-success-rate: fail" in rows["demo/podinfo"],
+          "podinfo: Failed, last verdict and time to decision")
+    driver.screenshot(os.path.join(shots, "03-index.png"))
+
+    # The statistics rollout: weight, canary vs primary with the margin, decision markers.
+    driver.go(base + "/canary/demo/checkout")
+    weight = series_points(driver, "weight", "weight")
+    check(weight >= 4, "checkout weight chart drawn with %d points" % weight)
+    for series in ("canary", "primary", "primary + margin"):
+        n = series_points(driver, "metric:error-rate", series)
+        check(n >= 3, "checkout error-rate chart: %r drawn with %d points" % (series, n))
+    decisions = [driver.attribute(m, "data-decision")
+                 for m in driver.find_all('svg[data-chart="weight"] line[data-decision]')]
+    check("Succeeded" in decisions and "Failed" in decisions,
+          "decision markers include the promotion and the rollback: %s" % sorted(set(decisions)))
+    for key in ("e_value", "n_candidate", "n_baseline", "estimate", "ci_low", "ci_high", "queries"):
+        check(driver.find_all('table[data-evidence="error-rate"] td[data-key="%s"]' % key),
+              "checkout evidence shows %s" % key)
+    check(driver.find_all('table[data-evidence="traffic_split"]'), "the traffic-split guard shown")
+    driver.screenshot(os.path.join(shots, "04-checkout.png"))
+
+    # The thresholds rollout: the success rate with its minimum.
+    driver.go(base + "/canary/demo/podinfo")
+    check(series_points(driver, "metric:request-success-rate", "canary") >= 2,
+          "podinfo request-success-rate canary series drawn")
+    limits = driver.find_all('svg[data-chart="metric:request-success-rate"] line[data-limit="min"]')
+    check(limits and driver.attribute(limits[0], "data-value") == "99", "the threshold min 99 drawn")
+    driver.screenshot(os.path.join(shots, "05-podinfo.png"))
+
+    # Actions: a form POST without the session's CSRF value is refused...
+    session = [c["value"] for c in driver.cookies() if c["name"] == "veer_session"]
+    check(session, "the session cookie is set (HttpOnly: %s)" %
+          [c.get("httpOnly") for c in driver.cookies() if c["name"] == "veer_session"])
+    status, _, _ = http("POST", base + "/canary/demo/podinfo/abort", body="csrf=x",
+                        headers={"Cookie": "veer_session=" + session[0]})
+    check(status == 403, "a POST with the cookie but a forged CSRF value: 403")
+
+    # ...pause and resume from the page change the Canary and are evented with the user.
+    driver.go(base + "/canary/demo/checkout")
+    driver.click(driver.find("#action-pause"))
+    check("pause requested" in driver.text(driver.find("#notice")), "pause: notice shown")
+    check("yes" in driver.source().split("<th>paused</th>")[1][:40], "checkout shows paused")
+    check("pause requested by alice from the dashboard" in driver.text(driver.find("table.events")),
+          "the pause is an Event naming alice")
+    driver.click(driver.find("#action-resume"))
+    check("no" in driver.source().split("<th>paused</th>")[1][:40], "resume: not paused")
+
+    # Retry the failed podinfo revision: the controller (the demo keeps reconciling) starts it
+    # again, so the request had the CLI's effect.
+    driver.go(base + "/canary/demo/podinfo")
+    driver.click(driver.find("#action-retry"))
+    check("retry requested by alice" in driver.text(driver.find("table.events")),
+          "the retry is an Event naming alice")
+    deadline = time.monotonic() + 120
+    phase = ""
+    while time.monotonic() < deadline:
+        driver.go(base + "/canary/demo/podinfo")
+        phase = driver.text(driver.find("#phase"))
+        if phase != "Failed":
+            break
+        time.sleep(0.5)
+    check(phase != "Failed", "after retry the controller runs podinfo again (phase %s)" % phase)
+    driver.screenshot(os.path.join(shots, "06-after-actions.png"))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--veer", required=True)
+    parser.add_argument("--artifacts", required=True)
+    args = parser.parse_args()
+    for tool in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(tool, os.X_OK):
+            print("SKIPPED: %s is not installed (scripts/setup installs chromium "
+                  "chromium-driver)" % tool)
+            return SKIP
+    os.makedirs(args.artifacts, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="veer-dashboard-")
+    users = os.path.join(work, "users")
+    with open(users, "w") as f:
+        f.write(USERS)
+
+    demo = subprocess.Popen(
+        [args.veer, "demo", "--pace", "0", "--dashboard=127.0.0.1:0", "--dashboard-users", users,
+         "--dashboard-actions"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    driver_process = None
+    driver = None
+    demo_err = []
+    threading.Thread(target=lambda: demo_err.extend(demo.stderr), daemon=True).start()
+    try:
+        lines = Lines(demo.stdout)
+        base = "http://" + lines.wait_for(r"dashboard listening on http://([0-9.:]+)/", 120).group(1)
+        lines.wait_for(r"serving the dashboard on", 300)  # the demo's rollouts are done
+        driver_process = subprocess.Popen([CHROMEDRIVER, "--port=0"], stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, text=True)
+        port = int(Lines(driver_process.stdout).wait_for(r"started successfully on port (\d+)",
+                                                          60).group(1))
+        driver = WebDriver(port)
+        driver.start(os.path.join(work, "profile"))
+        test(args, driver, base, lines)
+        print("PASSED: the dashboard in headless Chromium")
+        return 0
+    except Failure as failure:
+        print("FAILED: %s" % failure)
+        if driver and driver.session:
+            try:
+                driver.screenshot(os.path.join(args.artifacts, "failure.png"))
+                with open(os.path.join(args.artifacts, "failure.html"), "w") as f:
+                    f.write(driver.source())
+            except Exception as e:  # the failure itself is what matters
+                print("     (no failure screenshot: %s)" % e)
+        return 1
+    finally:
+        if driver:
+            driver.quit()
+        if driver_process:
+            driver_process.terminate()
+            driver_process.wait(timeout=30)
+        demo.send_signal(signal.SIGTERM)
+        try:
+            code = demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            code = demo.wait()
+        if code != 0 or demo_err:
+            print("veer demo exited %s; stderr:\n%s" % (code, "".join(demo_err)[-4000:]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
