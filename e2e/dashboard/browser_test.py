@@ -153,6 +153,27 @@ class WebDriver:
     def click(self, element):
         self.call("POST", self.s("/element/%s/click" % element), {})
 
+    def submit(self, element, timeout=20):
+        """Clicks a form's button and waits until the page it led to has loaded: the old
+        document's button goes stale, then the new document is complete."""
+        self.click(element)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.call("GET", self.s("/element/%s/name" % element))
+            except Failure:
+                break  # stale: the old document is gone
+            time.sleep(0.05)
+        else:
+            raise Failure("the form did not lead to a new page within %ss" % timeout)
+        while time.monotonic() < deadline:
+            state = self.call("POST", self.s("/execute/sync"),
+                              {"script": "return document.readyState", "args": []})
+            if state == "complete":
+                return
+            time.sleep(0.05)
+        raise Failure("the page after the form did not finish loading within %ss" % timeout)
+
     def type(self, element, text):
         self.call("POST", self.s("/element/%s/value" % element), {"text": text})
 
@@ -178,11 +199,11 @@ class WebDriver:
 def sign_in(driver, base, token):
     driver.go(base + "/login")
     driver.type(driver.find("#token"), token)
-    driver.click(driver.find("#sign-in"))
+    driver.submit(driver.find("#sign-in"))
 
 
 def sign_out(driver):
-    driver.click(driver.find("header form button"))
+    driver.submit(driver.find("header form button"))
 
 
 def series_points(driver, chart, series):
@@ -273,18 +294,18 @@ def test(args, driver, base, lines):
 
     # ...pause and resume from the page change the Canary and are evented with the user.
     driver.go(base + "/canary/demo/checkout")
-    driver.click(driver.find("#action-pause"))
+    driver.submit(driver.find("#action-pause"))
     check("pause requested" in driver.text(driver.find("#notice")), "pause: notice shown")
     check("yes" in driver.source().split("<th>paused</th>")[1][:40], "checkout shows paused")
     check("pause requested by alice from the dashboard" in driver.text(driver.find("table.events")),
           "the pause is an Event naming alice")
-    driver.click(driver.find("#action-resume"))
+    driver.submit(driver.find("#action-resume"))
     check("no" in driver.source().split("<th>paused</th>")[1][:40], "resume: not paused")
 
     # Retry the failed podinfo revision: the controller (the demo keeps reconciling) starts it
     # again, so the request had the CLI's effect.
     driver.go(base + "/canary/demo/podinfo")
-    driver.click(driver.find("#action-retry"))
+    driver.submit(driver.find("#action-retry"))
     check("retry requested by alice" in driver.text(driver.find("table.events")),
           "the retry is an Event naming alice")
     deadline = time.monotonic() + 120
