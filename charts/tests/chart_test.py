@@ -23,6 +23,9 @@ COMBINATIONS = {
     "slack": ["slack.existingSecret=veer-slack", "slack.channel=deploys", "slack.user=veer"],
     "no-leader-election": ["leaderElection.enabled=false"],
     "openshift": ["rbac.ownerReferencesPermissionEnforcement=true"],
+    "dashboard": ["dashboard.enabled=true", "dashboard.actions=true"],
+    "dashboard-secret": ["dashboard.enabled=true", "dashboard.auth=secret",
+                         "dashboard.existingSecret=veer-dashboard"],
 }
 
 failures = []
@@ -200,6 +203,34 @@ def combination_checks(name, docs, values):
         all_rules |= triples(r["rules"])
     check((finalizers in all_rules) == (name == "openshift"),
           f"{name}: canaries/finalizers only with ownerReferencesPermissionEnforcement")
+    dashboard_checks(name, docs, args, cluster_roles, all_rules)
+
+
+def dashboard_checks(name, docs, args, cluster_roles, all_rules):
+    reviews = {("authentication.k8s.io", "tokenreviews", "create"),
+               ("authorization.k8s.io", "subjectaccessreviews", "create")}
+    dashboard_args = sorted(a for a in args if a.startswith("--dashboard"))
+    ports = [p["name"] for p in by_kind(docs, "Service")[0]["spec"]["ports"]]
+    token_roles = [r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "veer-dashboard-token"]
+    if name == "dashboard":
+        check(dashboard_args == ["--dashboard-actions", "--dashboard-listen=:9090",
+                                 "--dashboard-tokenreview"], f"dashboard: flags, got {dashboard_args}")
+        check(cluster_roles and reviews <= triples(cluster_roles[0]["rules"]),
+              "dashboard: the ClusterRole may create tokenreviews and subjectaccessreviews")
+    elif name == "dashboard-secret":
+        check(dashboard_args == ["--dashboard-listen=:9090",
+                                 "--dashboard-token-secret=veer-system/veer-dashboard"],
+              f"dashboard-secret: flags, got {dashboard_args}")
+        check(not (reviews & all_rules), "dashboard-secret: no review permissions")
+        check(len(token_roles) == 1 and token_roles[0]["metadata"]["namespace"] == "veer-system" and
+              token_roles[0]["rules"] == [{"apiGroups": [""], "resources": ["secrets"],
+                                           "resourceNames": ["veer-dashboard"], "verbs": ["get"]}],
+              "dashboard-secret: a Role reading only the token Secret")
+    else:
+        check(not dashboard_args and not (reviews & all_rules) and not token_roles,
+              f"{name}: no dashboard flags or permissions unless enabled")
+    check(("dashboard" in ports) == name.startswith("dashboard"),
+          f"{name}: a dashboard Service port only when enabled, got {ports}")
 
 
 def check_rbac_matches_e2e(docs):

@@ -86,11 +86,20 @@ type cannot be listed and the read of a single object the cache does not hold.
 {{- end }}
 {{- end -}}
 
-{{/* Kuma's TrafficRoute is cluster-scoped: it needs a ClusterRole even when namespaced. */}}
+{{/* Kuma's TrafficRoute is cluster-scoped: it needs a ClusterRole even when namespaced. So are
+the dashboard's reviews (dashboard.auth tokenreview): who a caller is, and what it may see. */}}
 {{- define "veer.clusterScopedRules" -}}
 {{- if has "kuma" .Values.rbac.routers }}
 - apiGroups: ["kuma.io"]
   resources: ["trafficroutes"]
   verbs: ["get", "list", "watch", "create", "update", "delete"]
+{{- end }}
+{{- if and .Values.dashboard.enabled (eq .Values.dashboard.auth "tokenreview") }}
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
+  verbs: ["create"]
+- apiGroups: ["authorization.k8s.io"]
+  resources: ["subjectaccessreviews"]
+  verbs: ["create"]
 {{- end }}
 {{- end -}}
