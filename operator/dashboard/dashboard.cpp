@@ -276,7 +276,11 @@ Reply Dashboard::rollout(const Caller& caller, const std::string& ns, const std:
   view.actions = settings_.actions;
   view.csrf = caller.csrf;
   if (!notice.empty()) view.notice = notice + " requested";
-  if (auto events = cluster_.list(event_type(), ns)) {
+  auto events = cluster_.list(event_type(), ns);
+  if (!events)
+    view.notice += (view.notice.empty() ? "" : "; ") + std::string("cannot list events: ") +
+                   api_problem(events.error());
+  if (events) {
     for (auto& e : events->items) {
       const auto& about = object_at(e, "involvedObject");
       if (text_at(about, "kind") == "Canary" && text_at(about, "name") == name)

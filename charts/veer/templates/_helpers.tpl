@@ -58,7 +58,12 @@ type cannot be listed and the read of a single object the cache does not hold.
   verbs: ["get", "list", "watch", "create", "update", "delete"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: {{ if .Values.dashboard.enabled }}["create", "list"]{{ else }}["create"]{{ end }}
+{{- if .Values.dashboard.enabled }}
+- apiGroups: ["veer.dev"]
+  resources: ["experiments"]
+  verbs: ["list"]
+{{- end }}
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
   verbs: ["get", "list", "watch", "create", "update"]
