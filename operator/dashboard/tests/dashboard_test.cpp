@@ -221,6 +221,14 @@ TEST_CASE("actions: POST with the session's CSRF value and same origin; evented 
   CHECK(f.call("POST", "/canary/shop/web/pause",
                {{"cookie", cookie}, {"origin", "https://evil.example"}}, "csrf=" + csrf)
             .status == 403);
+  // With Referrer-Policy no-referrer browsers send "Origin: null"; it is refused, so pages say
+  // same-origin (the browser test caught this).
+  CHECK(f.call("POST", "/canary/shop/web/pause", {{"cookie", cookie}, {"origin", "null"}},
+               "csrf=" + csrf)
+            .status == 403);
+  CHECK(header(page, "Referrer-Policy") == "same-origin");
+  CHECK(f.call("POST", "/login", {{"origin", "https://evil.example"}}, "token=t-shop").status ==
+        403);
   CHECK(events_of(f.world, "shop").empty());
 
   auto done = f.call("POST", "/canary/shop/web/pause",
