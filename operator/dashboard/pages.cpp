@@ -136,6 +136,7 @@ std::vector<Limit> limits_of(const json& metric) {
 
 struct Timeline {
   double origin = 0;
+  double end = 0;  // seconds after origin
   std::vector<Marker> markers;
 };
 
@@ -181,6 +182,8 @@ std::string weight_chart(const RolloutView& view, Timeline& timeline) {
     weight.points.push_back({unix_seconds(t) - timeline.origin, double(w)});
   chart.series.push_back(std::move(weight));
   chart.markers = timeline.markers;
+  timeline.end = unix_seconds(points.back().first) - timeline.origin;
+  for (const auto& m : timeline.markers) timeline.end = std::max(timeline.end, m.x);
   return render_svg(chart);
 }
 
@@ -191,6 +194,8 @@ std::string metric_chart(const RolloutView& view, const std::string& name, const
   chart.title = name + ": canary vs primary";
   chart.origin = timeline.origin;
   chart.markers = timeline.markers;
+  chart.x_min = 0;
+  chart.x_max = timeline.end;
   Series canary{"canary", {}, false}, primary{"primary", {}, false};
   const auto& comparison = object_at(spec_metric, "comparison");
   const bool higher_is_better = text_at(comparison, "direction") == "higher-is-better";

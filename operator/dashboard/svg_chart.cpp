@@ -61,6 +61,8 @@ Scale scale_of(const Chart& chart) {
     if (!chart.y_min) y0 -= pad;
     if (!chart.y_max) y1 += pad;
   }
+  if (chart.x_min) x0 = std::min(x0, *chart.x_min);
+  if (chart.x_max) x1 = std::max(x1, *chart.x_max);
   if (x1 - x0 < 1) x1 = x0 + 1;
   return {x0, x1, y0, y1};
 }

@@ -40,6 +40,8 @@ struct Chart {
   std::vector<Marker> markers;
   std::optional<double> y_min;  // fixed axis bounds (0..100 for a weight); else from the data
   std::optional<double> y_max;
+  std::optional<double> x_min;  // the same time range on every chart of a page
+  std::optional<double> x_max;
   double origin = 0;  // unix seconds of x = 0, for the time labels (UTC hh:mm:ss)
 };
 
