@@ -300,3 +300,74 @@ TEST_CASE("the dashboard server answers over HTTP and records statuses as they c
   CHECK(server.recorder().observed() >= 2);
   server.stop();
 }
+
+TEST_CASE("the recorder keeps recording across a dropped watch, and deletions are forgotten") {
+  World world;
+  DashboardOptions options;
+  options.shared_token = "t-admin";
+  DashboardServer server(world.cluster, world.clock, std::move(options));
+  auto wait_for = [&](std::size_t n) {
+    for (int i = 0; i < 1000 && server.recorder().observed() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return server.recorder().observed() >= n;
+  };
+  REQUIRE(wait_for(2));
+  auto set_weight = [&](int weight, const std::string& look) {
+    auto canary = *world.cluster.get({controller::canary_type(), "shop", "web"});
+    canary["status"]["canaryWeight"] = weight;
+    canary["status"]["evidence"]["time"] = look;
+    canary["status"]["evidence"]["metrics"][0]["evidence"]["value"] = 99.0 + weight / 100.0;
+    REQUIRE(world.cluster.update_status(canary).ok());
+  };
+  const auto before = server.recorder().observed();
+  set_weight(30, "2026-01-01T00:03:00Z");
+  REQUIRE(wait_for(before + 1));
+  world.cluster.close_watches();  // as an API server restart would: the recorder relists
+  set_weight(40, "2026-01-01T00:04:00Z");
+  REQUIRE(wait_for(before + 2));
+
+  auto page = [&] {
+    analysis::http::Request request;
+    request.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/canary/shop/web";
+    request.bearer_token = "t-admin";
+    auto reply = analysis::http::send(request);
+    REQUIRE(reply.ok());
+    return reply->body;
+  };
+  bool recorded = false;
+  for (int i = 0; i < 200 && !recorded; ++i) {
+    recorded = contains(page(), "data-series=\"canary\" data-points=\"3\"");
+    if (!recorded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(recorded);  // the initial look, 00:03 and 00:04
+  server.stop();
+}
+
+TEST_CASE("the index lists Experiments that have a status, with each version's assessment") {
+  Fixture f;
+  f.world.cluster.add_type({{"veer.dev", "v1beta1", "experiments", "Experiment"}, true, true});
+  for (const char* name : {"running", "new"}) {
+    f.world.cluster.create({{"apiVersion", "veer.dev/v1beta1"},
+                            {"kind", "Experiment"},
+                            {"metadata", {{"name", name}, {"namespace", "shop"}}},
+                            {"spec", json::object()}});
+  }
+  auto x = *f.world.cluster.get(
+      {{"veer.dev", "v1beta1", "experiments", "Experiment"}, "shop", "running"});
+  x["status"] = {{"phase", "Running"},
+                 {"completedIterations", 3},
+                 {"versions",
+                  {{{"name", "current"}, {"weight", 60}, {"requestCount", 900}},
+                   {{"name", "<b>one-page</b>"},
+                    {"weight", 40},
+                    {"requestCount", 600},
+                    {"failedObjectives", {"latency"}},
+                    {"probabilityBest", 0.83}}}}};
+  REQUIRE(f.world.cluster.update_status(x).ok());
+  auto index = f.as("t-shop", "GET", "/").body;
+  CHECK(contains(index, "id=\"experiments\""));
+  CHECK(contains(index, ">running<"));
+  CHECK(!contains(index, ">new<"));  // no status yet: nothing to show
+  CHECK(contains(index, "&lt;b&gt;one-page&lt;/b&gt;: 40%, 600 requests, 1 failed, P(best) 0.83"));
+  CHECK(!contains(f.as("t-other", "GET", "/").body, "id=\"experiments\""));
+}

@@ -88,3 +88,40 @@ TEST_CASE("/metrics carries Flagger's series under veer_ and veer's own") {
     CHECK(text.find(std::string(line) + "\n") != std::string::npos);
   }
 }
+
+TEST_CASE("a fallback handler sees every other request whole and may add headers") {
+  Request seen;
+  StatusServer server("127.0.0.1", 0,
+                      {{"/healthz",
+                        [] {
+                          return Reply{200, "text/plain", "ok\n"};
+                        }}},
+                      [&](const Request& request) {
+                        seen = request;
+                        Reply reply{201, "text/html", "made"};
+                        reply.headers.push_back({"Location", "/there"});
+                        return reply;
+                      });
+  veer::analysis::http::Request post;
+  post.method = "POST";
+  post.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/a/b?x=1&y=2";
+  post.headers = {{"X-Custom", "Value"}};
+  post.body = "field=1";
+  auto reply = veer::analysis::http::send(post);
+  REQUIRE(reply.ok());
+  CHECK(reply->status == 201);
+  CHECK(reply->body == "made");
+  CHECK(reply->headers.at("location") == "/there");
+  CHECK(seen.method == "POST");
+  CHECK(seen.path == "/a/b");
+  CHECK(seen.query == "x=1&y=2");
+  CHECK(seen.header("x-custom") == "Value");
+  CHECK(seen.body == "field=1");
+  CHECK(get(server.port(), "/healthz").body == "ok\n");  // routes still come first
+
+  StatusServer plain("127.0.0.1", 0, {});
+  post.url = "http://127.0.0.1:" + std::to_string(plain.port()) + "/x";
+  auto refused = veer::analysis::http::send(post);
+  REQUIRE(refused.ok());
+  CHECK(refused->status == 405);
+}
