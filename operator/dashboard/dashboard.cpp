@@ -275,7 +275,9 @@ Reply Dashboard::rollout(const Caller& caller, const std::string& ns, const std:
   view.now = clock_.now();
   view.actions = settings_.actions;
   view.csrf = caller.csrf;
-  if (!notice.empty()) view.notice = notice + " requested";
+  // Only a gate's name: a crafted link cannot put other words in the notice.
+  if (auto gate = controller::parse_gate(notice))
+    view.notice = std::string(controller::to_string(*gate)) + " requested";
   auto events = cluster_.list(event_type(), ns);
   if (!events)
     view.notice += (view.notice.empty() ? "" : "; ") + std::string("cannot list events: ") +

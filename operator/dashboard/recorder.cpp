@@ -1,5 +1,7 @@
 #include "operator/dashboard/recorder.hpp"
 
+#include <algorithm>
+
 #include "operator/controller/canary_reconciler.hpp"
 
 namespace veer::dashboard {
@@ -24,18 +26,23 @@ void Recorder::stop() {
 }
 
 void Recorder::run() {
-  while (list_and_watch()) {
-    // A watch ended (server timeout, lost connection, an error): relist after a pause, in real
-    // time so a simulated clock cannot spin this loop.
+  int failures = 0;
+  for (;;) {
+    const auto outcome = list_and_watch();
+    if (outcome == Outcome::Stopping) return;
+    failures = outcome == Outcome::Failed ? std::min(failures + 1, 5) : 0;
+    // Relist after a pause, in real time so a simulated clock cannot spin this loop: 1 s after a
+    // watch ended, doubling up to 32 s while the API refuses (e.g. RBAC), not to flood it.
     std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
+    if (wake_.wait_for(lock, std::chrono::seconds(1 << failures), [this] { return stopping_; }))
+      return;
   }
 }
 
-bool Recorder::list_and_watch() {
+Recorder::Outcome Recorder::list_and_watch() {
   const auto type = controller::canary_type();
   auto list = cluster_.list(type, ns_);
-  if (!list) return true;
+  if (!list) return Outcome::Failed;
   for (const auto& item : list->items) {
     history_.observe(item, clock_.now());
     ++observed_;
@@ -43,10 +50,10 @@ bool Recorder::list_and_watch() {
   kube::WatchOptions options;
   options.resource_version = list->resource_version;
   auto stream = cluster_.watch(type, ns_, options);
-  if (!stream) return true;
+  if (!stream) return Outcome::Failed;
   {
     std::lock_guard guard(mutex_);
-    if (stopping_) return false;
+    if (stopping_) return Outcome::Stopping;
     stream_ = stream->get();
   }
   while (auto event = (*stream)->next()) {
@@ -62,7 +69,7 @@ bool Recorder::list_and_watch() {
   }
   std::lock_guard guard(mutex_);
   stream_ = nullptr;
-  return !stopping_;
+  return stopping_ ? Outcome::Stopping : Outcome::Ended;
 }
 
 }  // namespace veer::dashboard

@@ -27,9 +27,10 @@ class Recorder {
   std::size_t observed() const { return observed_; }
 
  private:
+  enum class Outcome { Ended, Failed, Stopping };
   void run();
-  // One list-then-watch until the stream ends; false when stopping.
-  bool list_and_watch();
+  // One list-then-watch until the stream ends.
+  Outcome list_and_watch();
 
   kube::Cluster& cluster_;
   kube::Clock& clock_;

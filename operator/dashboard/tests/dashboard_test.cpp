@@ -244,6 +244,8 @@ TEST_CASE("actions: POST with the session's CSRF value and same origin; evented 
   auto after = f.call("GET", "/canary/shop/web?done=pause", {{"cookie", cookie}}).body;
   CHECK(contains(after, "pause requested"));
   CHECK(contains(after, "DashboardAction"));
+  CHECK(!contains(f.call("GET", "/canary/shop/web?done=hacked", {{"cookie", cookie}}).body,
+                  "hacked"));
 
   // A bearer header cannot be sent by another site's form: no CSRF value needed.
   CHECK(f.as("t-shop", "POST", "/canary/shop/web/promote").status == 303);
