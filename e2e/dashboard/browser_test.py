@@ -282,6 +282,12 @@ def test(args, driver, base, lines):
           "podinfo request-success-rate canary series drawn")
     limits = driver.find_all('svg[data-chart="metric:request-success-rate"] line[data-limit="min"]')
     check(limits and driver.attribute(limits[0], "data-value") == "99", "the threshold min 99 drawn")
+    # The evidence each decision was taken on, folded under the decisions; opened by a click.
+    folded = driver.find_all("details.evidence-then")
+    check(len(folded) >= 2, "podinfo: %d decisions keep their evidence" % len(folded))
+    driver.click(driver.find("details.evidence-then summary"))
+    opened = driver.find('details.evidence-then table[data-evidence="then:request-success-rate"]')
+    check(driver.rect(opened)["height"] > 0, "a decision's evidence opens in the page")
     driver.screenshot(os.path.join(shots, "05-podinfo.png"))
 
     # Actions: a form POST without the session's CSRF value is refused...

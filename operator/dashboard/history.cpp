@@ -50,15 +50,15 @@ void History::observe(const json& canary, TimePoint now) {
   const auto message = text_at(rollout, "message");
   if (!last || last->phase != sample.phase) {
     if (!sample.phase.empty())
-      entry.record.decisions.push_back({sample.time, sample.phase, message});
+      entry.record.decisions.push_back({sample.time, sample.phase, message, evidence});
   } else if (sample.failed_checks > last->failed_checks) {
     entry.record.decisions.push_back(
-        {sample.time, "failed check " + std::to_string(sample.failed_checks), message});
+        {sample.time, "failed check " + std::to_string(sample.failed_checks), message, evidence});
   }
   samples.push_back(std::move(sample));
   if (samples.size() > max_samples_) samples.erase(samples.begin());
   auto& decisions = entry.record.decisions;
-  if (decisions.size() > max_samples_) decisions.erase(decisions.begin());
+  if (decisions.size() > max_decisions_) decisions.erase(decisions.begin());
 }
 
 void History::forget(const std::string& ns, const std::string& name) {

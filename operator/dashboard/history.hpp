@@ -39,6 +39,7 @@ struct Decision {
   TimePoint time;
   std::string label;  // "Promoting", "Failed", "failed check 1", ...
   std::string message;
+  nlohmann::json evidence;  // status.evidence when it was taken (the status keeps only the last)
 };
 
 struct RolloutRecord {
@@ -48,7 +49,8 @@ struct RolloutRecord {
 
 class History {
  public:
-  explicit History(std::size_t max_samples = 2000) : max_samples_(max_samples) {}
+  explicit History(std::size_t max_samples = 2000, std::size_t max_decisions = 200)
+      : max_samples_(max_samples), max_decisions_(max_decisions) {}
 
   // Records `canary` (a Canary object) if its status changed since the last observation. The
   // time is the status's own (the evidence's or the last step's) when it has one, else `now`.
@@ -62,6 +64,7 @@ class History {
     std::string evidence_time;
   };
   std::size_t max_samples_;
+  std::size_t max_decisions_;  // each keeps its evidence: a few KiB
   mutable std::mutex mutex_;
   std::map<std::string, Entry> entries_;  // "ns/name"
 };

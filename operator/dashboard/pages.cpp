@@ -39,7 +39,7 @@ circle.s1{fill:#e07b00}circle.s2{fill:#777}line.limit{stroke:#b3261e;stroke-dash
 line.decision{stroke:#6a4c93;stroke-width:1.5;stroke-dasharray:2 2}
 .legend .key{margin-right:1em}.legend .key::before{content:"\25A0 ";}
 .legend .limit{color:#b3261e}.legend .decision{color:#6a4c93}
-form.action{display:inline}button{margin-right:.4em}
+form.action{display:inline}button{margin-right:.4em}summary{cursor:pointer}
 )css";
 
 std::string phase_span(const std::string& phase) {
@@ -115,6 +115,25 @@ std::string evidence_table(const json& object, const std::string& id) {
     out += "<tr><th>" + escape(k) + "</th><td data-key=\"" + escape(k) + "\">" + evidence_value(v) +
            "</td></tr>";
   return out + "</table>";
+}
+
+// Every metric's verdict and evidence of one look, folded (no script: <details>).
+std::string evidence_details(const json& evidence) {
+  const auto& metrics = array_at(evidence, "metrics");
+  if (metrics.empty()) return "-";
+  std::string summary, tables;
+  for (const auto& m : metrics) {
+    const auto metric = text_at(m, "name");
+    summary +=
+        (summary.empty() ? "" : ", ") + escape(metric) + ": " + escape(text_at(m, "verdict"));
+    tables += "<p>" + escape(metric) + ": " + escape(text_at(m, "message")) + "</p>" +
+              evidence_table(object_at(m, "evidence"), "then:" + metric);
+  }
+  if (!object_at(evidence, "traffic_split").empty())
+    tables += "<p>traffic-split guard</p>" +
+              evidence_table(object_at(evidence, "traffic_split"), "then:traffic_split");
+  return "<details class=\"evidence-then\"><summary>" + summary + " (" +
+         escape(text_at(evidence, "time")) + ")</summary>" + tables + "</details>";
 }
 
 const json& spec_metrics(const json& canary) {
@@ -239,10 +258,12 @@ std::string decisions_table(const RolloutView& view) {
   if (!view.record.decisions.empty()) {
     out +=
         "<h3>Recorded by the dashboard</h3><table class=\"decisions\"><tr><th>time</th>"
-        "<th>decision</th><th>message</th></tr>";
-    for (const auto& d : view.record.decisions)
+        "<th>decision</th><th>message</th><th>evidence then</th></tr>";
+    for (const auto& d : view.record.decisions) {
       out += "<tr><td>" + escape(kube::format_time(d.time)) + "</td><td>" + escape(d.label) +
-             "</td><td>" + escape(d.message) + "</td></tr>";
+             "</td><td>" + escape(d.message) + "</td><td>" + evidence_details(d.evidence) +
+             "</td></tr>";
+    }
     out += "</table>";
   }
   const auto& history = array_at(object_at(object_at(view.canary, "status"), "rollout"), "history");

@@ -205,6 +205,10 @@ TEST_CASE("recorded history adds the metric's canary and primary series and deci
   CHECK(contains(page, "data-series=\"canary\" data-points=\"2\""));
   CHECK(contains(page, "data-series=\"primary\" data-points=\"2\""));
   CHECK(contains(page, "data-decision=\"Failed\""));
+  // The evidence each decision was taken on, kept although the status moved on.
+  CHECK(contains(page, "class=\"evidence-then\""));
+  CHECK(contains(page, "data-evidence=\"then:request-success-rate\""));
+  CHECK(!contains(page, kScript));
 }
 
 TEST_CASE("actions: POST with the session's CSRF value and same origin; evented with the user") {

@@ -53,6 +53,8 @@ TEST_CASE("the history records weight changes, each new look once, and decisions
   CHECK(record.decisions[1].label == "Progressing");
   CHECK(record.decisions[2].label == "failed check 1");
   CHECK(record.decisions[3].label == "Failed");
+  CHECK(record.decisions[3].evidence["time"] == "2026-01-01T00:03:00Z");
+  CHECK(record.decisions[2].evidence["metrics"][0]["evidence"]["value"] == 0.03);
 
   CHECK(history.record("shop", "other").samples.empty());
   history.forget("shop", "web");
