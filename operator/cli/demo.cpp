@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -261,7 +262,10 @@ int run_demo(Invocation& call) {
   if (auto problem = dashboard_flags.check(); !problem.empty())
     return usage_error(parser, problem, call.err);
 
-  SignalGuard signals;  // before the dashboard's threads start: Ctrl-C is taken by wait_for
+  // With the dashboard, Ctrl-C ends the serving loop (taken by wait_for); blocked before the
+  // dashboard's threads start. Without it, Ctrl-C stops the demo as usual.
+  std::optional<SignalGuard> signals;
+  if (dashboard_flags.wanted()) signals.emplace();
   Demo demo(call.out, provider, std::chrono::milliseconds(pace));
   std::unique_ptr<dashboard::DashboardServer> dashboard;
   if (dashboard_flags.wanted()) {
@@ -283,7 +287,7 @@ int run_demo(Invocation& call) {
     if (!dashboard) return code;
     call.out << "\nserving the dashboard on http://" << dashboard->address() << "/ until Ctrl-C\n";
     call.out.flush();
-    while (!signals.wait_for(std::chrono::milliseconds(200))) demo.idle_pass();
+    while (!signals->wait_for(std::chrono::milliseconds(200))) demo.idle_pass();
     dashboard->stop();
     return code;
   };
