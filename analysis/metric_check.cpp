@@ -297,24 +297,10 @@ std::vector<CheckResult> check_metric(const model::CanaryMetric& metric,
 }
 
 Verdict worst(const std::vector<CheckResult>& results) {
-  auto rank = [](Verdict v) {
-    switch (v) {
-      case Verdict::Fail:
-        return 3;
-      case Verdict::NoData:
-        return 2;
-      case Verdict::Inconclusive:
-        return 1;
-      case Verdict::Pass:
-        return 0;
-    }
-    return 2;
-  };
-  Verdict out = Verdict::Pass;
-  for (const auto& r : results) {
-    if (rank(r.verdict) > rank(out)) out = r.verdict;
-  }
-  return out;
+  std::vector<Verdict> verdicts;
+  verdicts.reserve(results.size());
+  for (const auto& r : results) verdicts.push_back(r.verdict);
+  return worst(verdicts);
 }
 
 }  // namespace veer::analysis

@@ -123,7 +123,7 @@ struct Comparison {
   Direction direction = Direction::LowerIsBetter;
   std::optional<double> margin;           // absolute, in the metric's unit
   std::optional<double> relative_margin;  // relative to the primary's value
-  double alpha = 0.05;
+  double alpha = 0.01;                    // docs/analysis.md "Defaults": false rollbacks <= 1%
   double confidence = 0.95;
   std::int64_t min_samples = 0;
   bool early_promotion = false;  // sequential-binomial only
@@ -219,7 +219,7 @@ struct Analysis {
   OnHoldExpired on_hold_expired = OnHoldExpired::Rollback;
 };
 
-inline constexpr std::chrono::milliseconds kDefaultMaxHold{30 * 60'000};
+inline constexpr std::chrono::milliseconds kDefaultMaxHold{90 * 60'000};
 
 enum class DeploymentStrategy { Canary, ABTesting, BlueGreen };
 

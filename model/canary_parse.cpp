@@ -155,7 +155,7 @@ Comparison read_comparison(FieldReader& r) {
     c.direction = Direction::HigherIsBetter;
   c.margin = r.optional_number("margin");
   c.relative_margin = r.optional_number("relativeMargin");
-  c.alpha = r.number("alpha", 0.05);
+  c.alpha = r.number("alpha", 0.01);
   c.confidence = r.number("confidence", 0.95);
   c.min_samples = r.integer("minSamples", 0);
   c.early_promotion = r.boolean("earlyPromotion");

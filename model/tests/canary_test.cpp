@@ -86,7 +86,7 @@ TEST_CASE("a valid Canary parses into typed fields with defaults applied") {
   CHECK(a.metrics[0].builtin());
   CHECK(a.metrics[1].interval == 60s);
   REQUIRE(a.metrics[1].comparison);
-  CHECK(a.metrics[1].comparison->alpha == 0.05);
+  CHECK(a.metrics[1].comparison->alpha == 0.01);
   CHECK(a.metrics[1].comparison->confidence == 0.95);
   CHECK(a.metrics[1].comparison->direction == Direction::LowerIsBetter);
   CHECK(a.webhooks[0].timeout == 5s);
