@@ -118,6 +118,9 @@ enum class ComparisonTest { SequentialBinomial, BayesBinomial, MannWhitney, Welc
 enum class Direction { LowerIsBetter, HigherIsBetter };
 
 // veer: canary-vs-primary comparison over the same window (see docs/crds.md).
+// Istio's and Linkerd's Prometheus scrape every 15 s.
+inline constexpr std::chrono::milliseconds kDefaultScrapeInterval{15'000};
+
 struct Comparison {
   ComparisonTest test = ComparisonTest::SequentialBinomial;
   Direction direction = Direction::LowerIsBetter;
@@ -129,6 +132,10 @@ struct Comparison {
   bool early_promotion = false;  // sequential-binomial only
   // request-duration: a request slower than this histogram bucket boundary counts as an "error".
   std::optional<milliseconds> slower_than;
+  // How often Prometheus scrapes the counted series. `increase` over a window extrapolates the
+  // samples' span to the window's length, so each counted request weighs window/(window - scrape
+  // interval); binomial counts are scaled back by that factor (docs/analysis.md "Counting").
+  milliseconds scrape_interval{kDefaultScrapeInterval};
   std::optional<CountSource> errors;
   std::optional<CountSource> total;
 

@@ -160,6 +160,7 @@ Comparison read_comparison(FieldReader& r) {
   c.min_samples = r.integer("minSamples", 0);
   c.early_promotion = r.boolean("earlyPromotion");
   c.slower_than = r.optional_duration("slowerThan");
+  c.scrape_interval = r.duration("scrapeInterval", kDefaultScrapeInterval);
   r.object("errors", [&](FieldReader& e) { c.errors = read_count_source(e); });
   r.object("total", [&](FieldReader& t) { c.total = read_count_source(t); });
   return c;
