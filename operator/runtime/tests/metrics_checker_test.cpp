@@ -179,11 +179,12 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
   CHECK(step1.metrics[0].outcome == MetricOutcome::Inconclusive);
   CHECK(step1.sequential == SequentialDecision::Continue);
   CHECK(step1.evidence_so_far.rfind("error-rate: e-value ", 0) == 0);
-  CHECK(step1.evidence_so_far.find("canary 1 errors in 1000 requests, primary 9 in 9000") !=
+  // Counts scaled by (60 s - 15 s scrape interval) / 60 s (metric_check.cpp, count_scale).
+  CHECK(step1.evidence_so_far.find("canary 1 errors in 750 requests, primary 7 in 6750") !=
         std::string::npos);
   const auto state1 = step1.metrics[0].evidence.at("sequential_state");
   CHECK(state1.value("looks", 0) == 1);
-  CHECK(state1.value("canaryTotal", 0) == 1000);
+  CHECK(state1.value("canaryTotal", 0) == 750);
 
   store_step(canary, step1);
   w.clock.advance(std::chrono::minutes(1));  // the next look, a minute later
@@ -191,8 +192,8 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
   auto step2 = restarted.analyze(canary);
   const auto state2 = step2.metrics[0].evidence.at("sequential_state");
   CHECK(state2.value("looks", 0) == 2);
-  CHECK(state2.value("canaryTotal", 0) == 2000);
-  CHECK(state2.value("primaryErrors", 0) == 18);
+  CHECK(state2.value("canaryTotal", 0) == 1500);
+  CHECK(state2.value("primaryErrors", 0) == 14);
 
   // A second look at the same instant has nothing new to count: it holds, state unchanged.
   store_step(canary, step2);
@@ -285,8 +286,8 @@ TEST_CASE("the traffic-split guard compares the look's requests with the weight 
     REQUIRE(result.traffic_split);
     CHECK(result.traffic_split->mismatch);
     CHECK(result.traffic_split->message.find(
-              "veer set the canary weight to 10% but the canary received 50.0% of 10000 "
-              "requests") != std::string::npos);
+              "veer set the canary weight to 10% but the canary received 50.0% of 7500 "
+              "requests") != std::string::npos);  // 10000 scaled by 45 s / 60 s
   }
   SUBCASE("the look after an outage is not counted by the guard") {
     HttpServer before(counts_handler({1, 1000, 9, 9000}));
