@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/decisions/number_list.hpp"
 #include "bench/decisions/simulated_prometheus.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
@@ -374,15 +375,9 @@ std::string num1(double v) {
   return buf;
 }
 
-std::vector<double> parse_list(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stod(item));
-  return out;
-}
-
 }  // namespace
+
+using veer::bench::parse_list;
 
 int main(int argc, char** argv) {
   int runs = 2000, fault_runs = -1;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis/stats/sequential_binomial.hpp"
+#include "bench/decisions/number_list.hpp"
 
 namespace stats = veer::analysis::stats;
 
@@ -66,15 +67,9 @@ Tally run(double rpm, double k, double alpha, int max_hold, int runs, std::uint6
   return tally;
 }
 
-std::vector<double> parse_list(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stod(item));
-  return out;
-}
-
 }  // namespace
+
+using veer::bench::parse_list;
 
 int main(int argc, char** argv) {
   int runs = 20000;
