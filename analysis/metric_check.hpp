@@ -49,7 +49,7 @@ std::vector<CheckResult> check_metric(const model::CanaryMetric& metric,
                                       const MetricCheckContext& context, MetricsSource& source,
                                       stats::SequentialState* sequential);
 
-// The worst of several verdicts: Fail, then NoData, then Inconclusive, then Pass.
+// The worst of the checks' verdicts (verdict.hpp's `worst`).
 Verdict worst(const std::vector<CheckResult>& results);
 
 }  // namespace veer::analysis

@@ -16,6 +16,27 @@ const char* to_string(Verdict verdict) {
   return "NoData";
 }
 
+Verdict worst(const std::vector<Verdict>& verdicts) {
+  auto rank = [](Verdict v) {
+    switch (v) {
+      case Verdict::Pass:
+        return 0;
+      case Verdict::Inconclusive:
+        return 1;
+      case Verdict::NoData:
+        return 2;
+      case Verdict::Fail:
+        return 3;
+    }
+    return 2;
+  };
+  Verdict out = Verdict::Pass;
+  for (auto v : verdicts) {
+    if (rank(v) > rank(out)) out = v;
+  }
+  return out;
+}
+
 nlohmann::json to_json(const Evidence& evidence) {
   nlohmann::json out = nlohmann::json::object();
   out["test"] = evidence.test;

@@ -16,6 +16,10 @@ enum class Verdict { Pass, Fail, Inconclusive, NoData };
 
 const char* to_string(Verdict verdict);
 
+// The worst of several verdicts: Fail, then NoData, then Inconclusive, then Pass (Pass when
+// there are none). A Fail is evidence against the canary and is never hidden by missing data.
+Verdict worst(const std::vector<Verdict>& verdicts);
+
 struct Evidence {
   std::string
       test;  // "threshold", "mann-whitney", "welch", "sequential-binomial", "bayes-binomial"

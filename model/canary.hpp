@@ -118,17 +118,24 @@ enum class ComparisonTest { SequentialBinomial, BayesBinomial, MannWhitney, Welc
 enum class Direction { LowerIsBetter, HigherIsBetter };
 
 // veer: canary-vs-primary comparison over the same window (see docs/crds.md).
+// Istio's and Linkerd's Prometheus scrape every 15 s.
+inline constexpr std::chrono::milliseconds kDefaultScrapeInterval{15'000};
+
 struct Comparison {
   ComparisonTest test = ComparisonTest::SequentialBinomial;
   Direction direction = Direction::LowerIsBetter;
   std::optional<double> margin;           // absolute, in the metric's unit
   std::optional<double> relative_margin;  // relative to the primary's value
-  double alpha = 0.05;
+  double alpha = 0.01;                    // docs/analysis.md "Defaults": false rollbacks <= 1%
   double confidence = 0.95;
   std::int64_t min_samples = 0;
   bool early_promotion = false;  // sequential-binomial only
   // request-duration: a request slower than this histogram bucket boundary counts as an "error".
   std::optional<milliseconds> slower_than;
+  // How often Prometheus scrapes the counted series. `increase` over a window extrapolates the
+  // samples' span to the window's length, so each counted request weighs window/(window - scrape
+  // interval); binomial counts are scaled back by that factor (docs/analysis.md "Counting").
+  milliseconds scrape_interval{kDefaultScrapeInterval};
   std::optional<CountSource> errors;
   std::optional<CountSource> total;
 
@@ -219,7 +226,7 @@ struct Analysis {
   OnHoldExpired on_hold_expired = OnHoldExpired::Rollback;
 };
 
-inline constexpr std::chrono::milliseconds kDefaultMaxHold{30 * 60'000};
+inline constexpr std::chrono::milliseconds kDefaultMaxHold{90 * 60'000};
 
 enum class DeploymentStrategy { Canary, ABTesting, BlueGreen };
 

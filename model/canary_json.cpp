@@ -92,6 +92,8 @@ nlohmann::json to_json(const Comparison& c) {
   if (c.relative_margin) j["relativeMargin"] = *c.relative_margin;
   put_if(j, "earlyPromotion", c.early_promotion);
   if (c.slower_than) j["slowerThan"] = format_go_duration(*c.slower_than);
+  if (c.scrape_interval != kDefaultScrapeInterval)
+    j["scrapeInterval"] = format_go_duration(c.scrape_interval);
   if (c.errors) j["errors"] = to_json(*c.errors);
   if (c.total) j["total"] = to_json(*c.total);
   return j;

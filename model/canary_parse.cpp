@@ -155,11 +155,12 @@ Comparison read_comparison(FieldReader& r) {
     c.direction = Direction::HigherIsBetter;
   c.margin = r.optional_number("margin");
   c.relative_margin = r.optional_number("relativeMargin");
-  c.alpha = r.number("alpha", 0.05);
+  c.alpha = r.number("alpha", 0.01);
   c.confidence = r.number("confidence", 0.95);
   c.min_samples = r.integer("minSamples", 0);
   c.early_promotion = r.boolean("earlyPromotion");
   c.slower_than = r.optional_duration("slowerThan");
+  c.scrape_interval = r.duration("scrapeInterval", kDefaultScrapeInterval);
   r.object("errors", [&](FieldReader& e) { c.errors = read_count_source(e); });
   r.object("total", [&](FieldReader& t) { c.total = read_count_source(t); });
   return c;

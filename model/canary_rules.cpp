@@ -7,6 +7,7 @@
 
 #include "model/canary.hpp"
 #include "model/document.hpp"
+#include "model/duration.hpp"
 #include "model/mesh_providers.hpp"
 
 namespace veer::model {
@@ -201,7 +202,21 @@ struct Rules {
                     " count (query or templateRef)");
   }
 
-  void check_comparison(const std::string& path, const CanaryMetric& m) {
+  // A look's window is about analysis.interval long; with scrapes as far apart the window holds
+  // at most one sample and `increase` has nothing to count.
+  void check_scrape_interval(const std::string& path, const Comparison& c,
+                             std::chrono::milliseconds look) {
+    if (c.scrape_interval.count() <= 0) {
+      add(path, "must be a positive duration (how often Prometheus scrapes the counted series)");
+    } else if (c.binomial() && c.scrape_interval >= look) {
+      add(path, "must be shorter than analysis.interval (" + format_go_duration(look) + "), got " +
+                    format_go_duration(c.scrape_interval) +
+                    ": each look counts the requests between two scrapes inside its window");
+    }
+  }
+
+  void check_comparison(const std::string& path, const CanaryMetric& m,
+                        std::chrono::milliseconds look) {
     const auto& c = *m.comparison;
     if (c.margin && c.relative_margin)
       add(path + ".relativeMargin", "set at most one of margin and relativeMargin");
@@ -217,6 +232,7 @@ struct Rules {
     if (c.early_promotion && c.test != ComparisonTest::SequentialBinomial)
       add(path + ".earlyPromotion", "is only supported by the sequential-binomial test");
     check_slower_than(path + ".slowerThan", m);
+    check_scrape_interval(path + ".scrapeInterval", c, look);
     check_count_source(path + ".errors", c.errors, m, "failed-request");
     check_count_source(path + ".total", c.total, m, "total-request");
   }
@@ -242,7 +258,7 @@ struct Rules {
       if (!m.threshold_range && !m.threshold && !m.comparison)
         add(path, "nothing to check: set thresholdRange (or comparison)");
       if (m.interval.count() <= 0) add(path + ".interval", "must be positive");
-      if (m.comparison) check_comparison(path + ".comparison", m);
+      if (m.comparison) check_comparison(path + ".comparison", m, a.interval);
       if (auto j = earlier_with_name(names, m.name, i))
         add(path + ".name",
             "duplicate metric name \"" + m.name + "\" (also metrics[" + std::to_string(*j) + "])");

@@ -48,7 +48,15 @@ Outcome<SampleRatioState> sample_ratio_update(const SampleRatioState& state, dou
   next.canary += canary;
   next.total += canary + primary;
   next.looks += 1;
-  if (sample_ratio_log_e(next, options) >= std::log(1 / options.alpha)) next.mismatch = true;
+  const double log_e = sample_ratio_log_e(next, options);
+  next.mismatch = log_e >= std::log(1 / options.alpha);
+  if (next.mismatch && !state.mismatch) {
+    next.fired_look = next.looks;
+    next.fired_log_e = log_e;
+    next.fired_weight = next.weight;
+    next.fired_canary = next.canary;
+    next.fired_total = next.total;
+  }
   return next;
 }
 

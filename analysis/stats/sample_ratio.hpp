@@ -8,7 +8,11 @@
 // it is at most the mixture's likelihood ratio against the true θ0 in the band, a test
 // martingale, so by Ville's inequality it ever reaches 1/alpha with probability at most alpha.
 // When the weight changes a new segment starts and the finished one's e-value is kept as a
-// factor: the product is again a test martingale. Once reached, the mismatch is kept for the run.
+// factor: the product is again a test martingale. `mismatch` is whether the e-value is at or
+// above 1/alpha after the latest look: a look that was biased by something other than the
+// router (counts estimated across a scrape gap) is outweighed by the looks after it, while a
+// router that ignores the weight keeps it there. The look at which the current mismatch began
+// is kept (`fired_*`), so the evidence says which look and e-value fired.
 //
 // Assumes requests are routed independently of each other (per-request weighted routing).
 #pragma once
@@ -31,7 +35,13 @@ struct SampleRatioState {
   std::uint64_t canary = 0;  // requests of the open segment
   std::uint64_t total = 0;
   std::uint64_t looks = 0;
-  bool mismatch = false;  // proven; kept for the run
+  bool mismatch = false;  // the e-value is at or above 1/alpha after the latest look
+  // The look at which the current (or last) mismatch began: 0 when it never fired.
+  std::uint64_t fired_look = 0;
+  double fired_log_e = 0;
+  double fired_weight = 0;
+  std::uint64_t fired_canary = 0;  // the open segment's requests then
+  std::uint64_t fired_total = 0;
 };
 
 // Adds one look: `canary` and `primary` requests while the canary weight was `expected_share`.

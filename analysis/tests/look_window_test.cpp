@@ -89,7 +89,7 @@ TEST_CASE("a look window: every count covers exactly start to end, evaluated at 
   const auto json = to_json(results[1]);
   CHECK(json["window_start"] == 1'700'000'000 - 93);
   CHECK(json["window_end"] == 1'700'000'000);
-  CHECK(state.canary_total == 1000);
+  CHECK(state.canary_total == 839);  // 1000 x (93 s - 15 s scrape interval) / 93 s
 }
 
 TEST_CASE("contiguous looks count each request once, whatever the metric interval") {
@@ -100,6 +100,8 @@ TEST_CASE("contiguous looks count each request once, whatever the metric interva
   veer::model::CanaryMetric metric = success_rate_comparison();
   metric.threshold_range.reset();
   metric.interval = 300'000ms;
+  // The fake answers each window's exact growth, with nothing extrapolated to undo.
+  metric.comparison->scrape_interval = 0ms;
   stats::SequentialState state;
   double previous = 1'700'000'000;
   for (double end : {1'700'000'060.0, 1'700'000'135.0, 1'700'000'195.0}) {
@@ -186,9 +188,10 @@ TEST_CASE("request-duration with slowerThan runs the sequential test on slow req
   REQUIRE(results.size() == 1);
   CHECK(results[0].verdict == Verdict::Fail);
   CHECK(results[0].evidence.test == "sequential-binomial");
-  CHECK(state.canary_errors == 80);
-  CHECK(state.primary_errors == 10);
-  CHECK(state.primary_total == 1000);
+  // Scaled by (60 s - 15 s scrape interval) / 60 s.
+  CHECK(state.canary_errors == 60);
+  CHECK(state.primary_errors == 8);
+  CHECK(state.primary_total == 750);
   REQUIRE(source.queries.size() == 4);
   CHECK(contains(source.queries[0], "le=~\"500(\\\\.0)?\""));
   CHECK(contains(source.queries[0], "[60s]"));
@@ -257,4 +260,28 @@ TEST_CASE("strongly dependent buckets are averaged in batches, and the evidence 
   CHECK(contains(e.samples, "batch means of 15 points from 30 non-overlapping 1m buckets"));
   CHECK(*e.n_candidate == 2);
   CHECK(results[0].verdict == Verdict::Pass);  // two batch means per side cannot show a shift
+}
+
+TEST_CASE("counts are scaled back from increase()'s extrapolation, and the evidence says by what") {
+  // Prometheus scraped every 15 s: a 60 s window holds samples 45 s apart, extrapolated to 60 s,
+  // so 1000 counted requests stand for 750 seen. Scaling makes each request weigh one.
+  FakeSource source;
+  source.answers = {{"=~\"5.*\"", 40}, {"istio_requests_total", 1000}};
+  auto metric = success_rate_comparison();
+  metric.threshold_range.reset();
+  MetricCheckContext context{"istio", podinfo(), nullptr, nullptr, 1'700'000'000};
+  context.window = LookWindow{1'700'000'000 - 60, 1'700'000'000};
+  for (auto [scrape, total, errors] : {std::tuple{15'000ms, 750, 30}, std::tuple{30'000ms, 500, 20},
+                                       std::tuple{59'000ms, 17, 1}}) {
+    CAPTURE(scrape.count());
+    metric.comparison->scrape_interval = scrape;
+    stats::SequentialState state;
+    auto results = check_metric(metric, context, source, &state);
+    REQUIRE(results.size() == 1);
+    CHECK(state.canary_total == total);
+    CHECK(state.canary_errors == errors);
+    CHECK(state.primary_total == total);
+    CHECK(contains(results[0].evidence.samples, "counts scaled by"));
+    CHECK(contains(to_json(results[0]).dump(), "scrape interval"));
+  }
 }

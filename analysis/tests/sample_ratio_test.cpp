@@ -82,6 +82,41 @@ TEST_CASE("sample ratio: a weight change closes the segment and keeps its eviden
   CHECK(state.looks == 2);
 }
 
+TEST_CASE(
+    "sample ratio: one biased look is outweighed by the looks after it; the firing look "
+    "is kept") {
+  SampleRatioState state;
+  state = *sample_ratio_update(state, 0.1, 30, 970);  // 3% at 10%: fires
+  REQUIRE(state.mismatch);
+  CHECK(state.fired_look == 1);
+  CHECK(state.fired_total == 1000);
+  CHECK(state.fired_canary == 30);
+  CHECK(state.fired_weight == 0.1);
+  const double fired = state.fired_log_e;
+  CHECK(fired >= std::log(1000.0));
+  int cleared_at = 0;
+  for (int look = 2; look <= 20 && !cleared_at; ++look) {
+    state = *sample_ratio_update(state, 0.1, 100, 900);  // the right share from now on
+    if (!state.mismatch) cleared_at = look;
+  }
+  CHECK(cleared_at > 2);    // one right look does not outweigh it
+  CHECK(cleared_at <= 12);  // ten do: 9.3% of 10,000 is inside the band
+  CHECK(state.fired_look == 1);
+  CHECK(state.fired_log_e == fired);
+}
+
+TEST_CASE("sample ratio: a router that ignores the weight stays flagged look after look") {
+  std::mt19937_64 rng(3);
+  SampleRatioState state;
+  for (int look = 1; look <= 30; ++look) {
+    std::binomial_distribution<std::uint64_t> split(100, 0.5);  // 100 requests a look
+    const auto canary = split(rng);
+    state = *sample_ratio_update(state, 0.1, canary, 100 - canary);
+    if (look >= 2) CHECK(state.mismatch);
+  }
+  CHECK(state.fired_look <= 2);
+}
+
 TEST_CASE("sample ratio: a share outside (0, 1) is an error, not a verdict") {
   CHECK_FALSE(sample_ratio_update({}, 0.0, 10, 10).ok());
   CHECK_FALSE(sample_ratio_update({}, 1.0, 10, 10).ok());

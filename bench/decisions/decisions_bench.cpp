@@ -12,7 +12,8 @@
 //     minutes; reconciles are late by 0-20 s in 15% of looks and by 60-120 s in 5%;
 //   - the Canary: examples/istio/canary.yaml's analysis (1m interval, threshold 5, 10% steps to
 //     50%, stepWeightPromotion 25) with request-success-rate compared by the sequential-binomial
-//     test at its defaults, or, for Flagger's rule, `thresholdRange: {min: 99}`.
+//     test at its defaults (alpha 0.01, maxHold 90m), or, for Flagger's rule,
+//     `thresholdRange: {min: 99}`.
 // Each run index has its own seed, the same for both rules and every fault (the same streams
 // until the rules' weights diverge). Seeded and deterministic.
 //
@@ -31,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/decisions/number_list.hpp"
 #include "bench/decisions/simulated_prometheus.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
@@ -373,15 +375,9 @@ std::string num1(double v) {
   return buf;
 }
 
-std::vector<double> parse_list(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stod(item));
-  return out;
-}
-
 }  // namespace
+
+using veer::bench::parse_list;
 
 int main(int argc, char** argv) {
   int runs = 2000, fault_runs = -1;
@@ -421,9 +417,9 @@ int main(int argc, char** argv) {
                  "starts or rollback); minutes = simulated time to it. Undecided = no decision "
                  "in 6 simulated hours.\n\n"
               << "| rule | req/min | k | FR or MISS | promoted | rolled back | undecided | "
-                 "rollbacks: proven worse / hold expired / failed checks | "
+                 "rollbacks: proven worse / hold expired / failed checks | guard flagged | "
                  "requests median | requests p90 | minutes median | minutes p90 |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (double rpm : rpms) {
       for (double k : ks) {
         for (Rule rule : {Rule::Sequential, Rule::Threshold}) {
@@ -432,7 +428,7 @@ int main(int argc, char** argv) {
           std::cout << "| " << name_of(rule) << " | " << num(rpm) << " | " << k << " | "
                     << (k == 1 ? "FR " : "MISS ") << pct(wrong, c.runs) << " | " << c.promoted
                     << " | " << c.rolled_back << " | " << c.undecided << " | " << c.reasons()
-                    << " | " << num(quantile(c.requests, 0.5)) << " | "
+                    << " | " << c.mismatch << " | " << num(quantile(c.requests, 0.5)) << " | "
                     << num(quantile(c.requests, 0.9)) << " | " << num1(quantile(c.minutes, 0.5))
                     << " | " << num1(quantile(c.minutes, 0.9)) << " |" << std::endl;
           std::cerr << "[" << num(seconds()) << " s] main " << name_of(rule) << " " << rpm << " "
@@ -449,23 +445,26 @@ int main(int argc, char** argv) {
               << "promoted on no data = a promotion decided at a look with a NoData verdict "
                  "(must be 0); rolled back on no data = a rollback whose look had a NoData "
                  "verdict or whose reason names missing data (must be 0 for veer: 3 looks are "
-                 "within maxNoData 5).\n\n"
+                 "within maxNoData 5); guard flagged = runs in which the traffic-split guard "
+                 "flagged the correct router (must be 0).\n\n"
               << "| rule | req/min | k | promoted on no data | rolled back on no data | "
-                 "FR or MISS | promoted | rolled back | undecided | "
+                 "guard flagged | FR or MISS | promoted | rolled back | undecided | "
                  "rollbacks: proven worse / hold expired / failed checks | minutes median |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (double rpm : rpms) {
       for (double k : ks) {
         for (Rule rule : {Rule::Sequential, Rule::Threshold}) {
           auto c = run_cell(rule, Fault::Outage, rpm, k, fault_runs);
           const int wrong = k == 1 ? c.rolled_back : c.promoted;
-          if (rule == Rule::Sequential && (c.promoted_on_no_data || c.rolled_back_on_no_data))
+          if (rule == Rule::Sequential &&
+              (c.promoted_on_no_data || c.rolled_back_on_no_data || c.mismatch))
             ok = false;
           std::cout << "| " << name_of(rule) << " | " << num(rpm) << " | " << k << " | "
                     << c.promoted_on_no_data << " | " << c.rolled_back_on_no_data << " | "
-                    << (k == 1 ? "FR " : "MISS ") << pct(wrong, c.runs) << " | " << c.promoted
-                    << " | " << c.rolled_back << " | " << c.undecided << " | " << c.reasons()
-                    << " | " << num1(quantile(c.minutes, 0.5)) << " |" << std::endl;
+                    << c.mismatch << " | " << (k == 1 ? "FR " : "MISS ") << pct(wrong, c.runs)
+                    << " | " << c.promoted << " | " << c.rolled_back << " | " << c.undecided
+                    << " | " << c.reasons() << " | " << num1(quantile(c.minutes, 0.5)) << " |"
+                    << std::endl;
           std::cerr << "[" << num(seconds()) << " s] outage " << name_of(rule) << " " << rpm << " "
                     << k << "\n";
         }

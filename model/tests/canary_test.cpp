@@ -86,7 +86,7 @@ TEST_CASE("a valid Canary parses into typed fields with defaults applied") {
   CHECK(a.metrics[0].builtin());
   CHECK(a.metrics[1].interval == 60s);
   REQUIRE(a.metrics[1].comparison);
-  CHECK(a.metrics[1].comparison->alpha == 0.05);
+  CHECK(a.metrics[1].comparison->alpha == 0.01);
   CHECK(a.metrics[1].comparison->confidence == 0.95);
   CHECK(a.metrics[1].comparison->direction == Direction::LowerIsBetter);
   CHECK(a.webhooks[0].timeout == 5s);
@@ -408,4 +408,34 @@ TEST_CASE("comparison.slowerThan: request-duration counts slow requests, checked
   other["spec"]["analysis"]["metrics"][1]["comparison"]["slowerThan"] = "1s";
   auto errors = errors_of(other);
   CHECK_FALSE(has_error(errors, "spec.analysis.metrics[1].comparison.slowerThan"));
+}
+
+TEST_CASE("comparison.scrapeInterval: defaulted to 15s, written back, shorter than the look") {
+  auto j = valid_canary();
+  j["spec"]["analysis"]["metrics"][0]["comparison"] = {{"test", "sequential-binomial"}};
+  auto parsed = parse_canary(j);
+  INFO(dump(parsed.errors));
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value.spec.analysis->metrics[0].comparison->scrape_interval == 15s);
+  CHECK_FALSE(to_json(parsed.value)["spec"]["analysis"]["metrics"][0]["comparison"].contains(
+      "scrapeInterval"));
+
+  j["spec"]["analysis"]["metrics"][0]["comparison"]["scrapeInterval"] = "20s";
+  parsed = parse_canary(j);
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value.spec.analysis->metrics[0].comparison->scrape_interval == 20s);
+  const auto written = to_json(parsed.value);
+  CHECK(written["spec"]["analysis"]["metrics"][0]["comparison"]["scrapeInterval"] == "20s");
+  CHECK(to_json(parse_canary(written).value) == written);
+
+  auto zero = j;
+  zero["spec"]["analysis"]["metrics"][0]["comparison"]["scrapeInterval"] = "0s";
+  CHECK(
+      has_error(errors_of(zero), "spec.analysis.metrics[0].comparison.scrapeInterval", "positive"));
+  // Prometheus's own default (1m) against a 1m look: no two samples in a window.
+  auto slow = j;
+  slow["spec"]["analysis"]["interval"] = "1m";
+  slow["spec"]["analysis"]["metrics"][0]["comparison"]["scrapeInterval"] = "1m";
+  CHECK(has_error(errors_of(slow), "spec.analysis.metrics[0].comparison.scrapeInterval",
+                  "shorter than analysis.interval"));
 }

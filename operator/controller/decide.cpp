@@ -176,6 +176,7 @@ class Decider {
     if (spec_.suspend) {
       pg().message = "suspended (spec.suspend)";
       pg().canary_unready_since.clear();  // the deadline clock stops too (restarts on resume)
+      pause_hold();
       return;
     }
     switch (st().phase) {
@@ -369,6 +370,7 @@ class Decider {
       wait_for("resume", "Paused by veer pause; `veer resume` continues the analysis", false);
       // A pause stops the progress-deadline clock: it restarts on resume.
       pg().canary_unready_since.clear();
+      pause_hold();
       return;
     }
     if (pg().hold_expired) return;  // onHoldExpired: pause; veer promote or veer abort decides
@@ -553,6 +555,10 @@ class Decider {
     if (entering) alert(severity, "Canary " + name() + " " + message);
     note(message);
   }
+
+  // A paused or suspended Canary runs no analysis, so its hold waits for nothing: maxHold stops
+  // counting. The time held so far stays spent; the first look after resuming holds anew.
+  void pause_hold() { end_hold(); }
 
   // The hold is over (the evidence arrived): its time stays spent.
   void end_hold() {

@@ -26,6 +26,16 @@ std::optional<double> previous_look_end(const nlohmann::json& evidence, const st
   return std::nullopt;
 }
 
+bool previous_look_had_no_data(const nlohmann::json& evidence, const std::string& metric) {
+  if (!evidence.is_object() || !evidence.contains("metrics") || !evidence["metrics"].is_array())
+    return false;
+  for (const auto& entry : evidence["metrics"]) {
+    if (entry.is_object() && entry.value("name", "") == metric)
+      return entry.value("verdict", "") == "no-data";
+  }
+  return false;
+}
+
 nlohmann::json to_json(const Window& window) {
   return {{"start", window.start_unix_seconds}, {"end", window.end_unix_seconds}};
 }

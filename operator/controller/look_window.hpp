@@ -26,6 +26,10 @@ std::optional<Window> look_window(std::optional<double> previous_end, double now
 // The end of the previous look of `metric` this run, from status.evidence (nothing: first look).
 std::optional<double> previous_look_end(const nlohmann::json& evidence, const std::string& metric);
 
+// Whether the previous look of `metric` had no data (its verdict in status.evidence is no-data):
+// then this look's window spans the time nothing was counted, e.g. a Prometheus outage.
+bool previous_look_had_no_data(const nlohmann::json& evidence, const std::string& metric);
+
 nlohmann::json to_json(const Window& window);
 
 }  // namespace veer::controller

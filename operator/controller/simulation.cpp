@@ -187,6 +187,7 @@ json sequential_canary(const std::string& ns, const std::string& name,
                     {"comparison",
                      {{"test", "sequential-binomial"},
                       {"relativeMargin", 0.1},
+                      {"alpha", 0.05},  // what veer demo announces; the default is 0.01
                       {"earlyPromotion", true},
                       {"errors", {{"query", "errors_{{ target }}"}}},
                       {"total", {{"query", "total_{{ target }}"}}}}}}});

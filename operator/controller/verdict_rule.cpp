@@ -35,27 +35,27 @@ MetricOutcome outcome_of(analysis::Verdict verdict) {
 }
 
 namespace {
-int severity(MetricOutcome o) {
-  switch (o) {
+analysis::Verdict verdict_of(MetricOutcome outcome) {
+  switch (outcome) {
     case MetricOutcome::Pass:
-      return 0;
-    case MetricOutcome::Inconclusive:
-      return 1;
-    case MetricOutcome::NoData:
-      return 2;
+      return analysis::Verdict::Pass;
     case MetricOutcome::Fail:
-      return 3;
+      return analysis::Verdict::Fail;
+    case MetricOutcome::Inconclusive:
+      return analysis::Verdict::Inconclusive;
+    case MetricOutcome::NoData:
+      return analysis::Verdict::NoData;
   }
-  return 3;
+  return analysis::Verdict::NoData;
 }
 }  // namespace
 
+// The ranking is analysis::worst's, so a metric's checks and a step's metrics rank alike.
 MetricOutcome worst_of(const std::vector<MetricOutcome>& outcomes) {
-  MetricOutcome worst = MetricOutcome::Pass;
-  for (auto o : outcomes) {
-    if (severity(o) > severity(worst)) worst = o;
-  }
-  return worst;
+  std::vector<analysis::Verdict> verdicts;
+  verdicts.reserve(outcomes.size());
+  for (auto o : outcomes) verdicts.push_back(verdict_of(o));
+  return outcome_of(analysis::worst(verdicts));
 }
 
 }  // namespace veer::controller

@@ -164,6 +164,7 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
   const int family = controller::comparison_family(*canary.spec.analysis);
   const auto interval = canary.spec.analysis->interval;
   std::optional<std::uint64_t> canary_requests, primary_requests;
+  bool counts_span_no_data = false;  // the counted look's window spans looks without data
   int sequential_metrics = 0;
   int proven_no_worse = 0;
   for (const auto& declared : canary.spec.analysis->metrics) {
@@ -229,6 +230,8 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       if (!canary_requests && next.looks > before.looks) {
         canary_requests = next.canary_total - before.canary_total;
         primary_requests = next.primary_total - before.primary_total;
+        counts_span_no_data =
+            controller::previous_look_had_no_data(canary.status.evidence, metric.name);
       }
       for (const auto& check : checks) {
         if (check.evidence.test != "sequential-binomial") continue;
@@ -251,6 +254,8 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
                shown->evidence.n_baseline) {
       canary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_candidate));
       primary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_baseline));
+      counts_span_no_data =
+          controller::previous_look_had_no_data(canary.status.evidence, metric.name);
     }
     result.metrics.push_back(std::move(verdict));
   }
@@ -262,7 +267,8 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
       result.sequential_message.clear();
     }
   }
-  result.traffic_split = traffic_split_check(canary, canary_requests, primary_requests);
+  result.traffic_split =
+      traffic_split_check(canary, canary_requests, primary_requests, counts_span_no_data);
   return result;
 }
 

@@ -458,6 +458,47 @@ TEST_CASE("an undecided test holds at the weight until decided, maxHold bounds t
   }
 }
 
+TEST_CASE("maxHold does not count while the Canary is paused or suspended") {
+  for (bool suspend : {false, true}) {
+    CAPTURE(suspend);
+    World w;
+    w.canary.spec.analysis->max_hold = minutes(3);
+    w.start_rollout();
+    w.tick();
+    w.verdicts.metrics[0] = {"request-success-rate", MetricOutcome::Inconclusive, "keep observing",
+                             nullptr};
+    w.advance(minutes(1));
+    w.tick();  // the hold starts
+    w.advance(minutes(1));
+    w.tick();  // 1m held
+    REQUIRE_FALSE(w.status.progress.hold_started.empty());
+    if (suspend) {
+      w.canary.spec.suspend = true;
+    } else {
+      w.seen.gates.paused = true;
+    }
+    for (int i = 0; i < 60; ++i) {  // an hour paused: far past maxHold
+      w.advance(minutes(1));
+      w.tick();
+    }
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    // Held until the first tick that saw the pause: 2m of the 3m budget, not 62m.
+    CHECK(w.status.progress.held_seconds == 120);
+    CHECK(w.status.progress.hold_started.empty());
+    w.canary.spec.suspend = false;
+    w.seen.gates.paused = false;
+    w.advance(minutes(1));
+    w.tick();  // holds again, from the 2m spent before the pause
+    CHECK(w.status.canary.phase == CanaryPhase::Progressing);
+    CHECK(w.status.canary.canary_weight == 10);
+    CHECK_FALSE(w.status.progress.hold_started.empty());
+    w.advance(minutes(1));
+    auto& d = w.tick();  // 3m: the budget runs out
+    CHECK(w.status.canary.phase == CanaryPhase::Failed);
+    CHECK(has_alert(d, AlertSeverity::Error, "held 3m0s of maxHold 3m0s"));
+  }
+}
+
 TEST_CASE("a sequential metric gates promotion at the last step") {
   auto undecided = [] {
     auto r = all_pass();

@@ -35,6 +35,20 @@ TEST_CASE("several metrics: the worst decides, and missing data never hides a fa
   CHECK(worst_of({O::NoData, O::Fail}) == O::Fail);
 }
 
+TEST_CASE("the step's metrics rank as a metric's checks do (analysis::worst)") {
+  using O = MetricOutcome;
+  const std::vector<O> all{O::Pass, O::Fail, O::Inconclusive, O::NoData};
+  const std::vector<Verdict> verdicts{Verdict::Pass, Verdict::Fail, Verdict::Inconclusive,
+                                      Verdict::NoData};
+  for (std::size_t a = 0; a < all.size(); ++a) {
+    for (std::size_t b = 0; b < all.size(); ++b) {
+      CHECK(worst_of({all[a], all[b]}) ==
+            outcome_of(veer::analysis::worst(std::vector<Verdict>{verdicts[a], verdicts[b]})));
+    }
+  }
+  CHECK(veer::analysis::worst(std::vector<Verdict>{}) == Verdict::Pass);
+}
+
 TEST_CASE("look windows: contiguous across looks, restarts and late reconciles") {
   using std::chrono::minutes;
   // First look: the metric's interval ending now.
@@ -52,6 +66,12 @@ TEST_CASE("look windows: contiguous across looks, restarts and late reconciles")
   // No previous look of that metric (a new run, a new metric): first-look window.
   CHECK_FALSE(previous_look_end(evidence, "latency").has_value());
   CHECK_FALSE(previous_look_end(nlohmann::json::object(), "request-success-rate").has_value());
+  // After an outage: the previous look had no data, so this window spans the gap.
+  CHECK_FALSE(previous_look_had_no_data(evidence, "request-success-rate"));
+  nlohmann::json outage = {
+      {"metrics", {{{"name", "request-success-rate"}, {"verdict", "no-data"}, {"evidence", {}}}}}};
+  CHECK(previous_look_had_no_data(outage, "request-success-rate"));
+  CHECK_FALSE(previous_look_had_no_data(outage, "latency"));
   // Nothing new to count: a second look at the same instant, or a clock that went back.
   CHECK_FALSE(look_window(1060.0, 1060, minutes(1)).has_value());
   CHECK_FALSE(look_window(1060.0, 1000, minutes(1)).has_value());

@@ -179,11 +179,12 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
   CHECK(step1.metrics[0].outcome == MetricOutcome::Inconclusive);
   CHECK(step1.sequential == SequentialDecision::Continue);
   CHECK(step1.evidence_so_far.rfind("error-rate: e-value ", 0) == 0);
-  CHECK(step1.evidence_so_far.find("canary 1 errors in 1000 requests, primary 9 in 9000") !=
+  // Counts scaled by (60 s - 15 s scrape interval) / 60 s (metric_check.cpp, count_scale).
+  CHECK(step1.evidence_so_far.find("canary 1 errors in 750 requests, primary 7 in 6750") !=
         std::string::npos);
   const auto state1 = step1.metrics[0].evidence.at("sequential_state");
   CHECK(state1.value("looks", 0) == 1);
-  CHECK(state1.value("canaryTotal", 0) == 1000);
+  CHECK(state1.value("canaryTotal", 0) == 750);
 
   store_step(canary, step1);
   w.clock.advance(std::chrono::minutes(1));  // the next look, a minute later
@@ -191,8 +192,8 @@ TEST_CASE("the sequential test's state is carried in the status across steps and
   auto step2 = restarted.analyze(canary);
   const auto state2 = step2.metrics[0].evidence.at("sequential_state");
   CHECK(state2.value("looks", 0) == 2);
-  CHECK(state2.value("canaryTotal", 0) == 2000);
-  CHECK(state2.value("primaryErrors", 0) == 18);
+  CHECK(state2.value("canaryTotal", 0) == 1500);
+  CHECK(state2.value("primaryErrors", 0) == 14);
 
   // A second look at the same instant has nothing new to count: it holds, state unchanged.
   store_step(canary, step2);
@@ -257,8 +258,8 @@ TEST_CASE("several compared metrics share one alpha (Bonferroni), shown in the e
   runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
   auto result = checker.analyze(canary_with(metrics));
   REQUIRE(result.metrics.size() == 3);
-  CHECK(result.metrics[0].evidence["alpha_family"] == 0.05);
-  CHECK(result.metrics[0].evidence["alpha_used"] == 0.025);
+  CHECK(result.metrics[0].evidence["alpha_family"] == 0.01);  // the default
+  CHECK(result.metrics[0].evidence["alpha_used"] == 0.005);
   CHECK(result.metrics[1].evidence["alpha_used"] == 0.01);
   CHECK(result.metrics[0].evidence["family_rule"] == "bonferroni over 2 comparison test(s)");
   CHECK_FALSE(result.metrics[2].evidence.contains("alpha_used"));
@@ -285,8 +286,38 @@ TEST_CASE("the traffic-split guard compares the look's requests with the weight 
     REQUIRE(result.traffic_split);
     CHECK(result.traffic_split->mismatch);
     CHECK(result.traffic_split->message.find(
-              "veer set the canary weight to 10% but the canary received 50.0% of 10000 "
-              "requests") != std::string::npos);
+              "veer set the canary weight to 10% but the canary received 50.0% of 7500 "
+              "requests") != std::string::npos);  // 10000 scaled by 45 s / 60 s
+  }
+  SUBCASE("the look after an outage is not counted by the guard") {
+    HttpServer before(counts_handler({1, 1000, 9, 9000}));
+    auto canary = canary_with(sequential_metric());
+    canary.status.canary_weight = 10;
+    auto first =
+        runtime::AnalysisMetricsChecker(w.cluster, w.clock, {before.url()}).analyze(canary);
+    REQUIRE(first.traffic_split);
+    // Three looks without data, then counts estimated across the gap: a canary pod's reset was
+    // not seen, so the canary's share is far below the weight.
+    HttpServer after(counts_handler({1, 100, 90, 9000}));
+    w.clock.advance(std::chrono::minutes(4));
+    for (const char* previous : {"pass", "no-data"}) {
+      CAPTURE(previous);
+      store_step(canary, first);
+      canary.status.evidence["metrics"][0]["verdict"] = previous;
+      canary.status.evidence["traffic_split"] = first.traffic_split->evidence;
+      auto look =
+          runtime::AnalysisMetricsChecker(w.cluster, w.clock, {after.url()}).analyze(canary);
+      REQUIRE(look.traffic_split);
+      if (std::string(previous) == "pass") {
+        CHECK(look.traffic_split->mismatch);  // counted, this look would hold a correct router
+      } else {
+        CHECK_FALSE(look.traffic_split->mismatch);
+        CHECK(look.traffic_split->evidence["state"]["looks"] == 1);
+        CHECK(look.traffic_split->evidence.contains("skipped_look"));
+        // The comparison still counts the look.
+        CHECK(look.metrics[0].evidence["sequential_state"].value("looks", 0) == 2);
+      }
+    }
   }
   SUBCASE("no traffic yet: nothing to judge") {
     HttpServer prometheus(counts_handler({1, 1000, 9, 9000}));
