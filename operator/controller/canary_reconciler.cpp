@@ -340,6 +340,10 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
       auto error = apply_primary(ctx, true);
       if (error.empty()) error = apply_primary_scaler(ctx, true);
       if (!error.empty()) return error;
+      // Flagger's order: the apex Service and the routes move to the primary only once it
+      // serves, so adopting a Service in use drops no request. `decide` routes on the pass
+      // that sees the primary ready.
+      if (!ctx.seen.primary.ready) return "";
       return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
     }
     case ActionKind::PromotePrimary: {
