@@ -36,13 +36,24 @@ Expected<json> string_match(const json& match, const std::string& where, bool al
                  match.dump());
 }
 
-// spec.service.match / spec.analysis.match (Istio HTTPMatchRequest) -> HTTPRouteMatch list.
-Expected<json> route_matches(const json& istio_matches, const std::string& field) {
+// spec.service.match / spec.analysis.match (Istio HTTPMatchRequest) -> HTTPRouteMatch list. A
+// key HTTPRoute cannot express (sourceLabels, withoutHeaders, scheme, authority, port, ...) is
+// an error: dropping it would widen the match (and in A/B send every request to the canary).
+Expected<json> route_matches(const json& istio_matches, const std::string& field,
+                             const std::string& provider) {
+  static const std::set<std::string> routable = {"uri", "method", "headers", "queryParams",
+                                                 "name"};  // `name` only labels Istio's logs
   json matches = json::array();
   if (!istio_matches.is_array()) return matches;
   for (std::size_t i = 0; i < istio_matches.size(); ++i) {
     const auto& m = istio_matches[i];
     const std::string where = field + "[" + std::to_string(i) + "]";
+    for (const auto& [key, value] : m.items()) {
+      if (!routable.count(key)) {
+        return invalid(where + "." + key + " cannot be routed by provider " + provider +
+                       " (an HTTPRoute matches uri, method, headers and queryParams only)");
+      }
+    }
     json match = json::object();
     if (m.contains("uri")) {
       auto path = string_match(m["uri"], where + ".uri", true);
@@ -71,8 +82,13 @@ Expected<json> route_matches(const json& istio_matches, const std::string& field
   return matches;
 }
 
-json merge_matches(const json& analysis, const json& service) {
-  return combine_matches(analysis, service, {"headers", "queryParams"});
+// Every match as the API server stores it: the CRD defaults a missing path to PathPrefix /.
+json with_default_paths(json matches) {
+  if (matches.empty()) matches.push_back(json::object());
+  for (auto& match : matches) {
+    if (!match.contains("path")) match["path"] = {{"type", "PathPrefix"}, {"value", "/"}};
+  }
+  return matches;
 }
 
 json header_list(const json& map) {
@@ -187,11 +203,18 @@ std::string route_label(const CanaryRouting& canary) {
   return "HTTPRoute " + canary.apex_name() + "." + canary.namespace_;
 }
 
-Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
-  auto service_matches = route_matches(canary.match, "spec.service.match");
+Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes,
+                         const std::string& provider) {
+  auto service_matches = route_matches(canary.match, "spec.service.match", provider);
   if (!service_matches) return service_matches.error();
-  json matches = service_matches.value();
-  if (matches.empty()) matches.push_back({{"path", {{"type", "PathPrefix"}, {"value", "/"}}}});
+  json matches = with_default_paths(service_matches.value());
+  const std::string where = route_label(canary) + " (provider " + provider + ")";
+  // The A/B and cookie matches, ANDed with spec.service.match (nothing dropped).
+  auto and_service = [&](const json& extra) -> Expected<json> {
+    auto combined = and_matches(extra, service_matches.value(), where);
+    if (!combined) return combined.error();
+    return with_default_paths(combined.value());
+  };
 
   json base = {{"matches", matches}};
   json filters = service_filters(canary);
@@ -214,9 +237,11 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
   }
 
   if (canary.ab_testing()) {
-    auto analysis_matches = route_matches(canary.analysis_match, "spec.analysis.match");
+    auto analysis_matches = route_matches(canary.analysis_match, "spec.analysis.match", provider);
     if (!analysis_matches) return analysis_matches.error();
-    weighted["matches"] = merge_matches(analysis_matches.value(), matches);
+    auto ab_matches = and_service(analysis_matches.value());
+    if (!ab_matches) return ab_matches.error();
+    weighted["matches"] = ab_matches.value();
     json rest = base;
     rest["backendRefs"] = {backend(canary, canary.primary_name(), 100)};
     return json::array({weighted, rest});
@@ -230,7 +255,7 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
     json cookie_match = {
         {"headers",
          {{{"name", "Cookie"}, {"type", "RegularExpression"}, {"value", cookie_regex(cookie)}}}}};
-    return merge_matches(json::array({cookie_match}), service_matches.value());
+    return and_service(json::array({cookie_match}));
   };
   if (routes.canary_weight != 0) {
     if (routes.session_cookie.empty()) {
@@ -239,13 +264,17 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
     }
     add_set_cookie(weighted["backendRefs"][1]["filters"],
                    set_cookie_value(*canary.session_affinity, routes.session_cookie));
-    sticky["matches"] = sticky_matches(routes.session_cookie);
+    auto matched = sticky_matches(routes.session_cookie);
+    if (!matched) return matched.error();
+    sticky["matches"] = matched.value();
     sticky["backendRefs"] = {backend(canary, canary.primary_name(), 0),
                              backend(canary, canary.canary_name(), 100)};
     return json::array({sticky, weighted});
   }
   if (routes.previous_session_cookie.empty()) return json::array({weighted});
-  sticky["matches"] = sticky_matches(routes.previous_session_cookie);
+  auto matched = sticky_matches(routes.previous_session_cookie);
+  if (!matched) return matched.error();
+  sticky["matches"] = matched.value();
   add_set_cookie(sticky["filters"], expire_cookie_value(routes.previous_session_cookie));
   return json::array({sticky, weighted});
 }
@@ -298,7 +327,7 @@ Expected<std::vector<Write>> GatewayApiRouter::apply(const CanaryRouting& canary
                    "Gateway (or the apex Service) for provider " +
                    provider_);
   }
-  auto rules = rules_for(canary, routes);
+  auto rules = rules_for(canary, routes, provider_);
   if (!rules) return rules.error();
   const json* found = observed.find(objects(canary).front());
   const json& observed_rules = found ? field_or_null(*found, "/spec/rules") : json();

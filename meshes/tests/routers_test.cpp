@@ -268,7 +268,8 @@ TEST_CASE("nginx A/B turns header and cookie matches into canary-by annotations"
                                                {"headers": {"x-b": {"exact": "2"}}}])");
   auto refused = router->apply(two_headers, split(100), observed);
   REQUIRE_FALSE(refused.ok());
-  CHECK(refused.error().message.find("names both x-a and x-b") != std::string::npos);
+  CHECK(refused.error().message.find("one header and one cookie only") != std::string::npos);
+  CHECK(refused.error().message.find("spec.analysis.match[1].headers.x-b") != std::string::npos);
   auto finalized = router->finalize(canary, testing::after(observed, idle.value()));
   REQUIRE(finalized.ok());
   REQUIRE(finalized->size() == 1);
