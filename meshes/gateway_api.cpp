@@ -130,7 +130,16 @@ json service_filters(const CanaryRouting& canary) {
     filters.push_back({{"type", "URLRewrite"}, {"urlRewrite", rewrite}});
   }
   if (canary.mirror_filters.is_array()) {
-    for (const auto& mirror : canary.mirror_filters) {
+    for (auto mirror : canary.mirror_filters) {
+      // As the API server defaults a backendRef, so that an idle reconcile sees no change.
+      if (mirror.contains("backendRef") && mirror["backendRef"].is_object()) {
+        auto& ref = mirror["backendRef"];
+        if (!ref.contains("group")) ref["group"] = "";
+        if (!ref.contains("kind")) ref["kind"] = "Service";
+      }
+      if (mirror.contains("fraction") && mirror["fraction"].is_object() &&
+          !mirror["fraction"].contains("denominator"))
+        mirror["fraction"]["denominator"] = 100;
       filters.push_back({{"type", "RequestMirror"}, {"requestMirror", mirror}});
     }
   }
