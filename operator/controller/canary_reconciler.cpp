@@ -241,7 +241,7 @@ bool CanaryReconciler::observe(Context& ctx) {
   seen.rollout_slot_free = slot_free(ctx, seen.slot_message);
 
   const auto provider = spec.provider.empty() ? settings_.decide.default_provider : spec.provider;
-  auto router = meshes::make_router(provider);
+  auto router = meshes::make_router(provider, settings_.ingress_annotations_prefix);
   if (!router) {
     ctx.problem = router.error().message;
     ctx.user_problem = true;

@@ -41,6 +41,7 @@ struct ReconcilerSettings {
   int max_concurrent_rollouts = 0;     // 0 = no limit
   int max_rollouts_per_namespace = 0;  // 0 = no limit
   std::string event_webhook;           // --event-webhook, for Canaries without an event hook
+  std::string ingress_annotations_prefix = "nginx.ingress.kubernetes.io";  // nginx provider
   bool write_kubernetes_events = true;
 };
 

@@ -291,3 +291,32 @@ TEST_CASE("a Canary without spec.provider is validated and analysed for the oper
   REQUIRE_FALSE(recorder.providers.empty());
   CHECK(recorder.providers.front() == "gatewayapi:v1");
 }
+
+TEST_CASE("the nginx canary Ingress carries the operator's --ingress-annotations-prefix") {
+  auto c = sim::canary("default", "podinfo", "nginx");
+  c["spec"]["ingressRef"] = {
+      {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
+  Rollout r("nginx", c);
+  r.base_settings.ingress_annotations_prefix = "custom.nginx.example.com";
+  json ingress = {
+      {"apiVersion", "networking.k8s.io/v1"},
+      {"kind", "Ingress"},
+      {"metadata", {{"name", "podinfo"}, {"namespace", "default"}}},
+      {"spec",
+       {{"rules",
+         {{{"host", "app.example.com"},
+           {"http",
+            {{"paths",
+              {{{"path", "/"},
+                {"pathType", "Prefix"},
+                {"backend",
+                 {{"service", {{"name", "podinfo"}, {"port", {{"number", 9898}}}}}}}}}}}}}}}}}};
+  REQUIRE(r.cluster.create(ingress));
+  r.until("Initialized");
+  auto canary_ingress = r.get("networking.k8s.io/v1", "Ingress", "podinfo-canary");
+  REQUIRE_FALSE(canary_ingress.is_null());
+  const auto& annotations = canary_ingress["metadata"]["annotations"];
+  CHECK(annotations["custom.nginx.example.com/canary"] == "true");
+  CHECK(annotations["custom.nginx.example.com/canary-weight"] == "0");
+  CHECK_FALSE(annotations.contains("nginx.ingress.kubernetes.io/canary"));
+}

@@ -64,8 +64,9 @@ struct Rollout {
     REQUIRE(cluster.update(c));
   }
 
+  ReconcilerSettings base_settings;  // what a test sets beyond the provider
   ReconcilerSettings settings() const {
-    ReconcilerSettings s;
+    ReconcilerSettings s = base_settings;
     s.decide.default_provider = provider;
     return s;
   }
