@@ -53,7 +53,10 @@ CanaryRouting routing_of(const model::Canary& canary, const std::string& selecto
   r.gateways = service.gateways;
   r.delegation = service.delegation;
   r.port_discovery = service.port_discovery;
+  r.headless = service.headless;
+  r.traffic_distribution = service.traffic_distribution;
   r.timeout = service.timeout;
+  r.backend_timeout = service.backend_timeout;
   r.match = service.match;
   if (service.rewrite) {
     json rewrite = json::object();

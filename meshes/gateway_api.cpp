@@ -3,6 +3,7 @@
 #include <set>
 
 #include "meshes/rule_merge.hpp"
+#include "model/duration.hpp"
 #include "meshes/session_cookie.hpp"
 
 namespace veer::meshes {
@@ -15,10 +16,12 @@ bool non_empty(const json& value) {
   return !value.is_null() && !value.empty();
 }
 
-// Filter types veer renders on its rules; any other filter type on them is the user's and stays.
-const std::set<std::string>& rendered_filter_types() {
-  static const std::set<std::string> types = {"RequestHeaderModifier", "ResponseHeaderModifier",
-                                              "URLRewrite", "RequestMirror"};
+// Filter types veer renders on its rules; any other filter type on them is the user's and stays
+// (a CORS filter too, unless spec.service.corsPolicy makes it veer's).
+std::set<std::string> rendered_filter_types(const CanaryRouting& canary) {
+  std::set<std::string> types = {"RequestHeaderModifier", "ResponseHeaderModifier", "URLRewrite",
+                                 "RequestMirror"};
+  if (non_empty(canary.cors_policy)) types.insert("CORS");
   return types;
 }
 
@@ -105,8 +108,48 @@ json header_modifier(const json& operations) {
   return modifier;
 }
 
-json service_filters(const CanaryRouting& canary) {
+// spec.service.corsPolicy (Istio's CorsPolicy) as an HTTPRoute CORS filter. Gateway API origins
+// are plain strings (with `*` wildcards): an Istio prefix or regex origin cannot be expressed.
+Expected<json> cors_filter(const json& policy, const std::string& provider) {
+  const std::string field = "spec.service.corsPolicy";
+  json cors = json::object();
+  for (const auto& [key, value] : policy.items()) {
+    if (key == "allowOrigin") {  // Istio's deprecated list of exact origins
+      for (const auto& origin : value) cors["allowOrigins"].push_back(origin);
+    } else if (key == "allowOrigins") {
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (!value[i].contains("exact")) {
+          return invalid(field + ".allowOrigins[" + std::to_string(i) +
+                         "]: provider " + provider +
+                         " takes exact origins only (a CORS filter has no prefix or regex match)");
+        }
+        cors["allowOrigins"].push_back(value[i]["exact"]);
+      }
+    } else if (key == "allowMethods" || key == "allowHeaders" || key == "exposeHeaders" ||
+               key == "allowCredentials") {
+      cors[key] = value;
+    } else if (key == "maxAge") {
+      auto age = value.is_string() ? model::parse_duration_ms(value.get<std::string>())
+                                   : std::nullopt;
+      if (!age) return invalid(field + ".maxAge: not a duration: " + value.dump());
+      cors["maxAge"] = std::chrono::duration_cast<std::chrono::seconds>(*age).count();
+    } else {
+      return invalid(field + "." + key + " cannot be rendered by provider " + provider +
+                     " (an HTTPRoute CORS filter has allowOrigins, allowMethods, allowHeaders, "
+                     "exposeHeaders, allowCredentials and maxAge)");
+    }
+  }
+  if (!cors.contains("maxAge")) cors["maxAge"] = 5;  // the CRD's default, written as stored
+  return json{{"type", "CORS"}, {"cors", cors}};
+}
+
+Expected<json> service_filters(const CanaryRouting& canary, const std::string& provider) {
   json filters = json::array();
+  if (non_empty(canary.cors_policy)) {
+    auto cors = cors_filter(canary.cors_policy, provider);
+    if (!cors) return cors.error();
+    filters.push_back(cors.value());
+  }
   const auto& headers = canary.headers;
   if (non_empty(headers)) {
     if (headers.contains("request")) {
@@ -195,12 +238,13 @@ bool is_ours(const CanaryRouting& canary, const json& rule) {
 // owned before (types veer does not render), so that user filters survive every write.
 void keep_user_filters(const CanaryRouting& canary, const json& observed_rules, json& ours) {
   if (!observed_rules.is_array()) return;
+  const auto rendered = rendered_filter_types(canary);
   std::size_t index = 0;
   for (const auto& rule : observed_rules) {
     if (!is_ours(canary, rule)) continue;
     if (index >= ours.size()) break;
     for (const auto& filter : rule.value("filters", json::array())) {
-      if (!rendered_filter_types().count(filter.value("type", ""))) {
+      if (!rendered.count(filter.value("type", ""))) {
         ours[index]["filters"].push_back(filter);
       }
     }
@@ -226,9 +270,11 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes,
   };
 
   json base = {{"matches", matches}};
-  json filters = service_filters(canary);
-  if (!filters.empty()) base["filters"] = filters;
-  if (!canary.timeout.empty()) base["timeouts"] = {{"request", canary.timeout}};
+  auto filters = service_filters(canary, provider);
+  if (!filters) return filters.error();
+  if (!filters->empty()) base["filters"] = filters.value();
+  if (!canary.timeout.empty()) base["timeouts"]["request"] = canary.timeout;
+  if (!canary.backend_timeout.empty()) base["timeouts"]["backendRequest"] = canary.backend_timeout;
 
   json weighted = base;
   weighted["backendRefs"] = {backend(canary, canary.primary_name(), routes.primary_weight),

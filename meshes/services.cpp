@@ -47,13 +47,17 @@ json service_ports(const CanaryRouting& canary, const json* observed) {
 
 json service(const CanaryRouting& canary, const std::string& name, const std::string& selects,
              const CustomMetadata& metadata, const json* observed) {
+  json spec = {{"type", "ClusterIP"},
+               {"selector", {{canary.selector_label, selects}}},
+               {"ports", service_ports(canary, observed)}};
+  // clusterIP is immutable: a headless Service is made so when created, never switched.
+  if (canary.headless) spec["clusterIP"] = "None";
+  if (!canary.traffic_distribution.empty())
+    spec["trafficDistribution"] = canary.traffic_distribution;
   return {{"apiVersion", "v1"},
           {"kind", "Service"},
           {"metadata", new_metadata(canary, name, metadata)},
-          {"spec",
-           {{"type", "ClusterIP"},
-            {"selector", {{canary.selector_label, selects}}},
-            {"ports", service_ports(canary, observed)}}}};
+          {"spec", spec}};
 }
 
 CustomMetadata service_metadata(const CanaryRouting& canary, const std::string& name,
@@ -102,7 +106,8 @@ Expected<std::vector<Write>> apply_services(const CanaryRouting& canary, const O
     auto metadata = service_metadata(canary, w.name, w.custom);
     const json* found = observed.find({"v1", "Service", w.name});
     json fresh = service(canary, w.name, w.selects, metadata, found);
-    std::vector<std::string> owned = {"/spec/type", "/spec/selector", "/spec/ports"};
+    std::vector<std::string> owned = {"/spec/type", "/spec/selector", "/spec/ports",
+                                      "/spec/trafficDistribution"};
     UpsertOptions options;
     if (found && !is_controlled_by(*found, canary)) {
       // The user's own Service: route it, remember how it was, leave its metadata alone.

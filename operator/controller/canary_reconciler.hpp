@@ -48,6 +48,9 @@ struct ReconcilerSettings {
 inline constexpr const char* kFinalizer = "veer.dev/finalizer";
 // status.rollout.waitingFor while the Canary or its target must be fixed by the user.
 inline constexpr const char* kWaitingForFix = "a fix of the Canary or its target";
+// status.rollout.waitingFor while the router has not applied the routes veer wrote (a Gateway
+// API route its parents have not accepted at its current generation).
+inline constexpr const char* kWaitingForRoutes = "the router to apply the routes";
 const kube::ResourceType& canary_type();
 
 // What a reconcile did, for progress output, metrics and tests.
@@ -84,6 +87,8 @@ class CanaryReconciler {
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
   void write_event(Context& ctx, const Event& event);
   bool observe(Context& ctx);
+  std::string routes_pending(Context& ctx);
+  kube::ReconcileResult wait_for_routes(Context& ctx, const std::string& why);
   void observe_scaler(Context& ctx);
   void run_checks(Context& ctx);
   bool write_status(Context& ctx);

@@ -320,3 +320,36 @@ TEST_CASE("the nginx canary Ingress carries the operator's --ingress-annotations
   CHECK(annotations["custom.nginx.example.com/canary-weight"] == "0");
   CHECK_FALSE(annotations.contains("nginx.ingress.kubernetes.io/canary"));
 }
+
+// A step counts only once the router applies it: while the Gateway has not accepted the
+// HTTPRoute's current generation the rollout waits (no analysis, weight unchanged), and says so.
+TEST_CASE("a gateway api step waits until the route's parents accept its generation") {
+  json c = sim::canary("default", "podinfo", "gatewayapi:v1");
+  c["spec"]["service"]["gatewayRefs"] =
+      json::array({{{"name", "gateway"}, {"namespace", "istio-ingress"}}});
+  Rollout r("gatewayapi:v1", c);
+  r.until("Initialized");
+  r.set_image("podinfo:6.0.1");
+  r.gateway_accepts = false;
+  r.until("Progressing");
+  auto weight = [&] {
+    auto route = r.get("gateway.networking.k8s.io/v1", "HTTPRoute", "podinfo");
+    for (const auto& ref : route["spec"]["rules"].back()["backendRefs"])
+      if (ref["name"] == "podinfo-canary") return ref.value("weight", -1);
+    return -1;
+  };
+  const auto analyses = r.metrics.calls();
+  const int held = weight();
+  for (int i = 0; i < 6; ++i) r.pass();
+  CHECK(r.phase() == "Progressing");
+  CHECK(weight() == held);
+  CHECK(r.metrics.calls() == analyses);
+  const auto rollout = r.canary()["status"]["rollout"];
+  CHECK(rollout.value("waitingFor", "") == kWaitingForRoutes);
+  CHECK(rollout.value("message", "").find("not applied yet") != std::string::npos);
+
+  r.gateway_accepts = true;
+  r.until("Succeeded");
+  CHECK(r.metrics.calls() > analyses);
+  CHECK(r.canary()["status"]["rollout"].value("waitingFor", "") == "");
+}
