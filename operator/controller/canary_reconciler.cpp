@@ -83,17 +83,20 @@ CanaryReconciler::CanaryReconciler(kube::Cluster& cluster, kube::Clock& clock,
       alerts_(alerts),
       settings_(std::move(settings)) {}
 
+void CanaryReconciler::report_unchanged(Context& ctx, const std::string& error) {
+  if (!report_) return;
+  ReconcileReport report;
+  report.key = ctx.key;
+  report.ns = ctx.ns;
+  report.name = ctx.canary.metadata.name;
+  report.phase = ctx.status.canary.phase;
+  report.canary_weight = ctx.status.canary.canary_weight;
+  report.error = error;
+  report_(report);
+}
+
 kube::ReconcileResult CanaryReconciler::fail(Context& ctx, const std::string& error) {
-  if (report_) {
-    ReconcileReport report;
-    report.key = ctx.key;
-    report.ns = ctx.ns;
-    report.name = ctx.canary.metadata.name;
-    report.phase = ctx.status.canary.phase;
-    report.canary_weight = ctx.status.canary.canary_weight;
-    report.error = error;
-    report_(report);
-  }
+  report_unchanged(ctx, error);
   return {true, std::nullopt, error};
 }
 
@@ -281,15 +284,7 @@ kube::ReconcileResult CanaryReconciler::wait_for_routes(Context& ctx, const std:
     update["status"] = to_json(ctx.status);
     if (auto written = cluster_.update_status(update)) ctx.object = *written;
   }
-  if (report_) {
-    ReconcileReport report;
-    report.key = ctx.key;
-    report.ns = ctx.ns;
-    report.name = ctx.canary.metadata.name;
-    report.phase = ctx.status.canary.phase;
-    report.canary_weight = ctx.status.canary.canary_weight;
-    report_(report);
-  }
+  report_unchanged(ctx, "");
   kube::ReconcileResult result;
   result.requeue_after = settings_.decide.poll_interval;
   return result;

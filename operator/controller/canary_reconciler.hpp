@@ -81,6 +81,8 @@ class CanaryReconciler {
 
  private:
   struct Context;
+  // The report of a pass that decided nothing (the status as read).
+  void report_unchanged(Context& ctx, const std::string& error);
   kube::ReconcileResult fail(Context& ctx, const std::string& error);
   // A problem only the user can fix (invalid spec, missing target): said once in the status
   // and a Warning event, then retried with backoff.
