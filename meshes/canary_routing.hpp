@@ -54,15 +54,18 @@ struct CanaryRouting {
   std::vector<std::string> gateways;
   bool delegation = false;
   bool port_discovery = false;
-  std::string timeout;            // e.g. "30s"
-  nlohmann::json match;           // [Istio HTTPMatchRequest]
-  nlohmann::json rewrite;         // Istio HTTPRewrite {uri, authority, type}
-  nlohmann::json retries;         // Istio HTTPRetry
-  nlohmann::json cors_policy;     // Istio CorsPolicy
-  nlohmann::json headers;         // Istio Headers {request, response: {add, set, remove}}
-  nlohmann::json traffic_policy;  // Istio TrafficPolicy for both DestinationRules
-  nlohmann::json gateway_refs;    // [Gateway API ParentReference]
-  nlohmann::json mirror_filters;  // [Gateway API HTTPRequestMirrorFilter] (spec.service.mirror)
+  bool headless = false;             // generated Services get clusterIP: None (on creation)
+  std::string traffic_distribution;  // Service spec.trafficDistribution (Kubernetes 1.31+)
+  std::string timeout;               // e.g. "30s"
+  std::string backend_timeout;       // Gateway API timeouts.backendRequest
+  nlohmann::json match;              // [Istio HTTPMatchRequest]
+  nlohmann::json rewrite;            // Istio HTTPRewrite {uri, authority, type}
+  nlohmann::json retries;            // Istio HTTPRetry
+  nlohmann::json cors_policy;        // Istio CorsPolicy
+  nlohmann::json headers;            // Istio Headers {request, response: {add, set, remove}}
+  nlohmann::json traffic_policy;     // Istio TrafficPolicy for both DestinationRules
+  nlohmann::json gateway_refs;       // [Gateway API ParentReference]
+  nlohmann::json mirror_filters;     // [Gateway API HTTPRequestMirrorFilter] (spec.service.mirror)
   std::optional<CustomMetadata> apex_metadata;
   std::optional<CustomMetadata> primary_metadata;
   std::optional<CustomMetadata> canary_metadata;

@@ -1,8 +1,7 @@
 #include "meshes/contour.hpp"
 
-#include <regex>
-
 #include "meshes/apex_object.hpp"
+#include "meshes/string_match.hpp"
 #include "meshes/unsupported.hpp"
 
 namespace veer::meshes {
@@ -26,23 +25,14 @@ std::string path_prefix(const CanaryRouting& canary) {
   return "/";
 }
 
-std::string regex_escape(const std::string& text) {
-  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-  return std::regex_replace(text, special, R"(\$&)");
-}
-
 // One Istio StringMatch on a header as a Contour header condition.
 Expected<json> header_condition(const CanaryRouting& canary, const std::string& name,
                                 const json& match) {
   json header = {{"name", name}};
   if (match.contains("exact")) {
     header["exact"] = match["exact"];
-  } else if (match.contains("regex")) {
-    header["regex"] = match["regex"];
-  } else if (match.contains("prefix")) {
-    header["regex"] = "^" + regex_escape(match.value("prefix", "")) + ".*";
-  } else if (match.contains("suffix")) {
-    header["regex"] = ".*" + regex_escape(match.value("suffix", "")) + "$";
+  } else if (auto pattern = pattern_of(match)) {
+    header["regex"] = *pattern;
   } else {
     return invalid(where(canary) + ": spec.analysis.match[].headers." + name +
                    " needs exact, regex, prefix or suffix for provider contour");

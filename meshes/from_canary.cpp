@@ -14,8 +14,9 @@ std::optional<CustomMetadata> metadata_of(const std::optional<model::CustomMetad
 json gateway_refs_of(const std::vector<model::GatewayRef>& refs) {
   json out = json::array();
   for (const auto& ref : refs) {
-    json r = {{"name", ref.name}};
-    if (!ref.group.empty()) r["group"] = ref.group;
+    // The model fills a missing group with the default; an explicit "" is the core group
+    // (GAMMA: a Service parent) and must be written as "".
+    json r = {{"name", ref.name}, {"group", ref.group}};
     if (!ref.kind.empty()) r["kind"] = ref.kind;
     if (!ref.namespace_.empty()) r["namespace"] = ref.namespace_;
     if (!ref.section_name.empty()) r["sectionName"] = ref.section_name;
@@ -52,7 +53,10 @@ CanaryRouting routing_of(const model::Canary& canary, const std::string& selecto
   r.gateways = service.gateways;
   r.delegation = service.delegation;
   r.port_discovery = service.port_discovery;
+  r.headless = service.headless;
+  r.traffic_distribution = service.traffic_distribution;
   r.timeout = service.timeout;
+  r.backend_timeout = service.backend_timeout;
   r.match = service.match;
   if (service.rewrite) {
     json rewrite = json::object();

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "meshes/rule_merge.hpp"
+#include "model/duration.hpp"
 #include "meshes/session_cookie.hpp"
 
 namespace veer::meshes {
@@ -15,10 +16,12 @@ bool non_empty(const json& value) {
   return !value.is_null() && !value.empty();
 }
 
-// Filter types veer renders on its rules; any other filter type on them is the user's and stays.
-const std::set<std::string>& rendered_filter_types() {
-  static const std::set<std::string> types = {"RequestHeaderModifier", "ResponseHeaderModifier",
-                                              "URLRewrite", "RequestMirror"};
+// Filter types veer renders on its rules; any other filter type on them is the user's and stays
+// (a CORS filter too, unless spec.service.corsPolicy makes it veer's).
+std::set<std::string> rendered_filter_types(const CanaryRouting& canary) {
+  std::set<std::string> types = {"RequestHeaderModifier", "ResponseHeaderModifier", "URLRewrite",
+                                 "RequestMirror"};
+  if (non_empty(canary.cors_policy)) types.insert("CORS");
   return types;
 }
 
@@ -36,13 +39,24 @@ Expected<json> string_match(const json& match, const std::string& where, bool al
                  match.dump());
 }
 
-// spec.service.match / spec.analysis.match (Istio HTTPMatchRequest) -> HTTPRouteMatch list.
-Expected<json> route_matches(const json& istio_matches, const std::string& field) {
+// spec.service.match / spec.analysis.match (Istio HTTPMatchRequest) -> HTTPRouteMatch list. A
+// key HTTPRoute cannot express (sourceLabels, withoutHeaders, scheme, authority, port, ...) is
+// an error: dropping it would widen the match (and in A/B send every request to the canary).
+Expected<json> route_matches(const json& istio_matches, const std::string& field,
+                             const std::string& provider) {
+  static const std::set<std::string> routable = {"uri", "method", "headers", "queryParams",
+                                                 "name"};  // `name` only labels Istio's logs
   json matches = json::array();
   if (!istio_matches.is_array()) return matches;
   for (std::size_t i = 0; i < istio_matches.size(); ++i) {
     const auto& m = istio_matches[i];
     const std::string where = field + "[" + std::to_string(i) + "]";
+    for (const auto& [key, value] : m.items()) {
+      if (!routable.count(key)) {
+        return invalid(where + "." + key + " cannot be routed by provider " + provider +
+                       " (an HTTPRoute matches uri, method, headers and queryParams only)");
+      }
+    }
     json match = json::object();
     if (m.contains("uri")) {
       auto path = string_match(m["uri"], where + ".uri", true);
@@ -71,8 +85,13 @@ Expected<json> route_matches(const json& istio_matches, const std::string& field
   return matches;
 }
 
-json merge_matches(const json& analysis, const json& service) {
-  return combine_matches(analysis, service, {"headers", "queryParams"});
+// Every match as the API server stores it: the CRD defaults a missing path to PathPrefix /.
+json with_default_paths(json matches) {
+  if (matches.empty()) matches.push_back(json::object());
+  for (auto& match : matches) {
+    if (!match.contains("path")) match["path"] = {{"type", "PathPrefix"}, {"value", "/"}};
+  }
+  return matches;
 }
 
 json header_list(const json& map) {
@@ -89,8 +108,48 @@ json header_modifier(const json& operations) {
   return modifier;
 }
 
-json service_filters(const CanaryRouting& canary) {
+// spec.service.corsPolicy (Istio's CorsPolicy) as an HTTPRoute CORS filter. Gateway API origins
+// are plain strings (with `*` wildcards): an Istio prefix or regex origin cannot be expressed.
+Expected<json> cors_filter(const json& policy, const std::string& provider) {
+  const std::string field = "spec.service.corsPolicy";
+  json cors = json::object();
+  for (const auto& [key, value] : policy.items()) {
+    if (key == "allowOrigin") {  // Istio's deprecated list of exact origins
+      for (const auto& origin : value) cors["allowOrigins"].push_back(origin);
+    } else if (key == "allowOrigins") {
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (!value[i].contains("exact")) {
+          return invalid(field + ".allowOrigins[" + std::to_string(i) +
+                         "]: provider " + provider +
+                         " takes exact origins only (a CORS filter has no prefix or regex match)");
+        }
+        cors["allowOrigins"].push_back(value[i]["exact"]);
+      }
+    } else if (key == "allowMethods" || key == "allowHeaders" || key == "exposeHeaders" ||
+               key == "allowCredentials") {
+      cors[key] = value;
+    } else if (key == "maxAge") {
+      auto age = value.is_string() ? model::parse_duration_ms(value.get<std::string>())
+                                   : std::nullopt;
+      if (!age) return invalid(field + ".maxAge: not a duration: " + value.dump());
+      cors["maxAge"] = std::chrono::duration_cast<std::chrono::seconds>(*age).count();
+    } else {
+      return invalid(field + "." + key + " cannot be rendered by provider " + provider +
+                     " (an HTTPRoute CORS filter has allowOrigins, allowMethods, allowHeaders, "
+                     "exposeHeaders, allowCredentials and maxAge)");
+    }
+  }
+  if (!cors.contains("maxAge")) cors["maxAge"] = 5;  // the CRD's default, written as stored
+  return json{{"type", "CORS"}, {"cors", cors}};
+}
+
+Expected<json> service_filters(const CanaryRouting& canary, const std::string& provider) {
   json filters = json::array();
+  if (non_empty(canary.cors_policy)) {
+    auto cors = cors_filter(canary.cors_policy, provider);
+    if (!cors) return cors.error();
+    filters.push_back(cors.value());
+  }
   const auto& headers = canary.headers;
   if (non_empty(headers)) {
     if (headers.contains("request")) {
@@ -114,7 +173,16 @@ json service_filters(const CanaryRouting& canary) {
     filters.push_back({{"type", "URLRewrite"}, {"urlRewrite", rewrite}});
   }
   if (canary.mirror_filters.is_array()) {
-    for (const auto& mirror : canary.mirror_filters) {
+    for (auto mirror : canary.mirror_filters) {
+      // As the API server defaults a backendRef, so that an idle reconcile sees no change.
+      if (mirror.contains("backendRef") && mirror["backendRef"].is_object()) {
+        auto& ref = mirror["backendRef"];
+        if (!ref.contains("group")) ref["group"] = "";
+        if (!ref.contains("kind")) ref["kind"] = "Service";
+      }
+      if (mirror.contains("fraction") && mirror["fraction"].is_object() &&
+          !mirror["fraction"].contains("denominator"))
+        mirror["fraction"]["denominator"] = 100;
       filters.push_back({{"type", "RequestMirror"}, {"requestMirror", mirror}});
     }
   }
@@ -170,12 +238,13 @@ bool is_ours(const CanaryRouting& canary, const json& rule) {
 // owned before (types veer does not render), so that user filters survive every write.
 void keep_user_filters(const CanaryRouting& canary, const json& observed_rules, json& ours) {
   if (!observed_rules.is_array()) return;
+  const auto rendered = rendered_filter_types(canary);
   std::size_t index = 0;
   for (const auto& rule : observed_rules) {
     if (!is_ours(canary, rule)) continue;
     if (index >= ours.size()) break;
     for (const auto& filter : rule.value("filters", json::array())) {
-      if (!rendered_filter_types().count(filter.value("type", ""))) {
+      if (!rendered.count(filter.value("type", ""))) {
         ours[index]["filters"].push_back(filter);
       }
     }
@@ -187,16 +256,25 @@ std::string route_label(const CanaryRouting& canary) {
   return "HTTPRoute " + canary.apex_name() + "." + canary.namespace_;
 }
 
-Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
-  auto service_matches = route_matches(canary.match, "spec.service.match");
+Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes,
+                         const std::string& provider) {
+  auto service_matches = route_matches(canary.match, "spec.service.match", provider);
   if (!service_matches) return service_matches.error();
-  json matches = service_matches.value();
-  if (matches.empty()) matches.push_back({{"path", {{"type", "PathPrefix"}, {"value", "/"}}}});
+  json matches = with_default_paths(service_matches.value());
+  const std::string where = route_label(canary) + " (provider " + provider + ")";
+  // The A/B and cookie matches, ANDed with spec.service.match (nothing dropped).
+  auto and_service = [&](const json& extra) -> Expected<json> {
+    auto combined = and_matches(extra, service_matches.value(), where);
+    if (!combined) return combined.error();
+    return with_default_paths(combined.value());
+  };
 
   json base = {{"matches", matches}};
-  json filters = service_filters(canary);
-  if (!filters.empty()) base["filters"] = filters;
-  if (!canary.timeout.empty()) base["timeouts"] = {{"request", canary.timeout}};
+  auto filters = service_filters(canary, provider);
+  if (!filters) return filters.error();
+  if (!filters->empty()) base["filters"] = filters.value();
+  if (!canary.timeout.empty()) base["timeouts"]["request"] = canary.timeout;
+  if (!canary.backend_timeout.empty()) base["timeouts"]["backendRequest"] = canary.backend_timeout;
 
   json weighted = base;
   weighted["backendRefs"] = {backend(canary, canary.primary_name(), routes.primary_weight),
@@ -214,9 +292,11 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
   }
 
   if (canary.ab_testing()) {
-    auto analysis_matches = route_matches(canary.analysis_match, "spec.analysis.match");
+    auto analysis_matches = route_matches(canary.analysis_match, "spec.analysis.match", provider);
     if (!analysis_matches) return analysis_matches.error();
-    weighted["matches"] = merge_matches(analysis_matches.value(), matches);
+    auto ab_matches = and_service(analysis_matches.value());
+    if (!ab_matches) return ab_matches.error();
+    weighted["matches"] = ab_matches.value();
     json rest = base;
     rest["backendRefs"] = {backend(canary, canary.primary_name(), 100)};
     return json::array({weighted, rest});
@@ -230,7 +310,7 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
     json cookie_match = {
         {"headers",
          {{{"name", "Cookie"}, {"type", "RegularExpression"}, {"value", cookie_regex(cookie)}}}}};
-    return merge_matches(json::array({cookie_match}), service_matches.value());
+    return and_service(json::array({cookie_match}));
   };
   if (routes.canary_weight != 0) {
     if (routes.session_cookie.empty()) {
@@ -239,13 +319,17 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes) {
     }
     add_set_cookie(weighted["backendRefs"][1]["filters"],
                    set_cookie_value(*canary.session_affinity, routes.session_cookie));
-    sticky["matches"] = sticky_matches(routes.session_cookie);
+    auto matched = sticky_matches(routes.session_cookie);
+    if (!matched) return matched.error();
+    sticky["matches"] = matched.value();
     sticky["backendRefs"] = {backend(canary, canary.primary_name(), 0),
                              backend(canary, canary.canary_name(), 100)};
     return json::array({sticky, weighted});
   }
   if (routes.previous_session_cookie.empty()) return json::array({weighted});
-  sticky["matches"] = sticky_matches(routes.previous_session_cookie);
+  auto matched = sticky_matches(routes.previous_session_cookie);
+  if (!matched) return matched.error();
+  sticky["matches"] = matched.value();
   add_set_cookie(sticky["filters"], expire_cookie_value(routes.previous_session_cookie));
   return json::array({sticky, weighted});
 }
@@ -298,7 +382,7 @@ Expected<std::vector<Write>> GatewayApiRouter::apply(const CanaryRouting& canary
                    "Gateway (or the apex Service) for provider " +
                    provider_);
   }
-  auto rules = rules_for(canary, routes);
+  auto rules = rules_for(canary, routes, provider_);
   if (!rules) return rules.error();
   const json* found = observed.find(objects(canary).front());
   const json& observed_rules = found ? field_or_null(*found, "/spec/rules") : json();

@@ -36,8 +36,8 @@ json destination(const CanaryRouting& canary, const std::string& host, int weigh
   return {{"destination", dest}, {"weight", weight}};
 }
 
-json merge_matches(const json& analysis, const json& service) {
-  return combine_matches(analysis, service, {"headers", "sourceLabels"});
+std::string where(const CanaryRouting& canary) {
+  return "VirtualService " + canary.apex_name() + "." + canary.namespace_ + " (provider istio)";
 }
 
 // The fields every HTTP rule copies from spec.service.
@@ -57,9 +57,9 @@ json base_http_route(const CanaryRouting& canary) {
   return route;
 }
 
-json cookie_match(const CanaryRouting& canary, const std::string& cookie) {
+Expected<json> cookie_match(const CanaryRouting& canary, const std::string& cookie) {
   json match = {{"headers", {{"Cookie", {{"regex", cookie_regex(cookie)}}}}}};
-  return merge_matches(json::array({match}), canary.match);
+  return and_matches(json::array({match}), canary.match, where(canary));
 }
 
 Expected<json> http_routes(const CanaryRouting& canary, const Routes& routes) {
@@ -69,7 +69,9 @@ Expected<json> http_routes(const CanaryRouting& canary, const Routes& routes) {
 
   if (canary.ab_testing()) {
     json to_canary = base;
-    to_canary["match"] = merge_matches(canary.analysis_match, canary.match);
+    auto match = and_matches(canary.analysis_match, canary.match, where(canary));
+    if (!match) return match.error();
+    to_canary["match"] = match.value();
     to_canary["route"] = {destination(canary, primary, routes.primary_weight),
                           destination(canary, canary_host, routes.canary_weight)};
     json rest = base;
@@ -98,13 +100,17 @@ Expected<json> http_routes(const CanaryRouting& canary, const Routes& routes) {
     }
     weighted["route"][1]["headers"]["response"]["add"]["Set-Cookie"] =
         set_cookie_value(affinity, routes.session_cookie);
-    sticky["match"] = cookie_match(canary, routes.session_cookie);
+    auto match = cookie_match(canary, routes.session_cookie);
+    if (!match) return match.error();
+    sticky["match"] = match.value();
     sticky["route"] = {destination(canary, primary, 0), destination(canary, canary_host, 100)};
     return json::array({sticky, weighted});
   }
   if (routes.previous_session_cookie.empty()) return json::array({weighted});
   // The run is over: requests still carrying its cookie go to the primary and lose the cookie.
-  sticky["match"] = cookie_match(canary, routes.previous_session_cookie);
+  auto match = cookie_match(canary, routes.previous_session_cookie);
+  if (!match) return match.error();
+  sticky["match"] = match.value();
   sticky["route"] = weighted["route"];
   sticky["headers"]["response"]["add"]["Set-Cookie"] =
       expire_cookie_value(routes.previous_session_cookie);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "meshes/string_match.hpp"
 #include "meshes/user_copy.hpp"
 
 namespace veer::meshes {
@@ -43,6 +44,58 @@ int retarget_backends(json& spec, const std::string& from, const std::string& to
   return changed;
 }
 
+// spec.analysis.match as NGINX's canary-by annotations (names without the prefix). NGINX routes
+// by one header (an exact value or a pattern) and one cookie (by name, whose value `always`
+// selects the canary); any other condition is an error, never dropped: a dropped condition
+// would send more requests to the canary than asked.
+Expected<json> match_annotations(const json& matches, const std::string& where) {
+  json out = json::object();
+  auto set = [&](const std::string& key, const json& value, const std::string& field) {
+    if (out.contains(key) && out[key] != value) {
+      return std::optional<RouterError>(
+          invalid(where + ": provider nginx routes by one header and one cookie only, but " +
+                  field + " asks for " + key + " " + value.dump() + " besides " + out[key].dump()));
+    }
+    out[key] = value;
+    return std::optional<RouterError>();
+  };
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    const std::string at = "spec.analysis.match[" + std::to_string(i) + "]";
+    for (const auto& [key, value] : matches[i].items()) {
+      if (key == "name") continue;  // only labels Istio's logs
+      if (key != "headers" || !value.is_object()) {
+        return invalid(where + ": " + at + "." + key +
+                       " cannot be routed by provider nginx (headers and a cookie only)");
+      }
+    }
+    const json headers = matches[i].value("headers", json::object());
+    for (const auto& [header, condition] : headers.items()) {
+      const std::string field = at + ".headers." + header;
+      std::optional<RouterError> error;
+      if (header == "cookie") {
+        if (!condition.contains("exact") || !condition["exact"].is_string() ||
+            condition["exact"].get<std::string>().empty()) {
+          return invalid(where + ": " + field +
+                         " needs exact: <cookie name> for provider nginx (NGINX sends requests "
+                         "whose cookie of that name is \"always\" to the canary)");
+        }
+        error = set("canary-by-cookie", condition["exact"], field);
+      } else if (condition.contains("exact")) {
+        error = set("canary-by-header", header, field);
+        if (!error) error = set("canary-by-header-value", condition["exact"], field);
+      } else if (auto pattern = pattern_of(condition)) {
+        error = set("canary-by-header", header, field);
+        if (!error) error = set("canary-by-header-pattern", *pattern, field);
+      } else {
+        return invalid(where + ": " + field +
+                       " needs exact, regex, prefix or suffix for provider nginx");
+      }
+      if (error) return *error;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<ObjectRef> NginxRouter::objects(const CanaryRouting& canary) const {
@@ -77,30 +130,9 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
   annotations[annotation("canary-weight")] = std::to_string(routes.canary_weight);
   if (canary.ab_testing() && routes.canary_weight > 0) {
     annotations[annotation("canary-weight")] = "0";
-    std::string routed_header;
-    for (const auto& match : canary.analysis_match) {
-      const json headers = match.value("headers", json::object());
-      for (const auto& [header, value] : headers.items()) {
-        if (header == "cookie") {
-          annotations[annotation("canary-by-cookie")] = value.value("exact", "");
-          continue;
-        }
-        // NGINX routes by a single header (and a cookie); anything more cannot be expressed.
-        if (!routed_header.empty() && routed_header != header) {
-          return invalid(where +
-                         ": provider nginx routes by one header only, but "
-                         "spec.analysis.match names both " +
-                         routed_header + " and " + header);
-        }
-        routed_header = header;
-        annotations[annotation("canary-by-header")] = header;
-        if (value.contains("exact")) {
-          annotations[annotation("canary-by-header-value")] = value["exact"];
-        } else if (value.contains("regex")) {
-          annotations[annotation("canary-by-header-pattern")] = value["regex"];
-        }
-      }
-    }
+    auto by = match_annotations(canary.analysis_match, where);
+    if (!by) return by.error();
+    for (const auto& [key, value] : by->items()) annotations[annotation(key.c_str())] = value;
   }
 
   // Canary annotations set before (A/B headers) are owned too, so that they go when unused.

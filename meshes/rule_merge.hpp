@@ -2,10 +2,11 @@
 #pragma once
 
 #include <functional>
-#include <initializer_list>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "meshes/result.hpp"
 
 namespace veer::meshes {
 
@@ -15,10 +16,14 @@ namespace veer::meshes {
 nlohmann::json merge_rules(const nlohmann::json& observed_rules, const nlohmann::json& ours,
                            const std::function<bool(const nlohmann::json&)>& is_ours);
 
-// A/B matches: every analysis match combined with every service match (the service match with
-// the analysis match's `override_keys`, e.g. headers). Either list alone when the other is empty.
-nlohmann::json combine_matches(const nlohmann::json& analysis, const nlohmann::json& service,
-                               std::initializer_list<const char*> override_keys);
+// A/B matches: every analysis match ANDed with every service match (each list holds
+// alternatives). Conditions on different keys, or on different names of a keyed list (headers,
+// queryParams, sourceLabels), are simply joined; the same condition set differently on both
+// sides cannot be one match and is an `invalid` error naming the field. Nothing is dropped: a
+// dropped condition would widen the match and send more requests to the canary. Either list
+// alone when the other is empty.
+Expected<nlohmann::json> and_matches(const nlohmann::json& analysis, const nlohmann::json& service,
+                                     const std::string& where);
 
 // True when `host` names the Service `name` (short name or a longer DNS name of it).
 bool names_service(const std::string& host, const std::string& name);

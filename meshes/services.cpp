@@ -22,25 +22,42 @@ std::vector<ObjectRef> service_objects(const CanaryRouting& canary) {
 
 namespace {
 
-json service_ports(const CanaryRouting& canary) {
+// The port the API server assigned on a NodePort or LoadBalancer Service, for the same port.
+std::optional<json> assigned_node_port(const json* observed, int port) {
+  if (observed == nullptr) return std::nullopt;
+  for (const auto& p : field_or_null(*observed, "/spec/ports")) {
+    if (p.value("port", 0) == port && p.value("protocol", "TCP") == "TCP" && p.contains("nodePort"))
+      return p["nodePort"];
+  }
+  return std::nullopt;
+}
+
+json service_ports(const CanaryRouting& canary, const json* observed) {
   json port = {
       {"name", canary.port_name.empty() ? "http" : canary.port_name},
       {"port", canary.port},
       {"protocol", "TCP"},
       {"targetPort", canary.target_port.is_null() ? json(canary.port) : canary.target_port}};
   if (!canary.app_protocol.empty()) port["appProtocol"] = canary.app_protocol;
+  // Kept, or every reconcile would drop it and the server would assign it again (a rewrite
+  // loop, and clients of the node port cut off).
+  if (auto node_port = assigned_node_port(observed, canary.port)) port["nodePort"] = *node_port;
   return json::array({port});
 }
 
 json service(const CanaryRouting& canary, const std::string& name, const std::string& selects,
-             const CustomMetadata& metadata) {
+             const CustomMetadata& metadata, const json* observed) {
+  json spec = {{"type", "ClusterIP"},
+               {"selector", {{canary.selector_label, selects}}},
+               {"ports", service_ports(canary, observed)}};
+  // clusterIP is immutable: a headless Service is made so when created, never switched.
+  if (canary.headless) spec["clusterIP"] = "None";
+  if (!canary.traffic_distribution.empty())
+    spec["trafficDistribution"] = canary.traffic_distribution;
   return {{"apiVersion", "v1"},
           {"kind", "Service"},
           {"metadata", new_metadata(canary, name, metadata)},
-          {"spec",
-           {{"type", "ClusterIP"},
-            {"selector", {{canary.selector_label, selects}}},
-            {"ports", service_ports(canary)}}}};
+          {"spec", spec}};
 }
 
 CustomMetadata service_metadata(const CanaryRouting& canary, const std::string& name,
@@ -87,9 +104,10 @@ Expected<std::vector<Write>> apply_services(const CanaryRouting& canary, const O
   std::vector<Write> writes;
   for (const auto& w : wanted) {
     auto metadata = service_metadata(canary, w.name, w.custom);
-    json fresh = service(canary, w.name, w.selects, metadata);
     const json* found = observed.find({"v1", "Service", w.name});
-    std::vector<std::string> owned = {"/spec/type", "/spec/selector", "/spec/ports"};
+    json fresh = service(canary, w.name, w.selects, metadata, found);
+    std::vector<std::string> owned = {"/spec/type", "/spec/selector", "/spec/ports",
+                                      "/spec/trafficDistribution"};
     UpsertOptions options;
     if (found && !is_controlled_by(*found, canary)) {
       // The user's own Service: route it, remember how it was, leave its metadata alone.

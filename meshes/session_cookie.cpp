@@ -3,7 +3,9 @@
 namespace veer::meshes {
 
 std::string set_cookie_value(const SessionAffinity& affinity, const std::string& cookie) {
-  std::string value = cookie + "; Max-Age=" + std::to_string(affinity.max_age);
+  // 0 (unset) is a day, as in Flagger: Max-Age=0 would make browsers drop the cookie at once.
+  const int max_age = affinity.max_age > 0 ? affinity.max_age : 86400;
+  std::string value = cookie + "; Max-Age=" + std::to_string(max_age);
   if (!affinity.domain.empty()) value += "; Domain=" + affinity.domain;
   if (!affinity.path.empty()) value += "; Path=" + affinity.path;
   if (!affinity.same_site.empty()) value += "; SameSite=" + affinity.same_site;

@@ -29,6 +29,17 @@ bool uses_ingress_ref(const std::string& p) {
   return p == "nginx" || p == "skipper";
 }
 
+// The HTTPMatchRequest keys each router can route by (Istio takes them all). A key a router
+// cannot express would be dropped, widening the match: in A/B testing, every request would go
+// to the canary. `name` only labels Istio's access logs and is dropped harmlessly.
+std::optional<std::vector<std::string>> routable_match_keys(const std::string& p) {
+  if (is_gateway_api_provider(p)) return {{"uri", "method", "headers", "queryParams", "name"}};
+  if (p == "nginx") return {{"headers", "name"}};
+  if (p == "contour") return {{"headers"}};
+  if (p == "gloo") return {{"headers", "method"}};
+  return std::nullopt;
+}
+
 std::string provider_label(const std::string& p) {
   return p.empty() ? "the default provider (istio)" : "provider " + p;
 }
@@ -146,6 +157,9 @@ struct Rules {
       add(base + ".match", provider_label(p) +
                                " cannot route by request headers or cookies: A/B testing needs "
                                "istio, nginx, contour, gloo or gatewayapi");
+    if (has_match && routes_by_match(p)) check_match_keys(base + ".match", a.match);
+    if (is_gateway_api_provider(p))
+      check_match_keys("spec.service.match", canary.spec.service.match);
     if (a.mirror && !(is_istio(p) || is_gateway_api_provider(p)))
       add(base + ".mirror",
           "traffic mirroring needs istio or gatewayapi, not " + provider_label(p));
@@ -166,6 +180,34 @@ struct Rules {
           "canary");
     if (a.session_affinity && a.session_affinity->max_age < 1)
       add(base + ".sessionAffinity.maxAge", "must be at least 1 second");
+  }
+
+  void check_match_keys(const std::string& path, const nlohmann::json& matches) {
+    const std::string& p = canary.spec.provider;
+    const auto keys = routable_match_keys(p);
+    if (!keys || !matches.is_array()) return;
+    for (std::size_t i = 0; i < matches.size(); ++i) {
+      if (!matches[i].is_object()) continue;
+      for (const auto& [key, value] : matches[i].items()) {
+        if (std::find(keys->begin(), keys->end(), key) == keys->end())
+          add(index_path(path, i) + "." + key,
+              "cannot be routed by " + provider_label(p) + "; it routes by " + join(*keys));
+      }
+      if (p != "nginx") continue;
+      const auto cookie = matches[i].value("/headers/cookie"_json_pointer, nlohmann::json());
+      if (!cookie.is_null() && !cookie.value("exact", nlohmann::json()).is_string())
+        add(index_path(path, i) + ".headers.cookie",
+            "needs exact: <cookie name> with provider nginx (canary-by-cookie names a cookie)");
+    }
+  }
+
+  static std::string join(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& key : keys) {
+      if (key == "name") continue;
+      out += (out.empty() ? "" : ", ") + key;
+    }
+    return out;
   }
 
   // veer writes the counts of a built-in request-duration comparison from its histogram.

@@ -56,6 +56,32 @@ TEST_CASE("a parsed Canary drives the router it names") {
   CHECK(vs["spec"]["http"][0]["mirrorPercentage"]["value"] == 20);
 }
 
+// GAMMA: a route attached to a Service names the core group as "" (Gateway API's spelling);
+// an explicit "" is kept, and a parent without a group gets the API server's default.
+TEST_CASE("gatewayRefs keep an explicit empty group and default a missing one") {
+  const json document = json::parse(R"({
+    "apiVersion": "veer.dev/v1beta1", "kind": "Canary",
+    "metadata": {"name": "podinfo", "namespace": "test"},
+    "spec": {
+      "provider": "gatewayapi:v1",
+      "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+      "service": {"port": 9898, "gatewayRefs": [
+        {"group": "", "kind": "Service", "name": "podinfo", "port": 9898},
+        {"name": "public", "namespace": "gateways"}]},
+      "analysis": {"interval": "1m", "iterations": 5, "threshold": 1}}})");
+  auto parsed = model::parse_canary(document);
+  REQUIRE(parsed.ok());
+  const auto routing = routing_of(parsed.value, "app", "podinfo");
+  auto writes =
+      make_router("gatewayapi:v1").value()->apply(routing, routes_of(parsed.value, 0, false), {});
+  REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
+  const auto& parents = writes->front().object["spec"]["parentRefs"];
+  CHECK(parents[0] == json::parse(R"({"group": "", "kind": "Service", "name": "podinfo",
+                                      "port": 9898})"));
+  CHECK(parents[1] == json::parse(R"({"group": "gateway.networking.k8s.io", "kind": "Gateway",
+                                      "name": "public", "namespace": "gateways"})"));
+}
+
 TEST_CASE("session cookies are 10 letters, stable for a seed and different across seeds") {
   const auto cookie = make_session_cookie("veer", 7);
   CHECK(cookie.size() == std::string("veer=").size() + 10);

@@ -4,6 +4,7 @@
 
 #include "meshes/router.hpp"
 #include "meshes/services.hpp"
+#include "meshes/session_cookie.hpp"
 #include "support/scenarios.hpp"
 
 namespace veer::meshes {
@@ -268,7 +269,8 @@ TEST_CASE("nginx A/B turns header and cookie matches into canary-by annotations"
                                                {"headers": {"x-b": {"exact": "2"}}}])");
   auto refused = router->apply(two_headers, split(100), observed);
   REQUIRE_FALSE(refused.ok());
-  CHECK(refused.error().message.find("names both x-a and x-b") != std::string::npos);
+  CHECK(refused.error().message.find("one header and one cookie only") != std::string::npos);
+  CHECK(refused.error().message.find("spec.analysis.match[1].headers.x-b") != std::string::npos);
   auto finalized = router->finalize(canary, testing::after(observed, idle.value()));
   REQUIRE(finalized.ok());
   REQUIRE(finalized->size() == 1);
@@ -332,4 +334,68 @@ TEST_CASE("services: finalize points a generated apex Service back at the target
 }
 
 }  // namespace
+}  // namespace veer::meshes
+
+namespace veer::meshes {
+
+// Flagger reads maxAge 0 as unset (a day); Max-Age=0 would make browsers drop the cookie at once.
+TEST_CASE("a session cookie never gets Max-Age=0") {
+  SessionAffinity affinity;
+  affinity.cookie_name = "c";
+  affinity.max_age = 0;
+  CHECK(set_cookie_value(affinity, "c=abc") == "c=abc; Max-Age=86400");
+  affinity.max_age = 60;
+  CHECK(set_cookie_value(affinity, "c=abc") == "c=abc; Max-Age=60");
+}
+
+}  // namespace veer::meshes
+
+namespace veer::meshes {
+
+// Flagger's spec.service.headless and trafficDistribution, on the Services veer creates.
+TEST_CASE("services: headless and trafficDistribution are rendered, clusterIP only on creation") {
+  auto canary = testing::podinfo_canary();
+  canary.headless = true;
+  canary.traffic_distribution = "PreferClose";
+  auto writes = apply_services(canary, {});
+  REQUIRE(writes.ok());
+  REQUIRE(writes->size() == 3);
+  for (const auto& w : writes.value()) {
+    CAPTURE(w.object.dump());
+    CHECK(w.object["spec"]["clusterIP"] == "None");
+    CHECK(w.object["spec"]["trafficDistribution"] == "PreferClose");
+  }
+  // An existing Service with a cluster IP keeps it (immutable); trafficDistribution follows
+  // the Canary and goes when it is removed.
+  auto existing = writes->at(1).object;
+  existing["spec"]["clusterIP"] = "10.0.0.9";
+  auto plain = testing::podinfo_canary();
+  auto again = apply_services(plain, Observed{{existing}});
+  REQUIRE(again.ok());
+  const auto& primary = again->at(1);
+  CHECK(primary.action == Write::Action::update);
+  CHECK(primary.object["spec"]["clusterIP"] == "10.0.0.9");
+  CHECK_FALSE(primary.object["spec"].contains("trafficDistribution"));
+}
+
+}  // namespace veer::meshes
+
+namespace veer::meshes {
+
+TEST_CASE("gateway api refuses a CORS origin it cannot express and keys it has no place for") {
+  auto canary = testing::podinfo_canary();
+  canary.gateway_refs = json::parse(R"([{"name": "gateway"}])");
+  canary.cors_policy = json::parse(R"({"allowOrigins": [{"regex": ".*\\.example\\.com"}]})");
+  auto router = make_router("gatewayapi").value();
+  auto refused = router->apply(canary, testing::weights(0), {});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("spec.service.corsPolicy.allowOrigins[0]") !=
+        std::string::npos);
+  canary.cors_policy = json::parse(R"({"unmatchedPreflights": "IGNORE"})");
+  refused = router->apply(canary, testing::weights(0), {});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("spec.service.corsPolicy.unmatchedPreflights") !=
+        std::string::npos);
+}
+
 }  // namespace veer::meshes

@@ -195,6 +195,35 @@ TEST_CASE("provider-specific needs are enforced") {
   CHECK(has_error(e, "spec.analysis.mirror", "needs istio or gatewayapi"));
   CHECK(has_error(e, "spec.analysis.match", "cannot route by request headers"));
 
+  // A match key the router cannot express is an error naming it and the router.
+  j = valid_canary();
+  j["spec"]["analysis"].erase("sessionAffinity");
+  j["spec"]["provider"] = "gatewayapi";
+  j["spec"]["service"]["gatewayRefs"] = json::parse(R"([{"name": "gw"}])");
+  j["spec"]["service"]["match"] = json::parse(R"([{"scheme": {"exact": "https"}}])");
+  j["spec"]["analysis"]["iterations"] = 5;
+  j["spec"]["analysis"]["match"] =
+      json::parse(R"([{"headers": {"x": {"exact": "1"}}}, {"sourceLabels": {"app": "t"}}])");
+  e = errors_of(j);
+  CHECK(has_error(e, "spec.analysis.match[1].sourceLabels",
+                  "cannot be routed by provider gatewayapi"));
+  CHECK(has_error(e, "spec.service.match[0].scheme", "cannot be routed by provider gatewayapi"));
+  j["spec"]["provider"] = "nginx";
+  j["spec"]["service"].erase("match");
+  j["spec"]["service"].erase("gatewayRefs");
+  j["spec"]["ingressRef"] = {
+      {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
+  j["spec"]["analysis"]["match"] =
+      json::parse(R"([{"uri": {"prefix": "/b"}}, {"headers": {"cookie": {"regex": "c.*"}}}])");
+  e = errors_of(j);
+  CHECK(has_error(e, "spec.analysis.match[0].uri", "cannot be routed by provider nginx"));
+  CHECK(has_error(e, "spec.analysis.match[1].headers.cookie", "needs exact"));
+  j["spec"]["provider"] = "istio";
+  j["spec"].erase("ingressRef");
+  j["spec"]["analysis"].erase("stepWeight");
+  j["spec"]["analysis"].erase("maxWeight");
+  CHECK(errors_of(j).empty());
+
   j = valid_canary();
   j["spec"]["provider"] = "appmesh";
   CHECK(has_error(errors_of(j), "spec.provider", "provider appmesh: AWS App Mesh is discontinued"));

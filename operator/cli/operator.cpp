@@ -13,6 +13,7 @@
 #include "analysis/http/outbound_policy.hpp"
 #include "analysis/http/redact.hpp"
 #include "model/canary.hpp"
+#include "model/kube_names.hpp"
 #include "model/mesh_providers.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
@@ -75,6 +76,7 @@ int run_operator(Invocation& call) {
   std::string metrics_server = "http://prometheus:9090", event_webhook;
   std::string lease_namespace, listen_text = ":8080", log_level = "info", log_format = "text";
   std::string max_rollouts = "0", max_per_namespace = "0", workers_text = "2";
+  std::string ingress_prefix = "nginx.ingress.kubernetes.io";
   bool leader_elect = false;
   notify::GlobalDefaults defaults;
 
@@ -88,6 +90,9 @@ int run_operator(Invocation& call) {
       .option("namespace", &ns, "NS", "watch only this namespace (default: all)", 'n')
       .option("mesh-provider", &mesh_provider, "P",
               "traffic router for Canaries without spec.provider (default kubernetes)")
+      .option("ingress-annotations-prefix", &ingress_prefix, "PREFIX",
+              "annotation prefix of the NGINX ingress controller's --annotations-prefix, for "
+              "the nginx provider's canary Ingress (default nginx.ingress.kubernetes.io)")
       .option("metrics-server", &metrics_server, "URL",
               "Prometheus for built-in metrics and templates without an address "
               "(default http://prometheus:9090)")
@@ -133,6 +138,9 @@ int run_operator(Invocation& call) {
         parser,
         "--mesh-provider \"" + mesh_provider + "\" is not one of " + model::known_providers_text(),
         call.err);
+  if (auto problem = model::dns1123_subdomain_problem(ingress_prefix); !problem.empty())
+    return usage_error(parser, "--ingress-annotations-prefix \"" + ingress_prefix + "\" " + problem,
+                       call.err);
   if (metrics_server.find("://") == std::string::npos)
     return usage_error(parser, "--metrics-server \"" + metrics_server + "\" is not a URL",
                        call.err);
@@ -174,6 +182,7 @@ int run_operator(Invocation& call) {
   settings.workers = workers;
   settings.logger = &logger;
   settings.reconciler.decide.default_provider = mesh_provider;
+  settings.reconciler.ingress_annotations_prefix = ingress_prefix;
   settings.reconciler.max_concurrent_rollouts = max_total;
   settings.reconciler.max_rollouts_per_namespace = max_ns;
   settings.reconciler.event_webhook = event_webhook;

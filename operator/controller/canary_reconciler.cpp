@@ -83,17 +83,20 @@ CanaryReconciler::CanaryReconciler(kube::Cluster& cluster, kube::Clock& clock,
       alerts_(alerts),
       settings_(std::move(settings)) {}
 
+void CanaryReconciler::report_unchanged(Context& ctx, const std::string& error) {
+  if (!report_) return;
+  ReconcileReport report;
+  report.key = ctx.key;
+  report.ns = ctx.ns;
+  report.name = ctx.canary.metadata.name;
+  report.phase = ctx.status.canary.phase;
+  report.canary_weight = ctx.status.canary.canary_weight;
+  report.error = error;
+  report_(report);
+}
+
 kube::ReconcileResult CanaryReconciler::fail(Context& ctx, const std::string& error) {
-  if (report_) {
-    ReconcileReport report;
-    report.key = ctx.key;
-    report.ns = ctx.ns;
-    report.name = ctx.canary.metadata.name;
-    report.phase = ctx.status.canary.phase;
-    report.canary_weight = ctx.status.canary.canary_weight;
-    report.error = error;
-    report_(report);
-  }
+  report_unchanged(ctx, error);
   return {true, std::nullopt, error};
 }
 
@@ -143,7 +146,10 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   ctx.status = rollout_status_from_json(ctx.object.value("status", json::object()));
   ctx.canary.status = ctx.status.canary;
   if (!observe(ctx)) return ctx.user_problem ? blocked(ctx, ctx.problem) : fail(ctx, ctx.problem);
-  if (ctx.status.progress.waiting_for == kWaitingForFix) {  // fixed: `decide` says what is next
+  // A step counts only once the router applies its weights: until then nothing is analysed.
+  if (auto pending = routes_pending(ctx); !pending.empty()) return wait_for_routes(ctx, pending);
+  if (ctx.status.progress.waiting_for == kWaitingForFix ||
+      ctx.status.progress.waiting_for == kWaitingForRoutes) {  // over: `decide` says what is next
     ctx.status.progress.waiting_for.clear();
     ctx.status.progress.message.clear();
   }
@@ -241,7 +247,7 @@ bool CanaryReconciler::observe(Context& ctx) {
   seen.rollout_slot_free = slot_free(ctx, seen.slot_message);
 
   const auto provider = spec.provider.empty() ? settings_.decide.default_provider : spec.provider;
-  auto router = meshes::make_router(provider);
+  auto router = meshes::make_router(provider, settings_.ingress_annotations_prefix);
   if (!router) {
     ctx.problem = router.error().message;
     ctx.user_problem = true;
@@ -250,6 +256,38 @@ bool CanaryReconciler::observe(Context& ctx) {
   ctx.router = std::move(router.value());
   ctx.routing = meshes::routing_of(ctx.canary, ctx.label.key, ctx.label.value);
   return true;
+}
+
+// Why the routes veer wrote are not applied yet ("" when they are, or cannot tell): Router::read
+// says not_ready, e.g. a Gateway API route whose parents have not accepted its generation.
+std::string CanaryReconciler::routes_pending(Context& ctx) {
+  const auto phase = ctx.status.canary.phase;
+  if (ctx.seen.deleting || ctx.canary.spec.suspend ||
+      (phase != model::CanaryPhase::Progressing && phase != model::CanaryPhase::WaitingPromotion))
+    return "";
+  meshes::Observed observed;
+  for (const auto& ref : ctx.router->objects(ctx.routing)) {
+    auto found = cluster_.get(ref_of(ref, ctx.ns));
+    if (found) observed.objects.push_back(*found);
+  }
+  auto routes = ctx.router->read(ctx.routing, observed);
+  if (routes || routes.error().kind != meshes::RouterError::Kind::not_ready) return "";
+  return routes.error().message;
+}
+
+kube::ReconcileResult CanaryReconciler::wait_for_routes(Context& ctx, const std::string& why) {
+  auto& progress = ctx.status.progress;
+  if (progress.waiting_for != kWaitingForRoutes || progress.message != why) {
+    progress.waiting_for = kWaitingForRoutes;
+    progress.message = why;
+    json update = ctx.object;
+    update["status"] = to_json(ctx.status);
+    if (auto written = cluster_.update_status(update)) ctx.object = *written;
+  }
+  report_unchanged(ctx, "");
+  kube::ReconcileResult result;
+  result.requeue_after = settings_.decide.poll_interval;
+  return result;
 }
 
 bool CanaryReconciler::slot_free(const Context& ctx, std::string& message) {
@@ -340,6 +378,10 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
       auto error = apply_primary(ctx, true);
       if (error.empty()) error = apply_primary_scaler(ctx, true);
       if (!error.empty()) return error;
+      // Flagger's order: the apex Service and the routes move to the primary only once it
+      // serves, so adopting a Service in use drops no request. `decide` routes on the pass
+      // that sees the primary ready.
+      if (!ctx.seen.primary.ready) return "";
       return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
     }
     case ActionKind::PromotePrimary: {

@@ -41,12 +41,16 @@ struct ReconcilerSettings {
   int max_concurrent_rollouts = 0;     // 0 = no limit
   int max_rollouts_per_namespace = 0;  // 0 = no limit
   std::string event_webhook;           // --event-webhook, for Canaries without an event hook
+  std::string ingress_annotations_prefix = "nginx.ingress.kubernetes.io";  // nginx provider
   bool write_kubernetes_events = true;
 };
 
 inline constexpr const char* kFinalizer = "veer.dev/finalizer";
 // status.rollout.waitingFor while the Canary or its target must be fixed by the user.
 inline constexpr const char* kWaitingForFix = "a fix of the Canary or its target";
+// status.rollout.waitingFor while the router has not applied the routes veer wrote (a Gateway
+// API route its parents have not accepted at its current generation).
+inline constexpr const char* kWaitingForRoutes = "the router to apply the routes";
 const kube::ResourceType& canary_type();
 
 // What a reconcile did, for progress output, metrics and tests.
@@ -77,12 +81,16 @@ class CanaryReconciler {
 
  private:
   struct Context;
+  // The report of a pass that decided nothing (the status as read).
+  void report_unchanged(Context& ctx, const std::string& error);
   kube::ReconcileResult fail(Context& ctx, const std::string& error);
   // A problem only the user can fix (invalid spec, missing target): said once in the status
   // and a Warning event, then retried with backoff.
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
   void write_event(Context& ctx, const Event& event);
   bool observe(Context& ctx);
+  std::string routes_pending(Context& ctx);
+  kube::ReconcileResult wait_for_routes(Context& ctx, const std::string& why);
   void observe_scaler(Context& ctx);
   void run_checks(Context& ctx);
   bool write_status(Context& ctx);

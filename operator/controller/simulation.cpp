@@ -6,8 +6,35 @@ namespace veer::controller::simulation {
 
 using nlohmann::json;
 
+void accept_routes(kube::Cluster& cluster, const std::string& ns) {
+  for (const char* version : {"v1", "v1beta1"}) {
+    auto list = cluster.list(
+        kube::type_of(std::string("gateway.networking.k8s.io/") + version, "HTTPRoute"), ns);
+    if (!list) continue;  // not served
+    for (auto& route : list->items) {
+      const auto generation = route["metadata"].value("generation", 1L);
+      json parents = json::array();
+      for (const auto& ref : route["spec"].value("parentRefs", json::array())) {
+        parents.push_back({{"parentRef", ref},
+                           {"controllerName", "veer.dev/gateway-stand-in"},
+                           {"conditions",
+                            {{{"type", "Accepted"},
+                              {"status", "True"},
+                              {"reason", "Accepted"},
+                              {"message", ""},
+                              {"observedGeneration", generation}}}}});
+      }
+      const json status = {{"parents", parents}};
+      if (route.value("status", json::object()) == status) continue;
+      route["status"] = status;
+      cluster.update_status(route);
+    }
+  }
+}
+
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
-                  const std::set<std::string>& unready) {
+                  const std::set<std::string>& unready, bool gateway) {
+  if (gateway) accept_routes(cluster, ns);
   auto write = [&](json& workload, const json& status) {
     if (workload.value("status", json::object()) == status) return;
     workload["status"] = status;

@@ -19,11 +19,16 @@
 namespace veer::controller::simulation {
 
 // Marks every Deployment and DaemonSet in `ns` rolled out and available, except those named in
-// `unready`. DaemonSets run on kNodes nodes (none while scaled to zero). Writes a status only
-// when it changes (so an idle world makes no writes).
+// `unready`. DaemonSets run on kNodes nodes (none while scaled to zero). Unless `gateway` is
+// false it also stands in for a Gateway controller: every parent of every HTTPRoute accepts the
+// route's current generation. Writes a status only when it changes (so an idle world makes no
+// writes).
 inline constexpr long kNodes = 3;
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
-                  const std::set<std::string>& unready = {});
+                  const std::set<std::string>& unready = {}, bool gateway = true);
+
+// The Gateway controller's part of kubelet_pass: HTTPRoutes in `ns` accepted by their parents.
+void accept_routes(kube::Cluster& cluster, const std::string& ns);
 
 // Metric verdicts scripted by image: the canary's first container image containing `bad_marker`
 // fails every metric (success rate 91.3%), any other passes (99.9%). An image containing

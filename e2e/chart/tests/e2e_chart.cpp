@@ -75,11 +75,10 @@ std::string last_line(std::string out) {
   return out.substr(out.find_last_of('\n') + 1);
 }
 
+// nullptr (the case is marked skipped) without VEER_TEST_KUBECONFIG; fails when it is set but
+// the server cannot be reached.
 std::unique_ptr<E2eCluster> cluster_or_skip() {
-  std::string why;
-  auto cluster = E2eCluster::from_environment(why);
-  if (!cluster) MESSAGE(why);
-  return cluster;
+  return E2eCluster::from_environment();
 }
 
 // Applies the plain manifests (idempotent) and waits for the CRDs, with the routers' CRDs the

@@ -156,12 +156,8 @@ void killed_mid_rollout(Scenario& s) {
 }
 
 void run_router(const RouterCase& router, const std::vector<Extra>& extras) {
-  std::string why;
-  auto cluster = E2eCluster::from_environment(why);
-  if (!cluster) {
-    MESSAGE(why);
-    return;
-  }
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
   const auto crds_error = cluster->install_crds();
   REQUIRE_MESSAGE(crds_error.empty(), crds_error);
   auto s = initialized(*cluster, router);

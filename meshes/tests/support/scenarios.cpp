@@ -77,6 +77,10 @@ CanaryRouting gateway_canary(bool linkerd) {
   } else {
     c.hosts = {"app.example.com"};
     c.gateway_refs = json::parse(R"([{"name": "gateway", "namespace": "istio-ingress"}])");
+    c.backend_timeout = "10s";
+    c.cors_policy = json::parse(R"({"allowOrigins": [{"exact": "https://app.example.com"}],
+                                    "allowMethods": ["GET", "POST"], "allowCredentials": true,
+                                    "maxAge": "24h"})");
   }
   return c;
 }

@@ -48,6 +48,8 @@ TEST_CASE("veer operator: bad flags are usage errors naming the flag") {
       {{"operator", "--log-format", "xml"}, "log-format"},
       {{"operator", "--mesh-provider", "nope"}, "--mesh-provider \"nope\""},
       {{"operator", "--metrics-server", "prometheus"}, "--metrics-server"},
+      {{"operator", "--ingress-annotations-prefix", "Not/A_Prefix"},
+       "--ingress-annotations-prefix \"Not/A_Prefix\""},
       {{"operator", "extra"}, "takes no arguments"},
   };
   for (const auto& c : cases) {
@@ -62,7 +64,8 @@ TEST_CASE("veer operator: bad flags are usage errors naming the flag") {
        {"--kubeconfig", "--context", "--namespace", "--mesh-provider", "--metrics-server",
         "--slack-url", "--slack-channel", "--slack-user", "--event-webhook", "--leader-elect",
         "--leader-election-namespace", "--listen", "--log-level", "--log-format",
-        "--max-concurrent-rollouts", "--max-rollouts-per-namespace", "--workers"}) {
+        "--max-concurrent-rollouts", "--max-rollouts-per-namespace", "--workers",
+        "--ingress-annotations-prefix"}) {
     CAPTURE(flag);
     CHECK(help.out.find(flag) != std::string::npos);
   }

@@ -291,3 +291,65 @@ TEST_CASE("a Canary without spec.provider is validated and analysed for the oper
   REQUIRE_FALSE(recorder.providers.empty());
   CHECK(recorder.providers.front() == "gatewayapi:v1");
 }
+
+TEST_CASE("the nginx canary Ingress carries the operator's --ingress-annotations-prefix") {
+  auto c = sim::canary("default", "podinfo", "nginx");
+  c["spec"]["ingressRef"] = {
+      {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
+  Rollout r("nginx", c);
+  r.base_settings.ingress_annotations_prefix = "custom.nginx.example.com";
+  json ingress = {
+      {"apiVersion", "networking.k8s.io/v1"},
+      {"kind", "Ingress"},
+      {"metadata", {{"name", "podinfo"}, {"namespace", "default"}}},
+      {"spec",
+       {{"rules",
+         {{{"host", "app.example.com"},
+           {"http",
+            {{"paths",
+              {{{"path", "/"},
+                {"pathType", "Prefix"},
+                {"backend",
+                 {{"service", {{"name", "podinfo"}, {"port", {{"number", 9898}}}}}}}}}}}}}}}}}};
+  REQUIRE(r.cluster.create(ingress));
+  r.until("Initialized");
+  auto canary_ingress = r.get("networking.k8s.io/v1", "Ingress", "podinfo-canary");
+  REQUIRE_FALSE(canary_ingress.is_null());
+  const auto& annotations = canary_ingress["metadata"]["annotations"];
+  CHECK(annotations["custom.nginx.example.com/canary"] == "true");
+  CHECK(annotations["custom.nginx.example.com/canary-weight"] == "0");
+  CHECK_FALSE(annotations.contains("nginx.ingress.kubernetes.io/canary"));
+}
+
+// A step counts only once the router applies it: while the Gateway has not accepted the
+// HTTPRoute's current generation the rollout waits (no analysis, weight unchanged), and says so.
+TEST_CASE("a gateway api step waits until the route's parents accept its generation") {
+  json c = sim::canary("default", "podinfo", "gatewayapi:v1");
+  c["spec"]["service"]["gatewayRefs"] =
+      json::array({{{"name", "gateway"}, {"namespace", "istio-ingress"}}});
+  Rollout r("gatewayapi:v1", c);
+  r.until("Initialized");
+  r.set_image("podinfo:6.0.1");
+  r.gateway_accepts = false;
+  r.until("Progressing");
+  auto weight = [&] {
+    auto route = r.get("gateway.networking.k8s.io/v1", "HTTPRoute", "podinfo");
+    for (const auto& ref : route["spec"]["rules"].back()["backendRefs"])
+      if (ref["name"] == "podinfo-canary") return ref.value("weight", -1);
+    return -1;
+  };
+  const auto analyses = r.metrics.calls();
+  const int held = weight();
+  for (int i = 0; i < 6; ++i) r.pass();
+  CHECK(r.phase() == "Progressing");
+  CHECK(weight() == held);
+  CHECK(r.metrics.calls() == analyses);
+  const auto rollout = r.canary()["status"]["rollout"];
+  CHECK(rollout.value("waitingFor", "") == kWaitingForRoutes);
+  CHECK(rollout.value("message", "").find("not applied yet") != std::string::npos);
+
+  r.gateway_accepts = true;
+  r.until("Succeeded");
+  CHECK(r.metrics.calls() > analyses);
+  CHECK(r.canary()["status"]["rollout"].value("waitingFor", "") == "");
+}

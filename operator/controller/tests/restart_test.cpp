@@ -146,3 +146,33 @@ TEST_CASE("kill and restart at every write in the middle of a hold on missing da
     CHECK(end_state(r) == expected);
   }
 }
+
+// Adoption without downtime (Flagger's order): an existing apex Service keeps selecting the
+// target's pods, and no VirtualService captures its host, until the primary is ready. Every pass
+// is a restarted operator, so the wait holds across restarts.
+TEST_CASE("the apex Service and the routes move to the primary only once it is ready") {
+  Rollout r("istio");
+  json apex = {{"apiVersion", "v1"},
+               {"kind", "Service"},
+               {"metadata", {{"name", "podinfo"}, {"namespace", "default"}}},
+               {"spec",
+                {{"type", "ClusterIP"},
+                 {"selector", {{"app", "podinfo"}}},
+                 {"ports", {{{"name", "http"}, {"port", 9898}, {"targetPort", 9898}}}}}}};
+  REQUIRE(r.cluster.create(apex));
+  r.unready = {"podinfo-primary"};
+  for (int i = 0; i < 4; ++i) {
+    r.pass();
+    CAPTURE(i);
+    CHECK(r.phase() == "Initializing");
+    REQUIRE_FALSE(r.primary().is_null());
+    CHECK(r.get("v1", "Service", "podinfo")["spec"]["selector"]["app"] == "podinfo");
+    CHECK(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo").is_null());
+    CHECK(r.target()["spec"]["replicas"] != 0);
+  }
+  r.unready.clear();
+  r.until("Initialized");
+  CHECK(r.get("v1", "Service", "podinfo")["spec"]["selector"]["app"] == "podinfo-primary");
+  CHECK(istio_canary_weight(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo")) ==
+        0);
+}

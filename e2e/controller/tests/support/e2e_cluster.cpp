@@ -6,7 +6,10 @@
 
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include "operator/kube/kubeconfig.hpp"
+#include "testing/skip.hpp"
 
 namespace veer::e2e {
 
@@ -27,23 +30,20 @@ std::string unique_name(const std::string& prefix) {
   return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
 }
 
-std::unique_ptr<E2eCluster> E2eCluster::from_environment(std::string& why) {
+std::unique_ptr<E2eCluster> E2eCluster::from_environment() {
   const char* path = std::getenv("VEER_TEST_KUBECONFIG");
   if (path == nullptr || *path == '\0') {
-    why = "VEER_TEST_KUBECONFIG is not set: skipped (scripts/test brings a server up)";
+    testing::skip_test("VEER_TEST_KUBECONFIG is not set (scripts/test brings a server up)");
     return nullptr;
   }
+  // Asked to run against a server: anything short of reaching it is a failure, not a skip.
   auto config = kube::load_client_config({path, ""});
-  if (!config) {
-    why = "VEER_TEST_KUBECONFIG=" + std::string(path) + ": " + config.error().message;
-    return nullptr;
-  }
+  if (!config) FAIL("VEER_TEST_KUBECONFIG=" << path << ": " << config.error().message);
   auto cluster = std::unique_ptr<E2eCluster>(new E2eCluster(path, nullptr));
   cluster->api_ = std::make_unique<kube::RestCluster>(*config, cluster->clock_);
-  if (auto version = cluster->api_->check(); !version) {
-    why = "the API server of " + std::string(path) + " does not answer: " + version.error().message;
-    return nullptr;
-  }
+  if (auto version = cluster->api_->check(); !version)
+    FAIL("VEER_TEST_KUBECONFIG=" << path << ": the API server does not answer: "
+                                 << version.error().message);
   return cluster;
 }
 

@@ -17,8 +17,10 @@ namespace veer::e2e {
 
 class E2eCluster {
  public:
-  // nullopt when VEER_TEST_KUBECONFIG is unset (unit runs); the reason is in `why`.
-  static std::unique_ptr<E2eCluster> from_environment(std::string& why);
+  // The cluster of VEER_TEST_KUBECONFIG. Unset (unit runs): the running test case is marked
+  // skipped (testing/skip.hpp) and nullptr returned; the caller returns. Set but unusable (a
+  // bad kubeconfig, a server that does not answer): the test case fails here.
+  static std::unique_ptr<E2eCluster> from_environment();
 
   const std::string& admin_kubeconfig() const { return kubeconfig_; }
   const std::string& state_dir() const { return state_dir_; }

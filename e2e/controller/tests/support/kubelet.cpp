@@ -9,12 +9,21 @@ using nlohmann::json;
 namespace {
 
 const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+const kube::ResourceType kHttpRoutes{"gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"};
 
 // The status without timestamps, to tell whether a write is needed.
 json comparable(json status) {
   for (auto& c : status["conditions"]) {
     c.erase("lastUpdateTime");
     c.erase("lastTransitionTime");
+  }
+  return status;
+}
+
+// HTTPRoute status without timestamps.
+json comparable_parents(json status) {
+  for (auto& parent : status["parents"]) {
+    for (auto& c : parent["conditions"]) c.erase("lastTransitionTime");
   }
   return status;
 }
@@ -52,8 +61,26 @@ json rolled_out_status(const json& deployment) {
   return status;
 }
 
-KubeletStandIn::KubeletStandIn(kube::Cluster& cluster, std::string ns)
-    : cluster_(cluster), ns_(std::move(ns)), thread_([this] { run(); }) {}
+json accepted_status(const json& route) {
+  const auto generation = route["metadata"].value("generation", 1L);
+  json parents = json::array();
+  for (const auto& ref : route["spec"].value("parentRefs", json::array())) {
+    parents.push_back(
+        {{"parentRef", ref},
+         {"controllerName", "veer.dev/e2e-gateway-stand-in"},
+         {"conditions",
+          {{{"type", "Accepted"},
+            {"status", "True"},
+            {"reason", "Accepted"},
+            {"message", "accepted by the e2e stand-in"},
+            {"observedGeneration", generation},
+            {"lastTransitionTime", kube::format_time(std::chrono::system_clock::now())}}}}});
+  }
+  return {{"parents", parents}};
+}
+
+KubeletStandIn::KubeletStandIn(kube::Cluster& cluster, std::string ns, Kind kind)
+    : cluster_(cluster), ns_(std::move(ns)), kind_(kind), thread_([this] { run(); }) {}
 
 KubeletStandIn::~KubeletStandIn() {
   stopping_ = true;
@@ -64,17 +91,22 @@ KubeletStandIn::~KubeletStandIn() {
   thread_.join();
 }
 
-void KubeletStandIn::settle(json deployment) {
-  auto wanted = rolled_out_status(deployment);
-  if (comparable(deployment.value("status", json::object())) == comparable(wanted)) return;
-  deployment["status"] = wanted;
+void KubeletStandIn::settle(json object) {
+  const bool routes = kind_ == Kind::HttpRoutes;
+  auto wanted = routes ? accepted_status(object) : rolled_out_status(object);
+  const auto current = object.value("status", json::object());
+  if (routes ? comparable_parents(current) == comparable_parents(wanted)
+             : comparable(current) == comparable(wanted))
+    return;
+  object["status"] = wanted;
   // A conflict means a newer version exists; its watch event brings it here again.
-  if (cluster_.update_status(deployment)) ++writes_;
+  if (cluster_.update_status(object)) ++writes_;
 }
 
 void KubeletStandIn::run() {
   while (!stopping_) {
-    auto list = cluster_.list(kDeployments, ns_);
+    const auto& type = kind_ == Kind::HttpRoutes ? kHttpRoutes : kDeployments;
+    auto list = cluster_.list(type, ns_);
     if (!list) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // retry back-off
       continue;
@@ -83,7 +115,7 @@ void KubeletStandIn::run() {
     kube::WatchOptions options;
     options.resource_version = list->resource_version;
     options.timeout = std::chrono::seconds(60);
-    auto watch = cluster_.watch(kDeployments, ns_, options);
+    auto watch = cluster_.watch(type, ns_, options);
     if (!watch) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // retry back-off
       continue;

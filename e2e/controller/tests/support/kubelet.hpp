@@ -2,7 +2,8 @@
 // controller, so this marks every Deployment of one namespace rolled out whenever its spec
 // changes: observedGeneration, replicas, updated/ready/available replicas and the Available and
 // Progressing conditions, as a healthy rollout leaves them. It follows a watch, so it reacts at
-// once; it writes only when the status differs.
+// once; it writes only when the status differs. The same loop stands in for a Gateway
+// controller accepting HTTPRoutes (Kind::HttpRoutes).
 #pragma once
 
 #include <atomic>
@@ -17,7 +18,11 @@ namespace veer::e2e {
 
 class KubeletStandIn {
  public:
-  KubeletStandIn(kube::Cluster& cluster, std::string ns);
+  // What it stands in for: the kubelet and deployment controller (Deployments), or a Gateway
+  // controller (HTTPRoutes: every parent accepts the route's current generation, as
+  // status.parents[].conditions Accepted with observedGeneration).
+  enum class Kind { Deployments, HttpRoutes };
+  KubeletStandIn(kube::Cluster& cluster, std::string ns, Kind kind = Kind::Deployments);
   ~KubeletStandIn();
   KubeletStandIn(const KubeletStandIn&) = delete;
   KubeletStandIn& operator=(const KubeletStandIn&) = delete;
@@ -27,10 +32,11 @@ class KubeletStandIn {
 
  private:
   void run();
-  void settle(nlohmann::json deployment);
+  void settle(nlohmann::json object);
 
   kube::Cluster& cluster_;
   std::string ns_;
+  Kind kind_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> writes_{0};
   std::mutex stream_mutex_;

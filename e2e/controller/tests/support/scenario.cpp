@@ -65,6 +65,7 @@ Scenario::Scenario(E2eCluster& cluster, RouterCase router)
 Scenario::~Scenario() {
   operator_.reset();  // SIGTERM, then SIGKILL after a grace period
   kubelet_.reset();
+  gateway_.reset();
   prometheus_.reset();
   if (!ns_.empty()) cluster_.delete_namespace(ns_);
 }
@@ -130,6 +131,8 @@ std::string Scenario::set_up(const std::string& first_image) {
   if (auto created = api.create(canary_object()); !created) return created.error().message;
 
   kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
+  if (router_.provider.rfind("gatewayapi", 0) == 0)  // veer waits for the route's acceptance
+    gateway_ = std::make_unique<KubeletStandIn>(api, ns_, KubeletStandIn::Kind::HttpRoutes);
   prometheus_ = std::make_unique<FakePrometheus>(builtin_series(router_.provider),
                                                  [this] { return is_bad_image(target_image()); });
   std::string why;

@@ -90,6 +90,7 @@ class Scenario {
   RouterCase router_;
   std::string ns_;
   std::unique_ptr<KubeletStandIn> kubelet_;
+  std::unique_ptr<KubeletStandIn> gateway_;  // gatewayapi: accepts the HTTPRoutes
   std::unique_ptr<FakePrometheus> prometheus_;
   std::unique_ptr<OperatorProcess> operator_;
 };

@@ -27,6 +27,7 @@ struct Rollout {
   sim::ImageMetrics metrics{cluster};
   sim::RecordingAlerts alerts;
   std::set<std::string> unready;
+  bool gateway_accepts = true;  // the stand-in Gateway controller accepts HTTPRoutes
   std::string provider;
   int passes = 0;
   std::string last_error;  // of the latest failed pass, shown when a test fails
@@ -64,15 +65,16 @@ struct Rollout {
     REQUIRE(cluster.update(c));
   }
 
+  ReconcilerSettings base_settings;  // what a test sets beyond the provider
   ReconcilerSettings settings() const {
-    ReconcilerSettings s;
+    ReconcilerSettings s = base_settings;
     s.decide.default_provider = provider;
     return s;
   }
   // The kubelet stand-in, then a reconcile by a brand-new reconciler, then time moves to when
   // that reconcile asked to come back.
   kube::ReconcileResult pass() {
-    sim::kubelet_pass(cluster, "default", unready);
+    sim::kubelet_pass(cluster, "default", unready, gateway_accepts);
     CanaryReconciler reconciler(*api, clock, *hooks, metrics, alerts, settings());
     auto result = reconciler.reconcile("default/podinfo");
     if (result.failed) last_error = result.error;
