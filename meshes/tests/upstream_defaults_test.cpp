@@ -2,12 +2,16 @@
 // upstream CRD (read from its openAPIV3Schema) and nothing it prunes, so that comparing what
 // veer renders with what the cluster holds finds no difference and nothing is rewritten on
 // every reconcile. Services of type NodePort or LoadBalancer keep what the server assigned.
+#include <cstdlib>
+#include <filesystem>
+
 #include <doctest/doctest.h>
 
 #include "meshes/router.hpp"
 #include "meshes/services.hpp"
 #include "support/crd_schema.hpp"
 #include "support/scenarios.hpp"
+#include "testing/skip.hpp"
 
 namespace veer::meshes {
 namespace {
@@ -17,6 +21,17 @@ using nlohmann::json;
 const testing::CrdSchemas& schemas() {
   static const auto loaded = testing::CrdSchemas::load(testing::upstream_crds_dir());
   return loaded;
+}
+
+// The fixtures live beside the repository, not in it (they are other projects' files): a clone
+// without them skips, but a directory named by VEER_UPSTREAM_CRDS must be there.
+bool skipped_without_crds() {
+  const char* named = std::getenv("VEER_UPSTREAM_CRDS");
+  if ((named && *named) || std::filesystem::is_directory(testing::upstream_crds_dir()))
+    return false;
+  veer::testing::skip_test("no upstream CRDs in " + testing::upstream_crds_dir() +
+                           "; set VEER_UPSTREAM_CRDS to the folder of the upstream router CRDs");
+  return true;
 }
 
 std::vector<Write> render(const testing::Scenario& s, const Observed& observed) {
@@ -30,6 +45,7 @@ std::vector<Write> render(const testing::Scenario& s, const Observed& observed) 
 }  // namespace
 
 TEST_CASE("every object a router renders is already as its upstream CRD stores it") {
+  if (skipped_without_crds()) return;
   REQUIRE_MESSAGE(schemas().size() > 10, "no upstream CRDs in " << testing::upstream_crds_dir()
                                                                 << " (VEER_UPSTREAM_CRDS)");
   int checked = 0;
@@ -58,6 +74,7 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
 }
 
 TEST_CASE("an HTTPRoute with every field veer copies from the Canary is stored unchanged") {
+  if (skipped_without_crds()) return;
   auto canary = testing::podinfo_canary();
   canary.gateway_refs = json::parse(R"([{"name": "gateway"}, {"group": "", "kind": "Service",
                                          "name": "podinfo", "port": 9898}])");

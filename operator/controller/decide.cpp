@@ -202,7 +202,9 @@ class Decider {
 
   void initialize() {
     if (st().phase == CanaryPhase::None) set_phase(CanaryPhase::Initializing);
-    if (!seen_.primary.ready && !spec_.analysis_skipped()) {
+    // skipAnalysis skips the analysis, not the primary: the target is scaled down and the apex
+    // moved only once a ready primary serves its traffic.
+    if (!seen_.primary.ready) {
       wait_for(
           "primary",
           "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +

@@ -860,6 +860,26 @@ TEST_CASE("stepWeightPromotion hands traffic back to the primary step by step") 
   CHECK(w.status.canary.phase == CanaryPhase::Succeeded);
 }
 
+TEST_CASE(
+    "skipAnalysis still initializes: no scale-down or apex switch before the primary is ready") {
+  World w;
+  w.canary.spec.skip_analysis = true;
+  w.seen.primary = {};  // a fresh Canary: no primary yet
+  for (int i = 0; i < 3; ++i) {
+    auto& d = w.tick();
+    CHECK(w.status.canary.phase == CanaryPhase::Initializing);
+    CHECK(has_action(d, ActionKind::InitializePrimary));
+    CHECK_FALSE(has_action(d, ActionKind::ScaleCanaryDown));
+    CHECK_FALSE(routes_of(d));
+    w.advance(seconds(10));
+  }
+  w.seen.primary.exists = true;
+  w.seen.primary.ready = true;
+  auto& done = w.tick();
+  CHECK(w.status.canary.phase == CanaryPhase::Initialized);
+  CHECK(has_action(done, ActionKind::ScaleCanaryDown));
+}
+
 TEST_CASE("skipAnalysis promotes as soon as the canary is ready") {
   World w;
   w.canary.spec.skip_analysis = true;
