@@ -29,7 +29,10 @@ std::optional<WatchEvent> decode_watch_frame(const std::string& line) {
     event.type = WatchEvent::Type::Error;
   else
     return std::nullopt;
-  event.object = std::move(frame["object"]);
+  // Every event carries an object (a Status for ERROR); one without is not an event.
+  auto object = frame.find("object");
+  if (object == frame.end() || !object->is_object()) return std::nullopt;
+  event.object = std::move(*object);
   return event;
 }
 

@@ -21,8 +21,9 @@ inline constexpr std::size_t kMaxWatchLineBytes = std::size_t{16} << 20;
 bool take_lines(std::string& buffer, std::vector<std::string>& lines,
                 std::size_t max_line = kMaxWatchLineBytes);
 
-// The event of one line; nothing for a line that is not a JSON object with a known `type`
-// (such lines are skipped, as client-go does with what it cannot decode).
+// The event of one line; nothing for a line that is not a JSON object with a known `type` and
+// an `object` that is a JSON object (such lines are skipped, as client-go skips what it cannot
+// decode).
 std::optional<WatchEvent> decode_watch_frame(const std::string& line);
 
 }  // namespace veer::kube
