@@ -1,5 +1,8 @@
 #include "model/document.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "model/input_files.hpp"
@@ -58,11 +61,62 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
+namespace {
+
+// The offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF).
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    const auto second = static_cast<unsigned char>(text[i + 1]);
+    if (second < low || second > high) return i;
+    for (std::size_t k = 2; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if (next < 0x80 || next > 0xBF) return i;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Documents read_documents(std::string_view text, const std::string& source,
                          const ReadLimits& limits) {
   Documents out;
   if (text.size() > limits.max_file_bytes) {
     out.errors.push_back({source, 0, too_large_message(text.size(), limits)});
+    return out;
+  }
+  // YAML and JSON are Unicode and Kubernetes stores UTF-8 only; other bytes would also make
+  // every later JSON dump of a value throw (found by fuzz/targets/canary.cpp).
+  if (auto bad = first_invalid_utf8(text)) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + *bad, '\n');
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
+    out.errors.push_back({source, static_cast<int>(line),
+                          std::string("the text is not valid UTF-8 (byte ") + byte + ")"});
     return out;
   }
   // Splitting on "---" ourselves keeps the documents before a syntax error, and lets the

@@ -24,7 +24,11 @@ struct Refusal {
 
 class Builder final : public YAML::EventHandler {
  public:
-  explicit Builder(const ReadLimits& limits) : limits_(limits) {}
+  // `text_bytes` bounds the nodes a document can hold without aliases: every node takes at
+  // least one character. yaml-cpp 0.7 can emit nulls without end on some malformed flow input
+  // (found by fuzz/targets/kubeconfig.cpp); the budget turns that into an error.
+  Builder(const ReadLimits& limits, std::size_t text_bytes)
+      : limits_(limits), max_events_(2 * text_bytes + 16) {}
 
   YamlDocument take() { return std::move(doc_); }
 
@@ -34,16 +38,19 @@ class Builder final : public YAML::EventHandler {
     anchors_.clear();
     aliases_ = 0;
     alias_nodes_ = 0;
+    events_ = 0;
   }
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    count_event(mark);
     if (take_key("?", mark)) return;
     remember(anchor, nullptr, 1);
     place(nullptr, 1, mark);
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    count_event(mark);
     auto found = anchors_.find(anchor);
     if (found == anchors_.end() || found->second.open)
       throw Refusal{mark.line + 1, where() +
@@ -65,6 +72,7 @@ class Builder final : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& text) override {
+    count_event(mark);
     if (take_key(text, mark)) {
       remember(anchor, text, 1);
       return;
@@ -83,12 +91,14 @@ class Builder final : public YAML::EventHandler {
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
+    count_event(mark);
     open(nlohmann::json::array(), mark, anchor);
   }
   void OnSequenceEnd() override { close(); }
 
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
+    count_event(mark);
     open(nlohmann::json::object(), mark, anchor);
   }
   void OnMapEnd() override { close(); }
@@ -157,6 +167,13 @@ class Builder final : public YAML::EventHandler {
     stack_.push_back(std::move(frame));
   }
 
+  void count_event(const YAML::Mark& mark) {
+    if (++events_ > max_events_)
+      throw Refusal{mark.line + 1,
+                    "the YAML parser reports more nodes than the text can hold (malformed "
+                    "input); veer refuses it"};
+  }
+
   void close() {
     Frame done = std::move(stack_.back());
     stack_.pop_back();
@@ -195,6 +212,8 @@ class Builder final : public YAML::EventHandler {
   std::unordered_map<YAML::anchor_t, Anchor> anchors_;
   std::size_t aliases_ = 0;
   std::size_t alias_nodes_ = 0;
+  std::size_t max_events_;
+  std::size_t events_ = 0;
 };
 
 }  // namespace
@@ -202,7 +221,7 @@ class Builder final : public YAML::EventHandler {
 YamlRead read_yaml(std::string_view text, const ReadLimits& limits) {
   YamlRead out;
   std::istringstream in{std::string(text)};
-  Builder builder(limits);
+  Builder builder(limits, text.size());
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) out.documents.push_back(builder.take());

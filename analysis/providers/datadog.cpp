@@ -36,13 +36,18 @@ Outcome<std::vector<double>> parse_datadog_series(const std::string& body,
   if (doc.is_discarded() || !doc.is_object()) {
     return fail(where + ": the response is not JSON: " + http::printable_excerpt(body));
   }
-  if (doc.value("status", std::string()) == "error" || doc.contains("errors")) {
-    const auto& e = doc.contains("errors") ? doc["errors"] : doc["error"];
+  // Every field is checked for its type: a body of any shape is an error, never an exception.
+  if (doc.value("status", nlohmann::json()) == "error" || doc.contains("errors")) {
+    const auto e = doc.value("errors", doc.value("error", nlohmann::json()));
     return fail(
         where + ": Datadog error: " +
         (e.is_string() ? http::printable(e.get<std::string>()) : http::printable(e.dump())));
   }
   const auto series = doc.value("series", nlohmann::json::array());
+  if (!series.is_array() || (!series.empty() && !series[0].is_object())) {
+    return fail(where + ": the response's series is not a list of series: " +
+                http::printable_excerpt(body));
+  }
   if (series.empty()) return fail(where + ": no values found (no series)");
   if (series.size() > 1) {
     return fail(where + ": the query returned " + std::to_string(series.size()) +

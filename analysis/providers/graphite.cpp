@@ -19,6 +19,10 @@ Outcome<std::vector<double>> parse_graphite_render(const std::string& body,
                 ": the response is not a JSON list of series: " + http::printable_excerpt(body));
   }
   if (doc.empty()) return fail(where + ": no values found (no series)");
+  if (!doc[0].is_object()) {
+    return fail(where +
+                ": the response is not a JSON list of series: " + http::printable_excerpt(body));
+  }
   if (doc.size() > 1) {
     return fail(where + ": the target returned " + std::to_string(doc.size()) +
                 " series; it must return one");

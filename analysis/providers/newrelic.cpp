@@ -122,6 +122,9 @@ Outcome<std::vector<double>> parse_newrelic_series(const std::string& body,
   }
   std::vector<double> values;
   for (const auto& bucket : (*doc)["timeSeries"]) {
+    if (!bucket.is_object())
+      return fail(where + ": malformed timeSeries bucket " +
+                  http::printable_excerpt(bucket.dump()));
     auto value = result_value(bucket.value("results", json()), where);
     if (!value) return Error{value.error()};
     if (value->has_value()) values.push_back(**value);

@@ -13,16 +13,21 @@ namespace {
 
 using nlohmann::json;
 
+std::string text_field(const json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
 Outcome<json> parse_data(const std::string& body, const std::string& where) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return fail(where + ": the response is not JSON: " + http::printable_excerpt(body));
   }
-  const auto status = doc.value("status", std::string());
+  const auto status = text_field(doc, "status");
   if (status == "error") {
-    return fail(where + ": Prometheus error (" +
-                http::printable(doc.value("errorType", std::string("unknown"))) +
-                "): " + http::printable(doc.value("error", std::string())));
+    const auto type = text_field(doc, "errorType");
+    return fail(where + ": Prometheus error (" + http::printable(type.empty() ? "unknown" : type) +
+                "): " + http::printable(text_field(doc, "error")));
   }
   if (status != "success" || !doc.contains("data") || !doc["data"].is_object()) {
     return fail(where + ": unexpected response (no status \"success\" with data): " +
@@ -77,8 +82,9 @@ void apply_secret(PrometheusConfig& config, const std::map<std::string, std::str
 Outcome<double> parse_prometheus_instant(const std::string& body, const std::string& where) {
   auto data = parse_data(body, where);
   if (!data) return Error{data.error()};
-  const auto type = data->value("resultType", std::string());
-  const json& result = (*data)["result"];
+  // Fields of the wrong type or missing read as empty: a body of any shape is an error message.
+  const auto type = text_field(*data, "resultType");
+  const json result = data->value("result", json());
   if (type == "scalar") return finite(sample_value(result, where), where);
   if (type == "vector") {
     if (!result.is_array() || result.empty())
@@ -87,7 +93,7 @@ Outcome<double> parse_prometheus_instant(const std::string& body, const std::str
       return fail(where + ": the query returned " + std::to_string(result.size()) +
                   " series; it must return one (aggregate it, e.g. with sum())");
     }
-    if (!result[0].contains("value"))
+    if (!result[0].is_object() || !result[0].contains("value"))
       return fail(where + ": malformed vector " + http::printable(result.dump()));
     return finite(sample_value(result[0]["value"], where), where);
   }
@@ -101,14 +107,16 @@ Outcome<std::vector<double>> parse_prometheus_range(const std::string& body,
                                                     const std::string& where) {
   auto data = parse_data(body, where);
   if (!data) return Error{data.error()};
-  const auto type = data->value("resultType", std::string());
+  const auto type = text_field(*data, "resultType");
   if (type != "matrix") return fail(where + ": expected a matrix, got \"" + type + "\"");
-  const json& result = (*data)["result"];
+  const json result = data->value("result", json());
   if (!result.is_array() || result.empty()) return fail(where + ": no values found (empty matrix)");
   if (result.size() > 1) {
     return fail(where + ": the query returned " + std::to_string(result.size()) +
                 " series; it must return one (aggregate it, e.g. with sum())");
   }
+  if (!result[0].is_object())
+    return fail(where + ": malformed matrix " + http::printable_excerpt(result.dump()));
   std::vector<double> values;
   for (const auto& sample : result[0].value("values", json::array())) {
     auto v = sample_value(sample, where);

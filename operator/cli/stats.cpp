@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/comparison.hpp"
-#include "analysis/sample_file.hpp"
+#include "analysis/sample_compare.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 
@@ -36,45 +36,22 @@ Outcome<double> number_flag(const std::string& flag, const std::string& text, do
   return value;
 }
 
-template <class T, class Read>
-Outcome<T> read_file(const std::string& path, std::istream& stdin_stream, Read read) {
-  if (path == "-") return read(stdin_stream, std::string("<stdin>"));
-  std::ifstream file(path);
-  if (!file) return analysis::fail(path + ": cannot open the file");
-  return read(file, path);
-}
-
+// Opens both files (or standard input for "-") and runs the comparison on them.
 Outcome<CheckResult> compare(const model::Comparison& comparison, const std::string& baseline,
                              const std::string& candidate, std::istream& in) {
-  if (!comparison.binomial()) {
-    auto b = read_file<std::vector<double>>(baseline, in, analysis::read_numbers);
-    if (!b) return analysis::Error{b.error()};
-    auto c = read_file<std::vector<double>>(candidate, in, analysis::read_numbers);
-    if (!c) return analysis::Error{c.error()};
-    return analysis::compare_samples(comparison, *c, *b);
+  std::ifstream files[2];
+  std::istream* streams[2] = {&in, &in};
+  std::string names[2] = {"<stdin>", "<stdin>"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string& path = i == 0 ? baseline : candidate;
+    if (path == "-") continue;
+    files[i].open(path, std::ios::binary);
+    if (!files[i]) return analysis::fail(path + ": cannot open the file");
+    streams[i] = &files[i];
+    names[i] = path;
   }
-  auto b = read_file<std::vector<analysis::stats::Counts>>(baseline, in, analysis::read_counts);
-  if (!b) return analysis::Error{b.error()};
-  auto c = read_file<std::vector<analysis::stats::Counts>>(candidate, in, analysis::read_counts);
-  if (!c) return analysis::Error{c.error()};
-  if (comparison.test == model::ComparisonTest::BayesBinomial) {
-    analysis::stats::Counts cs, bs;
-    for (const auto& x : *c) cs = {cs.errors + x.errors, cs.total + x.total};
-    for (const auto& x : *b) bs = {bs.errors + x.errors, bs.total + x.total};
-    return analysis::compare_counts(comparison, cs, bs);
-  }
-  // sequential-binomial: line i of each file is interval i.
-  if (c->size() != b->size()) {
-    return analysis::fail(
-        "sequential-binomial needs one line per interval in both files: " + candidate + " has " +
-        std::to_string(c->size()) + ", " + baseline + " has " + std::to_string(b->size()));
-  }
-  std::vector<analysis::stats::IntervalCounts> intervals;
-  for (std::size_t i = 0; i < c->size(); ++i) {
-    intervals.push_back({(*c)[i].errors, (*c)[i].total, (*b)[i].errors, (*b)[i].total});
-  }
-  analysis::stats::SequentialState state;
-  return analysis::compare_sequential(comparison, state, intervals);
+  return analysis::compare_sample_files(comparison, {*streams[0], names[0]},
+                                        {*streams[1], names[1]});
 }
 
 void print_text(const CheckResult& result, std::ostream& out) {

@@ -25,7 +25,12 @@ ResourceType type_of(const std::string& api_version, const std::string& kind) {
 }
 
 ResourceType type_of(const Json& object) {
-  return type_of(object.value("apiVersion", ""), object.value("kind", ""));
+  // Any JSON, not only objects with string fields: watch events come from the network.
+  auto text = [&](const char* key) {
+    auto it = object.is_object() ? object.find(key) : object.end();
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  return type_of(text("apiVersion"), text("kind"));
 }
 
 std::string ObjectRef::describe() const {

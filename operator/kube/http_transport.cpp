@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 // clang-format on
 #include "operator/kube/http_transport.hpp"
+#include "operator/kube/watch_frames.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -363,18 +364,26 @@ class BeastTransport final : public HttpTransport {
       co_return;
     }
     decide(Opened{std::unique_ptr<LineStream>()});  // the caller wraps `lines`
+    bool too_long = false;
     while (!parser.is_done() && !lines.stopped()) {
       beast::get_lowest_layer(stream).expires_after(idle_timeout);
       co_await http::async_read_some(stream, buffer, parser,
                                      net::redirect_error(net::use_awaitable, ec));
-      std::string& body = parser.get().body();
-      std::size_t start = 0;
-      for (std::size_t nl; (nl = body.find('\n', start)) != std::string::npos; start = nl + 1)
-        if (nl > start) lines.push(body.substr(start, nl - start));
-      body.erase(0, start);
+      std::vector<std::string> complete;
+      const bool bounded = take_lines(parser.get().body(), complete);
+      for (auto& line : complete) lines.push(std::move(line));
+      if (!bounded) {
+        too_long = true;
+        break;
+      }
       if (ec) break;
     }
     lines.closer_ = nullptr;
+    if (too_long) {
+      lines.end("a watch event line of " + request.target + " is longer than " +
+                std::to_string(kMaxWatchLineBytes >> 20) + " MiB; the stream was given up");
+      co_return;
+    }
     lines.end(ec && ec != http::error::end_of_stream && !lines.stopped()
                   ? failure(request, "the watch stream broke", ec, nullptr).message
                   : std::string());

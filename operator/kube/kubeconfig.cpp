@@ -1,11 +1,13 @@
 #include "operator/kube/kubeconfig.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "analysis/http/printable.hpp"
+#include "model/document.hpp"
+#include "model/input_files.hpp"
 
 namespace veer::kube {
 namespace {
@@ -46,19 +48,30 @@ std::string base64_decode(const std::string& text, bool& ok) {
   return out;
 }
 
-// Finds the entry named `name` in a list like clusters: [{name, cluster: {...}}].
-YAML::Node named(const YAML::Node& list, const std::string& name, const char* field) {
-  // A default YAML::Node is a defined null; callers test IsNull().
-  if (!list || !list.IsSequence()) return YAML::Node();
-  for (const auto& entry : list)
-    if (entry["name"] && entry["name"].as<std::string>() == name && entry[field])
-      return entry[field];
-  return YAML::Node();
+// A scalar as kubectl reads it: `insecure-skip-tls-verify: true` and `namespace: 42` are text
+// too. Mappings, sequences and nulls are "".
+std::string scalar_text(const Json& node) {
+  if (node.is_string()) return node.get<std::string>();
+  if (node.is_boolean() || node.is_number()) return node.dump();
+  return {};
 }
 
-std::string text(const YAML::Node& node, const char* key) {
-  if (!node || !node.IsMap() || !node[key] || !node[key].IsScalar()) return {};
-  return node[key].as<std::string>();
+std::string text(const Json& node, const char* key) {
+  if (!node.is_object()) return {};
+  auto found = node.find(key);
+  return found == node.end() ? std::string() : scalar_text(*found);
+}
+
+// The `field` of the entry named `name` in a list like clusters: [{name, cluster: {...}}];
+// nullptr when there is none.
+const Json* named(const Json& root, const char* list, const std::string& name, const char* field) {
+  auto entries = root.find(list);
+  if (entries == root.end() || !entries->is_array()) return nullptr;
+  for (const auto& entry : *entries) {
+    if (!entry.is_object() || text(entry, "name") != name) continue;
+    if (auto found = entry.find(field); found != entry.end() && !found->is_null()) return &*found;
+  }
+  return nullptr;
 }
 
 std::string resolve_path(const std::string& file, const std::string& kubeconfig) {
@@ -66,48 +79,63 @@ std::string resolve_path(const std::string& file, const std::string& kubeconfig)
   return (std::filesystem::path(kubeconfig).parent_path() / file).string();
 }
 
+// The first document of `content`, read with the limits of every YAML veer reads (size,
+// nesting depth, alias budget, numbers in range): a hostile kubeconfig is an error naming the
+// file and line, never a crash.
+Result<Json> read_root(const std::string& content, const std::string& path) {
+  const std::string not_kubeconfig =
+      "kubeconfig " + path +
+      " is not a kubeconfig (expected a mapping with clusters, users and contexts)";
+  auto read = model::read_documents(content, path);
+  if (!read.errors.empty()) {
+    const auto& error = read.errors.front();
+    // The reading layer's own words for this assume a Kubernetes object.
+    if (error.message.rfind("document is not a mapping", 0) == 0)
+      return config_error(not_kubeconfig);
+    return config_error("kubeconfig " + path + " cannot be read" +
+                        (error.line > 0 ? " (line " + std::to_string(error.line) + ")" : "") +
+                        ": " + analysis::http::printable(error.message));
+  }
+  if (read.documents.empty() || !read.documents.front().json.is_object())
+    return config_error(not_kubeconfig);
+  return std::move(read.documents.front().json);
+}
+
 }  // namespace
 
 Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::string& path,
                                       const std::string& wanted_context) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(content);
-  } catch (const YAML::Exception& e) {
-    return config_error("kubeconfig " + path + " is not valid YAML (line " +
-                        std::to_string(e.mark.line + 1) + "): " + e.msg);
-  }
-  if (!root || !root.IsMap())
-    return config_error("kubeconfig " + path +
-                        " is not a kubeconfig (expected a mapping with clusters, users and "
-                        "contexts)");
+  auto read = read_root(content, path);
+  if (!read) return read.error();
+  const Json& root = *read;
   std::string context_name =
       wanted_context.empty() ? text(root, "current-context") : wanted_context;
   if (context_name.empty())
     return config_error("kubeconfig " + path +
                         " has no current-context: pass --context NAME or run `kubectl config "
                         "use-context NAME`");
-  YAML::Node context = named(root["contexts"], context_name, "context");
-  if (context.IsNull()) {
+  const Json* context = named(root, "contexts", context_name, "context");
+  if (!context) {
     std::string known;
-    if (root["contexts"] && root["contexts"].IsSequence())
-      for (const auto& c : root["contexts"]) known += (known.empty() ? "" : ", ") + text(c, "name");
+    if (auto contexts = root.find("contexts"); contexts != root.end() && contexts->is_array())
+      for (const auto& c : *contexts) known += (known.empty() ? "" : ", ") + text(c, "name");
     return config_error("kubeconfig " + path + " has no context \"" + context_name +
                         "\" (contexts: " + (known.empty() ? "none" : known) + ")");
   }
   ClientConfig config;
   config.origin = "kubeconfig " + path + ", context " + context_name;
-  std::string cluster_name = text(context, "cluster");
-  YAML::Node cluster = named(root["clusters"], cluster_name, "cluster");
-  if (cluster.IsNull())
+  std::string cluster_name = text(*context, "cluster");
+  const Json* found_cluster = named(root, "clusters", cluster_name, "cluster");
+  if (!found_cluster)
     return config_error(config.origin + ": cluster \"" + cluster_name + "\" is not defined");
+  const Json& cluster = *found_cluster;
   config.server = text(cluster, "server");
   if (config.server.empty())
     return config_error(config.origin + ": cluster \"" + cluster_name + "\" has no server");
   if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0)
     return config_error(config.origin + ": server \"" + config.server +
                         "\" must start with https:// or http://");
-  std::string ns = text(context, "namespace");
+  std::string ns = text(*context, "namespace");
   if (!ns.empty()) config.ns = ns;
   config.insecure_skip_tls_verify = text(cluster, "insecure-skip-tls-verify") == "true";
   config.tls_server_name = text(cluster, "tls-server-name");
@@ -120,39 +148,38 @@ Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::str
   }
   config.ca_file = resolve_path(text(cluster, "certificate-authority"), path);
 
-  std::string user_name = text(context, "user");
-  YAML::Node user = named(root["users"], user_name, "user");
-  if (user.IsNull() && !user_name.empty())
+  std::string user_name = text(*context, "user");
+  const Json* user = named(root, "users", user_name, "user");
+  if (!user && !user_name.empty())
     return config_error(config.origin + ": user \"" + user_name + "\" is not defined");
-  if (!user.IsNull()) {
-    config.token = text(user, "token");
-    config.token_file = resolve_path(text(user, "tokenFile"), path);
+  if (user && user->is_object()) {
+    config.token = text(*user, "token");
+    config.token_file = resolve_path(text(*user, "tokenFile"), path);
     for (auto [field, target] : {std::pair{"client-certificate-data", &config.client_cert_data},
                                  std::pair{"client-key-data", &config.client_key_data}}) {
-      if (auto data = text(user, field); !data.empty()) {
+      if (auto data = text(*user, field); !data.empty()) {
         *target = base64_decode(data, ok);
         if (!ok)
           return config_error(config.origin + ": " + field + " of user \"" + user_name +
                               "\" is not base64");
       }
     }
-    config.client_cert_file = resolve_path(text(user, "client-certificate"), path);
-    config.client_key_file = resolve_path(text(user, "client-key"), path);
-    if (YAML::Node exec = user["exec"]; exec && exec.IsMap()) {
+    config.client_cert_file = resolve_path(text(*user, "client-certificate"), path);
+    config.client_key_file = resolve_path(text(*user, "client-key"), path);
+    if (auto exec = user->find("exec"); exec != user->end() && exec->is_object()) {
       ExecPlugin plugin;
-      plugin.command = text(exec, "command");
-      plugin.api_version = text(exec, "apiVersion");
-      if (exec["args"] && exec["args"].IsSequence())
-        for (const auto& a : exec["args"]) plugin.args.push_back(a.as<std::string>());
-      if (exec["env"] && exec["env"].IsSequence())
-        for (const auto& e : exec["env"])
-          plugin.env.emplace_back(text(e, "name"), text(e, "value"));
+      plugin.command = text(*exec, "command");
+      plugin.api_version = text(*exec, "apiVersion");
+      if (auto args = exec->find("args"); args != exec->end() && args->is_array())
+        for (const auto& a : *args) plugin.args.push_back(scalar_text(a));
+      if (auto env = exec->find("env"); env != exec->end() && env->is_array())
+        for (const auto& e : *env) plugin.env.emplace_back(text(e, "name"), text(e, "value"));
       if (plugin.command.empty())
         return config_error(config.origin + ": exec plugin of user \"" + user_name +
                             "\" has no command");
       config.exec = plugin;
     }
-    if (user["auth-provider"])
+    if (user->contains("auth-provider"))
       return config_error(config.origin + ": user \"" + user_name +
                           "\" uses an auth-provider, which veer does not support: use a token, "
                           "a client certificate or an exec plugin");
@@ -184,11 +211,11 @@ Result<ClientConfig> load_kubeconfig(const KubeconfigOptions& options) {
       path = std::string(home) + "/.kube/config";
     }
   }
-  auto content = read_file(path);
-  if (!content)
-    return config_error("cannot read kubeconfig " + path +
-                        ": pass --kubeconfig FILE or set KUBECONFIG");
-  return parse_kubeconfig(*content, path, options.context);
+  auto file = model::read_bounded_file(path);
+  if (!file.error.empty())
+    return config_error("cannot read kubeconfig " + path + " (" + file.error +
+                        "): pass --kubeconfig FILE or set KUBECONFIG");
+  return parse_kubeconfig(file.text, path, options.context);
 }
 
 Result<ClientConfig> in_cluster_config(const InClusterPaths& paths) {

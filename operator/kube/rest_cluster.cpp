@@ -8,6 +8,7 @@
 #include "operator/kube/credentials.hpp"
 #include "operator/kube/http_transport.hpp"
 #include "operator/kube/rate_limiter.hpp"
+#include "operator/kube/watch_frames.hpp"
 
 namespace veer::kube {
 namespace {
@@ -33,26 +34,8 @@ class RestWatchStream final : public WatchStream {
       : lines_(std::move(lines)), url_(std::move(url)) {}
 
   std::optional<WatchEvent> next() override {
-    while (auto line = lines_->next_line()) {
-      Json frame = Json::parse(*line, nullptr, false);
-      if (frame.is_discarded() || !frame.is_object()) continue;  // not an event: skip it
-      std::string type = frame.value("type", "");
-      WatchEvent event;
-      if (type == "ADDED")
-        event.type = WatchEvent::Type::Added;
-      else if (type == "MODIFIED")
-        event.type = WatchEvent::Type::Modified;
-      else if (type == "DELETED")
-        event.type = WatchEvent::Type::Deleted;
-      else if (type == "BOOKMARK")
-        event.type = WatchEvent::Type::Bookmark;
-      else if (type == "ERROR")
-        event.type = WatchEvent::Type::Error;
-      else
-        continue;
-      event.object = std::move(frame["object"]);
-      return event;
-    }
+    while (auto line = lines_->next_line())
+      if (auto event = decode_watch_frame(*line)) return event;
     return std::nullopt;
   }
   void stop() override { lines_->stop(); }

@@ -8,6 +8,11 @@
 
 namespace veer::notify {
 
+namespace {
+// A Retry-After longer than this (about 31 years) is read as this.
+constexpr double kLongestWaitSeconds = 1e9;
+}  // namespace
+
 std::optional<std::chrono::system_clock::duration> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
@@ -19,14 +24,19 @@ std::optional<std::chrono::system_clock::duration> parse_retry_after(
     if (error != std::errc() || end != value.data() + value.size() || seconds < 0) {
       return std::nullopt;
     }
+    // Any wait past the longest the policy honours means the same; the cap keeps the
+    // conversion to nanoseconds from overflowing (found by fuzz/targets/notifier_reply.cpp).
     return std::chrono::duration_cast<std::chrono::system_clock::duration>(
-        std::chrono::duration<double>(seconds));
+        std::chrono::duration<double>(std::min(seconds, kLongestWaitSeconds)));
   }
   std::tm tm{};
   const std::string text(value);
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  const std::time_t latest =
+      std::chrono::system_clock::to_time_t(now) + static_cast<std::time_t>(kLongestWaitSeconds);
+  const auto at =
+      std::chrono::system_clock::from_time_t(std::clamp(timegm(&tm), std::time_t{0}, latest));
   return std::max(at - now, std::chrono::system_clock::duration::zero());
 }
 

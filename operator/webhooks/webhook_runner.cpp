@@ -10,6 +10,14 @@ namespace veer::webhooks {
 
 using nlohmann::json;
 
+namespace {
+// The body as sent: bytes that are not UTF-8 (from a server's answer quoted in an event message)
+// become U+FFFD instead of making dump() throw (found by fuzz/targets/webhook_reply.cpp).
+std::string json_text(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace
+
 json hook_payload(const model::Canary& canary, model::CanaryPhase phase,
                   const std::map<std::string, std::string>& metadata) {
   return {{"name", canary.metadata.name},
@@ -64,7 +72,7 @@ controller::HookResult WebhookRunner::run(const model::Canary& canary, model::We
   if (rollback) result.passed = false;
   for (const auto& hook : canary.spec.analysis->webhooks) {
     if (hook.type != type) continue;
-    auto attempt = call(hook, hook_payload(canary, canary.status.phase, hook.metadata).dump());
+    auto attempt = call(hook, json_text(hook_payload(canary, canary.status.phase, hook.metadata)));
     if (rollback) {
       if (attempt.ok) return {true, hook.name + " (" + hook.url + ") asked for a rollback", false};
       continue;
@@ -97,7 +105,7 @@ std::vector<std::string> WebhookRunner::send_event(const model::Canary& canary,
     for (const auto& [key, value] : hook.metadata) {
       if (!body["metadata"].contains(key)) body["metadata"][key] = value;
     }
-    auto attempt = call(hook, body.dump());
+    auto attempt = call(hook, json_text(body));
     if (!attempt.ok) failures.push_back(attempt.message);
   }
   return failures;

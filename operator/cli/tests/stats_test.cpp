@@ -137,10 +137,40 @@ TEST_CASE("bad input: a clear message with the file and line, never a verdict") 
   CHECK(r.err.find("missing.txt: cannot open") != std::string::npos);
 
   r = run({"stats", "compare", "--test", "mann-whitney", "--baseline",
-           scratch.write("same1.txt", "4\n4\n"), "--candidate",
-           scratch.write("same2.txt", "4\n4\n4\n")});
+           scratch.write("same1.txt", "4\n4\n4\n4\n"), "--candidate",
+           scratch.write("same2.txt", "4\n4\n4\n4\n4\n")});
   CHECK(r.code == 1);
   CHECK(r.err.find("tied") != std::string::npos);
+}
+
+TEST_CASE("samples too small or out of range: an error, never a bogus p-value") {
+  Scratch scratch;
+  const auto many = scratch.write("many.txt", "5\n6\n7\n8\n9\n10\n11\n12\n");
+  // One baseline value: no ordering of 9 values gives p < 0.05, so a Pass would mean nothing.
+  auto r = run({"stats", "compare", "--test", "mann-whitney", "--baseline",
+                scratch.write("one.txt", "100\n"), "--candidate", many});
+  CHECK(r.code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("mann-whitney cannot find the candidate worse with 1 baseline and 8 "
+                   "candidate values at alpha 0.05: the smallest one-sided p-value so few "
+                   "values allow is 0.111") != std::string::npos);
+  // A larger alpha makes the same samples usable (1/9 < 0.2).
+  r = run({"stats", "compare", "--test", "mann-whitney", "--alpha", "0.2", "--baseline",
+           scratch.write("one.txt", "100\n"), "--candidate", many});
+  CHECK_MESSAGE(r.code == 0, r.err);
+
+  r = run({"stats", "compare", "--test", "welch", "--baseline", scratch.write("w.txt", "1\n"),
+           "--candidate", many});
+  CHECK(r.code == 1);
+  CHECK(r.err.find("welch needs at least two values") != std::string::npos);
+
+  for (const char* value : {"1e400", "-1e400", "1e-400"}) {
+    r = run({"stats", "compare", "--test", "welch", "--baseline", many, "--candidate",
+             scratch.write("range.txt", std::string("1\n2\n") + value + "\n")});
+    CHECK(r.code == 1);
+    CHECK(r.err.find(std::string("range.txt:3: \"") + value +
+                     "\" is out of the range of a double") != std::string::npos);
+  }
 }
 
 TEST_CASE("usage errors exit 64") {

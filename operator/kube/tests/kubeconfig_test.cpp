@@ -87,7 +87,7 @@ TEST_CASE("a missing context names the file, the context and the ones that exist
 
 TEST_CASE("malformed kubeconfigs give one clear error each") {
   CHECK(error_of(parse_kubeconfig("clusters: [\n  - name: x\n bad", "/kc", ""))
-            .find("not valid YAML (line") != std::string::npos);
+            .find("kubeconfig /kc cannot be read (line 2): YAML syntax error") != std::string::npos);
   CHECK(error_of(parse_kubeconfig("just text", "/kc", "")).find("is not a kubeconfig") !=
         std::string::npos);
   CHECK(error_of(parse_kubeconfig("contexts: []\n", "/kc", "")).find("no current-context") !=
@@ -108,6 +108,55 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x)";
   CHECK(error_of(parse_kubeconfig(half_cert, "/kc", "")).find("without its key") !=
         std::string::npos);
+}
+
+TEST_CASE("hostile kubeconfigs are refused with the limits of every YAML veer reads") {
+  // Each of these once threw out of parse_kubeconfig (a non-string name, a scalar list entry) or
+  // would exhaust memory or the stack (an alias bomb, a self-referencing alias).
+  const std::string tail = "\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n";
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c)
+    bomb += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" +
+            char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" +
+            char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+  for (const std::string& text : {bomb + tail, "clusters: &x [*x]" + tail,
+                                  "clusters: [{name: c, cluster: {server: 1e400}}]" + tail,
+                                  std::string(200, '[') + std::string(200, ']')}) {
+    auto config = parse_kubeconfig(text, "/kc", "");
+    REQUIRE(config.is(ErrorType::Configuration));
+    CHECK(error_of(config).find("kubeconfig /kc cannot be read") == 0);
+  }
+  for (const char* odd :
+       {"clusters: [{name: {a: 1}, cluster: {server: https://h}}]", "clusters: [plain, 42, [1]]"}) {
+    auto config = parse_kubeconfig(std::string(odd) + tail, "/kc", "");
+    REQUIRE(config.is(ErrorType::Configuration));
+    CHECK(error_of(config).find("cluster \"c\" is not defined") != std::string::npos);
+  }
+  // Scalars of any type read as text, as kubectl does; an exec argument that is a mapping is "".
+  auto typed = parse_kubeconfig(R"(clusters: [{name: c, cluster: {server: "https://h",
+  insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {exec: {command: tok, args: [1, true, {a: b}]}}}]
+contexts: [{name: x, context: {cluster: c, user: u, namespace: 42}}]
+current-context: x)",
+                                "/kc", "");
+  REQUIRE_MESSAGE(typed.ok(), error_of(typed));
+  CHECK(typed->insecure_skip_tls_verify);
+  CHECK(typed->ns == "42");
+  REQUIRE(typed->exec);
+  CHECK(typed->exec->args == std::vector<std::string>{"1", "true", ""});
+}
+
+TEST_CASE("a kubeconfig larger than the read limit is refused with its size") {
+  char path[] = "/tmp/veer-kubeconfig-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::filesystem::resize_file(path, (std::uintmax_t{64} << 20) + 1);
+  auto config = load_kubeconfig(KubeconfigOptions{path, ""});
+  std::filesystem::remove(path);
+  REQUIRE(config.is(ErrorType::Configuration));
+  CHECK(error_of(config).find(path) != std::string::npos);
+  CHECK(error_of(config).find("67108865 bytes") != std::string::npos);
 }
 
 TEST_CASE("an unreadable kubeconfig says how to point at one") {
