@@ -40,12 +40,8 @@ bool contains(const std::string& text, const std::string& part) {
 TEST_CASE(
     "the dashboard on a real API server: TokenReview names the caller, "
     "SubjectAccessReview scopes it to its namespace") {
-  std::string why;
-  auto cluster = E2eCluster::from_environment(why);
-  if (!cluster) {
-    MESSAGE(why);
-    return;
-  }
+  auto cluster = E2eCluster::from_environment();  // unset: skipped; unreachable: fails
+  if (!cluster) return;
   REQUIRE(cluster->install_crds().empty());
   const auto a = unique_name("veer-dash-a"), b = unique_name("veer-dash-b");
   REQUIRE(cluster->create_namespace(a).empty());
