@@ -224,7 +224,14 @@ YamlRead read_yaml(std::string_view text, const ReadLimits& limits) {
   Builder builder(limits, text.size());
   try {
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(builder)) out.documents.push_back(builder.take());
+    // Each document takes at least one byte; more means the parser no longer advances (a
+    // fuzzed input made yaml-cpp report empty documents without end).
+    while (parser.HandleNextDocument(builder)) {
+      if (out.documents.size() > text.size())
+        throw Refusal{1, "more YAML documents than bytes in the input (" +
+                             std::to_string(text.size()) + "): the parser does not advance"};
+      out.documents.push_back(builder.take());
+    }
   } catch (const Refusal& r) {
     out.errors.push_back({r.line, r.message});
   } catch (const YAML::ParserException& e) {

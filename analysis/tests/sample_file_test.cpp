@@ -115,11 +115,12 @@ TEST_CASE("mann-whitney's smallest p-value is 1 / C(m+n, m)") {
 TEST_CASE("compare_sample_files refuses a comparison the samples are too small for") {
   veer::model::Comparison comparison;
   comparison.test = veer::model::ComparisonTest::MannWhitney;
-  std::istringstream baseline("1\n2\n3\n"), candidate("4\n5\n6\n");
-  // 3 and 3 values: the smallest p is exactly 0.05, never below alpha 0.05.
+  comparison.alpha = 0.05;  // `veer stats compare`'s default (the Canary field's is 0.01)
+  std::istringstream baseline("1\n2\n"), candidate("4\n5\n6\n");
+  // 2 and 3 values: the smallest p is 1/10, never below alpha 0.05.
   auto result = veer::analysis::compare_sample_files(comparison, {baseline, "b"}, {candidate, "c"});
   REQUIRE_FALSE(result.ok());
-  CHECK(result.error().find("0.05: the smallest one-sided p-value so few values allow is 0.05;") !=
+  CHECK(result.error().find("0.05: the smallest one-sided p-value so few values allow is 0.1;") !=
         std::string::npos);
   std::istringstream more_baseline("1\n2\n3\n0\n"), same_candidate("4\n5\n6\n");
   result =

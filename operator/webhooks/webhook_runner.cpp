@@ -74,7 +74,10 @@ controller::HookResult WebhookRunner::run(const model::Canary& canary, model::We
     if (hook.type != type) continue;
     auto attempt = call(hook, json_text(hook_payload(canary, canary.status.phase, hook.metadata)));
     if (rollback) {
-      if (attempt.ok) return {true, hook.name + " (" + hook.url + ") asked for a rollback", false};
+      if (attempt.ok)
+        return {true,
+                hook.name + " (" + analysis::http::redact(hook.url) + ") asked for a rollback",
+                false};
       continue;
     }
     if (!attempt.ok) return {false, attempt.message, hook.mute_alert};

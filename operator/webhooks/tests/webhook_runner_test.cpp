@@ -142,6 +142,16 @@ TEST_CASE("rollback hooks: a 2xx asks for a rollback, anything else does not") {
       WebhookType::Rollback);
   CHECK(open.passed);
   CHECK(open.message.find("asked for a rollback") != std::string::npos);
+  // The hook's URL is named with its credentials redacted.
+  auto url = rollback.url();
+  url.insert(url.find("://") + 3, "ops:s3cret-pw@");
+  auto secret = runner.run(
+      canary_with({hook(WebhookType::Rollback, "rb", url + "/rollback/check?token=t0ken-value")}),
+      WebhookType::Rollback);
+  CHECK(secret.passed);
+  CHECK(secret.message.find("asked for a rollback") != std::string::npos);
+  CHECK(secret.message.find("s3cret-pw") == std::string::npos);
+  CHECK(secret.message.find("t0ken-value") == std::string::npos);
 }
 
 TEST_CASE("event hooks get eventMessage/eventType/timestamp that user metadata cannot override") {
