@@ -155,12 +155,24 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   }
 
   run_checks(ctx);
-  if (!write_status(ctx)) return fail(ctx, "status of " + key + " changed meanwhile; retrying");
+  // Initialized announces that the apex and the routes are on the primary, so on that pass the
+  // writes come first and the status after (a reader never sees Initialized without routes). On
+  // every other pass the status records the intent first, and a restart re-applies it.
+  const bool announces_initialized =
+      ctx.decision.status.canary.phase == model::CanaryPhase::Initialized &&
+      (ctx.status.canary.phase == model::CanaryPhase::None ||
+       ctx.status.canary.phase == model::CanaryPhase::Initializing);
+  if (!announces_initialized && !write_status(ctx))
+    return fail(ctx, "status of " + key + " changed meanwhile; retrying");
 
   std::string errors;
   for (const auto& action : ctx.decision.actions) {
     auto error = apply(ctx, action);
     if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+  }
+  if (announces_initialized) {
+    if (!errors.empty()) return {true, std::nullopt, errors};
+    if (!write_status(ctx)) return fail(ctx, "status of " + key + " changed meanwhile; retrying");
   }
   tell(ctx);
   if (report_) {

@@ -176,3 +176,33 @@ TEST_CASE("the apex Service and the routes move to the primary only once it is r
   CHECK(istio_canary_weight(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo")) ==
         0);
 }
+
+// Initialized tells readers (kubectl wait, GitOps health checks, the e2e tests) that the apex and
+// the routes point at the primary, so the pass that first writes it makes those writes first. An
+// operator killed at any write of that pass leaves either Initializing, or Initialized with the
+// routes in place; never Initialized without them.
+TEST_CASE("Initialized is never written before the routes it announces, at any killed write") {
+  for (int k = 1; k <= 8; ++k) {
+    CAPTURE(k);
+    Rollout r("istio");
+    r.unready = {"podinfo-primary"};
+    r.pass();
+    REQUIRE(r.phase() == "Initializing");
+    r.unready.clear();
+    DyingCluster dying(r.cluster);
+    r.api = &dying;
+    dying.start(k);
+    r.pass();
+    if (r.phase() == "Initialized") {
+      CHECK(r.get("v1", "Service", "podinfo")["spec"]["selector"]["app"] == "podinfo-primary");
+      CHECK(istio_canary_weight(
+                r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo")) == 0);
+    } else {
+      CHECK(r.phase() == "Initializing");
+    }
+    dying.start(0);  // the restarted operator finishes the initialization
+    r.until("Initialized");
+    CHECK(istio_canary_weight(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo")) ==
+          0);
+  }
+}
