@@ -1,9 +1,11 @@
-// The operator's own small HTTP server (/metrics, /healthz, /readyz, the dashboard): GET routes
-// answered by plain functions on one thread, and optionally one handler that sees the whole
-// request (any method, headers, body) for every other path. Boost.Beast lives in
-// status_server.cpp only.
+// The operator's own small HTTP server (/metrics, /healthz, /readyz, the dashboard, the
+// admission webhook): GET routes answered by plain functions on one thread, and optionally one
+// handler that sees the whole request (any method, headers, body) for every other path; plain
+// HTTP, or HTTPS with a certificate and key from files. Boost.Beast lives in status_server.cpp
+// only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,12 +36,20 @@ struct Request {
 // Answers every request no Route matched; the server adds nothing but Content-Length.
 using Handler = std::function<Reply(const Request&)>;
 
+struct ServerOptions {
+  // HTTPS when both are set: PEM files read once at start (a certificate chain, then its key).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::uint64_t body_limit = 64 * 1024;  // a larger request body is refused (413)
+};
+
 class StatusServer {
  public:
   // Listens on `address`:`port` (port 0 picks a free one) and serves until stop(). A bind error
-  // is thrown as std::runtime_error naming the address (a start-up failure, reported by the CLI).
+  // or an unreadable certificate or key is thrown as std::runtime_error naming the address or the
+  // file (a start-up failure, reported by the CLI).
   StatusServer(const std::string& address, int port, std::map<std::string, Route> routes,
-               Handler fallback = {});
+               Handler fallback = {}, ServerOptions options = {});
   ~StatusServer();
   StatusServer(const StatusServer&) = delete;
   StatusServer& operator=(const StatusServer&) = delete;

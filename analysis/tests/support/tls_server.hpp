@@ -1,21 +1,16 @@
 // A TLS server on 127.0.0.1 (port 0) for the client's certificate tests, with a CA and a server
-// certificate (for localhost and 127.0.0.1) made by the `openssl` command in a temporary folder.
+// certificate (for localhost and 127.0.0.1) from testing/test_certificates.hpp.
 #pragma once
 
 #include <atomic>
-#include <filesystem>
 #include <string>
 #include <thread>
 
+#include "testing/test_certificates.hpp"
+
 namespace veer::analysis::testing {
 
-// A test CA and a server certificate it signed; a second, unrelated CA.
-struct TestCertificates {
-  TestCertificates();
-  ~TestCertificates();
-  std::filesystem::path dir;
-  std::string ca_file, other_ca_file, server_cert_file, server_key_file;
-};
+using veer::testing::TestCertificates;
 
 class TlsServer {
  public:
