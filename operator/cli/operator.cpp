@@ -15,6 +15,7 @@
 #include "model/canary.hpp"
 #include "model/kube_names.hpp"
 #include "model/mesh_providers.hpp"
+#include "operator/admission/admission_server.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/cli/dashboard_flags.hpp"
@@ -119,6 +120,13 @@ int run_operator(Invocation& call) {
   outbound.add_to(parser, true);
   DashboardFlags dashboard_flags;
   dashboard_flags.add_to(parser, false);
+  std::string admission_listen_text, admission_cert, admission_key;
+  parser
+      .option("admission-listen", &admission_listen_text, "HOST:PORT",
+              "serve the validating admission webhook (HTTPS, POST /validate) here (default: off)")
+      .option("admission-tls-cert", &admission_cert, "FILE",
+              "PEM certificate chain of the admission webhook")
+      .option("admission-tls-key", &admission_key, "FILE", "PEM key of the admission webhook");
   auto parsed = parser.parse(call.args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
@@ -128,6 +136,19 @@ int run_operator(Invocation& call) {
   if (!listen) return usage_error(parser, error, call.err);
   if (auto problem = dashboard_flags.check(); !problem.empty())
     return usage_error(parser, problem, call.err);
+  std::optional<Listen> admission_listen;
+  if (!admission_listen_text.empty()) {
+    admission_listen = parse_listen("--admission-listen", admission_listen_text, error);
+    if (!admission_listen) return usage_error(parser, error, call.err);
+    if (admission_cert.empty() || admission_key.empty())
+      return usage_error(parser,
+                         "--admission-listen needs --admission-tls-cert and --admission-tls-key "
+                         "(the API server calls webhooks over HTTPS only)",
+                         call.err);
+  } else if (!admission_cert.empty() || !admission_key.empty()) {
+    return usage_error(
+        parser, "--admission-tls-cert and --admission-tls-key need --admission-listen", call.err);
+  }
   int max_total = 0, max_ns = 0, workers = 0;
   if (!parse_count("max-concurrent-rollouts", max_rollouts, 0, max_total, error) ||
       !parse_count("max-rollouts-per-namespace", max_per_namespace, 0, max_ns, error) ||
@@ -248,6 +269,23 @@ int run_operator(Invocation& call) {
     const auto at = dashboard->address();
     logger.info("dashboard listening on " + at, {{"address", at}});
   }
+  std::unique_ptr<admission::AdmissionServer> admission;
+  if (admission_listen) {
+    admission::AdmissionSettings a;
+    a.host = admission_listen->host;
+    a.port = admission_listen->port;
+    a.tls_cert_file = admission_cert;
+    a.tls_key_file = admission_key;
+    a.validation.mesh_provider = mesh_provider;  // as the controller reads spec.provider
+    try {
+      admission = std::make_unique<admission::AdmissionServer>(a);
+    } catch (const std::exception& e) {
+      call.err << "veer operator: admission webhook: " << e.what() << "\n";
+      return 1;
+    }
+    const auto at = admission->address();
+    logger.info("admission webhook listening on " + at, {{"address", at}});
+  }
   logger.info("veer operator starting",
               {{"version", VEER_VERSION},
                {"server", config->server},
@@ -266,6 +304,7 @@ int run_operator(Invocation& call) {
   manager.stop();  // finishes the reconciles in flight, releases the lease
   deliveries.wait_until_idle(std::chrono::seconds(5));
   if (dashboard) dashboard->stop();
+  if (admission) admission->stop();
   http->stop();
   logger.info("stopped");
   return 0;

@@ -27,6 +27,7 @@ std::vector<std::string> OperatorProcess::arguments(const OperatorOptions& o) {
     args.push_back("--namespace");
     args.push_back(o.ns);
   }
+  args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());
   return args;
 }
 

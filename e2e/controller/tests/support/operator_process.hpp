@@ -17,6 +17,7 @@ struct OperatorOptions {
   std::string mesh_provider;
   std::string metrics_server;
   std::string log_path;
+  std::vector<std::string> extra_args = {};  // appended as given, e.g. --admission-listen
 };
 
 class OperatorProcess {
