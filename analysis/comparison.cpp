@@ -116,6 +116,15 @@ CheckResult compare_samples(const model::Comparison& comparison,
   if (below_min_samples(comparison, *e.n_candidate, *e.n_baseline)) {
     out.verdict = Verdict::Inconclusive;
     e.message = "fewer than minSamples=" + std::to_string(comparison.min_samples) + " values";
+  } else if (const double smallest =
+                 stats::smallest_mann_whitney_p(baseline.size(), candidate.size());
+             mann_whitney && smallest >= comparison.alpha) {
+    // A Pass would claim evidence the test could never have seen: with so few values even a
+    // canary wholly worse than the primary gives p >= alpha.
+    out.verdict = Verdict::Inconclusive;
+    e.message = "too few values for mann-whitney at alpha " + format(comparison.alpha) + " (" +
+                std::to_string(candidate.size()) + " canary, " + std::to_string(baseline.size()) +
+                " primary: the smallest p-value possible is " + format(smallest) + ")";
   } else if (*e.p_value_worse < comparison.alpha) {
     out.verdict = Verdict::Fail;
     e.message = "canary is worse: " + what + " " + format(*e.estimate) + " beyond " + limit +

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "analysis/comparison.hpp"
+#include "analysis/stats/mann_whitney.hpp"
 
 namespace veer::analysis {
 namespace {
@@ -18,7 +19,7 @@ std::string short_number(double value) {
 // Pass: an answer that looks like evidence and is none.
 std::string too_small_for_mann_whitney(const model::Comparison& comparison, std::size_t baseline,
                                        std::size_t candidate) {
-  const double smallest = smallest_mann_whitney_p(baseline, candidate);
+  const double smallest = stats::smallest_mann_whitney_p(baseline, candidate);
   if (smallest < comparison.alpha) return {};
   return "mann-whitney cannot find the candidate worse with " + std::to_string(baseline) +
          " baseline and " + std::to_string(candidate) + " candidate values at alpha " +
@@ -67,11 +68,6 @@ Outcome<CheckResult> compare_count_files(const model::Comparison& comparison, Sa
 }
 
 }  // namespace
-
-double smallest_mann_whitney_p(std::size_t m, std::size_t n) {
-  const double x = static_cast<double>(m), y = static_cast<double>(n);
-  return std::exp(std::lgamma(x + 1) + std::lgamma(y + 1) - std::lgamma(x + y + 1));
-}
 
 Outcome<CheckResult> compare_sample_files(const model::Comparison& comparison, SampleInput baseline,
                                           SampleInput candidate, const SampleLimits& limits) {

@@ -25,8 +25,4 @@ struct SampleInput {
 Outcome<CheckResult> compare_sample_files(const model::Comparison& comparison, SampleInput baseline,
                                           SampleInput candidate, const SampleLimits& limits = {});
 
-// The smallest one-sided p-value an exact Mann-Whitney test can give for samples of m and n
-// values: 1 / C(m+n, m), when one sample lies wholly above the other.
-double smallest_mann_whitney_p(std::size_t m, std::size_t n);
-
 }  // namespace veer::analysis

@@ -134,4 +134,9 @@ Outcome<MannWhitneyResult> mann_whitney(const std::vector<double>& candidate,
   return out;
 }
 
+double smallest_mann_whitney_p(std::size_t m, std::size_t n) {
+  const double x = static_cast<double>(m), y = static_cast<double>(n);
+  return std::exp(std::lgamma(x + 1) + std::lgamma(y + 1) - std::lgamma(x + y + 1));
+}
+
 }  // namespace veer::analysis::stats

@@ -27,4 +27,9 @@ Outcome<MannWhitneyResult> mann_whitney(const std::vector<double>& candidate,
                                         const std::vector<double>& baseline, double shift = 0,
                                         double confidence = 0.95);
 
+// The smallest one-sided p-value an exact Mann-Whitney test can give for samples of m and n
+// values: 1 / C(m+n, m), when one sample lies wholly above the other. At or above alpha, the
+// samples are too small for the test to ever find a difference.
+double smallest_mann_whitney_p(std::size_t m, std::size_t n);
+
 }  // namespace veer::analysis::stats

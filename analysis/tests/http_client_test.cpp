@@ -164,7 +164,7 @@ TEST_CASE("calls beyond the cap wait for a slot, and fail when none frees in tim
   CHECK(contains(reply.error(), "1 outbound calls are in flight (--max-outbound-calls)"));
 }
 
-TEST_CASE("only http and https are called; other schemes fail with a reason") {
+TEST_CASE("only http and https are called, other schemes fail with a reason") {
   for (const char* url : {"file:///etc/passwd", "gopher://127.0.0.1:70/", "dict://127.0.0.1:2628/",
                           "ldap://127.0.0.1/", "ftp://127.0.0.1/", "scp://127.0.0.1/x"}) {
     CAPTURE(url);

@@ -181,3 +181,38 @@ TEST_CASE("mann-whitney compares range samples of canary and primary from a temp
   CHECK(results[0].verdict == Verdict::NoData);
   CHECK(contains(results[0].evidence.message, "MetricTemplate other/missing not found"));
 }
+
+// The operator's path (not only `veer stats compare`): with 3 values each, even a canary wholly
+// worse than the primary gives p = 1/20, so at alpha 0.01 the test can never fail it; a Pass
+// there would promote on no evidence. Inconclusive holds the step until more values come.
+TEST_CASE("mann-whitney on too few values to ever reach alpha is inconclusive, never a pass") {
+  bool worse = false;
+  HttpServer server([&](const HttpRequest& r) {
+    if (contains(r.param("query"), "podinfo-primary")) return matrix({100, 102, 98});
+    return worse ? matrix({150, 149, 152}) : matrix({100, 101, 99});
+  });
+  auto source = source_at(server);
+  veer::model::CanaryMetric metric;
+  metric.name = "latency";
+  metric.query = "p99{workload=\"{{ target }}\"}";
+  metric.comparison = veer::model::Comparison{};
+  metric.comparison->test = veer::model::ComparisonTest::MannWhitney;
+  metric.comparison->relative_margin = 0.1;
+  metric.comparison->alpha = 0.01;
+  MetricCheckContext context{"istio", podinfo(), nullptr, nullptr, 1'700'000'000};
+  for (bool w : {false, true}) {
+    worse = w;
+    CAPTURE(worse);
+    auto results = check_metric(metric, context, source, nullptr);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].verdict == Verdict::Inconclusive);
+    CHECK(contains(results[0].evidence.message, "too few values for mann-whitney at alpha 0.01"));
+    CHECK(contains(results[0].evidence.message, "smallest p-value possible is 0.05"));
+  }
+  // At alpha 0.1 the same 3 + 3 values can decide: the worse canary fails.
+  metric.comparison->alpha = 0.1;
+  worse = true;
+  auto results = check_metric(metric, context, source, nullptr);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].verdict == Verdict::Fail);
+}

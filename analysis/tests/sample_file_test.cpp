@@ -4,6 +4,7 @@
 
 #include "analysis/sample_compare.hpp"
 #include "analysis/sample_file.hpp"
+#include "analysis/stats/mann_whitney.hpp"
 
 using veer::analysis::read_counts;
 using veer::analysis::read_numbers;
@@ -105,7 +106,7 @@ TEST_CASE("counts: the totals of a file are bounded so no sum can overflow") {
 }
 
 TEST_CASE("mann-whitney's smallest p-value is 1 / C(m+n, m)") {
-  using veer::analysis::smallest_mann_whitney_p;
+  using veer::analysis::stats::smallest_mann_whitney_p;
   CHECK(smallest_mann_whitney_p(1, 8) == doctest::Approx(1.0 / 9));
   CHECK(smallest_mann_whitney_p(3, 3) == doctest::Approx(1.0 / 20));
   CHECK(smallest_mann_whitney_p(5, 5) == doctest::Approx(1.0 / 252));

@@ -25,7 +25,7 @@ http::Request get(const std::string& url, const std::string& ca_file) {
 
 }  // namespace
 
-TEST_CASE("TLS: the right CA and host name pass; a wrong CA or host name is refused clearly") {
+TEST_CASE("TLS: the right CA and host name pass, a wrong CA or host name is refused clearly") {
   TestCertificates certificates;
   TlsServer server(certificates);
   const std::string port = std::to_string(server.port());

@@ -68,7 +68,7 @@ TEST_CASE("the same rules hold for JSON input and in sequences") {
   CHECK(docs.errors[0].message.find("spec.values[1]: the number 1e999") == 0);
 }
 
-TEST_CASE(".inf and .nan are errors, not strings; quoted they are strings") {
+TEST_CASE(".inf and .nan are errors, not strings, quoted they are strings") {
   auto docs = read_documents("kind: X\na: .inf\nb: -.Inf\nc: .NaN\nd: \".nan\"\n", "s.yaml");
   INFO(all_errors(docs));
   CHECK(has_error(docs, "a: .inf is YAML's infinity or not-a-number", 2));

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <csignal>
 #include <stdexcept>
 
 #include <openssl/ssl.h>
@@ -11,6 +12,9 @@
 
 namespace veer::analysis::testing {
 TlsServer::TlsServer(const TestCertificates& certificates) {
+  // A client that refuses the certificate closes mid-handshake; OpenSSL's write to that socket
+  // must fail with EPIPE, not kill the test process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   context_ = ctx;
   if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, certificates.server_cert_file.c_str()) != 1 ||

@@ -52,7 +52,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("a Canary veer validate refuses is refused with its field path; a valid one passes") {
+TEST_CASE("a Canary veer validate refuses is refused with its field path, a valid one passes") {
   auto refused = answer(review(broken_canary()));
   CHECK(refused["uid"] == "705ab4f5-6393-11e8-b7cc-42010a800002");
   CHECK(refused["allowed"] == false);

@@ -146,7 +146,7 @@ TEST_CASE("dashboard flags become the dashboard's options") {
   CHECK(with_review->shared_token.empty());
 }
 
-TEST_CASE("veer demo --dashboard[=ADDR]: the address, and a random token when none is given") {
+TEST_CASE("veer demo --dashboard =ADDR: the address, and a random token when none is given") {
   veer::kube::SimulatedClock clock;
   veer::kube::MemoryCluster cluster(clock);
   std::string error, token;

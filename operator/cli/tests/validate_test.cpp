@@ -138,7 +138,7 @@ TEST_CASE("veer validate: usage errors exit 64 with a hint") {
 }
 
 TEST_CASE(
-    "veer validate --mesh-provider validates as the operator reads; without it the provider "
+    "veer validate --mesh-provider validates as the operator reads, without it the provider "
     "is inferred and said") {
   auto istio = run({"validate", "--mesh-provider", "istio", "-"}, kGatewayCanary);
   CHECK(istio.code == 1);

@@ -48,7 +48,7 @@ struct HpaRollout : Rollout {
 }  // namespace
 
 TEST_CASE(
-    "autoscalerRef: initialization writes <hpa>-primary field by field; idle writes nothing") {
+    "autoscalerRef: initialization writes <hpa>-primary field by field, idle writes nothing") {
   HpaRollout r(true);
   r.until("Initialized");
   auto primary = r.hpa("podinfo-primary");

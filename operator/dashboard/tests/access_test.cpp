@@ -149,7 +149,7 @@ TEST_CASE("static reviews: a users file scopes each token to its namespaces") {
   CHECK(error.rfind("line 2:", 0) == 0);
 }
 
-TEST_CASE("access: the shared token sees everything; reviewed tokens are cached, errors are not") {
+TEST_CASE("access: the shared token sees everything, reviewed tokens are cached, errors are not") {
   SimulatedClock clock;
   CountingReviews reviews;
   Access access(clock, "shared-secret", &reviews, std::chrono::seconds(30));

@@ -211,7 +211,7 @@ TEST_CASE("recorded history adds the metric's canary and primary series and deci
   CHECK(!contains(page, kScript));
 }
 
-TEST_CASE("actions: POST with the session's CSRF value and same origin; evented with the user") {
+TEST_CASE("actions: POST with the session's CSRF value and same origin, evented with the user") {
   Fixture f;
   const auto cookie = login(f, "t-shop");
   auto page = f.call("GET", "/canary/shop/web", {{"cookie", cookie}});

@@ -20,7 +20,7 @@ TEST_CASE("escape leaves no markup, quote or invalid UTF-8 from a document in a 
   CHECK(escape("line\nnext\ttab") == "line\nnext\ttab");
 }
 
-TEST_CASE("form fields are decoded; a missing one is empty") {
+TEST_CASE("form fields are decoded, a missing one is empty") {
   const std::string body = "token=abc%2B%2F%3D&csrf=12+34&empty=&flag";
   CHECK(form_field(body, "token") == "abc+/=");
   CHECK(form_field(body, "csrf") == "12 34");
