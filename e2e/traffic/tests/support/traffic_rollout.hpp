@@ -1,0 +1,71 @@
+// One Canary's rollouts with real traffic: a namespace on the real API server with the target
+// Deployment and an istio Canary; nginx, Prometheus, the data-plane stand-in and a load generator
+// on 127.0.0.1; `veer operator` as its own process with --metrics-server at that Prometheus.
+// `roll_out` changes the image and follows the Canary's status and the VirtualService until the
+// run ends, keeping every distinct state it saw (the controller e2e's State and Trail).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/controller/tests/support/e2e_cluster.hpp"
+#include "e2e/controller/tests/support/operator_process.hpp"
+#include "e2e/controller/tests/support/scenario.hpp"
+#include "e2e/traffic/tests/support/data_plane.hpp"
+#include "e2e/traffic/tests/support/load_generator.hpp"
+#include "e2e/traffic/tests/support/nginx_process.hpp"
+#include "e2e/traffic/tests/support/prometheus_process.hpp"
+
+namespace veer::e2e::traffic {
+
+// Applies veer's own CRDs (crds/) and the upstream Istio CRDs (upstream_crds_dir(), not veer's
+// copies in meshes/crds) and waits until they are established; "" or the error.
+std::string install_crds(const E2eCluster& cluster);
+
+struct RolloutTimings {
+  std::string interval = "5s";          // analysis.interval
+  std::string metric_interval = "15s";  // the built-in metrics' window
+  int load_per_second = 40;
+};
+
+class TrafficRollout {
+ public:
+  static constexpr const char* kName = "podinfo";
+
+  TrafficRollout(E2eCluster& cluster, std::string label, RolloutTimings timings = {});
+  ~TrafficRollout();
+
+  // Everything up to an Initialized Canary with the load running; "" or what failed.
+  std::string set_up(const std::string& first_image);
+  // Sets the target's image and follows the rollout to Succeeded or Failed (or a deadline).
+  Trail roll_out(const std::string& image);
+  State observe();
+  std::string primary_image();
+
+  DataPlaneStandIn& data_plane() { return *data_plane_; }
+  LoadGenerator& load() { return *load_; }
+  PrometheusProcess& prometheus() { return *prometheus_; }
+  OperatorProcess& operator_process() { return *operator_; }
+  const std::string& ns() const { return ns_; }
+
+ private:
+  nlohmann::json canary_object() const;
+
+  E2eCluster& cluster_;
+  std::string label_;
+  RolloutTimings timings_;
+  std::string ns_;
+  std::string dir_;
+  std::unique_ptr<NginxProcess> nginx_;
+  std::unique_ptr<PrometheusProcess> prometheus_;
+  std::unique_ptr<DataPlaneStandIn> data_plane_;
+  std::unique_ptr<OperatorProcess> operator_;
+  std::unique_ptr<LoadGenerator> load_;
+};
+
+// The distinct phases of a trail in order ("Progressing", "Succeeded", ...).
+std::vector<std::string> phases(const Trail& trail);
+
+}  // namespace veer::e2e::traffic
