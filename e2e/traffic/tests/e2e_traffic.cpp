@@ -17,6 +17,7 @@ namespace {
 constexpr const char* kStable = "ghcr.io/veer-e2e/sample-v1:good";
 constexpr const char* kGood = "ghcr.io/veer-e2e/sample-v2:good";
 constexpr const char* kErrors = "ghcr.io/veer-e2e/sample-v2:errors-20";
+constexpr const char* kSlow = "ghcr.io/veer-e2e/sample-v2:slow-600";
 
 // The measured canary share may differ from the VirtualService weight by this many percentage
 // points: nginx's weighted round robin is exact over every 10 requests, so what is left is the
@@ -25,13 +26,14 @@ constexpr double kTolerancePoints = 3.0;
 // A step's measurement counts once it holds this many requests (a 5 s step at 40 rps has ~200).
 constexpr long kMinRequests = 100;
 
-std::unique_ptr<TrafficRollout> initialized(E2eCluster& cluster, const std::string& label) {
+std::unique_ptr<TrafficRollout> initialized(E2eCluster& cluster, const std::string& label,
+                                            CanaryOptions options = {}) {
   const auto crds = install_crds(cluster);
   if (!crds.empty()) {
     FAIL_CHECK(crds);
     return nullptr;
   }
-  auto rollout = std::make_unique<TrafficRollout>(cluster, label);
+  auto rollout = std::make_unique<TrafficRollout>(cluster, label, std::move(options));
   if (auto error = rollout->set_up(kStable); !error.empty()) {
     FAIL_CHECK("setting up " << label << ": " << error);
     return nullptr;
@@ -151,6 +153,78 @@ TEST_CASE("istio with real traffic: a canary answering 20% 5xx is rolled back") 
   REQUIRE(answers.count(500) == 1);
   CHECK(answers.at(500) == canary_served / 5);
   CHECK_MESSAGE(answers.size() == 2, "answers: " << to_string(answers));
+}
+
+TEST_CASE(
+    "istio with real traffic: a canary answering in 600 ms is rolled back on request-duration") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  auto r = initialized(*cluster, "slow");
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  const auto trail = r->roll_out(kSlow);
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  MESSAGE("phases and splits:\n" << trail.describe());
+  CHECK_MESSAGE(trail.end_phase() == "Failed", trail.describe()
+                                                   << "operator log:\n"
+                                                   << r->operator_process().log_tail());
+  check_phases(trail, {"Initialized", "Progressing", "Failed"},
+               {"Initialized", "Progressing", "Failed"});
+  check_steps(*r, trail, {10});
+  CHECK_MESSAGE(trail.max_weight() == 10, "a slow canary must not advance:\n" << trail.describe());
+  check_at_rest(*r, kStable);
+  // Slow, not failing: every request was answered 200, so only the duration rolled it back.
+  const auto answers = r->load().answers();
+  MESSAGE("answers: " << to_string(answers));
+  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
+  CHECK(answers.count(200) == 1);
+  CHECK(r->operator_process().log().find("request-duration") != std::string::npos);
+}
+
+TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds, then promotes") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  CanaryOptions options;
+  // Room for the looks after Prometheus is back, before its scrapes fill the 15 s window again.
+  options.analysis_extra = {{"maxNoData", 10}};
+  auto r = initialized(*cluster, "outage", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  bool stopped = false;
+  bool held_three = false;
+  std::vector<State> during_outage;
+  std::string restart_error;
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (stopped || state.weight != 10 || !(state.split == Split{90, 10})) return;
+    stopped = true;
+    r->prometheus().stop();
+    // Three analysis intervals (5 s each) of NoData, watched as they pass.
+    held_three = wait_until(
+        [&]() -> bool {
+          const auto s = r->observe();
+          if (during_outage.empty() || !(during_outage.back() == s)) during_outage.push_back(s);
+          return r->no_data_looks() >= 3 || s.phase != "Progressing";
+        },
+        std::chrono::seconds(60));
+    held_three = held_three && r->no_data_looks() >= 3;
+    restart_error = r->prometheus().start();
+  });
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  REQUIRE(stopped);
+  CHECK_MESSAGE(restart_error.empty(), restart_error);
+  CHECK_MESSAGE(held_three, "three NoData looks never counted; operator log:\n"
+                                << r->operator_process().log_tail());
+  for (const auto& s : during_outage)
+    CHECK_MESSAGE((s.phase == "Progressing" && s.weight == 10 && s.split == Split{90, 10}),
+                  "while Prometheus was down: " << to_string(s));
+  MESSAGE("phases and splits:\n" << trail.describe());
+  CHECK_MESSAGE(trail.end_phase() == "Succeeded", trail.describe()
+                                                      << "operator log:\n"
+                                                      << r->operator_process().log_tail());
+  check_steps(*r, trail, {10, 20, 30});
+  check_at_rest(*r, kGood);
+  const auto answers = r->load().answers();
+  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
 }
 
 }  // namespace veer::e2e::traffic

@@ -6,14 +6,14 @@
 
 namespace veer::e2e::traffic {
 
-LoadGenerator::LoadGenerator(std::string url, int per_second)
-    : url_(std::move(url)),
-      period_(std::chrono::microseconds(1'000'000 / per_second)),
-      thread_([this] { run(); }) {}
+LoadGenerator::LoadGenerator(std::string url, int per_second, int clients)
+    : url_(std::move(url)), period_(std::chrono::microseconds(1'000'000L * clients / per_second)) {
+  for (int i = 0; i < clients; ++i) threads_.emplace_back([this] { run(); });
+}
 
 LoadGenerator::~LoadGenerator() {
   stopping_ = true;
-  thread_.join();
+  for (auto& t : threads_) t.join();
 }
 
 void LoadGenerator::run() {

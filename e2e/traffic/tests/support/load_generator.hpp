@@ -1,5 +1,6 @@
-// A load generator (a thread of the test) sending steady GET requests through nginx, one after
-// the other at a fixed rate, and counting the answers by status (0: no HTTP answer at all).
+// A load generator (threads of the test) sending steady GET requests through nginx: `clients`
+// threads, each one request after the other at its share of the rate (so one slow answer does
+// not stall the rest), counting the answers by status (0: no HTTP answer at all).
 #pragma once
 
 #include <atomic>
@@ -8,12 +9,13 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace veer::e2e::traffic {
 
 class LoadGenerator {
  public:
-  LoadGenerator(std::string url, int per_second);
+  LoadGenerator(std::string url, int per_second, int clients = 4);
   ~LoadGenerator();
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
@@ -30,7 +32,7 @@ class LoadGenerator {
   mutable std::mutex mutex_;
   std::map<long, long> answers_;
   std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 // "200: 1200, 500: 30".

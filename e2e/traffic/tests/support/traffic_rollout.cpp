@@ -50,8 +50,8 @@ std::vector<std::string> phases(const Trail& trail) {
   return seen;
 }
 
-TrafficRollout::TrafficRollout(E2eCluster& cluster, std::string label, RolloutTimings timings)
-    : cluster_(cluster), label_(std::move(label)), timings_(std::move(timings)) {}
+TrafficRollout::TrafficRollout(E2eCluster& cluster, std::string label, CanaryOptions options)
+    : cluster_(cluster), label_(std::move(label)), options_(std::move(options)) {}
 
 TrafficRollout::~TrafficRollout() {
   load_.reset();
@@ -69,16 +69,17 @@ TrafficRollout::~TrafficRollout() {
 }
 
 json TrafficRollout::canary_object() const {
-  json analysis = {{"interval", timings_.interval},
+  json analysis = {{"interval", options_.interval},
                    {"threshold", 1},
                    {"maxWeight", 30},
                    {"stepWeight", 10},
                    {"metrics", json::array({{{"name", "request-success-rate"},
-                                             {"interval", timings_.metric_interval},
+                                             {"interval", options_.metric_interval},
                                              {"thresholdRange", {{"min", 99}}}},
                                             {{"name", "request-duration"},
-                                             {"interval", timings_.metric_interval},
+                                             {"interval", options_.metric_interval},
                                              {"thresholdRange", {{"max", 500}}}}})}};
+  analysis.update(options_.analysis_extra);
   json spec = {{"provider", "istio"},
                {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
                {"progressDeadlineSeconds", 60},
@@ -131,7 +132,7 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
           },
           30s))
     return "nginx does not route by the VirtualService 100/0 within 30 s";
-  load_ = std::make_unique<LoadGenerator>(nginx_->url(), timings_.load_per_second);
+  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second);
   return "";
 }
 
@@ -156,10 +157,20 @@ std::string TrafficRollout::primary_image() {
   return primary ? controller::simulation::image_of(*primary) : "";
 }
 
-Trail TrafficRollout::roll_out(const std::string& image) {
+long TrafficRollout::no_data_looks() {
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  if (!canary) return -1;
+  const auto rollout = canary->value("status", json::object()).value("rollout", json::object());
+  return rollout.value("noDataLooks", 0L);
+}
+
+Trail TrafficRollout::roll_out(const std::string& image,
+                               const std::function<void(const State&)>& during) {
   Trail trail;
   auto record = [&](const State& s) {
-    if (trail.states.empty() || !(trail.states.back() == s)) trail.states.push_back(s);
+    if (!trail.states.empty() && trail.states.back() == s) return false;
+    trail.states.push_back(s);
+    return true;
   };
   record(observe());
   json patch = json::array(
@@ -174,8 +185,9 @@ Trail TrafficRollout::roll_out(const std::string& image) {
   const bool ended = wait_until(
       [&] {
         const auto s = observe();
-        record(s);
+        const bool changed = record(s);
         if (s.phase == "Progressing") started = true;
+        if (started && changed && during) during(s);
         return started && terminal(s.phase);
       },
       180s);

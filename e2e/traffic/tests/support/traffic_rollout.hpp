@@ -5,6 +5,7 @@
 // run ends, keeping every distinct state it saw (the controller e2e's State and Trail).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,23 +25,27 @@ namespace veer::e2e::traffic {
 // copies in meshes/crds) and waits until they are established; "" or the error.
 std::string install_crds(const E2eCluster& cluster);
 
-struct RolloutTimings {
+struct CanaryOptions {
   std::string interval = "5s";          // analysis.interval
   std::string metric_interval = "15s";  // the built-in metrics' window
   int load_per_second = 40;
+  nlohmann::json analysis_extra = nlohmann::json::object();  // merged into spec.analysis
 };
 
 class TrafficRollout {
  public:
   static constexpr const char* kName = "podinfo";
 
-  TrafficRollout(E2eCluster& cluster, std::string label, RolloutTimings timings = {});
+  TrafficRollout(E2eCluster& cluster, std::string label, CanaryOptions options = {});
   ~TrafficRollout();
 
   // Everything up to an Initialized Canary with the load running; "" or what failed.
   std::string set_up(const std::string& first_image);
   // Sets the target's image and follows the rollout to Succeeded or Failed (or a deadline).
-  Trail roll_out(const std::string& image);
+  // While it runs, `during` (if any) is called with each new state and may act (an outage).
+  Trail roll_out(const std::string& image, const std::function<void(const State&)>& during = {});
+  // status.rollout.noDataLooks: the NoData looks the current run has held for.
+  long no_data_looks();
   State observe();
   std::string primary_image();
 
@@ -55,7 +60,7 @@ class TrafficRollout {
 
   E2eCluster& cluster_;
   std::string label_;
-  RolloutTimings timings_;
+  CanaryOptions options_;
   std::string ns_;
   std::string dir_;
   std::unique_ptr<NginxProcess> nginx_;
