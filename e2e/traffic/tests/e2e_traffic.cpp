@@ -100,54 +100,44 @@ void check_at_rest(TrafficRollout& r, const std::string& primary_image) {
   CHECK_MESSAGE(problems.empty(), "data plane: " << (problems.empty() ? "" : problems.front()));
 }
 
-}  // namespace
-
-TEST_CASE("istio with real traffic: a good canary is promoted step by step") {
-  auto cluster = E2eCluster::from_environment();
-  if (!cluster) return;  // skipped: no server configured
-  auto r = initialized(*cluster, "good");
-  REQUIRE(r);
-  INFO("namespace " << r->ns());
-  const auto trail = r->roll_out(kGood);
+// A whole rollout that ends promoted: the phases, every step at the router and at the apps, and
+// the mesh back on the (new) primary. Not one request failed on the way.
+void check_promoted(TrafficRollout& r, const Trail& trail, const std::string& image) {
   REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
   MESSAGE("phases and splits:\n" << trail.describe());
   CHECK_MESSAGE(trail.end_phase() == "Succeeded", trail.describe()
                                                       << "operator log:\n"
-                                                      << r->operator_process().log_tail());
+                                                      << r.operator_process().log_tail());
   check_phases(trail, {"Initialized", "Progressing", "Promoting", "Finalising", "Succeeded"},
                {"Initialized", "Progressing", "Promoting", "Succeeded"});
-  check_steps(*r, trail, {10, 20, 30});
+  check_steps(r, trail, {10, 20, 30});
   CHECK_MESSAGE(trail.max_weight() == 30, trail.describe());
-  check_at_rest(*r, kGood);
-  // Not one request failed on the way, and the app the primary runs now is the new version.
-  const auto answers = r->load().answers();
+  check_at_rest(r, image);
+  const auto answers = r.load().answers();
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
   CHECK(answers.count(200) == 1);
-  CHECK(r->data_plane().app_image(std::string(TrafficRollout::kName) + "-primary") == kGood);
+  CHECK(r.data_plane().app_image(std::string(TrafficRollout::kName) + "-primary") == image);
 }
 
-TEST_CASE("istio with real traffic: a canary answering 20% 5xx is rolled back") {
-  auto cluster = E2eCluster::from_environment();
-  if (!cluster) return;  // skipped: no server configured
-  auto r = initialized(*cluster, "errors");
-  REQUIRE(r);
-  INFO("namespace " << r->ns());
-  const auto trail = r->roll_out(kErrors);
+// A rollout of `image` that is rolled back at the first step.
+void check_rolled_back(TrafficRollout& r, const Trail& trail) {
   REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
   MESSAGE("phases and splits:\n" << trail.describe());
-  CHECK_MESSAGE(trail.end_phase() == "Failed", trail.describe()
-                                                   << "operator log:\n"
-                                                   << r->operator_process().log_tail());
+  CHECK_MESSAGE(trail.end_phase() == "Failed", trail.describe() << "operator log:\n"
+                                                                << r.operator_process().log_tail());
   check_phases(trail, {"Initialized", "Progressing", "Failed"},
                {"Initialized", "Progressing", "Failed"});
-  check_steps(*r, trail, {10});
+  check_steps(r, trail, {10});
   CHECK_MESSAGE(trail.max_weight() == 10, "a failing canary must not advance:\n"
                                               << trail.describe());
-  check_at_rest(*r, kStable);
-  // Every 5xx the clients saw came from the canary: one in five of what it served.
+  check_at_rest(r, kStable);
+}
+
+// Every 5xx the clients saw came from the errors-20 canary: one in five of what it served.
+void check_errors_from_canary(TrafficRollout& r) {
   long canary_served = 0;
-  for (const auto& s : r->data_plane().segments()) canary_served += s.canary;
-  const auto answers = r->load().answers();
+  for (const auto& s : r.data_plane().segments()) canary_served += s.canary;
+  const auto answers = r.load().answers();
   MESSAGE("answers: " << to_string(answers) << "; canary served " << canary_served);
   CHECK(canary_served > 0);
   REQUIRE(answers.count(500) == 1);
@@ -155,30 +145,66 @@ TEST_CASE("istio with real traffic: a canary answering 20% 5xx is rolled back") 
   CHECK_MESSAGE(answers.size() == 2, "answers: " << to_string(answers));
 }
 
+CanaryOptions through(const std::string& provider) {
+  CanaryOptions options;
+  options.provider = provider;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("istio with real traffic: a good canary is promoted step by step") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  auto r = initialized(*cluster, "good", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE("istio with real traffic: a canary answering 20% 5xx is rolled back") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  auto r = initialized(*cluster, "errors", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kErrors));
+  check_errors_from_canary(*r);
+}
+
 TEST_CASE(
     "istio with real traffic: a canary answering in 600 ms is rolled back on request-duration") {
   auto cluster = E2eCluster::from_environment();
   if (!cluster) return;  // skipped: no server configured
-  auto r = initialized(*cluster, "slow");
+  auto r = initialized(*cluster, "slow", through("istio"));
   REQUIRE(r);
   INFO("namespace " << r->ns());
-  const auto trail = r->roll_out(kSlow);
-  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
-  MESSAGE("phases and splits:\n" << trail.describe());
-  CHECK_MESSAGE(trail.end_phase() == "Failed", trail.describe()
-                                                   << "operator log:\n"
-                                                   << r->operator_process().log_tail());
-  check_phases(trail, {"Initialized", "Progressing", "Failed"},
-               {"Initialized", "Progressing", "Failed"});
-  check_steps(*r, trail, {10});
-  CHECK_MESSAGE(trail.max_weight() == 10, "a slow canary must not advance:\n" << trail.describe());
-  check_at_rest(*r, kStable);
+  check_rolled_back(*r, r->roll_out(kSlow));
   // Slow, not failing: every request was answered 200, so only the duration rolled it back.
   const auto answers = r->load().answers();
   MESSAGE("answers: " << to_string(answers));
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
   CHECK(answers.count(200) == 1);
-  CHECK(r->operator_process().log().find("request-duration") != std::string::npos);
+}
+
+TEST_CASE("linkerd (SMI TrafficSplit) with real traffic: a good canary is promoted") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  auto r = initialized(*cluster, "linkerd-good", through("linkerd"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE(
+    "linkerd (SMI TrafficSplit) with real traffic: a canary answering 20% 5xx is rolled back") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  auto r = initialized(*cluster, "linkerd-errors", through("linkerd"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kErrors));
+  check_errors_from_canary(*r);
 }
 
 TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds, then promotes") {

@@ -25,10 +25,11 @@ json rollout_fields(const json& status) {
 
 }  // namespace
 
-DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string ns, std::string target,
-                                   std::string dir, NginxProcess& nginx,
+DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns,
+                                   std::string target, std::string dir, NginxProcess& nginx,
                                    PrometheusProcess& prometheus)
     : cluster_(cluster),
+      provider_(std::move(provider)),
       ns_(std::move(ns)),
       target_(std::move(target)),
       dir_(std::move(dir)),
@@ -120,14 +121,14 @@ void DataPlaneStandIn::settle_workloads() {
 
 void DataPlaneStandIn::settle_routing() {
   std::string why;
-  auto split = read_split(cluster_, "istio", ns_, target_, why);
-  if (!split) return;  // no VirtualService yet (or unreadable): nginx keeps what it has
+  auto split = read_split(cluster_, provider_, ns_, target_, why);
+  if (!split) return;  // no routing object yet (or unreadable): nginx keeps what it has
   std::vector<Backend> backends;
   auto add = [&](const std::string& workload, int weight) {
     if (weight <= 0) return;
     auto found = apps_.find(workload);
     if (found == apps_.end()) {
-      problem("the VirtualService sends " + std::to_string(weight) + "% to " + workload +
+      problem("the " + provider_ + " routing sends " + std::to_string(weight) + "% to " + workload +
               ", which has no ready app");
       return;
     }

@@ -4,8 +4,9 @@
 //   (a new image: a new process, started before the old one stops), and only once that app
 //   answers does it mark the Deployment rolled out (status as a deployment controller leaves it);
 //   a Deployment scaled to zero loses its app.
-// - It reads the Istio VirtualService veer wrote (with the controller e2e's independent reader)
-//   and renders its weights into nginx's weighted upstream, reloading nginx when they change.
+// - It reads the routing object veer wrote for `provider` (Istio's VirtualService, SMI's
+//   TrafficSplit for linkerd; with the controller e2e's independent reader) and renders its
+//   weights into nginx's weighted upstream, reloading nginx when they change.
 // - It points Prometheus at the apps.
 // - It measures the split at the apps: the requests each app served while each routing was in
 //   force (a Segment).
@@ -38,8 +39,8 @@ struct Segment {
 
 class DataPlaneStandIn {
  public:
-  DataPlaneStandIn(kube::Cluster& cluster, std::string ns, std::string target, std::string dir,
-                   NginxProcess& nginx, PrometheusProcess& prometheus);
+  DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns, std::string target,
+                   std::string dir, NginxProcess& nginx, PrometheusProcess& prometheus);
   ~DataPlaneStandIn();
   DataPlaneStandIn(const DataPlaneStandIn&) = delete;
   DataPlaneStandIn& operator=(const DataPlaneStandIn&) = delete;
@@ -69,6 +70,7 @@ class DataPlaneStandIn {
   void problem(const std::string& what);
 
   kube::Cluster& cluster_;
+  std::string provider_;
   std::string ns_;
   std::string target_;
   std::string dir_;

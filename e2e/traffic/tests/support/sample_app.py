@@ -5,9 +5,10 @@
 
 Every request to / is answered as the behaviour says: `errors-20` answers 500 to exactly one
 request in five (a counter, not a dice: the share is exact and the run repeatable), `slow-300`
-waits 300 ms before answering 200. /metrics exposes the series Istio's sidecar reports for the
-destination workload (istio_requests_total and istio_request_duration_milliseconds, with the
-labels veer's built-in istio queries select), so those queries run unchanged against a real
+waits 300 ms before answering 200. /metrics exposes the series the meshes' proxies report for
+the destination workload, with the labels veer's built-in queries select: Istio's
+istio_requests_total and istio_request_duration_milliseconds, and Linkerd's inbound
+response_total and response_latency_ms; so those queries run unchanged against a real
 Prometheus. /served answers the number of requests to / so far, which is how the test measures
 the split at the apps. /healthz answers 200 once the app serves.
 """
@@ -24,6 +25,9 @@ class App:
         self.labels = (
             f'reporter="destination",destination_workload_namespace="{namespace}",'
             f'destination_workload="{workload}"'
+        )
+        self.linkerd_labels = (
+            f'namespace="{namespace}",deployment="{workload}",direction="inbound"'
         )
         self.error_every = 0
         self.delay_ms = 0
@@ -72,6 +76,19 @@ class App:
                 f'istio_request_duration_milliseconds_bucket{{{self.labels},le="+Inf"}} {self.count}')
             lines.append(f"istio_request_duration_milliseconds_sum{{{self.labels}}} {self.sum_ms}")
             lines.append(f"istio_request_duration_milliseconds_count{{{self.labels}}} {self.count}")
+            lines.append("# TYPE response_total counter")
+            for code, n in sorted(self.codes.items()):
+                classification = "failure" if code >= 500 else "success"
+                lines.append(
+                    f'response_total{{{self.linkerd_labels},classification="{classification}",'
+                    f'status_code="{code}"}} {n}')
+            lines.append("# TYPE response_latency_ms histogram")
+            for le, n in zip(BUCKETS_MS, self.buckets):
+                lines.append(f'response_latency_ms_bucket{{{self.linkerd_labels},le="{le}"}} {n}')
+            lines.append(
+                f'response_latency_ms_bucket{{{self.linkerd_labels},le="+Inf"}} {self.count}')
+            lines.append(f"response_latency_ms_sum{{{self.linkerd_labels}}} {self.sum_ms}")
+            lines.append(f"response_latency_ms_count{{{self.linkerd_labels}}} {self.count}")
             return "\n".join(lines) + "\n"
 
 

@@ -24,9 +24,9 @@ bool terminal(const std::string& phase) {
 
 std::string install_crds(const E2eCluster& cluster) {
   const auto upstream = upstream_crds_dir();
-  const std::vector<std::string> files = {VEER_SOURCE_DIR "/crds",
-                                          upstream + "/istio_virtualservices.yaml",
-                                          upstream + "/istio_destinationrules.yaml"};
+  const std::vector<std::string> files = {
+      VEER_SOURCE_DIR "/crds", upstream + "/istio_virtualservices.yaml",
+      upstream + "/istio_destinationrules.yaml", upstream + "/smi_trafficsplits.yaml"};
   for (const auto& file : files) {
     if (!std::filesystem::exists(file))
       return file + " does not exist (set VEER_UPSTREAM_CRDS to the upstream CRDs folder)";
@@ -80,7 +80,7 @@ json TrafficRollout::canary_object() const {
                                              {"interval", options_.metric_interval},
                                              {"thresholdRange", {{"max", 500}}}}})}};
   analysis.update(options_.analysis_extra);
-  json spec = {{"provider", "istio"},
+  json spec = {{"provider", options_.provider},
                {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
                {"progressDeadlineSeconds", 60},
                {"service", {{"port", 9898}, {"targetPort", 9898}}},
@@ -92,6 +92,9 @@ json TrafficRollout::canary_object() const {
 }
 
 std::string TrafficRollout::set_up(const std::string& first_image) {
+  for (const char* program : {"/usr/sbin/nginx", "/usr/bin/prometheus", "/usr/bin/python3"})
+    if (!std::filesystem::exists(program))
+      return std::string(program) + " is missing: run scripts/setup e2e";
   ns_ = unique_name("veer-traffic-" + label_);
   dir_ = (std::filesystem::temp_directory_path() / ns_).string();
   std::filesystem::create_directories(dir_);
@@ -106,13 +109,14 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
   if (auto error = nginx_->start(); !error.empty()) return error;
   prometheus_ = std::make_unique<PrometheusProcess>(dir_ + "/prometheus");
   if (auto error = prometheus_->start(); !error.empty()) return error;
-  data_plane_ = std::make_unique<DataPlaneStandIn>(api, ns_, kName, dir_, *nginx_, *prometheus_);
+  data_plane_ = std::make_unique<DataPlaneStandIn>(api, options_.provider, ns_, kName, dir_,
+                                                   *nginx_, *prometheus_);
 
   std::string why;
   const auto kubeconfig = cluster_.operator_kubeconfig("veer-traffic-" + label_, why);
   if (kubeconfig.empty()) return why;
-  operator_ = std::make_unique<OperatorProcess>(
-      OperatorOptions{kubeconfig, ns_, "istio", prometheus_->url(), dir_ + "/operator.log"});
+  operator_ = std::make_unique<OperatorProcess>(OperatorOptions{
+      kubeconfig, ns_, options_.provider, prometheus_->url(), dir_ + "/operator.log"});
   if (auto error = operator_->start(); !error.empty()) return error;
 
   State last;
@@ -124,14 +128,14 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
           90s))
     return "the Canary did not reach Initialized within 90 s; last: " + to_string(last) +
            "\noperator log:\n" + operator_->log_tail();
-  // The load starts once nginx routes by the VirtualService veer wrote (all to the primary).
+  // The load starts once nginx routes by the routing object veer wrote (all to the primary).
   if (!wait_until(
           [&] {
             const auto segments = data_plane_->segments();
             return !segments.empty() && segments.back().split == Split{100, 0};
           },
           30s))
-    return "nginx does not route by the VirtualService 100/0 within 30 s";
+    return "nginx does not route by the " + options_.provider + " routing 100/0 within 30 s";
   load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second);
   return "";
 }
@@ -147,7 +151,7 @@ State TrafficRollout::observe() {
   } else {
     state.phase = "? (" + canary.error().message + ")";
   }
-  state.split = read_split(cluster_.api(), "istio", ns_, kName, state.split_error);
+  state.split = read_split(cluster_.api(), options_.provider, ns_, kName, state.split_error);
   if (state.split) state.split_error.clear();
   return state;
 }

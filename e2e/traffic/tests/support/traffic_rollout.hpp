@@ -1,7 +1,8 @@
 // One Canary's rollouts with real traffic: a namespace on the real API server with the target
-// Deployment and an istio Canary; nginx, Prometheus, the data-plane stand-in and a load generator
+// Deployment and its Canary (istio or linkerd); nginx, Prometheus, the data-plane stand-in and a
+// load generator
 // on 127.0.0.1; `veer operator` as its own process with --metrics-server at that Prometheus.
-// `roll_out` changes the image and follows the Canary's status and the VirtualService until the
+// `roll_out` changes the image and follows the Canary's status and the routing object until the
 // run ends, keeping every distinct state it saw (the controller e2e's State and Trail).
 #pragma once
 
@@ -21,11 +22,12 @@
 
 namespace veer::e2e::traffic {
 
-// Applies veer's own CRDs (crds/) and the upstream Istio CRDs (upstream_crds_dir(), not veer's
-// copies in meshes/crds) and waits until they are established; "" or the error.
+// Applies veer's own CRDs (crds/) and the upstream Istio and SMI CRDs (upstream_crds_dir(), not
+// veer's copies in meshes/crds) and waits until they are established; "" or the error.
 std::string install_crds(const E2eCluster& cluster);
 
 struct CanaryOptions {
+  std::string provider = "istio";       // spec.provider and --mesh-provider: istio or linkerd
   std::string interval = "5s";          // analysis.interval
   std::string metric_interval = "15s";  // the built-in metrics' window
   int load_per_second = 40;
