@@ -23,7 +23,7 @@ constexpr const char* kSlow = "ghcr.io/veer-e2e/sample-v2:slow-600";
 // points: nginx's weighted round robin is exact over every 10 requests, so what is left is the
 // few requests in flight while nginx reloads at each step's edges.
 constexpr double kTolerancePoints = 3.0;
-// A step's measurement counts once it holds this many requests (a 5 s step at 40 rps has ~200).
+// A step's measurement counts once it holds this many requests (a 10 s step at 40 rps has ~400).
 constexpr long kMinRequests = 100;
 
 std::unique_ptr<TrafficRollout> initialized(E2eCluster& cluster, const std::string& label,
@@ -207,6 +207,15 @@ TEST_CASE(
   check_errors_from_canary(*r);
 }
 
+TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  auto r = initialized(*cluster, "gatewayapi-good", through("gatewayapi"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
 TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds, then promotes") {
   auto cluster = E2eCluster::from_environment();
   if (!cluster) return;  // skipped: no server configured
@@ -224,7 +233,7 @@ TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds
     if (stopped || state.weight != 10 || !(state.split == Split{90, 10})) return;
     stopped = true;
     r->prometheus().stop();
-    // Three analysis intervals (5 s each) of NoData, watched as they pass.
+    // Three analysis intervals (10 s each) of NoData, watched as they pass.
     held_three = wait_until(
         [&]() -> bool {
           const auto s = r->observe();

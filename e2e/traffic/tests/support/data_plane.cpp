@@ -65,11 +65,13 @@ void DataPlaneStandIn::tick() {
     retired_.clear();
   }
   settle_workloads();
-  std::vector<int> ports;
-  for (const auto& [name, live] : apps_) ports.push_back(live.app->port());
-  if (ports != scraped_) {
-    prometheus_.set_targets(ports);
-    scraped_ = ports;
+  std::vector<ScrapeTarget> targets;
+  for (const auto& [name, live] : apps_)
+    targets.push_back(
+        {live.app->port(), {{"kubernetes_namespace", ns_}, {"kubernetes_pod_name", live.pod}}});
+  if (targets != scraped_) {
+    prometheus_.set_targets(targets);
+    scraped_ = targets;
   }
   settle_routing();
 }
@@ -101,7 +103,9 @@ void DataPlaneStandIn::settle_workloads() {
           continue;  // not ready: the Deployment's status stays as it is
         }
         if (live.app) retire(name);
-        apps_[name] = Live{std::move(app), 0};
+        // A pod name as a ReplicaSet gives it (<deployment>-<hash>-<suffix>), new per app.
+        const auto n = std::to_string(started_);
+        apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, 0};
       }
     } else {
       retire(name);

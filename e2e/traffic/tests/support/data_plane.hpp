@@ -5,9 +5,11 @@
 //   answers does it mark the Deployment rolled out (status as a deployment controller leaves it);
 //   a Deployment scaled to zero loses its app.
 // - It reads the routing object veer wrote for `provider` (Istio's VirtualService, SMI's
-//   TrafficSplit for linkerd; with the controller e2e's independent reader) and renders its
-//   weights into nginx's weighted upstream, reloading nginx when they change.
-// - It points Prometheus at the apps.
+//   TrafficSplit for linkerd, the HTTPRoute for gatewayapi; with the controller e2e's independent
+//   reader) and renders its weights into nginx's weighted upstream, reloading nginx when they
+//   change.
+// - It points Prometheus at the apps, labelled as their pods (kubernetes_namespace,
+//   kubernetes_pod_name), as a cluster's relabelling does.
 // - It measures the split at the apps: the requests each app served while each routing was in
 //   force (a Segment).
 // One loop, every 100 ms, reading the API server (no watch: it must also notice the apps).
@@ -58,6 +60,7 @@ class DataPlaneStandIn {
  private:
   struct Live {
     std::unique_ptr<SampleApp> app;
+    std::string pod;    // the pod name it stands for: <workload>-<n>-<n>
     long baseline = 0;  // served() when the current segment began
   };
 
@@ -81,7 +84,7 @@ class DataPlaneStandIn {
   std::map<std::string, Live> apps_;  // by workload name
   // Replaced or scaled away: still counted, stopped one loop after nginx no longer routes to them.
   std::vector<std::pair<std::string, Live>> retired_;
-  std::vector<int> scraped_;
+  std::vector<ScrapeTarget> scraped_;
   std::optional<Split> routed_;
   std::vector<Backend> backends_;
   std::vector<Segment> segments_;

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "e2e/traffic/tests/support/loopback.hpp"
 
 namespace veer::e2e::traffic {
@@ -21,14 +23,13 @@ PrometheusProcess::~PrometheusProcess() {
   stop();
 }
 
-void PrometheusProcess::set_targets(const std::vector<int>& ports) {
-  std::string list;
-  for (int port : ports)
-    list +=
-        (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(port) + "\"";
+void PrometheusProcess::set_targets(const std::vector<ScrapeTarget>& targets) {
+  auto groups = nlohmann::json::array();
+  for (const auto& t : targets)
+    groups.push_back({{"targets", {"127.0.0.1:" + std::to_string(t.port)}}, {"labels", t.labels}});
   // Written beside and renamed, so Prometheus never reads half a file.
   const auto path = dir_ + "/targets.json";
-  std::ofstream(path + ".new", std::ios::trunc) << "[{\"targets\": [" << list << "]}]\n";
+  std::ofstream(path + ".new", std::ios::trunc) << groups.dump() << "\n";
   std::filesystem::rename(path + ".new", path);
 }
 

@@ -3,6 +3,7 @@
 // and go. `stop` and `start` again stand for a metrics outage; the TSDB directory is kept.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,12 @@
 #include "e2e/controller/tests/support/process.hpp"
 
 namespace veer::e2e::traffic {
+
+struct ScrapeTarget {
+  int port = 0;
+  std::map<std::string, std::string> labels;
+  bool operator==(const ScrapeTarget&) const = default;
+};
 
 class PrometheusProcess {
  public:
@@ -20,8 +27,9 @@ class PrometheusProcess {
   std::string start();
   // SIGTERM by its pid; the port then refuses connections.
   void stop();
-  // The scrape targets: the ports of the apps on 127.0.0.1.
-  void set_targets(const std::vector<int>& ports);
+  // The scrape targets: the apps on 127.0.0.1, each with the labels Prometheus adds to its
+  // series (the pod's, as a cluster's relabelling adds them).
+  void set_targets(const std::vector<ScrapeTarget>& targets);
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }

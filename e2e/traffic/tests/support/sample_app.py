@@ -7,9 +7,9 @@ Every request to / is answered as the behaviour says: `errors-20` answers 500 to
 request in five (a counter, not a dice: the share is exact and the run repeatable), `slow-300`
 waits 300 ms before answering 200. /metrics exposes the series the meshes' proxies report for
 the destination workload, with the labels veer's built-in queries select: Istio's
-istio_requests_total and istio_request_duration_milliseconds, and Linkerd's inbound
-response_total and response_latency_ms; so those queries run unchanged against a real
-Prometheus. /served answers the number of requests to / so far, which is how the test measures
+istio_requests_total and istio_request_duration_milliseconds, Linkerd's inbound response_total
+and response_latency_ms, and an app's own http_request_duration_seconds (Gateway API); so those
+queries run unchanged against a real Prometheus. /served answers the number of requests to / so far, which is how the test measures
 the split at the apps. /healthz answers 200 once the app serves.
 """
 import argparse
@@ -40,10 +40,8 @@ class App:
             raise SystemExit(f"sample_app: unknown behaviour {behaviour!r}")
         self.lock = threading.Lock()
         self.served = 0
-        self.codes = {}
-        self.buckets = [0] * len(BUCKETS_MS)
-        self.count = 0
-        self.sum_ms = 0.0
+        # Per status code: bucket counts (BUCKETS_MS), count, sum of milliseconds.
+        self.by_code = {}
 
     def handle(self):
         start = time.monotonic()
@@ -55,40 +53,50 @@ class App:
         code = 500 if self.error_every and n % self.error_every == 0 else 200
         elapsed_ms = (time.monotonic() - start) * 1000
         with self.lock:
-            self.codes[code] = self.codes.get(code, 0) + 1
-            self.count += 1
-            self.sum_ms += elapsed_ms
+            h = self.by_code.setdefault(code, {"buckets": [0] * len(BUCKETS_MS), "count": 0, "sum": 0.0})
+            h["count"] += 1
+            h["sum"] += elapsed_ms
             for i, le in enumerate(BUCKETS_MS):
                 if elapsed_ms <= le:
-                    self.buckets[i] += 1
+                    h["buckets"][i] += 1
         return code
+
+    def histogram(self, lines, name, labels, scale, codes):
+        """One histogram over the requests answered with `codes`; `scale` divides milliseconds."""
+        hs = [self.by_code[c] for c in codes]
+        for i, le in enumerate(BUCKETS_MS):
+            n = sum(h["buckets"][i] for h in hs)
+            lines.append(f'{name}_bucket{{{labels},le="{le / scale:g}"}} {n}')
+        count = sum(h["count"] for h in hs)
+        lines.append(f'{name}_bucket{{{labels},le="+Inf"}} {count}')
+        lines.append(f"{name}_sum{{{labels}}} {sum(h['sum'] for h in hs) / scale}")
+        lines.append(f"{name}_count{{{labels}}} {count}")
 
     def metrics(self):
         with self.lock:
+            codes = sorted(self.by_code)
             lines = ["# TYPE istio_requests_total counter"]
-            for code, n in sorted(self.codes.items()):
+            for code in codes:
+                n = self.by_code[code]["count"]
                 lines.append(f'istio_requests_total{{{self.labels},response_code="{code}"}} {n}')
             lines.append("# TYPE istio_request_duration_milliseconds histogram")
-            for le, n in zip(BUCKETS_MS, self.buckets):
-                lines.append(
-                    f'istio_request_duration_milliseconds_bucket{{{self.labels},le="{le}"}} {n}')
-            lines.append(
-                f'istio_request_duration_milliseconds_bucket{{{self.labels},le="+Inf"}} {self.count}')
-            lines.append(f"istio_request_duration_milliseconds_sum{{{self.labels}}} {self.sum_ms}")
-            lines.append(f"istio_request_duration_milliseconds_count{{{self.labels}}} {self.count}")
+            self.histogram(lines, "istio_request_duration_milliseconds", self.labels, 1, codes)
             lines.append("# TYPE response_total counter")
-            for code, n in sorted(self.codes.items()):
+            for code in codes:
                 classification = "failure" if code >= 500 else "success"
+                n = self.by_code[code]["count"]
                 lines.append(
                     f'response_total{{{self.linkerd_labels},classification="{classification}",'
                     f'status_code="{code}"}} {n}')
             lines.append("# TYPE response_latency_ms histogram")
-            for le, n in zip(BUCKETS_MS, self.buckets):
-                lines.append(f'response_latency_ms_bucket{{{self.linkerd_labels},le="{le}"}} {n}')
-            lines.append(
-                f'response_latency_ms_bucket{{{self.linkerd_labels},le="+Inf"}} {self.count}')
-            lines.append(f"response_latency_ms_sum{{{self.linkerd_labels}}} {self.sum_ms}")
-            lines.append(f"response_latency_ms_count{{{self.linkerd_labels}}} {self.count}")
+            self.histogram(lines, "response_latency_ms", self.linkerd_labels, 1, codes)
+            # The app's own histogram (in seconds, by status), as Gateway API's and Kubernetes'
+            # built-in queries read it; Prometheus adds the pod's labels (kubernetes_namespace,
+            # kubernetes_pod_name) from its scrape targets, as relabelling does in a cluster.
+            lines.append("# TYPE http_request_duration_seconds histogram")
+            for code in codes:
+                self.histogram(lines, "http_request_duration_seconds", f'status="{code}"', 1000,
+                               [code])
             return "\n".join(lines) + "\n"
 
 

@@ -24,9 +24,14 @@ bool terminal(const std::string& phase) {
 
 std::string install_crds(const E2eCluster& cluster) {
   const auto upstream = upstream_crds_dir();
-  const std::vector<std::string> files = {
-      VEER_SOURCE_DIR "/crds", upstream + "/istio_virtualservices.yaml",
-      upstream + "/istio_destinationrules.yaml", upstream + "/smi_trafficsplits.yaml"};
+  const std::vector<std::string> files = {VEER_SOURCE_DIR "/crds",
+                                          upstream + "/istio_virtualservices.yaml",
+                                          upstream + "/istio_destinationrules.yaml",
+                                          upstream + "/smi_trafficsplits.yaml",
+                                          upstream + "/gateway-api_gatewayclasses.yaml",
+                                          upstream + "/gateway-api_gateways.yaml",
+                                          upstream + "/gateway-api_httproutes.yaml",
+                                          upstream + "/gateway-api_referencegrants.yaml"};
   for (const auto& file : files) {
     if (!std::filesystem::exists(file))
       return file + " does not exist (set VEER_UPSTREAM_CRDS to the upstream CRDs folder)";
@@ -57,6 +62,7 @@ TrafficRollout::~TrafficRollout() {
   load_.reset();
   operator_.reset();  // SIGTERM, then SIGKILL after a grace period
   data_plane_.reset();
+  gateway_.reset();
   prometheus_.reset();
   nginx_.reset();
   if (!ns_.empty()) cluster_.delete_namespace(ns_);
@@ -80,10 +86,13 @@ json TrafficRollout::canary_object() const {
                                              {"interval", options_.metric_interval},
                                              {"thresholdRange", {{"max", 500}}}}})}};
   analysis.update(options_.analysis_extra);
+  json service = {{"port", 9898}, {"targetPort", 9898}};
+  if (gateway_api())
+    service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns_}}});
   json spec = {{"provider", options_.provider},
                {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
                {"progressDeadlineSeconds", 60},
-               {"service", {{"port", 9898}, {"targetPort", 9898}}},
+               {"service", service},
                {"analysis", analysis}};
   return {{"apiVersion", "veer.dev/v1beta1"},
           {"kind", "Canary"},
@@ -109,6 +118,8 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
   if (auto error = nginx_->start(); !error.empty()) return error;
   prometheus_ = std::make_unique<PrometheusProcess>(dir_ + "/prometheus");
   if (auto error = prometheus_->start(); !error.empty()) return error;
+  if (gateway_api())  // veer waits for the route's acceptance by the Gateway's controller
+    gateway_ = std::make_unique<KubeletStandIn>(api, ns_, KubeletStandIn::Kind::HttpRoutes);
   data_plane_ = std::make_unique<DataPlaneStandIn>(api, options_.provider, ns_, kName, dir_,
                                                    *nginx_, *prometheus_);
 

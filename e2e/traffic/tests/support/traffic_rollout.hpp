@@ -1,9 +1,9 @@
 // One Canary's rollouts with real traffic: a namespace on the real API server with the target
-// Deployment and its Canary (istio or linkerd); nginx, Prometheus, the data-plane stand-in and a
-// load generator
-// on 127.0.0.1; `veer operator` as its own process with --metrics-server at that Prometheus.
-// `roll_out` changes the image and follows the Canary's status and the routing object until the
-// run ends, keeping every distinct state it saw (the controller e2e's State and Trail).
+// Deployment and its Canary (istio, linkerd or gatewayapi); nginx, Prometheus, the data-plane
+// stand-in and a load generator on 127.0.0.1; `veer operator` as its own process with
+// --metrics-server at that Prometheus. `roll_out` changes the image and follows the Canary's status
+// and the routing object until the run ends, keeping every distinct state it saw (the controller
+// e2e's State and Trail).
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/controller/tests/support/e2e_cluster.hpp"
+#include "e2e/controller/tests/support/kubelet.hpp"
 #include "e2e/controller/tests/support/operator_process.hpp"
 #include "e2e/controller/tests/support/scenario.hpp"
 #include "e2e/traffic/tests/support/data_plane.hpp"
@@ -22,13 +23,15 @@
 
 namespace veer::e2e::traffic {
 
-// Applies veer's own CRDs (crds/) and the upstream Istio and SMI CRDs (upstream_crds_dir(), not
-// veer's copies in meshes/crds) and waits until they are established; "" or the error.
+// Applies veer's own CRDs (crds/) and the upstream Istio, SMI and Gateway API CRDs
+// (upstream_crds_dir(), not veer's copies in meshes/crds) and waits until they are established; ""
+// or the error.
 std::string install_crds(const E2eCluster& cluster);
 
 struct CanaryOptions {
-  std::string provider = "istio";       // spec.provider and --mesh-provider: istio or linkerd
-  std::string interval = "5s";          // analysis.interval
+  std::string provider = "istio";  // spec.provider and --mesh-provider: istio, linkerd, gatewayapi
+  // analysis.interval: 10 s is the shortest veer runs (it floors shorter ones, as Flagger does).
+  std::string interval = "10s";
   std::string metric_interval = "15s";  // the built-in metrics' window
   int load_per_second = 40;
   nlohmann::json analysis_extra = nlohmann::json::object();  // merged into spec.analysis
@@ -59,6 +62,7 @@ class TrafficRollout {
 
  private:
   nlohmann::json canary_object() const;
+  bool gateway_api() const { return options_.provider.rfind("gatewayapi", 0) == 0; }
 
   E2eCluster& cluster_;
   std::string label_;
@@ -67,6 +71,7 @@ class TrafficRollout {
   std::string dir_;
   std::unique_ptr<NginxProcess> nginx_;
   std::unique_ptr<PrometheusProcess> prometheus_;
+  std::unique_ptr<KubeletStandIn> gateway_;  // gatewayapi: accepts the HTTPRoutes
   std::unique_ptr<DataPlaneStandIn> data_plane_;
   std::unique_ptr<OperatorProcess> operator_;
   std::unique_ptr<LoadGenerator> load_;
