@@ -3,10 +3,34 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "e2e/traffic/tests/support/loopback.hpp"
 
 namespace veer::e2e::traffic {
+
+namespace {
+
+// The processes whose parent is `parent` (from /proc/<pid>/stat: "pid (name) state ppid ...").
+int children_of(pid_t parent) {
+  int count = 0;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 1));
+    std::string state;
+    long ppid = 0;
+    if (fields >> state >> ppid && ppid == parent) ++count;
+  }
+  return count;
+}
+
+}  // namespace
 
 NginxProcess::NginxProcess(std::string dir) : dir_(std::move(dir)) {
   std::filesystem::create_directories(dir_ + "/temp");
@@ -46,8 +70,11 @@ std::string NginxProcess::write_config(const std::vector<Backend>& backends) {
 
 std::string NginxProcess::wait_generation() {
   const auto wanted = std::to_string(generation_);
-  if (wait_until([&] { return get_ok(port_, "/__generation") == wanted; },
-                 std::chrono::seconds(10)))
+  if (wait_until(
+          [&] {
+            return get_ok(port_, "/__generation") == wanted && children_of(process_->pid()) == 1;
+          },
+          std::chrono::seconds(10)))
     return "";
   std::ifstream log(dir_ + "/error.log");
   return "nginx did not serve configuration " + wanted +

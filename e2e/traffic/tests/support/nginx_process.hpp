@@ -1,7 +1,8 @@
 // Debian's nginx as the data plane's proxy (a real program on 127.0.0.1): one upstream whose
 // servers and weights are what the router objects say, reloaded by SIGHUP to its own pid. Each
-// configuration carries a generation number that nginx answers on /__generation, so a change is
-// known to be in force before the caller goes on.
+// configuration carries a generation number that nginx answers on /__generation; a change is in
+// force, and the caller goes on, once that answers and the old worker has exited (until its
+// master's signal reaches it, it keeps accepting requests under the old configuration).
 #pragma once
 
 #include <memory>
