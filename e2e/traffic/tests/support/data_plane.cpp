@@ -1,0 +1,197 @@
+#include "e2e/traffic/tests/support/data_plane.hpp"
+
+#include <algorithm>
+
+#include "e2e/controller/tests/support/kubelet.hpp"
+#include "operator/controller/simulation.hpp"
+
+namespace veer::e2e::traffic {
+
+using nlohmann::json;
+
+namespace {
+
+const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+constexpr auto kLoop = std::chrono::milliseconds(100);
+
+// The status fields that say whether a Deployment is rolled out (timestamps left aside).
+json rollout_fields(const json& status) {
+  json fields = json::object();
+  for (const char* key :
+       {"observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas"})
+    fields[key] = status.value(key, json());
+  return fields;
+}
+
+}  // namespace
+
+DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns,
+                                   std::string target, std::string dir, NginxProcess& nginx,
+                                   PrometheusProcess& prometheus)
+    : cluster_(cluster),
+      provider_(std::move(provider)),
+      ns_(std::move(ns)),
+      target_(std::move(target)),
+      dir_(std::move(dir)),
+      nginx_(nginx),
+      prometheus_(prometheus),
+      thread_([this] { run(); }) {}
+
+DataPlaneStandIn::~DataPlaneStandIn() {
+  stopping_ = true;
+  thread_.join();
+}
+
+void DataPlaneStandIn::run() {
+  while (!stopping_) {
+    {
+      std::lock_guard lock(mutex_);
+      tick();
+    }
+    std::this_thread::sleep_for(kLoop);  // the stand-in's loop period
+  }
+}
+
+void DataPlaneStandIn::problem(const std::string& what) {
+  if (problems_.size() < 20) problems_.push_back(what);
+}
+
+void DataPlaneStandIn::tick() {
+  // Apps retired on the previous loop are no longer routed (nginx's reload was confirmed and the
+  // old worker has had a loop to finish its requests): count their last requests and stop them.
+  if (!retired_.empty()) {
+    close_segment();
+    for (auto& [name, live] : retired_) live.app->stop();
+    retired_.clear();
+  }
+  settle_workloads();
+  std::vector<ScrapeTarget> targets;
+  for (const auto& [name, live] : apps_)
+    targets.push_back(
+        {live.app->port(), {{"kubernetes_namespace", ns_}, {"kubernetes_pod_name", live.pod}}});
+  if (targets != scraped_) {
+    prometheus_.set_targets(targets);
+    scraped_ = targets;
+  }
+  settle_routing();
+}
+
+void DataPlaneStandIn::retire(const std::string& workload) {
+  auto found = apps_.find(workload);
+  if (found == apps_.end()) return;
+  retired_.emplace_back(workload, std::move(found->second));
+  apps_.erase(found);
+}
+
+void DataPlaneStandIn::settle_workloads() {
+  auto list = cluster_.list(kDeployments, ns_);
+  if (!list) return;  // the next loop tries again
+  std::vector<std::string> present;
+  for (auto& deployment : list->items) {
+    const std::string name = deployment["metadata"].value("name", "");
+    const long replicas = deployment["spec"].value("replicas", 1L);
+    const auto image = controller::simulation::image_of(deployment);
+    present.push_back(name);
+    if (replicas > 0) {
+      auto& live = apps_[name];
+      if (!live.app || live.app->image() != image) {
+        auto app = std::make_unique<SampleApp>(
+            ns_, name, image, dir_ + "/app-" + name + "-" + std::to_string(++started_) + ".log");
+        if (!app->error().empty()) {
+          problem(app->error());
+          if (!live.app) apps_.erase(name);
+          continue;  // not ready: the Deployment's status stays as it is
+        }
+        if (live.app) retire(name);
+        // A pod name as a ReplicaSet gives it (<deployment>-<hash>-<suffix>), new per app.
+        const auto n = std::to_string(started_);
+        apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, 0};
+      }
+    } else {
+      retire(name);
+    }
+    auto wanted = rolled_out_status(deployment);
+    if (rollout_fields(deployment.value("status", json::object())) == rollout_fields(wanted))
+      continue;
+    deployment["status"] = wanted;
+    cluster_.update_status(deployment);  // a conflict: the next loop sees the newer version
+  }
+  for (auto it = apps_.begin(); it != apps_.end();) {
+    const auto& name = it->first;
+    ++it;
+    if (std::find(present.begin(), present.end(), name) == present.end()) retire(name);
+  }
+}
+
+void DataPlaneStandIn::settle_routing() {
+  std::string why;
+  auto split = read_split(cluster_, provider_, ns_, target_, why);
+  if (!split) return;  // no routing object yet (or unreadable): nginx keeps what it has
+  std::vector<Backend> backends;
+  auto add = [&](const std::string& workload, int weight) {
+    if (weight <= 0) return;
+    auto found = apps_.find(workload);
+    if (found == apps_.end()) {
+      problem("the " + provider_ + " routing sends " + std::to_string(weight) + "% to " + workload +
+              ", which has no ready app");
+      return;
+    }
+    backends.push_back({found->second.app->port(), weight});
+  };
+  add(target_ + "-primary", split->primary);
+  add(target_, split->canary);
+  if (routed_ == split && backends == backends_) return;
+  close_segment();
+  if (auto error = nginx_.route(backends); !error.empty()) {
+    problem(error);
+    return;
+  }
+  routed_ = split;
+  backends_ = backends;
+  segments_.push_back({*split, 0, 0});
+}
+
+void DataPlaneStandIn::close_segment() {
+  auto count = [&](const std::string& workload, Live& live) {
+    const auto served = live.app->served();
+    if (!served) return;
+    const long delta = *served - live.baseline;
+    live.baseline = *served;
+    if (segments_.empty()) return;
+    if (workload == target_ + "-primary") segments_.back().primary += delta;
+    if (workload == target_) segments_.back().canary += delta;
+  };
+  for (auto& [name, live] : apps_) count(name, live);
+  for (auto& [name, live] : retired_) count(name, live);
+}
+
+std::vector<Segment> DataPlaneStandIn::segments() {
+  std::lock_guard lock(mutex_);
+  close_segment();
+  return segments_;
+}
+
+Segment DataPlaneStandIn::measured(const Split& split) {
+  std::lock_guard lock(mutex_);
+  close_segment();
+  Segment total{split, 0, 0};
+  for (const auto& s : segments_) {
+    if (!(s.split == split)) continue;
+    total.primary += s.primary;
+    total.canary += s.canary;
+  }
+  return total;
+}
+
+std::vector<std::string> DataPlaneStandIn::problems() const {
+  std::lock_guard lock(mutex_);
+  return problems_;
+}
+
+std::string DataPlaneStandIn::app_image(const std::string& workload) const {
+  std::lock_guard lock(mutex_);
+  auto found = apps_.find(workload);
+  return found == apps_.end() ? "" : found->second.app->image();
+}
+
+}  // namespace veer::e2e::traffic

@@ -1,0 +1,98 @@
+// The data-plane stand-in (a test fixture): what a cluster's kubelet, pods and mesh proxies would
+// do for one namespace, with real processes on 127.0.0.1.
+// - For each Deployment with replicas it runs one sample app process for the Deployment's image
+//   (a new image: a new process, started before the old one stops), and only once that app
+//   answers does it mark the Deployment rolled out (status as a deployment controller leaves it);
+//   a Deployment scaled to zero loses its app.
+// - It reads the routing object veer wrote for `provider` (Istio's VirtualService, SMI's
+//   TrafficSplit for linkerd, the HTTPRoute for gatewayapi; with the controller e2e's independent
+//   reader) and renders its weights into nginx's weighted upstream, reloading nginx when they
+//   change.
+// - It points Prometheus at the apps, labelled as their pods (kubernetes_namespace,
+//   kubernetes_pod_name), as a cluster's relabelling does.
+// - It measures the split at the apps: the requests each app served while each routing was in
+//   force (a Segment).
+// One loop, every 100 ms, reading the API server (no watch: it must also notice the apps).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/controller/tests/support/router_split.hpp"
+#include "e2e/traffic/tests/support/nginx_process.hpp"
+#include "e2e/traffic/tests/support/prometheus_process.hpp"
+#include "e2e/traffic/tests/support/sample_app.hpp"
+#include "operator/kube/cluster.hpp"
+
+namespace veer::e2e::traffic {
+
+// The requests the apps served while nginx routed by `split`.
+struct Segment {
+  Split split;
+  long primary = 0;  // served by <target>-primary's app
+  long canary = 0;   // served by <target>'s app (the canary)
+};
+
+class DataPlaneStandIn {
+ public:
+  DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns, std::string target,
+                   std::string dir, NginxProcess& nginx, PrometheusProcess& prometheus);
+  ~DataPlaneStandIn();
+  DataPlaneStandIn(const DataPlaneStandIn&) = delete;
+  DataPlaneStandIn& operator=(const DataPlaneStandIn&) = delete;
+
+  // Every routing so far, oldest first, counted up to now.
+  std::vector<Segment> segments();
+  // The requests served under `split` over all segments that had it.
+  Segment measured(const Split& split);
+  // What went wrong in the stand-in itself, or a router sending traffic to a workload with no
+  // ready app; empty when nothing did.
+  std::vector<std::string> problems() const;
+  // The image each workload's app runs now ("" when it has none).
+  std::string app_image(const std::string& workload) const;
+
+ private:
+  struct Live {
+    std::unique_ptr<SampleApp> app;
+    std::string pod;    // the pod name it stands for: <workload>-<n>-<n>
+    long baseline = 0;  // served() when the current segment began
+  };
+
+  void run();
+  void tick();
+  void settle_workloads();
+  void settle_routing();
+  void close_segment();
+  void retire(const std::string& workload);
+  void problem(const std::string& what);
+
+  kube::Cluster& cluster_;
+  std::string provider_;
+  std::string ns_;
+  std::string target_;
+  std::string dir_;
+  NginxProcess& nginx_;
+  PrometheusProcess& prometheus_;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Live> apps_;  // by workload name
+  // Replaced or scaled away: still counted, stopped one loop after nginx no longer routes to them.
+  std::vector<std::pair<std::string, Live>> retired_;
+  std::vector<ScrapeTarget> scraped_;
+  std::optional<Split> routed_;
+  std::vector<Backend> backends_;
+  std::vector<Segment> segments_;
+  std::vector<std::string> problems_;
+  int started_ = 0;
+
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace veer::e2e::traffic

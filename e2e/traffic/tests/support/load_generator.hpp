@@ -1,0 +1,41 @@
+// A load generator (threads of the test) sending steady GET requests through nginx: `clients`
+// threads, each one request after the other at its share of the rate (so one slow answer does
+// not stall the rest), counting the answers by status (0: no HTTP answer at all).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace veer::e2e::traffic {
+
+class LoadGenerator {
+ public:
+  LoadGenerator(std::string url, int per_second, int clients = 4);
+  ~LoadGenerator();
+  LoadGenerator(const LoadGenerator&) = delete;
+  LoadGenerator& operator=(const LoadGenerator&) = delete;
+
+  // Answers so far by HTTP status.
+  std::map<long, long> answers() const;
+  long sent() const;
+
+ private:
+  void run();
+
+  std::string url_;
+  std::chrono::microseconds period_;
+  mutable std::mutex mutex_;
+  std::map<long, long> answers_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+// "200: 1200, 500: 30".
+std::string to_string(const std::map<long, long>& answers);
+
+}  // namespace veer::e2e::traffic

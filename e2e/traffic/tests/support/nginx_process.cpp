@@ -1,0 +1,101 @@
+#include "e2e/traffic/tests/support/nginx_process.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "e2e/traffic/tests/support/loopback.hpp"
+
+namespace veer::e2e::traffic {
+
+namespace {
+
+// The processes whose parent is `parent` (from /proc/<pid>/stat: "pid (name) state ppid ...").
+int children_of(pid_t parent) {
+  int count = 0;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 1));
+    std::string state;
+    long ppid = 0;
+    if (fields >> state >> ppid && ppid == parent) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+NginxProcess::NginxProcess(std::string dir) : dir_(std::move(dir)) {
+  std::filesystem::create_directories(dir_ + "/temp");
+}
+
+NginxProcess::~NginxProcess() {
+  if (process_) process_->stop(SIGQUIT, std::chrono::seconds(5));  // graceful shutdown
+}
+
+std::string NginxProcess::write_config(const std::vector<Backend>& backends) {
+  ++generation_;
+  std::string upstream;
+  for (const auto& b : backends) {
+    if (b.weight > 0)
+      upstream += "    server 127.0.0.1:" + std::to_string(b.port) +
+                  " weight=" + std::to_string(b.weight) + ";\n";
+  }
+  const std::string t = dir_ + "/temp";
+  std::ofstream conf(dir_ + "/nginx.conf", std::ios::trunc);
+  conf << "daemon off;\nmaster_process on;\nworker_processes 1;\n"
+       << "pid " << dir_ << "/nginx.pid;\nerror_log " << dir_ << "/error.log warn;\n"
+       << "events { worker_connections 512; }\n"
+       << "http {\n  access_log off;\n"
+       << "  client_body_temp_path " << t << "/body;\n  proxy_temp_path " << t << "/proxy;\n"
+       << "  fastcgi_temp_path " << t << "/fastcgi;\n  uwsgi_temp_path " << t << "/uwsgi;\n"
+       << "  scgi_temp_path " << t << "/scgi;\n";
+  if (!upstream.empty()) conf << "  upstream app {\n" << upstream << "  }\n";
+  conf << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
+       << "    location = /__generation { return 200 \"" << generation_
+       << "\"; }\n"
+       // A failed request stays failed: no retry on the other backend hides it.
+       << "    location / { "
+       << (upstream.empty() ? "return 503;" : "proxy_pass http://app; proxy_next_upstream off;")
+       << " }\n  }\n}\n";
+  return conf ? "" : "cannot write " + dir_ + "/nginx.conf";
+}
+
+std::string NginxProcess::wait_generation() {
+  const auto wanted = std::to_string(generation_);
+  if (wait_until(
+          [&] {
+            return get_ok(port_, "/__generation") == wanted && children_of(process_->pid()) == 1;
+          },
+          std::chrono::seconds(10)))
+    return "";
+  std::ifstream log(dir_ + "/error.log");
+  return "nginx did not serve configuration " + wanted +
+         " within 10 s; error.log: " + std::string(std::istreambuf_iterator<char>(log), {});
+}
+
+std::string NginxProcess::start() {
+  port_ = free_port();
+  if (auto error = write_config({}); !error.empty()) return error;
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_, "-c", dir_ + "/nginx.conf", "-e",
+                               dir_ + "/error.log"},
+      dir_ + "/nginx.out");
+  return wait_generation();
+}
+
+std::string NginxProcess::route(const std::vector<Backend>& backends) {
+  if (!process_ || !process_->running()) return "nginx is not running";
+  if (auto error = write_config(backends); !error.empty()) return error;
+  ::kill(process_->pid(), SIGHUP);  // reload: new workers take the new configuration
+  return wait_generation();
+}
+
+}  // namespace veer::e2e::traffic

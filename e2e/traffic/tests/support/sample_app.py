@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""The sample app of the traffic e2e (a test fixture): one process per workload version.
+
+  sample_app.py --port P --namespace NS --workload NAME --behaviour good|errors-<pct>|slow-<ms>
+
+Every request to / is answered as the behaviour says: `errors-20` answers 500 to exactly one
+request in five (a counter, not a dice: the share is exact and the run repeatable), `slow-300`
+waits 300 ms before answering 200. /metrics exposes the series the meshes' proxies report for
+the destination workload, with the labels veer's built-in queries select: Istio's
+istio_requests_total and istio_request_duration_milliseconds, Linkerd's inbound response_total
+and response_latency_ms, and an app's own http_request_duration_seconds (Gateway API); so those
+queries run unchanged against a real Prometheus. /served answers the number of requests to / so far, which is how the test measures
+the split at the apps. /healthz answers 200 once the app serves.
+"""
+import argparse
+import http.server
+import threading
+import time
+
+BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+
+
+class App:
+    def __init__(self, namespace, workload, behaviour):
+        self.labels = (
+            f'reporter="destination",destination_workload_namespace="{namespace}",'
+            f'destination_workload="{workload}"'
+        )
+        self.linkerd_labels = (
+            f'namespace="{namespace}",deployment="{workload}",direction="inbound"'
+        )
+        self.error_every = 0
+        self.delay_ms = 0
+        if behaviour.startswith("errors-"):
+            pct = int(behaviour[len("errors-"):])
+            self.error_every = round(100 / pct) if pct > 0 else 0
+        elif behaviour.startswith("slow-"):
+            self.delay_ms = int(behaviour[len("slow-"):])
+        elif behaviour != "good":
+            raise SystemExit(f"sample_app: unknown behaviour {behaviour!r}")
+        self.lock = threading.Lock()
+        self.served = 0
+        # Per status code: bucket counts (BUCKETS_MS), count, sum of milliseconds.
+        self.by_code = {}
+
+    def handle(self):
+        start = time.monotonic()
+        with self.lock:
+            self.served += 1
+            n = self.served
+        if self.delay_ms:
+            time.sleep(self.delay_ms / 1000)
+        code = 500 if self.error_every and n % self.error_every == 0 else 200
+        elapsed_ms = (time.monotonic() - start) * 1000
+        with self.lock:
+            h = self.by_code.setdefault(code, {"buckets": [0] * len(BUCKETS_MS), "count": 0, "sum": 0.0})
+            h["count"] += 1
+            h["sum"] += elapsed_ms
+            for i, le in enumerate(BUCKETS_MS):
+                if elapsed_ms <= le:
+                    h["buckets"][i] += 1
+        return code
+
+    def histogram(self, lines, name, labels, scale, codes):
+        """One histogram over the requests answered with `codes`; `scale` divides milliseconds."""
+        hs = [self.by_code[c] for c in codes]
+        for i, le in enumerate(BUCKETS_MS):
+            n = sum(h["buckets"][i] for h in hs)
+            lines.append(f'{name}_bucket{{{labels},le="{le / scale:g}"}} {n}')
+        count = sum(h["count"] for h in hs)
+        lines.append(f'{name}_bucket{{{labels},le="+Inf"}} {count}')
+        lines.append(f"{name}_sum{{{labels}}} {sum(h['sum'] for h in hs) / scale}")
+        lines.append(f"{name}_count{{{labels}}} {count}")
+
+    def metrics(self):
+        with self.lock:
+            codes = sorted(self.by_code)
+            lines = ["# TYPE istio_requests_total counter"]
+            for code in codes:
+                n = self.by_code[code]["count"]
+                lines.append(f'istio_requests_total{{{self.labels},response_code="{code}"}} {n}')
+            lines.append("# TYPE istio_request_duration_milliseconds histogram")
+            self.histogram(lines, "istio_request_duration_milliseconds", self.labels, 1, codes)
+            lines.append("# TYPE response_total counter")
+            for code in codes:
+                classification = "failure" if code >= 500 else "success"
+                n = self.by_code[code]["count"]
+                lines.append(
+                    f'response_total{{{self.linkerd_labels},classification="{classification}",'
+                    f'status_code="{code}"}} {n}')
+            lines.append("# TYPE response_latency_ms histogram")
+            self.histogram(lines, "response_latency_ms", self.linkerd_labels, 1, codes)
+            # The app's own histogram (in seconds, by status), as Gateway API's and Kubernetes'
+            # built-in queries read it; Prometheus adds the pod's labels (kubernetes_namespace,
+            # kubernetes_pod_name) from its scrape targets, as relabelling does in a cluster.
+            lines.append("# TYPE http_request_duration_seconds histogram")
+            for code in codes:
+                self.histogram(lines, "http_request_duration_seconds", f'status="{code}"', 1000,
+                               [code])
+            return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--namespace", required=True)
+    parser.add_argument("--workload", required=True)
+    parser.add_argument("--behaviour", required=True)
+    args = parser.parse_args()
+    app = App(args.namespace, args.workload, args.behaviour)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def reply(self, code, body, content_type="text/plain"):
+            data = body.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path == "/metrics":
+                self.reply(200, app.metrics(), "text/plain; version=0.0.4")
+            elif self.path == "/served":
+                with app.lock:
+                    self.reply(200, str(app.served))
+            elif self.path == "/healthz":
+                self.reply(200, "ok")
+            else:
+                code = app.handle()
+                self.reply(code, f"{args.workload} {args.behaviour}\n")
+
+        def log_message(self, *_):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print(f"sample_app listening on 127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+#include "e2e/traffic/tests/support/traffic_rollout.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "e2e/traffic/tests/support/loopback.hpp"
+#include "operator/controller/simulation.hpp"
+
+namespace veer::e2e::traffic {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
+const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+
+bool terminal(const std::string& phase) {
+  return phase == "Succeeded" || phase == "Failed";
+}
+
+}  // namespace
+
+std::string install_crds(const E2eCluster& cluster) {
+  const auto upstream = upstream_crds_dir();
+  const std::vector<std::string> files = {VEER_SOURCE_DIR "/crds",
+                                          upstream + "/istio_virtualservices.yaml",
+                                          upstream + "/istio_destinationrules.yaml",
+                                          upstream + "/smi_trafficsplits.yaml",
+                                          upstream + "/gateway-api_gatewayclasses.yaml",
+                                          upstream + "/gateway-api_gateways.yaml",
+                                          upstream + "/gateway-api_httproutes.yaml",
+                                          upstream + "/gateway-api_referencegrants.yaml"};
+  for (const auto& file : files) {
+    if (!std::filesystem::exists(file))
+      return file + " does not exist (set VEER_UPSTREAM_CRDS to the upstream CRDs folder)";
+    // kubectl's client-side check refuses the CEL rules a 1.20 server does not know; the server
+    // validates the rest. Parallel cases can conflict on a fresh server; a second apply succeeds.
+    auto applied = cluster.kubectl({"apply", "--validate=false", "-f", file});
+    for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
+      applied = cluster.kubectl({"apply", "--validate=false", "-f", file});
+    if (applied.status != 0) return "kubectl apply -f " + file + ": " + applied.out;
+    auto established =
+        cluster.kubectl({"wait", "--for", "condition=established", "--timeout=60s", "-f", file});
+    if (established.status != 0) return file + " not established: " + established.out;
+  }
+  return "";
+}
+
+std::vector<std::string> phases(const Trail& trail) {
+  std::vector<std::string> seen;
+  for (const auto& s : trail.states)
+    if (seen.empty() || seen.back() != s.phase) seen.push_back(s.phase);
+  return seen;
+}
+
+TrafficRollout::TrafficRollout(E2eCluster& cluster, std::string label, CanaryOptions options)
+    : cluster_(cluster), label_(std::move(label)), options_(std::move(options)) {}
+
+TrafficRollout::~TrafficRollout() {
+  load_.reset();
+  operator_.reset();  // SIGTERM, then SIGKILL after a grace period
+  data_plane_.reset();
+  gateway_.reset();
+  prometheus_.reset();
+  nginx_.reset();
+  if (!ns_.empty()) cluster_.delete_namespace(ns_);
+  // VEER_TRAFFIC_KEEP=1 keeps the logs, configurations and TSDB for a look after the run.
+  const char* keep = std::getenv("VEER_TRAFFIC_KEEP");
+  if (!dir_.empty() && (keep == nullptr || std::string(keep) != "1")) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+json TrafficRollout::canary_object() const {
+  json analysis = {{"interval", options_.interval},
+                   {"threshold", 1},
+                   {"maxWeight", 30},
+                   {"stepWeight", 10},
+                   {"metrics", json::array({{{"name", "request-success-rate"},
+                                             {"interval", options_.metric_interval},
+                                             {"thresholdRange", {{"min", 99}}}},
+                                            {{"name", "request-duration"},
+                                             {"interval", options_.metric_interval},
+                                             {"thresholdRange", {{"max", 500}}}}})}};
+  analysis.update(options_.analysis_extra);
+  json service = {{"port", 9898}, {"targetPort", 9898}};
+  if (gateway_api())
+    service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns_}}});
+  json spec = {{"provider", options_.provider},
+               {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+               {"progressDeadlineSeconds", 60},
+               {"service", service},
+               {"analysis", analysis}};
+  return {{"apiVersion", "veer.dev/v1beta1"},
+          {"kind", "Canary"},
+          {"metadata", {{"name", kName}, {"namespace", ns_}}},
+          {"spec", spec}};
+}
+
+std::string TrafficRollout::set_up(const std::string& first_image) {
+  for (const char* program : {"/usr/sbin/nginx", "/usr/bin/prometheus", "/usr/bin/python3"})
+    if (!std::filesystem::exists(program))
+      return std::string(program) + " is missing: run scripts/setup e2e";
+  ns_ = unique_name("veer-traffic-" + label_);
+  dir_ = (std::filesystem::temp_directory_path() / ns_).string();
+  std::filesystem::create_directories(dir_);
+  if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
+  auto& api = cluster_.api();
+  if (auto created = api.create(controller::simulation::deployment(ns_, kName, first_image));
+      !created)
+    return created.error().message;
+  if (auto created = api.create(canary_object()); !created) return created.error().message;
+
+  nginx_ = std::make_unique<NginxProcess>(dir_ + "/nginx");
+  if (auto error = nginx_->start(); !error.empty()) return error;
+  prometheus_ = std::make_unique<PrometheusProcess>(dir_ + "/prometheus");
+  if (auto error = prometheus_->start(); !error.empty()) return error;
+  if (gateway_api())  // veer waits for the route's acceptance by the Gateway's controller
+    gateway_ = std::make_unique<KubeletStandIn>(api, ns_, KubeletStandIn::Kind::HttpRoutes);
+  data_plane_ = std::make_unique<DataPlaneStandIn>(api, options_.provider, ns_, kName, dir_,
+                                                   *nginx_, *prometheus_);
+
+  std::string why;
+  const auto kubeconfig = cluster_.operator_kubeconfig("veer-traffic-" + label_, why);
+  if (kubeconfig.empty()) return why;
+  operator_ = std::make_unique<OperatorProcess>(OperatorOptions{
+      kubeconfig, ns_, options_.provider, prometheus_->url(), dir_ + "/operator.log"});
+  if (auto error = operator_->start(); !error.empty()) return error;
+
+  State last;
+  if (!wait_until(
+          [&] {
+            last = observe();
+            return last.phase == "Initialized";
+          },
+          90s))
+    return "the Canary did not reach Initialized within 90 s; last: " + to_string(last) +
+           "\noperator log:\n" + operator_->log_tail();
+  // The load starts once nginx routes by the routing object veer wrote (all to the primary).
+  if (!wait_until(
+          [&] {
+            const auto segments = data_plane_->segments();
+            return !segments.empty() && segments.back().split == Split{100, 0};
+          },
+          30s))
+    return "nginx does not route by the " + options_.provider + " routing 100/0 within 30 s";
+  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second);
+  return "";
+}
+
+State TrafficRollout::observe() {
+  State state;
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  if (canary) {
+    const auto status = canary->value("status", json::object());
+    state.phase = status.value("phase", "");
+    state.weight = status.value("canaryWeight", 0);
+    state.iterations = status.value("iterations", 0);
+  } else {
+    state.phase = "? (" + canary.error().message + ")";
+  }
+  state.split = read_split(cluster_.api(), options_.provider, ns_, kName, state.split_error);
+  if (state.split) state.split_error.clear();
+  return state;
+}
+
+std::string TrafficRollout::primary_image() {
+  auto primary = cluster_.api().get({kDeployments, ns_, std::string(kName) + "-primary"});
+  return primary ? controller::simulation::image_of(*primary) : "";
+}
+
+long TrafficRollout::no_data_looks() {
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  if (!canary) return -1;
+  const auto rollout = canary->value("status", json::object()).value("rollout", json::object());
+  return rollout.value("noDataLooks", 0L);
+}
+
+Trail TrafficRollout::roll_out(const std::string& image,
+                               const std::function<void(const State&)>& during) {
+  Trail trail;
+  auto record = [&](const State& s) {
+    if (!trail.states.empty() && trail.states.back() == s) return false;
+    trail.states.push_back(s);
+    return true;
+  };
+  record(observe());
+  json patch = json::array(
+      {{{"op", "replace"}, {"path", "/spec/template/spec/containers/0/image"}, {"value", image}}});
+  if (auto patched =
+          cluster_.api().patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
+      !patched) {
+    trail.error = "cannot set the image: " + patched.error().message;
+    return trail;
+  }
+  bool started = false;
+  const bool ended = wait_until(
+      [&] {
+        const auto s = observe();
+        const bool changed = record(s);
+        if (s.phase == "Progressing") started = true;
+        if (started && changed && during) during(s);
+        return started && terminal(s.phase);
+      },
+      180s);
+  if (!ended)
+    trail.error = "the rollout of " + image + " did not end within 180 s\noperator log:\n" +
+                  operator_->log_tail();
+  return trail;
+}
+
+}  // namespace veer::e2e::traffic

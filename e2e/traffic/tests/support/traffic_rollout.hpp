@@ -1,0 +1,83 @@
+// One Canary's rollouts with real traffic: a namespace on the real API server with the target
+// Deployment and its Canary (istio, linkerd or gatewayapi); nginx, Prometheus, the data-plane
+// stand-in and a load generator on 127.0.0.1; `veer operator` as its own process with
+// --metrics-server at that Prometheus. `roll_out` changes the image and follows the Canary's status
+// and the routing object until the run ends, keeping every distinct state it saw (the controller
+// e2e's State and Trail).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/controller/tests/support/e2e_cluster.hpp"
+#include "e2e/controller/tests/support/kubelet.hpp"
+#include "e2e/controller/tests/support/operator_process.hpp"
+#include "e2e/controller/tests/support/scenario.hpp"
+#include "e2e/traffic/tests/support/data_plane.hpp"
+#include "e2e/traffic/tests/support/load_generator.hpp"
+#include "e2e/traffic/tests/support/nginx_process.hpp"
+#include "e2e/traffic/tests/support/prometheus_process.hpp"
+
+namespace veer::e2e::traffic {
+
+// Applies veer's own CRDs (crds/) and the upstream Istio, SMI and Gateway API CRDs
+// (upstream_crds_dir(), not veer's copies in meshes/crds) and waits until they are established; ""
+// or the error.
+std::string install_crds(const E2eCluster& cluster);
+
+struct CanaryOptions {
+  std::string provider = "istio";  // spec.provider and --mesh-provider: istio, linkerd, gatewayapi
+  // analysis.interval: 10 s is the shortest veer runs (it floors shorter ones, as Flagger does).
+  std::string interval = "10s";
+  std::string metric_interval = "15s";  // the built-in metrics' window
+  int load_per_second = 40;
+  nlohmann::json analysis_extra = nlohmann::json::object();  // merged into spec.analysis
+};
+
+class TrafficRollout {
+ public:
+  static constexpr const char* kName = "podinfo";
+
+  TrafficRollout(E2eCluster& cluster, std::string label, CanaryOptions options = {});
+  ~TrafficRollout();
+
+  // Everything up to an Initialized Canary with the load running; "" or what failed.
+  std::string set_up(const std::string& first_image);
+  // Sets the target's image and follows the rollout to Succeeded or Failed (or a deadline).
+  // While it runs, `during` (if any) is called with each new state and may act (an outage).
+  Trail roll_out(const std::string& image, const std::function<void(const State&)>& during = {});
+  // status.rollout.noDataLooks: the NoData looks the current run has held for.
+  long no_data_looks();
+  State observe();
+  std::string primary_image();
+
+  DataPlaneStandIn& data_plane() { return *data_plane_; }
+  LoadGenerator& load() { return *load_; }
+  PrometheusProcess& prometheus() { return *prometheus_; }
+  OperatorProcess& operator_process() { return *operator_; }
+  const std::string& ns() const { return ns_; }
+
+ private:
+  nlohmann::json canary_object() const;
+  bool gateway_api() const { return options_.provider.rfind("gatewayapi", 0) == 0; }
+
+  E2eCluster& cluster_;
+  std::string label_;
+  CanaryOptions options_;
+  std::string ns_;
+  std::string dir_;
+  std::unique_ptr<NginxProcess> nginx_;
+  std::unique_ptr<PrometheusProcess> prometheus_;
+  std::unique_ptr<KubeletStandIn> gateway_;  // gatewayapi: accepts the HTTPRoutes
+  std::unique_ptr<DataPlaneStandIn> data_plane_;
+  std::unique_ptr<OperatorProcess> operator_;
+  std::unique_ptr<LoadGenerator> load_;
+};
+
+// The distinct phases of a trail in order ("Progressing", "Succeeded", ...).
+std::vector<std::string> phases(const Trail& trail);
+
+}  // namespace veer::e2e::traffic
