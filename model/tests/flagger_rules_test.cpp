@@ -271,8 +271,19 @@ TEST_CASE("A/B match, session affinity and mirroring only on the routers Flagger
   auto mirror = ab;
   mirror["spec"]["analysis"].erase("match");
   mirror["spec"]["analysis"]["mirror"] = true;
-  mirror["spec"]["provider"] = "traefik";
-  CHECK(refused_at(mirror, "spec.analysis.mirror"));
+  for (const char* p : {"kuma", "gloo", "skipper", "apisix", "knative", "linkerd"}) {
+    mirror["spec"]["provider"] = p;
+    CHECK_MESSAGE(refused_at(mirror, "spec.analysis.mirror"), p);
+  }
+  // Flagger ignores mirror on contour and traefik; veer renders their own mirroring.
+  mirror["spec"]["analysis"]["mirrorWeight"] = 50;
+  for (const char* p : {"contour", "traefik"}) {
+    mirror["spec"]["provider"] = p;
+    CHECK_MESSAGE(reason_at(errors_of(mirror), "spec.analysis.mirror").empty(), p);
+    CHECK_MESSAGE(reason_at(errors_of(mirror), "spec.analysis.mirrorWeight").empty(), p);
+  }
+  mirror["spec"]["provider"] = "gatewayapi:v1";
+  CHECK(refused_at(mirror, "spec.analysis.mirrorWeight"));
 }
 
 TEST_CASE("the provider of a Canary without spec.provider is inferred from its fields") {

@@ -53,7 +53,9 @@ std::string annotation(const json& object, const std::string& key) {
 }
 
 kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
-  return {kube::type_of(ref.api_version, ref.kind), ns, ref.name};
+  // A router reads a few objects outside the Canary's namespace (Gloo's spec.upstreamRef).
+  return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
+          ref.name};
 }
 
 // Event names must be unique in the namespace, across reconciler instances and threads.
