@@ -30,17 +30,21 @@ ObjectRef upstream_ref(const CanaryRouting& canary, const char* role) {
 // spec.upstreamRef: the user's Upstream whose connection settings veer's Upstreams copy.
 std::optional<ObjectRef> config_upstream_ref(const CanaryRouting& canary) {
   if (canary.upstream_ref_name.empty()) return std::nullopt;
-  return ObjectRef{kUpstreamApiVersion, "Upstream", canary.upstream_ref_name,
-                   canary.upstream_ref_namespace.empty() ? canary.namespace_
-                                                         : canary.upstream_ref_namespace};
+  return ObjectRef{
+      kUpstreamApiVersion, "Upstream", canary.upstream_ref_name,
+      canary.upstream_ref_namespace.empty() ? canary.namespace_ : canary.upstream_ref_namespace};
 }
 
 // The settings copied from spec.upstreamRef (those Flagger copies, under the names of Gloo's
 // schema); how to reach the pods (spec.kube) stays veer's.
-constexpr const char* kCopiedSettings[] = {
-    "sslConfig",          "circuitBreakers", "connectionConfig",        "loadBalancerConfig",
-    "useHttp2",           "initialStreamWindowSize", "initialConnectionWindowSize",
-    "httpProxyHostname"};
+constexpr const char* kCopiedSettings[] = {"sslConfig",
+                                           "circuitBreakers",
+                                           "connectionConfig",
+                                           "loadBalancerConfig",
+                                           "useHttp2",
+                                           "initialStreamWindowSize",
+                                           "initialConnectionWindowSize",
+                                           "httpProxyHostname"};
 
 // The Upstream for one of veer's Services, selecting the same pods, with the settings of
 // `config` (the spec.upstreamRef Upstream; null when none). veer owns the copied settings, so a

@@ -64,7 +64,8 @@ Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, c
     return *refused;
   }
   if (routes.mirror && routes.canary_weight > 0) {
-    return invalid(where(canary) + ": provider traefik mirrors only while the canary gets no "
+    return invalid(where(canary) +
+                   ": provider traefik mirrors only while the canary gets no "
                    "traffic (spec.analysis.mirror at canary weight " +
                    std::to_string(routes.canary_weight) + ")");
   }
@@ -80,10 +81,9 @@ Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, c
   if (routes.canary_weight > 0) {
     services.push_back(service(canary, canary.canary_name(), routes.canary_weight));
   }
-  return std::vector<Write>{upsert_apex_object(canary, objects(canary).front(),
-                                               {{"weighted", {{"services", services}}}},
-                                               {"/spec/weighted/services", "/spec/mirroring"},
-                                               observed)};
+  return std::vector<Write>{
+      upsert_apex_object(canary, objects(canary).front(), {{"weighted", {{"services", services}}}},
+                         {"/spec/weighted/services", "/spec/mirroring"}, observed)};
 }
 
 Expected<Routes> TraefikRouter::read(const CanaryRouting& canary, const Observed& observed) const {

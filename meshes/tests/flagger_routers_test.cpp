@@ -30,7 +30,7 @@ const json kHeaderMatch = json::parse(R"([{"headers": {"x-canary": {"exact": "in
 
 struct Refusals {
   const char* provider;
-  bool ab;  // true: A/B is rendered, not refused
+  bool ab;              // true: A/B is rendered, not refused
   bool mirror = false;  // true: mirroring is rendered, not refused
 };
 

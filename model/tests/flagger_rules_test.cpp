@@ -55,7 +55,8 @@ TEST_CASE("the base Canary of these tests is valid") {
   CHECK(errors.empty());
 }
 
-TEST_CASE("durations outside Flagger's pattern (digits then m or s) are refused where Flagger's CRD is") {
+TEST_CASE(
+    "durations outside Flagger's pattern (digits then m or s) are refused where Flagger's CRD is") {
   auto c = valid_canary();
   c["spec"]["analysis"]["interval"] = "1h";
   CHECK(reason_at(errors_of(c), "spec.analysis.interval").find("^[0-9]+(m|s)") !=
