@@ -70,9 +70,11 @@ struct CanaryRouting {
   std::optional<CustomMetadata> primary_metadata;
   std::optional<CustomMetadata> canary_metadata;
 
-  std::string ingress_name;  // spec.ingressRef.name (nginx, skipper)
-  std::string route_name;    // spec.routeRef.name (apisix)
-  std::string mesh;          // metadata.annotations["kuma.io/mesh"] (kuma; "" means "default")
+  std::string ingress_name;       // spec.ingressRef.name (nginx, skipper)
+  std::string route_name;         // spec.routeRef.name (apisix)
+  std::string mesh;               // metadata.annotations["kuma.io/mesh"] (kuma; "" means "default")
+  std::string upstream_ref_name;  // spec.upstreamRef.name (gloo): the Upstream to copy
+  std::string upstream_ref_namespace;  // spec.upstreamRef.namespace, default the Canary's
 
   // spec.analysis
   nlohmann::json analysis_match;  // [Istio HTTPMatchRequest]: non-empty means A/B testing

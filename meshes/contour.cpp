@@ -73,11 +73,23 @@ json service(const CanaryRouting& canary, const std::string& name, int weight) {
       {"requestHeadersPolicy", {{"set", {{{"name", "l5d-dst-override"}, {"value", authority}}}}}}};
 }
 
-json route(const CanaryRouting& canary, json conditions, int primary_weight, int canary_weight) {
+// Contour's mirror is one more service with `mirror: true`; its optional weight (1..100) is the
+// percentage of requests mirrored, none means all of them.
+json mirror_service(const CanaryRouting& canary, const Routes& routes) {
+  json mirror = service(canary, canary.canary_name(), 0);
+  mirror.erase("weight");
+  mirror["mirror"] = true;
+  if (routes.mirror_percentage) mirror["weight"] = *routes.mirror_percentage;
+  return mirror;
+}
+
+json route(const CanaryRouting& canary, json conditions, int primary_weight, int canary_weight,
+           const json& mirror = nullptr) {
   json r = {{"conditions", std::move(conditions)},
             {"services",
              {service(canary, canary.primary_name(), primary_weight),
               service(canary, canary.canary_name(), canary_weight)}}};
+  if (!mirror.is_null()) r["services"].push_back(mirror);
   if (!canary.timeout.empty()) r["timeoutPolicy"] = {{"response", canary.timeout}, {"idle", "5m"}};
   if (canary.retries.is_object() && !canary.retries.empty()) {
     json policy = {{"count", canary.retries.value("attempts", 1)}};
@@ -110,22 +122,30 @@ std::vector<ObjectRef> ContourRouter::objects(const CanaryRouting& canary) const
 Expected<std::vector<Write>> ContourRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                   const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused =
-          refuse_unsupported(where(canary), provider(), canary, routes, {.ab_testing = true})) {
+  if (auto refused = refuse_unsupported(where(canary), provider(), canary, routes,
+                                        {.ab_testing = true, .mirroring = true})) {
     return *refused;
   }
+  if (routes.mirror && routes.mirror_percentage == 0) {
+    // Contour reads weight 0 on a mirror as "unset", which mirrors everything.
+    return invalid(where(canary) +
+                   ": provider contour cannot mirror 0% of requests "
+                   "(spec.analysis.mirrorWeight must be 1..100)");
+  }
+  const json mirror = routes.mirror ? mirror_service(canary, routes) : json();
   const json default_conditions = json::array({{{"prefix", path_prefix(canary)}}});
   json routes_json = json::array();
   if (canary.ab_testing()) {
     auto matches = ab_conditions(canary);
     if (!matches) return matches.error();
     for (const auto& conditions : matches.value()) {
-      routes_json.push_back(route(canary, conditions, routes.primary_weight, routes.canary_weight));
+      routes_json.push_back(
+          route(canary, conditions, routes.primary_weight, routes.canary_weight, mirror));
     }
     routes_json.push_back(route(canary, default_conditions, 100, 0));
   } else {
     routes_json.push_back(
-        route(canary, default_conditions, routes.primary_weight, routes.canary_weight));
+        route(canary, default_conditions, routes.primary_weight, routes.canary_weight, mirror));
   }
   return std::vector<Write>{upsert_apex_object(
       canary, objects(canary).front(), {{"routes", routes_json}}, {"/spec/routes"}, observed)};
@@ -134,19 +154,30 @@ Expected<std::vector<Write>> ContourRouter::apply(const CanaryRouting& canary, c
 Expected<Routes> ContourRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* proxy = observed.find(objects(canary).front());
   if (proxy == nullptr) return not_found(where(canary) + " not found");
-  // The first route that names both Services carries the split (in A/B, the matched one).
+  // The first route that names both Services carries the split (in A/B, the matched one); a
+  // mirror service on it carries the mirroring.
   const json& routes_json = field_or_null(*proxy, "/spec/routes");
   for (std::size_t i = 0; routes_json.is_array() && i < routes_json.size(); ++i) {
     std::optional<int> primary, canary_weight;
+    std::optional<json> mirror;
     const json& services = field_or_null(routes_json[i], "/services");
     for (std::size_t j = 0; services.is_array() && j < services.size(); ++j) {
       const auto name = services[j].value("name", std::string());
+      if (services[j].value("mirror", false)) {
+        if (name == canary.canary_name()) mirror = services[j].value("weight", json());
+        continue;
+      }
       auto weight = read_weight(services[j].value("weight", json()));
       if (name == canary.primary_name()) primary = weight;
       if (name == canary.canary_name()) canary_weight = weight;
     }
     if (!primary || !canary_weight) continue;
-    return weighted(*primary, *canary_weight);
+    Routes found = weighted(*primary, *canary_weight);
+    if (mirror) {
+      found.mirror = true;
+      if (mirror->is_number_integer()) found.mirror_percentage = mirror->get<int>();
+    }
+    return found;
   }
   return invalid(where(canary) + " has no route with integer weights for services " +
                  canary.primary_name() + " and " + canary.canary_name());

@@ -1,6 +1,7 @@
 // Contour HTTPProxy <svc> (projectcontour.io/v1), as Flagger's contour provider writes it: a proxy
 // without a virtual host, for the user's root HTTPProxy to include, that splits the path prefix
-// between <svc>-primary and <svc>-canary. A/B by request headers; no mirroring or cookies.
+// between <svc>-primary and <svc>-canary. A/B by request headers; mirroring by a `mirror: true`
+// service (which Flagger's contour router does not render); no cookies.
 #pragma once
 
 #include "meshes/router.hpp"

@@ -76,6 +76,10 @@ CanaryRouting routing_of(const model::Canary& canary, const std::string& selecto
   r.canary_metadata = metadata_of(service.canary);
   if (spec.ingress_ref) r.ingress_name = spec.ingress_ref->name;
   if (spec.route_ref) r.route_name = spec.route_ref->name;
+  if (spec.upstream_ref) {
+    r.upstream_ref_name = spec.upstream_ref->name;
+    r.upstream_ref_namespace = spec.upstream_ref->namespace_;
+  }
   if (auto mesh = canary.metadata.annotations.find("kuma.io/mesh");
       mesh != canary.metadata.annotations.end()) {
     r.mesh = mesh->second;

@@ -1,5 +1,7 @@
 #include "meshes/gloo.hpp"
 
+#include <optional>
+
 #include "meshes/apex_object.hpp"
 #include "meshes/unsupported.hpp"
 
@@ -25,20 +27,47 @@ ObjectRef upstream_ref(const CanaryRouting& canary, const char* role) {
   return {kUpstreamApiVersion, "Upstream", upstream_name(canary, role)};
 }
 
-// The Upstream for one of veer's Services, selecting the same pods.
+// spec.upstreamRef: the user's Upstream whose connection settings veer's Upstreams copy.
+std::optional<ObjectRef> config_upstream_ref(const CanaryRouting& canary) {
+  if (canary.upstream_ref_name.empty()) return std::nullopt;
+  return ObjectRef{
+      kUpstreamApiVersion, "Upstream", canary.upstream_ref_name,
+      canary.upstream_ref_namespace.empty() ? canary.namespace_ : canary.upstream_ref_namespace};
+}
+
+// The settings copied from spec.upstreamRef (those Flagger copies, under the names of Gloo's
+// schema); how to reach the pods (spec.kube) stays veer's.
+constexpr const char* kCopiedSettings[] = {"sslConfig",
+                                           "circuitBreakers",
+                                           "connectionConfig",
+                                           "loadBalancerConfig",
+                                           "useHttp2",
+                                           "initialStreamWindowSize",
+                                           "initialConnectionWindowSize",
+                                           "httpProxyHostname"};
+
+// The Upstream for one of veer's Services, selecting the same pods, with the settings of
+// `config` (the spec.upstreamRef Upstream; null when none). veer owns the copied settings, so a
+// change to the referenced Upstream reaches both copies on the next reconcile.
 Write upsert_upstream(const CanaryRouting& canary, const char* role, const std::string& service,
-                      const std::string& pods, const Observed& observed) {
+                      const std::string& pods, const json& config, const Observed& observed) {
   const ObjectRef ref = upstream_ref(canary, role);
+  json spec = {{"kube",
+                {{"serviceName", service},
+                 {"serviceNamespace", canary.namespace_},
+                 {"servicePort", canary.port},
+                 {"selector", {{canary.selector_label, pods}}}}}};
+  std::vector<std::string> owned = {"/spec/kube"};
+  for (const char* setting : kCopiedSettings) {
+    owned.push_back(std::string("/spec/") + setting);
+    const json& value = field_or_null(config, std::string("/spec/") + setting);
+    if (!value.is_null()) spec[setting] = value;
+  }
   json fresh = {{"apiVersion", ref.api_version},
                 {"kind", ref.kind},
                 {"metadata", new_metadata(canary, ref.name, {})},
-                {"spec",
-                 {{"kube",
-                   {{"serviceName", service},
-                    {"serviceNamespace", canary.namespace_},
-                    {"servicePort", canary.port},
-                    {"selector", {{canary.selector_label, pods}}}}}}}};
-  return upsert(fresh, {"/spec/kube"}, observed.find(ref));
+                {"spec", std::move(spec)}};
+  return upsert(fresh, owned, observed.find(ref));
 }
 
 // spec.analysis.match as Gloo matchers (alternatives): exact or regex headers, exact methods.
@@ -90,9 +119,11 @@ json route(const CanaryRouting& canary, int primary_weight, int canary_weight) {
 }  // namespace
 
 std::vector<ObjectRef> GlooRouter::objects(const CanaryRouting& canary) const {
-  return {{kRouteTableApiVersion, "RouteTable", canary.apex_name()},
-          upstream_ref(canary, "primary"),
-          upstream_ref(canary, "canary")};
+  std::vector<ObjectRef> refs = {{kRouteTableApiVersion, "RouteTable", canary.apex_name()},
+                                 upstream_ref(canary, "primary"),
+                                 upstream_ref(canary, "canary")};
+  if (auto config = config_upstream_ref(canary)) refs.push_back(*config);
+  return refs;
 }
 
 Expected<std::vector<Write>> GlooRouter::apply(const CanaryRouting& canary, const Routes& routes,
@@ -113,10 +144,21 @@ Expected<std::vector<Write>> GlooRouter::apply(const CanaryRouting& canary, cons
   } else {
     routes_json.push_back(route(canary, routes.primary_weight, routes.canary_weight));
   }
+  json config;
+  if (auto ref = config_upstream_ref(canary)) {
+    const json* found = observed.find(*ref);
+    if (found == nullptr) {
+      // Without it the copies would lack the user's TLS or circuit-breaker settings.
+      return not_found(where(canary) + ": spec.upstreamRef names Upstream " + ref->name + "." +
+                       ref->namespace_ + ", which does not exist");
+    }
+    config = *found;
+  }
   const auto pods = canary.pod_label_value();
   return std::vector<Write>{
-      upsert_upstream(canary, "primary", canary.primary_name(), pods + "-primary", observed),
-      upsert_upstream(canary, "canary", canary.canary_name(), pods, observed),
+      upsert_upstream(canary, "primary", canary.primary_name(), pods + "-primary", config,
+                      observed),
+      upsert_upstream(canary, "canary", canary.canary_name(), pods, config, observed),
       upsert_apex_object(canary, objects(canary).front(), {{"routes", routes_json}},
                          {"/spec/routes"}, observed)};
 }

@@ -2,6 +2,7 @@
 // (gloo.solo.io/v1) veer writes for <svc>-primary and <svc>-canary, named as Flagger's gloo
 // provider names them (`<ns>-<svc>-primaryupstream-<port>`), so that Gloo's discovery is not
 // needed. The user's VirtualService delegates to the RouteTable. A/B by headers and methods.
+// spec.upstreamRef names an Upstream (any namespace) whose connection settings both copy.
 #pragma once
 
 #include "meshes/router.hpp"

@@ -15,6 +15,7 @@ const json* Observed::find(const ObjectRef& ref) const {
     if (object.value("kind", "") != ref.kind) continue;
     if (api_group(object.value("apiVersion", "")) != api_group(ref.api_version)) continue;
     const auto& metadata = object.value("metadata", json::object());
+    if (!ref.namespace_.empty() && metadata.value("namespace", "") != ref.namespace_) continue;
     if (metadata.value("name", "") == ref.name) return &object;
   }
   return nullptr;

@@ -16,11 +16,13 @@
 
 namespace veer::meshes {
 
-// An object a router reads or writes, in the Canary's namespace.
+// An object a router reads or writes, in the Canary's namespace unless `namespace_` is set (only
+// for objects a router reads elsewhere, such as Gloo's spec.upstreamRef).
 struct ObjectRef {
   std::string api_version;  // e.g. "networking.istio.io/v1beta1"
   std::string kind;
   std::string name;
+  std::string namespace_ = {};
   friend bool operator==(const ObjectRef&, const ObjectRef&) = default;
 };
 

@@ -20,6 +20,36 @@ json service(const CanaryRouting& canary, const std::string& name, int weight) {
       {"name", name}, {"namespace", canary.namespace_}, {"port", canary.port}, {"weight", weight}};
 }
 
+// While mirroring the canary gets no traffic of its own: spec.mirroring sends everything to the
+// primary and a copy of `percent` requests to the canary. Traefik reads spec.weighted first when
+// both are present, so the weighted block goes while mirroring.
+Write mirroring(const CanaryRouting& canary, const Routes& routes, const Observed& observed,
+                const ObjectRef& ref) {
+  json primary = service(canary, canary.primary_name(), 0);
+  primary.erase("weight");
+  json mirror = service(canary, canary.canary_name(), 0);
+  mirror.erase("weight");
+  mirror["percent"] = routes.mirror_percentage.value_or(100);
+  primary["mirrors"] = json::array({mirror});
+  return upsert_apex_object(canary, ref, {{"mirroring", primary}},
+                            {"/spec/weighted", "/spec/mirroring"}, observed);
+}
+
+Expected<Routes> read_mirroring(const CanaryRouting& canary, const json& mirroring) {
+  if (mirroring.value("name", std::string()) != canary.primary_name()) {
+    return invalid(where(canary) + ": spec.mirroring.name is not " + canary.primary_name());
+  }
+  Routes routes = weighted(100, 0);
+  const json& mirrors = field_or_null(mirroring, "/mirrors");
+  for (std::size_t i = 0; mirrors.is_array() && i < mirrors.size(); ++i) {
+    if (mirrors[i].value("name", std::string()) != canary.canary_name()) continue;
+    routes.mirror = true;
+    const int percent = mirrors[i].value("percent", 0);
+    if (percent != 100) routes.mirror_percentage = percent;
+  }
+  return routes;
+}
+
 }  // namespace
 
 std::vector<ObjectRef> TraefikRouter::objects(const CanaryRouting& canary) const {
@@ -29,8 +59,18 @@ std::vector<ObjectRef> TraefikRouter::objects(const CanaryRouting& canary) const
 Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                   const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused = refuse_unsupported(where(canary), provider(), canary, routes, {})) {
+  if (auto refused =
+          refuse_unsupported(where(canary), provider(), canary, routes, {.mirroring = true})) {
     return *refused;
+  }
+  if (routes.mirror && routes.canary_weight > 0) {
+    return invalid(where(canary) +
+                   ": provider traefik mirrors only while the canary gets no "
+                   "traffic (spec.analysis.mirror at canary weight " +
+                   std::to_string(routes.canary_weight) + ")");
+  }
+  if (routes.mirror) {
+    return std::vector<Write>{mirroring(canary, routes, observed, objects(canary).front())};
   }
   // Traefik gives a weighted service without a weight the default weight 1, and Go clients omit
   // zero weights, so a service without traffic is left out of the list instead.
@@ -41,14 +81,18 @@ Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, c
   if (routes.canary_weight > 0) {
     services.push_back(service(canary, canary.canary_name(), routes.canary_weight));
   }
-  return std::vector<Write>{upsert_apex_object(canary, objects(canary).front(),
-                                               {{"weighted", {{"services", services}}}},
-                                               {"/spec/weighted/services"}, observed)};
+  return std::vector<Write>{
+      upsert_apex_object(canary, objects(canary).front(), {{"weighted", {{"services", services}}}},
+                         {"/spec/weighted/services", "/spec/mirroring"}, observed)};
 }
 
 Expected<Routes> TraefikRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* object = observed.find(objects(canary).front());
   if (object == nullptr) return not_found(where(canary) + " not found");
+  const json& mirroring = field_or_null(*object, "/spec/mirroring");
+  if (mirroring.is_object() && field_or_null(*object, "/spec/weighted").is_null()) {
+    return read_mirroring(canary, mirroring);
+  }
   // A Service that is not listed gets no traffic.
   Routes routes;
   routes.primary_weight = 0;

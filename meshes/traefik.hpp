@@ -1,6 +1,7 @@
 // Traefik TraefikService <svc> (traefik.io/v1alpha1), as Flagger's traefik provider writes it: a
 // weighted round robin over <svc>-primary and <svc>-canary, each listed while it gets traffic. The
-// user's IngressRoute sends traffic to it (`kind: TraefikService`). Weights only.
+// user's IngressRoute sends traffic to it (`kind: TraefikService`). Mirroring (which Flagger's
+// traefik router does not render) switches it to a mirroring service; no A/B, no cookies.
 #pragma once
 
 #include "meshes/router.hpp"

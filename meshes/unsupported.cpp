@@ -13,8 +13,8 @@ std::optional<RouterError> refuse_unsupported(const std::string& where, const st
   }
   if (routes.mirror && !supports.mirroring) {
     return invalid(prefix +
-                   "cannot mirror traffic (spec.analysis.mirror); mirroring needs istio or "
-                   "gatewayapi");
+                   "cannot mirror traffic (spec.analysis.mirror); mirroring needs istio, "
+                   "gatewayapi, contour or traefik");
   }
   if (canary.session_affinity && !supports.session_affinity) {
     return invalid(prefix +

@@ -24,6 +24,17 @@ bool routes_by_match(const std::string& p) {
          is_gateway_api_provider(p) || is_appmesh_provider(p);
 }
 
+// The routers that mirror requests to the canary (analysis.mirror). Flagger's contour and
+// traefik routers ignore the field; veer renders it with their own mirroring.
+bool mirrors(const std::string& p) {
+  return is_istio(p) || is_gateway_api_provider(p) || p == "contour" || p == "traefik";
+}
+
+// The routers that mirror a share of requests (analysis.mirrorWeight).
+bool mirrors_a_share(const std::string& p) {
+  return is_istio(p) || p == "contour" || p == "traefik";
+}
+
 // The routers that take spec.ingressRef: an Ingress they copy into a canary Ingress.
 bool uses_ingress_ref(const std::string& p) {
   return p == "nginx" || p == "skipper";
@@ -160,14 +171,15 @@ struct Rules {
     if (has_match && routes_by_match(p)) check_match_keys(base + ".match", a.match);
     if (is_gateway_api_provider(p))
       check_match_keys("spec.service.match", canary.spec.service.match);
-    if (a.mirror && !(is_istio(p) || is_gateway_api_provider(p)))
-      add(base + ".mirror",
-          "traffic mirroring needs istio or gatewayapi, not " + provider_label(p));
+    if (a.mirror && !mirrors(p))
+      add(base + ".mirror", "traffic mirroring needs istio, gatewayapi, contour or traefik, not " +
+                                provider_label(p));
     if (a.mirror && is_gateway_api_provider(p) &&
         canary.spec.strategy() != DeploymentStrategy::BlueGreen)
       add(base + ".mirror", "with gatewayapi, mirroring works only for blue/green (iterations)");
-    if (a.mirror_weight != 0 && !is_istio(p))
-      add(base + ".mirrorWeight", "is supported by istio only, not " + provider_label(p));
+    if (a.mirror_weight != 0 && !mirrors_a_share(p))
+      add(base + ".mirrorWeight",
+          "is supported by istio, contour and traefik only, not " + provider_label(p));
     if (a.mirror_weight != 0 && !a.mirror)
       add(base + ".mirrorWeight", "has no effect unless analysis.mirror is true");
     if (a.session_affinity && !(is_istio(p) || is_gateway_api_provider(p)))

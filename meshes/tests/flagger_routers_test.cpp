@@ -30,12 +30,13 @@ const json kHeaderMatch = json::parse(R"([{"headers": {"x-canary": {"exact": "in
 
 struct Refusals {
   const char* provider;
-  bool ab;  // true: A/B is rendered, not refused
+  bool ab;              // true: A/B is rendered, not refused
+  bool mirror = false;  // true: mirroring is rendered, not refused
 };
 
 TEST_CASE("each router refuses what it cannot render, naming the provider and the field") {
-  for (const auto& [provider, renders_ab] :
-       {Refusals{"contour", true}, Refusals{"gloo", true}, Refusals{"traefik", false},
+  for (const auto& [provider, renders_ab, renders_mirror] :
+       {Refusals{"contour", true, true}, Refusals{"gloo", true}, Refusals{"traefik", false, true},
         Refusals{"skipper", false}, Refusals{"apisix", false}, Refusals{"kuma", false},
         Refusals{"knative", false}, Refusals{"smi:v1alpha3:istio", false}}) {
     CAPTURE(provider);
@@ -58,7 +59,11 @@ TEST_CASE("each router refuses what it cannot render, naming the provider and th
     }
     Routes mirrored = testing::weights(0);
     mirrored.mirror = true;
-    expect_refusal(s.canary, mirrored, "spec.analysis.mirror");
+    if (renders_mirror) {
+      CHECK(router->apply(s.canary, mirrored, s.observed).ok());
+    } else {
+      expect_refusal(s.canary, mirrored, "spec.analysis.mirror");
+    }
     auto sticky = s.canary;
     sticky.session_affinity = SessionAffinity{};
     sticky.session_affinity->cookie_name = "veer-cookie";
@@ -327,6 +332,110 @@ TEST_CASE("smi:<version>:<mesh> picks the version and tells Istio the gateways")
     REQUIRE_FALSE(router.ok());
     CHECK(router.error().message.find("smi:<version>:<mesh>") != std::string::npos);
   }
+}
+
+TEST_CASE("contour mirrors with a mirror service; no mirrorWeight mirrors every request") {
+  auto s = canary_scenario("contour");
+  auto router = router_for("contour");
+  Routes mirrored = testing::weights(0);
+  mirrored.mirror = true;
+  auto writes = router->apply(s.canary, mirrored, {});
+  REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
+  const json& services = writes->front().object["spec"]["routes"][0]["services"];
+  REQUIRE(services.size() == 3);
+  CHECK(services[2]["name"] == "podinfo-canary");
+  CHECK(services[2]["mirror"] == true);
+  CHECK_FALSE(services[2].contains("weight"));  // Contour mirrors 100% without a weight
+  auto read = router->read(s.canary, testing::after({}, writes.value()));
+  REQUIRE(read.ok());
+  CHECK(read->mirror);
+  CHECK(read->mirror_percentage == std::nullopt);
+  CHECK(read->primary_weight == 100);
+
+  // Contour takes a mirror weight of 0 for "unset", which would mirror everything.
+  mirrored.mirror_percentage = 0;
+  auto refused = router->apply(s.canary, mirrored, {});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("spec.analysis.mirrorWeight") != std::string::npos);
+}
+
+TEST_CASE("traefik switches between its weighted and mirroring services") {
+  auto s = canary_scenario("traefik");
+  auto router = router_for("traefik");
+  Observed cluster = testing::after({}, router->apply(s.canary, testing::weights(0), {}).value());
+  Routes mirrored = testing::weights(0);
+  mirrored.mirror = true;
+  auto writes = router->apply(s.canary, mirrored, cluster);
+  REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
+  const json& spec = writes->front().object["spec"];
+  // Traefik reads spec.weighted before spec.mirroring: it must be gone while mirroring.
+  CHECK_FALSE(spec.contains("weighted"));
+  CHECK(spec["mirroring"] == json::parse(R"({"name": "podinfo-primary", "namespace": "test",
+      "port": 9898, "mirrors": [{"name": "podinfo-canary", "namespace": "test", "port": 9898,
+      "percent": 100}]})"));
+  cluster = testing::after(cluster, writes.value());
+  auto read = router->read(s.canary, cluster);
+  REQUIRE(read.ok());
+  CHECK(read->mirror);
+  CHECK(read->primary_weight == 100);
+  CHECK(read->mirror_percentage == std::nullopt);
+
+  auto back = router->apply(s.canary, testing::weights(20), cluster);
+  REQUIRE(back.ok());
+  CHECK_FALSE(back->front().object["spec"].contains("mirroring"));
+  CHECK(back->front().object["spec"]["weighted"]["services"].size() == 2);
+  cluster = testing::after(cluster, back.value());
+  CHECK(router->read(s.canary, cluster)->canary_weight == 20);
+  CHECK_FALSE(router->read(s.canary, cluster)->mirror);
+
+  Routes both = testing::weights(10);
+  both.mirror = true;
+  auto refused = router->apply(s.canary, both, cluster);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("spec.analysis.mirror") != std::string::npos);
+}
+
+TEST_CASE("gloo: spec.upstreamRef's settings reach both Upstreams and follow its changes") {
+  testing::Scenario s;
+  for (const auto& g : testing::golden_scenarios()) {
+    if (g.provider == "gloo" && g.strategy == "upstreamref") s = g;
+  }
+  REQUIRE(s.canary.upstream_ref_name == "config-upstream");
+  auto router = router_for("gloo");
+  // The referenced Upstream is observed in its own namespace, not the Canary's.
+  const auto refs = router->objects(s.canary);
+  REQUIRE(refs.size() == 4);
+  CHECK(refs[3].name == "config-upstream");
+  CHECK(refs[3].namespace_ == "gloo-system");
+  Observed same_name_elsewhere{{s.observed.objects[0]}};
+  same_name_elsewhere.objects[0]["metadata"]["namespace"] = "test";
+  CHECK(same_name_elsewhere.find(refs[3]) == nullptr);
+
+  auto writes = router->apply(s.canary, testing::weights(10), s.observed);
+  REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
+  const json& primary = writes->at(0).object["spec"];
+  CHECK(primary["sslConfig"] == json::parse(R"({"sni": "podinfo.example.com"})"));
+  CHECK(primary["useHttp2"] == true);
+  CHECK_FALSE(primary.contains("healthChecks"));  // not among the copied settings
+  CHECK(primary["kube"]["serviceName"] == "podinfo-primary");
+  CHECK(writes->at(1).object["spec"]["loadBalancerConfig"] == json::parse(R"({"roundRobin": {}})"));
+
+  // A changed setting in the referenced Upstream is copied again; a removed one goes.
+  Observed cluster = testing::after(s.observed, writes.value());
+  cluster.objects[0]["spec"]["sslConfig"]["sni"] = "new.example.com";
+  cluster.objects[0]["spec"].erase("useHttp2");
+  auto again = router->apply(s.canary, testing::weights(10), cluster);
+  REQUIRE(again.ok());
+  CHECK(again->at(0).action == Write::Action::update);
+  CHECK(again->at(0).object["spec"]["sslConfig"]["sni"] == "new.example.com");
+  CHECK_FALSE(again->at(0).object["spec"].contains("useHttp2"));
+
+  // Without the referenced Upstream nothing is written: the copies would lack its settings.
+  auto missing = router->apply(s.canary, testing::weights(10), {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().kind == RouterError::Kind::not_found);
+  CHECK(missing.error().message.find("spec.upstreamRef") != std::string::npos);
+  CHECK(missing.error().message.find("config-upstream.gloo-system") != std::string::npos);
 }
 
 }  // namespace

@@ -192,7 +192,7 @@ TEST_CASE("provider-specific needs are enforced") {
   j["spec"]["analysis"]["iterations"] = 5;
   j["spec"]["analysis"]["match"] = json::parse(R"([{"headers": {"x": {"exact": "1"}}}])");
   e = errors_of(j);
-  CHECK(has_error(e, "spec.analysis.mirror", "needs istio or gatewayapi"));
+  CHECK(has_error(e, "spec.analysis.mirror", "needs istio, gatewayapi, contour or traefik"));
   CHECK(has_error(e, "spec.analysis.match", "cannot route by request headers"));
 
   // A match key the router cannot express is an error naming it and the router.

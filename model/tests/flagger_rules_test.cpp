@@ -55,7 +55,8 @@ TEST_CASE("the base Canary of these tests is valid") {
   CHECK(errors.empty());
 }
 
-TEST_CASE("durations outside Flagger's pattern (digits then m or s) are refused where Flagger's CRD is") {
+TEST_CASE(
+    "durations outside Flagger's pattern (digits then m or s) are refused where Flagger's CRD is") {
   auto c = valid_canary();
   c["spec"]["analysis"]["interval"] = "1h";
   CHECK(reason_at(errors_of(c), "spec.analysis.interval").find("^[0-9]+(m|s)") !=
@@ -271,8 +272,19 @@ TEST_CASE("A/B match, session affinity and mirroring only on the routers Flagger
   auto mirror = ab;
   mirror["spec"]["analysis"].erase("match");
   mirror["spec"]["analysis"]["mirror"] = true;
-  mirror["spec"]["provider"] = "traefik";
-  CHECK(refused_at(mirror, "spec.analysis.mirror"));
+  for (const char* p : {"kuma", "gloo", "skipper", "apisix", "knative", "linkerd"}) {
+    mirror["spec"]["provider"] = p;
+    CHECK_MESSAGE(refused_at(mirror, "spec.analysis.mirror"), p);
+  }
+  // Flagger ignores mirror on contour and traefik; veer renders their own mirroring.
+  mirror["spec"]["analysis"]["mirrorWeight"] = 50;
+  for (const char* p : {"contour", "traefik"}) {
+    mirror["spec"]["provider"] = p;
+    CHECK_MESSAGE(reason_at(errors_of(mirror), "spec.analysis.mirror").empty(), p);
+    CHECK_MESSAGE(reason_at(errors_of(mirror), "spec.analysis.mirrorWeight").empty(), p);
+  }
+  mirror["spec"]["provider"] = "gatewayapi:v1";
+  CHECK(refused_at(mirror, "spec.analysis.mirrorWeight"));
 }
 
 TEST_CASE("the provider of a Canary without spec.provider is inferred from its fields") {

@@ -12,6 +12,7 @@
 #include "model/alert_provider.hpp"
 #include "model/canary.hpp"
 #include "model/document.hpp"
+#include "model/kind_header.hpp"
 #include "model/metric_template.hpp"
 #include "model/tests/support/openapi_schema.hpp"
 #include "model/validate_document.hpp"
@@ -137,6 +138,22 @@ const std::vector<BrokenCase>& broken_cases() {
       {"interval not a duration", "Canary",
        [](json& j) { j["spec"]["analysis"]["interval"] = "1 minute"; }, "spec.analysis.interval",
        true},
+      // Flagger's CRD pattern ^[0-9]+(m|s) for the analysis durations, in veer's CRD too.
+      {"interval in hours", "Canary", [](json& j) { j["spec"]["analysis"]["interval"] = "1h"; },
+       "spec.analysis.interval", true},
+      {"metric interval in hours", "Canary",
+       [](json& j) { j["spec"]["analysis"]["metrics"][0]["interval"] = "1h30m"; },
+       "spec.analysis.metrics[0].interval", true},
+      {"webhook timeout as a fraction", "Canary",
+       [](json& j) { j["spec"]["analysis"]["webhooks"][0]["timeout"] = "1.5m"; },
+       "spec.analysis.webhooks[0].timeout", true},
+      {"canaryAnalysis interval in hours", "Canary",
+       [](json& j) {
+         j["spec"]["canaryAnalysis"] = j["spec"]["analysis"];
+         j["spec"].erase("analysis");
+         j["spec"]["canaryAnalysis"]["interval"] = "2h";
+       },
+       "spec.canaryAnalysis.interval", true},
       {"webhook timeout not a duration", "Canary",
        [](json& j) { j["spec"]["analysis"]["webhooks"][0]["timeout"] = "10"; },
        "spec.analysis.webhooks[0].timeout", true},
@@ -200,7 +217,8 @@ const std::vector<BrokenCase>& broken_cases() {
       {"unsupported target kind", "Canary",
        [](json& j) { j["spec"]["targetRef"]["kind"] = "StatefulSet"; }, "spec.targetRef.kind",
        true},
-      {"no service", "Canary", [](json& j) { j["spec"].erase("service"); }, "spec.service", true},
+      {"no service", "Canary", [](json& j) { j["spec"].erase("service"); }, "spec.service",
+       false},  // a rule: Knative Canaries have no spec.service (Flagger's CRD does not require it)
       {"progressDeadlineSeconds 0", "Canary",
        [](json& j) { j["spec"]["progressDeadlineSeconds"] = 0; }, "spec.progressDeadlineSeconds",
        true},
@@ -274,6 +292,33 @@ TEST_CASE("every veer document in examples/ is valid for the schema and the mode
     }
   }
   CHECK(checked >= 20);
+}
+
+// Flagger's published documents (model/tests/corpus/flagger) that `veer validate --flagger`
+// accepts, under veer's apiVersion as `veer convert` writes them: the API server must take them.
+TEST_CASE("every Flagger corpus document veer accepts is valid for veer's CRD schema") {
+  ValidationOptions options;
+  options.flagger = true;
+  options.infer_provider = true;
+  options.fallback_provider = "istio";
+  int checked = 0;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(kSource / "model/tests/corpus/flagger")) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    auto docs = read_documents_from_file(entry.path());
+    for (const auto& doc : expand_lists(docs.documents)) {
+      if (doc.api_version != kFlaggerApiVersion || !check_document(doc, options).errors.empty())
+        continue;
+      ++checked;
+      CAPTURE(entry.path().string());
+      CAPTURE(doc.display_name());
+      json converted = doc.json;
+      converted["apiVersion"] = "veer.dev/v1beta1";
+      auto schema = schema_paths(converted, doc.kind);
+      CHECK_MESSAGE(schema.empty(), join(schema));
+    }
+  }
+  CHECK(checked >= 80);
 }
 
 TEST_CASE("what the model writes back is valid for the schema") {

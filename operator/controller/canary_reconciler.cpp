@@ -53,7 +53,9 @@ std::string annotation(const json& object, const std::string& key) {
 }
 
 kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
-  return {kube::type_of(ref.api_version, ref.kind), ns, ref.name};
+  // A router reads a few objects outside the Canary's namespace (Gloo's spec.upstreamRef).
+  return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
+          ref.name};
 }
 
 // Event names must be unique in the namespace, across reconciler instances and threads.
@@ -209,6 +211,16 @@ bool CanaryReconciler::observe(Context& ctx) {
     return false;
   }
   ctx.target = *target;
+  if (api_version.rfind("serving.knative.dev/", 0) == 0) {
+    // Knative targets need their own controller path (docs/routers.md, Knative): say so instead
+    // of failing on a Deployment's selector, and write nothing.
+    ctx.problem = "target " + spec.target_ref.kind + " " + ctx.ns + "/" + spec.target_ref.name +
+                  " (spec.targetRef): the operator does not drive Knative Services yet (the "
+                  "knative router renders traffic, but no revision is promoted); nothing was "
+                  "changed";
+    ctx.user_problem = true;
+    return false;
+  }
   auto label = selector_label(ctx.target, settings_.clone);
   if (!label.label) {
     ctx.problem = label.error;

@@ -114,6 +114,21 @@ json podinfo_knative_service() {
   })");
 }
 
+// The Upstream a Gloo Canary's spec.upstreamRef names, with settings to copy (and a kube part that
+// is not copied).
+json gloo_config_upstream() {
+  return json::parse(R"({
+    "apiVersion": "gloo.solo.io/v1", "kind": "Upstream",
+    "metadata": {"name": "config-upstream", "namespace": "gloo-system"},
+    "spec": {
+      "kube": {"serviceName": "other", "serviceNamespace": "gloo-system", "servicePort": 80},
+      "sslConfig": {"sni": "podinfo.example.com"},
+      "loadBalancerConfig": {"roundRobin": {}},
+      "useHttp2": true,
+      "healthChecks": [{"timeout": "1s"}]}
+  })");
+}
+
 SessionAffinity affinity() {
   SessionAffinity a;
   a.cookie_name = "veer-cookie";
@@ -124,7 +139,8 @@ SessionAffinity affinity() {
 // What a router renders beyond weights (canary and blue/green, which every router has).
 struct Features {
   bool ab = false;
-  bool mirror_and_affinity = false;
+  bool mirror = false;
+  bool affinity = false;
 };
 
 // The strategies a router has, as the operator drives them mid-run.
@@ -140,11 +156,13 @@ void add_strategies(std::vector<Scenario>& out, const std::string& provider,
   auto bg = base;
   bg.iterations = 10;
   out.push_back({provider, "bluegreen", bg, weights(100), observed});
-  if (!features.mirror_and_affinity) return;
-  auto mirror_routes = weights(0);
-  mirror_routes.mirror = true;
-  mirror_routes.mirror_percentage = 50;
-  out.push_back({provider, "mirror", bg, mirror_routes, {}});
+  if (features.mirror) {
+    auto mirror_routes = weights(0);
+    mirror_routes.mirror = true;
+    mirror_routes.mirror_percentage = 50;
+    out.push_back({provider, "mirror", bg, mirror_routes, observed});
+  }
+  if (!features.affinity) return;
   auto session = base;
   session.session_affinity = affinity();
   auto session_routes = weights(10);
@@ -159,9 +177,13 @@ void add_flagger_routers(std::vector<Scenario>& out) {
   envoy.timeout = "30s";
   envoy.retries = json::parse(
       R"({"attempts": 3, "perTryTimeout": "1s", "retryOn": "gateway-error,connect-failure"})");
-  add_strategies(out, "contour", envoy, {.ab = true});
+  add_strategies(out, "contour", envoy, {.ab = true, .mirror = true});
   add_strategies(out, "gloo", podinfo_canary(), {.ab = true});
-  add_strategies(out, "traefik", podinfo_canary(), {});
+  auto gloo_config = podinfo_canary();
+  gloo_config.upstream_ref_name = "config-upstream";
+  gloo_config.upstream_ref_namespace = "gloo-system";
+  out.push_back({"gloo", "upstreamref", gloo_config, weights(10), {{gloo_config_upstream()}}});
+  add_strategies(out, "traefik", podinfo_canary(), {.mirror = true});
   add_strategies(out, "kuma", podinfo_canary(), {});
   auto ingress = podinfo_canary();
   ingress.ingress_name = "podinfo";
@@ -179,12 +201,12 @@ void add_flagger_routers(std::vector<Scenario>& out) {
 
 std::vector<Scenario> golden_scenarios() {
   std::vector<Scenario> out;
-  add_strategies(out, "istio", istio_canary(), {true, true});
+  add_strategies(out, "istio", istio_canary(), {true, true, true});
   auto tcp = podinfo_canary();
   tcp.app_protocol = "tcp";
   out.push_back({"istio", "tcp", tcp, weights(10), {}});
-  add_strategies(out, "gatewayapi:v1", gateway_canary(false), {true, true});
-  add_strategies(out, "gatewayapi:v1beta1", gateway_canary(true), {true, true});
+  add_strategies(out, "gatewayapi:v1", gateway_canary(false), {true, true, true});
+  add_strategies(out, "gatewayapi:v1beta1", gateway_canary(true), {true, true, true});
   for (const char* version : {"smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "smi:v1alpha4"}) {
     out.push_back({version, "canary", podinfo_canary(), weights(10), {}});
   }
