@@ -1,4 +1,5 @@
-// bench_scale [N...] (default 1000 5000): the Canary controller at scale in one process, on the
+// bench_scale [--runtime] [N...] (default 1000 5000); with --runtime, through the Manager
+// (runtime_bench.cpp). Without: the Canary controller at scale in one process, on the
 // in-memory cluster under a simulated clock, driven as `veer operator` drives it: a WorkQueue and
 // a WorkerPool (2 workers, Flagger's threadiness) calling CanaryReconciler. The kubelet stand-in
 // and the metrics fake go around the controller, so only the controller's API calls and CPU are
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/scale/runtime_bench.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/memory_cluster.hpp"
@@ -361,12 +363,23 @@ class Bench {
 
 int main(int argc, char** argv) {
   std::vector<int> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+  bool runtime = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--runtime") {
+      runtime = true;
+      continue;
+    }
+    sizes.push_back(std::atoi(argv[i]));
+  }
   if (sizes.empty()) sizes = {1000, 5000};
   for (int n : sizes) {
     if (n <= 0) {
-      std::fprintf(stderr, "usage: bench_scale [canaries...]\n");
+      std::fprintf(stderr, "usage: bench_scale [--runtime] [canaries...]\n");
       return 2;
+    }
+    if (runtime) {
+      if (int code = veer::bench::run_runtime_bench(n); code != 0) return code;
+      continue;
     }
     Bench(n).run();
   }
