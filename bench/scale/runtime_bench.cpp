@@ -12,18 +12,16 @@
 //     through the watch, the queue and a worker.
 #include "bench/scale/runtime_bench.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "bench/scale/process_stats.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/memory_cluster.hpp"
 #include "operator/runtime/manager.hpp"
@@ -35,21 +33,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace sim = controller::simulation;
-
-long status_kb(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::string(field).size() + 1);
-  }
-  return 0;
-}
-
-std::int64_t thread_cpu_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

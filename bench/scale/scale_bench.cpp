@@ -11,8 +11,6 @@
 //   - API calls while idle: all Succeeded, 10 simulated minutes;
 //   - time from a new revision (the image of one Deployment patched and its Canary queued, as the
 //     informer would) to the controller's first write for it, with all others idle.
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/scale/process_stats.hpp"
 #include "bench/scale/runtime_bench.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
@@ -34,26 +33,13 @@ using namespace std::chrono_literals;
 using namespace veer;
 using nlohmann::json;
 namespace sim = veer::controller::simulation;
+using veer::bench::status_kb;
+using veer::bench::thread_cpu_ns;
 
 namespace {
 
 constexpr int kWorkers = 2;
 constexpr const char* kTick = "bench/tick";  // a key due every simulated minute (see drive())
-
-long status_kb(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::string(field).size() + 1);
-  }
-  return 0;
-}
-
-std::int64_t thread_cpu_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
 
 // The controller's view of the API server: counts its calls by verb and notes the first write
 // to one watched object name.
