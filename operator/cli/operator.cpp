@@ -36,10 +36,11 @@
 namespace veer::cli {
 namespace {
 
-// The client's rate limit. A step of a Canary costs at most 3 writes and no reads (informer
-// caches), so 100 writes a second carry 2,000 Canaries stepping in the same 1-minute interval;
-// the burst lets about 80 Canaries due at the same instant step without waiting and covers the
-// start-up lists. Flagger's load-tested defaults are the same (docs/operator.md "Client rate").
+// The client's rate limit. Reads come from the informer caches; a Canary rolling out writes
+// about 6 times per analysis step over its rollout (bench/scale/results.md), so 100 writes a
+// second carry about 1,000 Canaries rolling out at once on a 1-minute interval; the burst lets
+// about 80 Canaries due at the same instant step without waiting and covers the start-up lists.
+// Flagger's load-tested defaults are the same (docs/operator.md "Client rate").
 constexpr const char* kDefaultKubeApiQps = "100";
 constexpr const char* kDefaultKubeApiBurst = "250";
 
