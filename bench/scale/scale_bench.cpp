@@ -1,4 +1,5 @@
-// bench_scale [N...] (default 1000 5000): the Canary controller at scale in one process, on the
+// bench_scale [--runtime] [N...] (default 1000 5000); with --runtime, through the Manager
+// (runtime_bench.cpp). Without: the Canary controller at scale in one process, on the
 // in-memory cluster under a simulated clock, driven as `veer operator` drives it: a WorkQueue and
 // a WorkerPool (2 workers, Flagger's threadiness) calling CanaryReconciler. The kubelet stand-in
 // and the metrics fake go around the controller, so only the controller's API calls and CPU are
@@ -10,8 +11,6 @@
 //   - API calls while idle: all Succeeded, 10 simulated minutes;
 //   - time from a new revision (the image of one Deployment patched and its Canary queued, as the
 //     informer would) to the controller's first write for it, with all others idle.
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -23,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/scale/process_stats.hpp"
+#include "bench/scale/runtime_bench.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/memory_cluster.hpp"
@@ -32,26 +33,13 @@ using namespace std::chrono_literals;
 using namespace veer;
 using nlohmann::json;
 namespace sim = veer::controller::simulation;
+using veer::bench::status_kb;
+using veer::bench::thread_cpu_ns;
 
 namespace {
 
 constexpr int kWorkers = 2;
 constexpr const char* kTick = "bench/tick";  // a key due every simulated minute (see drive())
-
-long status_kb(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::string(field).size() + 1);
-  }
-  return 0;
-}
-
-std::int64_t thread_cpu_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
 
 // The controller's view of the API server: counts its calls by verb and notes the first write
 // to one watched object name.
@@ -361,12 +349,23 @@ class Bench {
 
 int main(int argc, char** argv) {
   std::vector<int> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+  bool runtime = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--runtime") {
+      runtime = true;
+      continue;
+    }
+    sizes.push_back(std::atoi(argv[i]));
+  }
   if (sizes.empty()) sizes = {1000, 5000};
   for (int n : sizes) {
     if (n <= 0) {
-      std::fprintf(stderr, "usage: bench_scale [canaries...]\n");
+      std::fprintf(stderr, "usage: bench_scale [--runtime] [canaries...]\n");
       return 2;
+    }
+    if (runtime) {
+      if (int code = veer::bench::run_runtime_bench(n); code != 0) return code;
+      continue;
     }
     Bench(n).run();
   }

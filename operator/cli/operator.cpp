@@ -3,6 +3,7 @@
 // and /readyz, optional leader election — until SIGTERM or SIGINT (exit 0). See docs/operator.md.
 #include <unistd.h>
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -36,6 +37,14 @@
 namespace veer::cli {
 namespace {
 
+// The client's rate limit. Reads come from the informer caches; a Canary rolling out writes
+// about 6 times per analysis step over its rollout (bench/scale/results.md), so 100 writes a
+// second carry about 1,000 Canaries rolling out at once on a 1-minute interval; the burst lets
+// about 80 Canaries due at the same instant step without waiting and covers the start-up lists.
+// Flagger's load-tested defaults are the same (docs/operator.md "Client rate").
+constexpr const char* kDefaultKubeApiQps = "100";
+constexpr const char* kDefaultKubeApiBurst = "250";
+
 bool parse_count(const std::string& flag, const std::string& text, int min, int& out,
                  std::string& error) {
   try {
@@ -45,6 +54,19 @@ bool parse_count(const std::string& flag, const std::string& text, int min, int&
   } catch (const std::exception&) {
   }
   error = "--" + flag + " \"" + text + "\" is not a whole number >= " + std::to_string(min);
+  return false;
+}
+
+// --kube-api-qps: a positive finite number of requests a second (fractions allowed, as in
+// client-go); no "unlimited", so a fleet can never flood the API server by a typo.
+bool parse_qps(const std::string& text, double& out, std::string& error) {
+  try {
+    std::size_t used = 0;
+    out = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(out) && out > 0) return true;
+  } catch (const std::exception&) {
+  }
+  error = "--kube-api-qps \"" + text + "\" is not a number > 0";
   return false;
 }
 
@@ -77,6 +99,7 @@ int run_operator(Invocation& call) {
   std::string metrics_server = "http://prometheus:9090", event_webhook;
   std::string lease_namespace, listen_text = ":8080", log_level = "info", log_format = "text";
   std::string max_rollouts = "0", max_per_namespace = "0", workers_text = "2";
+  std::string qps_text = kDefaultKubeApiQps, burst_text = kDefaultKubeApiBurst;
   std::string ingress_prefix = "nginx.ingress.kubernetes.io";
   bool leader_elect = false;
   notify::GlobalDefaults defaults;
@@ -88,6 +111,12 @@ int run_operator(Invocation& call) {
       .option("kubeconfig", &kubeconfig, "PATH",
               "kubeconfig file (default: $KUBECONFIG, then in-cluster, then ~/.kube/config)")
       .option("context", &context, "NAME", "kubeconfig context (default: current-context)")
+      .option("kube-api-qps", &qps_text, "QPS",
+              std::string("requests a second to the API server, on average (default ") +
+                  kDefaultKubeApiQps + ")")
+      .option("kube-api-burst", &burst_text, "N",
+              std::string("requests above --kube-api-qps allowed at once (default ") +
+                  kDefaultKubeApiBurst + ")")
       .option("namespace", &ns, "NS", "watch only this namespace (default: all)", 'n')
       .option("mesh-provider", &mesh_provider, "P",
               "traffic router for Canaries without spec.provider (default kubernetes)")
@@ -149,10 +178,13 @@ int run_operator(Invocation& call) {
     return usage_error(
         parser, "--admission-tls-cert and --admission-tls-key need --admission-listen", call.err);
   }
-  int max_total = 0, max_ns = 0, workers = 0;
+  int max_total = 0, max_ns = 0, workers = 0, burst = 0;
+  double qps = 0;
   if (!parse_count("max-concurrent-rollouts", max_rollouts, 0, max_total, error) ||
       !parse_count("max-rollouts-per-namespace", max_per_namespace, 0, max_ns, error) ||
-      !parse_count("workers", workers_text, 1, workers, error))
+      !parse_count("workers", workers_text, 1, workers, error) ||
+      !parse_qps(qps_text, qps, error) ||
+      !parse_count("kube-api-burst", burst_text, 1, burst, error))
     return usage_error(parser, error, call.err);
   if (!model::is_known_provider(mesh_provider))
     return usage_error(
@@ -188,6 +220,9 @@ int run_operator(Invocation& call) {
     call.err << "veer operator: " << config.error().message << "\n";
     return 1;
   }
+
+  config->qps = qps;
+  config->burst = burst;
 
   SignalGuard signals;  // before any thread starts, so every thread leaves the signals to us
   kube::RealClock clock;

@@ -641,13 +641,34 @@ void CanaryReconciler::write_event(Context& ctx, const Event& event) {
   cluster_.create(object);  // best effort: an event never blocks a rollout
 }
 
+namespace {
+
+// Whether `event` says again what the previous pass said: the rollout stays where it was (phase,
+// weight) for the same reason (`decide` keeps the reason in progress.message and ends a halt or
+// hold event with it). Kubernetes folds such repeats into one Event's count; veer does not write
+// them at all (status.failedChecks and the history count them), so a fleet held by a slow
+// Prometheus costs no Event writes after the first.
+bool repeats_previous_pass(const RolloutStatus& before, const RolloutStatus& after,
+                           const Event& event) {
+  const auto& reason = after.progress.message;
+  if (reason.empty() || reason != before.progress.message) return false;
+  if (before.canary.phase != after.canary.phase ||
+      before.canary.canary_weight != after.canary.canary_weight)
+    return false;
+  const auto tail = ": " + reason;
+  return event.message.size() > tail.size() &&
+         event.message.compare(event.message.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
 void CanaryReconciler::tell(Context& ctx) {
   const auto now = clock_.now();
   webhooks::WebhookRunner runner(hooks_);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   for (const auto& event : ctx.decision.events) {
-    write_event(ctx, event);
+    if (!repeats_previous_pass(ctx.status, ctx.decision.status, event)) write_event(ctx, event);
     runner.send_event(ctx.canary, event.message, event.warning, ms, settings_.event_webhook);
   }
   for (const auto& alert : ctx.decision.alerts) alerts_.send(ctx.canary, alert);

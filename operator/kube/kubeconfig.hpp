@@ -36,7 +36,7 @@ struct ClientConfig {
   std::string client_key_data, client_key_file;
   std::optional<ExecPlugin> exec;
 
-  double qps = 50;  // client-side rate limit, like client-go's defaults
+  double qps = 50;  // client-side rate limit (client-go: 5/10; veer operator: --kube-api-qps)
   int burst = 100;
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // every request but watches
   std::string user_agent = "veer";

@@ -5,8 +5,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <vector>
 
 #include "operator/cli/tests/support/run_cli.hpp"
 #include "testing/http_server.hpp"
@@ -50,6 +53,12 @@ TEST_CASE("veer operator: bad flags are usage errors naming the flag") {
       {{"operator", "--metrics-server", "prometheus"}, "--metrics-server"},
       {{"operator", "--ingress-annotations-prefix", "Not/A_Prefix"},
        "--ingress-annotations-prefix \"Not/A_Prefix\""},
+      {{"operator", "--kube-api-qps", "0"}, "--kube-api-qps \"0\""},
+      {{"operator", "--kube-api-qps", "-5"}, "--kube-api-qps \"-5\""},
+      {{"operator", "--kube-api-qps", "fast"}, "--kube-api-qps \"fast\""},
+      {{"operator", "--kube-api-qps", "inf"}, "--kube-api-qps \"inf\""},
+      {{"operator", "--kube-api-burst", "0"}, "--kube-api-burst \"0\""},
+      {{"operator", "--kube-api-burst", "2.5"}, "--kube-api-burst \"2.5\""},
       {{"operator", "extra"}, "takes no arguments"},
   };
   for (const auto& c : cases) {
@@ -60,12 +69,26 @@ TEST_CASE("veer operator: bad flags are usage errors naming the flag") {
   }
   auto help = run({"operator", "--help"});
   CHECK(help.code == 0);
-  for (const char* flag :
-       {"--kubeconfig", "--context", "--namespace", "--mesh-provider", "--metrics-server",
-        "--slack-url", "--slack-channel", "--slack-user", "--event-webhook", "--leader-elect",
-        "--leader-election-namespace", "--listen", "--log-level", "--log-format",
-        "--max-concurrent-rollouts", "--max-rollouts-per-namespace", "--workers",
-        "--ingress-annotations-prefix"}) {
+  for (const char* flag : {"--kubeconfig",
+                           "--context",
+                           "--namespace",
+                           "--mesh-provider",
+                           "--metrics-server",
+                           "--slack-url",
+                           "--slack-channel",
+                           "--slack-user",
+                           "--event-webhook",
+                           "--leader-elect",
+                           "--leader-election-namespace",
+                           "--listen",
+                           "--log-level",
+                           "--log-format",
+                           "--max-concurrent-rollouts",
+                           "--max-rollouts-per-namespace",
+                           "--workers",
+                           "--ingress-annotations-prefix",
+                           "--kube-api-qps",
+                           "--kube-api-burst"}) {
     CAPTURE(flag);
     CHECK(help.out.find(flag) != std::string::npos);
   }
@@ -107,4 +130,34 @@ TEST_CASE("veer operator: a missing Canary CRD fails at once, naming the CRD") {
   std::filesystem::remove(path);
   CHECK(r.code == 1);
   CHECK(r.err.find("canaries.veer.dev") != std::string::npos);
+}
+
+// The flags reach the client's rate limiter: at 4 requests a second with no burst, the requests
+// start-up makes before it gives up (version, discovery) are spaced by at least 250 ms.
+TEST_CASE("veer operator: --kube-api-qps and --kube-api-burst limit the requests to the API") {
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> times;
+  HttpServer api([&](const HttpRequest& r) {
+    {
+      std::lock_guard lock(mutex);
+      times.push_back(std::chrono::steady_clock::now());
+    }
+    if (r.path == "/version")
+      return HttpResponse{200,
+                          {{"Content-Type", "application/json"}},
+                          R"({"major":"1","minor":"20","gitVersion":"v1.20.2"})"};
+    return HttpResponse{404,
+                        {{"Content-Type", "application/json"}},
+                        R"({"kind":"Status","apiVersion":"v1","status":"Failure","code":404,)"
+                        R"("reason":"NotFound","message":"not found"})"};
+  });
+  auto path = kubeconfig_for(api.url());
+  auto r = run({"operator", "--kubeconfig", path, "--listen", "127.0.0.1:0", "--kube-api-qps", "4",
+                "--kube-api-burst", "1"});
+  std::filesystem::remove(path);
+  CHECK(r.code == 1);
+  std::lock_guard lock(mutex);
+  REQUIRE(times.size() >= 2);
+  const auto spread = times.back() - times.front();
+  CHECK(spread >= std::chrono::milliseconds(240) * static_cast<int>(times.size() - 1));
 }
