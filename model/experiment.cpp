@@ -131,7 +131,7 @@ ExperimentStrategy read_strategy(FieldReader& r) {
   s.seed = static_cast<std::uint64_t>(std::max<std::int64_t>(seed, 0));
   s.burn_in_iterations = static_cast<std::int32_t>(r.integer("burnInIterations", 2));
   if (s.burn_in_iterations < 0) r.error("burnInIterations", "must not be negative");
-  s.min_weight = static_cast<std::int32_t>(r.integer("minWeight", 5));
+  s.min_weight = static_cast<std::int32_t>(r.integer("minWeight", 10));
   if (s.min_weight < 0 || s.min_weight > 50)
     r.error("minWeight", "must be 0..50, got " + std::to_string(s.min_weight));
   for (auto [key, value] :

@@ -72,7 +72,7 @@ struct ExperimentStrategy {
   nlohmann::json match = nlohmann::json::array();  // only matching requests take part
   std::uint64_t seed = 0;                          // thompson sampling seed (0 = derive from uid)
   std::int32_t burn_in_iterations = 2;             // progressive, top-2, thompson: uniform at first
-  std::int32_t min_weight = 5;  // progressive, top-2, thompson: floor of each live version
+  std::int32_t min_weight = 10;  // progressive, top-2, thompson: floor of each live version
 };
 
 struct ExperimentDuration {

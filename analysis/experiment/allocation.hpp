@@ -31,7 +31,7 @@ struct AllocationConfig {
   std::int32_t max_candidate_weight_increment = 10;
   std::int32_t traffic_percentage = 100;
   std::int32_t burn_in_iterations = 2;
-  std::int32_t min_weight = 5;  // floor of each live version, % of the traffic that takes part
+  std::int32_t min_weight = 10;  // floor of each live version, % of the traffic that takes part
   std::uint64_t seed = 1;
   std::int32_t thompson_draws = 2000;
   bool higher_is_better = true;  // the reward's direction
