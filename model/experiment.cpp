@@ -209,13 +209,6 @@ struct ExperimentRules {
       if (!c.rewards[i].metric.empty() && !metric_exists(c.rewards[i].metric))
         add(index_path("spec.criteria.rewards", i) + ".metric",
             "names no metric in spec.metrics: \"" + c.rewards[i].metric + "\"");
-    if ((s.testing_pattern == TestingPattern::ABTesting ||
-         s.testing_pattern == TestingPattern::ABNTesting) &&
-        c.rewards.empty())
-      add("spec.criteria.rewards", "testingPattern " + std::string(to_string(s.testing_pattern)) +
-                                       " picks the best version by a reward: set one");
-    if (c.rewards.size() > 1)
-      add("spec.criteria.rewards", "set one reward: a winner is best on one metric");
     if (c.objectives.empty() && c.rewards.empty())
       add("spec.criteria", "set at least one objective or reward: nothing would be judged");
     if (spec.duration.iterations < 1) add("spec.duration.iterations", "must be at least 1");

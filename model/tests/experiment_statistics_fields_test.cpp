@@ -89,10 +89,4 @@ TEST_CASE("Experiment statistics fields: rules") {
   j["spec"]["strategy"]["traffic"] = "uniform";
   e = parse_experiment(j).errors;
   CHECK(has_error(e, "spec.criteria.objectives[0]", "margin or relativeMargin"));
-  CHECK(has_error(e, "spec.criteria.rewards", "picks the best version by a reward"));
-
-  j = experiment();
-  j["spec"]["criteria"]["rewards"].push_back(
-      {{"metric", "request-success-rate"}, {"preferred", "high"}});
-  CHECK(has_error(parse_experiment(j).errors, "spec.criteria.rewards", "one reward"));
 }
