@@ -62,9 +62,29 @@ ExperimentCriteria read_criteria(FieldReader& r) {
     if (obj.metric.empty()) o.error("metric", "is required");
     obj.upper_limit = o.optional_number("upperLimit");
     obj.lower_limit = o.optional_number("lowerLimit");
-    if (!obj.upper_limit && !obj.lower_limit) o.error_here("set upperLimit, lowerLimit or both");
+    obj.margin = o.optional_number("margin");
+    obj.relative_margin = o.optional_number("relativeMargin");
+    if (!obj.upper_limit && !obj.lower_limit && !obj.margin && !obj.relative_margin)
+      o.error_here("set upperLimit, lowerLimit, margin or relativeMargin");
     if (obj.upper_limit && obj.lower_limit && *obj.lower_limit > *obj.upper_limit)
       o.error("lowerLimit", "must not exceed upperLimit");
+    if (obj.margin && obj.relative_margin)
+      o.error("relativeMargin", "set either margin or relativeMargin, not both");
+    for (auto [key, value] :
+         {std::pair{"margin", obj.margin}, std::pair{"relativeMargin", obj.relative_margin}})
+      if (value && *value < 0) o.error(key, "must not be negative");
+    if (o.has("preferred"))
+      obj.preferred = o.one_of("preferred", {"high", "low"}, "low") == "high"
+                          ? Direction::HigherIsBetter
+                          : Direction::LowerIsBetter;
+    else if (obj.lower_limit && !obj.upper_limit)
+      obj.preferred = Direction::HigherIsBetter;
+    else if (obj.upper_limit && !obj.lower_limit)
+      obj.preferred = Direction::LowerIsBetter;
+    if ((obj.margin || obj.relative_margin) && !obj.preferred)
+      o.error("preferred",
+              "is required with a margin when the limits do not say which way is good: high or "
+              "low");
     obj.rollback_on_failure = o.boolean("rollbackOnFailure");
     c.objectives.push_back(obj);
   });
@@ -77,6 +97,9 @@ ExperimentCriteria read_criteria(FieldReader& r) {
       reward.preferred = Direction::LowerIsBetter;
     c.rewards.push_back(reward);
   });
+  c.confidence = r.number("confidence", 0.99);
+  if (!(c.confidence >= 0.5 && c.confidence < 1))
+    r.error("confidence", "must be at least 0.5 and below 1, got " + std::to_string(c.confidence));
   return c;
 }
 
@@ -106,6 +129,11 @@ ExperimentStrategy read_strategy(FieldReader& r) {
   auto seed = r.integer("seed", 0);
   if (seed < 0) r.error("seed", "must not be negative");
   s.seed = static_cast<std::uint64_t>(std::max<std::int64_t>(seed, 0));
+  s.burn_in_iterations = static_cast<std::int32_t>(r.integer("burnInIterations", 2));
+  if (s.burn_in_iterations < 0) r.error("burnInIterations", "must not be negative");
+  s.min_weight = static_cast<std::int32_t>(r.integer("minWeight", 10));
+  if (s.min_weight < 0 || s.min_weight > 50)
+    r.error("minWeight", "must be 0..50, got " + std::to_string(s.min_weight));
   for (auto [key, value] :
        {std::pair{"maxCandidateWeight", s.max_candidate_weight},
         std::pair{"maxCandidateWeightIncrement", s.max_candidate_weight_increment},

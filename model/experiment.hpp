@@ -37,6 +37,12 @@ struct Objective {
   std::optional<double> upper_limit;
   std::optional<double> lower_limit;
   bool rollback_on_failure = false;  // a failing baseline/winner-to-be aborts the experiment
+  // veer: non-inferiority against the baseline, on the rate of "bad" events (one of the two).
+  std::optional<double> margin;           // absolute, in the metric's unit
+  std::optional<double> relative_margin;  // relative to the baseline (0.1 = 10% more bad events)
+  // Which way is good (high: the bad events are the non-events). Set, or implied by a single
+  // limit (lowerLimit alone: high; upperLimit alone: low).
+  std::optional<Direction> preferred;
 };
 
 struct Reward {
@@ -49,6 +55,7 @@ struct ExperimentCriteria {
   std::int64_t min_request_count = 0;
   std::vector<Objective> objectives;
   std::vector<Reward> rewards;
+  double confidence = 0.99;  // veer: of a winner (best on the reward) and of each guardrail
 };
 
 enum class TestingPattern { Canary, ABTesting, ABNTesting, Conformance };
@@ -64,6 +71,8 @@ struct ExperimentStrategy {
   std::int32_t traffic_percentage = 100;           // share of (matching) traffic in the experiment
   nlohmann::json match = nlohmann::json::array();  // only matching requests take part
   std::uint64_t seed = 0;                          // thompson sampling seed (0 = derive from uid)
+  std::int32_t burn_in_iterations = 2;             // progressive, top-2, thompson: uniform at first
+  std::int32_t min_weight = 10;  // progressive, top-2, thompson: floor of each live version
 };
 
 struct ExperimentDuration {
