@@ -48,7 +48,7 @@ TEST_CASE("uniform and the adaptive strategies during the burn-in split evenly")
   }
 }
 
-TEST_CASE("progressive sends all but the floors to the likely best; top-2 splits it between two") {
+TEST_CASE("progressive sends all but the floors to the likely best, top-2 splits it between two") {
   auto w = ex::allocate(config(TrafficStrategy::Progressive), clear_leader());
   CHECK(w == std::vector<std::int32_t>{5, 5, 85, 5});
   w = ex::allocate(config(TrafficStrategy::Top2), clear_leader());
@@ -63,7 +63,7 @@ TEST_CASE("thompson follows the posterior, keeps the floors, and repeats itself 
   CHECK(ex::allocate(config(TrafficStrategy::Thompson), clear_leader()) == w);
 }
 
-TEST_CASE("fixed-split is the spec's split; a failed version's share goes to the others") {
+TEST_CASE("fixed-split is the spec's split, a failed version's share goes to the others") {
   auto c = config(TrafficStrategy::FixedSplit);
   c.fixed_split = {{"base", 40}, {"a", 20}, {"b", 20}, {"c", 20}};
   auto in = clear_leader();

@@ -78,7 +78,7 @@ TEST_CASE("A/B/n: the clearly best version wins once its reward is separated fro
   CHECK(looks > 2);  // not on a handful of requests
 }
 
-TEST_CASE("a guardrail proven violated cuts that version off; rollbackOnFailure aborts") {
+TEST_CASE("a guardrail proven violated cuts that version off, rollbackOnFailure aborts") {
   auto config = abn({"base", "a", "b"});
   World w({"base", "a", "b"}, {{0.10, 0.01}, {0.12, 0.09}, {0.10, 0.01}});
   ex::AssessmentState state;
@@ -158,7 +158,7 @@ TEST_CASE("a sample-ratio mismatch withholds the winner") {
   CHECK(mismatch_seen);
 }
 
-TEST_CASE("no winner when the iterations run out; Canary and Conformance judge one version") {
+TEST_CASE("no winner when the iterations run out, Canary and Conformance judge one version") {
   auto config = abn({"base", "a"});
   config.iterations = 3;
   World w({"base", "a"}, {{0.10, 0.01}, {0.10, 0.01}});

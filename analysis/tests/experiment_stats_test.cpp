@@ -52,7 +52,7 @@ TEST_CASE("P(best) agrees with scipy's quadrature to 1e-5") {
   }
 }
 
-TEST_CASE("P(best): a failed version is never best; one live version is best for sure") {
+TEST_CASE("P(best): a failed version is never best, one live version is best for sure") {
   auto p = ex::probability_best({{10, 100, false}, {50, 100, true}, {5, 100, false}}, true);
   CHECK(p == std::vector<double>{0, 1, 0});
   auto none = ex::probability_best({{10, 100, false}}, true);

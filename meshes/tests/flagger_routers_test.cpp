@@ -334,7 +334,7 @@ TEST_CASE("smi:<version>:<mesh> picks the version and tells Istio the gateways")
   }
 }
 
-TEST_CASE("contour mirrors with a mirror service; no mirrorWeight mirrors every request") {
+TEST_CASE("contour mirrors with a mirror service, no mirrorWeight mirrors every request") {
   auto s = canary_scenario("contour");
   auto router = router_for("contour");
   Routes mirrored = testing::weights(0);
