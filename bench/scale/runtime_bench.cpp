@@ -23,6 +23,7 @@
 
 #include "bench/scale/process_stats.hpp"
 #include "operator/controller/simulation.hpp"
+#include "operator/kube/cluster_decorator.hpp"
 #include "operator/kube/memory_cluster.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/simulated_driver.hpp"
@@ -73,9 +74,9 @@ class NoAlerts final : public controller::AlertSink {
 };
 
 // Notes when the first write to an object named `watched` passes (to time a new revision).
-class FirstWrite final : public kube::Cluster {
+class FirstWrite final : public kube::ClusterDecorator {
  public:
-  explicit FirstWrite(kube::Cluster& inner) : inner_(inner) {}
+  explicit FirstWrite(kube::Cluster& inner) : ClusterDecorator(inner) {}
   void watch_for(const std::string& name) {
     std::lock_guard lock(mutex_);
     watched_ = name;
@@ -91,43 +92,14 @@ class FirstWrite final : public kube::Cluster {
     return at_;
   }
 
-  kube::Result<kube::ResourceInfo> resolve(const kube::ResourceType& type) override {
-    return inner_.resolve(type);
-  }
-  kube::Result<kube::Json> get(const kube::ObjectRef& ref) override { return inner_.get(ref); }
-  kube::Result<kube::ObjectList> list(const kube::ResourceType& type, const std::string& ns,
-                                      const kube::ListOptions& options) override {
-    return inner_.list(type, ns, options);
-  }
-  kube::Result<kube::Json> create(const kube::Json& object) override {
-    count("create", object.value("kind", ""));
-    return inner_.create(object);
-  }
-  kube::Result<kube::Json> update(const kube::Json& object) override {
-    count("update", object.value("kind", ""));
-    note(kube::name_of(object));
-    return inner_.update(object);
-  }
-  kube::Result<kube::Json> update_status(const kube::Json& object) override {
-    count("update_status", object.value("kind", ""));
-    note(kube::name_of(object));
-    return inner_.update_status(object);
-  }
-  kube::Result<kube::Json> patch(const kube::ObjectRef& ref, kube::PatchType type,
-                                 const kube::Json& patch,
-                                 const kube::PatchOptions& options) override {
-    count("patch", ref.type.kind);
-    note(ref.name);
-    return inner_.patch(ref, type, patch, options);
-  }
-  kube::Status remove(const kube::ObjectRef& ref, const kube::DeleteOptions& options) override {
-    count("delete", ref.type.kind);
-    return inner_.remove(ref, options);
-  }
-  kube::Result<std::unique_ptr<kube::WatchStream>> watch(
-      const kube::ResourceType& type, const std::string& ns,
-      const kube::WatchOptions& options) override {
-    return inner_.watch(type, ns, options);
+ protected:
+  std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
+    if (!call.is_write()) return std::nullopt;
+    count(call.verb_name(), call.kind);
+    using V = kube::CallInfo::Verb;
+    if (call.verb == V::Update || call.verb == V::UpdateStatus || call.verb == V::Patch)
+      note(call.name);
+    return std::nullopt;
   }
 
  private:
@@ -139,7 +111,6 @@ class FirstWrite final : public kube::Cluster {
     std::lock_guard lock(mutex_);
     if (!at_ && name == watched_) at_ = std::chrono::steady_clock::now();
   }
-  kube::Cluster& inner_;
   mutable std::mutex mutex_;
   std::string watched_;
   std::optional<std::chrono::steady_clock::time_point> at_;

@@ -26,6 +26,7 @@
 #include "bench/scale/runtime_bench.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
+#include "operator/kube/cluster_decorator.hpp"
 #include "operator/kube/memory_cluster.hpp"
 #include "operator/kube/work_queue.hpp"
 
@@ -43,9 +44,9 @@ constexpr const char* kTick = "bench/tick";  // a key due every simulated minute
 
 // The controller's view of the API server: counts its calls by verb and notes the first write
 // to one watched object name.
-class CountingCluster final : public kube::Cluster {
+class CountingCluster final : public kube::ClusterDecorator {
  public:
-  explicit CountingCluster(kube::Cluster& inner) : inner_(inner) {}
+  explicit CountingCluster(kube::Cluster& inner) : ClusterDecorator(inner) {}
 
   std::map<std::string, long> counts() const {
     std::lock_guard lock(mutex_);
@@ -61,46 +62,14 @@ class CountingCluster final : public kube::Cluster {
     return first_write_;
   }
 
-  kube::Result<kube::ResourceInfo> resolve(const kube::ResourceType& type) override {
-    count("resolve", "");
-    return inner_.resolve(type);
-  }
-  kube::Result<kube::Json> get(const kube::ObjectRef& ref) override {
-    count("get", "");
-    return inner_.get(ref);
-  }
-  kube::Result<kube::ObjectList> list(const kube::ResourceType& type, const std::string& ns,
-                                      const kube::ListOptions& options) override {
-    count("list", "");
-    return inner_.list(type, ns, options);
-  }
-  kube::Result<kube::Json> create(const kube::Json& object) override {
-    count(object.value("kind", "") == "Event" ? "create(Event)" : "create", "");
-    return inner_.create(object);
-  }
-  kube::Result<kube::Json> update(const kube::Json& object) override {
-    count("update", kube::name_of(object));
-    return inner_.update(object);
-  }
-  kube::Result<kube::Json> update_status(const kube::Json& object) override {
-    count("update_status", kube::name_of(object));
-    return inner_.update_status(object);
-  }
-  kube::Result<kube::Json> patch(const kube::ObjectRef& ref, kube::PatchType type,
-                                 const kube::Json& patch,
-                                 const kube::PatchOptions& options) override {
-    count("patch", ref.name);
-    return inner_.patch(ref, type, patch, options);
-  }
-  kube::Status remove(const kube::ObjectRef& ref, const kube::DeleteOptions& options) override {
-    count("delete", ref.name);
-    return inner_.remove(ref, options);
-  }
-  kube::Result<std::unique_ptr<kube::WatchStream>> watch(
-      const kube::ResourceType& type, const std::string& ns,
-      const kube::WatchOptions& options) override {
-    count("watch", "");
-    return inner_.watch(type, ns, options);
+ protected:
+  std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
+    using V = kube::CallInfo::Verb;
+    if (call.verb == V::Create)
+      count(call.kind == "Event" ? "create(Event)" : "create", "");
+    else
+      count(call.verb_name(), call.is_write() ? call.name : "");
+    return std::nullopt;
   }
 
  private:
@@ -111,7 +80,6 @@ class CountingCluster final : public kube::Cluster {
       first_write_ = std::chrono::steady_clock::now();
   }
 
-  kube::Cluster& inner_;
   mutable std::mutex mutex_;
   std::map<std::string, long> counts_;
   std::string watched_;

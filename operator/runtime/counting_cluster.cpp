@@ -24,54 +24,35 @@ std::size_t CountingCluster::writes() const {
   return count("create") + count("update") + count("patch") + count("delete");
 }
 
-kube::Result<kube::ResourceInfo> CountingCluster::resolve(const kube::ResourceType& type) {
-  return inner_.resolve(type);  // discovery, cached by the clients
-}
-
-kube::Result<kube::Json> CountingCluster::get(const kube::ObjectRef& ref) {
-  ++counts_[Get];
-  return inner_.get(ref);
-}
-
-kube::Result<kube::ObjectList> CountingCluster::list(const kube::ResourceType& type,
-                                                     const std::string& ns,
-                                                     const kube::ListOptions& options) {
-  ++counts_[List];
-  return inner_.list(type, ns, options);
-}
-
-kube::Result<kube::Json> CountingCluster::create(const kube::Json& object) {
-  ++counts_[Create];
-  return inner_.create(object);
-}
-
-kube::Result<kube::Json> CountingCluster::update(const kube::Json& object) {
-  ++counts_[Update];
-  return inner_.update(object);
-}
-
-kube::Result<kube::Json> CountingCluster::update_status(const kube::Json& object) {
-  ++counts_[Update];
-  return inner_.update_status(object);
-}
-
-kube::Result<kube::Json> CountingCluster::patch(const kube::ObjectRef& ref, kube::PatchType type,
-                                                const kube::Json& patch,
-                                                const kube::PatchOptions& options) {
-  ++counts_[Patch];
-  return inner_.patch(ref, type, patch, options);
-}
-
-kube::Status CountingCluster::remove(const kube::ObjectRef& ref,
-                                     const kube::DeleteOptions& options) {
-  ++counts_[Delete];
-  return inner_.remove(ref, options);
-}
-
-kube::Result<std::unique_ptr<kube::WatchStream>> CountingCluster::watch(
-    const kube::ResourceType& type, const std::string& ns, const kube::WatchOptions& options) {
-  ++counts_[Watch];
-  return inner_.watch(type, ns, options);
+std::optional<kube::ApiError> CountingCluster::before(const kube::CallInfo& call) {
+  using V = kube::CallInfo::Verb;
+  switch (call.verb) {
+    case V::Resolve:
+      break;  // discovery, cached by the clients
+    case V::Get:
+      ++counts_[Get];
+      break;
+    case V::List:
+      ++counts_[List];
+      break;
+    case V::Watch:
+      ++counts_[Watch];
+      break;
+    case V::Create:
+      ++counts_[Create];
+      break;
+    case V::Update:
+    case V::UpdateStatus:
+      ++counts_[Update];
+      break;
+    case V::Patch:
+      ++counts_[Patch];
+      break;
+    case V::Delete:
+      ++counts_[Delete];
+      break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace veer::runtime

@@ -3,13 +3,15 @@
 // the restarted operator). Wraps the in-memory cluster the rest of the world keeps using.
 #pragma once
 
-#include "operator/kube/cluster.hpp"
+#include <optional>
+
+#include "operator/kube/cluster_decorator.hpp"
 
 namespace veer::controller::testing {
 
-class DyingCluster final : public kube::Cluster {
+class DyingCluster final : public kube::ClusterDecorator {
  public:
-  explicit DyingCluster(kube::Cluster& inner) : inner_(inner) {}
+  explicit DyingCluster(kube::Cluster& inner) : ClusterDecorator(inner) {}
 
   // Starts a reconcile that dies at write `k` (0: never). Returns the writes the last one made.
   int start(int k) {
@@ -20,40 +22,10 @@ class DyingCluster final : public kube::Cluster {
   }
   int writes() const { return writes_; }
 
-  kube::Result<kube::ResourceInfo> resolve(const kube::ResourceType& type) override {
-    return inner_.resolve(type);
-  }
-  kube::Result<kube::Json> get(const kube::ObjectRef& ref) override { return inner_.get(ref); }
-  kube::Result<kube::ObjectList> list(const kube::ResourceType& type, const std::string& ns,
-                                      const kube::ListOptions& options) override {
-    return inner_.list(type, ns, options);
-  }
-  kube::Result<kube::Json> create(const kube::Json& object) override {
-    if (dead()) return killed();
-    return inner_.create(object);
-  }
-  kube::Result<kube::Json> update(const kube::Json& object) override {
-    if (dead()) return killed();
-    return inner_.update(object);
-  }
-  kube::Result<kube::Json> update_status(const kube::Json& object) override {
-    if (dead()) return killed();
-    return inner_.update_status(object);
-  }
-  kube::Result<kube::Json> patch(const kube::ObjectRef& ref, kube::PatchType type,
-                                 const kube::Json& patch,
-                                 const kube::PatchOptions& options) override {
-    if (dead()) return killed();
-    return inner_.patch(ref, type, patch, options);
-  }
-  kube::Status remove(const kube::ObjectRef& ref, const kube::DeleteOptions& options) override {
-    if (dead()) return killed();
-    return inner_.remove(ref, options);
-  }
-  kube::Result<std::unique_ptr<kube::WatchStream>> watch(
-      const kube::ResourceType& type, const std::string& ns,
-      const kube::WatchOptions& options) override {
-    return inner_.watch(type, ns, options);
+ protected:
+  std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
+    if (!call.is_write() || !dead()) return std::nullopt;
+    return killed();
   }
 
  private:
@@ -65,7 +37,6 @@ class DyingCluster final : public kube::Cluster {
     return {kube::ErrorType::Transport, 0, "", "the operator was killed here"};
   }
 
-  kube::Cluster& inner_;
   int die_at_ = 0;
   int writes_ = 0;
 };
