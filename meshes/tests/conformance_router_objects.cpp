@@ -46,6 +46,17 @@ Run kubectl(const std::string& kubeconfig, const std::string& args, bool stdout_
   return run;
 }
 
+// `kubectl wait --for condition=established`, asked again while a CRD just created has no
+// conditions yet (kubectl then fails at once with "accessor error" instead of waiting).
+Run wait_established(const std::string& kubeconfig, const std::string& path) {
+  Run done;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    done = kubectl(kubeconfig, "wait --for condition=established --timeout=60s -f '" + path + "'");
+    if (done.status == 0 || done.out.find("accessor error") == std::string::npos) break;
+  }
+  return done;
+}
+
 std::string write_temp(const std::string& name, const json& content) {
   auto path = std::filesystem::temp_directory_path() / ("veer-meshes-" + name + ".json");
   std::ofstream(path) << content.dump(2);
@@ -125,8 +136,16 @@ std::vector<json> apply_and_read(const std::string& kubeconfig, const std::vecto
   REQUIRE(!items.is_discarded());
   // kubectl prints a single object as itself, not as a List.
   if (items.value("kind", "") != "List") items = {{"items", json::array({items})}};
+  // Every object is applied in the test's namespace, and read back into the namespace it came
+  // from (a router may read one outside the Canary's, e.g. Gloo's spec.upstreamRef).
+  std::map<std::string, std::string> namespaces;
+  for (const auto& object : objects)
+    namespaces[object.value("kind", "") + "/" + object["metadata"].value("name", "")] =
+        object["metadata"].value("namespace", "test");
   for (auto& item : items["items"]) {
-    if (item["metadata"].contains("namespace")) item["metadata"]["namespace"] = "test";
+    if (item["metadata"].contains("namespace"))
+      item["metadata"]["namespace"] =
+          namespaces[item.value("kind", "") + "/" + item["metadata"].value("name", "")];
     served.push_back(item);
   }
   return served;
@@ -142,8 +161,7 @@ TEST_CASE("router CRDs install and every golden object is accepted by the API se
   const std::string crds = std::string(VEER_SOURCE_DIR) + "/meshes/crds";
   auto installed = kubectl(kubeconfig, "apply -f '" + crds + "'");
   REQUIRE_MESSAGE(installed.status == 0, installed.out);
-  auto established =
-      kubectl(kubeconfig, "wait --for condition=established --timeout=60s -f '" + crds + "'");
+  auto established = wait_established(kubeconfig, crds);
   REQUIRE_MESSAGE(established.status == 0, established.out);
   auto ns =
       kubectl(kubeconfig, "apply -f '" +
@@ -160,8 +178,7 @@ TEST_CASE("router CRDs install and every golden object is accepted by the API se
       // kubectl's client-side check refuses the CEL rules a 1.20 server ignores.
       auto crd = kubectl(kubeconfig, "apply --validate=false -f '" + path + "'");
       REQUIRE_MESSAGE(crd.status == 0, crd.out);
-      auto ready =
-          kubectl(kubeconfig, "wait --for condition=established --timeout=60s -f '" + path + "'");
+      auto ready = wait_established(kubeconfig, path);
       REQUIRE_MESSAGE(ready.status == 0, ready.out);
     }
   } else {

@@ -89,8 +89,7 @@ std::string apply_manifests(E2eCluster& cluster) {
   for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
     applied = cluster.kubectl({"apply", "-f", kManifests});
   if (applied.status != 0) return "kubectl apply -f " + kManifests + ": " + applied.out;
-  auto established = cluster.kubectl(
-      {"wait", "--for", "condition=established", "--timeout=60s", "-f", kSource + "/crds"});
+  auto established = cluster.wait_established(kSource + "/crds");
   return established.status == 0 ? "" : "CRDs not established: " + established.out;
 }
 

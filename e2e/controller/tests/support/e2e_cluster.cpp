@@ -65,11 +65,21 @@ std::string E2eCluster::install_crds() const {
     for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
       applied = kubectl({"apply", "-f", dir});
     if (applied.status != 0) return "kubectl apply -f " + dir + ": " + applied.out;
-    auto established =
-        kubectl({"wait", "--for", "condition=established", "--timeout=60s", "-f", dir});
+    auto established = wait_established(dir);
     if (established.status != 0) return "CRDs in " + dir + " not established: " + established.out;
   }
   return "";
+}
+
+CommandResult E2eCluster::wait_established(const std::string& path) const {
+  CommandResult done;
+  // A CRD created a moment ago has no conditions yet, and kubectl fails at once ("accessor
+  // error") instead of waiting: ask again until it waits.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    done = kubectl({"wait", "--for", "condition=established", "--timeout=60s", "-f", path});
+    if (done.status == 0 || done.out.find("accessor error") == std::string::npos) break;
+  }
+  return done;
 }
 
 std::string E2eCluster::operator_kubeconfig(const std::string& name, std::string& why) const {

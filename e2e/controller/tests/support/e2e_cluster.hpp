@@ -30,6 +30,8 @@ class E2eCluster {
   CommandResult kubectl(std::vector<std::string> args) const;
   // Applies crds/ and meshes/crds/ and waits until they are established; "" or the error.
   std::string install_crds() const;
+  // `kubectl wait --for condition=established -f path`, robust to CRDs created a moment ago.
+  CommandResult wait_established(const std::string& path) const;
   // A kubeconfig for ServiceAccount `name` bound to the ClusterRole in e2e/controller/rbac.yaml;
   // its path, or "" with the error in `why`.
   std::string operator_kubeconfig(const std::string& name, std::string& why) const;

@@ -41,8 +41,7 @@ std::string install_crds(const E2eCluster& cluster) {
     for (int attempt = 1; applied.status != 0 && attempt < 5; ++attempt)
       applied = cluster.kubectl({"apply", "--validate=false", "-f", file});
     if (applied.status != 0) return "kubectl apply -f " + file + ": " + applied.out;
-    auto established =
-        cluster.kubectl({"wait", "--for", "condition=established", "--timeout=60s", "-f", file});
+    auto established = cluster.wait_established(file);
     if (established.status != 0) return file + " not established: " + established.out;
   }
   return "";
