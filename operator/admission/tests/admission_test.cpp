@@ -170,9 +170,12 @@ TEST_CASE("the webhook serves HTTPS on loopback: POST /validate answers, other p
   // Bodies past the limit are refused with 413, not read into memory.
   post.ca_file = certificates.ca_file;
   post.body = std::string(9u << 20, ' ');
+  // The server answers 413 and closes: a client still sending may see the reset first.
   auto huge = analysis::http::send(post);
-  REQUIRE_MESSAGE(huge.ok(), (huge.ok() ? "" : huge.error()));
-  CHECK(huge->status == 413);
+  if (huge.ok())
+    CHECK(huge->status == 413);
+  else
+    CHECK_MESSAGE(contains(huge.error(), "reset by peer"), huge.error());
 }
 
 TEST_CASE("a missing or unreadable certificate is a start-up error naming the file") {
