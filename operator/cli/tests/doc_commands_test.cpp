@@ -1,0 +1,176 @@
+// The docs' examples are checked against the code: every `veer ...` line in a shell block of
+// README.md and docs/*.md must parse with the current command line (the command exists, its flags
+// exist, their values are among the allowed ones), and every veer.dev document in a yaml block
+// must validate. A renamed flag or a changed field fails here, naming the page and line.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "model/document.hpp"
+#include "model/validate_document.hpp"
+#include "operator/cli/args.hpp"
+#include "operator/cli/tests/support/run_cli.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kSource = VEER_SOURCE_DIR;
+
+struct Block {
+  std::string page;  // e.g. docs/cli.md
+  int line = 0;      // of the block's first content line
+  std::string language;
+  std::vector<std::string> lines;
+};
+
+std::vector<Block> fenced_blocks() {
+  std::vector<fs::path> pages{kSource / "README.md"};
+  for (const auto& entry : fs::directory_iterator(kSource / "docs"))
+    if (entry.path().extension() == ".md") pages.push_back(entry.path());
+  std::vector<Block> blocks;
+  for (const auto& page : pages) {
+    std::ifstream in(page);
+    std::string text;
+    int number = 0;
+    Block* open = nullptr;
+    while (std::getline(in, text)) {
+      ++number;
+      if (text.rfind("```", 0) == 0) {
+        if (open != nullptr) {
+          open = nullptr;
+        } else {
+          blocks.push_back({fs::relative(page, kSource).string(), number + 1, text.substr(3), {}});
+          open = &blocks.back();
+        }
+      } else if (open != nullptr) {
+        open->lines.push_back(text);
+      }
+    }
+  }
+  return blocks;
+}
+
+// Splits one shell command line into words as the shell would for the docs' simple lines:
+// quotes group, `# ...` outside quotes is a comment, and an expansion ($VAR, $(...)) is one word
+// standing for a value.
+std::vector<std::string> shell_words(const std::string& line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote != 0) {
+      if (c == quote)
+        quote = 0;
+      else
+        word += c;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == '#' && !in_word) {
+      break;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+// The command lines of a shell block, with `\` continuations joined.
+std::vector<std::pair<int, std::string>> command_lines(const Block& block) {
+  std::vector<std::pair<int, std::string>> out;
+  std::string pending;
+  int start = 0;
+  for (std::size_t i = 0; i < block.lines.size(); ++i) {
+    std::string text = block.lines[i];
+    if (pending.empty()) start = block.line + static_cast<int>(i);
+    if (!text.empty() && text.back() == '\\') {
+      pending += text.substr(0, text.size() - 1) + " ";
+      continue;
+    }
+    out.emplace_back(start, pending + text);
+    pending.clear();
+  }
+  return out;
+}
+
+bool is_shell(const std::string& language) {
+  return language == "sh" || language == "bash" || language == "shell" || language == "console";
+}
+
+struct CheckOnly {
+  CheckOnly() { veer::cli::set_flags_check_only(true); }
+  ~CheckOnly() { veer::cli::set_flags_check_only(false); }
+};
+
+}  // namespace
+
+TEST_CASE("docs: every veer command line in the docs parses with the current command line") {
+  CheckOnly check_only;
+  int checked = 0;
+  for (const auto& block : fenced_blocks()) {
+    if (!is_shell(block.language)) continue;
+    for (const auto& [line, text] : command_lines(block)) {
+      auto words = shell_words(text);
+      if (words.empty() || words.front() != "veer") continue;
+      words.erase(words.begin());
+      auto result = veer::cli::testing::run(words);
+      INFO(block.page << ":" << line << ": " << text << "\n" << result.err);
+      CHECK(result.code == 0);
+      ++checked;
+    }
+  }
+  // The docs show the main commands (validate, convert, stats, analyze, notify, demo, operator);
+  // a parser that found none would check nothing.
+  CHECK(checked >= 15);
+}
+
+TEST_CASE("docs: a renamed flag in a doc line is caught") {
+  CheckOnly check_only;
+  CHECK(veer::cli::testing::run(shell_words("validate --mesh-provider istio x.yaml")).code == 0);
+  CHECK(veer::cli::testing::run(shell_words("validate --mesh-providr istio x.yaml")).code != 0);
+  CHECK(veer::cli::testing::run(shell_words("stats compare --test welsh")).code != 0);
+  CHECK(veer::cli::testing::run(shell_words("no-such-command")).code != 0);
+}
+
+TEST_CASE("docs: shell words are split as the shell would for the docs' lines") {
+  CHECK(shell_words(R"(veer notify --address "$SLACK_URL" --channel '#deploys'  # note)") ==
+        std::vector<std::string>{"veer", "notify", "--address", "$SLACK_URL", "--channel",
+                                 "#deploys"});
+  CHECK(shell_words("a b#c") == std::vector<std::string>{"a", "b#c"});
+}
+
+TEST_CASE("docs: every veer.dev document in a yaml block of the docs validates") {
+  int checked = 0;
+  for (const auto& block : fenced_blocks()) {
+    if (block.language != "yaml") continue;
+    std::string text;
+    for (const auto& line : block.lines) text += line + "\n";
+    if (text.find("apiVersion: veer.dev/") == std::string::npos) continue;
+    auto documents = veer::model::read_documents(text, block.page);
+    INFO(block.page << ":" << block.line);
+    CHECK(documents.errors.empty());
+    for (const auto& document : documents.documents) {
+      if (document.api_version.rfind("veer.dev/", 0) != 0) continue;
+      auto errors = veer::model::validate_document(document);
+      for (const auto& error : errors)
+        FAIL_CHECK(block.page << ":" << block.line + document.line - 1 << ": " << error.path << ": "
+                              << error.reason);
+      ++checked;
+    }
+  }
+  CHECK(checked >= 3);  // the Canary, MetricTemplate, Experiment and AlertProvider examples
+}
