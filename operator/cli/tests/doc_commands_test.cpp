@@ -4,8 +4,12 @@
 // must validate. A renamed flag or a changed field fails here, naming the page and line.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
@@ -14,6 +18,7 @@
 #include "model/validate_document.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/tests/support/run_cli.hpp"
+#include "testing/skip.hpp"
 
 namespace {
 
@@ -173,4 +178,63 @@ TEST_CASE("docs: every veer.dev document in a yaml block of the docs validates")
     }
   }
   CHECK(checked >= 3);  // the Canary, MetricTemplate, Experiment and AlertProvider examples
+}
+
+namespace {
+
+// The `spec` of the PrometheusRule in docs/operations.md, as a rules file (promtool's format).
+std::string operations_alert_rules() {
+  for (const auto& block : fenced_blocks()) {
+    if (block.page != "docs/operations.md" || block.language != "yaml") continue;
+    std::string text;
+    for (const auto& line : block.lines) text += line + "\n";
+    if (text.find("kind: PrometheusRule") == std::string::npos) continue;
+    auto documents = veer::model::read_documents(text, block.page);
+    REQUIRE(documents.errors.empty());
+    REQUIRE(documents.documents.size() == 1);
+    return documents.documents.front().json.at("spec").dump();  // JSON is YAML
+  }
+  FAIL("docs/operations.md has no PrometheusRule block");
+  return {};
+}
+
+std::string sources_under(const fs::path& dir) {
+  std::string all;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() != ".cpp" ||
+        entry.path().string().find("/tests/") != std::string::npos)
+      continue;
+    std::ifstream in(entry.path());
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("docs: the alerting rules in operations.md use only series veer exports") {
+  const auto rules = operations_alert_rules();
+  const auto sources = sources_under(kSource / "operator");
+  static const std::regex series(R"(veer_[a-z_]+)");
+  int names = 0;
+  for (auto it = std::sregex_iterator(rules.begin(), rules.end(), series);
+       it != std::sregex_iterator(); ++it, ++names) {
+    INFO("docs/operations.md alerts on " << it->str() << ", which veer does not export");
+    CHECK(sources.find("\"" + it->str()) !=
+          std::string::npos);  // written as "veer_x{..." or "veer_x "
+  }
+  CHECK(names >= 5);
+}
+
+TEST_CASE("docs: the alerting rules in operations.md load in promtool") {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    veer::testing::skip_test("promtool is not installed (Debian package prometheus)");
+    return;
+  }
+  const auto file =
+      fs::temp_directory_path() / ("veer-alert-rules-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(file) << operations_alert_rules();
+  const int status = std::system(("promtool check rules " + file.string() + " >&2").c_str());
+  fs::remove(file);
+  CHECK(status == 0);
 }
