@@ -151,19 +151,7 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
 }
 
 State TrafficRollout::observe() {
-  State state;
-  auto canary = cluster_.api().get({kCanaries, ns_, kName});
-  if (canary) {
-    const auto status = canary->value("status", json::object());
-    state.phase = status.value("phase", "");
-    state.weight = status.value("canaryWeight", 0);
-    state.iterations = status.value("iterations", 0);
-  } else {
-    state.phase = "? (" + canary.error().message + ")";
-  }
-  state.split = read_split(cluster_.api(), options_.provider, ns_, kName, state.split_error);
-  if (state.split) state.split_error.clear();
-  return state;
+  return observe_canary(cluster_.api(), options_.provider, ns_, kName);
 }
 
 std::string TrafficRollout::primary_image() {
