@@ -337,7 +337,11 @@ bool CanaryReconciler::slot_free(const Context& ctx, std::string& message) {
     return true;
   if (is_active_phase(ctx.status.canary.phase)) return true;
   auto all = cluster_.list(canary_type(), "");
-  if (!all) return true;  // a failed count never blocks a rollout forever; the next pass retries
+  if (!all) {
+    // A limit that cannot be counted is not free: wait, and count again on the next pass.
+    message = "cannot count the rollouts in progress (" + all.error().message + ")";
+    return false;
+  }
   int global = 0;
   int local = 0;
   for (const auto& item : all->items) {

@@ -12,17 +12,18 @@ namespace kube = veer::kube;
 
 namespace {
 
-// Fails every GET of one object with a server error while `failing` is set.
+// Fails every read (`verb`) of one object (or, for a list, of one kind) with a server error while
+// `failing` is set.
 class FailingReads final : public kube::ClusterDecorator {
  public:
-  FailingReads(kube::Cluster& inner, std::string kind, std::string name)
-      : ClusterDecorator(inner), kind_(std::move(kind)), name_(std::move(name)) {}
+  FailingReads(kube::Cluster& inner, std::string kind, std::string name,
+               kube::CallInfo::Verb verb = kube::CallInfo::Verb::Get)
+      : ClusterDecorator(inner), kind_(std::move(kind)), name_(std::move(name)), verb_(verb) {}
   bool failing = false;
 
  protected:
   std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
-    if (!failing || call.verb != kube::CallInfo::Verb::Get || call.kind != kind_ ||
-        call.name != name_)
+    if (!failing || call.verb != verb_ || call.kind != kind_ || call.name != name_)
       return std::nullopt;
     return kube::ApiError{kube::ErrorType::Internal, 500, "InternalError",
                           "GET " + kind_ + " " + name_ + ": the server is overloaded"};
@@ -30,6 +31,7 @@ class FailingReads final : public kube::ClusterDecorator {
 
  private:
   std::string kind_, name_;
+  kube::CallInfo::Verb verb_;
 };
 
 json target_using_config() {
@@ -101,4 +103,22 @@ TEST_CASE("a primary that cannot be read holds the pass; it is not recreated") {
   FailingReads reads(r.cluster, "Deployment", "podinfo-primary");
   r.api = &reads;
   check_outage(r, reads, "podinfo-primary");
+}
+
+TEST_CASE("a rollout limit that cannot be counted waits; it does not let the rollout start") {
+  Rollout r("istio");
+  r.base_settings.max_concurrent_rollouts = 1;
+  FailingReads lists(r.cluster, "Canary", "", kube::CallInfo::Verb::List);
+  r.api = &lists;
+  r.until("Initialized");
+  lists.failing = true;
+  r.set_image("podinfo:6.0.1");
+  for (int i = 0; i < 5; ++i) r.pass();
+  const auto status = r.canary()["status"];
+  CHECK(status["phase"] == "Waiting");
+  CHECK(status.value("canaryWeight", 0) == 0);
+  CHECK_MESSAGE(status.dump().find("cannot count the rollouts in progress") != std::string::npos,
+                status.dump());
+  lists.failing = false;
+  r.until("Succeeded");
 }
