@@ -225,6 +225,25 @@ TEST_CASE(
   check_errors_from_canary(*r);
 }
 
+TEST_CASE("nginx (canary Ingress) with real traffic: a good canary is promoted") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "nginx-good", through("nginx"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE("nginx (canary Ingress) with real traffic: a canary answering 20% 5xx is rolled back") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "nginx-errors", through("nginx"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kErrors));
+  check_errors_from_canary(*r);
+}
+
 TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
