@@ -71,6 +71,16 @@ std::string latency_over_time_svg(const LoadReport& report) {
   return dashboard::render_svg(chart);
 }
 
+// The classes dashboard::render_svg draws with; one colour per version.
+constexpr const char* kChartStyle =
+    "figure.chart{margin:0;width:640px}figcaption{font-weight:600}.axis line{stroke:#e3e6ea}"
+    ".axis text{font-size:10px;fill:#555}polyline.series{stroke-width:2}circle.dot{stroke:none}"
+    ".s0{stroke:#1d5fa8;fill:#1d5fa8;color:#1d5fa8}.s1{stroke:#e07b00;fill:#e07b00;color:#e07b00}"
+    ".s2{stroke:#2a7d2a;fill:#2a7d2a;color:#2a7d2a}.s3{stroke:#b3261e;fill:#b3261e;color:#b3261e}"
+    ".s4{stroke:#6a4c93;fill:#6a4c93;color:#6a4c93}.s5{stroke:#777;fill:#777;color:#777}"
+    "polyline.series{fill:none}.legend .key{margin-right:1em}"
+    ".legend .key::before{content:\"\\25A0 \";}";
+
 const char* verdict_colour(const std::string& verdict) {
   if (verdict == "pass") return "#d9f2d9";
   if (verdict == "fail" || verdict == "worse") return "#f7d4d4";
@@ -95,7 +105,8 @@ std::string render_html_report(const LoadReport& report, const RunAssessment& as
        << "<title>veer experiment run</title><style>"
        << "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
        << "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
-       << "td.l,th.l{text-align:left}h2{margin-top:1.6em}</style></head><body>\n"
+       << "td.l,th.l{text-align:left}h2{margin-top:1.6em}" << kChartStyle
+       << "</style></head><body>\n"
        << "<h1>veer experiment run: <span data-overall=\"" << (assessment.passed ? "pass" : "fail")
        << "\">" << (assessment.passed ? "pass" : "fail") << "</span></h1>\n<p>"
        << number(settings.qps) << " requests per second per URL for "
