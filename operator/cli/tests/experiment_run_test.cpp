@@ -182,7 +182,7 @@ TEST_CASE("a refused port is reported per URL as refused, never crashed on") {
   CHECK(out["slos"][0]["verdict"] == "fail");
 }
 
-TEST_CASE("a server that never answers gives timeouts; a bad URL and a bad name are reported") {
+TEST_CASE("a server that never answers gives timeouts, and a bad URL and a bad name are reported") {
   veer::testing::HttpServer silent([](const veer::testing::HttpRequest&) {
     veer::testing::HttpResponse response;
     response.never_answer = true;

@@ -29,7 +29,7 @@ TEST_CASE("percentiles are within one 2.2% bucket above the sample quantile, nev
   CHECK(h.quantile_ms(1.0) == doctest::Approx(values.back()));
 }
 
-TEST_CASE("a rank's range holds the value; the extremes are exact; merge adds counts") {
+TEST_CASE("a rank's range holds the value, the extremes are exact and merge adds counts") {
   LatencyHistogram a, b;
   a.record(std::chrono::microseconds(1500));
   a.record(std::chrono::microseconds(3000));
