@@ -3,6 +3,7 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "model/duration.hpp"
@@ -27,7 +28,7 @@ std::optional<double> plain_number(const std::string& text) {
 
 std::string format(double value) {
   std::ostringstream out;
-  out << value;
+  out << std::setprecision(4) << value;
   return out.str();
 }
 
