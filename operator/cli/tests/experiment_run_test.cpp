@@ -1,12 +1,14 @@
 // `veer experiment run` against a real nginx on loopback (skipped when nginx is not installed),
 // a port nobody listens on, a server that never answers, and bad flags.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -26,11 +28,31 @@ using veer::cli::testing::Result;
 using veer::cli::testing::run;
 namespace fs = std::filesystem;
 
+sockaddr_in loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
 // A port free on 127.0.0.1 now: the kernel picks it, the socket closes, nginx binds it next.
 int free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto address = loopback(0);
+  socklen_t size = sizeof address;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const auto address = loopback(port);
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return ok;
 }
 
 std::string nginx_binary() {
@@ -64,12 +86,7 @@ class Nginx {
     REQUIRE(posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
     // Ready when the port accepts a connection (5 s at most).
     for (int i = 0; i < 100; ++i) {
-      boost::asio::io_context io;
-      boost::asio::ip::tcp::socket socket(io);
-      boost::system::error_code ec;
-      socket.connect(
-          {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)}, ec);
-      if (!ec) return;
+      if (accepts(port_)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     FAIL("nginx did not listen on port " << port_);
