@@ -49,8 +49,29 @@ std::string histogram_svg(const UrlResult& url, std::size_t index) {
       svg << "<text x=\"" << number(x, 6) << "\" y=\"" << kHeight - kBottom + 14
           << "\" font-size=\"10\">" << number(b.low_ms, 3) << "</text>";
   }
+  // The percentiles as dashed lines, placed within their bar on the logarithmic scale.
+  for (double q : {0.5, 0.95, 0.99}) {
+    const double value = url.latency.quantile_ms(q);
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+      const double low = std::max(buckets[i].low_ms, 1e-6);
+      const double high = std::isfinite(buckets[i].high_ms) ? buckets[i].high_ms : value;
+      if (value > high * (1 + 1e-9) || high <= low) continue;
+      const double within = std::clamp(std::log(value / low) / std::log(high / low), 0.0, 1.0);
+      const std::string x = number(kLeft + slot * (static_cast<double>(i) + within), 6);
+      svg << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << kTop << "\" y2=\""
+          << kHeight - kBottom
+          << "\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\" data-percentile=\"" << q * 100
+          << "\" data-ms=\"" << number(value, 6) << "\"/><text x=\"" << x << "\" y=\""
+          << kTop + 8 +
+                 (q == 0.5    ? 0
+                  : q == 0.95 ? 10
+                              : 20)
+          << "\" font-size=\"10\" fill=\"#b3261e\">p" << q * 100 << "</text>";
+      break;
+    }
+  }
   svg << "<text x=\"" << kLeft << "\" y=\"" << kHeight - 4
-      << "\" font-size=\"11\">latency, ms (logarithmic)</text></svg>";
+      << "\" font-size=\"11\">latency, ms (logarithmic); dashed: p50, p95, p99</text></svg>";
   return svg.str();
 }
 
