@@ -69,7 +69,7 @@ int run_experiment_run(Invocation& call, const std::vector<std::string>& args) {
                        call.err);
   if (urls.empty()) return usage_error(parser, "--url is required", call.err);
 
-  ExperimentRunSettings settings;
+  loadgen::RunSettings settings;
   loadgen::LoadOptions options;
   options.urls = urls;
   const auto q = positive(qps);
@@ -130,9 +130,7 @@ int run_experiment_run(Invocation& call, const std::vector<std::string>& args) {
   }
   if (!report_path.empty()) {
     std::ofstream file(report_path, std::ios::binary | std::ios::trunc);
-    file << loadgen::render_html_report(
-        report, assessment,
-        {settings.qps, settings.duration_seconds, settings.connections, settings.confidence});
+    file << loadgen::render_html_report(report, assessment, settings);
     if (!file) {
       call.err << "veer experiment run: cannot write the report to " << report_path << "\n";
       return 1;

@@ -48,7 +48,7 @@ std::string percentile_key(double q) {
 
 nlohmann::json experiment_run_json(const loadgen::LoadReport& report,
                                    const loadgen::RunAssessment& assessment,
-                                   const ExperimentRunSettings& settings) {
+                                   const loadgen::RunSettings& settings) {
   nlohmann::json out;
   out["verdict"] = assessment.passed ? "pass" : "fail";
   out["settings"] = {{"qps", settings.qps},
@@ -109,7 +109,7 @@ nlohmann::json experiment_run_json(const loadgen::LoadReport& report,
 
 void print_experiment_run(const loadgen::LoadReport& report,
                           const loadgen::RunAssessment& assessment,
-                          const ExperimentRunSettings& settings, std::ostream& out) {
+                          const loadgen::RunSettings& settings, std::ostream& out) {
   out << "load: " << settings.qps << " requests/s per URL for " << settings.duration_seconds
       << " s, " << settings.connections << " connections per URL (open loop)"
       << (report.stopped_early ? ", stopped early" : "") << "\n";

@@ -115,7 +115,7 @@ std::string bound_text(const std::optional<double>& bound, double scale) {
 }  // namespace
 
 std::string render_html_report(const LoadReport& report, const RunAssessment& assessment,
-                               const ReportSettings& settings) {
+                               const RunSettings& settings) {
   std::ostringstream html;
   const std::uint64_t all = [&] {
     std::uint64_t n = 0;

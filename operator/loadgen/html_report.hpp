@@ -10,14 +10,7 @@
 
 namespace veer::loadgen {
 
-struct ReportSettings {
-  double qps = 0;
-  double duration_seconds = 0;
-  int connections = 0;
-  double confidence = 0;
-};
-
 std::string render_html_report(const LoadReport& report, const RunAssessment& assessment,
-                               const ReportSettings& settings);
+                               const RunSettings& settings);
 
 }  // namespace veer::loadgen

@@ -11,6 +11,15 @@
 
 namespace veer::loadgen {
 
+// How the run was made, as the output and the report show it.
+struct RunSettings {
+  double qps = 0;
+  double duration_seconds = 0;
+  int connections = 0;
+  double confidence = 0.95;
+  double relative_margin = 0.1;
+};
+
 struct SloResult {
   std::size_t url = 0;  // index into LoadReport::urls
   Slo slo;

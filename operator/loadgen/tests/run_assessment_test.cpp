@@ -44,7 +44,7 @@ TEST_CASE("a candidate with more errors is worse; every SLO met by the baseline 
   CHECK(run.comparisons[1].result.verdict != veer::analysis::Verdict::Fail);
   CHECK_FALSE(run.passed);
 
-  const auto html = render_html_report(report, run, {100, 30, 8, 0.95});
+  const auto html = render_html_report(report, run, {100, 30, 8, 0.95, 0.1});
   CHECK(html.find("http://b/&lt;x&gt;") != std::string::npos);
   CHECK(html.find("<x>") == std::string::npos);
   CHECK(html.find("data-overall=\"fail\"") != std::string::npos);
