@@ -272,9 +272,12 @@ def admission_checks(name, docs, deployment, args):
 def dashboard_checks(name, docs, args, cluster_roles, all_rules):
     reviews = {("authentication.k8s.io", "tokenreviews", "create"),
                ("authorization.k8s.io", "subjectaccessreviews", "create")}
-    reads = {("", "events", "list"), ("veer.dev", "experiments", "list")}
+    reads = {("", "events", "list")}
     check(reads <= all_rules if name.startswith("dashboard") else not (reads & all_rules),
-          f"{name}: list on events and experiments only with the dashboard")
+          f"{name}: list on events only with the dashboard")
+    check(("veer.dev", "experiments", "watch") in all_rules and
+          ("veer.dev", "experiments/status", "update") in all_rules,
+          f"{name}: the Experiment controller's permissions")
     dashboard_args = sorted(a for a in args if a.startswith("--dashboard"))
     ports = [p["name"] for p in by_kind(docs, "Service")[0]["spec"]["ports"]]
     token_roles = [r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "veer-dashboard-token"]

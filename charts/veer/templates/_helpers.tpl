@@ -47,6 +47,12 @@ type cannot be listed and the read of a single object the cache does not hold.
 - apiGroups: ["veer.dev"]
   resources: ["metrictemplates", "alertproviders"]
   verbs: ["get", "list", "watch"]
+- apiGroups: ["veer.dev"]
+  resources: ["experiments"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["veer.dev"]
+  resources: ["experiments/status"]
+  verbs: ["update"]
 - apiGroups: ["apps"]
   resources: ["deployments", "daemonsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch"]
@@ -59,11 +65,6 @@ type cannot be listed and the read of a single object the cache does not hold.
 - apiGroups: [""]
   resources: ["events"]
   verbs: {{ if .Values.dashboard.enabled }}["create", "list"]{{ else }}["create"]{{ end }}
-{{- if .Values.dashboard.enabled }}
-- apiGroups: ["veer.dev"]
-  resources: ["experiments"]
-  verbs: ["list"]
-{{- end }}
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
   verbs: ["get", "list", "watch", "create", "update"]

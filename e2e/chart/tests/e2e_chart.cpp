@@ -58,6 +58,10 @@ const std::vector<Unreached> kUnreached = {
       "veer.dev/alertproviders"},
      {"watch"},
      "a change someone else makes is seen through the watch; the run changes none of these"},
+    {{"veer.dev/experiments", "veer.dev/experiments/status"},
+     {"get", "list", "watch", "update"},
+     "the Experiment controller's; the run is a Canary rollout (an operator whose role lacks list "
+     "on experiments runs Canaries only)"},
 };
 
 const Unreached* unreached(const Permission& p) {
