@@ -1,6 +1,6 @@
 // The interface every traffic router implements. Routers are pure: from the Canary's routing
 // facts, the wanted routes and the objects found in the cluster they return the writes to make;
-// the operator makes the API calls (DESIGN.md: routers render, the operator applies).
+// the operator makes the API calls (docs/architecture.md: routers render, the operator applies).
 #pragma once
 
 #include <memory>

@@ -1,5 +1,6 @@
 // Canonical JSON: one text per value, independent of key order, whitespace and number spelling,
-// so that hashes of it never change across veer versions (DESIGN.md "Canonical hashing").
+// so that hashes of it never change across veer versions (docs/architecture.md "Canonical
+// hashing").
 #pragma once
 
 #include <string>

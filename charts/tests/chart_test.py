@@ -26,6 +26,9 @@ COMBINATIONS = {
     "dashboard": ["dashboard.enabled=true", "dashboard.actions=true"],
     "dashboard-secret": ["dashboard.enabled=true", "dashboard.auth=secret",
                          "dashboard.existingSecret=veer-dashboard"],
+    "admission-cert-manager": ["admission.enabled=true", "admission.certManager.enabled=true"],
+    "admission-secret": ["admission.enabled=true", "admission.existingSecret=veer-webhook-tls",
+                         "admission.caBundle=Q0E=", "admission.failurePolicy=Ignore"],
 }
 
 failures = []
@@ -99,7 +102,8 @@ def check_well_formed(name, docs):
         where = f"{name}: {d.get('kind')}/{d.get('metadata', {}).get('name')}"
         check(isinstance(d.get("apiVersion"), str) and d["apiVersion"], where + " has no apiVersion")
         check(d.get("metadata", {}).get("name"), where + " has no name")
-        cluster_scoped = d["kind"] in ("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Namespace")
+        cluster_scoped = d["kind"] in ("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Namespace",
+                                       "ValidatingWebhookConfiguration")
         check(cluster_scoped == ("namespace" not in d["metadata"]), where + ": namespace set wrongly")
     for binding in by_kind(docs, "ClusterRoleBinding") + by_kind(docs, "RoleBinding"):
         ref = binding["roleRef"]
@@ -204,6 +208,65 @@ def combination_checks(name, docs, values):
     check((finalizers in all_rules) == (name == "openshift"),
           f"{name}: canaries/finalizers only with ownerReferencesPermissionEnforcement")
     dashboard_checks(name, docs, args, cluster_roles, all_rules)
+    admission_checks(name, docs, deployment, args)
+
+
+def admission_checks(name, docs, deployment, args):
+    """The webhook: the flags, the mounted certificate, a Service in front of the port, the
+    registration pointing at it, and the certificate's source."""
+    hooks = by_kind(docs, "ValidatingWebhookConfiguration")
+    admission_args = sorted(a for a in args if a.startswith("--admission"))
+    if not name.startswith("admission"):
+        check(not hooks and not admission_args and not by_kind(docs, "Certificate"),
+              f"{name}: no admission webhook unless enabled")
+        return
+    check(admission_args == ["--admission-listen=:9443",
+                             "--admission-tls-cert=/etc/veer/admission-tls/tls.crt",
+                             "--admission-tls-key=/etc/veer/admission-tls/tls.key"],
+          f"{name}: admission flags, got {admission_args}")
+    pod = deployment["spec"]["template"]["spec"]
+    secret = "veer-admission-tls" if name == "admission-cert-manager" else "veer-webhook-tls"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    check(volumes.get("admission-tls", {}).get("secret", {}).get("secretName") == secret,
+          f"{name}: the certificate Secret {secret} is mounted")
+    mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+    check(mounts.get("admission-tls", {}).get("mountPath") == "/etc/veer/admission-tls",
+          f"{name}: mounted where the flags read it")
+    services = [s for s in by_kind(docs, "Service") if s["metadata"]["name"] == "veer-admission"]
+    if not check(len(services) == 1 and len(hooks) == 1, f"{name}: one Service and one webhook"):
+        return
+    port = services[0]["spec"]["ports"][0]
+    check(port["port"] == 9443 and port["targetPort"] == "admission", f"{name}: Service port 9443")
+    container_ports = {p["name"]: p["containerPort"] for p in pod["containers"][0]["ports"]}
+    check(container_ports.get("admission") == 9443, f"{name}: container port named admission")
+    hook = hooks[0]["webhooks"][0]
+    check(hook["clientConfig"]["service"] == {"name": "veer-admission", "namespace": "veer-system",
+                                              "path": "/validate", "port": 9443},
+          f"{name}: the webhook calls the Service's /validate")
+    check(hook["rules"][0]["apiGroups"] == ["veer.dev"] and sorted(hook["rules"][0]["resources"]) ==
+          ["alertproviders", "canaries", "experiments", "metrictemplates"],
+          f"{name}: the webhook sees only veer.dev's four kinds")
+    check(hook["sideEffects"] == "None", f"{name}: no side effects")
+    annotations = hooks[0]["metadata"].get("annotations", {})
+    if name == "admission-cert-manager":
+        certificates = by_kind(docs, "Certificate")
+        check(len(certificates) == 1 and certificates[0]["spec"]["secretName"] == secret and
+              "veer-admission.veer-system.svc" in certificates[0]["spec"]["dnsNames"],
+              f"{name}: a Certificate for the Service's name into {secret}")
+        check(annotations.get("cert-manager.io/inject-ca-from") == "veer-system/veer-admission",
+              f"{name}: cert-manager injects the CA")
+        check("caBundle" not in hook["clientConfig"], f"{name}: no caBundle of ours")
+        check(hook["failurePolicy"] == "Fail", f"{name}: failurePolicy Fail by default")
+    else:
+        check(hook["clientConfig"].get("caBundle") == "Q0E=", f"{name}: the given caBundle")
+        check(not by_kind(docs, "Certificate") and not annotations, f"{name}: no cert-manager objects")
+        check(hook["failurePolicy"] == "Ignore", f"{name}: the given failurePolicy")
+        check("namespaceSelector" not in hook, f"{name}: every namespace, as the operator watches")
+    scoped, _ = render(helm(), COMBINATIONS[name] + ["watchNamespace=team-a"])
+    scoped_hook = by_kind(scoped or [], "ValidatingWebhookConfiguration")
+    check(scoped_hook and scoped_hook[0]["webhooks"][0].get("namespaceSelector") ==
+          {"matchLabels": {"kubernetes.io/metadata.name": "team-a"}},
+          f"{name} with watchNamespace: the webhook sees only the watched namespace")
 
 
 def dashboard_checks(name, docs, args, cluster_roles, all_rules):
@@ -279,6 +342,10 @@ def main():
         docs, _ = render_for(helm_bin, ["replicas=2"], kube)
         pdbs = by_kind(docs or [], "PodDisruptionBudget")
         check(len(pdbs) == 1 and pdbs[0]["apiVersion"] == api, f"ha on Kubernetes {kube}: PodDisruptionBudget {api}")
+    for values, names in ((["admission.enabled=true"], "admission.certManager.enabled"),
+                          (["admission.enabled=true", "admission.existingSecret=x"], "admission.caBundle")):
+        refused = render(helm_bin, values)
+        check(refused[0] is None and names in refused[1], f"{values} must be refused, naming {names}")
     refused = render(helm_bin, ["replicas=2", "leaderElection.enabled=false"])
     check(refused[0] is None and "leaderElection" in refused[1],
           "replicas=2 without leader election must be refused, naming leaderElection")

@@ -1,6 +1,7 @@
 #include "operator/cli/args.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <ostream>
 #include <sstream>
 
@@ -8,6 +9,9 @@
 #include "model/spelling.hpp"
 
 namespace veer::cli {
+namespace {
+std::atomic<bool> flags_check_only{false};
+}  // namespace
 
 ArgParser::ArgParser(std::string command, std::string usage, std::string description)
     : command_(std::move(command)),
@@ -128,7 +132,12 @@ ArgParser::Result ArgParser::parse(const std::vector<std::string>& args, std::os
     if (spec->value) *spec->value = value;
     if (spec->values) spec->values->push_back(value);
   }
+  if (flags_check_only.load()) result.help = true;
   return result;
+}
+
+void set_flags_check_only(bool on) {
+  flags_check_only.store(on);
 }
 
 std::string ArgParser::help_text() const {

@@ -60,6 +60,11 @@ class ArgParser {
   std::vector<Spec> specs_;
 };
 
+// For the test that runs every `veer` command line in the docs: while on, a parse that succeeds
+// returns as --help does (help = true) but prints nothing, so the command checks its flags and
+// returns 0 without acting. Off by default; nothing but that test turns it on.
+void set_flags_check_only(bool on);
+
 // Prints `veer <command>: <error>` to err and returns the usage-error exit code, 64 (EX_USAGE,
 // so it never collides with a subcommand's own exit codes such as `veer analyze`'s 1 and 2).
 int usage_error(const ArgParser& parser, const std::string& error, std::ostream& err);

@@ -229,16 +229,34 @@ bool CanaryReconciler::observe(Context& ctx) {
   }
   ctx.label = *label.label;
   const auto pod_spec = ctx.target["spec"]["template"].value("spec", json::object());
+  // A read that fails is not an absent object: an absent ConfigMap changes the revision and an
+  // absent primary is created again, so the pass stops here and is retried.
+  std::string read_error;
   ctx.tracked = track_configs(
       pod_spec, [&](const std::string& kind, const std::string& name) -> std::optional<json> {
         auto found = cluster_.get({kube::type_of("v1", kind), ctx.ns, name});
-        if (!found) return std::nullopt;
+        if (!found) {
+          if (!found.is(kube::ErrorType::NotFound) && read_error.empty())
+            read_error = kind + " " + ctx.ns + "/" + name + ": " + found.error().message;
+          return std::nullopt;
+        }
         ctx.configs[kind + "/" + name] = *found;
         return *found;
       });
-  auto primary = cluster_.get({kube::type_of(api_version, spec.target_ref.kind), ctx.ns,
-                               spec.target_ref.name + "-primary"});
-  if (primary) ctx.primary = *primary;
+  if (!read_error.empty()) {
+    ctx.problem = "cannot read the target's " + read_error;
+    return false;
+  }
+  const std::string primary_name = spec.target_ref.name + "-primary";
+  auto primary =
+      cluster_.get({kube::type_of(api_version, spec.target_ref.kind), ctx.ns, primary_name});
+  if (primary) {
+    ctx.primary = *primary;
+  } else if (!primary.is(kube::ErrorType::NotFound)) {
+    ctx.problem = "cannot read the primary " + spec.target_ref.kind + " " + ctx.ns + "/" +
+                  primary_name + ": " + primary.error().message;
+    return false;
+  }
   observe_scaler(ctx);
 
   auto& seen = ctx.seen;
@@ -319,7 +337,11 @@ bool CanaryReconciler::slot_free(const Context& ctx, std::string& message) {
     return true;
   if (is_active_phase(ctx.status.canary.phase)) return true;
   auto all = cluster_.list(canary_type(), "");
-  if (!all) return true;  // a failed count never blocks a rollout forever; the next pass retries
+  if (!all) {
+    // A limit that cannot be counted is not free: wait, and count again on the next pass.
+    message = "cannot count the rollouts in progress (" + all.error().message + ")";
+    return false;
+  }
   int global = 0;
   int local = 0;
   for (const auto& item : all->items) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "analysis/http/printable.hpp"
+#include "base/base64.hpp"
 #include "model/document.hpp"
 #include "model/input_files.hpp"
 
@@ -22,30 +23,6 @@ std::optional<std::string> read_file(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-std::string base64_decode(const std::string& text, bool& ok) {
-  static const std::string chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned value = 0;
-  int bits = -8;
-  ok = true;
-  for (char c : text) {
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
-    auto pos = chars.find(c);
-    if (pos == std::string::npos) {
-      ok = false;
-      return {};
-    }
-    value = (value << 6) + static_cast<unsigned>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 // A scalar as kubectl reads it: `insecure-skip-tls-verify: true` and `namespace: 42` are text
@@ -139,12 +116,12 @@ Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::str
   if (!ns.empty()) config.ns = ns;
   config.insecure_skip_tls_verify = text(cluster, "insecure-skip-tls-verify") == "true";
   config.tls_server_name = text(cluster, "tls-server-name");
-  bool ok = true;
   if (auto data = text(cluster, "certificate-authority-data"); !data.empty()) {
-    config.ca_data = base64_decode(data, ok);
-    if (!ok)
+    auto decoded = base::decode_base64(data);
+    if (!decoded)
       return config_error(config.origin + ": certificate-authority-data of cluster \"" +
                           cluster_name + "\" is not base64");
+    config.ca_data = std::move(*decoded);
   }
   config.ca_file = resolve_path(text(cluster, "certificate-authority"), path);
 
@@ -158,10 +135,11 @@ Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::str
     for (auto [field, target] : {std::pair{"client-certificate-data", &config.client_cert_data},
                                  std::pair{"client-key-data", &config.client_key_data}}) {
       if (auto data = text(*user, field); !data.empty()) {
-        *target = base64_decode(data, ok);
-        if (!ok)
+        auto decoded = base::decode_base64(data);
+        if (!decoded)
           return config_error(config.origin + ": " + field + " of user \"" + user_name +
                               "\" is not base64");
+        *target = std::move(*decoded);
       }
     }
     config.client_cert_file = resolve_path(text(*user, "client-certificate"), path);

@@ -1,5 +1,7 @@
 #include "operator/notify/alert_provider_destination.hpp"
 
+#include "base/base64.hpp"
+
 #include <optional>
 
 namespace veer::notify {
@@ -13,7 +15,7 @@ std::variant<std::string, std::monostate, std::nullptr_t> secret_value(const nlo
   }
   if (auto d = secret.find("data"); d != secret.end() && d->is_object()) {
     if (auto v = d->find(key); v != d->end() && v->is_string()) {
-      if (auto decoded = decode_base64(v->get<std::string>())) return *decoded;
+      if (auto decoded = base::decode_base64(v->get<std::string>())) return *decoded;
       return nullptr;  // present but not base64
     }
   }
@@ -32,38 +34,6 @@ Severity to_severity(model::AlertSeverity s) {
       return Severity::error;
   }
   return Severity::info;
-}
-
-std::optional<std::string> decode_base64(const std::string& text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  std::size_t padding = 0;
-  for (char c : text) {
-    if (c == '\n' || c == '\r') continue;
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    const int v = value(c);
-    if (v < 0 || padding > 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xFF);
-    }
-  }
-  if (padding > 2) return std::nullopt;
-  return out;
 }
 
 std::variant<Destination, std::string> destination_for(const model::AlertProvider& provider,

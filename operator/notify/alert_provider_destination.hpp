@@ -40,7 +40,4 @@ ResolvedAlerts resolve_alerts(
     const std::function<const nlohmann::json*(const std::string&, const std::string&)>&
         find_secret);
 
-// Decodes standard base64 (Secret data); nothing on invalid input.
-std::optional<std::string> decode_base64(const std::string& text);
-
 }  // namespace veer::notify

@@ -69,7 +69,4 @@ std::vector<Fact> facts(const Notification& n);
 // The notification's content without its time: equal keys mean an identical message.
 std::string content_key(const Notification& n);
 
-// RFC 3339 in UTC ("2026-11-22T00:21:25Z").
-std::string format_rfc3339(std::chrono::system_clock::time_point t);
-
 }  // namespace veer::notify

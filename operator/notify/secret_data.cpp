@@ -1,6 +1,6 @@
 #include "operator/notify/secret_data.hpp"
 
-#include "operator/notify/alert_provider_destination.hpp"
+#include "base/base64.hpp"
 
 namespace veer::notify {
 
@@ -15,7 +15,8 @@ std::map<std::string, std::string> secret_data(const nlohmann::json& secret, std
   if (!string_data.is_object()) problem("stringData must be a map of keys");
   if (data.is_object()) {
     for (const auto& [key, value] : data.items()) {
-      auto decoded = value.is_string() ? decode_base64(value.get<std::string>()) : std::nullopt;
+      auto decoded =
+          value.is_string() ? base::decode_base64(value.get<std::string>()) : std::nullopt;
       if (decoded) {
         out[key] = *decoded;
       } else {

@@ -42,8 +42,9 @@ json slack_payload(const Notification& n, const Destination& to) {
   blocks.push_back({{"type", "section"}, {"fields", fields}});
 
   if (!n.evidence.empty()) {
-    blocks.push_back({{"type", "section"},
-                      {"text", mrkdwn("```\n" + escape_markup(evidence_table(n.evidence)) + "```")}});
+    blocks.push_back(
+        {{"type", "section"},
+         {"text", mrkdwn("```\n" + escape_markup(evidence_table(n.evidence)) + "```")}});
   }
   json commands = json::array();
   for (const auto& c : suggested_commands(n)) {

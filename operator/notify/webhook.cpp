@@ -1,5 +1,7 @@
 #include "operator/notify/webhook.hpp"
 
+#include "operator/kube/time_format.hpp"
+
 namespace veer::notify {
 
 nlohmann::json webhook_payload(const Notification& n, const Destination& to) {
@@ -28,7 +30,7 @@ nlohmann::json webhook_payload(const Notification& n, const Destination& to) {
           {"evidence", evidence},
           {"commands", commands},
           {"channel", to.channel},
-          {"timestamp", n.time ? json(format_rfc3339(*n.time)) : json(nullptr)},
+          {"timestamp", n.time ? json(kube::format_time(*n.time)) : json(nullptr)},
           {"summary", summary_line(n)}};
 }
 

@@ -7,10 +7,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
+
+#include <openssl/ssl.h>
+#include <sys/stat.h>
 
 namespace veer::server {
 
@@ -32,9 +36,15 @@ beast::tcp_stream& tcp_of(beast::ssl_stream<beast::tcp_stream>& stream) {
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
+  // `context`: the TLS context the stream was made with, kept for as long as the connection
+  // lasts (a certificate reload replaces the server's, not this one's).
   Session(Stream stream, const std::map<std::string, Route>& routes, const Handler& fallback,
-          std::uint64_t body_limit)
-      : stream_(std::move(stream)), routes_(routes), fallback_(fallback), body_limit_(body_limit) {}
+          std::uint64_t body_limit, std::shared_ptr<asio::ssl::context> context = nullptr)
+      : context_(std::move(context)),
+        stream_(std::move(stream)),
+        routes_(routes),
+        fallback_(fallback),
+        body_limit_(body_limit) {}
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -119,6 +129,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  std::shared_ptr<asio::ssl::context> context_;  // declared first: outlives the stream
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -128,6 +139,49 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::uint64_t body_limit_;
   bool close_after_ = false;
 };
+
+// What identifies one version of a file: a rotation (a Secret volume swaps a symlink; cert-manager
+// or an editor writes anew) changes the inode, the modification time or the size.
+struct FileStamp {
+  ino_t inode = 0;
+  std::int64_t mtime_ns = 0;
+  off_t size = -1;
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {st.st_ino,
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+          st.st_size};
+}
+
+// A server TLS context from PEM files, or why not (naming the file); the key must match the
+// certificate, so a rotation caught half-way (new certificate, old key) is refused, not served.
+std::shared_ptr<asio::ssl::context> tls_context(const std::string& cert_file,
+                                                const std::string& key_file, std::string& error) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  context->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    error = "certificate " + cert_file + ": " + ec.message();
+    return nullptr;
+  }
+  context->use_private_key_file(key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    error = "key " + key_file + ": " + ec.message();
+    return nullptr;
+  }
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    error = "key " + key_file + " does not match certificate " + cert_file;
+    return nullptr;
+  }
+  return context;
+}
 
 }  // namespace
 
@@ -141,7 +195,9 @@ struct StatusServer::Impl {
   tcp::acceptor acceptor{io};
   std::map<std::string, Route> routes;
   Handler fallback;
-  std::optional<asio::ssl::context> tls;  // set: every connection is HTTPS
+  std::shared_ptr<asio::ssl::context> tls;  // set: every connection is HTTPS
+  std::string cert_file, key_file;
+  std::pair<FileStamp, FileStamp> tls_stamps;  // of the files when last read
   std::uint64_t body_limit = 0;
   std::thread thread;
   int port = 0;
@@ -150,9 +206,10 @@ struct StatusServer::Impl {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // closed by stop()
       if (tls) {
+        reload_tls_if_changed();
         using Tls = beast::ssl_stream<beast::tcp_stream>;
         std::make_shared<Session<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), routes,
-                                       fallback, body_limit)
+                                       fallback, body_limit, tls)
             ->start();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), routes,
@@ -168,15 +225,23 @@ struct StatusServer::Impl {
     if (options.tls_cert_file.empty() && options.tls_key_file.empty()) return;
     if (options.tls_cert_file.empty() || options.tls_key_file.empty())
       throw std::runtime_error("HTTPS needs both a certificate file and a key file");
-    tls.emplace(asio::ssl::context::tls_server);
-    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
-    beast::error_code ec;
-    tls->use_certificate_chain_file(options.tls_cert_file, ec);
-    if (ec) throw std::runtime_error("certificate " + options.tls_cert_file + ": " + ec.message());
-    tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
-    if (ec) throw std::runtime_error("key " + options.tls_key_file + ": " + ec.message());
+    cert_file = options.tls_cert_file;
+    key_file = options.tls_key_file;
+    tls_stamps = {stamp_of(cert_file), stamp_of(key_file)};
+    std::string error;
+    tls = tls_context(cert_file, key_file, error);
+    if (!tls) throw std::runtime_error(error);
+  }
+
+  // Rotated files are read before the next connection is accepted (a stat of each per
+  // connection). Files that cannot be used keep the last good pair in service; they are read
+  // again when they change again.
+  void reload_tls_if_changed() {
+    const std::pair<FileStamp, FileStamp> now{stamp_of(cert_file), stamp_of(key_file)};
+    if (now == tls_stamps) return;
+    tls_stamps = now;
+    std::string ignored;
+    if (auto fresh = tls_context(cert_file, key_file, ignored)) tls = std::move(fresh);
   }
 };
 

@@ -37,7 +37,8 @@ struct Request {
 using Handler = std::function<Reply(const Request&)>;
 
 struct ServerOptions {
-  // HTTPS when both are set: PEM files read once at start (a certificate chain, then its key).
+  // HTTPS when both are set: PEM files (a certificate chain, then its key), read at start and
+  // again before the next connection whenever either file changes (certificate rotation).
   std::string tls_cert_file;
   std::string tls_key_file;
   std::uint64_t body_limit = 64 * 1024;  // a larger request body is refused (413)

@@ -108,3 +108,16 @@ the dashboard's reviews (dashboard.auth tokenreview): who a caller is, and what 
   verbs: ["create"]
 {{- end }}
 {{- end -}}
+
+{{/* The admission webhook's Service, and the TLS Secret its certificate is in. */}}
+{{- define "veer.admissionName" -}}
+{{- printf "%s-admission" (include "veer.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "veer.admissionSecretName" -}}
+{{- if .Values.admission.certManager.enabled -}}
+{{- printf "%s-tls" (include "veer.admissionName" .) | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- .Values.admission.existingSecret -}}
+{{- end -}}
+{{- end -}}

@@ -225,6 +225,25 @@ TEST_CASE(
   check_errors_from_canary(*r);
 }
 
+TEST_CASE("nginx (canary Ingress) with real traffic: a good canary is promoted") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "nginx-good", through("nginx"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE("nginx (canary Ingress) with real traffic: a canary answering 20% 5xx is rolled back") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "nginx-errors", through("nginx"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kErrors));
+  check_errors_from_canary(*r);
+}
+
 TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
@@ -232,6 +251,40 @@ TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted")
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE(
+    "istio with real traffic: the operator killed with SIGKILL at every step resumes and "
+    "promotes") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "killed", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  // At the first sight of each weight the operator dies as a node would (no shutdown code runs)
+  // and a new process starts from nothing but what is in the cluster. Traffic keeps flowing
+  // through the routing veer last wrote, and the rollout goes on from the Canary's status.
+  std::vector<int> killed_at;
+  std::vector<std::string> restart_errors;
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (state.phase != "Progressing" || state.weight == 0) return;
+    if (std::find(killed_at.begin(), killed_at.end(), state.weight) != killed_at.end()) return;
+    killed_at.push_back(state.weight);
+    r->operator_process().kill9();
+    if (auto error = r->operator_process().start(); !error.empty()) restart_errors.push_back(error);
+  });
+  for (const auto& error : restart_errors) FAIL_CHECK("restarting the operator: " << error);
+  CHECK_MESSAGE((killed_at == std::vector<int>{10, 20, 30}),
+                "killed at " << killed_at.size() << " weights");
+  CHECK(r->operator_process().starts() == 4);
+  // No step was repeated or skipped, and the weight never went back while progressing.
+  int last = 0;
+  for (const auto& s : trail.states) {
+    if (s.phase != "Progressing") continue;
+    CHECK_MESSAGE(s.weight >= last, "weight went back from " << last << ":\n" << trail.describe());
+    last = std::max(last, s.weight);
+  }
+  check_promoted(*r, trail, kGood);
 }
 
 TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds, then promotes") {

@@ -76,14 +76,6 @@ TEST_CASE("a canary's alerts resolve to routes with their severities, broken one
         "spec.analysis.alerts[1].providerRef: AlertProvider other/nope not found");
 }
 
-TEST_CASE("base64 decoding of Secret data") {
-  CHECK(decode_base64("aGVsbG8=") == "hello");
-  CHECK(decode_base64("aGVsbG8h") == "hello!");
-  CHECK(decode_base64("") == "");
-  CHECK_FALSE(decode_base64("aGV$bG8="));
-  CHECK_FALSE(decode_base64("aG=Vs"));
-}
-
 TEST_CASE("delivery counters render as Prometheus text") {
   DeliveryCounters slack;
   slack.sent = 3;

@@ -158,9 +158,10 @@ std::string Scenario::wait_initialized() {
          "\noperator log:\n" + operator_->log_tail();
 }
 
-State Scenario::observe() {
+State observe_canary(kube::Cluster& api, const std::string& provider, const std::string& ns,
+                     const std::string& name) {
   State state;
-  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  auto canary = api.get({kCanaries, ns, name});
   if (canary) {
     const auto status = canary->value("status", json::object());
     state.phase = status.value("phase", "");
@@ -169,9 +170,13 @@ State Scenario::observe() {
   } else {
     state.phase = "? (" + canary.error().message + ")";
   }
-  state.split = read_split(cluster_.api(), router_.provider, ns_, kName, state.split_error);
+  state.split = read_split(api, provider, ns, name, state.split_error);
   if (state.split) state.split_error.clear();
   return state;
+}
+
+State Scenario::observe() {
+  return observe_canary(cluster_.api(), router_.provider, ns_, kName);
 }
 
 std::string Scenario::target_image() {

@@ -42,6 +42,11 @@ struct State {
 };
 std::string to_string(const State& state);
 
+// The Canary `ns`/`name`'s phase, weight and iterations, and the split its `provider`'s routing
+// object sets (read independently of veer's routers), as they are on the API server now.
+State observe_canary(kube::Cluster& api, const std::string& provider, const std::string& ns,
+                     const std::string& name);
+
 struct Trail {
   std::vector<State> states;  // distinct consecutive states, oldest first
   std::string error;          // set when the run did not end in time

@@ -8,7 +8,8 @@ request in five (a counter, not a dice: the share is exact and the run repeatabl
 waits 300 ms before answering 200. /metrics exposes the series the meshes' proxies report for
 the destination workload, with the labels veer's built-in queries select: Istio's
 istio_requests_total and istio_request_duration_milliseconds, Linkerd's inbound response_total
-and response_latency_ms, and an app's own http_request_duration_seconds (Gateway API); so those
+and response_latency_ms, ingress-nginx's nginx_ingress_controller_requests and
+response_duration_seconds, and an app's own http_request_duration_seconds (Gateway API); so those
 queries run unchanged against a real Prometheus. /served answers the number of requests to / so far, which is how the test measures
 the split at the apps. /healthz answers 200 once the app serves.
 """
@@ -29,6 +30,11 @@ class App:
         self.linkerd_labels = (
             f'namespace="{namespace}",deployment="{workload}",direction="inbound"'
         )
+        # ingress-nginx labels each request with the Ingress that routed it (the user's, named
+        # as the target) and, for requests it sent to the canary backend, that backend's name.
+        target = workload[: -len("-primary")] if workload.endswith("-primary") else workload
+        canary = "" if workload.endswith("-primary") else f"{namespace}-{target}-canary-9898"
+        self.nginx_labels = f'namespace="{namespace}",ingress="{target}",canary="{canary}"'
         self.error_every = 0
         self.delay_ms = 0
         if behaviour.startswith("errors-"):
@@ -90,6 +96,14 @@ class App:
                     f'status_code="{code}"}} {n}')
             lines.append("# TYPE response_latency_ms histogram")
             self.histogram(lines, "response_latency_ms", self.linkerd_labels, 1, codes)
+            lines.append("# TYPE nginx_ingress_controller_requests counter")
+            for code in codes:
+                n = self.by_code[code]["count"]
+                lines.append(
+                    f'nginx_ingress_controller_requests{{{self.nginx_labels},status="{code}"}} {n}')
+            lines.append("# TYPE nginx_ingress_controller_response_duration_seconds histogram")
+            self.histogram(lines, "nginx_ingress_controller_response_duration_seconds",
+                           self.nginx_labels, 1000, codes)
             # The app's own histogram (in seconds, by status), as Gateway API's and Kubernetes'
             # built-in queries read it; Prometheus adds the pod's labels (kubernetes_namespace,
             # kubernetes_pod_name) from its scrape targets, as relabelling does in a cluster.

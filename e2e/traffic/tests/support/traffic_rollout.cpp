@@ -93,10 +93,25 @@ json TrafficRollout::canary_object() const {
                {"progressDeadlineSeconds", 60},
                {"service", service},
                {"analysis", analysis}};
+  if (options_.provider == "nginx")
+    spec["ingressRef"] = {
+        {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", kName}};
   return {{"apiVersion", "veer.dev/v1beta1"},
           {"kind", "Canary"},
           {"metadata", {{"name", kName}, {"namespace", ns_}}},
           {"spec", spec}};
+}
+
+json TrafficRollout::user_ingress() const {
+  json backend = {{"service", {{"name", kName}, {"port", {{"number", 9898}}}}}};
+  json path = {{"path", "/"}, {"pathType", "Prefix"}, {"backend", backend}};
+  return {{"apiVersion", "networking.k8s.io/v1"},
+          {"kind", "Ingress"},
+          {"metadata", {{"name", kName}, {"namespace", ns_}}},
+          {"spec",
+           {{"ingressClassName", "nginx"},
+            {"rules", json::array({{{"host", "app.example.com"},
+                                    {"http", {{"paths", json::array({path})}}}}})}}}};
 }
 
 std::string TrafficRollout::set_up(const std::string& first_image) {
@@ -111,6 +126,9 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
   if (auto created = api.create(controller::simulation::deployment(ns_, kName, first_image));
       !created)
     return created.error().message;
+  if (options_.provider == "nginx") {  // the user's Ingress, which veer copies for the canary
+    if (auto created = api.create(user_ingress()); !created) return created.error().message;
+  }
   if (auto created = api.create(canary_object()); !created) return created.error().message;
 
   nginx_ = std::make_unique<NginxProcess>(dir_ + "/nginx");
@@ -151,19 +169,7 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
 }
 
 State TrafficRollout::observe() {
-  State state;
-  auto canary = cluster_.api().get({kCanaries, ns_, kName});
-  if (canary) {
-    const auto status = canary->value("status", json::object());
-    state.phase = status.value("phase", "");
-    state.weight = status.value("canaryWeight", 0);
-    state.iterations = status.value("iterations", 0);
-  } else {
-    state.phase = "? (" + canary.error().message + ")";
-  }
-  state.split = read_split(cluster_.api(), options_.provider, ns_, kName, state.split_error);
-  if (state.split) state.split_error.clear();
-  return state;
+  return observe_canary(cluster_.api(), options_.provider, ns_, kName);
 }
 
 std::string TrafficRollout::primary_image() {

@@ -62,6 +62,7 @@ class TrafficRollout {
 
  private:
   nlohmann::json canary_object() const;
+  nlohmann::json user_ingress() const;  // nginx: the Ingress the Canary's ingressRef names
   bool gateway_api() const { return options_.provider.rfind("gatewayapi", 0) == 0; }
 
   E2eCluster& cluster_;

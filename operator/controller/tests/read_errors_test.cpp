@@ -1,0 +1,124 @@
+// A read that fails is not an object that is absent: while the API server cannot answer for a
+// tracked ConfigMap or for the primary, a pass changes nothing and says why, and the rollout goes
+// on where it was once the reads work again (no new revision, no second primary).
+#include <doctest/doctest.h>
+
+#include "operator/controller/tests/support/rollout.hpp"
+#include "operator/kube/cluster_decorator.hpp"
+
+using namespace veer::controller::testing;
+using nlohmann::json;
+namespace kube = veer::kube;
+
+namespace {
+
+// Fails every read (`verb`) of one object (or, for a list, of one kind) with a server error while
+// `failing` is set.
+class FailingReads final : public kube::ClusterDecorator {
+ public:
+  FailingReads(kube::Cluster& inner, std::string kind, std::string name,
+               kube::CallInfo::Verb verb = kube::CallInfo::Verb::Get)
+      : ClusterDecorator(inner), kind_(std::move(kind)), name_(std::move(name)), verb_(verb) {}
+  bool failing = false;
+
+ protected:
+  std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
+    if (!failing || call.verb != verb_ || call.kind != kind_ || call.name != name_)
+      return std::nullopt;
+    return kube::ApiError{kube::ErrorType::Internal, 500, "InternalError",
+                          "GET " + kind_ + " " + name_ + ": the server is overloaded"};
+  }
+
+ private:
+  std::string kind_, name_;
+  kube::CallInfo::Verb verb_;
+};
+
+json target_using_config() {
+  auto target = sim::deployment("default", "podinfo", "podinfo:6.0.0");
+  target["spec"]["template"]["spec"]["containers"][0]["envFrom"] =
+      json::array({{{"configMapRef", {{"name", "podinfo-config"}}}}});
+  return target;
+}
+
+struct Progress {
+  std::string phase, last_applied;
+  int weight;
+};
+
+Progress progress_of(Rollout& r) {
+  const auto status = r.canary().value("status", json::object());
+  return {status.value("phase", ""), status.value("lastAppliedSpec", ""),
+          status.value("canaryWeight", 0)};
+}
+
+// Runs a rollout to weight 20, then `passes` passes with the reads failing: each pass fails
+// naming the object and writes nothing. Then the reads work again and the rollout is promoted.
+void check_outage(Rollout& r, FailingReads& reads, const std::string& named) {
+  r.until("Initialized");
+  r.set_image("podinfo:6.0.1");
+  for (int i = 0; i < 40 && progress_of(r).weight < 20; ++i) r.pass();
+  const auto before = progress_of(r);
+  REQUIRE(before.weight == 20);
+  const auto writes = r.writes();
+  const auto events = r.events().size();
+
+  reads.failing = true;
+  for (int i = 0; i < 5; ++i) {
+    const auto result = r.pass();
+    CHECK(result.failed);
+    CHECK_MESSAGE(result.error.find(named) != std::string::npos, result.error);
+  }
+  CHECK(r.writes() == writes);  // no status, no primary, no route, no event
+  CHECK(r.events().size() == events);
+  const auto during = progress_of(r);
+  CHECK(during.phase == before.phase);
+  CHECK(during.last_applied == before.last_applied);
+  CHECK(during.weight == before.weight);
+
+  reads.failing = false;
+  r.until("Succeeded");
+  for (const auto& e : r.events()) {
+    const std::string message = e.value("message", "");
+    CHECK_MESSAGE(message.find("Restarting analysis") == std::string::npos, message);
+  }
+  CHECK(sim::image_of(r.primary()) == "podinfo:6.0.1");
+}
+
+}  // namespace
+
+TEST_CASE("a tracked ConfigMap that cannot be read holds the pass; it is not a new revision") {
+  Rollout r("istio", nullptr, target_using_config());
+  REQUIRE(r.cluster.create({{"apiVersion", "v1"},
+                            {"kind", "ConfigMap"},
+                            {"metadata", {{"name", "podinfo-config"}, {"namespace", "default"}}},
+                            {"data", {{"color", "blue"}}}}));
+  FailingReads reads(r.cluster, "ConfigMap", "podinfo-config");
+  r.api = &reads;
+  check_outage(r, reads, "podinfo-config");
+}
+
+TEST_CASE("a primary that cannot be read holds the pass; it is not recreated") {
+  Rollout r("istio");
+  FailingReads reads(r.cluster, "Deployment", "podinfo-primary");
+  r.api = &reads;
+  check_outage(r, reads, "podinfo-primary");
+}
+
+TEST_CASE("a rollout limit that cannot be counted waits; it does not let the rollout start") {
+  Rollout r("istio");
+  r.base_settings.max_concurrent_rollouts = 1;
+  FailingReads lists(r.cluster, "Canary", "", kube::CallInfo::Verb::List);
+  r.api = &lists;
+  r.until("Initialized");
+  lists.failing = true;
+  r.set_image("podinfo:6.0.1");
+  for (int i = 0; i < 5; ++i) r.pass();
+  const auto status = r.canary()["status"];
+  CHECK(status["phase"] == "Waiting");
+  CHECK(status.value("canaryWeight", 0) == 0);
+  CHECK_MESSAGE(status.dump().find("cannot count the rollouts in progress") != std::string::npos,
+                status.dump());
+  lists.failing = false;
+  r.until("Succeeded");
+}
