@@ -27,7 +27,7 @@ UrlResult url_with(const std::string& url, std::uint64_t requests, std::uint64_t
 
 }  // namespace
 
-TEST_CASE("a candidate with more errors is worse; every SLO met by the baseline passes it") {
+TEST_CASE("a candidate with more errors is worse, and every SLO the baseline meets passes it") {
   LoadReport report;
   report.urls = {url_with("http://a/", 3000, 0, 5), url_with("http://b/<x>", 3000, 300, 5)};
   const auto slos = *parse_slos("error-rate<=1%,latency-p95<=50ms");
@@ -62,7 +62,7 @@ TEST_CASE("a candidate with more errors is worse; every SLO met by the baseline 
   CHECK(bars == 3000);
 }
 
-TEST_CASE("a URL that could not be used fails the run, its SLOs say why") {
+TEST_CASE("a URL that could not be used fails the run and its SLOs say why") {
   LoadReport report;
   report.urls = {url_with("http://a/", 400, 0, 5), {}};
   report.urls[1].url = "https://b/";
