@@ -133,7 +133,9 @@ TEST_CASE("veer operator: a missing Canary CRD fails at once, naming the CRD") {
 }
 
 // The flags reach the client's rate limiter: at 4 requests a second with no burst, the requests
-// start-up makes before it gives up (version, discovery) are spaced by at least 250 ms.
+// start-up makes before it gives up (version, discovery) are spaced by 250 ms. The check asks for
+// 150 ms a gap: a loaded machine can delay the first arrival more than the last, and the default
+// rate (100 a second, 10 ms) would still be far below it.
 TEST_CASE("veer operator: --kube-api-qps and --kube-api-burst limit the requests to the API") {
   std::mutex mutex;
   std::vector<std::chrono::steady_clock::time_point> times;
@@ -159,5 +161,5 @@ TEST_CASE("veer operator: --kube-api-qps and --kube-api-burst limit the requests
   std::lock_guard lock(mutex);
   REQUIRE(times.size() >= 2);
   const auto spread = times.back() - times.front();
-  CHECK(spread >= std::chrono::milliseconds(240) * static_cast<int>(times.size() - 1));
+  CHECK(spread >= std::chrono::milliseconds(150) * static_cast<int>(times.size() - 1));
 }
