@@ -169,6 +169,16 @@ struct Manager::Impl {
   // Experiments are queued on their own changes (not their status) and every resync; their
   // passes requeue themselves at each look.
   void watch_experiments() {
+    // An operator whose role may not list Experiments (an older chart) still runs Canaries: an
+    // informer it cannot list would hold every worker back.
+    kube::ListOptions one;
+    one.limit = 1;
+    if (auto probe = counting.list(controller::experiment::experiment_type(), settings.ns, one);
+        !probe) {
+      watch_warnings.push_back(controller::experiment::experiment_type().describe() + ": " +
+                               probe.error().message + " (Experiments are not reconciled)");
+      return;
+    }
     std::string error;
     experiments =
         cache.watch_type(controller::experiment::experiment_type(), error, settings.resync);
