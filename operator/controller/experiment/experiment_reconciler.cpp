@@ -1,11 +1,11 @@
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 
-#include <atomic>
 #include <map>
 
 #include "analysis/experiment/experiment_step.hpp"
 #include "meshes/experiment_routes.hpp"
 #include "model/canonical_json.hpp"
+#include "operator/controller/event_object.hpp"
 #include "operator/controller/experiment/cumulative_counts.hpp"
 #include "operator/controller/workload_health.hpp"
 #include "operator/kube/time_format.hpp"
@@ -41,11 +41,6 @@ json promoted_part(const json& deployment) {
   json part = deployment.value("/spec/template"_json_pointer, json::object());
   if (part.contains("metadata")) part["metadata"].erase("labels");
   return part;
-}
-
-std::uint64_t next_event_number() {
-  static std::atomic<std::uint64_t> counter{0};
-  return counter++;
 }
 
 }  // namespace
@@ -255,30 +250,8 @@ std::string ExperimentReconciler::promote(Context& ctx, const std::string& winne
 
 void ExperimentReconciler::write_event(Context& ctx, const Event& event) {
   if (!settings_.write_kubernetes_events) return;
-  const auto now = clock_.now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const auto& meta = ctx.object["metadata"];
-  json object = {{"apiVersion", "v1"},
-                 {"kind", "Event"},
-                 {"metadata",
-                  {{"name", kube::name_of(ctx.object) + "." + std::to_string(ms) + "." +
-                                std::to_string(next_event_number())},
-                   {"namespace", ctx.ns}}},
-                 {"involvedObject",
-                  {{"apiVersion", ctx.object.value("apiVersion", "veer.dev/v1beta1")},
-                   {"kind", "Experiment"},
-                   {"name", meta.value("name", "")},
-                   {"namespace", ctx.ns},
-                   {"uid", meta.value("uid", "")}}},
-                 {"reason", "Synced"},
-                 {"message", event.message},
-                 {"type", event.warning ? "Warning" : "Normal"},
-                 {"source", {{"component", "veer"}}},
-                 {"firstTimestamp", kube::format_time(now)},
-                 {"lastTimestamp", kube::format_time(now)},
-                 {"count", 1}};
-  cluster_.create(object);  // best effort: an event never blocks an experiment
+  // Best effort: an event never blocks an experiment.
+  cluster_.create(event_object(ctx.object, "Experiment", ctx.ns, event, clock_.now()));
 }
 
 }  // namespace veer::controller::experiment
