@@ -374,6 +374,7 @@ void Manager::start(Collaborators collaborators) {
   experiment_settings.decide.min_interval = d.settings.reconciler.decide.min_interval;
   experiment_settings.decide.poll_interval = d.settings.reconciler.decide.poll_interval;
   experiment_settings.write_kubernetes_events = d.settings.reconciler.write_kubernetes_events;
+  experiment_settings.default_provider = d.settings.reconciler.decide.default_provider;
   d.experiment_reconciler = std::make_unique<controller::experiment::ExperimentReconciler>(
       d.cache, d.clock, *experiment_metrics, experiment_settings);
   d.reconciler->on_report([](const controller::ReconcileReport& report) {

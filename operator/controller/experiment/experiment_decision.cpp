@@ -137,8 +137,10 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
                            !s.winner.empty() && s.winner != baseline_of(spec);
     if (promoting) d.actions.push_back({ExperimentActionKind::PromoteWinner, {}, s.winner});
     const auto weights = final_weights(spec, s, observed.baseline_runs_winner, baseline_ready());
+    const auto before = weights_in(s);
+    const auto was = before.find(baseline_of(spec));
     if (promoting && weights.at(baseline_of(spec)) == 100 &&
-        weights_in(s).at(baseline_of(spec)) != 100)
+        (was == before.end() || was->second != 100))
       d.events.push_back({false, "Promotion of " + s.winner + " done: baseline " +
                                      baseline_of(spec) + " runs its pod template and serves " +
                                      "all traffic"});

@@ -7,6 +7,7 @@
 #include "model/canonical_json.hpp"
 #include "operator/controller/event_object.hpp"
 #include "operator/controller/experiment/cumulative_counts.hpp"
+#include "operator/controller/router_writes.hpp"
 #include "operator/controller/workload_health.hpp"
 #include "operator/kube/time_format.hpp"
 
@@ -212,23 +213,7 @@ std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
   meshes::VersionWeights wanted(weights.begin(), weights.end());
   auto writes = meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
   if (!writes) return writes.error().message;
-  for (const auto& write : writes.value()) {
-    kube::Result<json> result = json();
-    switch (write.action) {
-      case meshes::Write::Action::unchanged:
-      case meshes::Write::Action::remove:  // experiment routes never remove
-        continue;
-      case meshes::Write::Action::create:
-        result = cluster_.create(write.object);
-        if (!result && result.is(kube::ErrorType::AlreadyExists)) continue;
-        break;
-      case meshes::Write::Action::update:
-        result = cluster_.update(write.object);
-        break;
-    }
-    if (!result) return result.error().message;
-  }
-  return "";
+  return apply_writes(cluster_, writes.value());
 }
 
 std::string ExperimentReconciler::promote(Context& ctx, const std::string& winner) {

@@ -21,7 +21,8 @@ const kube::ResourceType& experiment_type();
 
 struct ExperimentReconcilerSettings {
   ExperimentDecideSettings decide;
-  std::string default_provider = "istio";  // for an Experiment without spec.provider
+  std::string default_provider =
+      "istio";  // for an Experiment without spec.provider (--mesh-provider)
   bool write_kubernetes_events = true;
 };
 
