@@ -219,3 +219,32 @@ TEST_CASE("kill and restart at every API write reach the same end") {
     CHECK(end_state(w) == expected);
   }
 }
+
+TEST_CASE(
+    "on Gateway API the HTTPRoute carries every version's weight, and the winner at the end") {
+  auto doc = experiment_json("gatewayapi:v1");
+  doc["spec"]["service"]["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", "gw"}}});
+  World w(doc, kExpressBest);
+  auto backends = [&] {
+    std::map<std::string, int> out;
+    auto route = w.get("gateway.networking.k8s.io/v1", "HTTPRoute", "checkout");
+    if (!route.contains("spec")) return out;
+    for (const auto& b : route["spec"]["rules"][0]["backendRefs"])
+      out[b["name"].get<std::string>()] = b["weight"];
+    return out;
+  };
+  for (int i = 0; i < 6; ++i) w.pass();
+  REQUIRE(w.phase() == "Running");
+  std::map<std::string, int> in_status;
+  const auto status = w.experiment()["status"];
+  for (const auto& v : status["versions"])
+    in_status["checkout-" + v["name"].get<std::string>()] = v["weight"];
+  CHECK(backends() == in_status);
+  w.run();
+  REQUIRE(w.phase() == "Completed");
+  CHECK(w.experiment()["status"]["winner"] == "express");
+  // Not promoted: the winner keeps all the traffic.
+  CHECK(backends() == std::map<std::string, int>{{"checkout-current", 0},
+                                                 {"checkout-one-page", 0},
+                                                 {"checkout-express", 100}});
+}
