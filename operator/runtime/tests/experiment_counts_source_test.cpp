@@ -104,7 +104,7 @@ TEST_CASE("experiment counts: every version's queries, counted over the look's w
   CHECK(windowed);
 }
 
-TEST_CASE("experiment counts: a failing query names the version and metric; an idle one counts 0") {
+TEST_CASE("experiment counts: a failing query names the version and metric, an idle one counts 0") {
   runtime::testing::World w;
   w.add_namespace("shop");
   ScriptedSource source;

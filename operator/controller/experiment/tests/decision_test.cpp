@@ -132,7 +132,7 @@ TEST_CASE("a look that cannot be measured holds the traffic and the time of the 
 }
 
 TEST_CASE(
-    "a winner completes the experiment; promoted, it keeps the traffic until the baseline runs "
+    "a winner completes the experiment, and promoted it keeps the traffic until the baseline runs "
     "it") {
   auto doc = testing::experiment_json();
   doc["spec"]["promoteWinner"] = true;
