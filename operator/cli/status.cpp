@@ -1,11 +1,14 @@
-// `veer status [NAME] [-n NS | -A] [-w]`: a table of Canaries from their status, or with -w a
-// live line per Canary (weight bar, phase, last verdict) whenever one changes.
+// `veer status [NAME] [-n NS | -A] [-w]`: a table of Canaries from their status (then one of
+// Experiments, when there are any), or with -w a live line per Canary (weight bar, phase, last
+// verdict) whenever one changes.
 #include <ostream>
 
 #include "analysis/http/printable.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/experiment/experiment_reconciler.hpp"
+#include "operator/controller/experiment/experiment_table.hpp"
 #include "operator/controller/status_table.hpp"
 #include "operator/kube/connect.hpp"
 
@@ -21,11 +24,27 @@ controller::CanaryRow printable_row(controller::CanaryRow row) {
   return row;
 }
 
+// The Experiments' table, or "" when there are none (or the Experiment CRD is not installed).
+std::string experiments_table(kube::Cluster& cluster, const std::string& ns,
+                              const kube::ListOptions& options) {
+  auto list = cluster.list(controller::experiment::experiment_type(), ns, options);
+  if (!list || list->items.empty()) return "";
+  std::vector<controller::experiment::ExperimentRow> rows;
+  for (const auto& item : list->items) {
+    auto row = controller::experiment::experiment_row(item);
+    for (auto* field :
+         {&row.ns, &row.name, &row.phase, &row.weights, &row.p_best, &row.winner, &row.message})
+      *field = analysis::http::printable(*field);
+    rows.push_back(std::move(row));
+  }
+  return controller::experiment::render_experiment_table(rows);
+}
+
 int run_status(Invocation& call) {
   std::string ns, kubeconfig, context;
   bool all = false, watch = false;
   ArgParser parser("status", "[NAME]",
-                   "Shows Canaries: phase, weight, failed checks, last verdict.");
+                   "Shows Canaries: phase, weight, failed checks, last verdict; then Experiments.");
   parser.option("namespace", &ns, "NS", "namespace (default: the context's)", 'n')
       .flag("all-namespaces", &all, "every namespace", 'A')
       .flag("watch", &watch, "print a line per Canary whenever it changes", 'w')
@@ -51,6 +70,11 @@ int run_status(Invocation& call) {
     return 1;
   }
   if (!watch) {
+    const auto experiments = experiments_table(cluster, all ? "" : ns, options);
+    if (list->items.empty() && !experiments.empty()) {
+      call.out << experiments;
+      return 0;
+    }
     if (list->items.empty()) {
       call.err << "veer status: no Canary " << (only.empty() ? "" : only + " ") << "in "
                << (all ? "any namespace" : "namespace " + ns) << "\n";
@@ -59,6 +83,7 @@ int run_status(Invocation& call) {
     std::vector<controller::CanaryRow> rows;
     for (const auto& item : list->items) rows.push_back(printable_row(controller::row_of(item)));
     call.out << controller::render_table(rows);
+    if (!experiments.empty()) call.out << "\n" << experiments;
     return 0;
   }
   for (const auto& item : list->items)
@@ -88,6 +113,8 @@ int run_status(Invocation& call) {
 
 }  // namespace
 
-VEER_COMMAND("status", "show Canaries (phase, weight, verdicts); -w follows them live", run_status);
+VEER_COMMAND("status",
+             "show Canaries (phase, weight, verdicts) and Experiments; -w follows Canaries",
+             run_status);
 
 }  // namespace veer::cli

@@ -8,9 +8,11 @@
 #include <sstream>
 #include <thread>
 
+#include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/kube/work_queue.hpp"
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
+#include "operator/runtime/experiment_counts_source.hpp"
 #include "operator/runtime/watched_types.hpp"
 #include "operator/server/operator_metrics.hpp"
 
@@ -19,6 +21,8 @@ namespace {
 
 constexpr const char* kRefsIndex = "canary-refs";
 constexpr const char* kConfigsIndex = "configs";
+// Experiments share the work queue with Canaries; their keys carry this prefix.
+constexpr std::string_view kExperimentKey = "experiment:";
 
 // The report of the reconcile running on this worker thread (CanaryReconciler reports from
 // inside reconcile(); the Manager adds the duration once it returns).
@@ -58,11 +62,14 @@ struct Manager::Impl {
   server::OperatorMetrics metrics;
 
   kube::Informer* canaries = nullptr;
+  kube::Informer* experiments = nullptr;   // null when the Experiment CRD is not served
   std::vector<kube::Informer*> workloads;  // Deployments, DaemonSets
   std::vector<std::string> watch_warnings;
 
   std::optional<Collaborators> collaborators;
   std::unique_ptr<controller::CanaryReconciler> reconciler;
+  std::unique_ptr<ExperimentCountsSource> experiment_counts;  // when none was given
+  std::unique_ptr<controller::experiment::ExperimentReconciler> experiment_reconciler;
   std::function<void(const controller::ReconcileReport&)> report_callback;
   std::vector<std::function<std::string()>> metrics_sources;
 
@@ -117,6 +124,8 @@ struct Manager::Impl {
                               enqueue(kube::key_of(c));
                             }});
 
+    watch_experiments();
+
     auto by_ref = [this](std::string (*ref)(const kube::Json&)) {
       return kube::InformerHandlers{
           [this, ref](const kube::Json& o) { enqueue_canaries(ref(o)); },
@@ -157,6 +166,35 @@ struct Manager::Impl {
     watch(types::alert_providers());
   }
 
+  // Experiments are queued on their own changes (not their status) and every resync; their
+  // passes requeue themselves at each look.
+  void watch_experiments() {
+    // An operator whose role may not list Experiments (an older chart) still runs Canaries: an
+    // informer it cannot list would hold every worker back.
+    kube::ListOptions one;
+    one.limit = 1;
+    if (auto probe = counting.list(controller::experiment::experiment_type(), settings.ns, one);
+        !probe) {
+      watch_warnings.push_back(controller::experiment::experiment_type().describe() + ": " +
+                               probe.error().message + " (Experiments are not reconciled)");
+      return;
+    }
+    std::string error;
+    experiments =
+        cache.watch_type(controller::experiment::experiment_type(), error, settings.resync);
+    if (!experiments) {
+      watch_warnings.push_back(controller::experiment::experiment_type().describe() + ": " + error +
+                               " (Experiments are not reconciled)");
+      return;
+    }
+    auto key = [](const kube::Json& e) { return std::string(kExperimentKey) + kube::key_of(e); };
+    experiments->add_handlers({[this, key](const kube::Json& e) { enqueue(key(e)); },
+                               [this, key](const kube::Json& old_e, const kube::Json& new_e) {
+                                 if (canary_changed(old_e, new_e)) enqueue(key(new_e));
+                               },
+                               [](const kube::Json&) {}});
+  }
+
   kube::Informer* watch(const kube::ResourceType& type) {
     std::string error;
     auto* informer = cache.watch_type(type, error);
@@ -165,6 +203,14 @@ struct Manager::Impl {
   }
 
   kube::ReconcileResult reconcile(const std::string& key) {
+    if (key.rfind(kExperimentKey, 0) == 0) {
+      auto result = experiment_reconciler->reconcile(key.substr(kExperimentKey.size()));
+      ++reconciles;
+      if (!result.error.empty())
+        log(LogLevel::warn, "experiment reconcile failed; retrying with backoff",
+            {{"experiment", key.substr(kExperimentKey.size())}, {"error", result.error}});
+      return result;
+    }
     std::optional<controller::ReconcileReport> report;
     current_report = &report;
     const auto began = std::chrono::steady_clock::now();
@@ -218,6 +264,9 @@ struct Manager::Impl {
     queue = std::make_unique<kube::WorkQueue>(clock, backoff);
     if (canaries)
       for (const auto& canary : canaries->list()) queue->add(kube::key_of(canary));
+    if (experiments)
+      for (const auto& e : experiments->list())
+        queue->add(std::string(kExperimentKey) + kube::key_of(e));
     pool = std::make_unique<kube::WorkerPool>(
         *queue, std::max(1, settings.workers),
         [this](const std::string& key) { return reconcile(key); });
@@ -316,6 +365,18 @@ void Manager::start(Collaborators collaborators) {
   d.reconciler = std::make_unique<controller::CanaryReconciler>(
       d.cache, d.clock, collaborators.hooks, collaborators.metrics, collaborators.alerts,
       d.settings.reconciler);
+  auto* experiment_metrics = collaborators.experiments;
+  if (!experiment_metrics) {
+    d.experiment_counts = std::make_unique<ExperimentCountsSource>(d.cache);
+    experiment_metrics = d.experiment_counts.get();
+  }
+  controller::experiment::ExperimentReconcilerSettings experiment_settings;
+  experiment_settings.decide.min_interval = d.settings.reconciler.decide.min_interval;
+  experiment_settings.decide.poll_interval = d.settings.reconciler.decide.poll_interval;
+  experiment_settings.write_kubernetes_events = d.settings.reconciler.write_kubernetes_events;
+  experiment_settings.default_provider = d.settings.reconciler.decide.default_provider;
+  d.experiment_reconciler = std::make_unique<controller::experiment::ExperimentReconciler>(
+      d.cache, d.clock, *experiment_metrics, experiment_settings);
   d.reconciler->on_report([](const controller::ReconcileReport& report) {
     if (current_report) *current_report = report;
   });

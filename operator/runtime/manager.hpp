@@ -1,8 +1,8 @@
-// The operator's runtime: informers on Canaries and on everything that maps back to one
-// (Deployments, DaemonSets, ConfigMaps, Secrets, HPAs, Services), a work queue and workers running
-// CanaryReconciler::reconcile, reads served from the informers' caches, optional leader election,
-// and the numbers /metrics and /readyz show. Used by `veer operator` (RestCluster, RealClock),
-// the scale bench and tests (MemoryCluster, SimulatedClock).
+// The operator's runtime: informers on Canaries (and Experiments) and on everything that maps back
+// to one (Deployments, DaemonSets, ConfigMaps, Secrets, HPAs, Services), a work queue and workers
+// running CanaryReconciler::reconcile, reads served from the informers' caches, optional leader
+// election, and the numbers /metrics and /readyz show. Used by `veer operator` (RestCluster,
+// RealClock), the scale bench and tests (MemoryCluster, SimulatedClock).
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/experiment/experiment_metrics.hpp"
 #include "operator/kube/clock.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/leader_election.hpp"
@@ -36,6 +37,9 @@ struct Collaborators {
   webhooks::HookPoster& hooks;
   controller::MetricsChecker& metrics;
   controller::AlertSink& alerts;
+  // Where Experiments' per-version counts come from; null: an ExperimentCountsSource on the
+  // cache with a Prometheus at http://prometheus:9090 (or each Experiment's metricsServer).
+  controller::experiment::ExperimentMetrics* experiments = nullptr;
 };
 
 // /readyz: ready once every informer has listed its type (and, with leader election, the

@@ -14,6 +14,7 @@
 #include "operator/controller/look_window.hpp"
 #include "operator/notify/secret_data.hpp"
 #include "operator/runtime/metric_context.hpp"
+#include "operator/runtime/metric_lookups.hpp"
 #include "operator/runtime/traffic_split_guard.hpp"
 #include "operator/runtime/watched_types.hpp"
 
@@ -45,82 +46,6 @@ std::optional<analysis::stats::SequentialState> previous_state(const model::Cana
   }
   return std::nullopt;
 }
-
-// Everything one analyze() call looks up, kept for the call only (templates and Secrets may
-// change between steps; the cache makes reading them again free).
-class Lookups {
- public:
-  Lookups(kube::Cluster& objects, std::string ns, std::string address,
-          std::chrono::milliseconds timeout, analysis::MetricsSource* given)
-      : objects_(objects), ns_(std::move(ns)), address_(std::move(address)), given_(given) {
-    analysis::PrometheusConfig config;
-    config.address = address_;
-    config.timeout = timeout;
-    if (!given_) default_source_ = std::make_unique<analysis::PrometheusSource>(config);
-  }
-
-  analysis::MetricsSource& default_source() { return given_ ? *given_ : *default_source_; }
-  std::string problem(const std::string& key) const {
-    auto it = problems_.find(key);
-    return it == problems_.end() ? "" : it->second;
-  }
-
-  const model::MetricTemplate* find_template(const model::NamedReference& ref) {
-    const std::string ns = ref.namespace_.empty() ? ns_ : ref.namespace_;
-    const std::string key = ns + "/" + ref.name;
-    if (auto it = templates_.find(key); it != templates_.end()) return &it->second;
-    auto got = objects_.get({types::metric_templates(), ns, ref.name});
-    if (!got) {
-      if (!got.is(kube::ErrorType::NotFound)) problems_[key] = got.error().message;
-      return nullptr;
-    }
-    auto parsed = model::parse_metric_template(*got);
-    if (!parsed.ok()) {
-      std::string text;
-      for (const auto& e : parsed.errors) text += (text.empty() ? "" : "; ") + model::to_string(e);
-      problems_[key] = "MetricTemplate " + key + " is invalid: " + text;
-      return nullptr;
-    }
-    if (parsed.value.metadata.namespace_.empty()) parsed.value.metadata.namespace_ = ns;
-    auto& stored = templates_[key] = parsed.value;
-    template_namespace_[&stored.spec.provider] = ns;
-    return &stored;
-  }
-
-  analysis::Outcome<analysis::MetricsSource*> source_for(const model::MetricProvider& provider) {
-    const bool prometheus = provider.type.empty() || provider.type == "prometheus";
-    if (prometheus && (provider.address.empty() || provider.address == address_) &&
-        provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify)
-      return &default_source();
-    // check_metric hands back the provider of the template find_template returned.
-    auto ns_it = template_namespace_.find(&provider);
-    const std::string ns = ns_it == template_namespace_.end() ? ns_ : ns_it->second;
-    std::map<std::string, std::string> secret;
-    if (!provider.secret_ref.empty()) {
-      auto got = objects_.get({types::secrets(), ns, provider.secret_ref});
-      if (!got) {
-        return analysis::fail("Secret " + ns + "/" + provider.secret_ref +
-                              " (provider.secretRef): " + got.error().message);
-      }
-      secret = notify::secret_data(*got);
-    }
-    auto made = analysis::make_metrics_source(provider, secret, address_);
-    if (!made) return analysis::Error{made.error()};
-    sources_.push_back(std::move(made).value());
-    return sources_.back().get();
-  }
-
- private:
-  kube::Cluster& objects_;
-  std::string ns_;
-  std::string address_;
-  analysis::MetricsSource* given_;
-  std::unique_ptr<analysis::MetricsSource> default_source_;
-  std::map<std::string, model::MetricTemplate> templates_;  // node-based: pointers stay valid
-  std::map<const model::MetricProvider*, std::string> template_namespace_;
-  std::map<std::string, std::string> problems_;
-  std::vector<std::unique_ptr<analysis::MetricsSource>> sources_;
-};
 
 std::string template_key(const model::CanaryMetric& metric, const std::string& ns) {
   if (!metric.template_ref) return "";

@@ -1,0 +1,259 @@
+#include "meshes/experiment_routes.hpp"
+
+#include "meshes/from_canary.hpp"
+#include "meshes/services.hpp"
+
+namespace veer::meshes {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kIstioApi = "networking.istio.io/v1beta1";
+
+enum class Kind { Istio, GatewayApi, Other };
+
+struct Provider {
+  Kind kind = Kind::Other;
+  std::string api_version;  // of the router's object
+};
+
+Provider provider_of(const std::string& provider) {
+  if (provider.empty() || provider == "istio") return {Kind::Istio, kIstioApi};
+  if (provider == "gatewayapi" || provider == "gatewayapi:v1")
+    return {Kind::GatewayApi, "gateway.networking.k8s.io/v1"};
+  if (provider == "gatewayapi:v1beta1")
+    return {Kind::GatewayApi, "gateway.networking.k8s.io/v1beta1"};
+  return {};
+}
+
+bool non_empty(const json& value) {
+  return !value.is_null() && !value.empty();
+}
+
+int weight_of(const VersionWeights& weights, const std::string& version) {
+  auto it = weights.find(version);
+  return it == weights.end() ? 0 : it->second;
+}
+
+json service_port(const CanaryRouting& o) {
+  json port = {{"name", o.port_name.empty() ? "http" : o.port_name},
+               {"port", o.port},
+               {"protocol", "TCP"},
+               {"targetPort", o.target_port.is_null() ? json(o.port) : o.target_port}};
+  if (!o.app_protocol.empty()) port["appProtocol"] = o.app_protocol;
+  return port;
+}
+
+Write version_service(const ExperimentRouting& r, const ExperimentBackend& v,
+                      const Observed& observed) {
+  json fresh = {{"apiVersion", "v1"},
+                {"kind", "Service"},
+                {"metadata", new_metadata(r.owner, v.service, gitops_annotations())},
+                {"spec",
+                 {{"type", "ClusterIP"},
+                  {"selector", v.selector},
+                  {"ports", json::array({service_port(r.owner)})}}}};
+  return upsert(fresh, {"/spec/selector", "/spec/ports"},
+                observed.find({"v1", "Service", v.service}));
+}
+
+// The apex Service clients call: created when absent (selecting the baseline), else the user's.
+Write apex_service(const ExperimentRouting& r, const Observed& observed) {
+  const auto name = r.owner.apex_name();
+  if (const auto* found = observed.find({"v1", "Service", name}))
+    return {Write::Action::unchanged, *found, {}};
+  json fresh = {{"apiVersion", "v1"},
+                {"kind", "Service"},
+                {"metadata", new_metadata(r.owner, name, gitops_annotations())},
+                {"spec",
+                 {{"type", "ClusterIP"},
+                  {"selector", r.versions.front().selector},
+                  {"ports", json::array({service_port(r.owner)})}}}};
+  // Clients call it: it outlives the experiment.
+  fresh["metadata"].erase("ownerReferences");
+  return {Write::Action::create, fresh, {}};
+}
+
+json istio_destination(const ExperimentRouting& r, const ExperimentBackend& v, int weight) {
+  json dest = {{"host", v.service}};
+  if (!r.owner.gateways.empty() && r.owner.gateways.front() != "mesh")
+    dest["port"] = {{"number", r.owner.port}};
+  return {{"destination", dest}, {"weight", weight}};
+}
+
+json virtual_service(const ExperimentRouting& r, const VersionWeights& weights) {
+  const auto& o = r.owner;
+  json hosts = json::array({o.apex_name()});
+  for (const auto& h : o.hosts)
+    if (h != o.apex_name()) hosts.push_back(h);
+  json split = json::array();
+  for (const auto& v : r.versions)
+    split.push_back(istio_destination(r, v, weight_of(weights, v.version)));
+  json base = json::object();
+  if (!o.timeout.empty()) base["timeout"] = o.timeout;
+  if (non_empty(o.retries)) base["retries"] = o.retries;
+  if (non_empty(o.headers)) base["headers"] = o.headers;
+  json http = json::array();
+  if (non_empty(r.match)) {
+    json taking_part = base;
+    taking_part["match"] = r.match;
+    taking_part["route"] = split;
+    json rest = base;
+    rest["route"] = json::array({istio_destination(r, r.versions.front(), 100)});
+    http = {taking_part, rest};
+  } else {
+    json all = base;
+    all["route"] = split;
+    http = {all};
+  }
+  json spec = {{"hosts", hosts}, {"http", http}};
+  if (!o.gateways.empty()) spec["gateways"] = o.gateways;
+  return {{"apiVersion", kIstioApi},
+          {"kind", "VirtualService"},
+          {"metadata", new_metadata(o, o.apex_name(), gitops_annotations())},
+          {"spec", spec}};
+}
+
+json http_route(const ExperimentRouting& r, const Provider& p, const VersionWeights& weights) {
+  const auto& o = r.owner;
+  json backends = json::array();
+  for (const auto& v : r.versions) {
+    backends.push_back({{"group", ""},
+                        {"kind", "Service"},
+                        {"name", v.service},
+                        {"port", o.port},
+                        {"weight", weight_of(weights, v.version)}});
+  }
+  json rule = {{"matches", json::array({{{"path", {{"type", "PathPrefix"}, {"value", "/"}}}}})},
+               {"backendRefs", backends}};
+  if (!o.backend_timeout.empty() || !o.timeout.empty()) {
+    rule["timeouts"] = json::object();
+    if (!o.timeout.empty()) rule["timeouts"]["request"] = o.timeout;
+    if (!o.backend_timeout.empty()) rule["timeouts"]["backendRequest"] = o.backend_timeout;
+  }
+  json spec = {{"parentRefs", o.gateway_refs}, {"rules", json::array({rule})}};
+  if (!o.hosts.empty()) spec["hostnames"] = o.hosts;
+  return {{"apiVersion", p.api_version},
+          {"kind", "HTTPRoute"},
+          {"metadata", new_metadata(o, o.apex_name(), gitops_annotations())},
+          {"spec", spec}};
+}
+
+ObjectRef router_object(const Provider& p, const ExperimentRouting& r) {
+  return {p.api_version, p.kind == Kind::Istio ? "VirtualService" : "HTTPRoute",
+          r.owner.apex_name()};
+}
+
+}  // namespace
+
+std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r) {
+  const auto p = provider_of(provider);
+  if (p.kind == Kind::Other) {
+    const bool two_only =
+        provider == "linkerd" || provider.rfind("smi", 0) == 0 || provider == "nginx";
+    return "provider " + provider + " cannot route an Experiment: " +
+           (two_only ? "its traffic split (SMI TrafficSplit / NGINX canary ingress) has two "
+                       "versions only, and veer routes experiments across N versions; "
+                     : "") +
+           "use istio or gatewayapi (gatewayapi:v1, gatewayapi:v1beta1)";
+  }
+  if (p.kind == Kind::GatewayApi) {
+    if (non_empty(r.match))
+      return "provider " + provider +
+             ": spec.strategy.match is not supported for experiments yet (istio supports it)";
+    if (!r.owner.gateway_refs.is_array() || r.owner.gateway_refs.empty())
+      return "provider " + provider +
+             ": spec.service.gatewayRefs is required (the HTTPRoute's "
+             "parents)";
+  }
+  if (r.owner.port <= 0) return "spec.service.port is required to route the versions";
+  for (const auto& v : r.versions) {
+    if (!v.selector.is_object() || v.selector.empty())
+      return "version " + v.version +
+             ": its Deployment has no spec.selector.matchLabels to select its pods by";
+  }
+  return "";
+}
+
+ExperimentRouting experiment_routing_of(const model::Experiment& e,
+                                        const std::map<std::string, json>& selectors) {
+  // spec.service reads as a Canary's does: the same routing facts.
+  model::Canary as_canary;
+  as_canary.metadata = e.metadata;
+  as_canary.spec.service = e.spec.service;
+  as_canary.spec.target_ref = e.spec.baseline.target_ref;
+  ExperimentRouting r;
+  r.owner = routing_of(as_canary, "app", "");
+  r.owner.api_version = e.api_version;
+  r.owner.kind = e.kind;
+  for (const auto* v : e.spec.versions()) {
+    auto it = selectors.find(v->name);
+    r.versions.push_back({v->name, r.owner.apex_name() + "-" + v->name,
+                          it == selectors.end() ? json::object() : it->second});
+  }
+  if (e.spec.strategy.match.is_array()) r.match = e.spec.strategy.match;
+  return r;
+}
+
+std::vector<ObjectRef> experiment_objects(const std::string& provider, const ExperimentRouting& r) {
+  std::vector<ObjectRef> refs{{"v1", "Service", r.owner.apex_name()}};
+  for (const auto& v : r.versions) refs.push_back({"v1", "Service", v.service});
+  const auto p = provider_of(provider);
+  if (p.kind != Kind::Other) refs.push_back(router_object(p, r));
+  return refs;
+}
+
+Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider,
+                                                     const ExperimentRouting& r,
+                                                     const VersionWeights& weights,
+                                                     const Observed& observed) {
+  if (auto problem = experiment_routing_problem(provider, r); !problem.empty())
+    return invalid(problem);
+  const auto p = provider_of(provider);
+  std::vector<Write> writes{apex_service(r, observed)};
+  for (const auto& v : r.versions) writes.push_back(version_service(r, v, observed));
+  const auto ref = router_object(p, r);
+  const auto* found = observed.find(ref);
+  UpsertOptions keep_original;
+  keep_original.remember_original_spec = found && !is_controlled_by(*found, r.owner);
+  if (p.kind == Kind::Istio) {
+    writes.push_back(upsert(virtual_service(r, weights),
+                            {"/spec/hosts", "/spec/gateways", "/spec/http"}, found, keep_original));
+  } else {
+    writes.push_back(upsert(http_route(r, p, weights),
+                            {"/spec/parentRefs", "/spec/hostnames", "/spec/rules"}, found,
+                            keep_original));
+  }
+  return writes;
+}
+
+Expected<VersionWeights> read_experiment_routes(const std::string& provider,
+                                                const ExperimentRouting& r,
+                                                const Observed& observed) {
+  if (auto problem = experiment_routing_problem(provider, r); !problem.empty())
+    return invalid(problem);
+  const auto p = provider_of(provider);
+  const auto ref = router_object(p, r);
+  const auto* found = observed.find(ref);
+  if (!found) return not_found(ref.kind + " " + ref.name + " does not exist");
+  std::map<std::string, std::string> version_of;
+  for (const auto& v : r.versions) version_of[v.service] = v.version;
+  const json& entries = p.kind == Kind::Istio ? field_or_null(*found, "/spec/http/0/route")
+                                              : field_or_null(*found, "/spec/rules/0/backendRefs");
+  VersionWeights out;
+  for (const auto& v : r.versions) out[v.version] = 0;
+  for (const auto& entry : entries.is_array() ? entries : json::array()) {
+    const auto service = p.kind == Kind::Istio
+                             ? entry.value("/destination/host"_json_pointer, std::string())
+                             : entry.value("name", std::string());
+    auto it = version_of.find(service);
+    if (it == version_of.end())
+      return invalid(ref.kind + " " + ref.name + " routes to " + service +
+                     ", which is no version of this experiment");
+    out[it->second] = entry.value("weight", 0);
+  }
+  return out;
+}
+
+}  // namespace veer::meshes

@@ -1,0 +1,63 @@
+// Routes for an Experiment: N versions side by side, each behind its own Service
+// <svc>-<version> selecting its Deployment's pods, weighted by one object of the router:
+// - istio: a VirtualService <svc> with one weighted destination per version (hosts: the apex
+//   Service and spec.service.hosts); with spec.strategy.match only matching requests are split,
+//   the rest go to the baseline;
+// - gatewayapi (v1, v1beta1): an HTTPRoute <svc> with one weighted backendRef per version,
+//   parentRefs from spec.service.gatewayRefs.
+// Other providers are refused: SMI TrafficSplit and NGINX canary ingresses split two versions
+// only. Pure, as the Canary routers: the operator makes the API calls.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "meshes/canary_routing.hpp"
+#include "meshes/objects.hpp"
+#include "meshes/result.hpp"
+#include "model/experiment.hpp"
+
+namespace veer::meshes {
+
+struct ExperimentBackend {
+  std::string version;      // the version's name
+  std::string service;      // <svc>-<version>
+  nlohmann::json selector;  // the pod labels of the version's Deployment (spec.selector)
+};
+
+struct ExperimentRouting {
+  // The owner (kind Experiment, name, uid) and spec.service's routing facts.
+  CanaryRouting owner;
+  std::vector<ExperimentBackend> versions;         // baseline first
+  nlohmann::json match = nlohmann::json::array();  // [Istio HTTPMatchRequest]
+};
+
+using VersionWeights = std::map<std::string, int>;
+
+// Why `provider` cannot route this experiment ("" when it can), naming the provider.
+std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r);
+
+// `selectors`: version name -> its Deployment's spec.selector.matchLabels.
+ExperimentRouting experiment_routing_of(const model::Experiment& experiment,
+                                        const std::map<std::string, nlohmann::json>& selectors);
+
+// The objects to observe: the apex and version Services, then the router's object.
+std::vector<ObjectRef> experiment_objects(const std::string& provider, const ExperimentRouting& r);
+
+// The writes that make the router split as `weights` says (a version missing from it gets 0).
+// The apex Service is created when absent (selecting the baseline's pods, with no owner: it
+// outlives the experiment), never changed.
+Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider,
+                                                     const ExperimentRouting& r,
+                                                     const VersionWeights& weights,
+                                                     const Observed& observed);
+
+// The weights the router's object holds now (of the traffic that takes part).
+Expected<VersionWeights> read_experiment_routes(const std::string& provider,
+                                                const ExperimentRouting& r,
+                                                const Observed& observed);
+
+}  // namespace veer::meshes

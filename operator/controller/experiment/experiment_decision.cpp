@@ -1,0 +1,266 @@
+#include "operator/controller/experiment/experiment_decision.hpp"
+
+#include <algorithm>
+
+#include "analysis/experiment/allocation.hpp"
+#include "analysis/experiment/experiment_config.hpp"
+#include "operator/controller/experiment/step_status.hpp"
+#include "operator/kube/time_format.hpp"
+
+namespace veer::controller::experiment {
+
+namespace ax = analysis::experiment;
+using model::ExperimentPhase;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+namespace {
+
+const std::string& baseline_of(const model::ExperimentSpec& spec) {
+  return spec.baseline.name;
+}
+
+Weights all_to(const model::ExperimentSpec& spec, const std::string& version) {
+  Weights w;
+  for (const auto* v : spec.versions()) w[v->name] = v->name == version ? 100 : 0;
+  return w;
+}
+
+Weights weights_in(const model::ExperimentStatus& status) {
+  Weights w;
+  for (const auto& v : status.versions) w[v.name] = v.weight;
+  return w;
+}
+
+void set_weights(model::ExperimentStatus& status, const model::ExperimentSpec& spec,
+                 const Weights& weights) {
+  if (status.versions.empty()) {
+    for (const auto* v : spec.versions()) {
+      model::VersionStatus version;
+      version.name = v->name;
+      status.versions.push_back(std::move(version));
+    }
+  }
+  for (auto& v : status.versions) {
+    auto it = weights.find(v.name);
+    v.weight = it == weights.end() ? 0 : it->second;
+  }
+}
+
+// The versions that must serve: all of them while they take part (a cut-off version serves
+// nothing), the baseline alone for conformance.
+std::string not_ready(const model::Experiment& e, const ExperimentObservations& observed) {
+  const bool conformance = e.spec.strategy.testing_pattern == model::TestingPattern::Conformance;
+  for (const auto& v : observed.versions) {
+    if (conformance && v.name != baseline_of(e.spec)) continue;
+    bool cut_off = false;
+    for (const auto& s : e.status.versions) cut_off |= s.name == v.name && s.cut_off;
+    if (cut_off) continue;
+    if (!v.health.exists) return "the Deployment of version " + v.name + " does not exist";
+    if (!v.health.ready)
+      return "version " + v.name + " is not ready" +
+             (v.health.message.empty() ? "" : " (" + v.health.message + ")");
+  }
+  return "";
+}
+
+std::optional<TimePoint> parsed(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return kube::parse_time(text);
+}
+
+std::string look_name(std::int32_t look, std::int32_t iterations) {
+  return "look " + std::to_string(look) + " of " + std::to_string(iterations);
+}
+
+}  // namespace
+
+bool is_finished(ExperimentPhase phase) {
+  return phase == ExperimentPhase::Completed || phase == ExperimentPhase::Failed ||
+         phase == ExperimentPhase::Aborted;
+}
+
+std::string describe(const Weights& weights) {
+  std::string out;
+  for (const auto& [name, weight] : weights)
+    out += (out.empty() ? "" : " ") + name + "=" + std::to_string(weight);
+  return out;
+}
+
+Weights final_weights(const model::ExperimentSpec& spec, const model::ExperimentStatus& status,
+                      bool baseline_runs_winner, bool baseline_ready) {
+  const auto& winner = status.winner;
+  if (status.phase != ExperimentPhase::Completed || winner.empty() || winner == baseline_of(spec))
+    return all_to(spec, baseline_of(spec));
+  // Without promotion the winner keeps the traffic (the user promotes it). With promotion it
+  // keeps it until the baseline serves the winner's template.
+  if (spec.promote_winner && baseline_runs_winner && baseline_ready)
+    return all_to(spec, baseline_of(spec));
+  return all_to(spec, winner);
+}
+
+Weights initial_weights(const model::Experiment& e) {
+  if (e.spec.strategy.testing_pattern == model::TestingPattern::Conformance)
+    return all_to(e.spec, baseline_of(e.spec));
+  const auto config = ax::allocation_config(e.spec, e.metadata.uid);
+  ax::AllocationInput input;
+  input.iteration = 0;
+  for (std::size_t i = 0; i < config.versions.size(); ++i) input.reward.push_back({});
+  const auto weights = ax::allocate(config, input);
+  Weights out;
+  for (std::size_t i = 0; i < weights.size(); ++i) out[config.versions[i]] = weights[i];
+  return out;
+}
+
+ExperimentDecision decide_experiment(const model::Experiment& e,
+                                     const ExperimentObservations& observed, TimePoint now,
+                                     const ExperimentDecideSettings& settings) {
+  const auto& spec = e.spec;
+  ExperimentDecision d;
+  d.status = e.status;
+  auto& s = d.status;
+  s.observed_generation = e.metadata.generation;
+  const bool conformance = spec.strategy.testing_pattern == model::TestingPattern::Conformance;
+  // Conformance routes nothing: the baseline keeps the traffic the user's routing gives it.
+  auto route = [&](const Weights& weights) {
+    if (!conformance) d.actions.push_back({ExperimentActionKind::SetRoutes, weights, ""});
+  };
+  const auto interval = std::max(spec.duration.interval, settings.min_interval);
+  const auto baseline_ready = [&] {
+    for (const auto& v : observed.versions)
+      if (v.name == baseline_of(spec)) return v.health.ready;
+    return false;
+  };
+
+  if (is_finished(s.phase)) {
+    const bool promoting = s.phase == ExperimentPhase::Completed && spec.promote_winner &&
+                           !s.winner.empty() && s.winner != baseline_of(spec);
+    if (promoting) d.actions.push_back({ExperimentActionKind::PromoteWinner, {}, s.winner});
+    const auto weights = final_weights(spec, s, observed.baseline_runs_winner, baseline_ready());
+    const auto before = weights_in(s);
+    const auto was = before.find(baseline_of(spec));
+    if (promoting && weights.at(baseline_of(spec)) == 100 &&
+        (was == before.end() || was->second != 100))
+      d.events.push_back({false, "Promotion of " + s.winner + " done: baseline " +
+                                     baseline_of(spec) + " runs its pod template and serves " +
+                                     "all traffic"});
+    set_weights(s, spec, weights);
+    route(weights);
+    if (promoting && weights.at(baseline_of(spec)) != 100) d.requeue_after = settings.poll_interval;
+    return d;
+  }
+
+  const auto baseline_only = all_to(spec, baseline_of(spec));
+  if (s.phase == ExperimentPhase::Pending) {
+    s.phase = ExperimentPhase::Initializing;
+    s.start_time = kube::format_time(now);
+    s.versions.clear();
+    set_weights(s, spec, baseline_only);
+    d.events.push_back(
+        {false,
+         "Experiment started: " + std::string(model::to_string(spec.strategy.testing_pattern)) +
+             " with " + std::to_string(spec.candidates.size()) + " candidate(s), " +
+             std::string(model::to_string(spec.strategy.traffic)) + " traffic"});
+  }
+
+  if (auto waiting = not_ready(e, observed); !waiting.empty()) {
+    if (s.message != "waiting: " + waiting) {
+      s.message = "waiting: " + waiting;
+      d.events.push_back({false, "Experiment waiting: " + waiting});
+    }
+    route(s.phase == ExperimentPhase::Initializing ? baseline_only : weights_in(s));
+    d.requeue_after = settings.poll_interval;
+    return d;
+  }
+
+  if (s.phase == ExperimentPhase::Initializing) {
+    const auto weights = initial_weights(e);
+    s.phase = ExperimentPhase::Running;
+    s.last_update_time = kube::format_time(now);
+    s.message = "running: " + describe(weights);
+    set_weights(s, spec, weights);
+    d.events.push_back({false, "All versions ready; routing " + describe(weights)});
+    route(weights);
+    d.requeue_after = interval;
+    return d;
+  }
+
+  // Running: a look once the interval since the previous one has passed.
+  const auto last = parsed(s.last_update_time).value_or(now - interval);
+  if (now < last + interval) {
+    route(weights_in(s));
+    d.requeue_after = duration_cast<milliseconds>(last + interval - now);
+    return d;
+  }
+  if (!observed.step && observed.step_error.empty()) {
+    d = ExperimentDecision{};
+    d.status = e.status;
+    d.needs_step = true;
+    return d;
+  }
+  const auto look = look_name(s.completed_iterations + 1, spec.duration.iterations);
+  if (!observed.step) {
+    // Metrics unreadable: no look. The next one counts from the previous look's end, so
+    // nothing is lost; the traffic stays as it is.
+    const auto message = "holding: " + look + " could not be taken: " + observed.step_error;
+    if (s.message != message) d.events.push_back({true, message});
+    s.message = message;
+    route(weights_in(s));
+    d.requeue_after = interval;
+    return d;
+  }
+
+  const auto& step = *observed.step;
+  const auto& assessment = step.assessment;
+  s.evidence = step.evidence;
+  s.completed_iterations = assessment.state.looks;
+  s.last_update_time = kube::format_time(now);
+  s.versions = versions_after_step(spec, step, observed.counts);
+  const auto why = assessment.reason.empty() ? "" : ": " + assessment.reason;
+  switch (assessment.verdict) {
+    case ax::Verdict::Continue:
+    case ax::Verdict::CutOff: {
+      s.message = "running: " + describe(step.weights);
+      if (assessment.verdict == ax::Verdict::CutOff) {
+        std::string names;
+        for (const auto& v : assessment.cut_off) names += (names.empty() ? "" : ", ") + v;
+        d.events.push_back({true, "Experiment " + look + ": cut off " + names + why});
+      }
+      d.events.push_back({false, "Experiment " + look + ": routing " + describe(step.weights)});
+      route(step.weights);
+      d.requeue_after = interval;
+      return d;
+    }
+    case ax::Verdict::Winner:
+      s.phase = ExperimentPhase::Completed;
+      s.winner = assessment.winner;
+      s.message = "winner " + s.winner + why;
+      d.events.push_back({false, "Experiment completed at " + look + ": winner " + s.winner + why});
+      if (spec.promote_winner && s.winner != baseline_of(spec)) {
+        d.actions.push_back({ExperimentActionKind::PromoteWinner, {}, s.winner});
+        d.events.push_back({false, "Promoting " + s.winner + ": its pod template goes into " +
+                                       spec.baseline.target_ref.name});
+      }
+      break;
+    case ax::Verdict::Abort:
+      s.phase = ExperimentPhase::Aborted;
+      s.message = "aborted" + why;
+      d.events.push_back({true, "Experiment aborted at " + look + why + "; all traffic back to " +
+                                    baseline_of(spec)});
+      break;
+    case ax::Verdict::NoWinner:
+      s.phase = ExperimentPhase::Failed;
+      s.message = "no winner" + why;
+      d.events.push_back({true, "Experiment ended without a winner at " + look + why +
+                                    "; all traffic back to " + baseline_of(spec)});
+      break;
+  }
+  const auto weights = final_weights(spec, s, false, false);
+  set_weights(s, spec, weights);
+  route(weights);
+  if (s.phase == ExperimentPhase::Completed && spec.promote_winner && s.winner != baseline_of(spec))
+    d.requeue_after = settings.poll_interval;
+  return d;
+}
+
+}  // namespace veer::controller::experiment

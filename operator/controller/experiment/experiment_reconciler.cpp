@@ -1,0 +1,242 @@
+#include "operator/controller/experiment/experiment_reconciler.hpp"
+
+#include <map>
+
+#include "analysis/experiment/experiment_step.hpp"
+#include "meshes/experiment_routes.hpp"
+#include "model/canonical_json.hpp"
+#include "operator/controller/event_object.hpp"
+#include "operator/controller/experiment/cumulative_counts.hpp"
+#include "operator/controller/router_writes.hpp"
+#include "operator/controller/workload_health.hpp"
+#include "operator/kube/time_format.hpp"
+
+namespace veer::controller::experiment {
+
+using nlohmann::json;
+namespace ax = analysis::experiment;
+
+const kube::ResourceType& experiment_type() {
+  static const kube::ResourceType type{"veer.dev", "v1beta1", "experiments", "Experiment"};
+  return type;
+}
+
+struct ExperimentReconciler::Context {
+  std::string key;
+  std::string ns;
+  json object;  // the Experiment as read
+  model::Experiment experiment;
+  std::string provider;
+  std::map<std::string, json> deployments;  // by version name, those that exist
+  ExperimentObservations seen;
+  meshes::ExperimentRouting routing;
+  std::string routing_problem;  // why the versions cannot be routed ("" when they can)
+  ExperimentDecision decision;
+};
+
+namespace {
+
+// The pod template's part a promotion copies: everything but the labels, which select the
+// baseline's own pods.
+json promoted_part(const json& deployment) {
+  json part = deployment.value("/spec/template"_json_pointer, json::object());
+  if (part.contains("metadata")) part["metadata"].erase("labels");
+  return part;
+}
+
+}  // namespace
+
+ExperimentReconciler::ExperimentReconciler(kube::Cluster& cluster, kube::Clock& clock,
+                                           ExperimentMetrics& metrics,
+                                           ExperimentReconcilerSettings settings)
+    : cluster_(cluster), clock_(clock), metrics_(metrics), settings_(std::move(settings)) {}
+
+kube::ReconcileResult ExperimentReconciler::done(Context& ctx, const std::string& error) {
+  if (report_) {
+    ExperimentReport report;
+    report.key = ctx.key;
+    report.phase = ctx.decision.status.phase;
+    for (const auto& v : ctx.decision.status.versions) report.weights[v.name] = v.weight;
+    report.events = ctx.decision.events;
+    report.error = error;
+    report_(report);
+  }
+  if (!error.empty()) return {true, std::nullopt, error};
+  kube::ReconcileResult result;
+  if (ctx.decision.requeue_after.count() > 0) result.requeue_after = ctx.decision.requeue_after;
+  return result;
+}
+
+kube::ReconcileResult ExperimentReconciler::blocked(Context& ctx, const std::string& problem) {
+  auto status = ctx.object.value("status", json::object());
+  if (status.value("message", "") != problem) {
+    status["message"] = problem;
+    if (!status.contains("phase")) status["phase"] = "Pending";
+    json update = ctx.object;
+    update["status"] = status;
+    if (auto written = cluster_.update_status(update)) {
+      ctx.object = *written;
+      write_event(ctx, {true, problem});
+    }
+  }
+  ctx.decision.status = ctx.experiment.status;
+  return done(ctx, problem);
+}
+
+kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
+  Context ctx;
+  ctx.key = key;
+  auto [ns, name] = kube::split_key(key);
+  ctx.ns = ns;
+  auto got = cluster_.get({experiment_type(), ns, name});
+  if (!got) {
+    if (got.is(kube::ErrorType::NotFound)) return {};
+    return done(ctx, got.error().message);
+  }
+  ctx.object = *got;
+  auto parsed = model::parse_experiment(ctx.object);
+  if (!parsed.ok()) {
+    std::string problems;
+    for (const auto& e : parsed.errors)
+      problems += (problems.empty() ? "" : "; ") + model::to_string(e);
+    return blocked(ctx, "Experiment " + key + " is invalid: " + problems);
+  }
+  ctx.experiment = parsed.value;
+  if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ns;
+  if (!observe(ctx)) return blocked(ctx, ctx.routing_problem);
+
+  const auto now = clock_.now();
+  ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
+  if (ctx.decision.needs_step) {
+    measure(ctx);
+    ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
+  }
+  // The status first, as the intent: a pass killed after it applies the same routes again.
+  if (!write_status(ctx)) return done(ctx, "status of " + key + " changed meanwhile; retrying");
+  std::string errors;
+  for (const auto& action : ctx.decision.actions) {
+    auto error = apply(ctx, action);
+    if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+  }
+  for (const auto& event : ctx.decision.events) write_event(ctx, event);
+  return done(ctx, errors);
+}
+
+bool ExperimentReconciler::observe(Context& ctx) {
+  const auto& spec = ctx.experiment.spec;
+  std::map<std::string, json> selectors;
+  bool all_exist = true;
+  for (const auto* v : spec.versions()) {
+    const auto& ref = v->target_ref;
+    const auto api_version = ref.api_version.empty() ? "apps/v1" : ref.api_version;
+    const auto kind = ref.kind.empty() ? "Deployment" : ref.kind;
+    VersionObservation seen{v->name, {}};
+    auto found = cluster_.get({kube::type_of(api_version, kind), ctx.ns, ref.name});
+    if (found) {
+      seen.health = workload_health(*found, 100);
+      selectors[v->name] = found->value("/spec/selector/matchLabels"_json_pointer, json::object());
+      ctx.deployments[v->name] = *found;
+    } else {
+      all_exist = false;
+      seen.health.message = found.error().message;
+    }
+    ctx.seen.versions.push_back(std::move(seen));
+  }
+  const auto& winner = ctx.experiment.status.winner;
+  if (!winner.empty() && ctx.deployments.count(winner) && ctx.deployments.count(spec.baseline.name))
+    ctx.seen.baseline_runs_winner =
+        model::canonical_json(promoted_part(ctx.deployments[spec.baseline.name])) ==
+        model::canonical_json(promoted_part(ctx.deployments[winner]));
+
+  ctx.provider = spec.provider.empty() ? settings_.default_provider : spec.provider;
+  ctx.routing = meshes::experiment_routing_of(ctx.experiment, selectors);
+  if (spec.strategy.testing_pattern == model::TestingPattern::Conformance) return true;
+  ctx.routing_problem = meshes::experiment_routing_problem(ctx.provider, ctx.routing);
+  // A missing Deployment is waited for (the decision says so); any other problem is the user's.
+  return ctx.routing_problem.empty() || !all_exist;
+}
+
+void ExperimentReconciler::measure(Context& ctx) {
+  const auto& status = ctx.experiment.status;
+  const auto now = clock_.now();
+  const auto last = kube::parse_time(status.last_update_time).value_or(now);
+  const double window = std::chrono::duration<double>(now - last).count();
+  auto measured = metrics_.measure(ctx.experiment, window);
+  if (!measured) {
+    ctx.seen.step_error = measured.error();
+    return;
+  }
+  auto totals = cumulative_counts(status, *measured);
+  if (!totals) {
+    ctx.seen.step_error = totals.error();
+    return;
+  }
+  auto step =
+      ax::experiment_step(ctx.experiment.spec, ctx.experiment.metadata.uid, status, *totals);
+  if (!step) {
+    ctx.seen.step_error = step.error();
+    return;
+  }
+  ctx.seen.step = *step;
+  ctx.seen.counts = *totals;
+}
+
+bool ExperimentReconciler::write_status(Context& ctx) {
+  auto wanted = model::to_json(ctx.decision.status);
+  const auto& current = ctx.object.value("status", json::object());
+  if (model::canonical_json(wanted) == model::canonical_json(current)) return true;
+  json update = ctx.object;
+  update["status"] = wanted;
+  auto written = cluster_.update_status(update);
+  if (!written) return false;
+  ctx.object = *written;
+  return true;
+}
+
+std::string ExperimentReconciler::apply(Context& ctx, const ExperimentAction& action) {
+  switch (action.kind) {
+    case ExperimentActionKind::SetRoutes:
+      return route(ctx, action.weights);
+    case ExperimentActionKind::PromoteWinner:
+      return promote(ctx, action.winner);
+  }
+  return "";
+}
+
+std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
+  if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
+  meshes::Observed observed;
+  for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
+    auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
+    if (found) observed.objects.push_back(*found);
+  }
+  meshes::VersionWeights wanted(weights.begin(), weights.end());
+  auto writes = meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
+  if (!writes) return writes.error().message;
+  return apply_writes(cluster_, writes.value());
+}
+
+std::string ExperimentReconciler::promote(Context& ctx, const std::string& winner) {
+  const auto& baseline_name = ctx.experiment.spec.baseline.name;
+  auto from = ctx.deployments.find(winner);
+  auto to = ctx.deployments.find(baseline_name);
+  if (from == ctx.deployments.end() || to == ctx.deployments.end())
+    return "cannot promote " + winner + ": its Deployment or the baseline's is missing";
+  if (ctx.seen.baseline_runs_winner) return "";
+  json update = to->second;
+  const auto labels = update.value("/spec/template/metadata/labels"_json_pointer, json::object());
+  update["spec"]["template"] = promoted_part(from->second);
+  if (!labels.empty()) update["spec"]["template"]["metadata"]["labels"] = labels;
+  auto updated = cluster_.update(update);
+  if (!updated) return "promoting " + winner + ": " + updated.error().message;
+  to->second = *updated;
+  return "";
+}
+
+void ExperimentReconciler::write_event(Context& ctx, const Event& event) {
+  if (!settings_.write_kubernetes_events) return;
+  // Best effort: an event never blocks an experiment.
+  cluster_.create(event_object(ctx.object, "Experiment", ctx.ns, event, clock_.now()));
+}
+
+}  // namespace veer::controller::experiment

@@ -1,0 +1,67 @@
+// The reconcile of one Experiment (the Canary's order: observe, measure, decide, write the
+// status as intent, then act, then tell): read the Experiment and each version's Deployment; when
+// a look is due, measure every version and call analysis::experiment::experiment_step; write
+// the status (weights, requests, metrics, failed objectives, posterior, evidence); then route
+// the versions and promote a winner; then write Kubernetes Events. Every pass may be a fresh
+// process: all it needs is in the status.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "model/experiment.hpp"
+#include "operator/controller/experiment/experiment_decision.hpp"
+#include "operator/controller/experiment/experiment_metrics.hpp"
+#include "operator/kube/cluster.hpp"
+#include "operator/kube/work_queue.hpp"
+
+namespace veer::controller::experiment {
+
+const kube::ResourceType& experiment_type();
+
+struct ExperimentReconcilerSettings {
+  ExperimentDecideSettings decide;
+  std::string default_provider =
+      "istio";  // for an Experiment without spec.provider (--mesh-provider)
+  bool write_kubernetes_events = true;
+};
+
+// What a reconcile did, for logs and tests.
+struct ExperimentReport {
+  std::string key;
+  model::ExperimentPhase phase = model::ExperimentPhase::Pending;
+  Weights weights;
+  std::vector<Event> events;
+  std::string error;
+};
+
+class ExperimentReconciler {
+ public:
+  ExperimentReconciler(kube::Cluster& cluster, kube::Clock& clock, ExperimentMetrics& metrics,
+                       ExperimentReconcilerSettings settings = {});
+
+  kube::ReconcileResult reconcile(const std::string& key);
+  void on_report(std::function<void(const ExperimentReport&)> callback) {
+    report_ = std::move(callback);
+  }
+
+ private:
+  struct Context;
+  bool observe(Context& ctx);
+  void measure(Context& ctx);
+  kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
+  kube::ReconcileResult done(Context& ctx, const std::string& error);
+  bool write_status(Context& ctx);
+  std::string apply(Context& ctx, const ExperimentAction& action);
+  std::string route(Context& ctx, const Weights& weights);
+  std::string promote(Context& ctx, const std::string& winner);
+  void write_event(Context& ctx, const Event& event);
+
+  kube::Cluster& cluster_;
+  kube::Clock& clock_;
+  ExperimentMetrics& metrics_;
+  ExperimentReconcilerSettings settings_;
+  std::function<void(const ExperimentReport&)> report_;
+};
+
+}  // namespace veer::controller::experiment
