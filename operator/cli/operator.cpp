@@ -29,6 +29,7 @@
 #include "operator/notify/delivery_queue.hpp"
 #include "operator/notify/metrics_text.hpp"
 #include "operator/runtime/alert_sink.hpp"
+#include "operator/runtime/experiment_counts_source.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/metrics_checker.hpp"
 #include "operator/server/status_server.hpp"
@@ -256,6 +257,8 @@ int run_operator(Invocation& call) {
   manager.add_metrics_source(
       [&] { return notify::prometheus_text(deliveries.by_provider(), deliveries.pending()); });
   runtime::AnalysisMetricsChecker checker(manager.cache(), clock, {metrics_server});
+  // Experiments' counts come from the same --metrics-server (or each one's metricsServer).
+  runtime::ExperimentCountsSource experiment_counts(manager.cache(), {metrics_server});
   runtime::NotifyAlertSink alerts(manager.cache(), clock, deliveries, defaults, &logger);
   webhooks::HttpHookPoster hooks;
 
@@ -332,7 +335,7 @@ int run_operator(Invocation& call) {
                {"deny_link_local", policy->deny_link_local ? "true" : "false"},
                {"max_response_bytes", std::to_string(policy->max_response_bytes)},
                {"max_outbound_calls", std::to_string(policy->max_concurrent_calls)}});
-  manager.start({hooks, checker, alerts});
+  manager.start({hooks, checker, alerts, &experiment_counts});
 
   const int signal = signals.wait();
   logger.info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});

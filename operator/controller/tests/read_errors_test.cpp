@@ -87,7 +87,7 @@ void check_outage(Rollout& r, FailingReads& reads, const std::string& named) {
 
 }  // namespace
 
-TEST_CASE("a tracked ConfigMap that cannot be read holds the pass; it is not a new revision") {
+TEST_CASE("a tracked ConfigMap that cannot be read holds the pass, it is not a new revision") {
   Rollout r("istio", nullptr, target_using_config());
   REQUIRE(r.cluster.create({{"apiVersion", "v1"},
                             {"kind", "ConfigMap"},
@@ -98,14 +98,14 @@ TEST_CASE("a tracked ConfigMap that cannot be read holds the pass; it is not a n
   check_outage(r, reads, "podinfo-config");
 }
 
-TEST_CASE("a primary that cannot be read holds the pass; it is not recreated") {
+TEST_CASE("a primary that cannot be read holds the pass, it is not recreated") {
   Rollout r("istio");
   FailingReads reads(r.cluster, "Deployment", "podinfo-primary");
   r.api = &reads;
   check_outage(r, reads, "podinfo-primary");
 }
 
-TEST_CASE("a rollout limit that cannot be counted waits; it does not let the rollout start") {
+TEST_CASE("a rollout limit that cannot be counted waits, it does not let the rollout start") {
   Rollout r("istio");
   r.base_settings.max_concurrent_rollouts = 1;
   FailingReads lists(r.cluster, "Canary", "", kube::CallInfo::Verb::List);
