@@ -136,7 +136,7 @@ class NoAlerts final : public controller::AlertSink {
   StandInSettings settings;
   settings.latency = o.api_latency;
   settings.max_qps = o.api_max_qps;
-  settings.burst = o.api_burst;
+  settings.burst = o.api_burst > 0 ? o.api_burst : std::max(1, static_cast<int>(o.api_max_qps));
   ApiStandIn server(cluster, settings, extra);
   const int port = server.port();
   if (::write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
@@ -171,6 +171,7 @@ double process_cpu_seconds() {
 }  // namespace
 
 int run_process_bench(const ProcessBenchOptions& o) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a bounded run that times out still shows its lines
   // Fork first, while this process has one thread.
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return 1;
