@@ -22,6 +22,7 @@
 
 #include "analysis/http/client.hpp"
 #include "bench/scale/api_stand_in.hpp"
+#include "bench/scale/fleet.hpp"
 #include "bench/scale/process_bench.hpp"
 #include "bench/scale/process_stats.hpp"
 #include "operator/controller/canary_reconciler.hpp"
@@ -36,49 +37,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 namespace sim = controller::simulation;
 using Steady = std::chrono::steady_clock;
-
-double seconds_since(Steady::time_point start) {
-  return std::chrono::duration<double>(Steady::now() - start).count();
-}
-
-template <typename T>
-T quantile(std::vector<T> values, double q) {
-  if (values.empty()) return T{};
-  std::sort(values.begin(), values.end());
-  return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
-}
-
-std::string name_of(int i) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "app-%05d", i);
-  return buffer;
-}
-
-// Passes every metric after `latency` (a Prometheus that takes that long), counting analyses.
-class SlowPassingMetrics final : public controller::MetricsChecker {
- public:
-  explicit SlowPassingMetrics(std::chrono::milliseconds latency) : latency_(latency) {}
-  controller::AnalysisResult analyze(const model::Canary& canary) override {
-    if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
-    ++calls;
-    controller::AnalysisResult result;
-    for (const auto& metric : canary.spec.analysis->metrics)
-      result.metrics.push_back({metric.name,
-                                controller::MetricOutcome::Pass,
-                                "99.9% >= 99%",
-                                {{"test", "threshold"}, {"value", 99.9}}});
-    return result;
-  }
-  std::atomic<long> calls{0};
-
- private:
-  std::chrono::milliseconds latency_;
-};
-
-class NoAlerts final : public controller::AlertSink {
- public:
-  void send(const model::Canary&, const controller::Alert&) override {}
-};
 
 // --- the child: the API server stand-in ------------------------------------------------------
 
@@ -96,25 +54,25 @@ class NoAlerts final : public controller::AlertSink {
   cluster.create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "bench"}}}});
   const std::string interval = std::to_string(o.interval.count()) + "s";
   for (int i = 0; i < o.canaries; ++i) {
-    auto canary = sim::canary("bench", name_of(i), "istio");
+    auto canary = sim::canary("bench", fleet_name(i), "istio");
     canary["spec"]["analysis"]["interval"] = interval;
     for (auto& metric : canary["spec"]["analysis"]["metrics"]) metric["interval"] = interval;
-    if (!cluster.create(sim::deployment("bench", name_of(i), "podinfo:6.0.0")) ||
+    if (!cluster.create(sim::deployment("bench", fleet_name(i), "podinfo:6.0.0")) ||
         !cluster.create(canary)) {
-      std::fprintf(stderr, "api process: creating %s failed\n", name_of(i).c_str());
+      std::fprintf(stderr, "api process: creating %s failed\n", fleet_name(i).c_str());
       _exit(1);
     }
   }
   {
     sim::ApprovingHooks hooks;
-    SlowPassingMetrics metrics(0ms);
+    PassingMetrics metrics(0ms);
     NoAlerts alerts;
     controller::ReconcilerSettings settings;
     settings.decide.default_provider = "istio";
     controller::CanaryReconciler reconciler(cluster, clock, hooks, metrics, alerts, settings);
     for (int round = 0; round < 4; ++round) {
       sim::kubelet_pass(cluster, "bench");
-      for (int i = 0; i < o.canaries; ++i) reconciler.reconcile("bench/" + name_of(i));
+      for (int i = 0; i < o.canaries; ++i) reconciler.reconcile("bench/" + fleet_name(i));
     }
     sim::kubelet_pass(cluster, "bench");
   }
@@ -124,7 +82,7 @@ class NoAlerts final : public controller::AlertSink {
       // A new image for every Deployment at once.
       const auto image = "podinfo:6.1." + std::to_string(++rollouts);
       for (int i = 0; i < o.canaries; ++i) {
-        auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", name_of(i)});
+        auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", fleet_name(i)});
         if (!d) continue;
         (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = image;
         cluster.update(*d);
@@ -152,13 +110,6 @@ class NoAlerts final : public controller::AlertSink {
       last_throttled = throttled;
     }
   }
-}
-
-long writes_of(const std::map<std::string, std::size_t>& counts) {
-  long n = 0;
-  for (const char* verb : {"create", "update", "patch", "delete"})
-    n += counts.count(verb) ? static_cast<long>(counts.at(verb)) : 0;
-  return n;
 }
 
 double process_cpu_seconds() {
@@ -229,7 +180,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
     return 1;
   }
   sim::ApprovingHooks hooks;
-  SlowPassingMetrics metrics(o.metrics_latency);
+  PassingMetrics metrics(o.metrics_latency);
   NoAlerts alerts;
   std::mutex mutex;
   std::map<std::string, model::CanaryPhase> phases;
