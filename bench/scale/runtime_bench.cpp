@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/scale/fleet.hpp"
 #include "bench/scale/process_stats.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/cluster_decorator.hpp"
@@ -34,44 +35,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace sim = controller::simulation;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-template <typename T>
-T quantile(std::vector<T> values, double q) {
-  if (values.empty()) return T{};
-  std::sort(values.begin(), values.end());
-  return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
-}
-
-std::string name_of(int i) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "app-%05d", i);
-  return buffer;
-}
-
-// Passes every metric; counts the analyses.
-class PassingMetrics final : public controller::MetricsChecker {
- public:
-  controller::AnalysisResult analyze(const model::Canary& canary) override {
-    ++calls;
-    controller::AnalysisResult result;
-    for (const auto& metric : canary.spec.analysis->metrics)
-      result.metrics.push_back({metric.name,
-                                controller::MetricOutcome::Pass,
-                                "99.9% >= 99%",
-                                {{"test", "threshold"}, {"value", 99.9}}});
-    return result;
-  }
-  std::atomic<long> calls{0};
-};
-
-class NoAlerts final : public controller::AlertSink {
- public:
-  void send(const model::Canary&, const controller::Alert&) override {}
-};
 
 // Notes when the first write to an object named `watched` passes (to time a new revision).
 class FirstWrite final : public kube::ClusterDecorator {
@@ -117,13 +80,6 @@ class FirstWrite final : public kube::ClusterDecorator {
   std::map<std::string, long> by_kind_;
 };
 
-long writes_of(const std::map<std::string, std::size_t>& counts) {
-  long n = 0;
-  for (const char* verb : {"create", "update", "patch", "delete"})
-    n += static_cast<long>(counts.at(verb));
-  return n;
-}
-
 }  // namespace
 
 int run_runtime_bench(int n) {
@@ -134,9 +90,9 @@ int run_runtime_bench(int n) {
   cluster.add_type({{"veer.dev", "v1beta1", "alertproviders", "AlertProvider"}, true, false});
   cluster.create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "bench"}}}});
   for (int i = 0; i < n; ++i) {
-    if (!cluster.create(sim::deployment("bench", name_of(i), "podinfo:6.0.0")) ||
-        !cluster.create(sim::canary("bench", name_of(i), "istio"))) {
-      std::fprintf(stderr, "bench_scale: creating %s failed\n", name_of(i).c_str());
+    if (!cluster.create(sim::deployment("bench", fleet_name(i), "podinfo:6.0.0")) ||
+        !cluster.create(sim::canary("bench", fleet_name(i), "istio"))) {
+      std::fprintf(stderr, "bench_scale: creating %s failed\n", fleet_name(i).c_str());
       return 1;
     }
   }
@@ -200,7 +156,7 @@ int run_runtime_bench(int n) {
               status_kb("VmRSS"), status_kb("VmRSS") - rss_objects);
 
   for (int i = 0; i < n; ++i) {
-    auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", name_of(i)});
+    auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", fleet_name(i)});
     (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = "podinfo:6.0.1";
     cluster.update(*d);
   }
@@ -258,7 +214,7 @@ int run_runtime_bench(int n) {
 
   std::vector<double> latencies;
   for (int sample = 0; sample < 5; ++sample) {
-    const auto name = name_of((sample * 7919) % n);
+    const auto name = fleet_name((sample * 7919) % n);
     api.watch_for(name);
     auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", name});
     (*d)["spec"]["template"]["spec"]["containers"][0]["image"] =

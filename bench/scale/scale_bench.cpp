@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/scale/process_bench.hpp"
 #include "bench/scale/process_stats.hpp"
 #include "bench/scale/runtime_bench.hpp"
 #include "operator/controller/canary_reconciler.hpp"
@@ -315,21 +316,70 @@ class Bench {
 
 }  // namespace
 
+namespace {
+
+// "--name=value" or "--name value": the value of option `name` at argv[i] (advancing i).
+bool option(int argc, char** argv, int& i, const std::string& name, std::string& value) {
+  const std::string arg = argv[i];
+  if (arg.rfind(name + "=", 0) == 0) {
+    value = arg.substr(name.size() + 1);
+    return true;
+  }
+  if (arg == name && i + 1 < argc) {
+    value = argv[++i];
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::vector<int> sizes;
   bool runtime = false;
+  bool api_process = false;
+  veer::bench::ProcessBenchOptions process;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--runtime") {
+    const std::string arg = argv[i];
+    std::string value;
+    if (arg == "--runtime") {
       runtime = true;
-      continue;
+    } else if (arg == "--api-process") {
+      api_process = true;
+    } else if (option(argc, argv, i, "--interval-seconds", value)) {
+      process.interval = std::chrono::seconds(std::atoi(value.c_str()));
+    } else if (option(argc, argv, i, "--kube-api-qps", value)) {
+      process.client_qps = std::atof(value.c_str());
+    } else if (option(argc, argv, i, "--kube-api-burst", value)) {
+      process.client_burst = std::atoi(value.c_str());
+    } else if (option(argc, argv, i, "--api-latency-ms", value)) {
+      process.api_latency = std::chrono::milliseconds(std::atoi(value.c_str()));
+    } else if (option(argc, argv, i, "--api-max-qps", value)) {
+      process.api_max_qps = std::atof(value.c_str());
+    } else if (option(argc, argv, i, "--metrics-latency-ms", value)) {
+      process.metrics_latency = std::chrono::milliseconds(std::atoi(value.c_str()));
+    } else if (option(argc, argv, i, "--workers", value)) {
+      process.workers = std::atoi(value.c_str());
+    } else if (option(argc, argv, i, "--timeout-seconds", value)) {
+      process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
+    } else {
+      sizes.push_back(std::atoi(argv[i]));
     }
-    sizes.push_back(std::atoi(argv[i]));
   }
   if (sizes.empty()) sizes = {1000, 5000};
   for (int n : sizes) {
     if (n <= 0) {
-      std::fprintf(stderr, "usage: bench_scale [--runtime] [canaries...]\n");
+      std::fprintf(stderr,
+                   "usage: bench_scale [--runtime [--api-process [--interval-seconds S] "
+                   "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
+                   "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
+                   "[--timeout-seconds T]]] [canaries...]\n");
       return 2;
+    }
+    if (runtime && api_process) {
+      process.canaries = n;
+      if (int code = veer::bench::run_process_bench(process); code != 0) return code;
+      continue;
     }
     if (runtime) {
       if (int code = veer::bench::run_runtime_bench(n); code != 0) return code;

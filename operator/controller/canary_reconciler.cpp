@@ -690,7 +690,8 @@ void CanaryReconciler::tell(Context& ctx) {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   for (const auto& event : ctx.decision.events) {
-    if (!repeats_previous_pass(ctx.status, ctx.decision.status, event)) write_event(ctx, event);
+    if (!event.step && !repeats_previous_pass(ctx.status, ctx.decision.status, event))
+      write_event(ctx, event);
     runner.send_event(ctx.canary, event.message, event.warning, ms, settings_.event_webhook);
   }
   for (const auto& alert : ctx.decision.alerts) alerts_.send(ctx.canary, alert);

@@ -71,8 +71,10 @@ class Decider {
   }
 
   void event(bool warning, std::string message) {
-    d_.events.push_back({warning, std::move(message)});
+    d_.events.push_back({warning, std::move(message), false});
   }
+  // An event the status already records (Event::step): no Kubernetes Event is written for it.
+  void step_event(std::string message) { d_.events.push_back({false, std::move(message), true}); }
   void alert(AlertSeverity severity, std::string message) {
     d_.alerts.push_back({severity, std::move(message)});
   }
@@ -83,9 +85,12 @@ class Decider {
     append_history(pg(), {kube::format_time(now_), std::string(model::to_string(st().phase)),
                           st().canary_weight, st().iterations, text});
   }
-  // Says what the rollout waits for; an event only when that changes (no event every tick).
-  void wait_for(const std::string& what, const std::string& message, bool warning) {
-    if (pg().waiting_for != what || pg().message != message) event(warning, message);
+  // Says what the rollout waits for; an event only when that changes (no event every tick). A
+  // wait for a workload veer itself just changed is a step (Event::step).
+  void wait_for(const std::string& what, const std::string& message, bool warning,
+                bool step = false) {
+    if (pg().waiting_for != what || pg().message != message)
+      d_.events.push_back({warning, message, step});
     pg().waiting_for = what;
     pg().message = message;
   }
@@ -339,7 +344,8 @@ class Decider {
                ")");
       return false;
     }
-    wait_for("canary", "Waiting for " + target() + " to be ready: " + seen_.canary.message, false);
+    wait_for("canary", "Waiting for " + target() + " to be ready: " + seen_.canary.message, false,
+             true);
     requeue(std::min(settings_.poll_interval,
                      std::chrono::duration_cast<milliseconds>(deadline - (now_ - since))));
     return false;
@@ -436,8 +442,7 @@ class Decider {
       if (!checks.passed)
         return failed_check("pre-rollout check failed: " + checks.message, true, checks.mute_alert);
       pg().pre_rollout_passed = true;
-      if (has_hooks(WebhookType::PreRollout))
-        event(false, "Pre-rollout checks passed for " + name());
+      if (has_hooks(WebhookType::PreRollout)) step_event("Pre-rollout checks passed for " + name());
     } else {
       if (!checks.passed)
         return failed_check("rollout check failed: " + checks.message, true, checks.mute_alert);
@@ -599,7 +604,7 @@ class Decider {
     if (s.canary_weight >= spec_.max_weight()) return promotion_gate();
     if (spec_.analysis->mirror && s.canary_weight == 0 && !pg().mirror_step_done) {
       pg().mirror_step_done = true;
-      event(false, "Starting traffic mirroring for " + name());
+      step_event("Starting traffic mirroring for " + name());
       note("mirroring");
       return;
     }
@@ -613,7 +618,7 @@ class Decider {
     }
     clear_wait();
     s.canary_weight = next_weight();
-    event(false, "Advance " + name() + " canary weight " + std::to_string(s.canary_weight));
+    step_event("Advance " + name() + " canary weight " + std::to_string(s.canary_weight));
     note("weight " + std::to_string(s.canary_weight));
   }
 
@@ -621,8 +626,8 @@ class Decider {
     auto& s = st();
     if (s.iterations >= iterations_wanted()) return promotion_gate();
     s.iterations += 1;
-    event(false, "Advance " + name() + " canary iteration " + std::to_string(s.iterations) + "/" +
-                     std::to_string(iterations_wanted()));
+    step_event("Advance " + name() + " canary iteration " + std::to_string(s.iterations) + "/" +
+               std::to_string(iterations_wanted()));
     note("iteration " + std::to_string(s.iterations));
   }
 
@@ -686,7 +691,7 @@ class Decider {
       wait_for("primary",
                "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
                    " to roll out: " + seen_.primary.message,
-               false);
+               false, true);
       requeue(settings_.poll_interval);
       return;
     }
@@ -704,8 +709,7 @@ class Decider {
       }
       pg().last_step_time = kube::format_time(now_);
       s.canary_weight = std::max(0, s.canary_weight - step);
-      event(false,
-            "Advance " + name() + " primary weight " + std::to_string(100 - s.canary_weight));
+      step_event("Advance " + name() + " primary weight " + std::to_string(100 - s.canary_weight));
       note("primary weight " + std::to_string(100 - s.canary_weight));
       if (s.canary_weight > 0) {
         requeue(interval());
@@ -714,7 +718,8 @@ class Decider {
     }
     s.canary_weight = 0;
     set_phase(CanaryPhase::Finalising);
-    event(false, "Routing all traffic to primary for " + name());
+    // Finalising lasts only this pass: "Promotion completed!" is the Event.
+    step_event("Routing all traffic to primary for " + name());
     finalise();
   }
 

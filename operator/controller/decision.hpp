@@ -130,6 +130,11 @@ struct Action {
 struct Event {
   bool warning = false;
   std::string message;
+  // A step inside a phase (a weight or iteration advance, a wait for a workload veer itself just
+  // changed to roll out, a phase the same pass leaves again): the status records it
+  // (canaryWeight, rollout.history, rollout.message), so the reconciler writes no Kubernetes
+  // Event for it; logs and event webhooks still get it (docs/canary.md "Telling people").
+  bool step = false;
 };
 
 struct Alert {

@@ -37,6 +37,16 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// Retry-After in seconds (the API server sends a whole number with a 429); -1 when absent.
+template <typename Message>
+int retry_after(const Message& message) {
+  auto it = message.find(http::field::retry_after);
+  if (it == message.end()) return -1;
+  const std::string text(it->value());
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return text.size() > 6 ? 999'999 : std::stoi(text);
+}
+
 struct Endpoint {
   bool tls = true;
   std::string host;
@@ -299,7 +309,7 @@ class BeastTransport final : public HttpTransport {
       co_return;
     }
     outcome = TransportResponse{static_cast<int>(parser.get().result_int()),
-                                std::move(parser.get().body())};
+                                std::move(parser.get().body()), retry_after(parser.get())};
     beast::get_lowest_layer(stream).close();
   }
 

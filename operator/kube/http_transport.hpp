@@ -28,6 +28,7 @@ struct TransportRequest {
 struct TransportResponse {
   int status = 0;
   std::string body;
+  int retry_after_seconds = -1;  // the Retry-After header (a 429's), -1 when absent
 };
 
 // A response body read line by line as it arrives (newline-delimited JSON of a watch).

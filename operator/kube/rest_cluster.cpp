@@ -1,5 +1,6 @@
 #include "operator/kube/rest_cluster.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <set>
@@ -68,7 +69,10 @@ struct RestCluster::Impl {
     return request.method + " " + config.server + request.target;
   }
 
-  // Sends one request: rate limit, auth header, one retry with a fresh exec token on 401.
+  static constexpr int kMaxThrottledRetries = 10;
+
+  // Sends one request: rate limit, auth header, one retry with a fresh exec token on 401, up to
+  // kMaxThrottledRetries after a 429's Retry-After.
   Result<TransportResponse> send(const std::string& verb, TransportRequest request) {
     if (!transport) return transport.error();
     {
@@ -77,6 +81,7 @@ struct RestCluster::Impl {
     }
     limiter.acquire();
     request.timeout = config.timeout;
+    int throttled = 0;
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto token = tokens.token();
       if (!token) return token.error();
@@ -87,6 +92,20 @@ struct RestCluster::Impl {
       if (!response) return response.error();
       if (response->status == 401 && attempt == 0 && config.exec) {
         tokens.invalidate();
+        continue;
+      }
+      // An overloaded server (429, or its max-inflight limit) says when to come back; client-go
+      // waits that long and retries, up to 10 times. The wait takes the request's token again.
+      if (response->status == 429 && throttled < kMaxThrottledRetries) {
+        ++throttled;
+        {
+          std::lock_guard guard(mutex);
+          ++counts["throttled"];
+        }
+        const int seconds = std::clamp(response->retry_after_seconds, 1, 60);
+        clock.sleep_for(std::chrono::seconds(seconds));
+        limiter.acquire();
+        --attempt;
         continue;
       }
       return response;

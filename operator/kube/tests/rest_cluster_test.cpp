@@ -5,8 +5,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "operator/kube/rate_limiter.hpp"
@@ -301,4 +303,46 @@ TEST_CASE("the rate limiter allows a burst, then qps, waiting on the clock") {
   CHECK(limiter.try_acquire());
   CHECK(limiter.try_acquire());
   CHECK_FALSE(limiter.try_acquire());
+}
+
+TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock; a lasting 429 ends") {
+  std::atomic<int> refusals{2};
+  HttpServer server([&](const HttpRequest& r) {
+    if (r.path == "/api/v1/namespaces/default/configmaps/a" && refusals.fetch_sub(1) > 0) {
+      auto busy = json(429, status(429, "TooManyRequests", "too many requests, try again"));
+      busy.headers["Retry-After"] = "3";
+      return busy;
+    }
+    return fake_api(r);
+  });
+  SimulatedClock clock;
+  RestCluster cluster(config_for(server), clock);
+  std::optional<Result<Json>> got;
+  std::thread caller([&] { got = cluster.get(ObjectRef{kConfigMap, "default", "a"}); });
+  const auto start = clock.now();
+  for (int i = 0; i < 2; ++i) {
+    // The caller sleeps on the simulated clock until Retry-After has passed.
+    REQUIRE(server.wait_for_requests(static_cast<std::size_t>(2 + i)));
+    clock.wait_for_waiters(1);
+    clock.advance(3s);
+  }
+  caller.join();
+  REQUIRE(got.has_value());
+  REQUIRE_MESSAGE(got->ok(), (got->ok() ? "" : got->error().message));
+  CHECK(clock.now() - start == 6s);
+  CHECK(cluster.request_counts()["throttled"] == 2);
+  CHECK(cluster.request_counts()["get"] == 1);
+
+  refusals = 1'000;  // never lets up: the call ends with the 429 after 10 retries
+  std::optional<Result<Json>> refused;
+  std::thread second([&] { refused = cluster.get(ObjectRef{kConfigMap, "default", "a"}); });
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(server.wait_for_requests(static_cast<std::size_t>(5 + i)));
+    clock.wait_for_waiters(1);
+    clock.advance(3s);
+  }
+  second.join();
+  REQUIRE(refused.has_value());
+  CHECK(refused->is(ErrorType::TooManyRequests));
+  CHECK(cluster.request_counts()["throttled"] == 12);
 }

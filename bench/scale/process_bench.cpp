@@ -1,0 +1,313 @@
+// bench_scale --runtime N --api-process: `veer operator`'s runtime (Manager: informers, cached
+// reads, work queue, workers, leader election off) talking through the real REST client
+// (RestCluster, its client-side rate limit, HTTP over loopback) to an API server stand-in in a
+// child process (api_stand_in.hpp: the in-memory cluster, a kubelet stand-in, latency and a
+// server-side 429 limit). Real clock: the Canaries' interval is short (default 30 s) so a
+// 5-step rollout of every Canary at once fits in minutes. The RSS printed is the operator
+// process's own: the API server's objects live in the child.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "analysis/http/client.hpp"
+#include "bench/scale/api_stand_in.hpp"
+#include "bench/scale/fleet.hpp"
+#include "bench/scale/process_bench.hpp"
+#include "bench/scale/process_stats.hpp"
+#include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/simulation.hpp"
+#include "operator/kube/rest_cluster.hpp"
+#include "operator/runtime/manager.hpp"
+
+namespace veer::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace sim = controller::simulation;
+using Steady = std::chrono::steady_clock;
+
+// --- the child: the API server stand-in ------------------------------------------------------
+
+// Builds and initializes the fleet in the in-memory cluster (a reconciler in this process does
+// the initialization, so the operator under test starts on Initialized Canaries), serves it,
+// writes the port to `port_fd` and runs the kubelet stand-in until killed.
+[[noreturn]] void run_api_process(const ProcessBenchOptions& o, int port_fd) {
+  kube::RealClock clock;
+  kube::MemoryClusterOptions memory;
+  memory.watch_history = static_cast<std::size_t>(std::max(1000, o.canaries * 4));
+  kube::MemoryCluster cluster(clock, memory);
+  for (const auto& info : sim::served_types()) cluster.add_type(info);
+  cluster.add_type({{"veer.dev", "v1beta1", "metrictemplates", "MetricTemplate"}, true, false});
+  cluster.add_type({{"veer.dev", "v1beta1", "alertproviders", "AlertProvider"}, true, false});
+  cluster.create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "bench"}}}});
+  const std::string interval = std::to_string(o.interval.count()) + "s";
+  for (int i = 0; i < o.canaries; ++i) {
+    auto canary = sim::canary("bench", fleet_name(i), "istio");
+    canary["spec"]["analysis"]["interval"] = interval;
+    for (auto& metric : canary["spec"]["analysis"]["metrics"]) metric["interval"] = interval;
+    if (!cluster.create(sim::deployment("bench", fleet_name(i), "podinfo:6.0.0")) ||
+        !cluster.create(canary)) {
+      std::fprintf(stderr, "api process: creating %s failed\n", fleet_name(i).c_str());
+      _exit(1);
+    }
+  }
+  {
+    sim::ApprovingHooks hooks;
+    PassingMetrics metrics(0ms);
+    NoAlerts alerts;
+    controller::ReconcilerSettings settings;
+    settings.decide.default_provider = "istio";
+    controller::CanaryReconciler reconciler(cluster, clock, hooks, metrics, alerts, settings);
+    for (int round = 0; round < 4; ++round) {
+      sim::kubelet_pass(cluster, "bench");
+      for (int i = 0; i < o.canaries; ++i) reconciler.reconcile("bench/" + fleet_name(i));
+    }
+    sim::kubelet_pass(cluster, "bench");
+  }
+  std::atomic<int> rollouts{0};
+  auto extra = [&](const std::string& method, const std::string& path) -> StandInReply {
+    if (method == "POST" && path == "/bench/rollout") {
+      // A new image for every Deployment at once.
+      const auto image = "podinfo:6.1." + std::to_string(++rollouts);
+      for (int i = 0; i < o.canaries; ++i) {
+        auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", fleet_name(i)});
+        if (!d) continue;
+        (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = image;
+        cluster.update(*d);
+      }
+      return {200, "{}"};
+    }
+    return {404, "{}"};
+  };
+  StandInSettings settings;
+  settings.latency = o.api_latency;
+  settings.max_qps = o.api_max_qps;
+  settings.burst = o.api_burst > 0 ? o.api_burst : std::max(1, static_cast<int>(o.api_max_qps));
+  ApiStandIn server(cluster, settings, extra);
+  const int port = server.port();
+  if (::write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
+  ::close(port_fd);
+  long last_throttled = -1;
+  for (;;) {  // the kubelet stand-in; the parent kills this process when it is done
+    std::this_thread::sleep_for(1s);
+    sim::kubelet_pass(cluster, "bench");
+    const auto counts = server.counts();
+    const long throttled = counts.count("throttled") ? counts.at("throttled") : 0;
+    if (throttled != last_throttled) {
+      std::fprintf(stderr, "api process: %ld requests refused with 429 so far\n", throttled);
+      last_throttled = throttled;
+    }
+  }
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int run_process_bench(const ProcessBenchOptions& o) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a bounded run that times out still shows its lines
+  // Fork first, while this process has one thread.
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return 1;
+  const pid_t child = ::fork();
+  if (child < 0) return 1;
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    run_api_process(o, pipe_fds[1]);
+  }
+  ::close(pipe_fds[1]);
+  struct KillChild {
+    pid_t pid;
+    ~KillChild() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } kill_child{child};
+  const auto start = Steady::now();
+  int port = 0;
+  if (::read(pipe_fds[0], &port, sizeof port) != sizeof port) {
+    std::fprintf(stderr, "bench_scale: the API process did not start\n");
+    return 1;
+  }
+  ::close(pipe_fds[0]);
+  std::printf(
+      "canaries %d (runtime Manager -> RestCluster -> API stand-in in process %d, port %d)\n",
+      o.canaries, static_cast<int>(child), port);
+  std::printf(
+      "settings interval=%llds client_qps=%.0f client_burst=%d api_latency=%lldms "
+      "api_max_qps=%.0f metrics_latency=%lldms workers=%d\n",
+      static_cast<long long>(o.interval.count()), o.client_qps, o.client_burst,
+      static_cast<long long>(o.api_latency.count()), o.api_max_qps,
+      static_cast<long long>(o.metrics_latency.count()), o.workers);
+  std::printf("api_process_ready %.1f s (objects created and initialized there)\n",
+              seconds_since(start));
+  const long rss_start = status_kb("VmRSS");
+
+  kube::RealClock clock;
+  kube::ClientConfig config;
+  config.server = "http://127.0.0.1:" + std::to_string(port);
+  config.origin = "bench_scale --api-process";
+  config.qps = o.client_qps;
+  config.burst = o.client_burst;
+  kube::RestCluster api(config, clock);
+  if (auto version = api.check(); !version) {
+    std::fprintf(stderr, "bench_scale: %s\n", version.error().message.c_str());
+    return 1;
+  }
+  runtime::ManagerSettings settings;
+  settings.workers = o.workers;
+  settings.reconciler.decide.default_provider = "istio";
+  runtime::Manager manager(api, clock, settings);
+  if (auto problem = manager.check(); !problem.empty()) {
+    std::fprintf(stderr, "bench_scale: %s\n", problem.c_str());
+    return 1;
+  }
+  sim::ApprovingHooks hooks;
+  PassingMetrics metrics(o.metrics_latency);
+  NoAlerts alerts;
+  std::mutex mutex;
+  std::map<std::string, model::CanaryPhase> phases;
+  std::map<std::string, Steady::time_point> last_step;  // of each Canary, to time the next
+  std::vector<double> step_cpu_ms, late_s;
+  std::optional<Steady::time_point> rollout_start;
+  std::vector<double> first_write_s;  // new revision -> the Canary's first reconcile writing
+  manager.on_report([&](const controller::ReconcileReport& report) {
+    thread_local std::int64_t last = thread_cpu_ns();
+    const auto now_cpu = thread_cpu_ns();
+    const double ms = static_cast<double>(now_cpu - last) / 1e6;
+    last = now_cpu;
+    const auto now = Steady::now();
+    std::lock_guard lock(mutex);
+    const auto before = phases.count(report.key) ? phases[report.key] : report.phase;
+    phases[report.key] = report.phase;
+    if (rollout_start && before != model::CanaryPhase::Progressing &&
+        report.phase == model::CanaryPhase::Progressing)
+      first_write_s.push_back(std::chrono::duration<double>(now - *rollout_start).count());
+    if (report.verdicts.empty()) return;
+    step_cpu_ms.push_back(ms);
+    auto it = last_step.find(report.key);
+    if (it != last_step.end())
+      late_s.push_back(std::chrono::duration<double>(now - it->second).count() -
+                       static_cast<double>(o.interval.count()));
+    last_step[report.key] = now;
+  });
+  const double cpu0 = process_cpu_seconds();
+  const auto sync_start = Steady::now();
+  manager.start({hooks, metrics, alerts});
+  if (!manager.wait_for_sync(std::chrono::minutes(10))) {
+    std::fprintf(stderr, "bench_scale: informers did not sync: %s\n",
+                 manager.readiness().detail.c_str());
+    return 1;
+  }
+  auto all_in = [&](model::CanaryPhase phase) {
+    std::lock_guard lock(mutex);
+    if (static_cast<int>(phases.size()) < o.canaries) return false;
+    return std::all_of(phases.begin(), phases.end(),
+                       [&](const auto& entry) { return entry.second == phase; });
+  };
+  const auto deadline = start + o.timeout;
+  while (!all_in(model::CanaryPhase::Initialized) && Steady::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  std::printf("sync_and_first_pass %.1f s wall, %.1f s CPU\n", seconds_since(sync_start),
+              process_cpu_seconds() - cpu0);
+  std::this_thread::sleep_for(2s);
+  std::printf(
+      "rss_operator_idle %ld kB (VmRSS of the operator process; %ld kB before the Manager)\n",
+      status_kb("VmRSS"), rss_start);
+
+  // Every Deployment gets a new image at once.
+  analysis::http::Request trigger;
+  trigger.method = "POST";
+  trigger.url = config.server + "/bench/rollout";
+  trigger.timeout = std::chrono::minutes(5);
+  const auto calls0 = manager.api_requests();
+  const auto throttled0 = api.request_counts()["throttled"];
+  const long analyses0 = metrics.calls;
+  const double rollout_cpu0 = process_cpu_seconds();
+  {
+    std::lock_guard lock(mutex);
+    step_cpu_ms.clear();
+    last_step.clear();
+    rollout_start = Steady::now();
+  }
+  const auto rollout_wall = Steady::now();
+  if (auto sent = analysis::http::send(trigger); !sent.ok()) {
+    std::fprintf(stderr, "bench_scale: could not start the rollout\n");
+    return 1;
+  }
+  std::vector<std::size_t> depths;
+  bool done = false;
+  while (Steady::now() < deadline) {
+    depths.push_back(manager.queue_depth());
+    if (all_in(model::CanaryPhase::Succeeded)) {
+      done = true;
+      break;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  const double wall = seconds_since(rollout_wall);
+  const auto calls = manager.api_requests();
+  const long steps = metrics.calls - analyses0;
+  std::map<std::string, std::size_t> delta;
+  std::size_t requests = 0;
+  for (const auto& [verb, count] : calls) {
+    delta[verb] = count - (calls0.count(verb) ? calls0.at(verb) : 0);
+    requests += delta[verb];
+  }
+  const double per_step = steps > 0 ? 1.0 / static_cast<double>(steps) : 0;
+  std::printf("rollout_all %s in %.1f s wall, %ld analysis steps\n",
+              done ? "Succeeded" : "NOT DONE (timeout)", wall, steps);
+  std::printf("api_writes_per_analysis_step %.2f (", writes_of(delta) * per_step);
+  for (const char* verb : {"create", "update", "patch", "delete"})
+    std::printf(" %s=%.2f", verb, static_cast<double>(delta[verb]) * per_step);
+  std::printf(" )\napi_reads_per_analysis_step %.2f (gets and lists; watches opened %zu)\n",
+              static_cast<double>(delta["get"] + delta["list"]) * per_step, delta["watch"]);
+  std::printf(
+      "api_requests_per_second %.1f over the rollout (client limit %.0f/s, burst %d); "
+      "429s retried %zu\n",
+      static_cast<double>(requests) / wall, o.client_qps, o.client_burst,
+      api.request_counts()["throttled"] - throttled0);
+  {
+    std::lock_guard lock(mutex);
+    std::printf(
+        "cpu_per_analysis_step %.3f ms median, %.3f ms p99 (%zu steps; worker thread CPU "
+        "of the reconcile)\n",
+        quantile(step_cpu_ms, 0.5), quantile(step_cpu_ms, 0.99), step_cpu_ms.size());
+    std::printf("operator_cpu_during_rollout %.1f s (process, all threads)\n",
+                process_cpu_seconds() - rollout_cpu0);
+    std::printf(
+        "step_late %.2f s median, %.2f s p99, %.2f s max (time between a Canary's "
+        "analysis steps minus the %llds interval; %zu gaps)\n",
+        quantile(late_s, 0.5), quantile(late_s, 0.99), quantile(late_s, 1.0),
+        static_cast<long long>(o.interval.count()), late_s.size());
+    std::printf("new_revision_to_progressing %.2f s median, %.2f s max (all N at once; %zu)\n",
+                quantile(first_write_s, 0.5), quantile(first_write_s, 1.0), first_write_s.size());
+  }
+  std::printf("queue_depth %zu median, %zu max (sampled every 0.5 s)\n", quantile(depths, 0.5),
+              quantile(depths, 1.0));
+  std::printf("rss_operator_after_rollout %ld kB (VmRSS), peak %ld kB (VmHWM)\n",
+              status_kb("VmRSS"), status_kb("VmHWM"));
+  std::printf("total_wall %.1f s\n\n", seconds_since(start));
+  std::fflush(stdout);
+  manager.stop();
+  return done ? 0 : 1;
+}
+
+}  // namespace veer::bench

@@ -1,0 +1,25 @@
+// bench_scale --runtime N --api-process: the runtime against an API server in another process
+// (process_bench.cpp).
+#pragma once
+
+#include <chrono>
+
+namespace veer::bench {
+
+struct ProcessBenchOptions {
+  int canaries = 100;
+  std::chrono::seconds interval{30};             // the Canaries' analysis interval
+  double client_qps = 100;                       // --kube-api-qps of the operator
+  int client_burst = 250;                        // --kube-api-burst
+  std::chrono::milliseconds api_latency{0};      // added by the stand-in to every answer
+  double api_max_qps = 0;                        // the stand-in's own limit (429 beyond); 0 = none
+  int api_burst = 400;                           // what that limit lets through at once
+  std::chrono::milliseconds metrics_latency{0};  // each analysis waits this long
+  int workers = 2;
+  std::chrono::seconds timeout{600};  // the whole run, bounded
+};
+
+// Prints the numbers; 0, or 1 when the fleet did not finish within the timeout.
+int run_process_bench(const ProcessBenchOptions& options);
+
+}  // namespace veer::bench
