@@ -7,8 +7,10 @@
 #include "meshes/services.hpp"
 #include "model/canonical_json.hpp"
 #include "operator/controller/config_tracking.hpp"
+#include "operator/controller/event_object.hpp"
 #include "operator/controller/primary_scaler.hpp"
 #include "operator/controller/revision.hpp"
+#include "operator/controller/router_writes.hpp"
 #include "operator/controller/workload_health.hpp"
 #include "operator/kube/time_format.hpp"
 #include "operator/webhooks/webhook_runner.hpp"
@@ -56,12 +58,6 @@ kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
   // A router reads a few objects outside the Canary's namespace (Gloo's spec.upstreamRef).
   return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
           ref.name};
-}
-
-// Event names must be unique in the namespace, across reconciler instances and threads.
-std::uint64_t next_event_number() {
-  static std::atomic<std::uint64_t> counter{0};
-  return counter++;
 }
 
 bool has_finalizer(const json& object) {
@@ -491,26 +487,7 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
                      : add(ctx.router->apply(ctx.routing, routes, observed));
   }
   if (!error.empty()) return error;
-  for (const auto& write : writes) {
-    kube::Result<json> result = json();
-    switch (write.action) {
-      case meshes::Write::Action::unchanged:
-        continue;
-      case meshes::Write::Action::create:
-        result = cluster_.create(write.object);
-        break;
-      case meshes::Write::Action::update:
-        result = cluster_.update(write.object);
-        break;
-      case meshes::Write::Action::remove: {
-        auto removed = cluster_.remove(kube::ref_of(write.object));
-        if (!removed && !removed.is(kube::ErrorType::NotFound)) return removed.error().message;
-        continue;
-      }
-    }
-    if (!result) return result.error().message;
-  }
-  return "";
+  return apply_writes(cluster_, writes);
 }
 
 std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
@@ -637,30 +614,8 @@ std::string CanaryReconciler::set_finalizer(Context& ctx, bool present) {
 
 void CanaryReconciler::write_event(Context& ctx, const Event& event) {
   if (!settings_.write_kubernetes_events) return;
-  const auto now = clock_.now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const auto& meta = ctx.object["metadata"];
-  json object = {{"apiVersion", "v1"},
-                 {"kind", "Event"},
-                 {"metadata",
-                  {{"name", kube::name_of(ctx.object) + "." + std::to_string(ms) + "." +
-                                std::to_string(next_event_number())},
-                   {"namespace", ctx.ns}}},
-                 {"involvedObject",
-                  {{"apiVersion", ctx.object.value("apiVersion", "veer.dev/v1beta1")},
-                   {"kind", "Canary"},
-                   {"name", meta.value("name", "")},
-                   {"namespace", ctx.ns},
-                   {"uid", meta.value("uid", "")}}},
-                 {"reason", "Synced"},
-                 {"message", event.message},
-                 {"type", event.warning ? "Warning" : "Normal"},
-                 {"source", {{"component", "veer"}}},
-                 {"firstTimestamp", kube::format_time(now)},
-                 {"lastTimestamp", kube::format_time(now)},
-                 {"count", 1}};
-  cluster_.create(object);  // best effort: an event never blocks a rollout
+  // Best effort: an event never blocks a rollout.
+  cluster_.create(event_object(ctx.object, "Canary", ctx.ns, event, clock_.now()));
 }
 
 namespace {

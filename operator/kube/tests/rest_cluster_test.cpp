@@ -305,7 +305,7 @@ TEST_CASE("the rate limiter allows a burst, then qps, waiting on the clock") {
   CHECK_FALSE(limiter.try_acquire());
 }
 
-TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock; a lasting 429 ends") {
+TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock, and a lasting 429 ends") {
   std::atomic<int> refusals{2};
   HttpServer server([&](const HttpRequest& r) {
     if (r.path == "/api/v1/namespaces/default/configmaps/a" && refusals.fetch_sub(1) > 0) {
