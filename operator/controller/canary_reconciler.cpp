@@ -160,8 +160,9 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
       ctx.decision.status.canary.phase == model::CanaryPhase::Initialized &&
       (ctx.status.canary.phase == model::CanaryPhase::None ||
        ctx.status.canary.phase == model::CanaryPhase::Initializing);
-  if (!announces_initialized && !write_status(ctx))
-    return fail(ctx, "status of " + key + " changed meanwhile; retrying");
+  if (!announces_initialized) {
+    if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
+  }
 
   std::string errors;
   for (const auto& action : ctx.decision.actions) {
@@ -170,7 +171,7 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   }
   if (announces_initialized) {
     if (!errors.empty()) return {true, std::nullopt, errors};
-    if (!write_status(ctx)) return fail(ctx, "status of " + key + " changed meanwhile; retrying");
+    if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
   }
   tell(ctx);
   if (report_) {
@@ -400,17 +401,23 @@ void CanaryReconciler::run_checks(Context& ctx) {
   }
 }
 
-bool CanaryReconciler::write_status(Context& ctx) {
+// "" or why the status was not written: a conflict (someone wrote the Canary since it was read;
+// the next pass reads it again) is said apart from an API error, which is named as it is.
+std::string CanaryReconciler::write_status(Context& ctx) {
   auto wanted = to_json(ctx.decision.status);
   const auto& current = ctx.object.value("status", json::object());
-  if (model::canonical_json(wanted) == model::canonical_json(current)) return true;
+  if (model::canonical_json(wanted) == model::canonical_json(current)) return "";
   json update = ctx.object;
   update["status"] = wanted;
   auto written = cluster_.update_status(update);
-  if (!written) return false;
+  if (!written) {
+    if (written.is(kube::ErrorType::Conflict))
+      return "status of " + ctx.key + " changed meanwhile; retrying";
+    return "cannot write the status of " + ctx.key + ": " + written.error().message;
+  }
   ctx.object = *written;
   ctx.canary.status = ctx.decision.status.canary;
-  return true;
+  return "";
 }
 
 std::string CanaryReconciler::apply(Context& ctx, const Action& action) {

@@ -93,7 +93,7 @@ class CanaryReconciler {
   kube::ReconcileResult wait_for_routes(Context& ctx, const std::string& why);
   void observe_scaler(Context& ctx);
   void run_checks(Context& ctx);
-  bool write_status(Context& ctx);
+  std::string write_status(Context& ctx);
   std::string apply(Context& ctx, const Action& action);
   std::string apply_router(Context& ctx, const meshes::Routes& routes, bool finalize);
   std::string apply_primary(Context& ctx, bool create_only);

@@ -12,7 +12,7 @@ namespace kube = veer::kube;
 
 namespace {
 
-// Fails every read (`verb`) of one object (or, for a list, of one kind) with a server error while
+// Fails every call (`verb`) on one object (or, for a list, of one kind) with a server error while
 // `failing` is set.
 class FailingReads final : public kube::ClusterDecorator {
  public:
@@ -120,5 +120,23 @@ TEST_CASE("a rollout limit that cannot be counted waits, it does not let the rol
   CHECK_MESSAGE(status.dump().find("cannot count the rollouts in progress") != std::string::npos,
                 status.dump());
   lists.failing = false;
+  r.until("Succeeded");
+}
+
+TEST_CASE("a status write the API server fails is named as such, a conflict as a conflict") {
+  Rollout r("istio");
+  r.until("Initialized");
+  r.set_image("podinfo:6.0.1");
+  FailingReads writes(r.cluster, "Canary", "podinfo", kube::CallInfo::Verb::UpdateStatus);
+  r.api = &writes;
+  writes.failing = true;
+  const auto result = r.pass();
+  CHECK(result.failed);
+  CHECK_MESSAGE(
+      result.error.find("cannot write the status of default/podinfo") != std::string::npos,
+      result.error);
+  CHECK_MESSAGE(result.error.find("overloaded") != std::string::npos, result.error);
+  CHECK(result.error.find("changed meanwhile") == std::string::npos);
+  writes.failing = false;
   r.until("Succeeded");
 }
