@@ -22,6 +22,7 @@
 #include "operator/controller/rollout_status.hpp"
 #include "operator/controller/verdict_rule.hpp"
 #include "operator/kube/clock.hpp"
+#include "operator/webhooks/hook_result.hpp"
 
 namespace veer::controller {
 
@@ -50,12 +51,8 @@ struct WorkloadHealth {
   std::string message;             // "2 of 3 replicas available", for events
 };
 
-// The result of all webhooks of one type (they run in order; the first failure decides).
-struct HookResult {
-  bool passed = true;
-  std::string message;      // the failing hook's name, status and body, for events and alerts
-  bool mute_alert = false;  // the failing hook asked for no alert
-};
+// The result of all webhooks of one type (the webhooks part runs them and fills it).
+using HookResult = webhooks::HookResult;
 
 struct MetricVerdict {
   std::string name;

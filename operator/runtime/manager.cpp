@@ -13,6 +13,7 @@
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
 #include "operator/runtime/experiment_counts_source.hpp"
+#include "operator/runtime/reconcile_sample.hpp"
 #include "operator/runtime/watched_types.hpp"
 #include "operator/server/operator_metrics.hpp"
 
@@ -220,7 +221,7 @@ struct Manager::Impl {
     current_report = nullptr;
     ++reconciles;
     if (report) {
-      metrics.observe(*report, seconds);
+      metrics.observe(sample_of(*report), seconds);
       {
         std::lock_guard guard(mutex);
         for (const auto& v : report->verdicts) ++verdicts[verdict_name(v.outcome)];

@@ -65,8 +65,8 @@ WebhookRunner::Attempt WebhookRunner::call(const model::CanaryWebhook& hook,
   return last;
 }
 
-controller::HookResult WebhookRunner::run(const model::Canary& canary, model::WebhookType type) {
-  controller::HookResult result;
+HookResult WebhookRunner::run(const model::Canary& canary, model::WebhookType type) {
+  HookResult result;
   if (!canary.spec.analysis) return result;
   const bool rollback = type == model::WebhookType::Rollback;
   if (rollback) result.passed = false;

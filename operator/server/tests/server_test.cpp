@@ -47,20 +47,19 @@ TEST_CASE("the status server answers its routes, 404 elsewhere, and stops cleanl
 
 TEST_CASE("/metrics carries Flagger's series under veer_ and veer's own") {
   OperatorMetrics metrics("istio");
-  veer::controller::ReconcileReport report;
+  ReconcileSample report;
   report.ns = "shop";
   report.name = "podinfo";
   report.target = "podinfo";
   report.strategy = "canary";
-  report.phase = veer::model::CanaryPhase::Progressing;
+  report.status = ReconcileSample::Status::Progressing;
   report.canary_weight = 30;
-  report.verdicts = {
-      {"request-success-rate", veer::controller::MetricOutcome::Pass, "", {{"value", 99.5}}}};
+  report.verdicts = {{"request-success-rate", "pass", 99.5}};
   metrics.observe(report, 0.02);
-  report.phase = veer::model::CanaryPhase::Succeeded;
+  report.status = ReconcileSample::Status::Other;
   report.canary_weight = 0;
   report.verdicts.clear();
-  report.run_end = veer::controller::RunEnd::Succeeded;
+  report.run_end = ReconcileSample::RunEnd::Succeeded;
   metrics.observe(report, 0.2);
   metrics.set_queue_depth([] { return std::size_t{3}; });
 
