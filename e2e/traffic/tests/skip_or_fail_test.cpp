@@ -12,6 +12,7 @@ namespace {
 
 const std::string kE2e = VEER_BINARY_DIR "/e2e/traffic/e2e_traffic_e2e";
 const std::string kCase = "*good canary*";
+const std::string kExperimentCase = "*A/B/n Experiment*";
 
 }  // namespace
 
@@ -25,6 +26,22 @@ TEST_CASE("the traffic e2e without VEER_TEST_KUBECONFIG reports skipped") {
 TEST_CASE("the traffic e2e with VEER_TEST_KUBECONFIG naming a silent server fails") {
   REQUIRE(std::filesystem::exists(kE2e));
   auto run = run_with_silent_server(kE2e, kCase);
+  CAPTURE(run.out);
+  CHECK(run.status != 0);
+  CHECK(run.status != veer::testing::kSkipExitCode);
+  CHECK(run.out.find("the API server does not answer") != std::string::npos);
+}
+
+TEST_CASE("the A/B/n Experiment e2e without VEER_TEST_KUBECONFIG reports skipped") {
+  REQUIRE(std::filesystem::exists(kE2e));
+  auto run = run_without_kubeconfig(kE2e, kExperimentCase);
+  CAPTURE(run.out);
+  CHECK(run.status == veer::testing::kSkipExitCode);
+}
+
+TEST_CASE("the A/B/n Experiment e2e with VEER_TEST_KUBECONFIG naming a silent server fails") {
+  REQUIRE(std::filesystem::exists(kE2e));
+  auto run = run_with_silent_server(kE2e, kExperimentCase);
   CAPTURE(run.out);
   CHECK(run.status != 0);
   CHECK(run.status != veer::testing::kSkipExitCode);
