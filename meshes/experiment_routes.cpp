@@ -2,6 +2,7 @@
 
 #include "meshes/from_canary.hpp"
 #include "meshes/services.hpp"
+#include "model/mesh_providers.hpp"
 
 namespace veer::meshes {
 
@@ -150,13 +151,8 @@ ObjectRef router_object(const Provider& p, const ExperimentRouting& r) {
 std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r) {
   const auto p = provider_of(provider);
   if (p.kind == Kind::Other) {
-    const bool two_only =
-        provider == "linkerd" || provider.rfind("smi", 0) == 0 || provider == "nginx";
-    return "provider " + provider + " cannot route an Experiment: " +
-           (two_only ? "its traffic split (SMI TrafficSplit / NGINX canary ingress) has two "
-                       "versions only, and veer routes experiments across N versions; "
-                     : "") +
-           "use istio or gatewayapi (gatewayapi:v1, gatewayapi:v1beta1)";
+    const auto gap = model::experiment_provider_gap(provider);
+    return gap.empty() ? "provider " + provider + " cannot route an Experiment" : gap;
   }
   if (p.kind == Kind::GatewayApi) {
     if (non_empty(r.match))
