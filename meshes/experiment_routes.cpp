@@ -200,6 +200,14 @@ std::vector<ObjectRef> experiment_objects(const std::string& provider, const Exp
   return refs;
 }
 
+Expected<std::vector<Write>> restore_experiment_routes(const std::string& provider,
+                                                       const ExperimentRouting& r,
+                                                       const Observed& observed) {
+  const auto p = provider_of(provider);
+  if (p.kind == Kind::Other) return std::vector<Write>{};
+  return restore_original_spec(observed.find(router_object(p, r)));
+}
+
 Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider,
                                                      const ExperimentRouting& r,
                                                      const VersionWeights& weights,
