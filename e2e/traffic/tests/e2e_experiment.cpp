@@ -182,6 +182,17 @@ TEST_CASE("istio A/B/n Experiment on the real API server: the known-best version
   CHECK(now.routed == std::map<std::string, int>{{"checkout-current", 100},
                                                  {"checkout-one-page", 0},
                                                  {"checkout-express", 0}});
+  // Deleting it: veer holds its finalizer, and releases it (nothing to restore: veer created the
+  // VirtualService), so the Experiment is gone while the operator runs.
+  auto held = api.get({kExperiments, ns, kName});
+  REQUIRE(held);
+  CHECK((*held)["metadata"]["finalizers"] == json::array({"veer.dev/restore-routes"}));
+  REQUIRE(api.remove({kExperiments, ns, kName}));
+  bool gone = false;
+  for (auto end = std::chrono::steady_clock::now() + 20s;
+       !gone && std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(200ms))
+    gone = api.get({kExperiments, ns, kName}).is(kube::ErrorType::NotFound);
+  CHECK_MESSAGE(gone, "the deleted Experiment is still there after 20 s");
   CHECK(veer.terminate() == "exited with 0");
 }
 
