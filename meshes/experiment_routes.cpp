@@ -2,6 +2,7 @@
 
 #include "meshes/from_canary.hpp"
 #include "meshes/services.hpp"
+#include "model/mesh_providers.hpp"
 
 namespace veer::meshes {
 
@@ -150,13 +151,8 @@ ObjectRef router_object(const Provider& p, const ExperimentRouting& r) {
 std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r) {
   const auto p = provider_of(provider);
   if (p.kind == Kind::Other) {
-    const bool two_only =
-        provider == "linkerd" || provider.rfind("smi", 0) == 0 || provider == "nginx";
-    return "provider " + provider + " cannot route an Experiment: " +
-           (two_only ? "its traffic split (SMI TrafficSplit / NGINX canary ingress) has two "
-                       "versions only, and veer routes experiments across N versions; "
-                     : "") +
-           "use istio or gatewayapi (gatewayapi:v1, gatewayapi:v1beta1)";
+    const auto gap = model::experiment_provider_gap(provider);
+    return gap.empty() ? "provider " + provider + " cannot route an Experiment" : gap;
   }
   if (p.kind == Kind::GatewayApi) {
     if (non_empty(r.match))
@@ -202,6 +198,14 @@ std::vector<ObjectRef> experiment_objects(const std::string& provider, const Exp
   const auto p = provider_of(provider);
   if (p.kind != Kind::Other) refs.push_back(router_object(p, r));
   return refs;
+}
+
+Expected<std::vector<Write>> restore_experiment_routes(const std::string& provider,
+                                                       const ExperimentRouting& r,
+                                                       const Observed& observed) {
+  const auto p = provider_of(provider);
+  if (p.kind == Kind::Other) return std::vector<Write>{};
+  return restore_original_spec(observed.find(router_object(p, r)));
 }
 
 Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider,

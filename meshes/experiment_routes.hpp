@@ -55,6 +55,14 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
                                                      const VersionWeights& weights,
                                                      const Observed& observed);
 
+// What deleting the Experiment writes back: the router's object as the user had it (its spec saved
+// in veer.dev/original-configuration when veer first changed an object it did not create); no
+// write for an object veer created (garbage collection removes it with the Experiment) or for a
+// provider that cannot route an Experiment.
+Expected<std::vector<Write>> restore_experiment_routes(const std::string& provider,
+                                                       const ExperimentRouting& r,
+                                                       const Observed& observed);
+
 // The weights the router's object holds now (of the traffic that takes part).
 Expected<VersionWeights> read_experiment_routes(const std::string& provider,
                                                 const ExperimentRouting& r,

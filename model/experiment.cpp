@@ -7,6 +7,7 @@
 #include "model/document.hpp"
 #include "model/field_reader.hpp"
 #include "model/kind_header.hpp"
+#include "model/mesh_providers.hpp"
 
 namespace veer::model {
 
@@ -217,12 +218,10 @@ struct ExperimentRules {
     const auto& p = spec.provider;
     if (has_match && (p == "linkerd" || p.rfind("smi", 0) == 0 || p == "kubernetes"))
       add("spec.strategy.match", "provider " + p + " cannot route by request headers or cookies");
-    if (!provider_supported_by_veer(p))
-      add("spec.provider",
-          "unsupported provider \"" + p +
-              "\": use istio, linkerd, gatewayapi:v1, gatewayapi:v1beta1 or nginx");
-    if (p == "kubernetes")
-      add("spec.provider", "experiments split traffic, which the kubernetes provider cannot do");
+    if (auto gap = experiment_provider_gap(p); !gap.empty()) add("spec.provider", gap);
+    if (has_match && is_gateway_api_provider(p))
+      add("spec.strategy.match",
+          "provider " + p + ": not supported for experiments yet (istio supports it)");
   }
 };
 

@@ -61,4 +61,21 @@ std::string known_providers_text() {
   return out + ", smi:<version>:<mesh>";
 }
 
+std::string experiment_provider_gap(const std::string& provider) {
+  const std::string usable =
+      "an Experiment can use istio or gatewayapi (gatewayapi:v1, gatewayapi:v1beta1), which "
+      "weight any number of versions";
+  if (provider.empty() || provider == "istio" || provider == "gatewayapi:v1" ||
+      provider == "gatewayapi:v1beta1" || provider == "gatewayapi")
+    return "";
+  if (is_smi_provider(provider) || provider == "nginx")
+    return "provider " + provider + " splits two versions only (" +
+           (provider == "nginx" ? "an NGINX canary Ingress" : "an SMI TrafficSplit") +
+           ") and has no Experiment router: " + usable;
+  if (provider == "kubernetes")
+    return "experiments split traffic, which the kubernetes provider cannot do: " + usable;
+  if (!is_known_provider(provider)) return "unsupported provider \"" + provider + "\": " + usable;
+  return "provider " + provider + " has no Experiment router yet: " + usable;
+}
+
 }  // namespace veer::model

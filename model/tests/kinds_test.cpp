@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "model/alert_provider.hpp"
 #include "model/document.hpp"
@@ -131,6 +132,45 @@ TEST_CASE("Experiment: rules relate versions, metrics and strategy") {
   e = parse_experiment(j).errors;
   CHECK(has_error(e, "spec.candidates", "exactly one candidate"));
   CHECK(has_error(e, "spec.strategy.match", "cannot route"));
+}
+
+TEST_CASE("Experiment: a provider that cannot route it is refused, naming the ones that can") {
+  const std::string usable = "an Experiment can use istio or gatewayapi";
+  for (const std::string provider :
+       {"istio", "gatewayapi", "gatewayapi:v1", "gatewayapi:v1beta1"}) {
+    CAPTURE(provider);
+    auto j = experiment();
+    j["spec"]["provider"] = provider;
+    if (provider != "istio") j["spec"]["strategy"].erase("match");
+    CHECK(parse_experiment(j).ok());
+  }
+  auto j = experiment();
+  j["spec"].erase("provider");  // the operator's --mesh-provider decides
+  CHECK(parse_experiment(j).ok());
+  for (const std::string provider : {"nginx", "linkerd", "smi:v1alpha3"}) {
+    CAPTURE(provider);
+    j = experiment();
+    j["spec"]["provider"] = provider;
+    j["spec"]["strategy"].erase("match");
+    auto e = parse_experiment(j).errors;
+    CHECK(has_error(e, "spec.provider", "splits two versions only"));
+    CHECK(has_error(e, "spec.provider", usable));
+  }
+  for (const auto& [provider, reason] :
+       std::map<std::string, std::string>{{"contour", "has no Experiment router yet"},
+                                          {"kubernetes", "cannot do"},
+                                          {"envoy", "unsupported provider \"envoy\""}}) {
+    CAPTURE(provider);
+    j = experiment();
+    j["spec"]["provider"] = provider;
+    j["spec"]["strategy"].erase("match");
+    auto e = parse_experiment(j).errors;
+    CHECK(has_error(e, "spec.provider", reason));
+    CHECK(has_error(e, "spec.provider", usable));
+  }
+  j = experiment();
+  j["spec"]["provider"] = "gatewayapi:v1";
+  CHECK(has_error(parse_experiment(j).errors, "spec.strategy.match", "istio supports it"));
 }
 
 TEST_CASE("Experiment status round-trips so a restarted operator can resume") {

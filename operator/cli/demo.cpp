@@ -15,6 +15,7 @@
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/cli/dashboard_flags.hpp"
+#include "operator/cli/demo_experiment.hpp"
 #include "operator/cli/signals.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
@@ -237,6 +238,7 @@ void print_table(std::ostream& out, const std::vector<const RevisionRun*>& runs)
 int run_demo(Invocation& call) {
   std::string provider = "istio";
   std::string pace_text = "60";
+  bool experiment = false;
   DashboardFlags dashboard_flags;
   ArgParser parser(
       "demo", "",
@@ -246,6 +248,9 @@ int run_demo(Invocation& call) {
   parser.option("provider", &provider, "NAME", "traffic router to simulate")
       .choices("provider", {"istio", "linkerd", "smi:v1alpha2", "gatewayapi", "kubernetes"});
   parser.option("pace", &pace_text, "MS", "real milliseconds to pause after each progress line");
+  parser.flag("experiment", &experiment,
+              "run examples/experiment/abn-thompson.yaml instead: an A/B/n Experiment whose best "
+              "version wins and is promoted");
   dashboard_flags.add_to(parser, true);
   auto parsed = parser.parse(expand_dashboard_shorthand(call.args), call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
@@ -261,6 +266,15 @@ int run_demo(Invocation& call) {
   if (pace < 0 || pace > 5000) return usage_error(parser, "--pace must be 0..5000", call.err);
   if (auto problem = dashboard_flags.check(); !problem.empty())
     return usage_error(parser, problem, call.err);
+  if (experiment) {
+    if (dashboard_flags.wanted())
+      return usage_error(parser, "--experiment does not serve the dashboard (not built yet)",
+                         call.err);
+    if (provider != "istio")
+      return usage_error(parser, "--experiment runs the example's Istio routes: no --provider",
+                         call.err);
+    return run_experiment_demo(call.out, call.err, std::chrono::milliseconds(pace));
+  }
 
   // With the dashboard, Ctrl-C ends the serving loop (taken by wait_for); blocked before the
   // dashboard's threads start. Without it, Ctrl-C stops the demo as usual.

@@ -49,7 +49,7 @@ type cannot be listed and the read of a single object the cache does not hold.
   verbs: ["get", "list", "watch"]
 - apiGroups: ["veer.dev"]
   resources: ["experiments"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["get", "list", "watch", "update"]
 - apiGroups: ["veer.dev"]
   resources: ["experiments/status"]
   verbs: ["update"]

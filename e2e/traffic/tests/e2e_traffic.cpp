@@ -154,21 +154,6 @@ CanaryOptions through(const std::string& provider) {
   return options;
 }
 
-// The cluster of VEER_TEST_KUBECONFIG, when the upstream router CRDs are there too. They live
-// beside the repository, not in it (other projects' files): a clone without them skips, as
-// meshes/tests does, but a folder named by VEER_UPSTREAM_CRDS must exist (install_crds fails).
-std::unique_ptr<E2eCluster> traffic_cluster() {
-  auto cluster = E2eCluster::from_environment();
-  if (!cluster) return nullptr;
-  const char* named = std::getenv("VEER_UPSTREAM_CRDS");
-  if ((named == nullptr || *named == '\0') && !std::filesystem::is_directory(upstream_crds_dir())) {
-    veer::testing::skip_test("no upstream CRDs in " + upstream_crds_dir() +
-                             "; set VEER_UPSTREAM_CRDS to the folder of the upstream router CRDs");
-    return nullptr;
-  }
-  return cluster;
-}
-
 }  // namespace
 
 TEST_CASE("istio with real traffic: a good canary is promoted step by step") {

@@ -54,3 +54,27 @@ TEST_CASE("veer demo rejects bad flags with a usage error") {
   CHECK(err.str().find("--pace wants a number of milliseconds, got 'fast'") != std::string::npos);
   CHECK(veer::cli::run_veer({"demo", "--provider", "consul"}, in, out, err) == 64);
 }
+
+TEST_CASE("veer demo --experiment runs the A/B/n example until the best version is promoted") {
+  std::istringstream in;
+  std::ostringstream out, err;
+  int code = veer::cli::run_veer({"demo", "--experiment", "--pace", "0"}, in, out, err);
+  const auto text = out.str();
+  CAPTURE(err.str());
+  CAPTURE(text);
+  CHECK(code == 0);
+  // Every look prints its weights and assessment; the first splits by the strategy's burn-in.
+  CHECK(text.find("look 1/24  current=") != std::string::npos);
+  CHECK(text.find("P(best) express") != std::string::npos);
+  CHECK(text.find("  continue") != std::string::npos);
+  CHECK(text.find("winner express") != std::string::npos);
+  CHECK(text.find("The best version, express, won and was promoted: the baseline Deployment "
+                  "checkout now runs example.com/checkout:express") != std::string::npos);
+}
+
+TEST_CASE("veer demo --experiment refuses a provider or the dashboard") {
+  std::istringstream in;
+  std::ostringstream out, err;
+  CHECK(veer::cli::run_veer({"demo", "--experiment", "--provider", "linkerd"}, in, out, err) == 64);
+  CHECK(err.str().find("--experiment runs the example's Istio routes") != std::string::npos);
+}

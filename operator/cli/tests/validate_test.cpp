@@ -256,3 +256,28 @@ TEST_CASE("veer validate escapes control characters from file names and values b
   CHECK(report["errors"].size() > 0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("veer validate names the providers an Experiment can use") {
+  const std::string doc = R"(apiVersion: veer.dev/v1beta1
+kind: Experiment
+metadata: {name: checkout, namespace: shop}
+spec:
+  provider: nginx
+  service: {name: checkout, port: 80}
+  baseline: {name: current, targetRef: {kind: Deployment, name: checkout}}
+  candidates:
+  - {name: express, targetRef: {kind: Deployment, name: checkout-express}}
+  metrics: [{name: request-success-rate}]
+  criteria:
+    objectives: [{metric: request-success-rate, lowerLimit: 99}]
+  duration: {interval: 1m, iterations: 10}
+)";
+  auto r = run({"validate", "-"}, doc);
+  CHECK(r.code == 1);
+  CHECK(r.out.find("<stdin>:5: spec.provider: provider nginx splits two versions only (an NGINX "
+                   "canary Ingress) and has no Experiment router: an Experiment can use istio or "
+                   "gatewayapi (gatewayapi:v1, gatewayapi:v1beta1)") != std::string::npos);
+  std::string istio = doc;
+  istio.replace(istio.find("provider: nginx"), 15, "provider: istio");
+  CHECK(run({"validate", "-"}, istio).code == 0);
+}

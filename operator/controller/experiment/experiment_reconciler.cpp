@@ -38,6 +38,17 @@ namespace {
 
 // The pod template's part a promotion copies: everything but the labels, which select the
 // baseline's own pods.
+bool has_finalizer(const json& object) {
+  for (const auto& f : object.value("/metadata/finalizers"_json_pointer, json::array()))
+    if (f == kExperimentFinalizer) return true;
+  return false;
+}
+
+bool is_deleting(const json& object) {
+  const auto& meta = object.value("metadata", json::object());
+  return meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
+}
+
 json promoted_part(const json& deployment) {
   json part = deployment.value("/spec/template"_json_pointer, json::object());
   if (part.contains("metadata")) part["metadata"].erase("labels");
@@ -94,6 +105,7 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
     return done(ctx, got.error().message);
   }
   ctx.object = *got;
+  if (is_deleting(ctx.object)) return finalize(ctx);
   auto parsed = model::parse_experiment(ctx.object);
   if (!parsed.ok()) {
     std::string problems;
@@ -104,6 +116,8 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   ctx.experiment = parsed.value;
   if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ns;
   if (!observe(ctx)) return blocked(ctx, ctx.routing_problem);
+  // Held before the first route is written, so a deletion at any later moment is finalized.
+  if (auto error = hold_finalizer(ctx, true); !error.empty()) return done(ctx, error);
 
   const auto now = clock_.now();
   ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
@@ -120,6 +134,52 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   }
   for (const auto& event : ctx.decision.events) write_event(ctx, event);
   return done(ctx, errors);
+}
+
+// Adds (held) or removes the finalizer when it is not so already; "" or the error.
+std::string ExperimentReconciler::hold_finalizer(Context& ctx, bool held) {
+  if (has_finalizer(ctx.object) == held) return "";
+  json update = ctx.object;
+  auto& finalizers = update["metadata"]["finalizers"];
+  if (!finalizers.is_array()) finalizers = json::array();
+  if (held) {
+    finalizers.push_back(kExperimentFinalizer);
+  } else {
+    json kept = json::array();
+    for (const auto& f : finalizers)
+      if (f != kExperimentFinalizer) kept.push_back(f);
+    finalizers = kept;
+  }
+  auto written = cluster_.update(update);
+  if (!written)
+    return std::string(held ? "adding" : "removing") + " finalizer " + kExperimentFinalizer +
+           " on " + ctx.key + ": " + written.error().message;
+  ctx.object = *written;
+  return "";
+}
+
+// Deleted: the router object veer adopted goes back to the user's spec (what veer created, and
+// the version Services, go with the Experiment through their owner references), then the
+// finalizer is released. An Experiment that cannot be read as valid has nothing to restore.
+kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
+  if (!has_finalizer(ctx.object)) return {};
+  auto parsed = model::parse_experiment(ctx.object);
+  if (parsed.ok()) {
+    ctx.experiment = parsed.value;
+    if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ctx.ns;
+    ctx.decision.status = ctx.experiment.status;
+    observe(ctx);
+    meshes::Observed observed;
+    for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
+      auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
+      if (found) observed.objects.push_back(*found);
+    }
+    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, observed);
+    if (!writes) return done(ctx, writes.error().message);
+    if (auto error = apply_writes(cluster_, writes.value()); !error.empty())
+      return done(ctx, error);
+  }
+  return done(ctx, hold_finalizer(ctx, false));
 }
 
 bool ExperimentReconciler::observe(Context& ctx) {

@@ -19,6 +19,10 @@ namespace veer::controller::experiment {
 
 const kube::ResourceType& experiment_type();
 
+// Held on every Experiment veer reconciles, so that deleting it first puts an adopted router
+// object (a VirtualService or HTTPRoute veer changed but did not create) back as the user had it.
+inline constexpr const char* kExperimentFinalizer = "veer.dev/restore-routes";
+
 struct ExperimentReconcilerSettings {
   ExperimentDecideSettings decide;
   std::string default_provider =
@@ -50,6 +54,8 @@ class ExperimentReconciler {
   bool observe(Context& ctx);
   void measure(Context& ctx);
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
+  kube::ReconcileResult finalize(Context& ctx);
+  std::string hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
   bool write_status(Context& ctx);
   std::string apply(Context& ctx, const ExperimentAction& action);

@@ -37,9 +37,12 @@ ExperimentRow experiment_row(const json& e) {
   const auto& evidence = status.value("evidence", json::object());
   double best = -1;
   for (const auto& v : evidence.value("versions", json::array())) {
-    if (!v.is_object() || !v.contains("probabilityBest") || !v["probabilityBest"].is_number())
-      continue;
-    const double p = v["probabilityBest"].get<double>();
+    if (!v.is_object()) continue;
+    // The assessment keeps it with the reward's sequence; older statuses had it beside the name.
+    const auto& reward = v.value("reward", json::object());
+    const auto& holder = reward.is_object() && reward.contains("probabilityBest") ? reward : v;
+    if (!holder.contains("probabilityBest") || !holder["probabilityBest"].is_number()) continue;
+    const double p = holder["probabilityBest"].get<double>();
     if (p > best) {
       best = p;
       row.p_best = v.value("name", "") + " " + two_decimals(p);

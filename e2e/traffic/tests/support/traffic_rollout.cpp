@@ -5,6 +5,7 @@
 
 #include "e2e/traffic/tests/support/loopback.hpp"
 #include "operator/controller/simulation.hpp"
+#include "testing/skip.hpp"
 
 namespace veer::e2e::traffic {
 
@@ -21,6 +22,18 @@ bool terminal(const std::string& phase) {
 }
 
 }  // namespace
+
+std::unique_ptr<E2eCluster> traffic_cluster() {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return nullptr;
+  const char* named = std::getenv("VEER_UPSTREAM_CRDS");
+  if ((named == nullptr || *named == '\0') && !std::filesystem::is_directory(upstream_crds_dir())) {
+    veer::testing::skip_test("no upstream CRDs in " + upstream_crds_dir() +
+                             "; set VEER_UPSTREAM_CRDS to the folder of the upstream router CRDs");
+    return nullptr;
+  }
+  return cluster;
+}
 
 std::string install_crds(const E2eCluster& cluster) {
   const auto upstream = upstream_crds_dir();

@@ -23,6 +23,12 @@
 
 namespace veer::e2e::traffic {
 
+// The cluster of VEER_TEST_KUBECONFIG, when the upstream router CRDs are there too. They live
+// beside the repository, not in it (other projects' files): a clone without them skips, as
+// meshes/tests does, but a folder named by VEER_UPSTREAM_CRDS must exist (install_crds fails).
+// Without VEER_TEST_KUBECONFIG the case is marked skipped and nullptr returned.
+std::unique_ptr<E2eCluster> traffic_cluster();
+
 // Applies veer's own CRDs (crds/) and the upstream Istio, SMI and Gateway API CRDs
 // (upstream_crds_dir(), not veer's copies in meshes/crds) and waits until they are established; ""
 // or the error.

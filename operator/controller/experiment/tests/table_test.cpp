@@ -38,3 +38,16 @@ TEST_CASE("an Experiment's row shows its looks, weights, cut-offs, likeliest bes
   CHECK(fresh.weights.empty());
   CHECK(fresh.p_best.empty());
 }
+
+TEST_CASE("the likeliest best is read where the assessment writes it, with each reward") {
+  // The shape analysis/experiment/assessment.cpp writes: P(best) inside each version's reward.
+  json e = {
+      {"metadata", {{"name", "redesign"}, {"namespace", "shop"}}},
+      {"status",
+       {{"evidence",
+         {{"versions",
+           {{{"name", "current"}, {"reward", {{"events", 50}, {"probabilityBest", 0.02}}}},
+            {{"name", "one-page"}, {"judged", false}},
+            {{"name", "express"}, {"reward", {{"events", 90}, {"probabilityBest", 0.98}}}}}}}}}}};
+  CHECK(experiment_row(e).p_best == "express 0.98");
+}

@@ -248,3 +248,42 @@ TEST_CASE(
                                                  {"checkout-one-page", 0},
                                                  {"checkout-express", 100}});
 }
+
+TEST_CASE("deleting a running Experiment puts the adopted VirtualService back as the user had it") {
+  World w(experiment_json(), kExpressBest);
+  // The user's own VirtualService, all to the apex Service: veer adopts it.
+  const json user_spec = {
+      {"hosts", {"checkout"}},
+      {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}, {"weight", 100}}}}}}}};
+  REQUIRE(w.cluster.create({{"apiVersion", "networking.istio.io/v1beta1"},
+                            {"kind", "VirtualService"},
+                            {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
+                            {"spec", user_spec}}));
+  for (int i = 0; i < 6; ++i) w.pass();
+  REQUIRE(w.phase() == "Running");
+  CHECK(w.experiment()["metadata"]["finalizers"] == json::array({kExperimentFinalizer}));
+  REQUIRE(w.routed().count("checkout-express"));  // veer's split is on the user's object
+
+  const veer::kube::ObjectRef ref{experiment_type(), "shop", "checkout-redesign"};
+  REQUIRE(w.cluster.remove(ref));
+  REQUIRE(w.cluster.get(ref));  // held by the finalizer
+  auto result = w.pass();
+  CAPTURE(w.last_error);
+  CHECK_FALSE(result.failed);
+  CHECK(w.cluster.get(ref).is(veer::kube::ErrorType::NotFound));
+  const auto vs = w.get("networking.istio.io/v1beta1", "VirtualService", "checkout");
+  CHECK(vs["spec"] == user_spec);
+  CHECK_FALSE(vs["metadata"]
+                  .value("annotations", json::object())
+                  .contains("veer.dev/original-configuration"));
+}
+
+TEST_CASE("deleting an Experiment whose routes veer created releases it at once") {
+  World w(experiment_json(), kExpressBest);
+  for (int i = 0; i < 4; ++i) w.pass();
+  REQUIRE(w.phase() == "Running");
+  const veer::kube::ObjectRef ref{experiment_type(), "shop", "checkout-redesign"};
+  REQUIRE(w.cluster.remove(ref));
+  w.pass();
+  CHECK(w.cluster.get(ref).is(veer::kube::ErrorType::NotFound));
+}
