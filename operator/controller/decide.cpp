@@ -104,6 +104,12 @@ class Decider {
   bool waiting_for_workload() const {
     return pg_const().waiting_for == "canary" || pg_const().waiting_for == "primary";
   }
+  // The workload is ready: its wait and the message it began with are over.
+  void end_workload_wait() {
+    if (!waiting_for_workload()) return;
+    clear_wait();
+    pg().message.clear();
+  }
 
   void set_phase(CanaryPhase phase, const std::string& message = "") {
     auto& s = st();
@@ -348,10 +354,7 @@ class Decider {
     }
     if (seen_.canary.ready) {
       pg().canary_unready_since.clear();
-      if (waiting_for_workload()) {
-        clear_wait();
-        pg().message.clear();
-      }
+      end_workload_wait();
       return true;
     }
     if (pg().canary_unready_since.empty()) pg().canary_unready_since = kube::format_time(now_);
@@ -716,6 +719,7 @@ class Decider {
       return;
     }
     pg().primary_unready_since.clear();
+    end_workload_wait();
     clear_wait();
     auto& s = st();
     const int step = spec_.analysis ? spec_.analysis->step_weight_promotion : 0;
