@@ -174,6 +174,9 @@ int run_process_bench(const ProcessBenchOptions& o) {
   runtime::ManagerSettings settings;
   settings.workers = o.workers;
   settings.reconciler.decide.default_provider = "istio";
+  // Flagger's 10 s floor on the interval, lowered for a short smoke run only.
+  settings.reconciler.decide.min_interval =
+      std::min<std::chrono::milliseconds>(settings.reconciler.decide.min_interval, o.interval);
   runtime::Manager manager(api, clock, settings);
   if (auto problem = manager.check(); !problem.empty()) {
     std::fprintf(stderr, "bench_scale: %s\n", problem.c_str());
@@ -307,7 +310,19 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::printf("total_wall %.1f s\n\n", seconds_since(start));
   std::fflush(stdout);
   manager.stop();
-  return done ? 0 : 1;
+  if (!done) return 1;
+  if (o.check_writes_per_step) {
+    const double writes = static_cast<double>(writes_of(delta)) * per_step;
+    const auto reads = delta["get"] + delta["list"];
+    const bool every_step = steps >= 5L * o.canaries;  // 10% to 50%: 5 analysis steps each
+    std::printf(
+        "check: %s writes per analysis step %.2f (at most %.2f), %zu reads, %ld of %ld "
+        "analysis steps\n",
+        writes <= *o.check_writes_per_step && reads == 0 && every_step ? "passed" : "FAILED",
+        writes, *o.check_writes_per_step, reads, steps, 5L * o.canaries);
+    if (writes > *o.check_writes_per_step || reads != 0 || !every_step) return 1;
+  }
+  return 0;
 }
 
 }  // namespace veer::bench

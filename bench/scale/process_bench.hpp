@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 namespace veer::bench {
 
@@ -17,9 +18,12 @@ struct ProcessBenchOptions {
   std::chrono::milliseconds metrics_latency{0};  // each analysis waits this long
   int workers = 2;
   std::chrono::seconds timeout{600};  // the whole run, bounded
+  // With a value: the run fails (exit 1) unless every Canary succeeded with at most this many
+  // API writes and no API reads per analysis step (the smoke run in the test command).
+  std::optional<double> check_writes_per_step;
 };
 
-// Prints the numbers; 0, or 1 when the fleet did not finish within the timeout.
+// Prints the numbers; 0, or 1 when the fleet did not finish within the timeout or a check failed.
 int run_process_bench(const ProcessBenchOptions& options);
 
 }  // namespace veer::bench

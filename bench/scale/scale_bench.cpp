@@ -362,6 +362,8 @@ int main(int argc, char** argv) {
       process.workers = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--timeout-seconds", value)) {
       process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
+    } else if (option(argc, argv, i, "--check-writes-per-step", value)) {
+      process.check_writes_per_step = std::atof(value.c_str());
     } else {
       sizes.push_back(std::atoi(argv[i]));
     }
@@ -373,7 +375,7 @@ int main(int argc, char** argv) {
                    "usage: bench_scale [--runtime [--api-process [--interval-seconds S] "
                    "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
                    "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
-                   "[--timeout-seconds T]]] [canaries...]\n");
+                   "[--timeout-seconds T] [--check-writes-per-step W]]] [canaries...]\n");
       return 2;
     }
     if (runtime && api_process) {

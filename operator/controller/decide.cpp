@@ -51,6 +51,9 @@ class Decider {
   RolloutProgress& pg() { return d_.status.progress; }
   std::string name() const { return canary_.metadata.name + "." + canary_.metadata.namespace_; }
   std::string target() const { return spec_.target_ref.name + "." + canary_.metadata.namespace_; }
+  std::string primary() const {
+    return spec_.target_ref.name + "-primary." + canary_.metadata.namespace_;
+  }
   milliseconds interval() const {
     auto configured = spec_.analysis ? spec_.analysis->interval : milliseconds(60'000);
     return std::max(configured, settings_.min_interval);
@@ -86,15 +89,27 @@ class Decider {
                           st().canary_weight, st().iterations, text});
   }
   // Says what the rollout waits for; an event only when that changes (no event every tick). A
-  // wait for a workload veer itself just changed is a step (Event::step).
+  // wait for a workload veer itself just changed is a step (Event::step), and keeps the message
+  // it began with while it lasts: a message that followed the replica count would cost a status
+  // write per replica (issue 19); the deadline's rollback message says the count it ended with.
   void wait_for(const std::string& what, const std::string& message, bool warning,
                 bool step = false) {
+    if (step && pg().waiting_for == what) return;
     if (pg().waiting_for != what || pg().message != message)
       d_.events.push_back({warning, message, step});
     pg().waiting_for = what;
     pg().message = message;
   }
   void clear_wait() { pg().waiting_for.clear(); }
+  bool waiting_for_workload() const {
+    return pg_const().waiting_for == "canary" || pg_const().waiting_for == "primary";
+  }
+  // The workload is ready: its wait and the message it began with are over.
+  void end_workload_wait() {
+    if (!waiting_for_workload()) return;
+    clear_wait();
+    pg().message.clear();
+  }
 
   void set_phase(CanaryPhase phase, const std::string& message = "") {
     auto& s = st();
@@ -181,6 +196,7 @@ class Decider {
     if (spec_.suspend) {
       pg().message = "suspended (spec.suspend)";
       pg().canary_unready_since.clear();  // the deadline clock stops too (restarts on resume)
+      if (waiting_for_workload()) clear_wait();  // so resuming says what it waits for again
       pause_hold();
       return;
     }
@@ -271,9 +287,9 @@ class Decider {
       return;
     }
     ignore_gate("promote", gates.promote, "the rollout has not started yet");
-    start_run();
     event(false, "New revision detected! Scaling up " + target());
     alert(AlertSeverity::Info, "New revision detected, progressing canary analysis.");
+    start_run();
   }
 
   void start_run() {
@@ -297,6 +313,11 @@ class Decider {
     pg().started_time = kube::format_time(now_);
     set_phase(CanaryPhase::Progressing);
     note("started revision " + seen_.revision);
+    // The scale-up goes out on this pass, so the wait for the canary starts now: the passes the
+    // scale-up's watch events start meanwhile find nothing to change and write nothing.
+    pg().canary_unready_since = kube::format_time(now_);
+    wait_for("canary", "Waiting for " + target() + " to be ready: the new revision starts", false,
+             true);
     requeue(settings_.poll_interval);
   }
 
@@ -318,7 +339,7 @@ class Decider {
     set_phase(CanaryPhase::Failed, reason);
     note("rolled back: " + reason);
     event(true, "Rolling back " + name() + ": " + reason);
-    event(true, "Canary failed! Scaling down " + target());
+    step_event("Canary failed! Scaling down " + target());  // the same change as the line above
     alert(AlertSeverity::Error, "Canary " + name() + " rolled back: " + reason);
     d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
     d_.run_end = RunEnd::Failed;
@@ -333,6 +354,7 @@ class Decider {
     }
     if (seen_.canary.ready) {
       pg().canary_unready_since.clear();
+      end_workload_wait();
       return true;
     }
     if (pg().canary_unready_since.empty()) pg().canary_unready_since = kube::format_time(now_);
@@ -651,9 +673,12 @@ class Decider {
     pg().primary_unready_since = kube::format_time(now_);
     pg().last_step_time.clear();  // the first promotion step runs as soon as the primary is ready
     set_phase(CanaryPhase::Promoting);
-    event(false, "Copying " + target() + " template spec to " + spec_.target_ref.name +
-                     "-primary." + canary_.metadata.namespace_);
+    // The phase and the history say it; "Promotion completed!" is the Event (issue 19).
+    step_event("Copying " + target() + " template spec to " + primary());
     note("promoting");
+    // The primary update goes out on this pass: its wait starts now (see start_run).
+    wait_for("primary", "Waiting for " + primary() + " to roll out: the new template is copied",
+             false, true);
     requeue(settings_.poll_interval);
   }
 
@@ -688,14 +713,13 @@ class Decider {
         d_.run_end = RunEnd::Failed;
         return;
       }
-      wait_for("primary",
-               "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
-                   " to roll out: " + seen_.primary.message,
+      wait_for("primary", "Waiting for " + primary() + " to roll out: " + seen_.primary.message,
                false, true);
       requeue(settings_.poll_interval);
       return;
     }
     pg().primary_unready_since.clear();
+    end_workload_wait();
     clear_wait();
     auto& s = st();
     const int step = spec_.analysis ? spec_.analysis->step_weight_promotion : 0;

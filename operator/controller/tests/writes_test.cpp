@@ -57,12 +57,15 @@ Cost rollout_cost(const std::string& provider, const std::string& image, const s
 }  // namespace
 
 // The writes are the rollout's, not the pass's: one status write per pass, the router only when
-// the weight moves, Kubernetes Events only on phase changes and failures (a weight advance is in
-// the status). An analysis step that advances the weight writes 2 (status, router). What remains
-// is fixed per rollout, 10 writes: the detection pass (status, scale-up, Event), promotion
-// (status, primary, Event) and the end (status, routes, scale-down, Event), on passes of their
-// own because each waits for a workload to roll out. So 5 steps write 20 (4 per step), 10 steps
-// 30 (3 per step); before issue 19 the 5 steps wrote 26.
+// the weight moves, Kubernetes Events only when a run starts or ends and on failures (a weight
+// advance and the Promoting phase are in the status). An analysis step writes 2 (status, router;
+// the last one status, primary). What remains is fixed per rollout, 9 writes: the detection pass
+// (status, scale-up, Event), the first weight (status, router; the pre-rollout step analyses
+// nothing) and the end (status, routes, scale-down, Event), the first and the last on passes of
+// their own because each waits for a workload to roll out. So 5 steps write 19 (3.8 per step),
+// 10 steps 29 (2.9 per step); before issue 19 the 5 steps wrote 26. Without any Event the floor
+// of this pass structure is 17 (3.4): 8 status writes (one per phase or weight change), 6
+// router writes and 3 workload writes (scale-up, primary, scale-down).
 TEST_CASE("a rollout writes once per pass to the status and at most 3 times per analysis step") {
   struct Run {
     const char* provider;
@@ -71,10 +74,10 @@ TEST_CASE("a rollout writes once per pass to the status and at most 3 times per 
     int max_weight;           // the Canary's maxWeight (10% steps)
     std::size_t most_writes;  // of the whole run
   };
-  for (const Run& run : {Run{"istio", "podinfo:6.0.1", "Succeeded", 50, 20},
-                         Run{"smi:v1alpha2", "podinfo:6.0.1", "Succeeded", 50, 20},
-                         Run{"istio", "podinfo:6.0.1", "Succeeded", 100, 30},
-                         Run{"istio", "podinfo:6.0.1-bad", "Failed", 50, 13}}) {
+  for (const Run& run : {Run{"istio", "podinfo:6.0.1", "Succeeded", 50, 19},
+                         Run{"smi:v1alpha2", "podinfo:6.0.1", "Succeeded", 50, 19},
+                         Run{"istio", "podinfo:6.0.1", "Succeeded", 100, 29},
+                         Run{"istio", "podinfo:6.0.1-bad", "Failed", 50, 12}}) {
     CAPTURE(run.provider);
     CAPTURE(run.image);
     CAPTURE(run.max_weight);
@@ -85,7 +88,7 @@ TEST_CASE("a rollout writes once per pass to the status and at most 3 times per 
     CHECK(cost.steps >= 2);
     CHECK(cost.most_status_per_pass == 1);
     CHECK(cost.most_per_step <= 3);
-    CHECK(cost.most_per_pass <= 5);
+    CHECK(cost.most_per_pass <= 4);
     CHECK(cost.writes <= run.most_writes);
     if (run.max_weight == 100) CHECK(cost.writes <= 3 * cost.steps);
   }
