@@ -360,15 +360,17 @@ TEST_CASE("the index lists Experiments that have a status, with each version's a
   }
   auto x = *f.world.cluster.get(
       {{"veer.dev", "v1beta1", "experiments", "Experiment"}, "shop", "running"});
-  x["status"] = {{"phase", "Running"},
-                 {"completedIterations", 3},
-                 {"versions",
-                  {{{"name", "current"}, {"weight", 60}, {"requestCount", 900}},
-                   {{"name", "<b>one-page</b>"},
-                    {"weight", 40},
-                    {"requestCount", 600},
-                    {"failedObjectives", {"latency"}},
-                    {"probabilityBest", 0.83}}}}};
+  x["status"] = {
+      {"phase", "Running"},
+      {"completedIterations", 3},
+      {"versions",
+       {{{"name", "current"}, {"weight", 60}, {"requestCount", 900}},
+        {{"name", "<b>one-page</b>"},
+         {"weight", 40},
+         {"requestCount", 600},
+         {"failedObjectives", {"latency"}}}}},
+      {"evidence",
+       {{"versions", {{{"name", "<b>one-page</b>"}, {"reward", {{"probabilityBest", 0.83}}}}}}}}};
   REQUIRE(f.world.cluster.update_status(x).ok());
   auto index = f.as("t-shop", "GET", "/").body;
   CHECK(contains(index, "id=\"experiments\""));
