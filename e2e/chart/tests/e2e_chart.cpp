@@ -1,5 +1,7 @@
 // The install on a real kube-apiserver (e2e/cluster): charts/veer/manifests.yaml applies and the
-// API server accepts every documented value combination; a whole rollout runs as the chart's
+// API server accepts every documented value combination; `helm install`, `helm upgrade` and
+// `helm uninstall` of the chart create, change and remove its objects (no container runtime: the
+// API objects are asserted, not running pods); a whole rollout runs as the chart's
 // ServiceAccount with the chart's RBAC and is never refused; and each permission the role grants
 // is needed: without it, the same run is refused a call naming exactly that permission.
 #include <doctest/doctest.h>
@@ -183,6 +185,106 @@ TEST_CASE(
     auto accepted = cluster->kubectl({"apply", "--dry-run=server", "-f", file});
     CHECK_MESSAGE(accepted.status == 0, label << ": " << accepted.out);
   }
+}
+
+TEST_CASE(
+    "helm install with default values, helm upgrade to one namespace with leader election and 2 "
+    "replicas, a second release installed so, and helm uninstall of both leaves nothing") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto helm_path = helm();
+  REQUIRE_MESSAGE(!helm_path.empty(), "no helm: charts/get-helm (scripts/setup e2e caches it)");
+  auto helm_run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), helm_path);
+    args.insert(args.end(), {"--kubeconfig", cluster->admin_kubeconfig()});
+    return run_command(args);
+  };
+  // A release named after its own namespace: its cluster-scoped objects are its own too.
+  const auto a = unique_name("veer-helm"), b = unique_name("veer-helm");
+  for (const auto& ns : {a, b}) REQUIRE(cluster->kubectl({"create", "namespace", ns}).status == 0);
+  auto exists = [&](const std::string& ns, const std::string& object) {
+    return ns.empty() ? cluster->kubectl({"get", object}).status == 0
+                      : cluster->kubectl({"get", "-n", ns, object}).status == 0;
+  };
+  auto jsonpath = [&](const std::string& ns, const std::string& object, const std::string& path) {
+    auto got = cluster->kubectl({"get", "-n", ns, object, "-o", "jsonpath={" + path + "}"});
+    return got.status == 0 ? last_line(got.out) : "";
+  };
+  std::string chart = kSource + "/charts/veer";
+  // A source-built kube-apiserver says v0.0.0-master, which the chart's `kubeVersion: >=1.20`
+  // refuses (helm install has no --kube-version): then a copy without that line is installed.
+  auto version = cluster->kubectl({"version", "-o", "json"});
+  REQUIRE(version.status == 0);
+  if (version.out.find("\"gitVersion\": \"v0.0.0") != std::string::npos) {
+    const auto copy = cluster->state_dir() + "/" + a + "-chart";
+    REQUIRE(run_command({"cp", "-rL", chart, copy}).status == 0);  // -L: crds/ is a link
+    REQUIRE(run_command({"sed", "-i", "/^kubeVersion:/d", copy + "/Chart.yaml"}).status == 0);
+    MESSAGE("the server says v0.0.0: installing a copy of the chart without kubeVersion");
+    chart = copy;
+  }
+
+  auto installed = helm_run({"install", a, chart, "--namespace", a});
+  REQUIRE_MESSAGE(installed.status == 0, installed.out);
+  for (const auto& object :
+       {"deployment/" + a, "serviceaccount/" + a, "service/" + a, "role/" + a + "-leader-election",
+        "rolebinding/" + a + "-leader-election"})
+    CHECK_MESSAGE(exists(a, object), "helm install (defaults): " << object << " in " << a);
+  for (const auto& object : {"clusterrole/" + a, "clusterrolebinding/" + a})
+    CHECK_MESSAGE(exists("", object), "helm install (defaults): " << object);
+  CHECK(jsonpath(a, "deployment/" + a, ".spec.replicas") == "1");
+  CHECK(!exists(a, "poddisruptionbudget/" + a));  // one replica: no budget
+  CHECK(exists("", "crd/experiments.veer.dev"));  // the chart's crds/ (kept if already there)
+
+  // One namespace, leader election, 2 replicas: a Role where the ClusterRole was, and a budget.
+  const std::vector<std::string> ha = {"--set", "replicas=2", "--set",
+                                       "leaderElection.enabled=true"};
+  std::vector<std::string> upgrade = {
+      "upgrade", a, chart, "--namespace", a, "--set", "watchNamespace=" + a};
+  upgrade.insert(upgrade.end(), ha.begin(), ha.end());
+  auto upgraded = helm_run(upgrade);
+  REQUIRE_MESSAGE(upgraded.status == 0, upgraded.out);
+  CHECK(jsonpath(a, "deployment/" + a, ".spec.replicas") == "2");
+  CHECK(exists(a, "poddisruptionbudget/" + a));
+  CHECK(exists(a, "role/" + a));
+  CHECK(exists(a, "rolebinding/" + a));
+  CHECK_MESSAGE(!exists("", "clusterrole/" + a),
+                "helm upgrade left the every-namespace ClusterRole");
+  CHECK_MESSAGE(!exists("", "clusterrolebinding/" + a), "helm upgrade left its ClusterRoleBinding");
+  CHECK(jsonpath(a, "deployment/" + a, ".spec.template.spec.containers[0].args")
+            .find("--namespace=" + a) != std::string::npos);
+  auto listed = helm_run({"list", "--namespace", a, "-o", "json"});
+  REQUIRE(listed.status == 0);
+  const auto releases = json::parse(listed.out.substr(listed.out.find('[')));
+  REQUIRE(releases.size() == 1);
+  CHECK(releases[0]["revision"] == "2");
+  CHECK(releases[0]["status"] == "deployed");
+
+  // The same combination installed directly (a second release beside the first).
+  std::vector<std::string> install_b = {
+      "install", b, chart, "--namespace", b, "--set", "watchNamespace=" + b};
+  install_b.insert(install_b.end(), ha.begin(), ha.end());
+  auto second = helm_run(install_b);
+  REQUIRE_MESSAGE(second.status == 0, second.out);
+  for (const auto& object : {"deployment/" + b, "poddisruptionbudget/" + b, "role/" + b,
+                             "rolebinding/" + b, "role/" + b + "-leader-election"})
+    CHECK_MESSAGE(exists(b, object), "helm install (one namespace, HA): " << object);
+  CHECK(!exists("", "clusterrole/" + b));
+
+  for (const auto& release : {a, b}) {
+    auto removed = helm_run({"uninstall", release, "--namespace", release});
+    CHECK_MESSAGE(removed.status == 0, removed.out);
+    for (const auto& object :
+         {"deployment/" + release, "serviceaccount/" + release, "service/" + release,
+          "role/" + release, "rolebinding/" + release, "role/" + release + "-leader-election",
+          "poddisruptionbudget/" + release})
+      CHECK_MESSAGE(!exists(release, object), "after helm uninstall: " << object << " remains");
+    for (const auto& object : {"clusterrole/" + release, "clusterrolebinding/" + release,
+                               "clusterrole/" + release + "-cluster-scoped"})
+      CHECK_MESSAGE(!exists("", object), "after helm uninstall: " << object << " remains");
+    cluster->kubectl({"delete", "namespace", release, "--wait=false"});
+  }
+  // Helm never deletes CRDs (their objects would go with them): docs/install.md says so.
+  CHECK(exists("", "crd/canaries.veer.dev"));
 }
 
 TEST_CASE(
