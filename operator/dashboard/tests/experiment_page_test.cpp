@@ -9,6 +9,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/dashboard/dashboard.hpp"
 #include "operator/dashboard/dashboard_server.hpp"
+#include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
 #include "operator/kube/time_format.hpp"
 
@@ -122,19 +123,9 @@ struct World {
 
 struct Fixture {
   World world;
-  std::unique_ptr<StaticReviews> reviews;
-  std::unique_ptr<Access> access;
-  History history;
-  std::unique_ptr<Dashboard> dashboard;
+  testing::UsersDashboard d{world.cluster, world.clock, "", false};
+  History& history = d.history;
 
-  Fixture() {
-    std::string error;
-    reviews = std::make_unique<StaticReviews>(
-        *StaticReviews::parse("t-shop alice shop\nt-other bob other\n", error));
-    access = std::make_unique<Access>(world.clock, "", reviews.get());
-    dashboard = std::make_unique<Dashboard>(world.cluster, world.clock, *access, history,
-                                            DashboardSettings{"", false});
-  }
   // Writes the looks 1..last (then `end`, if given) and records each in the history.
   void run(const std::string& name, int last, const std::string& end = "") {
     for (int look = 1; look <= last; ++look) {
@@ -150,7 +141,7 @@ struct Fixture {
     request.path = path;
     request.headers = {{"host", "dash.example"}};
     if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
-    return dashboard->handle(request);
+    return d.dashboard.handle(request);
   }
 };
 
