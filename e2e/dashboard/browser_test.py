@@ -2,9 +2,11 @@
 """The evidence dashboard in a real headless Chromium (docs/dashboard.md).
 
 Runs `veer demo --dashboard` (the real controller on the in-memory cluster with the simulated
-world), then drives /usr/bin/chromium through chromedriver with plain WebDriver JSON over HTTP:
-unauthenticated requests are refused, a token scoped to another namespace sees nothing of the
-demo's, pages load, the charts carry the expected series, and the actions work and are evented.
+world) and --experiment-world (a whole Experiment run by the real Experiment reconciler on the
+in-memory cluster, served by the same dashboard), then drives /usr/bin/chromium through
+chromedriver with plain WebDriver JSON over HTTP: unauthenticated requests are refused, a token
+scoped to another namespace sees nothing, pages load, the charts carry the expected series (one
+per version on the Experiment page), and the actions work and are evented.
 Screenshots go to --artifacts. Exit 0 pass, 1 fail, 77 skipped (no chromium or chromedriver).
 """
 import argparse
@@ -31,7 +33,11 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 USERS = """# token user namespaces
 t-demo alice demo
 t-other bob other
+t-shop carol shop
 """
+
+EXPERIMENT = "shop/checkout-redesign"
+VERSIONS = ("current", "one-page", "express")
 
 
 class Failure(Exception):
@@ -326,9 +332,62 @@ def test(args, driver, base, lines):
     driver.screenshot(os.path.join(shots, "06-after-actions.png"))
 
 
+def test_experiment(args, driver, base):
+    """The Experiment run by --experiment-world: A/B/n, `one-page` cut off for its guardrail,
+    `express` the winner."""
+    shots = args.artifacts
+    page = base + "/experiment/" + EXPERIMENT
+    status, _, _ = http("GET", page)
+    check(status == 401, "GET the Experiment page without a token: 401 (got %s)" % status)
+
+    # bob (namespace other) sees nothing of shop.
+    sign_in(driver, base, "t-other")
+    check(not driver.find_all("tr[data-experiment]"), "bob's index lists no Experiment")
+    driver.go(page)
+    check("Not found" in driver.source() and not driver.find_all("svg"),
+          "bob opening the Experiment gets Not found, no chart")
+    sign_out(driver)
+
+    sign_in(driver, base, "t-shop")
+    rows = {driver.attribute(r, "data-experiment"): driver.text(r)
+            for r in driver.find_all("tr[data-experiment]")}
+    check(set(rows) == {EXPERIMENT}, "carol's index lists the Experiment: %s" % sorted(rows))
+    row = rows[EXPERIMENT]
+    check("Completed" in row and "winner express" in row and "decided after" in row and
+          "abn" in row, "the index row: Completed, winner express, pattern, time to decision")
+    driver.screenshot(os.path.join(shots, "07-experiments-index.png"))
+
+    driver.click(driver.find('tr[data-experiment] a'))
+    check(driver.text(driver.find("#experiment")) == EXPERIMENT, "the Experiment page loads")
+    looks = int(driver.text(driver.find("#looks")).split()[0])
+    check(looks >= 3, "%d looks taken" % looks)
+    for chart in ("weights", "reward", "probability-best"):
+        for version in VERSIONS:
+            n = series_points(driver, chart, version)
+            check(n >= looks, "%s chart: %r drawn with %d points" % (chart, version, n))
+    decisions = {driver.attribute(m, "data-decision")
+                 for m in driver.find_all('svg[data-chart="weights"] line[data-decision]')}
+    check({"Completed", "cut off one-page"} <= decisions,
+          "decision markers include the cut-off and the winner: %s" % sorted(decisions))
+    for version in VERSIONS:
+        check(driver.find_all('table[data-version="%s"] tr[data-guardrail]' % version) and
+              driver.find_all('table[data-version="%s"] tr[data-reward]' % version) and
+              driver.find_all('table[data-version="%s"] tr[data-srm]' % version),
+              "%s: guardrail, reward and sample-ratio guard assessed" % version)
+    best = driver.text(driver.find('tr[data-reward="express"] td[data-key="probabilityBest"]'))
+    check(best.startswith("P(best) 0.9") or best == "P(best) 1", "express: %s" % best)
+    check("violated" in driver.text(driver.find('table[data-version="one-page"]')),
+          "one-page's guardrail shown violated")
+    check(driver.text(driver.find("#srm")) == "ok", "the sample-ratio guard: ok")
+    folded = driver.find_all("details.evidence-then")
+    check(len(folded) >= 2, "%d decisions keep their evidence" % len(folded))
+    driver.screenshot(os.path.join(shots, "08-experiment.png"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--veer", required=True)
+    parser.add_argument("--experiment-world", required=True)
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args()
     for tool in (CHROMIUM, CHROMEDRIVER):
@@ -346,6 +405,9 @@ def main():
         [args.veer, "demo", "--pace", "0", "--dashboard=127.0.0.1:0", "--dashboard-users", users,
          "--dashboard-actions"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    world = subprocess.Popen([args.experiment_world], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env=dict(os.environ, VEER_DASHBOARD_USERS=users))
     driver_process = None
     driver = None
     demo_err = []
@@ -361,6 +423,11 @@ def main():
         driver = WebDriver(port)
         driver.start(os.path.join(work, "profile"))
         test(args, driver, base, lines)
+        world_lines = Lines(world.stdout)
+        world_base = "http://" + world_lines.wait_for(
+            r"dashboard listening on http://([0-9.:]+)/", 120).group(1)
+        world_lines.wait_for(r"experiment finished: Completed winner express", 300)
+        test_experiment(args, driver, world_base)
         print("PASSED: the dashboard in headless Chromium")
         return 0
     except Failure as failure:
@@ -379,6 +446,12 @@ def main():
         if driver_process:
             driver_process.terminate()
             driver_process.wait(timeout=30)
+        world.stdin.close()  # the world serves until its input closes
+        try:
+            world.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            world.kill()
+            world.wait()
         demo.send_signal(signal.SIGTERM)
         try:
             code = demo.wait(timeout=60)

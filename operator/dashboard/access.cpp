@@ -42,7 +42,7 @@ kube::Result<bool> Access::allowed(const Principal& who, const AccessQuestion& q
   if (who.every_namespace) return true;
   if (!reviews_) return false;
   const auto now = clock_.now();
-  const auto key = std::make_tuple(who.user.name, question.ns, question.verb);
+  const auto key = std::make_tuple(who.user.name, question.ns, question.verb, question.resource);
   {
     std::lock_guard guard(mutex_);
     auto it = answers_.find(key);

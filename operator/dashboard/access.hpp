@@ -38,7 +38,7 @@ class Access {
   kube::Clock::Duration cache_for_;
   std::mutex mutex_;
   std::map<std::string, std::pair<std::optional<Principal>, kube::Clock::TimePoint>> tokens_;
-  std::map<std::tuple<std::string, std::string, std::string>,
+  std::map<std::tuple<std::string, std::string, std::string, std::string>,
            std::pair<bool, kube::Clock::TimePoint>>
       answers_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/controller/gates.hpp"
 #include "operator/dashboard/html.hpp"
 #include "operator/dashboard/json_fields.hpp"
@@ -30,10 +31,7 @@ const kube::ResourceType& event_type() {
   static const kube::ResourceType type{"", "v1", "events", "Event"};
   return type;
 }
-const kube::ResourceType& experiment_type() {
-  static const kube::ResourceType type{"veer.dev", "v1beta1", "experiments", "Experiment"};
-  return type;
-}
+using controller::experiment::experiment_type;
 
 std::vector<std::pair<std::string, std::string>> security_headers() {
   return {{"Content-Security-Policy",
@@ -162,6 +160,8 @@ Reply Dashboard::handle(const Request& request) {
     if (request.path == "/logout" && request.method == "POST") return logout(caller, request);
     if (parts.size() == 3 && parts[0] == "canary" && read)
       return rollout(caller, parts[1], parts[2], form_field(request.query, "done"));
+    if (parts.size() == 3 && parts[0] == "experiment" && read)
+      return experiment(caller, parts[1], parts[2]);
     if (parts.size() == 4 && parts[0] == "canary" && request.method == "POST")
       return act(caller, request, parts[1], parts[2], parts[3]);
     if (!read && request.method != "POST")
@@ -201,19 +201,21 @@ Reply Dashboard::logout(const Caller& caller, const Request&) {
 }
 
 std::optional<Reply> Dashboard::refuse(const Caller& caller, const std::string& ns,
-                                       const std::string& verb, const std::string& name) {
-  const auto missing =
-      html(404, "not found", &caller,
-           "<h1>Not found</h1><p>No Canary " + escape(ns + "/" + name) + " that you may see.</p>");
+                                       const std::string& verb, const std::string& name,
+                                       const std::string& kind) {
+  const auto missing = html(404, "not found", &caller,
+                            "<h1>Not found</h1><p>No " + escape(kind) + " " +
+                                escape(ns + "/" + name) + " that you may see.</p>");
   if (!valid_name(ns) || !valid_name(name)) return missing;
   if (!settings_.ns.empty() && ns != settings_.ns) return missing;
-  auto allowed = access_.allowed(caller.who, {ns, "list"});
+  const std::string resource = kind == "Experiment" ? "experiments" : "canaries";
+  auto allowed = access_.allowed(caller.who, {ns, "list", resource});
   if (!allowed)
     return html(503, "error", &caller,
                 "<h1>Cannot check access</h1><p>" + escape(api_problem(allowed.error())) + "</p>");
   if (!*allowed) return missing;  // the same answer as for a Canary that does not exist
   if (verb == "list") return std::nullopt;
-  auto may_act = access_.allowed(caller.who, {ns, verb});
+  auto may_act = access_.allowed(caller.who, {ns, verb, resource});
   if (!may_act)
     return html(503, "error", &caller,
                 "<h1>Cannot check access</h1><p>" + escape(api_problem(may_act.error())) + "</p>");
@@ -226,7 +228,7 @@ std::optional<Reply> Dashboard::refuse(const Caller& caller, const std::string& 
 
 Reply Dashboard::index(const Caller& caller) {
   std::string problems;
-  auto visible = [&](const kube::ResourceType& type, bool optional) {
+  auto visible = [&](const kube::ResourceType& type, const std::string& resource, bool optional) {
     std::vector<json> out;
     auto list = cluster_.list(type, settings_.ns);
     if (!list) {
@@ -240,7 +242,7 @@ Reply Dashboard::index(const Caller& caller) {
       const auto ns = kube::namespace_of(item);
       auto seen = namespaces.find(ns);
       if (seen == namespaces.end()) {
-        auto allowed = access_.allowed(caller.who, {ns, "list"});
+        auto allowed = access_.allowed(caller.who, {ns, "list", resource});
         if (!allowed)
           problems += "<p class=\"notice\">cannot check access to " + escape(ns) + ": " +
                       escape(api_problem(allowed.error())) + "</p>";
@@ -252,8 +254,8 @@ Reply Dashboard::index(const Caller& caller) {
               [](const json& a, const json& b) { return kube::key_of(a) < kube::key_of(b); });
     return out;
   };
-  auto canaries = visible(controller::canary_type(), false);
-  auto experiments = visible(experiment_type(), true);
+  auto canaries = visible(controller::canary_type(), "canaries", false);
+  auto experiments = visible(experiment_type(), "experiments", true);
   std::erase_if(experiments, [](const json& x) { return object_at(x, "status").empty(); });
   return html(200, "rollouts", &caller, problems + index_body(canaries, experiments, clock_.now()));
 }
@@ -278,25 +280,52 @@ Reply Dashboard::rollout(const Caller& caller, const std::string& ns, const std:
   // Only a gate's name: a crafted link cannot put other words in the notice.
   if (auto gate = controller::parse_gate(notice))
     view.notice = std::string(controller::to_string(*gate)) + " requested";
-  auto events = cluster_.list(event_type(), ns);
-  if (!events)
-    view.notice += (view.notice.empty() ? "" : "; ") + std::string("cannot list events: ") +
-                   api_problem(events.error());
-  if (events) {
-    for (auto& e : events->items) {
-      const auto& about = object_at(e, "involvedObject");
-      if (text_at(about, "kind") == "Canary" && text_at(about, "name") == name)
-        view.events.push_back(std::move(e));
-    }
-    auto when = [](const json& e) {
-      auto t = text_at(e, "lastTimestamp");
-      return t.empty() ? text_at(e, "eventTime") : t;
-    };
-    std::stable_sort(view.events.begin(), view.events.end(),
-                     [&](const json& a, const json& b) { return when(a) > when(b); });
-    if (view.events.size() > kEventsShown) view.events.resize(kEventsShown);
-  }
+  view.events = events_about("Canary", ns, name, view.notice);
   return html(200, ns + "/" + name, &caller, rollout_body(view));
+}
+
+std::vector<json> Dashboard::events_about(const std::string& kind, const std::string& ns,
+                                          const std::string& name, std::string& problem) {
+  std::vector<json> out;
+  auto events = cluster_.list(event_type(), ns);
+  if (!events) {
+    problem += (problem.empty() ? "" : "; ") + std::string("cannot list events: ") +
+               api_problem(events.error());
+    return out;
+  }
+  for (auto& e : events->items) {
+    const auto& about = object_at(e, "involvedObject");
+    if (text_at(about, "kind") == kind && text_at(about, "name") == name)
+      out.push_back(std::move(e));
+  }
+  auto when = [](const json& e) {
+    auto t = text_at(e, "lastTimestamp");
+    return t.empty() ? text_at(e, "eventTime") : t;
+  };
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const json& a, const json& b) { return when(a) > when(b); });
+  if (out.size() > kEventsShown) out.resize(kEventsShown);
+  return out;
+}
+
+Reply Dashboard::experiment(const Caller& caller, const std::string& ns, const std::string& name) {
+  if (auto refused = refuse(caller, ns, "list", name, "Experiment")) return *refused;
+  auto experiment = cluster_.get({experiment_type(), ns, name});
+  if (experiment.is(kube::ErrorType::NotFound))
+    return html(404, "not found", &caller,
+                "<h1>Not found</h1><p>No Experiment " + escape(ns + "/" + name) + ".</p>");
+  if (!experiment)
+    return html(503, "error", &caller,
+                "<h1>Cannot read the Experiment</h1><p>" + escape(api_problem(experiment.error())) +
+                    "</p>");
+  ExperimentView view;
+  view.experiment = *experiment;
+  view.record = history_.experiment_record(ns, name);
+  view.now = clock_.now();
+  std::string problem;
+  view.events = events_about("Experiment", ns, name, problem);
+  const auto notice = problem.empty() ? "" : "<p class=\"notice\">" + escape(problem) + "</p>";
+  return html(200, ns + "/" + name, &caller, notice + experiment_body(view));
 }
 
 Reply Dashboard::act(const Caller& caller, const Request&, const std::string& ns,

@@ -33,12 +33,17 @@ class Dashboard {
   server::Reply index(const Caller& caller);
   server::Reply rollout(const Caller& caller, const std::string& ns, const std::string& name,
                         const std::string& notice);
+  server::Reply experiment(const Caller& caller, const std::string& ns, const std::string& name);
+  // The newest Events about kind/ns/name; a failure to list is added to `problem`.
+  std::vector<nlohmann::json> events_about(const std::string& kind, const std::string& ns,
+                                           const std::string& name, std::string& problem);
   server::Reply act(const Caller& caller, const server::Request& request, const std::string& ns,
                     const std::string& name, const std::string& action);
   server::Reply logout(const Caller& caller, const server::Request& request);
   // nullopt when the caller may see `ns` (and `verb` there); else the reply to send.
   std::optional<server::Reply> refuse(const Caller& caller, const std::string& ns,
-                                      const std::string& verb, const std::string& name);
+                                      const std::string& verb, const std::string& name,
+                                      const std::string& kind = "Canary");
   server::Reply html(int status, const std::string& title, const Caller* caller,
                      const std::string& body) const;
 

@@ -12,6 +12,8 @@ DashboardServer::DashboardServer(kube::Cluster& cluster, kube::Clock& clock,
       options.host, options.port, std::map<std::string, server::Route>{},
       [this](const server::Request& request) { return dashboard_.handle(request); });
   recorder_ = std::make_unique<Recorder>(cluster, clock, history_, options.settings.ns);
+  experiment_recorder_ = std::make_unique<Recorder>(cluster, clock, history_, options.settings.ns,
+                                                    Recorded::Experiments);
 }
 
 DashboardServer::~DashboardServer() {
@@ -21,6 +23,7 @@ DashboardServer::~DashboardServer() {
 void DashboardServer::stop() {
   if (http_) http_->stop();
   if (recorder_) recorder_->stop();
+  if (experiment_recorder_) experiment_recorder_->stop();
 }
 
 }  // namespace veer::dashboard

@@ -28,6 +28,7 @@ class DashboardServer {
   int port() const { return http_->port(); }
   std::string address() const { return host_ + ":" + std::to_string(port()); }
   const Recorder& recorder() const { return *recorder_; }
+  const Recorder& experiment_recorder() const { return *experiment_recorder_; }
   void stop();
 
  private:
@@ -37,6 +38,7 @@ class DashboardServer {
   Access access_;
   Dashboard dashboard_;
   std::unique_ptr<Recorder> recorder_;
+  std::unique_ptr<Recorder> experiment_recorder_;
   std::unique_ptr<server::StatusServer> http_;
 };
 

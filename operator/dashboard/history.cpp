@@ -1,5 +1,7 @@
 #include "operator/dashboard/history.hpp"
 
+#include <algorithm>
+
 #include "operator/dashboard/json_fields.hpp"
 #include "operator/kube/time_format.hpp"
 
@@ -10,6 +12,39 @@ using nlohmann::json;
 
 std::string key(const std::string& ns, const std::string& name) {
   return ns + "/" + name;
+}
+
+template <typename T>
+void keep_last(std::vector<T>& items, std::size_t limit) {
+  if (items.size() > limit) items.erase(items.begin());
+}
+
+// Each version's weight (status.versions) and reward (the last look's status.evidence).
+std::map<std::string, VersionSample> versions_of(const json& status) {
+  std::map<std::string, VersionSample> out;
+  for (const auto& v : array_at(status, "versions"))
+    out[text_at(v, "name")].weight = int_at(v, "weight");
+  for (const auto& v : array_at(object_at(status, "evidence"), "versions")) {
+    const auto& reward = object_at(v, "reward");
+    if (reward.empty()) continue;
+    auto& sample = out[text_at(v, "name")];
+    const auto events = number_at(reward, "events"), trials = number_at(reward, "trials");
+    if (events && trials && *trials > 0) sample.reward = *events / *trials;
+    const auto& interval = array_at(reward, "interval");
+    if (interval.size() == 2 && interval[0].is_number() && interval[1].is_number()) {
+      sample.reward_low = interval[0].get<double>();
+      sample.reward_high = interval[1].get<double>();
+    }
+    sample.probability_best = number_at(reward, "probabilityBest");
+  }
+  return out;
+}
+
+// The evidence a decision was taken on, without the resumable state (large, and not evidence).
+json evidence_then(const json& status) {
+  auto evidence = object_at(status, "evidence");
+  evidence.erase("state");
+  return evidence;
 }
 
 }  // namespace
@@ -56,9 +91,59 @@ void History::observe(const json& canary, TimePoint now) {
         {sample.time, "failed check " + std::to_string(sample.failed_checks), message, evidence});
   }
   samples.push_back(std::move(sample));
-  if (samples.size() > max_samples_) samples.erase(samples.begin());
-  auto& decisions = entry.record.decisions;
-  if (decisions.size() > max_decisions_) decisions.erase(decisions.begin());
+  keep_last(samples, max_samples_);
+  keep_last(entry.record.decisions, max_decisions_);
+}
+
+void History::observe_experiment(const json& experiment, TimePoint now) {
+  if (!experiment.is_object()) return;
+  const auto& meta = object_at(experiment, "metadata");
+  const auto& status = object_at(experiment, "status");
+  if (status.empty()) return;
+  ExperimentSample sample;
+  sample.phase = text_at(status, "phase");
+  sample.looks = int_at(status, "completedIterations");
+  sample.versions = versions_of(status);
+  const auto look_time = kube::parse_time(text_at(status, "lastUpdateTime"));
+  sample.time = look_time ? *look_time : now;
+
+  std::lock_guard guard(mutex_);
+  auto& record = experiments_[key(text_at(meta, "namespace"), text_at(meta, "name"))];
+  const ExperimentSample* last = record.samples.empty() ? nullptr : &record.samples.back();
+  auto weights = [](const ExperimentSample& s) {
+    std::map<std::string, int> out;
+    for (const auto& [name, v] : s.versions) out[name] = v.weight;
+    return out;
+  };
+  if (last && last->phase == sample.phase && last->looks == sample.looks &&
+      weights(*last) == weights(sample))
+    return;
+  if (last) sample.time = std::max(sample.time, last->time);  // never backwards
+  const auto message = text_at(status, "message");
+  if ((!last || last->phase != sample.phase) && !sample.phase.empty())
+    record.decisions.push_back({sample.time, sample.phase, message, evidence_then(status)});
+  for (const auto& v : array_at(status, "versions")) {
+    const auto name = text_at(v, "name");
+    const bool cut = v.contains("cutOff") && v["cutOff"] == true;
+    auto before = std::find_if(record.decisions.begin(), record.decisions.end(),
+                               [&](const Decision& d) { return d.label == "cut off " + name; });
+    if (cut && before == record.decisions.end())
+      record.decisions.push_back({sample.time, "cut off " + name, message, evidence_then(status)});
+  }
+  record.samples.push_back(std::move(sample));
+  keep_last(record.samples, max_samples_);
+  keep_last(record.decisions, max_decisions_);
+}
+
+void History::forget_experiment(const std::string& ns, const std::string& name) {
+  std::lock_guard guard(mutex_);
+  experiments_.erase(key(ns, name));
+}
+
+ExperimentRecord History::experiment_record(const std::string& ns, const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  auto it = experiments_.find(key(ns, name));
+  return it == experiments_.end() ? ExperimentRecord{} : it->second;
 }
 
 void History::forget(const std::string& ns, const std::string& name) {

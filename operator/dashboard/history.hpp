@@ -1,6 +1,7 @@
-// What the dashboard remembers of each Canary beyond its status: the status keeps only the last
-// verdicts and the last 20 steps, so the weight and every metric's canary and primary values over
-// time are recorded here, in memory, as statuses change. Lost on restart; bounded per rollout.
+// What the dashboard remembers of each Canary and Experiment beyond its status: the status keeps
+// only the last verdicts (the last look's assessment), so the weights, every metric's canary and
+// primary values and each version's reward over time are recorded here, in memory, as statuses
+// change. Lost on restart; bounded per rollout.
 #pragma once
 
 #include <map>
@@ -47,6 +48,28 @@ struct RolloutRecord {
   std::vector<Decision> decisions;
 };
 
+// One version of an Experiment at one look: its routed weight and its reward's assessment.
+struct VersionSample {
+  int weight = 0;
+  std::optional<double> reward;      // events / trials of the reward metric
+  std::optional<double> reward_low;  // its confidence sequence
+  std::optional<double> reward_high;
+  std::optional<double> probability_best;
+};
+
+// One observed change of an Experiment's status (a new look, phase or split).
+struct ExperimentSample {
+  TimePoint time;
+  std::string phase;
+  int looks = 0;
+  std::map<std::string, VersionSample> versions;
+};
+
+struct ExperimentRecord {
+  std::vector<ExperimentSample> samples;
+  std::vector<Decision> decisions;  // phases and cut-offs, with status.evidence then
+};
+
 class History {
  public:
   explicit History(std::size_t max_samples = 2000, std::size_t max_decisions = 200)
@@ -58,6 +81,12 @@ class History {
   void forget(const std::string& ns, const std::string& name);
   RolloutRecord record(const std::string& ns, const std::string& name) const;
 
+  // The same for an Experiment: recorded when its phase, looks or split changed. The time is
+  // status.lastUpdateTime (the look's) when it has one, else `now`.
+  void observe_experiment(const nlohmann::json& experiment, TimePoint now);
+  void forget_experiment(const std::string& ns, const std::string& name);
+  ExperimentRecord experiment_record(const std::string& ns, const std::string& name) const;
+
  private:
   struct Entry {
     RolloutRecord record;
@@ -67,6 +96,7 @@ class History {
   std::size_t max_decisions_;  // each keeps its evidence: a few KiB
   mutable std::mutex mutex_;
   std::map<std::string, Entry> entries_;  // "ns/name"
+  std::map<std::string, ExperimentRecord> experiments_;
 };
 
 }  // namespace veer::dashboard

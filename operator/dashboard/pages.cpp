@@ -35,7 +35,9 @@ figcaption{font-weight:600}svg{width:100%;height:auto}
 .axis line{stroke:#e3e6ea}.axis text{font-size:10px;fill:#555}
 polyline.series{stroke-width:2}.s0{stroke:#1d5fa8;color:#1d5fa8}.s1{stroke:#e07b00;color:#e07b00}
 .s2{stroke:#777;color:#777;stroke-dasharray:4 3}circle.dot{stroke:none}circle.s0{fill:#1d5fa8}
-circle.s1{fill:#e07b00}circle.s2{fill:#777}line.limit{stroke:#b3261e;stroke-dasharray:6 4}
+circle.s1{fill:#e07b00}circle.s2{fill:#777}
+.s3{stroke:#2a7d2a;color:#2a7d2a}circle.s3{fill:#2a7d2a}.s4{stroke:#b3261e;color:#b3261e}
+circle.s4{fill:#b3261e}.s5{stroke:#6a4c93;color:#6a4c93}circle.s5{fill:#6a4c93}line.limit{stroke:#b3261e;stroke-dasharray:6 4}
 line.decision{stroke:#6a4c93;stroke-width:1.5;stroke-dasharray:2 2}
 .legend .key{margin-right:1em}.legend .key::before{content:"\25A0 ";}
 .legend .limit{color:#b3261e}.legend .decision{color:#6a4c93}
@@ -297,32 +299,209 @@ std::string events_table(const std::vector<json>& events) {
   return out + "</table>";
 }
 
-std::string experiments_section(const std::vector<json>& experiments) {
+std::string experiment_link(const std::string& ns, const std::string& name) {
+  return "/experiment/" + escape(ns) + "/" + escape(name);
+}
+
+// The version most likely best at the last look: "express (P(best) 0.97)"; "" before any reward.
+std::string leader_of(const json& status) {
+  std::string leader;
+  double best = -1;
+  for (const auto& v : array_at(object_at(status, "evidence"), "versions")) {
+    auto p = number_at(object_at(v, "reward"), "probabilityBest");
+    if (p && *p > best) {
+      best = *p;
+      leader = text_at(v, "name") + " (P(best) " + number(*p, 3) + ")";
+    }
+  }
+  return leader;
+}
+
+std::string winner_or_leader(const json& status) {
+  if (auto winner = text_at(status, "winner"); !winner.empty()) return "winner " + winner;
+  auto leader = leader_of(status);
+  return leader.empty() ? "-" : "leading: " + leader;
+}
+
+std::string experiment_time_to_decision(const json& status, TimePoint now) {
+  const auto started = kube::parse_time(text_at(status, "startTime"));
+  if (!started) return "-";
+  const auto phase = text_at(status, "phase");
+  auto seconds = [&](TimePoint end) {
+    return duration_text(std::chrono::duration_cast<std::chrono::seconds>(end - *started).count());
+  };
+  if (phase == "Completed" || phase == "Failed" || phase == "Aborted") {
+    const auto ended = kube::parse_time(text_at(status, "lastUpdateTime"));
+    if (!ended || *ended < *started) return "-";
+    return (phase == "Completed" ? "decided after " : "ended after ") + seconds(*ended);
+  }
+  return "running for " + seconds(now);
+}
+
+std::string interval_text(const json& interval) {
+  if (!interval.is_array() || interval.size() != 2 || !interval[0].is_number() ||
+      !interval[1].is_number())
+    return "-";
+  return "[" + number(interval[0].get<double>(), 4) + ", " + number(interval[1].get<double>(), 4) +
+         "]";
+}
+
+// One version's assessment at one look: guardrails, reward and the sample-ratio guard.
+std::string version_assessment(const json& v, const std::string& id) {
+  const auto name = text_at(v, "name");
+  std::string out = "<table class=\"assessment\" data-version=\"" + escape(id) + "\"><tr><th>" +
+                    escape(name) +
+                    "</th><th>verdict</th><th>events / trials</th>"
+                    "<th>interval</th><th>e-value</th><th>why</th></tr>";
+  for (const auto& g : array_at(v, "guardrails")) {
+    const auto verdict = text_at(g, "verdict");
+    auto e = number_at(g, "eValue");
+    out += "<tr data-guardrail=\"" + escape(text_at(g, "metric")) + "\"><td>guardrail " +
+           escape(text_at(g, "metric")) + "</td><td class=\"verdict-" + escape(verdict) + "\">" +
+           escape(verdict) + "</td><td>" + number(number_at(g, "events").value_or(0), 12) + " / " +
+           number(number_at(g, "trials").value_or(0), 12) + "</td><td>" +
+           interval_text(g.contains("interval") ? g["interval"] : json()) + "</td><td>" +
+           (e ? number(*e, 4) : "-") + "</td><td>" + escape(text_at(g, "reason")) + "</td></tr>";
+  }
+  const auto& reward = object_at(v, "reward");
+  if (!reward.empty()) {
+    const auto events = number_at(reward, "events"), trials = number_at(reward, "trials");
+    const auto p = number_at(reward, "probabilityBest");
+    out += "<tr data-reward=\"" + escape(name) + "\"><td>reward</td><td data-key=\"estimate\">" +
+           (events && trials && *trials > 0 ? number(*events / *trials, 4) : "-") + "</td><td>" +
+           number(events.value_or(0), 12) + " / " + number(trials.value_or(0), 12) +
+           "</td><td data-key=\"interval\">" +
+           interval_text(reward.contains("interval") ? reward["interval"] : json()) +
+           "</td><td>-</td><td data-key=\"probabilityBest\">P(best) " + (p ? number(*p, 3) : "-") +
+           "</td></tr>";
+  }
+  const bool srm = v.contains("sampleRatioMismatch") && v["sampleRatioMismatch"] == true;
+  auto srm_e = number_at(v, "sampleRatioEValue");
+  out += "<tr data-srm=\"" + std::string(srm ? "mismatch" : "ok") +
+         "\"><td>sample-ratio guard</td><td class=\"verdict-" + (srm ? "fail" : "pass") + "\">" +
+         (srm ? "mismatch" : "ok") + "</td><td></td><td></td><td>" +
+         (srm_e ? number(*srm_e, 4) : "-") + "</td><td>" +
+         (v.value("failed", false) ? "failed" : "") + (v.value("live", true) ? "" : " not live") +
+         "</td></tr>";
+  return out + "</table>";
+}
+
+// The assessment a decision was taken on, folded as on the rollout page.
+std::string experiment_evidence_details(const json& evidence, const std::string& when) {
+  if (evidence.empty()) return "-";
+  std::string tables;
+  for (const auto& v : array_at(evidence, "versions"))
+    tables += version_assessment(v, "then:" + text_at(v, "name"));
+  return "<details class=\"evidence-then\"><summary>" + escape(text_at(evidence, "decision")) +
+         ": " + escape(text_at(evidence, "reason")) + " (" + escape(when) + ")</summary>" + tables +
+         "</details>";
+}
+
+std::string experiments_section(const std::vector<json>& experiments, TimePoint now) {
   if (experiments.empty()) return "";
   std::string out =
       "<h1>Experiments</h1><table id=\"experiments\"><tr><th>namespace</th>"
-      "<th>name</th><th>phase</th><th>iterations</th><th>winner</th>"
+      "<th>name</th><th>phase</th><th>pattern</th><th>looks</th><th>winner or leader</th>"
+      "<th>time to decision</th>"
       "<th>versions: weight, requests, objectives failed, P(best)</th></tr>";
   for (const auto& x : experiments) {
     const auto& meta = object_at(x, "metadata");
     const auto& status = object_at(x, "status");
+    const auto& spec = object_at(x, "spec");
+    const auto ns = text_at(meta, "namespace"), name = text_at(meta, "name");
+    std::map<std::string, double> p_best;
+    for (const auto& v : array_at(object_at(status, "evidence"), "versions"))
+      if (auto p = number_at(object_at(v, "reward"), "probabilityBest"))
+        p_best[text_at(v, "name")] = *p;
     std::string versions;
     for (const auto& v : array_at(status, "versions")) {
-      versions += "<div>" + escape(text_at(v, "name")) + ": " +
-                  std::to_string(int_at(v, "weight")) + "%, " +
+      const auto version = text_at(v, "name");
+      versions += "<div>" + escape(version) + ": " + std::to_string(int_at(v, "weight")) + "%, " +
                   std::to_string(int_at(v, "requestCount")) + " requests, " +
                   std::to_string(array_at(v, "failedObjectives").size()) + " failed" +
                   (v.contains("cutOff") && v["cutOff"] == true ? ", cut off" : "");
-      if (auto p = number_at(v, "probabilityBest")) versions += ", P(best) " + number(*p, 3);
+      if (auto p = p_best.find(version); p != p_best.end())
+        versions += ", P(best) " + number(p->second, 3);
       versions += "</div>";
     }
-    out += "<tr><td>" + escape(text_at(meta, "namespace")) + "</td><td>" +
-           escape(text_at(meta, "name")) + "</td><td>" + phase_span(text_at(status, "phase")) +
-           "</td><td>" + std::to_string(int_at(status, "completedIterations")) + "</td><td>" +
-           escape(text_at(status, "winner")) + "</td><td>" + (versions.empty() ? "-" : versions) +
-           "</td></tr>";
+    const auto& duration = object_at(spec, "duration");
+    out +=
+        "<tr data-experiment=\"" + escape(ns + "/" + name) + "\"><td>" + escape(ns) +
+        "</td><td><a href=\"" + experiment_link(ns, name) + "\">" + escape(name) + "</a></td><td>" +
+        phase_span(text_at(status, "phase")) + "</td><td>" +
+        escape(text_at(object_at(spec, "strategy"), "testingPattern")) + "</td><td>" +
+        std::to_string(int_at(status, "completedIterations")) +
+        (int_at(duration, "iterations") > 0 ? "/" + std::to_string(int_at(duration, "iterations"))
+                                            : "") +
+        "</td><td>" + escape(winner_or_leader(status)) + "</td><td>" +
+        escape(experiment_time_to_decision(status, now)) + "</td><td>" +
+        (versions.empty() ? "-" : versions) + "</td></tr>";
   }
   return out + "</table>";
+}
+
+// The charts of an Experiment page: weights, reward estimate and P(best), one series per version.
+std::string experiment_charts(const ExperimentView& view) {
+  const auto& status = object_at(view.experiment, "status");
+  auto samples = view.record.samples;
+  if (samples.empty()) {  // recorded nothing yet (a dashboard started later): the status alone
+    ExperimentSample now;
+    const auto t = kube::parse_time(text_at(status, "lastUpdateTime"));
+    now.time = t ? *t : view.now;
+    for (const auto& v : array_at(status, "versions"))
+      now.versions[text_at(v, "name")].weight = int_at(v, "weight");
+    for (const auto& v : array_at(object_at(status, "evidence"), "versions")) {
+      const auto& reward = object_at(v, "reward");
+      auto& sample = now.versions[text_at(v, "name")];
+      const auto events = number_at(reward, "events"), trials = number_at(reward, "trials");
+      if (events && trials && *trials > 0) sample.reward = *events / *trials;
+      sample.probability_best = number_at(reward, "probabilityBest");
+    }
+    samples.push_back(std::move(now));
+  }
+  const double origin = unix_seconds(samples.front().time);
+  std::vector<Marker> markers;
+  for (const auto& d : view.record.decisions)
+    if (d.label != "Initializing") markers.push_back({unix_seconds(d.time) - origin, d.label});
+  double end = unix_seconds(samples.back().time) - origin;
+  for (const auto& m : markers) end = std::max(end, m.x);
+  // Versions in the order of the status (baseline first), then any seen only in the history.
+  std::vector<std::string> versions;
+  for (const auto& v : array_at(status, "versions")) versions.push_back(text_at(v, "name"));
+  for (const auto& s : samples)
+    for (const auto& [name, v] : s.versions)
+      if (std::find(versions.begin(), versions.end(), name) == versions.end())
+        versions.push_back(name);
+  auto chart = [&](const std::string& id, const std::string& title, bool steps, double y_max,
+                   std::optional<double> (*value)(const VersionSample&)) {
+    Chart c;
+    c.id = id;
+    c.title = title;
+    c.y_min = 0;
+    if (y_max > 0) c.y_max = y_max;
+    c.origin = origin;
+    c.markers = markers;
+    c.x_min = 0;
+    c.x_max = end;
+    for (const auto& name : versions) {
+      Series series{name, {}, steps};
+      for (const auto& s : samples) {
+        auto v = s.versions.find(name);
+        if (v == s.versions.end()) continue;
+        if (auto y = value(v->second)) series.points.push_back({unix_seconds(s.time) - origin, *y});
+      }
+      c.series.push_back(std::move(series));
+    }
+    return render_svg(c);
+  };
+  std::string out = "<div class=\"charts\">";
+  out += chart("weights", "weight per version (%)", true, 100,
+               [](const VersionSample& v) -> std::optional<double> { return v.weight; });
+  out += chart("reward", "reward per version (events / trials)", false, 0,
+               [](const VersionSample& v) { return v.reward; });
+  out += chart("probability-best", "P(best) per version", false, 1,
+               [](const VersionSample& v) { return v.probability_best; });
+  return out + "</div>";
 }
 
 }  // namespace
@@ -383,7 +562,7 @@ std::string index_body(const std::vector<json>& canaries, const std::vector<json
     }
     out += "</table>";
   }
-  return out + experiments_section(experiments);
+  return out + experiments_section(experiments, now);
 }
 
 std::string rollout_body(const RolloutView& view) {
@@ -449,6 +628,76 @@ std::string rollout_body(const RolloutView& view) {
            evidence_table(object_at(evidence, "traffic_split"), "traffic_split");
 
   out += "<h2>Decisions</h2>" + decisions_table(view);
+  out += "<h2>Events</h2>" + events_table(view.events);
+  return out;
+}
+
+}  // namespace veer::dashboard
+
+namespace veer::dashboard {
+
+std::string experiment_body(const ExperimentView& view) {
+  const auto& meta = object_at(view.experiment, "metadata");
+  const auto& spec = object_at(view.experiment, "spec");
+  const auto& status = object_at(view.experiment, "status");
+  const auto& evidence = object_at(status, "evidence");
+  const auto& strategy = object_at(spec, "strategy");
+  const auto ns = text_at(meta, "namespace"), name = text_at(meta, "name");
+  const bool srm =
+      evidence.contains("sampleRatioMismatch") && evidence["sampleRatioMismatch"] == true;
+  auto row = [](const std::string& header, const std::string& id, const std::string& cell) {
+    return "<tr><th>" + header + "</th><td id=\"" + id + "\">" + cell + "</td></tr>";
+  };
+  std::string out = "<h1 id=\"experiment\">" + escape(ns + "/" + name) + "</h1>";
+  out +=
+      "<table class=\"summary\">" + row("phase", "phase", phase_span(text_at(status, "phase"))) +
+      row("pattern", "pattern",
+          escape(text_at(strategy, "testingPattern")) + ", " +
+              escape(text_at(strategy, "traffic"))) +
+      row("looks", "looks",
+          std::to_string(int_at(status, "completedIterations")) + " of " +
+              std::to_string(int_at(object_at(spec, "duration"), "iterations"))) +
+      row("winner or leader", "winner", escape(winner_or_leader(status))) +
+      row("time to decision", "time-to-decision",
+          escape(experiment_time_to_decision(status, view.now))) +
+      row("message", "message", escape(text_at(status, "message"))) +
+      row("last decision", "decision",
+          escape(text_at(evidence, "decision")) +
+              (text_at(evidence, "reason").empty() ? ""
+                                                   : ": " + escape(text_at(evidence, "reason")))) +
+      row("confidence", "confidence",
+          number_at(evidence, "confidence") ? number(*number_at(evidence, "confidence"), 4) : "-") +
+      row("sample-ratio guard", "srm",
+          evidence.empty() ? "-"
+          : srm            ? "<span class=\"verdict-fail\">mismatch: the split is not what was "
+                             "routed, no winner is declared</span>"
+                           : "<span class=\"verdict-pass\">ok</span>") +
+      "</table>";
+
+  out += "<h2>Over time</h2>" + experiment_charts(view);
+
+  out += "<h2>Assessment at the last look</h2>";
+  if (evidence.empty()) out += "<p>No look has been taken yet.</p>";
+  if (auto rule = text_at(evidence, "rule"); !rule.empty())
+    out += "<p class=\"rule\">" + escape(rule) + "</p>";
+  for (const auto& v : array_at(evidence, "versions"))
+    out += version_assessment(v, text_at(v, "name"));
+
+  out += "<h2>Decisions</h2>";
+  if (view.record.decisions.empty()) {
+    out += "<p>No decision recorded yet.</p>";
+  } else {
+    out +=
+        "<table class=\"decisions\"><tr><th>time</th><th>decision</th><th>message</th>"
+        "<th>evidence then</th></tr>";
+    for (const auto& d : view.record.decisions) {
+      const auto when = kube::format_time(d.time);
+      out += "<tr><td>" + escape(when) + "</td><td>" + escape(d.label) + "</td><td>" +
+             escape(d.message) + "</td><td>" + experiment_evidence_details(d.evidence, when) +
+             "</td></tr>";
+    }
+    out += "</table>";
+  }
   out += "<h2>Events</h2>" + events_table(view.events);
   return out;
 }

@@ -33,6 +33,18 @@ struct RolloutView {
 
 std::string rollout_body(const RolloutView& view);
 
+struct ExperimentView {
+  nlohmann::json experiment;
+  ExperimentRecord record;
+  std::vector<nlohmann::json> events;  // v1 Events about this Experiment
+  TimePoint now;
+};
+
+// One Experiment: each version's weight, reward and P(best) over time with the decisions marked,
+// the last look's assessment per version (guardrails, reward, sample-ratio guard) and the evidence
+// of every recorded decision.
+std::string experiment_body(const ExperimentView& view);
+
 // "1h2m3s", "45s".
 std::string duration_text(long long seconds);
 

@@ -3,11 +3,13 @@
 #include <algorithm>
 
 #include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/experiment/experiment_reconciler.hpp"
 
 namespace veer::dashboard {
 
-Recorder::Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns)
-    : cluster_(cluster), clock_(clock), history_(history), ns_(std::move(ns)) {
+Recorder::Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns,
+                   Recorded kind)
+    : cluster_(cluster), clock_(clock), history_(history), ns_(std::move(ns)), kind_(kind) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -39,14 +41,20 @@ void Recorder::run() {
   }
 }
 
+void Recorder::observe(const nlohmann::json& object) {
+  if (kind_ == Recorded::Canaries)
+    history_.observe(object, clock_.now());
+  else
+    history_.observe_experiment(object, clock_.now());
+  ++observed_;
+}
+
 Recorder::Outcome Recorder::list_and_watch() {
-  const auto type = controller::canary_type();
+  const auto type = kind_ == Recorded::Canaries ? controller::canary_type()
+                                                : controller::experiment::experiment_type();
   auto list = cluster_.list(type, ns_);
   if (!list) return Outcome::Failed;
-  for (const auto& item : list->items) {
-    history_.observe(item, clock_.now());
-    ++observed_;
-  }
+  for (const auto& item : list->items) observe(item);
   kube::WatchOptions options;
   options.resource_version = list->resource_version;
   auto stream = cluster_.watch(type, ns_, options);
@@ -59,10 +67,13 @@ Recorder::Outcome Recorder::list_and_watch() {
   while (auto event = (*stream)->next()) {
     using Type = kube::WatchEvent::Type;
     if (event->type == Type::Added || event->type == Type::Modified) {
-      history_.observe(event->object, clock_.now());
-      ++observed_;
+      observe(event->object);
     } else if (event->type == Type::Deleted) {
-      history_.forget(kube::namespace_of(event->object), kube::name_of(event->object));
+      const auto ns = kube::namespace_of(event->object), name = kube::name_of(event->object);
+      if (kind_ == Recorded::Canaries)
+        history_.forget(ns, name);
+      else
+        history_.forget_experiment(ns, name);
     } else if (event->type == Type::Error) {
       break;
     }

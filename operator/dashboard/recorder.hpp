@@ -1,5 +1,5 @@
-// Feeds the dashboard's History: lists and watches Canaries on its own thread and records every
-// status it sees, relisting after a watch ends or fails.
+// Feeds the dashboard's History: lists and watches Canaries (or Experiments) on its own thread and
+// records every status it sees, relisting after a watch ends or fails.
 #pragma once
 
 #include <atomic>
@@ -14,16 +14,19 @@
 
 namespace veer::dashboard {
 
+enum class Recorded { Canaries, Experiments };
+
 class Recorder {
  public:
   // `ns` "" = every namespace.
-  Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns);
+  Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns,
+           Recorded kind = Recorded::Canaries);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
   void stop();
-  // Canary statuses recorded so far (for tests to wait on a condition, not a sleep).
+  // Statuses recorded so far (for tests to wait on a condition, not a sleep).
   std::size_t observed() const { return observed_; }
 
  private:
@@ -31,11 +34,13 @@ class Recorder {
   void run();
   // One list-then-watch until the stream ends.
   Outcome list_and_watch();
+  void observe(const nlohmann::json& object);
 
   kube::Cluster& cluster_;
   kube::Clock& clock_;
   History& history_;
   std::string ns_;
+  Recorded kind_;
   std::atomic<std::size_t> observed_{0};
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -34,7 +34,7 @@ kube::Result<bool> KubeReviews::review_access(const User& user, const AccessQues
                     {{"namespace", question.ns},
                      {"verb", question.verb},
                      {"group", "veer.dev"},
-                     {"resource", "canaries"}}}}}};
+                     {"resource", question.resource}}}}}};
   if (!user.uid.empty()) review["spec"]["uid"] = user.uid;
   auto answer = cluster_.create(review);
   if (!answer) return answer.error();

@@ -19,10 +19,11 @@ struct User {
   std::vector<std::string> groups;
 };
 
-// "May `user` <verb> canaries.veer.dev in namespace `ns`?" (list to see, patch to act).
+// "May `user` <verb> <resource>.veer.dev in namespace `ns`?" (list to see, patch to act).
 struct AccessQuestion {
   std::string ns;
   std::string verb;
+  std::string resource = "canaries";  // or "experiments"
 };
 
 class Reviews {

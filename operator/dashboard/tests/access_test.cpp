@@ -117,6 +117,8 @@ TEST_CASE("KubeReviews sends TokenReview and SubjectAccessReview and reads their
                                                   {"resource", "canaries"}});
   CHECK(*reviews.review_access(**alice, {"other", "list"}) == false);
   CHECK(*reviews.review_access(**alice, {"shop", "patch"}) == false);
+  reviews.review_access(**alice, {"shop", "list", "experiments"});
+  CHECK(cluster.sent.back()["spec"]["resourceAttributes"]["resource"] == "experiments");
 
   cluster.failure = ApiError{ErrorType::Forbidden, 403, "Forbidden", "cannot create tokenreviews"};
   auto failed = reviews.review_token("t-alice");

@@ -6,6 +6,7 @@
 #include "operator/dashboard/dashboard.hpp"
 #include "operator/dashboard/dashboard_server.hpp"
 #include "operator/dashboard/html.hpp"
+#include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
 
 #include <thread>
@@ -68,19 +69,10 @@ struct World {
 
 struct Fixture {
   World world;
-  std::unique_ptr<StaticReviews> reviews;
-  std::unique_ptr<Access> access;
-  History history;
-  std::unique_ptr<Dashboard> dashboard;
+  testing::UsersDashboard d;
+  History& history = d.history;
 
-  explicit Fixture(bool actions = true) {
-    std::string error;
-    reviews = std::make_unique<StaticReviews>(
-        *StaticReviews::parse("t-shop alice shop\nt-other bob other\n", error));
-    access = std::make_unique<Access>(world.clock, "t-admin", reviews.get());
-    dashboard = std::make_unique<Dashboard>(world.cluster, world.clock, *access, history,
-                                            DashboardSettings{"", actions});
-  }
+  explicit Fixture(bool actions = true) : d(world.cluster, world.clock, "t-admin", actions) {}
 
   server::Reply call(const std::string& method, const std::string& target,
                      std::map<std::string, std::string> headers = {}, std::string body = "") {
@@ -91,7 +83,7 @@ struct Fixture {
     headers.emplace("host", "dash.example");
     request.headers = std::move(headers);
     request.body = std::move(body);
-    return dashboard->handle(request);
+    return d.dashboard.handle(request);
   }
   server::Reply as(const std::string& token, const std::string& method, const std::string& target,
                    std::string body = "") {
@@ -360,15 +352,17 @@ TEST_CASE("the index lists Experiments that have a status, with each version's a
   }
   auto x = *f.world.cluster.get(
       {{"veer.dev", "v1beta1", "experiments", "Experiment"}, "shop", "running"});
-  x["status"] = {{"phase", "Running"},
-                 {"completedIterations", 3},
-                 {"versions",
-                  {{{"name", "current"}, {"weight", 60}, {"requestCount", 900}},
-                   {{"name", "<b>one-page</b>"},
-                    {"weight", 40},
-                    {"requestCount", 600},
-                    {"failedObjectives", {"latency"}},
-                    {"probabilityBest", 0.83}}}}};
+  x["status"] = {
+      {"phase", "Running"},
+      {"completedIterations", 3},
+      {"versions",
+       {{{"name", "current"}, {"weight", 60}, {"requestCount", 900}},
+        {{"name", "<b>one-page</b>"},
+         {"weight", 40},
+         {"requestCount", 600},
+         {"failedObjectives", {"latency"}}}}},
+      {"evidence",
+       {{"versions", {{{"name", "<b>one-page</b>"}, {"reward", {{"probabilityBest", 0.83}}}}}}}}};
   REQUIRE(f.world.cluster.update_status(x).ok());
   auto index = f.as("t-shop", "GET", "/").body;
   CHECK(contains(index, "id=\"experiments\""));

@@ -24,6 +24,29 @@ const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
 const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
 const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap"};
 const kube::ResourceType kSecrets{"", "v1", "secrets", "Secret"};
+const kube::ResourceType kExperiments{"veer.dev", "v1beta1", "experiments", "Experiment"};
+
+json experiment(const std::string& ns) {
+  auto version = [](const std::string& name, const std::string& deployment) {
+    return json{
+        {"name", name},
+        {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", deployment}}}};
+  };
+  return {
+      {"apiVersion", "veer.dev/v1beta1"},
+      {"kind", "Experiment"},
+      {"metadata", {{"name", "checkout"}, {"namespace", ns}}},
+      {"spec",
+       {{"provider", "istio"},
+        {"service", {{"name", "checkout"}, {"port", 8080}}},
+        {"baseline", version("current", "checkout")},
+        {"candidates", json::array({version("express", "checkout-express")})},
+        {"metrics", json::array({{{"name", "request-success-rate"}}})},
+        {"criteria",
+         {{"objectives", json::array({{{"metric", "request-success-rate"}, {"lowerLimit", 99}}})}}},
+        {"strategy", {{"testingPattern", "canary"}, {"traffic", "progressive"}}},
+        {"duration", {{"interval", "10s"}, {"iterations", 5}}}}}};
+}
 
 json target(const std::string& ns, const std::string& image) {
   auto d = controller::simulation::deployment(ns, kName, image);
@@ -110,15 +133,24 @@ class Run {
   }
 
   RunResult go() {
-    RunResult result;
     // In the order of run_phases().
-    const std::vector<std::function<std::string()>> steps = {
-        [&] { return initialize(); },
-        [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
-        [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
-        [&] { return delete_canary(); }};
+    return go({[&] { return initialize(); },
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
+               [&] { return delete_canary(); }},
+              run_phases());
+  }
+
+  RunResult go_experiment() {
+    return go({[&] { return start_experiment(); }}, experiment_phases());
+  }
+
+ private:
+  RunResult go(const std::vector<std::function<std::string()>>& steps,
+               const std::vector<std::string>& names) {
+    RunResult result;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-      const auto& name = run_phases()[i];
+      const auto& name = names[i];
       result.error = steps[i]();
       if (stopped_) break;
       if (!result.error.empty()) {
@@ -135,7 +167,6 @@ class Run {
     return result;
   }
 
- private:
   // Polls until `done` says "" (finished) or a reason it cannot; stops on the awaited refusal.
   std::string wait(const std::function<std::optional<std::string>()>& done,
                    std::chrono::seconds limit, const std::string& what) {
@@ -161,15 +192,9 @@ class Run {
     return c ? c->value("status", json::object()).value("phase", "") : "";
   }
 
-  std::string initialize() {
-    ns_ = unique_name("veer-chart-" + options_.label);
-    auto& api = cluster_.api();
-    if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
-    for (const auto& object :
-         {config_map(ns_, "blue"), secret(ns_, "one"),
-          target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_), canary(ns_)})
-      if (auto created = api.create(object); !created) return created.error().message;
-    kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
+  // The kubelet and Prometheus stand-ins and `veer operator` for the run's namespace.
+  void start_operator() {
+    kubelet_ = std::make_unique<KubeletStandIn>(cluster_.api(), ns_);
     prometheus_ = std::make_unique<FakePrometheus>(builtin_series("istio"), [this] {
       auto t = cluster_.api().get({kDeployments, ns_, kName});
       return t && controller::simulation::image_of(*t).find("bad") != std::string::npos;
@@ -181,6 +206,38 @@ class Run {
     args.insert(args.end(), {"--leader-elect", "--leader-election-namespace",
                              options_.lease_namespace.empty() ? ns_ : options_.lease_namespace});
     process_ = std::make_unique<ChildProcess>(args, log.string());
+  }
+
+  // Both versions' Deployments and the Experiment; done when its status says Running.
+  std::string start_experiment() {
+    ns_ = unique_name("veer-chart-" + options_.label);
+    auto& api = cluster_.api();
+    if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
+    for (const auto& object :
+         {controller::simulation::deployment(ns_, "checkout", "ghcr.io/veer-e2e/checkout:1"),
+          controller::simulation::deployment(ns_, "checkout-express",
+                                             "ghcr.io/veer-e2e/checkout:2"),
+          experiment(ns_)})
+      if (auto created = api.create(object); !created) return created.error().message;
+    start_operator();
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto x = cluster_.api().get({kExperiments, ns_, "checkout"});
+          if (x && x->value("status", json::object()).value("phase", "") == "Running") return "";
+          return std::nullopt;
+        },
+        60s, "the Experiment Running");
+  }
+
+  std::string initialize() {
+    ns_ = unique_name("veer-chart-" + options_.label);
+    auto& api = cluster_.api();
+    if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
+    for (const auto& object :
+         {config_map(ns_, "blue"), secret(ns_, "one"),
+          target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_), canary(ns_)})
+      if (auto created = api.create(object); !created) return created.error().message;
+    start_operator();
     auto initialized = wait(
         [&]() -> std::optional<std::string> {
           if (phase() == "Initialized") return "";
@@ -271,6 +328,22 @@ const std::vector<std::string>& run_phases() {
   static const std::vector<std::string> phases = {"initialized", "promoted", "rolled back",
                                                   "reverted"};
   return phases;
+}
+
+const std::vector<std::string>& experiment_phases() {
+  static const std::vector<std::string> phases = {"experiment running"};
+  return phases;
+}
+
+RunResult run_experiment(const RunOptions& options) {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) {
+    RunResult result;
+    result.error = "VEER_TEST_KUBECONFIG is not set (the case is skipped)";
+    return result;
+  }
+  Run run(*cluster, options);
+  return run.go_experiment();
 }
 
 RunResult run_rollout(const RunOptions& options) {

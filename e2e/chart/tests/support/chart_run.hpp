@@ -36,4 +36,10 @@ const std::vector<std::string>& run_phases();
 
 RunResult run_rollout(const RunOptions& options);
 
+// A targeted run for the Experiment controller's permissions: an A/B Experiment (istio, two
+// Deployments) is started and must reach Running, which needs its informer (get, list, watch)
+// and its status writes. One phase: "experiment running".
+const std::vector<std::string>& experiment_phases();
+RunResult run_experiment(const RunOptions& options);
+
 }  // namespace veer::e2e
