@@ -11,6 +11,7 @@
 #include "operator/controller/primary_scaler.hpp"
 #include "operator/controller/revision.hpp"
 #include "operator/controller/router_writes.hpp"
+#include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
 #include "operator/kube/time_format.hpp"
 #include "operator/webhooks/webhook_runner.hpp"
@@ -401,23 +402,11 @@ void CanaryReconciler::run_checks(Context& ctx) {
   }
 }
 
-// "" or why the status was not written: a conflict (someone wrote the Canary since it was read;
-// the next pass reads it again) is said apart from an API error, which is named as it is.
+// "" or why the status was not written (status_write.hpp).
 std::string CanaryReconciler::write_status(Context& ctx) {
-  auto wanted = to_json(ctx.decision.status);
-  const auto& current = ctx.object.value("status", json::object());
-  if (model::canonical_json(wanted) == model::canonical_json(current)) return "";
-  json update = ctx.object;
-  update["status"] = wanted;
-  auto written = cluster_.update_status(update);
-  if (!written) {
-    if (written.is(kube::ErrorType::Conflict))
-      return "status of " + ctx.key + " changed meanwhile; retrying";
-    return "cannot write the status of " + ctx.key + ": " + written.error().message;
-  }
-  ctx.object = *written;
-  ctx.canary.status = ctx.decision.status.canary;
-  return "";
+  auto error = write_status_if_changed(cluster_, ctx.object, to_json(ctx.decision.status), ctx.key);
+  if (error.empty()) ctx.canary.status = ctx.decision.status.canary;
+  return error;
 }
 
 std::string CanaryReconciler::apply(Context& ctx, const Action& action) {

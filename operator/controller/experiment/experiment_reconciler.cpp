@@ -126,7 +126,10 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
     ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   }
   // The status first, as the intent: a pass killed after it applies the same routes again.
-  if (!write_status(ctx)) return done(ctx, "status of " + key + " changed meanwhile; retrying");
+  if (auto error =
+          write_status_if_changed(cluster_, ctx.object, model::to_json(ctx.decision.status), key);
+      !error.empty())
+    return done(ctx, error);
   std::string errors;
   for (const auto& action : ctx.decision.actions) {
     auto error = apply(ctx, action);
@@ -239,18 +242,6 @@ void ExperimentReconciler::measure(Context& ctx) {
   }
   ctx.seen.step = *step;
   ctx.seen.counts = *totals;
-}
-
-bool ExperimentReconciler::write_status(Context& ctx) {
-  auto wanted = model::to_json(ctx.decision.status);
-  const auto& current = ctx.object.value("status", json::object());
-  if (model::canonical_json(wanted) == model::canonical_json(current)) return true;
-  json update = ctx.object;
-  update["status"] = wanted;
-  auto written = cluster_.update_status(update);
-  if (!written) return false;
-  ctx.object = *written;
-  return true;
 }
 
 std::string ExperimentReconciler::apply(Context& ctx, const ExperimentAction& action) {

@@ -57,7 +57,6 @@ class ExperimentReconciler {
   kube::ReconcileResult finalize(Context& ctx);
   std::string hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
-  bool write_status(Context& ctx);
   std::string apply(Context& ctx, const ExperimentAction& action);
   std::string route(Context& ctx, const Weights& weights);
   std::string promote(Context& ctx, const std::string& winner);
