@@ -16,7 +16,9 @@ std::string text_at(const json& object, const json::json_pointer& pointer) {
 }
 
 std::string annotation(const json& object, const std::string& key) {
-  return text_at(object, json::json_pointer("/metadata/annotations/" + key));
+  const auto annotations = object.value("/metadata/annotations"_json_pointer, json::object());
+  const auto found = annotations.is_object() ? annotations.value(key, json()) : json();
+  return found.is_string() ? found.get<std::string>() : "";
 }
 
 bool initializing(CanaryPhase phase) {

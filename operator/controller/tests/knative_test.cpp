@@ -4,6 +4,7 @@
 // recorded in the Canary's status, and a restart at every write reaching the same end.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "operator/controller/tests/support/dying_cluster.hpp"
@@ -203,7 +204,7 @@ int run(Rollout& r, int die_at, const std::string& image) {
 }  // namespace
 
 TEST_CASE("a Knative rollout killed at every write reaches the same end") {
-  for (const std::string image : {"podinfo:6.0.1", "podinfo:6.0.1-bad"}) {
+  for (const std::string& image : std::vector<std::string>{"podinfo:6.0.1", "podinfo:6.0.1-bad"}) {
     CAPTURE(image);
     Rollout clean("knative", knative_canary(), knative_service("podinfo:6.0.0"));
     const int most_writes = run(clean, 0, image);
