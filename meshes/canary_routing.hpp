@@ -43,6 +43,9 @@ struct CanaryRouting {
   std::string target_name;             // spec.targetRef.name
   std::string selector_label = "app";  // pod label that tells primary from canary pods
   std::string selector_value;          // its value on the target's pods (defaults to target_name)
+  // Knative: the revision the controller records as primary (the Canary's status); "" = the
+  // Service's annotation, else its latest ready revision (the router alone, e.g. in tests).
+  std::string primary_revision;
 
   // spec.service
   std::string service_name;  // defaults to target_name

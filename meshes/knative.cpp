@@ -45,7 +45,8 @@ Expected<std::vector<Write>> KnativeRouter::apply(const CanaryRouting& canary, c
   }
   const json* service = observed.find(objects(canary).front());
   if (service == nullptr) return not_found(where(canary) + " (spec.targetRef) not found");
-  const auto primary = primary_revision(*service);
+  const auto primary =
+      canary.primary_revision.empty() ? primary_revision(*service) : canary.primary_revision;
   if (primary.empty()) {
     return not_ready(where(canary) +
                      " has no ready revision yet (status.latestReadyRevisionName is empty)");

@@ -1,7 +1,9 @@
 // Knative Serving: the user's Service (serving.knative.dev/v1, named by spec.targetRef) splits its
 // traffic between the latest revision (the canary) and the primary revision, whose name veer keeps
-// in the annotation veer.dev/primary-revision (first set to the latest ready revision; Flagger's
-// flagger.app/primary-revision is honoured). veer owns only spec.traffic and that annotation.
+// in the annotation veer.dev/primary-revision: the controller's recorded primary
+// (CanaryRouting::primary_revision), else the annotation as it is (Flagger's
+// flagger.app/primary-revision is honoured), else the latest ready revision. veer owns only
+// spec.traffic and that annotation.
 // Weights only.
 #pragma once
 

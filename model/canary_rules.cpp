@@ -111,6 +111,21 @@ struct Rules {
     if (!spec.service.gateway_refs.empty() && !is_gateway_api_provider(p))
       add("spec.service.gatewayRefs",
           "is only used by gatewayapi providers, not " + provider_label(p));
+    // A Knative Service routes between its own revisions, and only the knative router does that.
+    const bool knative_target = spec.target_ref.api_version.rfind("serving.knative.dev/", 0) == 0;
+    if (p == "knative" && !knative_target)
+      add("spec.targetRef.apiVersion",
+          "provider knative needs a Knative Service target (apiVersion: serving.knative.dev/v1, "
+          "kind: Service), not " +
+              (spec.target_ref.api_version.empty() ? "" : spec.target_ref.api_version + " ") +
+              spec.target_ref.kind);
+    if (knative_target && p != "knative")
+      add("spec.provider", "a Knative Service target (spec.targetRef.apiVersion " +
+                               spec.target_ref.api_version + ") needs provider knative, not " +
+                               provider_label(p));
+    if (knative_target && spec.target_ref.kind != "Service")
+      add("spec.targetRef.kind",
+          "must be Service for a Knative target (apiVersion " + spec.target_ref.api_version + ")");
   }
 
   void check_target() {

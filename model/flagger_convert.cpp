@@ -27,9 +27,6 @@ void canary_differences(const nlohmann::json& j, std::vector<FieldError>& out) {
   if (json_at(j, {"spec", "canaryAnalysis"}))
     out.push_back(
         {"spec.canaryAnalysis", "deprecated alias: veer reads it, but rename it to analysis", 0});
-  if (const auto* kind = json_at(j, {"spec", "targetRef", "apiVersion"});
-      kind && kind->is_string() && kind->get<std::string>().rfind("serving.knative.dev", 0) == 0)
-    out.push_back({"spec.targetRef", "Knative Services are not supported by veer", 0});
   const auto* analysis = json_at(j, {"spec", "analysis"});
   if (!analysis) analysis = json_at(j, {"spec", "canaryAnalysis"});
   if (analysis && analysis->contains("metrics") && (*analysis)["metrics"].is_array()) {

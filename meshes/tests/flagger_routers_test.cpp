@@ -297,6 +297,16 @@ TEST_CASE("knative keeps the primary revision while the latest one changes") {
   REQUIRE(migrated.ok());
   CHECK(migrated->front().object["spec"]["traffic"][1]["revisionName"] == "podinfo-00007");
 
+  // The controller's recorded primary (a promotion) wins over the annotation and is written to it.
+  auto promoted = s.canary;
+  promoted.primary_revision = "podinfo-00002";
+  auto moved = router->apply(promoted, testing::weights(0), cluster);
+  REQUIRE(moved.ok());
+  CHECK(moved->front().object["metadata"]["annotations"]["veer.dev/primary-revision"] ==
+        "podinfo-00002");
+  CHECK(moved->front().object["spec"]["traffic"][1]["revisionName"] == "podinfo-00002");
+  CHECK(moved->front().object["spec"]["traffic"][1]["percent"] == 100);
+
   json fresh = s.observed.objects.front();
   fresh.erase("status");
   auto no_revision = router->apply(s.canary, testing::weights(0), Observed{{fresh}});

@@ -225,6 +225,34 @@ TEST_CASE("a provider without a veer router says so, not that spec.service is mi
 }
 
 TEST_CASE(
+    "provider knative and a Knative Service target go together, each error naming its field") {
+  auto knative = valid_canary();
+  knative["spec"]["provider"] = "knative";
+  knative["spec"]["targetRef"] = {
+      {"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", "podinfo"}};
+  knative["spec"].erase("service");
+  CHECK(errors_of(knative).empty());
+
+  auto deployment = valid_canary();
+  deployment["spec"]["provider"] = "knative";
+  CHECK(reason_at(errors_of(deployment), "spec.targetRef.apiVersion") ==
+        "provider knative needs a Knative Service target (apiVersion: serving.knative.dev/v1, "
+        "kind: Service), not apps/v1 Deployment");
+
+  auto istio = knative;
+  istio["spec"]["provider"] = "istio";
+  istio["spec"]["service"] = {{"port", 9898}};
+  CHECK(reason_at(errors_of(istio), "spec.provider") ==
+        "a Knative Service target (spec.targetRef.apiVersion serving.knative.dev/v1) needs "
+        "provider knative, not provider istio");
+
+  auto kind = knative;
+  kind["spec"]["targetRef"]["kind"] = "Deployment";
+  CHECK(reason_at(errors_of(kind), "spec.targetRef.kind") ==
+        "must be Service for a Knative target (apiVersion serving.knative.dev/v1)");
+}
+
+TEST_CASE(
     "router references: ingressRef for nginx and skipper, routeRef for apisix, upstreamRef "
     "only for gloo") {
   auto c = valid_canary();

@@ -8,6 +8,7 @@
 #include "model/canonical_json.hpp"
 #include "operator/controller/config_tracking.hpp"
 #include "operator/controller/event_object.hpp"
+#include "operator/controller/knative_target.hpp"
 #include "operator/controller/primary_scaler.hpp"
 #include "operator/controller/revision.hpp"
 #include "operator/controller/router_writes.hpp"
@@ -43,6 +44,7 @@ struct CanaryReconciler::Context {
   Decision decision;
   std::unique_ptr<meshes::Router> router;
   meshes::CanaryRouting routing;
+  bool knative = false;       // the target is a Knative Service: no primary workload
   std::string problem;        // why observe could not go on
   bool user_problem = false;  // ... and only a change to the user's objects fixes it
 };
@@ -209,16 +211,48 @@ bool CanaryReconciler::observe(Context& ctx) {
     return false;
   }
   ctx.target = *target;
-  if (api_version.rfind("serving.knative.dev/", 0) == 0) {
-    // Knative targets need their own controller path (docs/routers.md, Knative): say so instead
-    // of failing on a Deployment's selector, and write nothing.
-    ctx.problem = "target " + spec.target_ref.kind + " " + ctx.ns + "/" + spec.target_ref.name +
-                  " (spec.targetRef): the operator does not drive Knative Services yet (the "
-                  "knative router renders traffic, but no revision is promoted); nothing was "
-                  "changed";
+  ctx.knative = is_knative_target(spec);
+  if (!(ctx.knative ? observe_revisions(ctx) : observe_workloads(ctx))) return false;
+
+  auto& seen = ctx.seen;
+  seen.gates.promote = annotation(ctx.object, kPromoteAnnotation);
+  seen.gates.abort = annotation(ctx.object, kAbortAnnotation);
+  seen.gates.retry = annotation(ctx.object, kRetryAnnotation);
+  seen.gates.paused = annotation(ctx.object, kPausedAnnotation) == "true";
+  seen.deleting = !ctx.object["metadata"].value("deletionTimestamp", "").empty();
+  seen.has_finalizer = has_finalizer(ctx.object);
+  seen.rollout_slot_free = slot_free(ctx, seen.slot_message);
+
+  const auto provider = spec.provider.empty() ? settings_.decide.default_provider : spec.provider;
+  auto router = meshes::make_router(provider, settings_.ingress_annotations_prefix);
+  if (!router) {
+    ctx.problem = router.error().message;
     ctx.user_problem = true;
     return false;
   }
+  ctx.router = std::move(router.value());
+  ctx.routing = meshes::routing_of(ctx.canary, ctx.label.key, ctx.label.value);
+  return true;
+}
+
+// A Knative Service: its revisions are the canary and the primary (knative_target.hpp).
+bool CanaryReconciler::observe_revisions(Context& ctx) {
+  auto read = [&](const std::string& name) -> RevisionRead {
+    auto found = cluster_.get({kube::type_of("serving.knative.dev/v1", "Revision"), ctx.ns, name});
+    if (found) return {*found, ""};
+    if (found.is(kube::ErrorType::NotFound)) return {std::nullopt, ""};
+    return {std::nullopt, "cannot read the Knative Revision " + ctx.ns + "/" + name + ": " +
+                              found.error().message};
+  };
+  ctx.problem = observe_knative(ctx.target, ctx.status, read, ctx.seen);
+  return ctx.problem.empty();
+}
+
+// A Deployment or DaemonSet: its <name>-primary copy, the configs it mounts and its scaler.
+bool CanaryReconciler::observe_workloads(Context& ctx) {
+  const auto& spec = ctx.canary.spec;
+  const auto api_version =
+      spec.target_ref.api_version.empty() ? "apps/v1" : spec.target_ref.api_version;
   auto label = selector_label(ctx.target, settings_.clone);
   if (!label.label) {
     ctx.problem = label.error;
@@ -277,24 +311,7 @@ bool CanaryReconciler::observe(Context& ctx) {
     seen.primary.ready = false;
     seen.primary.message = ctx.hpa_error;
   }
-  seen.gates.promote = annotation(ctx.object, kPromoteAnnotation);
-  seen.gates.abort = annotation(ctx.object, kAbortAnnotation);
-  seen.gates.retry = annotation(ctx.object, kRetryAnnotation);
-  seen.gates.paused = annotation(ctx.object, kPausedAnnotation) == "true";
-  seen.deleting = !ctx.object["metadata"].value("deletionTimestamp", "").empty();
-  seen.has_finalizer = has_finalizer(ctx.object);
   seen.target_restored = seen.canary.ready;
-  seen.rollout_slot_free = slot_free(ctx, seen.slot_message);
-
-  const auto provider = spec.provider.empty() ? settings_.decide.default_provider : spec.provider;
-  auto router = meshes::make_router(provider, settings_.ingress_annotations_prefix);
-  if (!router) {
-    ctx.problem = router.error().message;
-    ctx.user_problem = true;
-    return false;
-  }
-  ctx.router = std::move(router.value());
-  ctx.routing = meshes::routing_of(ctx.canary, ctx.label.key, ctx.label.value);
   return true;
 }
 
@@ -410,6 +427,9 @@ std::string CanaryReconciler::write_status(Context& ctx) {
 }
 
 std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
+  if (ctx.knative) {
+    if (auto done = apply_knative(ctx, action)) return *done;
+  }
   webhooks::WebhookRunner runner(hooks_);
   switch (action.kind) {
     case ActionKind::InitializePrimary: {
@@ -461,9 +481,43 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
   return "";
 }
 
+// A Knative target has no workload of veer's: no primary to create or copy into, nothing to
+// scale (Knative scales revisions itself). Its primary is a revision the router writes.
+// nullopt: the action is the same as for any target.
+std::optional<std::string> CanaryReconciler::apply_knative(Context& ctx, const Action& action) {
+  switch (action.kind) {
+    case ActionKind::InitializePrimary:
+      if (!ctx.seen.primary.ready) return "";
+      return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
+    case ActionKind::PromotePrimary:
+      // Every phase that asserts a promotion also asserts its routes (decide's steady state),
+      // and each router write records the promoted revision (apply_router): nothing more here.
+      return "";
+    case ActionKind::SetRoutes:
+      return apply_router(ctx, action.routes, false);
+    case ActionKind::FinalizeRoutes:
+      return apply_router(ctx, {}, true);
+    case ActionKind::ScaleCanaryUp:
+    case ActionKind::ScaleCanaryDown:
+    case ActionKind::RestoreTarget:
+      return "";
+    case ActionKind::RunPostRolloutHooks:
+    case ActionKind::AddFinalizer:
+    case ActionKind::RemoveFinalizer:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& routes,
                                            bool finalize) {
-  auto refs = meshes::service_objects(ctx.routing);
+  // A Knative Service routes between its own revisions: no Services of veer's. The primary
+  // revision is the one the status being written records.
+  if (ctx.knative) {
+    const auto& status = ctx.decision.status.canary;
+    ctx.routing.primary_revision = knative_primary_revision(ctx.target, status.phase, status);
+  }
+  auto refs = ctx.knative ? std::vector<meshes::ObjectRef>{} : meshes::service_objects(ctx.routing);
   for (const auto& ref : ctx.router->objects(ctx.routing)) refs.push_back(ref);
   meshes::Observed observed;
   for (const auto& ref : refs) {
@@ -476,8 +530,11 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
     for (auto& w : result.value()) writes.push_back(std::move(w));
     return "";
   };
-  std::string error = finalize ? add(meshes::finalize_services(ctx.routing, observed))
-                               : add(meshes::apply_services(ctx.routing, observed));
+  std::string error;
+  if (!ctx.knative) {
+    error = finalize ? add(meshes::finalize_services(ctx.routing, observed))
+                     : add(meshes::apply_services(ctx.routing, observed));
+  }
   if (error.empty()) {
     error = finalize ? add(ctx.router->finalize(ctx.routing, observed))
                      : add(ctx.router->apply(ctx.routing, routes, observed));

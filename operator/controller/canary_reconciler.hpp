@@ -89,12 +89,15 @@ class CanaryReconciler {
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
   void write_event(Context& ctx, const Event& event);
   bool observe(Context& ctx);
+  bool observe_workloads(Context& ctx);
+  bool observe_revisions(Context& ctx);
   std::string routes_pending(Context& ctx);
   kube::ReconcileResult wait_for_routes(Context& ctx, const std::string& why);
   void observe_scaler(Context& ctx);
   void run_checks(Context& ctx);
   std::string write_status(Context& ctx);
   std::string apply(Context& ctx, const Action& action);
+  std::optional<std::string> apply_knative(Context& ctx, const Action& action);
   std::string apply_router(Context& ctx, const meshes::Routes& routes, bool finalize);
   std::string apply_primary(Context& ctx, bool create_only);
   std::string apply_primary_scaler(Context& ctx, bool create_only);

@@ -1,5 +1,8 @@
 #include "operator/controller/simulation.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "operator/controller/revision.hpp"
 
 namespace veer::controller::simulation {
@@ -32,9 +35,77 @@ void accept_routes(kube::Cluster& cluster, const std::string& ns) {
   }
 }
 
+void knative_pass(kube::Cluster& cluster, const std::string& ns,
+                  const std::set<std::string>& unready) {
+  const auto revision_type = kube::type_of("serving.knative.dev/v1", "Revision");
+  auto services = cluster.list(kube::type_of("serving.knative.dev/v1", "Service"), ns);
+  if (!services) return;
+  auto revisions = cluster.list(revision_type, ns);
+  if (!revisions) return;
+  auto ready_condition = [](bool ready) {
+    return json::array({{{"type", "Ready"},
+                         {"status", ready ? "True" : "Unknown"},
+                         {"reason", ready ? "" : "Deploying"}}});
+  };
+  for (auto& service : services->items) {
+    const auto name = kube::name_of(service);
+    const auto& template_ = service["spec"].value("template", json::object());
+    std::string latest_created, latest_ready;
+    int count = 0;
+    for (auto& revision : revisions->items) {
+      if (revision["metadata"]
+              .value("labels", json::object())
+              .value("serving.knative.dev/service", "") != name)
+        continue;
+      ++count;
+      const auto revision_name = kube::name_of(revision);
+      latest_created = std::max(latest_created, revision_name);  // zero-padded: sorts by age
+      const bool ready = !unready.count(revision_name);
+      if (ready) latest_ready = std::max(latest_ready, revision_name);
+      const auto conditions = revision.value("status", json::object()).value("conditions", json());
+      const bool failed = conditions.is_array() && !conditions.empty() &&
+                          conditions[0].value("status", "") == "False";
+      if (!(failed && !ready) && conditions != ready_condition(ready)) {
+        revision["status"] = {{"conditions", ready_condition(ready)}};
+        cluster.update_status(revision);
+      }
+    }
+    auto created = std::find_if(revisions->items.begin(), revisions->items.end(),
+                                [&](const json& r) { return kube::name_of(r) == latest_created; });
+    if (created == revisions->items.end() ||
+        (*created)["spec"] != template_.value("spec", json::object())) {
+      char suffix[8];
+      std::snprintf(suffix, sizeof suffix, "%05d", count + 1);
+      latest_created = name + "-" + suffix;
+      json revision = {{"apiVersion", "serving.knative.dev/v1"},
+                       {"kind", "Revision"},
+                       {"metadata",
+                        {{"name", latest_created},
+                         {"namespace", ns},
+                         {"labels", {{"serving.knative.dev/service", name}}}}},
+                       {"spec", template_.value("spec", json::object())}};
+      if (auto made = cluster.create(revision)) {
+        const bool ready = !unready.count(latest_created);
+        (*made)["status"] = {{"conditions", ready_condition(ready)}};
+        cluster.update_status(*made);
+        if (ready) latest_ready = latest_created;
+      }
+    }
+    json status = {{"observedGeneration", service["metadata"].value("generation", 1L)},
+                   {"latestCreatedRevisionName", latest_created},
+                   {"conditions", ready_condition(latest_ready == latest_created)}};
+    if (!latest_ready.empty()) status["latestReadyRevisionName"] = latest_ready;
+    if (service.value("status", json::object()) != status) {
+      service["status"] = status;
+      cluster.update_status(service);
+    }
+  }
+}
+
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready, bool gateway) {
   if (gateway) accept_routes(cluster, ns);
+  knative_pass(cluster, ns, unready);
   auto write = [&](json& workload, const json& status) {
     if (workload.value("status", json::object()) == status) return;
     workload["status"] = status;
@@ -78,8 +149,10 @@ std::string image_of(const json& workload) {
 AnalysisResult ImageMetrics::analyze(const model::Canary& canary) {
   ++calls_;
   AnalysisResult result;
-  auto target = cluster_.get({kube::type_of("apps/v1", canary.spec.target_ref.kind),
-                              canary.metadata.namespace_, canary.spec.target_ref.name});
+  const auto& ref = canary.spec.target_ref;
+  auto target =
+      cluster_.get({kube::type_of(ref.api_version.empty() ? "apps/v1" : ref.api_version, ref.kind),
+                    canary.metadata.namespace_, ref.name});
   const auto image = target ? image_of(*target) : "";
   const bool bad = image.find(bad_marker_) != std::string::npos;
   if (!canary.spec.analysis) return result;
@@ -241,6 +314,7 @@ std::vector<kube::ResourceInfo> served_types() {
       {{"apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"}, true, true},
       {{"kuma.io", "v1alpha1", "trafficroutes", "TrafficRoute"}, false, false},
       {{"serving.knative.dev", "v1", "services", "Service"}, true, true},
+      {{"serving.knative.dev", "v1", "revisions", "Revision"}, true, true},
   };
 }
 

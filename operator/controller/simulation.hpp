@@ -27,6 +27,13 @@ inline constexpr long kNodes = 3;
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready = {}, bool gateway = true);
 
+// Knative Serving's part of kubelet_pass: every Knative Service in `ns` whose template differs
+// from its latest revision's gets a new Revision <service>-0000N; a Revision is Ready unless
+// named in `unready` (then Ready=Unknown, still deploying, or Ready=False as a test left it); the
+// Service's status names its latest created and latest ready revisions at its current generation.
+void knative_pass(kube::Cluster& cluster, const std::string& ns,
+                  const std::set<std::string>& unready = {});
+
 // The Gateway controller's part of kubelet_pass: HTTPRoutes in `ns` accepted by their parents.
 void accept_routes(kube::Cluster& cluster, const std::string& ns);
 

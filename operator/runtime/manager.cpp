@@ -162,6 +162,7 @@ struct Manager::Impl {
       }
     }
     if (auto* informer = watch(types::services())) informer->add_handlers(by_ref(service_ref));
+    watch_knative_services(by_ref(workload_ref));
     // Read by the metrics checker and the alert sink; no Canary is enqueued when they change.
     watch(types::metric_templates());
     watch(types::alert_providers());
@@ -194,6 +195,20 @@ struct Manager::Impl {
                                  if (canary_changed(old_e, new_e)) enqueue(key(new_e));
                                },
                                [](const kube::Json&) {}});
+  }
+
+  // Knative Services, as Canary targets, only where they are served and the operator may list
+  // them (a cluster without Knative, or a role without the rule): Deployments run without.
+  void watch_knative_services(const kube::InformerHandlers& handlers) {
+    kube::ListOptions one;
+    one.limit = 1;
+    const auto type = types::knative_services();
+    if (auto probe = counting.list(type, settings.ns, one); !probe) {
+      watch_warnings.push_back(type.describe() + ": " + probe.error().message +
+                               " (Canaries of Knative Services are not reconciled)");
+      return;
+    }
+    if (auto* informer = watch(type)) informer->add_handlers(handlers);
   }
 
   kube::Informer* watch(const kube::ResourceType& type) {

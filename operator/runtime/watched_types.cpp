@@ -24,6 +24,9 @@ kube::ResourceType secrets() {
 kube::ResourceType services() {
   return {"", "v1", "services", "Service"};
 }
+kube::ResourceType knative_services() {
+  return {"serving.knative.dev", "v1", "services", "Service"};
+}
 kube::ResourceType metric_templates() {
   return {"veer.dev", "v1beta1", "metrictemplates", "MetricTemplate"};
 }

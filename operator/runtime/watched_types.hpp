@@ -18,6 +18,7 @@ kube::ResourceType daemonsets();
 kube::ResourceType configmaps();
 kube::ResourceType secrets();
 kube::ResourceType services();
+kube::ResourceType knative_services();  // serving.knative.dev/v1: a Knative Canary's target
 kube::ResourceType metric_templates();
 kube::ResourceType alert_providers();
 // HorizontalPodAutoscalers, newest version first (a 1.20 server has no autoscaling/v2).

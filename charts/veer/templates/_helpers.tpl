@@ -89,6 +89,9 @@ type cannot be listed and the read of a single object the cache does not hold.
 - apiGroups: ["serving.knative.dev"]
   resources: ["services"]
   verbs: ["get", "list", "watch", "update"]
+- apiGroups: ["serving.knative.dev"]
+  resources: ["revisions"]
+  verbs: ["get", "list", "watch"]
 {{- end }}
 {{- end -}}
 

@@ -245,35 +245,6 @@ TEST_CASE("a DaemonSet target is scaled to zero by nodeSelector, promoted, and n
   CHECK(r.writes() == done);
 }
 
-TEST_CASE("a Knative target is refused by name and nothing is written") {
-  auto c = sim::canary("default", "podinfo", "knative");
-  c["spec"]["targetRef"] = {
-      {"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", "podinfo"}};
-  c["spec"].erase("service");
-  json knative = {
-      {"apiVersion", "serving.knative.dev/v1"},
-      {"kind", "Service"},
-      {"metadata", {{"name", "podinfo"}, {"namespace", "default"}}},
-      {"spec",
-       {{"template",
-         {{"metadata", {{"labels", {{"app", "podinfo"}}}}},
-          {"spec", {{"containers", {{{"name", "app"}, {"image", "podinfo:6.0.0"}}}}}}}}}},
-      {"status", {{"latestReadyRevisionName", "podinfo-00001"}}}};
-  Rollout r("knative", c, knative);
-  CHECK(r.pass().failed);
-  const std::string message = r.canary()["status"]["rollout"]["message"];
-  CHECK(message.find("target Service default/podinfo (spec.targetRef): ") == 0);
-  CHECK(message.find("does not drive Knative Services yet") != std::string::npos);
-  CHECK_FALSE(r.cluster.get(
-      {veer::kube::type_of("serving.knative.dev/v1", "Service"), "default", "podinfo-primary"}));
-  const json service = *r.cluster.get(
-      {veer::kube::type_of("serving.knative.dev/v1", "Service"), "default", "podinfo"});
-  CHECK_FALSE(service["spec"].contains("traffic"));
-  // No routing Services either: the operator stopped before acting.
-  for (const char* name : {"podinfo-primary", "podinfo-canary"})
-    CHECK_FALSE(r.cluster.get({veer::kube::type_of("v1", "Service"), "default", name}));
-}
-
 TEST_CASE("a problem only the user can fix is said once in the status and an event") {
   auto c = sim::canary("default", "podinfo", "istio");
   c["spec"]["targetRef"]["name"] = "frontend";
