@@ -63,8 +63,8 @@ const std::vector<Unreached> kUnreached = {
      "Experiment reaches Running without it: the first list and the requeues suffice)"},
 };
 
-// The Experiment controller's permissions (list experiments, update experiments/status) are
-// probed by their own, shorter run.
+// The Experiment controller's permissions (list and update experiments, update
+// experiments/status) are probed by their own, shorter run.
 bool experiments_permission(const Permission& p) {
   return p.group == "veer.dev" && p.resource.rfind("experiments", 0) == 0;
 }
@@ -435,7 +435,8 @@ TEST_CASE(
   std::vector<Permission> permissions;
   for (const auto& p : permissions_of(chart_rules(*cluster)))
     if (experiments_permission(p) && !unreached(p)) permissions.push_back(p);
-  REQUIRE(permissions.size() == 2);  // list experiments, update experiments/status
+  // list experiments, update experiments (the finalizer), update experiments/status
+  REQUIRE(permissions.size() == 3);
   for (const auto& o : probe(*cluster, chart_rules(*cluster), permissions, run_experiment)) {
     INFO("without " << o.permission.text() << ": forbidden "
                     << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
