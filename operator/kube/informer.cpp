@@ -93,6 +93,23 @@ std::vector<Json> Informer::by_index(const std::string& index, const std::string
   return out;
 }
 
+void Informer::insert(Json object) {
+  if (options_.trim) options_.trim(object);
+  const auto key = key_of(object);
+  std::lock_guard guard(mutex_);
+  auto it = cache_.find(key);
+  if (it != cache_.end() &&
+      compare_resource_versions(resource_version_of(object), resource_version_of(*it->second))
+              .value_or(1) <= 0)
+    return;
+  store_locked(key, std::make_shared<const Json>(std::move(object)));
+}
+
+bool Informer::has(const std::string& key) const {
+  std::lock_guard guard(mutex_);
+  return cache_.count(key) > 0;
+}
+
 std::size_t Informer::size() const {
   std::lock_guard guard(mutex_);
   return cache_.size();
@@ -232,6 +249,8 @@ bool Informer::list_into_cache() {
     for (auto& item : page->items) {
       if (!item.contains("apiVersion")) item["apiVersion"] = type_.api_version();
       if (!item.contains("kind") && !type_.kind.empty()) item["kind"] = type_.kind;
+      if (options_.keep && !options_.keep(item) && !has(key_of(item))) continue;
+      if (options_.trim) options_.trim(item);
       items.push_back(std::make_shared<const Json>(std::move(item)));
     }
     if (list_rv.empty()) list_rv = page->resource_version;
@@ -291,14 +310,18 @@ void Informer::apply_event(const WatchEvent& event) {
     if (!rv.empty()) resource_version_ = rv;
     return;
   }
-  auto object = std::make_shared<const Json>(event.object);
-  std::string key = key_of(*object);
+  std::string key = key_of(event.object);
+  const bool wanted = !options_.keep || options_.keep(event.object);
+  Json trimmed = event.object;
+  if (options_.trim) options_.trim(trimmed);
+  auto object = std::make_shared<const Json>(std::move(trimmed));
   ObjectPtr old;
   {
     std::lock_guard guard(mutex_);
     auto it = cache_.find(key);
     if (it != cache_.end()) old = it->second;
     if (!rv.empty()) resource_version_ = rv;
+    if (!old && !wanted) return;  // not a name this cache holds
     if (old && event.type != WatchEvent::Type::Deleted &&
         compare_resource_versions(rv, resource_version_of(*old)).value_or(1) <= 0)
       return;  // an older or equal state than the cache has
