@@ -5,9 +5,7 @@
 
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/denied_urls.hpp"
-#include "operator/runtime/manager.hpp"
-#include "operator/runtime/simulated_driver.hpp"
-#include "operator/runtime/tests/support/world.hpp"
+#include "operator/runtime/tests/support/simulated_operator.hpp"
 
 using namespace veer;
 using namespace std::chrono_literals;
@@ -97,24 +95,11 @@ TEST_CASE("the operator writes one Warning event per denied URL, not one per pas
       json::array({{{"name", "load"}, {"url", "http://169.254.169.254/load"}}});
   REQUIRE(w.cluster.update(canary));
 
-  runtime::Manager m(w.cluster, w.clock, runtime::testing::simulated_settings());
-  sim::ApprovingHooks hooks;
-  sim::ImageMetrics metrics(m.cache());
-  sim::RecordingAlerts alerts;
-  struct StopOnExit {
-    runtime::Manager& manager;
-    ~StopOnExit() { manager.stop(); }
-  } stop_on_exit{m};
-  m.start({hooks, metrics, alerts});
-  runtime::SimulatedDriver driver(w.cluster, w.clock, {&m});
-  auto kubelet = [&] { w.kubelet("shop"); };
-  auto phase_is = [&](const char* phase) {
-    return [&w, phase] { return w.phase("shop", "podinfo") == phase; };
-  };
-  REQUIRE(driver.run_until(phase_is("Initialized"), 10min, kubelet));
+  runtime::testing::SimulatedOperator op(w, "shop");
+  REQUIRE(op.run_until_phase("podinfo", "Initialized", 10min));
   w.set_image("shop", "podinfo", "podinfo:6.0.1");
-  REQUIRE(driver.run_until(phase_is("Succeeded"), 30min, kubelet));
-  const auto reconciles = m.reconciles();
+  REQUIRE(op.run_until_phase("podinfo", "Succeeded", 30min));
+  const auto reconciles = op.manager().reconciles();
   CHECK(reconciles > 5);
 
   auto events = denied_events(w.cluster, "shop");
@@ -127,10 +112,9 @@ TEST_CASE("the operator writes one Warning event per denied URL, not one per pas
   canary = w.get("veer.dev/v1beta1", "Canary", "shop", "podinfo");
   canary["spec"]["analysis"]["webhooks"][0]["url"] = "http://169.254.169.254/other";
   REQUIRE(w.cluster.update(canary));
-  REQUIRE(driver.run_until([&] { return denied_events(w.cluster, "shop").size() == 2; }, 10min,
-                           kubelet));
-  driver.run_for(11min, kubelet);  // resyncs pass
-  CHECK(m.reconciles() > reconciles + 1);
+  REQUIRE(op.run_until([&] { return denied_events(w.cluster, "shop").size() == 2; }, 10min));
+  op.run_for(11min);  // resyncs pass
+  CHECK(op.manager().reconciles() > reconciles + 1);
   events = denied_events(w.cluster, "shop");
   REQUIRE(events.size() == 2);
   CHECK((contains(events[0], "/other") || contains(events[1], "/other")));

@@ -8,9 +8,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
-#include "operator/runtime/manager.hpp"
-#include "operator/runtime/simulated_driver.hpp"
-#include "operator/runtime/tests/support/world.hpp"
+#include "operator/runtime/tests/support/simulated_operator.hpp"
 
 using namespace veer;
 using namespace std::chrono_literals;
@@ -29,6 +27,11 @@ json secret(const std::string& ns, const std::string& name, const std::string& t
           {"metadata", {{"name", name}, {"namespace", ns}}},
           {"type", "Opaque"},
           {"data", {{"token", token}}}};
+}
+
+void add_unrelated_secrets(runtime::testing::World& w, int count) {
+  for (int i = 0; i < count; ++i)
+    REQUIRE(w.cluster.create(secret("shop", "unrelated-" + std::to_string(i), "c2VjcmV0")));
 }
 
 // Real time: the in-memory cluster's watch events reach informers on their own threads.
@@ -113,8 +116,7 @@ bool has_annotation(const json& object, const char* key) {
 TEST_CASE("Secrets are cached by name: 1000 unrelated ones are not held, a read one stays fresh") {
   runtime::testing::World w;
   w.add_namespace("shop");
-  for (int i = 0; i < 1000; ++i)
-    REQUIRE(w.cluster.create(secret("shop", "unrelated-" + std::to_string(i), "c2VjcmV0")));
+  add_unrelated_secrets(w, 1000);
   REQUIRE(w.cluster.create(secret("shop", "app", "djE=")));
   runtime::CountingCluster api(w.cluster);
   runtime::CachedCluster cache(api, w.clock);
@@ -215,8 +217,7 @@ TEST_CASE("cached objects leave out managedFields, and last-applied where veer n
 TEST_CASE("a rollout works on the trimmed cache and a mounted Secret's change starts one") {
   runtime::testing::World w;
   w.add_namespace("shop");
-  for (int i = 0; i < 1000; ++i)
-    REQUIRE(w.cluster.create(secret("shop", "unrelated-" + std::to_string(i), "c2VjcmV0")));
+  add_unrelated_secrets(w, 1000);
   REQUIRE(w.cluster.create(secret("shop", "podinfo-env", "djE=")));
   auto d = applied_deployment("shop", "podinfo");
   d["spec"]["template"]["spec"]["containers"][0]["envFrom"] =
@@ -226,24 +227,11 @@ TEST_CASE("a rollout works on the trimmed cache and a mounted Secret's change st
   c["metadata"]["annotations"] = {{kLastApplied, c.dump()}};
   REQUIRE(w.cluster.create(c));
 
-  runtime::Manager m(w.cluster, w.clock, runtime::testing::simulated_settings());
-  sim::ApprovingHooks hooks;
-  sim::ImageMetrics metrics(m.cache());
-  sim::RecordingAlerts alerts;
-  struct StopOnExit {
-    runtime::Manager& manager;
-    ~StopOnExit() { manager.stop(); }
-  } stop_on_exit{m};
-  m.start({hooks, metrics, alerts});
-  runtime::SimulatedDriver driver(w.cluster, w.clock, {&m});
-  auto kubelet = [&] { w.kubelet("shop"); };
-  auto phase_is = [&](const char* phase) {
-    return [&w, phase] { return w.phase("shop", "podinfo") == phase; };
-  };
-  REQUIRE(driver.run_until(phase_is("Initialized"), 10min, kubelet));
+  runtime::testing::SimulatedOperator op(w, "shop");
+  REQUIRE(op.run_until_phase("podinfo", "Initialized", 10min));
   CHECK(w.get("v1", "Secret", "shop", "podinfo-env-primary")["data"]["token"] == "djE=");
 
-  auto& cache = dynamic_cast<runtime::CachedCluster&>(m.cache());
+  auto& cache = dynamic_cast<runtime::CachedCluster&>(op.manager().cache());
   auto* secrets = cache.informer(kSecret);
   REQUIRE(secrets != nullptr);
   CHECK(secrets->size() <= 2);  // podinfo-env and its -primary copy
@@ -251,7 +239,7 @@ TEST_CASE("a rollout works on the trimmed cache and a mounted Secret's change st
   auto changed = w.get("v1", "Secret", "shop", "podinfo-env");
   changed["data"]["token"] = "djI=";
   REQUIRE(w.cluster.update(changed));
-  REQUIRE(driver.run_until(phase_is("Succeeded"), 30min, kubelet));
+  REQUIRE(op.run_until_phase("podinfo", "Succeeded", 30min));
   CHECK(w.get("v1", "Secret", "shop", "podinfo-env-primary")["data"]["token"] == "djI=");
   CHECK(secrets->size() <= 2);
   // The user's objects on the server keep what kubectl wrote.
