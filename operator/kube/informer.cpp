@@ -96,12 +96,17 @@ std::vector<Json> Informer::by_index(const std::string& index, const std::string
 void Informer::insert(Json object) {
   if (options_.trim) options_.trim(object);
   const auto key = key_of(object);
+  const auto rv = resource_version_of(object);
   std::lock_guard guard(mutex_);
   auto it = cache_.find(key);
   if (it != cache_.end() &&
-      compare_resource_versions(resource_version_of(object), resource_version_of(*it->second))
-              .value_or(1) <= 0)
+      compare_resource_versions(rv, resource_version_of(*it->second)).value_or(1) <= 0)
     return;
+  if (auto gone = deleted_.find(key); gone != deleted_.end()) {
+    const bool older = compare_resource_versions(rv, gone->second).value_or(1) <= 0;
+    deleted_.erase(gone);
+    if (older) return;
+  }
   store_locked(key, std::make_shared<const Json>(std::move(object)));
 }
 
@@ -229,6 +234,7 @@ void Informer::run() {
 
 bool Informer::list_into_cache() {
   std::vector<ObjectPtr> items;
+  std::set<std::string> dropped;  // listed, but not a name this cache holds
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.limit = options_.page_size;
@@ -241,6 +247,7 @@ bool Informer::list_into_cache() {
       if (page.is(ErrorType::Gone) && !list_options.continue_token.empty()) {
         // The continue token expired: start the list over.
         items.clear();
+        dropped.clear();
         list_options.continue_token.clear();
         continue;
       }
@@ -249,7 +256,10 @@ bool Informer::list_into_cache() {
     for (auto& item : page->items) {
       if (!item.contains("apiVersion")) item["apiVersion"] = type_.api_version();
       if (!item.contains("kind") && !type_.kind.empty()) item["kind"] = type_.kind;
-      if (options_.keep && !options_.keep(item) && !has(key_of(item))) continue;
+      if (options_.keep && !options_.keep(item) && !has(key_of(item))) {
+        dropped.insert(key_of(item));  // exists: a name inserted meanwhile is not "gone"
+        continue;
+      }
       if (options_.trim) options_.trim(item);
       items.push_back(std::make_shared<const Json>(std::move(item)));
     }
@@ -265,7 +275,7 @@ bool Informer::list_into_cache() {
   std::vector<Change> changes;
   {
     std::lock_guard guard(mutex_);
-    std::set<std::string> seen;
+    std::set<std::string> seen = std::move(dropped);
     for (auto& item : items) {
       std::string key = key_of(*item);
       seen.insert(key);
@@ -326,7 +336,11 @@ void Informer::apply_event(const WatchEvent& event) {
         compare_resource_versions(rv, resource_version_of(*old)).value_or(1) <= 0)
       return;  // an older or equal state than the cache has
     if (event.type == WatchEvent::Type::Deleted) {
-      if (!old) return;
+      if (!old) {
+        // A held name deleted before its first get landed: insert() must not bring it back.
+        if (options_.keep && !rv.empty()) deleted_[key] = rv;
+        return;
+      }
       erase_locked(key);
     } else {
       store_locked(key, object);

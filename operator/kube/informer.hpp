@@ -107,6 +107,8 @@ class Informer {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::map<std::string, ObjectPtr> cache_;
+  // Held names (options_.keep) deleted while not cached, with the deletion's resourceVersion.
+  std::map<std::string, std::string> deleted_;
   std::map<std::string, std::map<std::string, std::set<std::string>>> indices_;
   std::string resource_version_;
   bool synced_ = false;
