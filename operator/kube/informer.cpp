@@ -195,11 +195,15 @@ void Informer::run() {
           end = WatchEnd::Ended;
           while (auto event = stream->next()) {
             if (event->type == WatchEvent::Type::Error) {
-              int code = event->object.value("code", 0);
+              // Read through error_from_status: a Status of any shape, never an exception.
+              const auto error = error_from_status(0, event->object, "");
               std::lock_guard guard(mutex_);
-              last_error_ = "watch of " + type_.describe() + ": " +
-                            event->object.value("message", event->object.dump());
-              end = code == 410 ? WatchEnd::Gone : WatchEnd::Failed;
+              last_error_ =
+                  "watch of " + type_.describe() + ": " +
+                  (error.message.empty()
+                       ? event->object.dump(-1, ' ', false, Json::error_handler_t::replace)
+                       : error.message);
+              end = error.code == 410 ? WatchEnd::Gone : WatchEnd::Failed;
               break;
             }
             ++events;
