@@ -216,6 +216,10 @@ TEST_CASE("an informer with keep holds only chosen names, trims them, and a late
   // A get's answer that lands after the watch told of the deletion does not bring it back.
   auto late = cluster.create(config_map("default", "late", "1"));  // not held yet: dropped
   REQUIRE(late.ok());
+  auto barrier = *cluster.get(ObjectRef{kConfigMap, "default", "held"});
+  barrier["data"]["value"] = "3";
+  REQUIRE(cluster.update(barrier).ok());  // once this is seen, so is the creation before it
+  REQUIRE(eventually([&] { return recorder.size() == 3; }, 5s));
   {
     std::lock_guard guard(names_mutex);
     names.insert("default/late");
@@ -227,6 +231,6 @@ TEST_CASE("an informer with keep holds only chosen names, trims them, and a late
   informer.insert(*late);
   CHECK_FALSE(informer.get("default", "late").has_value());
   informer.insert(*cluster.get(ObjectRef{kConfigMap, "default", "held"}));  // not newer: no change
-  CHECK(informer.get("default", "held")->at("data")["value"] == "2");
+  CHECK(informer.get("default", "held")->at("data")["value"] == "3");
   informer.stop();
 }
