@@ -89,9 +89,13 @@ ApiError error_from_status(int code, const Json& status, const std::string& cont
   ApiError error;
   error.code = code;
   if (status.is_object()) {
-    error.code = status.value("code", code);
-    error.reason = status.value("reason", "");
-    error.message = status.value("message", "");
+    // A Status of the wrong shape (a string code, a numeric message) keeps what is usable.
+    auto field = status.find("code");
+    if (field != status.end() && field->is_number_integer()) error.code = field->get<int>();
+    for (auto [key, out] : {std::pair{"reason", &error.reason}, {"message", &error.message}}) {
+      auto text = status.find(key);
+      if (text != status.end() && text->is_string()) *out = text->get<std::string>();
+    }
   }
   switch (error.code) {
     case 400:

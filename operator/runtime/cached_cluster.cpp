@@ -1,6 +1,7 @@
 #include "operator/runtime/cached_cluster.hpp"
 
 #include "operator/kube/label_selector.hpp"
+#include "operator/runtime/cache_trim.hpp"
 
 namespace veer::runtime {
 namespace {
@@ -12,6 +13,12 @@ bool same_type(const kube::ResourceType& a, const kube::ResourceType& b) {
 
 // Past this many remembered writes the overlay is dropped: it only hides a short staleness.
 constexpr std::size_t kOverlayLimit = 20000;
+
+bool listed(const std::vector<kube::ResourceType>& types, const kube::ResourceType& type) {
+  for (const auto& t : types)
+    if (same_type(t, type)) return true;
+  return false;
+}
 
 }  // namespace
 
@@ -33,10 +40,10 @@ kube::Informer* CachedCluster::watch_type(const kube::ResourceType& type, std::s
     unwatchable_.insert(type.describe());
     return nullptr;
   }
-  auto informer_options = options_.informer;
-  informer_options.resync = resync;
   auto entry = std::make_unique<Entry>();
   entry->info = *resolved;
+  auto informer_options = this->informer_options(resolved->type, false, *entry);
+  informer_options.resync = resync;
   entry->informer =
       std::make_unique<kube::Informer>(api_, clock_, resolved->type, informer_options);
   std::lock_guard guard(mutex_);
@@ -48,6 +55,26 @@ kube::Informer* CachedCluster::informer(const kube::ResourceType& type) const {
   std::lock_guard guard(mutex_);
   auto* entry = find_locked(type);
   return entry ? entry->informer.get() : nullptr;
+}
+
+kube::InformerOptions CachedCluster::informer_options(const kube::ResourceType& type, bool lazy,
+                                                      Entry& entry) {
+  auto out = options_.informer;
+  if (options_.trim) {
+    const bool last_applied = !lazy && listed(options_.without_last_applied, type);
+    entry.trim = [last_applied](kube::Json& object) {
+      drop_managed_fields(object);
+      if (last_applied) drop_last_applied(object);
+    };
+    out.trim = entry.trim;
+  }
+  if (!lazy && listed(options_.by_name, type)) {
+    entry.names = std::make_shared<Names>();
+    out.keep = [names = entry.names](const kube::Json& object) {
+      return names->contains(kube::key_of(object));
+    };
+  }
+  return out;
 }
 
 CachedCluster::Entry* CachedCluster::find_locked(const kube::ResourceType& type) const {
@@ -139,8 +166,8 @@ CachedCluster::Entry* CachedCluster::entry_for(const kube::ResourceType& type,
       }
       auto made = std::make_unique<Entry>();
       made->info = *resolved;
-      made->informer =
-          std::make_unique<kube::Informer>(api_, clock_, resolved->type, options_.informer);
+      made->informer = std::make_unique<kube::Informer>(
+          api_, clock_, resolved->type, informer_options(resolved->type, true, *made));
       made->informer->start();
       entries_.push_back(std::move(made));
       entry = entries_.back().get();
@@ -183,9 +210,29 @@ void CachedCluster::remember(const kube::Result<kube::Json>& written) {
     entry = find_locked(type);
   }
   if (!entry) return;
+  auto kept = object;
+  if (entry->trim) entry->trim(kept);
   std::lock_guard guard(overlay_mutex_);
   if (overlay_.size() >= kOverlayLimit) overlay_.clear();
-  overlay_[overlay_key(*entry, kube::key_of(object))] = object;
+  overlay_[overlay_key(*entry, kube::key_of(object))] = std::move(kept);
+}
+
+std::optional<kube::ApiError> CachedCluster::fetch_name(Entry& entry, const kube::ObjectRef& ref) {
+  const auto key = kube::key_of(ref.ns, ref.name);
+  {
+    std::lock_guard guard(entry.names->mutex);
+    // Held from now on: the watch keeps it fresh (and sees it created, if it is missing).
+    if (!entry.names->keys.insert(key).second) return std::nullopt;
+  }
+  auto got = api_.get(ref);
+  if (got) {
+    entry.informer->insert(*got);
+    return std::nullopt;
+  }
+  if (got.is(kube::ErrorType::NotFound)) return std::nullopt;
+  std::lock_guard guard(entry.names->mutex);
+  entry.names->keys.erase(key);  // a failed read is tried again next time
+  return got.error();
 }
 
 kube::Result<kube::ResourceInfo> CachedCluster::resolve(const kube::ResourceType& type) {
@@ -199,6 +246,9 @@ kube::Result<kube::ResourceInfo> CachedCluster::resolve(const kube::ResourceType
 kube::Result<kube::Json> CachedCluster::get(const kube::ObjectRef& ref) {
   Entry* entry = entry_for(ref.type, ref.ns);
   if (!entry) return api_.get(ref);
+  if (entry->names) {
+    if (auto failed = fetch_name(*entry, ref)) return *failed;
+  }
   const auto key = kube::key_of(ref.ns, ref.name);
   auto found = newest(*entry, key, entry->informer->get(key));
   if (!found) {
@@ -216,7 +266,7 @@ kube::Result<kube::ObjectList> CachedCluster::list(const kube::ResourceType& typ
     return api_.list(type, ns, options);
   // With --namespace, "every namespace" is the one watched (the operator may see no other).
   Entry* entry = entry_for(type, ns.empty() ? options_.ns : ns);
-  if (!entry) return api_.list(type, ns, options);
+  if (!entry || entry->names) return api_.list(type, ns, options);
   auto labels = kube::LabelSelector::parse(options.label_selector);
   if (!labels) return labels.error();
   auto fields = kube::FieldSelector::parse(options.field_selector);

@@ -4,9 +4,13 @@
 // reconcile never acts on the state before its own write). Types not watched yet get an informer
 // on first read when `lazy` is set (the router objects of whichever mesh a Canary names); types
 // that cannot be watched (a missing CRD, a forbidden list) are read from the API server.
+// ConfigMaps and Secrets are cached by name: only those a get asked for (the ones Canaries,
+// their workloads, MetricTemplates and AlertProviders reference) are held, never all of them.
+// Cached objects leave out what veer never reads (cache_trim.hpp).
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +34,27 @@ struct CacheOptions {
                                            {"events.k8s.io", "v1", "events", "Event"},
                                            {"coordination.k8s.io", "v1", "leases", "Lease"}};
   kube::InformerOptions informer;  // backoff, page size, ...; `ns` is taken from above
+  // Cached only by name: the first get of a name reads it from the API server and from then on
+  // the informer keeps it fresh; every other object of the type is dropped as it arrives
+  // (lists of these types go to the API server). The watch still needs list and watch rights.
+  std::vector<kube::ResourceType> by_name{{"", "v1", "configmaps", "ConfigMap"},
+                                          {"", "v1", "secrets", "Secret"}};
+  // Every cached object leaves out metadata.managedFields.
+  bool trim = true;
+  // These types also leave out kubectl's last-applied annotation: veer reads them, patches them
+  // or writes their status, never the whole object. Deployments (an Experiment's promotion
+  // updates the baseline whole), Services and router objects (meshes restore a user's spec from
+  // the annotation) keep it.
+  std::vector<kube::ResourceType> without_last_applied{
+      {"veer.dev", "v1beta1", "canaries", "Canary"},
+      {"veer.dev", "v1beta1", "experiments", "Experiment"},
+      {"veer.dev", "v1beta1", "metrictemplates", "MetricTemplate"},
+      {"veer.dev", "v1beta1", "alertproviders", "AlertProvider"},
+      {"autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"},
+      {"autoscaling", "v2beta2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"},
+      {"autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler"},
+      {"", "v1", "configmaps", "ConfigMap"},
+      {"", "v1", "secrets", "Secret"}};
 };
 
 class CachedCluster final : public kube::Cluster {
@@ -72,10 +97,25 @@ class CachedCluster final : public kube::Cluster {
       const kube::WatchOptions& options = {}) override;
 
  private:
+  // The names a by-name entry holds ("ns/name"); shared with its informer's keep function.
+  struct Names {
+    std::mutex mutex;
+    std::set<std::string> keys;
+    bool contains(const std::string& key) {
+      std::lock_guard guard(mutex);
+      return keys.count(key) > 0;
+    }
+  };
   struct Entry {
     kube::ResourceInfo info;
     std::unique_ptr<kube::Informer> informer;
+    std::shared_ptr<Names> names;  // null unless the type is cached by name
+    std::function<void(kube::Json&)> trim;
   };
+  // The informer options of a type: trimming, and the keep function of a by-name type.
+  kube::InformerOptions informer_options(const kube::ResourceType& type, bool lazy, Entry& entry);
+  // A by-name entry's first get of `ref`: read from the API server into the cache.
+  std::optional<kube::ApiError> fetch_name(Entry& entry, const kube::ObjectRef& ref);
   // The entry serving `type` in namespace `ns`, starting one lazily; null = ask the API server.
   Entry* entry_for(const kube::ResourceType& type, const std::string& ns);
   Entry* find_locked(const kube::ResourceType& type) const;

@@ -12,6 +12,7 @@
 #include "operator/kube/work_queue.hpp"
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
+#include "operator/runtime/denied_urls.hpp"
 #include "operator/runtime/experiment_counts_source.hpp"
 #include "operator/runtime/reconcile_sample.hpp"
 #include "operator/runtime/watched_types.hpp"
@@ -69,6 +70,7 @@ struct Manager::Impl {
 
   std::optional<Collaborators> collaborators;
   std::unique_ptr<controller::CanaryReconciler> reconciler;
+  std::unique_ptr<DeniedUrlEvents> denied_urls;               // null when Events are not written
   std::unique_ptr<ExperimentCountsSource> experiment_counts;  // when none was given
   std::unique_ptr<controller::experiment::ExperimentReconciler> experiment_reconciler;
   std::function<void(const controller::ReconcileReport&)> report_callback;
@@ -118,6 +120,8 @@ struct Manager::Impl {
                             },
                             [this](const kube::Json& c) {
                               metrics.forget(kube::namespace_of(c), kube::name_of(c));
+                              if (denied_urls)
+                                denied_urls->forget(kube::namespace_of(c), kube::name_of(c));
                               {
                                 std::lock_guard guard(mutex);
                                 keys.erase(kube::key_of(c));
@@ -226,6 +230,9 @@ struct Manager::Impl {
         log(LogLevel::warn, "experiment reconcile failed; retrying with backoff",
             {{"experiment", key.substr(kExperimentKey.size())}, {"error", result.error}});
       return result;
+    }
+    if (denied_urls) {
+      if (auto canary = canaries->get(key)) denied_urls->check(*canary);
     }
     std::optional<controller::ReconcileReport> report;
     current_report = &report;
@@ -393,6 +400,8 @@ void Manager::start(Collaborators collaborators) {
   experiment_settings.default_provider = d.settings.reconciler.decide.default_provider;
   d.experiment_reconciler = std::make_unique<controller::experiment::ExperimentReconciler>(
       d.cache, d.clock, *experiment_metrics, experiment_settings);
+  if (d.settings.reconciler.write_kubernetes_events)
+    d.denied_urls = std::make_unique<DeniedUrlEvents>(d.cache, d.clock);
   d.reconciler->on_report([](const controller::ReconcileReport& report) {
     if (current_report) *current_report = report;
   });

@@ -1,0 +1,56 @@
+// The URLs a Canary names that the outbound policy (--allowed-url-hosts, --deny-link-local)
+// refuses, told as Kubernetes Warning events on the Canary: once when a URL becomes denied, not
+// at every pass. The calls themselves are refused by the HTTP client (analysis/http), so a denied
+// URL is never called; this is how a user learns why their webhook or metric query does nothing.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis/http/outbound_policy.hpp"
+#include "model/canary.hpp"
+#include "operator/kube/cluster.hpp"
+#include "operator/runtime/canary_events.hpp"
+
+namespace veer::runtime {
+
+struct DeniedUrl {
+  // Where the URL is written: "spec.analysis.webhooks[0].url", "spec.metricsServer",
+  // "MetricTemplate shop/latency spec.provider.address", "AlertProvider shop/on-call spec.address".
+  std::string field;
+  // The URL as shown: without userinfo or credential query values; an AlertProvider's address
+  // (a chat webhook URL is itself a secret) only as scheme and host.
+  std::string shown;
+  std::string reason;  // the policy's sentence
+};
+
+// The Canary's denied URLs: its own fields, and the addresses of the MetricTemplates and
+// AlertProviders it references (read from `objects`, the cache). Addresses kept in Secrets are
+// not looked at: they are secrets, and the client refuses them all the same.
+std::vector<DeniedUrl> denied_urls(const model::Canary& canary, kube::Cluster& objects,
+                                   const analysis::http::OutboundPolicy& policy);
+
+// The event's message: "<field> names a URL the outbound policy denies, <shown>: <reason>; veer
+// does not call it".
+std::string denied_url_message(const DeniedUrl& denied);
+
+class DeniedUrlEvents {
+ public:
+  DeniedUrlEvents(kube::Cluster& cluster, kube::Clock& clock);
+
+  // Writes a Warning event (reason OutboundURLDenied) for each denied URL of the Canary that was
+  // not denied at its previous check; returns how many were written.
+  int check(const nlohmann::json& canary_object);
+  void forget(const std::string& ns, const std::string& name);
+
+ private:
+  kube::Cluster& cluster_;
+  CanaryEvents events_;
+  std::mutex mutex_;
+  std::map<std::string, std::set<std::string>> reported_;  // ns/name -> messages
+};
+
+}  // namespace veer::runtime
