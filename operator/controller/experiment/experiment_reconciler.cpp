@@ -8,6 +8,7 @@
 #include "operator/controller/event_object.hpp"
 #include "operator/controller/experiment/cumulative_counts.hpp"
 #include "operator/controller/router_writes.hpp"
+#include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
 #include "operator/kube/time_format.hpp"
 

@@ -9,6 +9,7 @@
 #include "operator/controller/experiment/tests/support/fixture.hpp"
 #include "operator/controller/experiment/tests/support/world.hpp"
 #include "operator/controller/tests/support/dying_cluster.hpp"
+#include "operator/kube/cluster_decorator.hpp"
 
 using namespace veer::controller::experiment;
 using namespace veer::controller::experiment::testing;
@@ -286,4 +287,60 @@ TEST_CASE("deleting an Experiment whose routes veer created releases it at once"
   REQUIRE(w.cluster.remove(ref));
   w.pass();
   CHECK(w.cluster.get(ref).is(veer::kube::ErrorType::NotFound));
+}
+
+namespace {
+
+// Fails every status write of Experiments with `error` while `failing` is set.
+class FailingStatusWrites final : public veer::kube::ClusterDecorator {
+ public:
+  FailingStatusWrites(veer::kube::Cluster& inner, veer::kube::ApiError error)
+      : ClusterDecorator(inner), error_(std::move(error)) {}
+  bool failing = true;
+
+ protected:
+  std::optional<veer::kube::ApiError> before(const veer::kube::CallInfo& call) override {
+    if (!failing || call.verb != veer::kube::CallInfo::Verb::UpdateStatus ||
+        call.kind != "Experiment")
+      return std::nullopt;
+    return error_;
+  }
+
+ private:
+  veer::kube::ApiError error_;
+};
+
+}  // namespace
+
+TEST_CASE("a status write the API server refuses is named as such, a conflict as a conflict") {
+  namespace kube = veer::kube;
+  World w(experiment_json(), kExpressBest);
+  for (int i = 0; i < 3; ++i) w.pass();
+  REQUIRE(w.phase() == "Running");
+  const auto before = w.experiment()["status"];
+  FailingStatusWrites forbidden(
+      w.cluster, {kube::ErrorType::Forbidden, 403, "Forbidden",
+                  "experiments.veer.dev \"checkout-redesign\" is forbidden: cannot update status"});
+  w.api = &forbidden;
+  w.clock.advance(std::chrono::minutes(1));
+  auto result = w.pass();
+  CHECK(result.failed);
+  CHECK_MESSAGE(
+      result.error.find("cannot write the status of shop/checkout-redesign") != std::string::npos,
+      result.error);
+  CHECK_MESSAGE(result.error.find("is forbidden") != std::string::npos, result.error);
+  CHECK(result.error.find("changed meanwhile") == std::string::npos);
+  CHECK(w.experiment()["status"] == before);  // nothing else was written after the failed intent
+
+  FailingStatusWrites conflict(
+      w.cluster, {kube::ErrorType::Conflict, 409, "Conflict", "the object has been modified"});
+  w.api = &conflict;
+  result = w.pass();
+  CHECK_MESSAGE(
+      result.error.find("status of shop/checkout-redesign changed meanwhile") != std::string::npos,
+      result.error);
+
+  w.api = &w.cluster;
+  w.run();
+  CHECK(w.phase() == "Completed");
 }
