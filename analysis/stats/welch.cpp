@@ -1,5 +1,6 @@
 #include "analysis/stats/welch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -52,8 +53,18 @@ Outcome<WelchResult> welch(const std::vector<double>& candidate,
   out.mean_baseline = b.mean;
   out.difference = c.mean - b.mean;
   out.standard_error = std::sqrt(vc + vb);
-  out.degrees_of_freedom = (vc + vb) * (vc + vb) / (vc * vc / (nc - 1) + vb * vb / (nb - 1));
+  // Welch-Satterthwaite, on variances scaled to at most 1 (the ratio does not change, and the
+  // squares of large variances would overflow).
+  const double scale = std::max(vc, vb);
+  const double sc = vc / scale, sb = vb / scale;
+  out.degrees_of_freedom = (sc + sb) * (sc + sb) / (sc * sc / (nc - 1) + sb * sb / (nb - 1));
   out.t = (out.difference - shift) / out.standard_error;
+  // Values near the largest double overflow the sums: no finite test exists, and Student's t
+  // would throw on the NaN degrees of freedom (found by fuzzing `veer stats compare`).
+  if (!std::isfinite(out.difference) || !std::isfinite(out.standard_error) ||
+      !std::isfinite(out.t) || !(out.degrees_of_freedom > 0) ||
+      !std::isfinite(out.degrees_of_freedom))
+    return fail("welch: the values are too large to compare (their variance overflows)");
 
   using boost::math::cdf;
   using boost::math::complement;

@@ -90,6 +90,14 @@ TEST_CASE("welch refuses samples too small or without variance") {
   CHECK(stats::welch({2, 2}, {5, 6}).ok());
 }
 
+TEST_CASE("welch refuses values whose variance overflows a double, it does not throw") {
+  const double huge = 1e300;
+  auto r = stats::welch({huge, -huge, huge}, {1, 2, 3});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().find("too large to compare") != std::string::npos);
+  CHECK(stats::welch({1e150, 2e150, 3e150}, {1e150, 1.5e150, 2e150}).ok());
+}
+
 TEST_CASE("bayes-binomial agrees with scipy quadrature") {
   for (const auto& c : reference()["bayes_binomial"]) {
     const std::string name = c["name"];
