@@ -1,7 +1,7 @@
 #include "operator/dashboard/history.hpp"
 
+#include "base/time_format.hpp"
 #include "operator/dashboard/json_fields.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::dashboard {
 namespace {
@@ -26,7 +26,7 @@ void History::observe(const json& canary, TimePoint now) {
   sample.weight = int_at(status, "canaryWeight");
   sample.failed_checks = int_at(status, "failedChecks");
   const auto evidence_time = text_at(evidence, "time");
-  const auto step_time = kube::parse_time(text_at(rollout, "lastStepTime"));
+  const auto step_time = base::parse_time(text_at(rollout, "lastStepTime"));
   sample.time = step_time ? *step_time : now;
 
   std::lock_guard guard(mutex_);
@@ -35,7 +35,7 @@ void History::observe(const json& canary, TimePoint now) {
   const bool new_look = !evidence_time.empty() && evidence_time != entry.evidence_time;
   if (new_look) {
     entry.evidence_time = evidence_time;
-    if (auto t = kube::parse_time(evidence_time)) sample.time = std::max(sample.time, *t);
+    if (auto t = base::parse_time(evidence_time)) sample.time = std::max(sample.time, *t);
     for (const auto& m : array_at(evidence, "metrics")) {
       const auto& e = object_at(m, "evidence");
       sample.metrics[text_at(m, "name")] = {number_at(e, "value"), number_at(e, "baseline_value"),

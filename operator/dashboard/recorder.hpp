@@ -17,7 +17,7 @@ namespace veer::dashboard {
 class Recorder {
  public:
   // `ns` "" = every namespace.
-  Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns);
+  Recorder(kube::Cluster& cluster, base::Clock& clock, History& history, std::string ns);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -33,7 +33,7 @@ class Recorder {
   Outcome list_and_watch();
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   History& history_;
   std::string ns_;
   std::atomic<std::size_t> observed_{0};

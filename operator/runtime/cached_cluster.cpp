@@ -15,7 +15,7 @@ constexpr std::size_t kOverlayLimit = 20000;
 
 }  // namespace
 
-CachedCluster::CachedCluster(kube::Cluster& api, kube::Clock& clock, CacheOptions options)
+CachedCluster::CachedCluster(kube::Cluster& api, base::Clock& clock, CacheOptions options)
     : api_(api), clock_(clock), options_(std::move(options)) {
   options_.informer.ns = options_.ns;
 }
@@ -25,7 +25,7 @@ CachedCluster::~CachedCluster() {
 }
 
 kube::Informer* CachedCluster::watch_type(const kube::ResourceType& type, std::string& error,
-                                          kube::Clock::Duration resync) {
+                                          base::Clock::Duration resync) {
   auto resolved = api_.resolve(type);
   if (!resolved) {
     error = resolved.error().message;

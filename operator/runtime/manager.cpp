@@ -13,6 +13,7 @@
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
 #include "operator/runtime/experiment_counts_source.hpp"
+#include "operator/runtime/reconcile_sample.hpp"
 #include "operator/runtime/watched_types.hpp"
 #include "operator/server/operator_metrics.hpp"
 
@@ -41,7 +42,7 @@ std::string default_identity() {
 }  // namespace
 
 struct Manager::Impl {
-  Impl(kube::Cluster& cluster, kube::Clock& c, ManagerSettings s)
+  Impl(kube::Cluster& cluster, base::Clock& c, ManagerSettings s)
       : clock(c),
         settings(std::move(s)),
         counting(cluster),
@@ -55,7 +56,7 @@ struct Manager::Impl {
     return options;
   }
 
-  kube::Clock& clock;
+  base::Clock& clock;
   ManagerSettings settings;
   CountingCluster counting;
   CachedCluster cache;
@@ -220,7 +221,7 @@ struct Manager::Impl {
     current_report = nullptr;
     ++reconciles;
     if (report) {
-      metrics.observe(*report, seconds);
+      metrics.observe(sample_of(*report), seconds);
       {
         std::lock_guard guard(mutex);
         for (const auto& v : report->verdicts) ++verdicts[verdict_name(v.outcome)];
@@ -329,7 +330,7 @@ struct Manager::Impl {
   }
 };
 
-Manager::Manager(kube::Cluster& cluster, kube::Clock& clock, ManagerSettings settings)
+Manager::Manager(kube::Cluster& cluster, base::Clock& clock, ManagerSettings settings)
     : impl_(std::make_unique<Impl>(cluster, clock, std::move(settings))) {
   auto& s = impl_->settings;
   if (s.leader_election.identity.empty()) s.leader_election.identity = default_identity();

@@ -27,40 +27,37 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
 
 OperatorMetrics::OperatorMetrics(std::string mesh_provider) : provider_(std::move(mesh_provider)) {}
 
-void OperatorMetrics::observe(const controller::ReconcileReport& report, double seconds) {
+void OperatorMetrics::observe(const ReconcileSample& report, double seconds) {
   std::lock_guard lock(mutex_);
   ++duration_count_;
   duration_sum_ += seconds;
   for (std::size_t i = 0; i < bucket_bounds_.size(); ++i) {
     if (seconds <= bucket_bounds_[i]) ++bucket_counts_[i];
   }
-  if (!report.error.empty()) ++reconcile_errors_;
+  if (report.failed) ++reconcile_errors_;
   if (report.name.empty()) return;
   auto& state = canaries_[{report.ns, report.name}];
   if (!report.target.empty()) state.target = report.target;
   state.weight = report.canary_weight;
-  state.status = report.phase == model::CanaryPhase::Progressing ? 0
-                 : report.phase == model::CanaryPhase::Failed    ? 2
-                                                                 : 1;
+  state.status = report.status == ReconcileSample::Status::Progressing ? 0
+                 : report.status == ReconcileSample::Status::Failed    ? 2
+                                                                       : 1;
   for (const auto& v : report.verdicts) {
-    const std::string verdict(controller::rule_for(v.outcome).verdict);
-    ++verdicts_[{v.name, verdict}];
-    if (v.evidence.is_object() && v.evidence.contains("value") && v.evidence["value"].is_number())
-      state.metric_values[v.name] = v.evidence["value"].get<double>();
+    ++verdicts_[{v.metric, v.verdict}];
+    if (v.value) state.metric_values[v.metric] = *v.value;
   }
-  const auto key = std::make_tuple(state.target.empty() ? report.name : state.target, report.ns,
-                                   report.strategy, std::string());
+  const auto name = state.target.empty() ? report.name : state.target;
   switch (report.run_end) {
-    case controller::RunEnd::Succeeded:
-      ++successes_[{std::get<0>(key), report.ns, report.strategy, "completed"}];
+    case ReconcileSample::RunEnd::Succeeded:
+      ++successes_[{name, report.ns, report.strategy, "completed"}];
       break;
-    case controller::RunEnd::Skipped:
-      ++successes_[{std::get<0>(key), report.ns, report.strategy, "skipped"}];
+    case ReconcileSample::RunEnd::Skipped:
+      ++successes_[{name, report.ns, report.strategy, "skipped"}];
       break;
-    case controller::RunEnd::Failed:
-      ++failures_[{std::get<0>(key), report.ns, report.strategy, "failed"}];
+    case ReconcileSample::RunEnd::Failed:
+      ++failures_[{name, report.ns, report.strategy, "failed"}];
       break;
-    case controller::RunEnd::None:
+    case ReconcileSample::RunEnd::None:
       break;
   }
 }

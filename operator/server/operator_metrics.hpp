@@ -7,19 +7,40 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include "operator/controller/canary_reconciler.hpp"
-
 namespace veer::server {
+
+// What one reconcile of a Canary tells the series. The runtime fills it from the controller's
+// report (runtime/reconcile_sample.hpp), so this part needs nothing of the controller.
+struct ReconcileSample {
+  enum class Status { Progressing, Failed, Other };  // veer_canary_status 0, 2, 1
+  enum class RunEnd { None, Succeeded, Skipped, Failed };
+  struct Verdict {
+    std::string metric;
+    std::string verdict;          // pass | fail | hold | ... (the controller's rule names)
+    std::optional<double> value;  // the metric's last value, when the analysis gave one
+  };
+
+  std::string ns;
+  std::string name;  // "" for a pass that reached no Canary
+  std::string target;
+  std::string strategy;  // canary | ab-testing | blue-green
+  Status status = Status::Other;
+  int canary_weight = 0;
+  std::vector<Verdict> verdicts;
+  RunEnd run_end = RunEnd::None;
+  bool failed = false;  // the reconcile failed and is retried
+};
 
 class OperatorMetrics {
  public:
   explicit OperatorMetrics(std::string mesh_provider = "");
 
-  void observe(const controller::ReconcileReport& report, double seconds);
+  void observe(const ReconcileSample& report, double seconds);
   void forget(const std::string& ns, const std::string& name);  // a deleted Canary
   // Sampled when rendering (e.g. the work queue's length).
   void set_queue_depth(std::function<std::size_t()> depth) { queue_depth_ = std::move(depth); }

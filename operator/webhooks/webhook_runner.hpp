@@ -7,12 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "model/canary.hpp"
-#include "operator/controller/decision.hpp"
 #include "operator/webhooks/hook_poster.hpp"
+#include "operator/webhooks/hook_result.hpp"
 
 namespace veer::webhooks {
 
@@ -37,7 +38,7 @@ class WebhookRunner {
   // Runs every hook of `type`, in order. A hook passes on HTTP 200-202; otherwise it is retried
   // `retries` times; the first hook that still fails decides (its name, status and body go into
   // the message). For `rollback` hooks the meaning flips: passed == a hook asked for a rollback.
-  controller::HookResult run(const model::Canary& canary, model::WebhookType type);
+  HookResult run(const model::Canary& canary, model::WebhookType type);
 
   // Sends `message` to every `event` hook, or to `fallback_url` (--event-webhook) when the
   // Canary has none. Failures are returned as messages (events must never block a rollout).

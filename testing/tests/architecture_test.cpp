@@ -1,6 +1,7 @@
 // docs/architecture.md's table of parts is the rule: a source file may include headers of its
 // own part and of the parts its row lists. This reads the table and every #include outside the
-// tests/ folders, and names each include that crosses an arrow the table does not have.
+// tests/ folders, and names each include that crosses an arrow the table does not have; and it
+// reads every veer_part() of the CMake files, so a part's library links no part its row leaves out.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -71,8 +72,8 @@ struct Crossing {
 std::vector<Crossing> crossings(const Parts& parts, std::set<std::string>& unknown_files) {
   std::vector<Crossing> out;
   static const std::regex include(R"re(^\s*#\s*include\s+"([^"]+)")re");
-  for (const char* top :
-       {"model", "analysis", "meshes", "operator", "testing", "bench", "fuzz", "e2e", "cmake"}) {
+  for (const char* top : {"base", "http", "model", "analysis", "meshes", "operator", "testing",
+                          "bench", "fuzz", "e2e", "cmake"}) {
     if (!fs::exists(kSource / top)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(kSource / top)) {
       const auto ext = entry.path().extension();
@@ -107,6 +108,29 @@ std::string read(const fs::path& path) {
   return text.str();
 }
 
+// Each `veer_part(veer_<part> ... DEPS veer_<other> ...)` of a CMake text whose <part> is in the
+// table, with the parts among its DEPS: (part, other, where) for each dependency not allowed.
+std::vector<std::string> link_crossings(const Parts& parts, const std::string& cmake,
+                                        const std::string& where) {
+  std::vector<std::string> out;
+  static const std::regex call(R"(veer_part\(\s*veer_([a-z]+)([^)]*)\))");
+  static const std::regex dep(R"(\bveer_([a-z]+)\b)");
+  for (auto it = std::sregex_iterator(cmake.begin(), cmake.end(), call);
+       it != std::sregex_iterator(); ++it) {
+    const std::string part = (*it)[1];
+    if (parts.allowed.count(part) == 0) continue;  // veer_testing and the like: not a part row
+    const std::string args = (*it)[2];
+    const auto deps = args.find("DEPS");
+    if (deps == std::string::npos) continue;
+    const auto listed = args.substr(deps);
+    for (const auto& other : split_list(listed, dep))
+      if (other != part && parts.allowed.count(other) == 1 &&
+          parts.allowed.at(part).count(other) == 0)
+        out.push_back(where + ": veer_" + part + " links veer_" + other);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("architecture: every include follows an arrow of docs/architecture.md") {
@@ -125,17 +149,50 @@ TEST_CASE("architecture: every include follows an arrow of docs/architecture.md"
     FAIL_CHECK(file << " is in no part of docs/architecture.md");
 }
 
+TEST_CASE("architecture: every part's library links only the parts its row allows") {
+  const auto parts = read_parts(read(kSource / "docs/architecture.md"));
+  int libraries = 0;
+  for (auto it = fs::recursive_directory_iterator(kSource);
+       it != fs::recursive_directory_iterator(); ++it) {
+    const auto name = it->path().filename().string();
+    if (it->is_directory() && (name.rfind("build", 0) == 0 || name.rfind('.', 0) == 0)) {
+      it.disable_recursion_pending();  // build folders and .git hold no part of the source
+      continue;
+    }
+    if (name != "CMakeLists.txt") continue;
+    const auto relative = fs::relative(it->path(), kSource).generic_string();
+    const auto text = read(it->path());
+    for (auto at = text.find("veer_part("); at != std::string::npos;
+         at = text.find("veer_part(", at + 1))
+      ++libraries;
+    for (const auto& crossing : link_crossings(parts, text, relative))
+      FAIL_CHECK(crossing << ", which docs/architecture.md does not allow");
+  }
+  CHECK(libraries >= 14);  // one per part (docs/architecture.md, "How the build holds the arrows")
+}
+
+TEST_CASE("architecture: a library linking across a missing arrow is found") {
+  Parts parts;
+  parts.allowed = {{"base", {}}, {"kube", {"base"}}, {"notify", {"base"}}};
+  CHECK(link_crossings(parts, "veer_part(veer_notify DIR x DEPS veer_base veer_externals)", "a")
+            .empty());
+  const auto found = link_crossings(
+      parts, "veer_part(veer_notify DIR ${here}/notify\n          DEPS veer_base veer_kube)", "b");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0] == "b: veer_notify links veer_kube");
+}
+
 TEST_CASE("architecture: an include across a missing arrow is found") {
   Parts parts;
-  parts.folder_part = {{"model/", "model"}, {"analysis/", "analysis"}, {"analysis/http/", "http"}};
+  parts.folder_part = {{"model/", "model"}, {"analysis/", "analysis"}, {"http/", "http"}};
   parts.allowed = {{"model", {}}, {"analysis", {"model", "http"}}, {"http", {}}};
-  CHECK(part_of(parts, "analysis/http/client.hpp") == "http");
+  CHECK(part_of(parts, "http/client.hpp") == "http");
   CHECK(part_of(parts, "analysis/stats/welch.hpp") == "analysis");
-  CHECK(part_of(parts, "operator/kube/clock.hpp").empty());
+  CHECK(part_of(parts, "base/clock.hpp").empty());
   const auto table = read_parts(
       "<!-- parts -->\n| part | folders | may include |\n|---|---|---|\n"
       "| model | `model/` | |\n| analysis | `analysis/` | model, http |\n"
-      "| http | `analysis/http/` | |\n<!-- /parts -->\n");
+      "| http | `http/` | |\n<!-- /parts -->\n");
   CHECK(table.folder_part == parts.folder_part);
   CHECK(table.allowed == parts.allowed);
 }

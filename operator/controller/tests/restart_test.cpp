@@ -1,7 +1,7 @@
-// Kill-and-restart at every step (DESIGN.md "Level-triggered, resumable"): for each strategy, a
-// whole rollout (initialization, a new revision, promotion) where every pass is a freshly
-// started operator, and runs where every reconcile dies at its k-th API write, for every k. All
-// end where the undisturbed run ends.
+// Kill-and-restart at every step (docs/architecture.md: every pass may be the first of a new
+// process): for each strategy, a whole rollout (initialization, a new revision, promotion) where
+// every pass is a freshly started operator, and runs where every reconcile dies at its k-th API
+// write, for every k. All end where the undisturbed run ends.
 #include <doctest/doctest.h>
 
 #include <algorithm>
