@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "analysis/http/client.hpp"
 #include "analysis/providers/metrics_source.hpp"
+#include "http/client.hpp"
 
 namespace veer::analysis {
 

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include "analysis/http/client.hpp"
 #include "analysis/providers/metrics_source.hpp"
+#include "http/client.hpp"
 
 namespace veer::analysis {
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/http/client.hpp"
 #include "analysis/providers/metrics_source.hpp"
+#include "http/client.hpp"
 
 namespace veer::analysis {
 

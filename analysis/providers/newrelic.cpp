@@ -1,7 +1,7 @@
 #include "analysis/providers/newrelic.hpp"
 
-#include "analysis/http/printable.hpp"
-#include "analysis/http/redact.hpp"
+#include "http/printable.hpp"
+#include "http/redact.hpp"
 
 #include <cctype>
 #include <cmath>

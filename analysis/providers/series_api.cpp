@@ -1,7 +1,7 @@
 #include "analysis/providers/series_api.hpp"
 
-#include "analysis/http/printable.hpp"
-#include "analysis/http/redact.hpp"
+#include "http/printable.hpp"
+#include "http/redact.hpp"
 
 #include <chrono>
 

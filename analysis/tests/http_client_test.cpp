@@ -7,14 +7,15 @@
 #include <chrono>
 #include <thread>
 
-#include "analysis/http/client.hpp"
-#include "analysis/http/outbound_policy.hpp"
-#include "analysis/http/printable.hpp"
-#include "analysis/http/redact.hpp"
 #include "analysis/providers/prometheus.hpp"
 #include "analysis/tests/support/raw_server.hpp"
+#include "http/client.hpp"
+#include "http/outbound_policy.hpp"
+#include "http/printable.hpp"
+#include "http/redact.hpp"
 
-namespace http = veer::analysis::http;
+namespace http = veer::http;
+
 using veer::analysis::testing::RawServer;
 using namespace std::chrono_literals;
 

@@ -2,10 +2,10 @@
 // accepted only with that CA and for the host names the certificate names.
 #include <doctest/doctest.h>
 
-#include "analysis/http/client.hpp"
 #include "analysis/tests/support/tls_server.hpp"
+#include "http/client.hpp"
 
-namespace http = veer::analysis::http;
+namespace http = veer::http;
 using veer::analysis::testing::TestCertificates;
 using veer::analysis::testing::TlsServer;
 

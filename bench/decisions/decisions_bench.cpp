@@ -115,7 +115,7 @@ struct RunResult {
   std::string reason;
 };
 
-double unix_seconds(kube::Clock::TimePoint t) {
+double unix_seconds(base::Clock::TimePoint t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
@@ -226,7 +226,7 @@ class World {
     const double target = now() + delay;
     flow_until(target);
     clock_.advance(
-        std::chrono::duration_cast<kube::Clock::Duration>(std::chrono::duration<double>(delay)));
+        std::chrono::duration_cast<base::Clock::Duration>(std::chrono::duration<double>(delay)));
   }
 
   // Requests from last_ to `t` at the router's current weight, scrapes on the way.
@@ -288,7 +288,7 @@ class World {
   double rpm_, k_;
   std::mt19937_64 rng_;
   json canary_json_;
-  kube::SimulatedClock clock_;
+  base::SimulatedClock clock_;
   kube::MemoryCluster cluster_{clock_};
   sim::ApprovingHooks hooks_;
   sim::RecordingAlerts alerts_;

@@ -37,19 +37,19 @@ void SimulatedPrometheus::drop(const std::string& workload) {
   }
 }
 
-analysis::Outcome<std::optional<double>> SimulatedPrometheus::sum_increase(const std::string& term,
-                                                                           double at) {
+base::Outcome<std::optional<double>> SimulatedPrometheus::sum_increase(const std::string& term,
+                                                                       double at) {
   static const std::regex shape(R"((increase|rate)\((\w+)\{([^}]*)\}\[(\d+)([smh])\]\))");
   static const std::regex workload(R"re(destination_workload=~"([^"]+)")re");
   std::smatch m;
   if (!std::regex_search(term, m, shape))
-    return analysis::fail("simulated Prometheus: unsupported query " + term);
+    return base::fail("simulated Prometheus: unsupported query " + term);
   const std::string selector = m[3];
   const double unit = m[5] == "s" ? 1 : m[5] == "m" ? 60 : 3600;
   const double range = std::stod(m[4]) * unit;
   std::smatch w;
   if (!std::regex_search(selector, w, workload))
-    return analysis::fail("simulated Prometheus: no destination_workload in " + term);
+    return base::fail("simulated Prometheus: no destination_workload in " + term);
   const bool only_5xx = selector.find(R"(response_code=~"5.*")") != std::string::npos;
   const bool only_ok = selector.find(R"(response_code!~"5.*")") != std::string::npos;
   const std::string prefix = std::string(w[1]) + "/";
@@ -64,26 +64,26 @@ analysis::Outcome<std::optional<double>> SimulatedPrometheus::sum_increase(const
   return sum;
 }
 
-analysis::Outcome<double> SimulatedPrometheus::instant(const std::string& query,
-                                                       std::optional<double> at_unix_seconds) {
+base::Outcome<double> SimulatedPrometheus::instant(const std::string& query,
+                                                   std::optional<double> at_unix_seconds) {
   ++queries_;
-  if (down_) return analysis::fail("simulated outage: Prometheus unreachable");
+  if (down_) return base::fail("simulated outage: Prometheus unreachable");
   const double at = at_unix_seconds.value_or(now_);
-  if (at > now_) return analysis::fail("simulated Prometheus: query in the future");
+  if (at > now_) return base::fail("simulated Prometheus: query in the future");
   const auto slash = query.find(" / ");
   if (slash != std::string::npos) {  // the success-rate value: ok rate / all rate * 100
     auto ok = sum_increase(query.substr(0, slash), at);
-    if (!ok) return analysis::Error{ok.error()};
+    if (!ok) return base::Error{ok.error()};
     auto all = sum_increase(query.substr(slash), at);
-    if (!all) return analysis::Error{all.error()};
-    if (!*ok || !*all || **all <= 0) return analysis::fail("no values found for " + query);
+    if (!all) return base::Error{all.error()};
+    if (!*ok || !*all || **all <= 0) return base::fail("no values found for " + query);
     return **ok / **all * 100;
   }
   auto sum = sum_increase(query, at);
-  if (!sum) return analysis::Error{sum.error()};
+  if (!sum) return base::Error{sum.error()};
   if (*sum) return **sum;
   if (query.find("or vector(0)") != std::string::npos) return 0.0;
-  return analysis::fail("no values found for " + query);
+  return base::fail("no values found for " + query);
 }
 
 }  // namespace veer::bench

@@ -37,16 +37,16 @@ class SimulatedPrometheus final : public analysis::MetricsSource {
   void set_now(double t) { now_ = t; }
   std::size_t queries() const { return queries_; }
 
-  analysis::Outcome<double> instant(const std::string& query,
-                                    std::optional<double> at_unix_seconds) override;
-  analysis::Outcome<std::vector<double>> range(const std::string& query, double, double,
-                                               double) override {
-    return analysis::fail("the simulated Prometheus answers instant queries only: " + query);
+  base::Outcome<double> instant(const std::string& query,
+                                std::optional<double> at_unix_seconds) override;
+  base::Outcome<std::vector<double>> range(const std::string& query, double, double,
+                                           double) override {
+    return base::fail("the simulated Prometheus answers instant queries only: " + query);
   }
 
  private:
   // sum(increase(...)) of one `counter{selector}[range]` term at `at`; nothing: no series.
-  analysis::Outcome<std::optional<double>> sum_increase(const std::string& term, double at);
+  base::Outcome<std::optional<double>> sum_increase(const std::string& term, double at);
 
   std::map<std::string, std::vector<Sample>> series_;
   bool down_ = false;

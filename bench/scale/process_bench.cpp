@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "analysis/http/client.hpp"
 #include "bench/scale/api_stand_in.hpp"
 #include "bench/scale/fleet.hpp"
 #include "bench/scale/process_bench.hpp"
 #include "bench/scale/process_stats.hpp"
+#include "http/client.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/rest_cluster.hpp"
@@ -44,7 +44,7 @@ using Steady = std::chrono::steady_clock;
 // the initialization, so the operator under test starts on Initialized Canaries), serves it,
 // writes the port to `port_fd` and runs the kubelet stand-in until killed.
 [[noreturn]] void run_api_process(const ProcessBenchOptions& o, int port_fd) {
-  kube::RealClock clock;
+  base::RealClock clock;
   kube::MemoryClusterOptions memory;
   memory.watch_history = static_cast<std::size_t>(std::max(1000, o.canaries * 4));
   kube::MemoryCluster cluster(clock, memory);
@@ -160,7 +160,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
               seconds_since(start));
   const long rss_start = status_kb("VmRSS");
 
-  kube::RealClock clock;
+  base::RealClock clock;
   kube::ClientConfig config;
   config.server = "http://127.0.0.1:" + std::to_string(port);
   config.origin = "bench_scale --api-process";
@@ -236,7 +236,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
       status_kb("VmRSS"), rss_start);
 
   // Every Deployment gets a new image at once.
-  analysis::http::Request trigger;
+  http::Request trigger;
   trigger.method = "POST";
   trigger.url = config.server + "/bench/rollout";
   trigger.timeout = std::chrono::minutes(5);
@@ -251,7 +251,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
     rollout_start = Steady::now();
   }
   const auto rollout_wall = Steady::now();
-  if (auto sent = analysis::http::send(trigger); !sent.ok()) {
+  if (auto sent = http::send(trigger); !sent.ok()) {
     std::fprintf(stderr, "bench_scale: could not start the rollout\n");
     return 1;
   }

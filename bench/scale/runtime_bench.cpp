@@ -83,7 +83,7 @@ class FirstWrite final : public kube::ClusterDecorator {
 }  // namespace
 
 int run_runtime_bench(int n) {
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
   for (const auto& info : sim::served_types()) cluster.add_type(info);
   cluster.add_type({{"veer.dev", "v1beta1", "metrictemplates", "MetricTemplate"}, true, false});

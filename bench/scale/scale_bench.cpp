@@ -299,7 +299,7 @@ class Bench {
   }
 
   int n_;
-  kube::SimulatedClock clock_;
+  base::SimulatedClock clock_;
   kube::MemoryCluster cluster_{clock_};
   CountingCluster api_{cluster_};
   sim::ApprovingHooks hooks_;

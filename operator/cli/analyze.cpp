@@ -12,12 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/http/outbound_policy.hpp"
-#include "analysis/http/printable.hpp"
-#include "analysis/http/redact.hpp"
 #include "analysis/metric_check.hpp"
 #include "analysis/providers/factory.hpp"
 #include "analysis/providers/prometheus.hpp"
+#include "base/clock.hpp"
+#include "http/outbound_policy.hpp"
+#include "http/printable.hpp"
+#include "http/redact.hpp"
 #include "model/canary.hpp"
 #include "model/document.hpp"
 #include "model/input_files.hpp"
@@ -27,7 +28,6 @@
 #include "operator/cli/outbound_flags.hpp"
 #include "operator/controller/family_alpha.hpp"
 #include "operator/controller/verdict_rule.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
 #include "operator/notify/secret_data.hpp"
@@ -82,10 +82,10 @@ void read_into(Inputs& inputs, const std::vector<std::string>& paths, std::istre
 using SecretData = std::map<std::string, std::string>;
 
 // A Secret object's keys; the first unreadable one fails, naming the Secret and the field.
-analysis::Outcome<SecretData> secret_data(const nlohmann::json& secret, const std::string& where) {
+base::Outcome<SecretData> secret_data(const nlohmann::json& secret, const std::string& where) {
   std::string error;
   auto out = notify::secret_data(secret, &error);
-  if (!error.empty()) return analysis::fail(where + ": " + error);
+  if (!error.empty()) return base::fail(where + ": " + error);
   return out;
 }
 
@@ -100,7 +100,7 @@ class SecretResolver {
         use_cluster_(use_cluster),
         in_(in) {}
 
-  analysis::Outcome<SecretData> get(const std::string& ns, const std::string& name) {
+  base::Outcome<SecretData> get(const std::string& ns, const std::string& name) {
     const std::string key = ns + "/" + name;
     if (auto cached = cache_.find(key); cached != cache_.end()) return cached->second;
     auto read = read_secret(ns, name);
@@ -109,33 +109,33 @@ class SecretResolver {
   }
 
  private:
-  analysis::Outcome<SecretData> read_secret(const std::string& ns, const std::string& name) {
+  base::Outcome<SecretData> read_secret(const std::string& ns, const std::string& name) {
     if (auto file = files_.find(name); file != files_.end()) return from_file(name, file->second);
     if (!use_cluster_) {
-      return analysis::fail("Secret " + ns + "/" + name + " not found: give --secret " + name +
-                            "=FILE (a Secret manifest), or --kubeconfig/--context to read it "
-                            "from the cluster");
+      return base::fail("Secret " + ns + "/" + name + " not found: give --secret " + name +
+                        "=FILE (a Secret manifest), or --kubeconfig/--context to read it "
+                        "from the cluster");
     }
     if (!cluster_) {
       auto config = kube::load_client_config(kubeconfig_);
-      if (!config) return analysis::fail(config.error().message);
+      if (!config) return base::fail(config.error().message);
       cluster_ = std::make_unique<kube::RestCluster>(*config, clock_);
     }
     auto secret = cluster_->get({{"", "v1", "secrets", "Secret"}, ns, name});
-    if (!secret) return analysis::fail("Secret " + ns + "/" + name + ": " + secret.error().message);
+    if (!secret) return base::fail("Secret " + ns + "/" + name + ": " + secret.error().message);
     return secret_data(*secret, "Secret " + ns + "/" + name);
   }
 
-  analysis::Outcome<SecretData> from_file(const std::string& name, const std::string& path) {
+  base::Outcome<SecretData> from_file(const std::string& name, const std::string& path) {
     for (const auto& file : model::read_input_files({path}, in_)) {
       if (!file.error.empty()) {
-        return analysis::fail("--secret " + name + ": " + file.name + ": " + file.error);
+        return base::fail("--secret " + name + ": " + file.name + ": " + file.error);
       }
       auto documents = model::read_documents(file.text, file.name);
       if (!documents.errors.empty()) {
         const auto& e = documents.errors.front();
-        return analysis::fail("--secret " + name + ": " + e.source + ":" + std::to_string(e.line) +
-                              ": " + e.message);
+        return base::fail("--secret " + name + ": " + e.source + ":" + std::to_string(e.line) +
+                          ": " + e.message);
       }
       const model::Document* found = nullptr;
       for (const auto& doc : documents.documents) {
@@ -145,19 +145,19 @@ class SecretResolver {
             metadata.is_object() ? metadata.value("name", std::string()) : std::string();
         if (!found || doc_name == name) found = &doc;
       }
-      if (!found) return analysis::fail("--secret " + name + ": " + path + " holds no Secret");
+      if (!found) return base::fail("--secret " + name + ": " + path + " holds no Secret");
       return secret_data(found->json, path + ":" + std::to_string(found->line) + ": Secret");
     }
-    return analysis::fail("--secret " + name + ": " + path + " cannot be read");
+    return base::fail("--secret " + name + ": " + path + " cannot be read");
   }
 
   std::map<std::string, std::string> files_;
   kube::KubeconfigOptions kubeconfig_;
   bool use_cluster_;
   std::istream& in_;
-  kube::RealClock clock_;
+  base::RealClock clock_;
   std::unique_ptr<kube::RestCluster> cluster_;
-  std::map<std::string, analysis::Outcome<SecretData>> cache_;
+  std::map<std::string, base::Outcome<SecretData>> cache_;
 };
 
 // What analyze prints comes from documents, servers and flags: every piece goes through here,
@@ -166,20 +166,20 @@ class Shown {
  public:
   void add_secret(const std::string& value) { secrets_.push_back({value}); }
   void add_url(const std::string& url) {
-    for (auto& s : analysis::http::secrets_in_url(url)) secrets_.push_back(std::move(s));
+    for (auto& s : http::secrets_in_url(url)) secrets_.push_back(std::move(s));
   }
   std::string operator()(const std::string& text) const {
-    return analysis::http::printable(analysis::http::redact(text, secrets_));
+    return http::printable(http::redact(text, secrets_));
   }
   // JSON keeps its own escaping; ensure_ascii also escapes C1 and bidi characters, and invalid
   // UTF-8 from a server is replaced rather than thrown on.
   std::string json(const nlohmann::json& value) const {
-    return analysis::http::redact(
-        value.dump(2, ' ', true, nlohmann::json::error_handler_t::replace), secrets_);
+    return http::redact(value.dump(2, ' ', true, nlohmann::json::error_handler_t::replace),
+                        secrets_);
   }
 
  private:
-  std::vector<analysis::http::Secret> secrets_;
+  std::vector<http::Secret> secrets_;
 };
 
 void print_text(const std::string& canary, const std::vector<analysis::CheckResult>& results,
@@ -248,12 +248,12 @@ int run_analyze(Invocation& call) {
   std::string policy_error;
   const auto policy = outbound.policy(policy_error);
   if (!policy) return usage_error(parser, policy_error, call.err);
-  analysis::http::set_outbound_policy(*policy);
+  http::set_outbound_policy(*policy);
   Shown shown;
   shown.add_url(prometheus);
   shown.add_secret(bearer_token);
   if (!prometheus.empty()) {
-    if (auto refused = analysis::http::refuse_url(*policy, prometheus)) {
+    if (auto refused = http::refuse_url(*policy, prometheus)) {
       return usage_error(parser, "--prometheus " + shown(prometheus) + ": " + *refused, call.err);
     }
   }
@@ -344,7 +344,7 @@ int run_analyze(Invocation& call) {
                          call.err);
     }
     shown.add_url(address);
-    if (auto refused = analysis::http::refuse_url(*policy, address)) {
+    if (auto refused = http::refuse_url(*policy, address)) {
       call.err << "veer analyze: Canary " << shown(canary.metadata.name) << ": spec.metricsServer "
                << shown(address) << ": " << *refused << "\n";
       return kBadInputExitCode;
@@ -375,7 +375,7 @@ int run_analyze(Invocation& call) {
       return find_template(inputs, ref, ns);
     };
     context.source_for =
-        [&](const model::MetricProvider& provider) -> analysis::Outcome<analysis::MetricsSource*> {
+        [&](const model::MetricProvider& provider) -> base::Outcome<analysis::MetricsSource*> {
       const bool is_prometheus = provider.type == "prometheus" || provider.type.empty();
       const auto secret = provider_secrets.find(&provider);
       const bool plain = secret == provider_secrets.end() && provider.headers.empty() &&
@@ -386,7 +386,7 @@ int run_analyze(Invocation& call) {
       auto made = analysis::make_metrics_source(
           provider, secret == provider_secrets.end() ? SecretData{} : secret->second, address,
           std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000)));
-      if (!made) return analysis::Error{made.error()};
+      if (!made) return base::Error{made.error()};
       template_sources.push_back(std::move(made).value());
       return template_sources.back().get();
     };

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "analysis/http/printable.hpp"
+#include "http/printable.hpp"
 #include "model/spelling.hpp"
 
 namespace veer::cli {
@@ -169,7 +169,7 @@ std::string ArgParser::help_text() const {
 }
 
 int usage_error(const ArgParser& parser, const std::string& error, std::ostream& err) {
-  err << "veer " << parser.command() << ": " << analysis::http::printable(error) << "\n"
+  err << "veer " << parser.command() << ": " << http::printable(error) << "\n"
       << "Run 'veer " << parser.command() << " --help' for usage.\n";
   return kUsageExitCode;
 }

@@ -169,7 +169,7 @@ class Demo {
   std::string time_now() { return elapsed(clock_.now() - start_); }
 
   kube::Cluster& cluster() { return cluster_; }
-  kube::Clock& clock() { return clock_; }
+  base::Clock& clock() { return clock_; }
 
   // After the script, with the dashboard on: one reconcile of each Canary and 10 simulated
   // seconds, so requests made from the dashboard (promote, retry, ...) take effect.
@@ -195,14 +195,14 @@ class Demo {
   std::ostream& out_;
   std::string provider_;
   std::chrono::milliseconds pace_;
-  kube::SimulatedClock clock_;
+  base::SimulatedClock clock_;
   kube::MemoryCluster cluster_{clock_};
   sim::ApprovingHooks hooks_;
   sim::ImageMetrics metrics_{cluster_};
   sim::SimulatedTraffic traffic_{cluster_, clock_, kNamespace, kStatsApp, 5'000, 12};
   runtime::AnalysisMetricsChecker checker_{cluster_, clock_, {"", {}, &traffic_}};
   sim::RecordingAlerts alerts_;
-  kube::Clock::TimePoint start_;
+  base::Clock::TimePoint start_;
   std::string app_ = kApp;
   bool statistics_ = false;
 };

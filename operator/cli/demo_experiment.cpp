@@ -138,12 +138,12 @@ class ExperimentDemo {
 
   std::ostream& out_;
   std::chrono::milliseconds pace_;
-  kube::SimulatedClock clock_;
+  base::SimulatedClock clock_;
   kube::MemoryCluster cluster_{clock_};
   sim::VersionTraffic traffic_{cluster_, clock_, kNamespace, kService, kVersions, 100, 42};
   runtime::ExperimentCountsSource counts_{cluster_,
                                           {kPrometheus, std::chrono::seconds(5), &traffic_}};
-  kube::Clock::TimePoint start_;
+  base::Clock::TimePoint start_;
   std::string name_;
   int printed_look_ = 0;
 };

@@ -2,12 +2,12 @@
 // through the Kubernetes API with the user's kubeconfig (see docs/canary.md "Manual gates").
 #include <ostream>
 
-#include "analysis/http/printable.hpp"
+#include "base/time_format.hpp"
+#include "http/printable.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/controller/gates.hpp"
 #include "operator/kube/connect.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::cli {
 namespace {
@@ -27,20 +27,19 @@ int run_gate(Invocation& call, controller::Gate gate) {
   if (parsed.positionals.size() != 1) return usage_error(parser, "wants one Canary NAME", call.err);
   auto connection = kube::connect(kubeconfig, context);
   if (!connection) {
-    call.err << "veer " << name << ": " << analysis::http::printable(connection.error().message)
-             << "\n";
+    call.err << "veer " << name << ": " << http::printable(connection.error().message) << "\n";
     return 1;
   }
   if (ns.empty()) ns = connection->config.ns;
-  const auto id = kube::format_micro_time(connection->clock->now());
+  const auto id = base::format_micro_time(connection->clock->now());
   auto error = controller::request_gate(*connection->cluster, ns, parsed.positionals[0], gate, id);
   if (!error.empty()) {
-    call.err << "veer " << name << ": " << analysis::http::printable(error) << "\n";
+    call.err << "veer " << name << ": " << http::printable(error) << "\n";
     return 1;
   }
-  call.out << "canary " << analysis::http::printable(ns + "/" + parsed.positionals[0]) << ": "
-           << name << " requested (" << id << "); `veer status " << parsed.positionals[0] << " -n "
-           << ns << " -w` follows it\n";
+  call.out << "canary " << http::printable(ns + "/" + parsed.positionals[0]) << ": " << name
+           << " requested (" << id << "); `veer status " << parsed.positionals[0] << " -n " << ns
+           << " -w` follows it\n";
   return 0;
 }
 

@@ -4,8 +4,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "analysis/http/outbound_policy.hpp"
-#include "analysis/http/printable.hpp"
+#include "http/outbound_policy.hpp"
+#include "http/printable.hpp"
 #include "model/duration.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
@@ -49,7 +49,7 @@ int run_notify(Invocation& call) {
   std::string policy_error;
   const auto policy = outbound.policy(policy_error);
   if (!policy) return usage_error(parser, policy_error, call.err);
-  analysis::http::set_outbound_policy(*policy);
+  http::set_outbound_policy(*policy);
   if (!parsed.positionals.empty()) return usage_error(parser, "takes no arguments", call.err);
   if (type.empty()) return usage_error(parser, "--type is required", call.err);
   const auto timeout = model::parse_duration_ms(timeout_text);
@@ -67,16 +67,14 @@ int run_notify(Invocation& call) {
   if (!token_file.empty()) {
     std::ifstream file(token_file);
     if (!file) {
-      call.err << "veer notify: cannot read --token-file " << analysis::http::printable(token_file)
-               << "\n";
+      call.err << "veer notify: cannot read --token-file " << http::printable(token_file) << "\n";
       return 1;
     }
     std::stringstream text;
     text << file.rdbuf();
     to.token = trim(text.str());
     if (to.token.empty()) {
-      call.err << "veer notify: --token-file " << analysis::http::printable(token_file)
-               << " is empty\n";
+      call.err << "veer notify: --token-file " << http::printable(token_file) << " is empty\n";
       return 1;
     }
   }
@@ -91,21 +89,19 @@ int run_notify(Invocation& call) {
   n.message = message;
   n.severity = notify::Severity::info;
   const auto request = notify::build_request(n, to);
-  if (auto refused = analysis::http::refuse_url(*policy, request.url)) {
+  if (auto refused = http::refuse_url(*policy, request.url)) {
     return usage_error(parser, "--address: " + *refused, call.err);
   }
   notify::CurlTransport transport;
   const auto reply = transport.post(request, *timeout);
   if (reply.status == 0) {
     call.err << "veer notify: " << type
-             << " unreachable: " << analysis::http::printable(notify::redact(reply.error, to))
-             << "\n";
+             << " unreachable: " << http::printable(notify::redact(reply.error, to)) << "\n";
     return 1;
   }
   if (auto refused = notify::rejection(to, reply.status, reply.body)) {
     call.err << "veer notify: " << type
-             << " refused the message: " << analysis::http::printable(notify::redact(*refused, to))
-             << "\n";
+             << " refused the message: " << http::printable(notify::redact(*refused, to)) << "\n";
     return 1;
   }
   call.out << "sent a test message to " << type << " (HTTP " << reply.status << ")\n";

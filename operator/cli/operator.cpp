@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/http/outbound_policy.hpp"
-#include "analysis/http/redact.hpp"
+#include "http/outbound_policy.hpp"
+#include "http/redact.hpp"
 #include "model/canary.hpp"
 #include "model/kube_names.hpp"
 #include "model/mesh_providers.hpp"
@@ -201,14 +201,13 @@ int run_operator(Invocation& call) {
   std::string policy_error;
   const auto policy = outbound.policy(policy_error);
   if (!policy) return usage_error(parser, policy_error, call.err);
-  analysis::http::set_outbound_policy(*policy);
+  http::set_outbound_policy(*policy);
   for (const auto& [flag, url] :
        {std::pair<std::string, std::string>{"--metrics-server", metrics_server},
         {"--event-webhook", event_webhook}}) {
     if (url.empty()) continue;
-    if (auto refused = analysis::http::refuse_url(*policy, url)) {
-      return usage_error(parser, flag + " " + analysis::http::redact(url) + ": " + *refused,
-                         call.err);
+    if (auto refused = http::refuse_url(*policy, url)) {
+      return usage_error(parser, flag + " " + http::redact(url) + ": " + *refused, call.err);
     }
   }
   notify::apply_environment(defaults);
@@ -226,7 +225,7 @@ int run_operator(Invocation& call) {
   config->burst = burst;
 
   SignalGuard signals;  // before any thread starts, so every thread leaves the signals to us
-  kube::RealClock clock;
+  base::RealClock clock;
   kube::RestCluster cluster(*config, clock);
   if (auto version = cluster.check(); !version) {
     call.err << "veer operator: cannot reach the API server " << config->server << " ("
@@ -329,7 +328,7 @@ int run_operator(Invocation& call) {
                {"server", config->server},
                {"namespace", ns.empty() ? "(all)" : ns},
                {"mesh_provider", mesh_provider},
-               {"metrics_server", analysis::http::redact(metrics_server)},
+               {"metrics_server", http::redact(metrics_server)},
                {"leader_elect", leader_elect ? "true" : "false"},
                {"allowed_url_hosts", join(policy->allowed_hosts)},
                {"deny_link_local", policy->deny_link_local ? "true" : "false"},

@@ -20,18 +20,18 @@ void OutboundFlags::add_to(ArgParser& parser, bool concurrency) {
     parser.option("max-outbound-calls", &max_calls_, "N",
                   "outbound HTTP calls in flight at once; more wait for a slot within their "
                   "timeout (default " +
-                      std::to_string(analysis::http::kDefaultMaxConcurrentCalls) + ")");
+                      std::to_string(http::kDefaultMaxConcurrentCalls) + ")");
   }
 }
 
-std::optional<analysis::http::OutboundPolicy> OutboundFlags::policy(std::string& error) const {
-  analysis::http::OutboundPolicy out;
+std::optional<http::OutboundPolicy> OutboundFlags::policy(std::string& error) const {
+  http::OutboundPolicy out;
   out.deny_link_local = deny_link_local_;
   for (const auto& list : allowed_hosts_) {
     std::istringstream items(list);
     std::string host;
     while (std::getline(items, host, ',')) {
-      if (auto problem = analysis::http::check_host_pattern(host)) {
+      if (auto problem = http::check_host_pattern(host)) {
         error = "--allowed-url-hosts: " + *problem;
         return std::nullopt;
       }

@@ -16,7 +16,7 @@ namespace veer::cli {
 namespace {
 
 using analysis::CheckResult;
-using analysis::Outcome;
+using base::Outcome;
 
 // A number from a flag, or an error naming the flag.
 Outcome<double> number_flag(const std::string& flag, const std::string& text, double low,
@@ -24,14 +24,14 @@ Outcome<double> number_flag(const std::string& flag, const std::string& text, do
   std::istringstream in(text);
   double value = 0;
   if (!(in >> value) || !(in >> std::ws).eof() || !std::isfinite(value)) {
-    return analysis::fail("--" + flag + ": \"" + text + "\" is not a number");
+    return base::fail("--" + flag + ": \"" + text + "\" is not a number");
   }
   const bool below = open_low ? value <= low : value < low;
   const bool above = open_high ? value >= high : value > high;
   if (below || above) {
     std::ostringstream range;
     range << (open_low ? "(" : "[") << low << ", " << high << (open_high ? ")" : "]");
-    return analysis::fail("--" + flag + ": " + text + " is outside " + range.str());
+    return base::fail("--" + flag + ": " + text + " is outside " + range.str());
   }
   return value;
 }
@@ -46,7 +46,7 @@ Outcome<CheckResult> compare(const model::Comparison& comparison, const std::str
     const std::string& path = i == 0 ? baseline : candidate;
     if (path == "-") continue;
     files[i].open(path, std::ios::binary);
-    if (!files[i]) return analysis::fail(path + ": cannot open the file");
+    if (!files[i]) return base::fail(path + ": cannot open the file");
     streams[i] = &files[i];
     names[i] = path;
   }

@@ -3,7 +3,7 @@
 // verdict) whenever one changes.
 #include <ostream>
 
-#include "analysis/http/printable.hpp"
+#include "http/printable.hpp"
 #include "operator/cli/args.hpp"
 #include "operator/cli/command.hpp"
 #include "operator/controller/canary_reconciler.hpp"
@@ -19,7 +19,7 @@ namespace {
 controller::CanaryRow printable_row(controller::CanaryRow row) {
   for (auto* field :
        {&row.ns, &row.name, &row.phase, &row.verdict, &row.note, &row.last_transition}) {
-    *field = analysis::http::printable(*field);
+    *field = http::printable(*field);
   }
   return row;
 }
@@ -34,7 +34,7 @@ std::string experiments_table(kube::Cluster& cluster, const std::string& ns,
     auto row = controller::experiment::experiment_row(item);
     for (auto* field :
          {&row.ns, &row.name, &row.phase, &row.weights, &row.p_best, &row.winner, &row.message})
-      *field = analysis::http::printable(*field);
+      *field = http::printable(*field);
     rows.push_back(std::move(row));
   }
   return controller::experiment::render_experiment_table(rows);
@@ -56,7 +56,7 @@ int run_status(Invocation& call) {
   if (parsed.positionals.size() > 1) return usage_error(parser, "wants at most one NAME", call.err);
   auto connection = kube::connect(kubeconfig, context);
   if (!connection) {
-    call.err << "veer status: " << analysis::http::printable(connection.error().message) << "\n";
+    call.err << "veer status: " << http::printable(connection.error().message) << "\n";
     return 1;
   }
   if (ns.empty() && !all) ns = connection->config.ns;
@@ -66,7 +66,7 @@ int run_status(Invocation& call) {
   if (!only.empty()) options.field_selector = "metadata.name=" + only;
   auto list = cluster.list(controller::canary_type(), all ? "" : ns, options);
   if (!list) {
-    call.err << "veer status: " << analysis::http::printable(list.error().message) << "\n";
+    call.err << "veer status: " << http::printable(list.error().message) << "\n";
     return 1;
   }
   if (!watch) {
@@ -93,7 +93,7 @@ int run_status(Invocation& call) {
   watch_options.field_selector = options.field_selector;
   auto stream = cluster.watch(controller::canary_type(), all ? "" : ns, watch_options);
   if (!stream) {
-    call.err << "veer status: " << analysis::http::printable(stream.error().message) << "\n";
+    call.err << "veer status: " << http::printable(stream.error().message) << "\n";
     return 1;
   }
   std::map<std::string, std::string> last;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/http/printable.hpp"
+#include "http/printable.hpp"
 #include "model/document.hpp"
 #include "model/input_files.hpp"
 #include "model/kind_header.hpp"
@@ -54,7 +54,7 @@ std::optional<std::string> skip_reason(const model::Document& doc, bool flagger)
 
 // File names, paths and reasons can carry document or file-system text: escaped, so a value cannot
 // move the cursor or forge a "file:line:" line of its own.
-using analysis::http::printable;
+using http::printable;
 
 void print_line(const Finding& f, const char* label, std::ostream& out) {
   out << printable(f.file);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/time_format.hpp"
 #include "meshes/from_canary.hpp"
 #include "meshes/router.hpp"
 #include "meshes/services.hpp"
@@ -14,7 +15,6 @@
 #include "operator/controller/router_writes.hpp"
 #include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
-#include "operator/kube/time_format.hpp"
 #include "operator/webhooks/webhook_runner.hpp"
 
 namespace veer::controller {
@@ -74,7 +74,7 @@ bool has_finalizer(const json& object) {
 
 }  // namespace
 
-CanaryReconciler::CanaryReconciler(kube::Cluster& cluster, kube::Clock& clock,
+CanaryReconciler::CanaryReconciler(kube::Cluster& cluster, base::Clock& clock,
                                    webhooks::HookPoster& hooks, MetricsChecker& metrics,
                                    AlertSink& alerts, ReconcilerSettings settings)
     : cluster_(cluster),

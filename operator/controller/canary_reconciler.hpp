@@ -1,8 +1,9 @@
-// The reconcile of one Canary (DESIGN.md "How data moves"): observe the Canary, its target, the
-// primary and the router objects; run the checks `decide` asks for (webhooks, metrics); write the
-// status; apply the actions through the cluster and the router, writing only what differs; tell
-// people (Kubernetes Events, event webhooks, alerts). Level-triggered: it can be killed at any
-// line and the next reconcile continues from the stored status.
+// The reconcile of one Canary (docs/architecture.md, "How a rollout moves through the parts"):
+// observe the Canary, its target, the primary and the router objects; run the checks `decide` asks
+// for (webhooks, metrics); write the status; apply the actions through the cluster and the router,
+// writing only what differs; tell people (Kubernetes Events, event webhooks, alerts).
+// Level-triggered: it can be killed at any line and the next reconcile continues from the stored
+// status.
 #pragma once
 
 #include <atomic>
@@ -70,7 +71,7 @@ struct ReconcileReport {
 
 class CanaryReconciler {
  public:
-  CanaryReconciler(kube::Cluster& cluster, kube::Clock& clock, webhooks::HookPoster& hooks,
+  CanaryReconciler(kube::Cluster& cluster, base::Clock& clock, webhooks::HookPoster& hooks,
                    MetricsChecker& metrics, AlertSink& alerts, ReconcilerSettings settings = {});
 
   kube::ReconcileResult reconcile(const std::string& key);
@@ -107,7 +108,7 @@ class CanaryReconciler {
   bool slot_free(const Context& ctx, std::string& message);
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   webhooks::HookPoster& hooks_;
   MetricsChecker& metrics_;
   AlertSink& alerts_;

@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <string>
 
+#include "base/time_format.hpp"
 #include "model/duration.hpp"
 #include "operator/controller/decision.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::controller {
 
@@ -85,7 +85,7 @@ class Decider {
     if (d_.requeue_after.count() == 0 || after < d_.requeue_after) d_.requeue_after = after;
   }
   void note(const std::string& text) {
-    append_history(pg(), {kube::format_time(now_), std::string(model::to_string(st().phase)),
+    append_history(pg(), {base::format_time(now_), std::string(model::to_string(st().phase)),
                           st().canary_weight, st().iterations, text});
   }
   // Says what the rollout waits for; an event only when that changes (no event every tick). A
@@ -113,7 +113,7 @@ class Decider {
 
   void set_phase(CanaryPhase phase, const std::string& message = "") {
     auto& s = st();
-    if (s.phase != phase) s.last_transition_time = kube::format_time(now_);
+    if (s.phase != phase) s.last_transition_time = base::format_time(now_);
     s.phase = phase;
     if (phase != CanaryPhase::Progressing && phase != CanaryPhase::Waiting &&
         phase != CanaryPhase::Promoting && phase != CanaryPhase::WaitingPromotion &&
@@ -134,8 +134,8 @@ class Decider {
     }
     const std::string reason(model::to_string(phase));
     if (promoted->status != condition_status || promoted->reason != reason) {
-      promoted->last_transition_time = kube::format_time(now_);
-      promoted->last_update_time = kube::format_time(now_);
+      promoted->last_transition_time = base::format_time(now_);
+      promoted->last_update_time = base::format_time(now_);
     }
     promoted->status = condition_status;
     promoted->reason = reason;
@@ -310,12 +310,12 @@ class Decider {
     auto gates = pg().handled_gates;
     pg() = RolloutProgress{};
     pg().handled_gates = gates;
-    pg().started_time = kube::format_time(now_);
+    pg().started_time = base::format_time(now_);
     set_phase(CanaryPhase::Progressing);
     note("started revision " + seen_.revision);
     // The scale-up goes out on this pass, so the wait for the canary starts now: the passes the
     // scale-up's watch events start meanwhile find nothing to change and write nothing.
-    pg().canary_unready_since = kube::format_time(now_);
+    pg().canary_unready_since = base::format_time(now_);
     wait_for("canary", "Waiting for " + target() + " to be ready: the new revision starts", false,
              true);
     requeue(settings_.poll_interval);
@@ -357,8 +357,8 @@ class Decider {
       end_workload_wait();
       return true;
     }
-    if (pg().canary_unready_since.empty()) pg().canary_unready_since = kube::format_time(now_);
-    auto since = kube::parse_time(pg().canary_unready_since).value_or(now_);
+    if (pg().canary_unready_since.empty()) pg().canary_unready_since = base::format_time(now_);
+    auto since = base::parse_time(pg().canary_unready_since).value_or(now_);
     const auto deadline = std::chrono::seconds(spec_.progress_deadline_seconds);
     if (now_ - since >= deadline) {
       rollback("Progress deadline exceeded: " + target() + " not ready for " +
@@ -414,7 +414,7 @@ class Decider {
     }
     if (spec_.analysis_skipped()) return skip_analysis();
     if (!pg().last_step_time.empty()) {
-      auto last = kube::parse_time(pg().last_step_time).value_or(now_);
+      auto last = base::parse_time(pg().last_step_time).value_or(now_);
       if (now_ < last + interval()) {
         requeue(std::chrono::duration_cast<milliseconds>(last + interval() - now_));
         return;
@@ -458,7 +458,7 @@ class Decider {
       checks = hook(WebhookType::Rollout);
       if (checks.passed) verdicts = analysis();
     }
-    pg().last_step_time = kube::format_time(now_);
+    pg().last_step_time = base::format_time(now_);
     requeue(interval());
     if (first_step) {
       if (!checks.passed)
@@ -503,7 +503,7 @@ class Decider {
     }
     auto& evidence = st().evidence;
     evidence["metrics"] = metrics;
-    evidence["time"] = kube::format_time(now_);
+    evidence["time"] = base::format_time(now_);
     if (verdicts.traffic_split) evidence["traffic_split"] = verdicts.traffic_split->evidence;
     if (!verdicts.sequential_message.empty()) {
       const char* decision = verdicts.sequential == SequentialDecision::ProvenWorse ? "proven-worse"
@@ -556,7 +556,7 @@ class Decider {
   milliseconds held_so_far() const {
     milliseconds held = std::chrono::seconds(pg_const().held_seconds);
     if (!pg_const().hold_started.empty()) {
-      auto since = kube::parse_time(pg_const().hold_started).value_or(now_);
+      auto since = base::parse_time(pg_const().hold_started).value_or(now_);
       held += std::chrono::duration_cast<milliseconds>(now_ - since);
     }
     return held;
@@ -567,7 +567,7 @@ class Decider {
   void hold(const std::string& message, bool no_data, AlertSeverity severity) {
     auto& p = pg();
     const bool entering = p.hold_started.empty();
-    if (entering) p.hold_started = kube::format_time(now_);
+    if (entering) p.hold_started = base::format_time(now_);
     if (no_data) p.no_data_looks += 1;
     const auto held = held_so_far();
     if (held >= max_hold()) {
@@ -670,7 +670,7 @@ class Decider {
     clear_wait();
     pg().message.clear();
     // The primary must roll out within the progress deadline from now.
-    pg().primary_unready_since = kube::format_time(now_);
+    pg().primary_unready_since = base::format_time(now_);
     pg().last_step_time.clear();  // the first promotion step runs as soon as the primary is ready
     set_phase(CanaryPhase::Promoting);
     // The phase and the history say it; "Promotion completed!" is the Event (issue 19).
@@ -695,8 +695,8 @@ class Decider {
     const bool given =
         seen_.primary_promotion_id.empty() || seen_.primary_promotion_id == st().last_applied_spec;
     if (!given || !seen_.primary.ready || seen_.primary.deadline_exceeded) {
-      if (pg().primary_unready_since.empty()) pg().primary_unready_since = kube::format_time(now_);
-      auto since = kube::parse_time(pg().primary_unready_since).value_or(now_);
+      if (pg().primary_unready_since.empty()) pg().primary_unready_since = base::format_time(now_);
+      auto since = base::parse_time(pg().primary_unready_since).value_or(now_);
       if (seen_.primary.deadline_exceeded || now_ - since >= deadline) {
         // The canary runs the new version and is healthy: serve from it (Flagger #1931).
         const std::string reason = "Promotion failed: " + spec_.target_ref.name + "-primary." +
@@ -725,13 +725,13 @@ class Decider {
     const int step = spec_.analysis ? spec_.analysis->step_weight_promotion : 0;
     if (strategy() == DeploymentStrategy::Canary && step > 0 && s.canary_weight > 0) {
       if (!pg().last_step_time.empty()) {
-        auto last = kube::parse_time(pg().last_step_time).value_or(now_);
+        auto last = base::parse_time(pg().last_step_time).value_or(now_);
         if (now_ < last + interval()) {
           requeue(std::chrono::duration_cast<milliseconds>(last + interval() - now_));
           return;
         }
       }
-      pg().last_step_time = kube::format_time(now_);
+      pg().last_step_time = base::format_time(now_);
       s.canary_weight = std::max(0, s.canary_weight - step);
       step_event("Advance " + name() + " primary weight " + std::to_string(100 - s.canary_weight));
       note("primary weight " + std::to_string(100 - s.canary_weight));

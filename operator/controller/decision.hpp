@@ -1,6 +1,7 @@
-// The rollout state machine as one pure function (DESIGN.md "A pure core"): from the Canary's
-// spec and status, what the controller observed and the results of the checks it ran, `decide`
-// returns the next status and the actions to apply. No I/O, no clock: `now` is an argument.
+// The rollout state machine as one pure function (docs/architecture.md, "How a rollout moves
+// through the parts", step 4): from the Canary's spec and status, what the controller observed and
+// the results of the checks it ran, `decide` returns the next status and the actions to apply. No
+// I/O, no clock: `now` is an argument.
 //
 // Checks (webhooks, metric analysis) are I/O, so `decide` asks for them: when it needs a result
 // it has not been given, it returns `needs` and changes nothing; the caller runs those checks and
@@ -16,17 +17,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.hpp"
 #include "meshes/routes.hpp"
 #include "model/canary.hpp"
 #include "operator/controller/config_tracking.hpp"
 #include "operator/controller/rollout_status.hpp"
 #include "operator/controller/verdict_rule.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/webhooks/hook_result.hpp"
 
 namespace veer::controller {
 
-using TimePoint = kube::Clock::TimePoint;
+using TimePoint = base::Clock::TimePoint;
 
 // Manual gates, stored on the Canary as annotations by `veer promote|abort|retry|pause|resume`
 // (never only in memory). A request is an id (the time it was made); status.rollout.handledGates

@@ -2,8 +2,8 @@
 
 #include <atomic>
 
+#include "base/time_format.hpp"
 #include "operator/kube/cluster.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::controller {
 
@@ -40,8 +40,8 @@ json event_object(const json& object, const std::string& kind, const std::string
           {"message", event.message},
           {"type", event.warning ? "Warning" : "Normal"},
           {"source", {{"component", "veer"}}},
-          {"firstTimestamp", kube::format_time(now)},
-          {"lastTimestamp", kube::format_time(now)},
+          {"firstTimestamp", base::format_time(now)},
+          {"lastTimestamp", base::format_time(now)},
           {"count", 1}};
 }
 

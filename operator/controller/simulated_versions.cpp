@@ -50,7 +50,7 @@ std::uint64_t name_hash(const std::string& name) {
 
 }  // namespace
 
-VersionTraffic::VersionTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns,
+VersionTraffic::VersionTraffic(kube::Cluster& cluster, base::Clock& clock, std::string ns,
                                std::string virtual_service,
                                std::map<std::string, SimulatedVersion> versions,
                                double requests_per_second, std::uint64_t seed)
@@ -95,22 +95,22 @@ const VersionTraffic::Window& VersionTraffic::window_of(const std::string& workl
   return window;
 }
 
-analysis::Outcome<double> VersionTraffic::instant(const std::string& query, std::optional<double>) {
+base::Outcome<double> VersionTraffic::instant(const std::string& query, std::optional<double>) {
   const bool orders = query.find("checkout_orders_total") != std::string::npos;
   const auto workload = label_value(query, orders ? "app" : "destination_workload");
   if (!versions_.count(workload))
-    return analysis::fail("the simulated Prometheus has no series for '" + workload +
+    return base::fail("the simulated Prometheus has no series for '" + workload +
                           "': " + query);
   const auto seconds = window_seconds(query);
-  if (seconds <= 0) return analysis::fail("the simulated Prometheus wants a [window]: " + query);
+  if (seconds <= 0) return base::fail("the simulated Prometheus wants a [window]: " + query);
   std::lock_guard lock(mutex_);
   const auto& w = window_of(workload, seconds);
   if (orders) {
-    if (w.requests == 0) return analysis::fail("no data: " + workload + " had no visits");
+    if (w.requests == 0) return base::fail("no data: " + workload + " had no visits");
     return w.orders / w.requests;
   }
   if (query.find("istio_requests_total") == std::string::npos)
-    return analysis::fail("the simulated Prometheus does not know this query: " + query);
+    return base::fail("the simulated Prometheus does not know this query: " + query);
   return query.find("response_code=~\"5") != std::string::npos ? w.errors : w.requests;
 }
 

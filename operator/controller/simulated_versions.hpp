@@ -13,7 +13,7 @@
 #include <string>
 
 #include "analysis/providers/metrics_source.hpp"
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::controller::simulation {
@@ -32,27 +32,27 @@ std::map<std::string, int> virtual_service_weights(kube::Cluster& cluster, const
 class VersionTraffic final : public analysis::MetricsSource {
  public:
   // `versions`: by Deployment name (what the queries select).
-  VersionTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns,
+  VersionTraffic(kube::Cluster& cluster, base::Clock& clock, std::string ns,
                  std::string virtual_service, std::map<std::string, SimulatedVersion> versions,
                  double requests_per_second, std::uint64_t seed);
 
-  analysis::Outcome<double> instant(const std::string& query,
+  base::Outcome<double> instant(const std::string& query,
                                     std::optional<double> at_unix_seconds) override;
-  analysis::Outcome<std::vector<double>> range(const std::string& query, double, double,
+  base::Outcome<std::vector<double>> range(const std::string& query, double, double,
                                                double) override {
-    return analysis::fail("the simulated Prometheus answers instant queries only: " + query);
+    return base::fail("the simulated Prometheus answers instant queries only: " + query);
   }
 
  private:
   struct Window {
-    kube::Clock::TimePoint at{};
+    base::Clock::TimePoint at{};
     double seconds = 0;
     double requests = 0, errors = 0, orders = 0;
   };
   const Window& window_of(const std::string& workload, double seconds);
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   std::string ns_, virtual_service_;
   std::map<std::string, SimulatedVersion> versions_;
   double requests_per_second_;

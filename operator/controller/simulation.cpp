@@ -175,7 +175,7 @@ AnalysisResult ImageMetrics::analyze(const model::Canary& canary) {
   return result;
 }
 
-SimulatedTraffic::SimulatedTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns,
+SimulatedTraffic::SimulatedTraffic(kube::Cluster& cluster, base::Clock& clock, std::string ns,
                                    std::string app, double requests_per_minute, std::uint64_t seed,
                                    int outage_looks)
     : cluster_(cluster),
@@ -195,7 +195,7 @@ SimulatedTraffic::Window& SimulatedTraffic::window_for(bool primary) {
   const double share = (primary ? 100 - weight : weight) / 100.0;
   const bool bad = image_.find("bad") != std::string::npos;
   const double rate = primary || !bad ? 0.01 : 0.03;
-  const auto since = w.end == kube::Clock::TimePoint{} ? now - std::chrono::minutes(1) : w.end;
+  const auto since = w.end == base::Clock::TimePoint{} ? now - std::chrono::minutes(1) : w.end;
   const double minutes = std::chrono::duration<double, std::ratio<60>>(now - since).count();
   const auto requests =
       static_cast<std::uint64_t>(std::llround(requests_per_minute_ * share * minutes));
@@ -204,8 +204,7 @@ SimulatedTraffic::Window& SimulatedTraffic::window_for(bool primary) {
   return w;
 }
 
-analysis::Outcome<double> SimulatedTraffic::instant(const std::string& query,
-                                                    std::optional<double>) {
+base::Outcome<double> SimulatedTraffic::instant(const std::string& query, std::optional<double>) {
   auto target = cluster_.get({kube::type_of("apps/v1", "Deployment"), ns_, app_});
   const auto image = target ? image_of(*target) : "";
   if (image != image_) {  // a new revision: its counters start now
@@ -216,10 +215,10 @@ analysis::Outcome<double> SimulatedTraffic::instant(const std::string& query,
   looks_[clock_.now()] = true;
   if (image_.find("outage") != std::string::npos &&
       static_cast<int>(looks_.size()) <= outage_looks_)
-    return analysis::fail("simulated outage: Prometheus at http://prometheus:9090 unreachable");
+    return base::fail("simulated outage: Prometheus at http://prometheus:9090 unreachable");
   const bool errors = query.rfind("errors_", 0) == 0;
   if (!errors && query.rfind("total_", 0) != 0)
-    return analysis::fail("simulated traffic has no series for " + query);
+    return base::fail("simulated traffic has no series for " + query);
   const auto& w = window_for(query.find("-primary") != std::string::npos);
   return errors ? w.errors : w.total;
 }

@@ -62,32 +62,32 @@ class ImageMetrics final : public MetricsChecker {
 // `outage_looks` looks fail as an unreachable Prometheus does. Seeded: the same run every time.
 class SimulatedTraffic final : public analysis::MetricsSource {
  public:
-  SimulatedTraffic(kube::Cluster& cluster, kube::Clock& clock, std::string ns, std::string app,
+  SimulatedTraffic(kube::Cluster& cluster, base::Clock& clock, std::string ns, std::string app,
                    double requests_per_minute, std::uint64_t seed, int outage_looks = 2);
   // `at_unix_seconds` is ignored: each side's counts run from its previous answer to now.
-  analysis::Outcome<double> instant(const std::string& query,
-                                    std::optional<double> at_unix_seconds) override;
-  analysis::Outcome<std::vector<double>> range(const std::string& query, double, double,
-                                               double) override {
-    return analysis::fail("simulated traffic answers instant queries only: " + query);
+  base::Outcome<double> instant(const std::string& query,
+                                std::optional<double> at_unix_seconds) override;
+  base::Outcome<std::vector<double>> range(const std::string& query, double, double,
+                                           double) override {
+    return base::fail("simulated traffic answers instant queries only: " + query);
   }
 
  private:
   struct Window {
-    kube::Clock::TimePoint end{};
+    base::Clock::TimePoint end{};
     double errors = 0;
     double total = 0;
   };
   Window& window_for(bool primary);
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   std::string ns_, app_;
   double requests_per_minute_;
   std::mt19937_64 rng_;
   int outage_looks_;
   std::string image_;  // the revision being measured; a new one starts new counters
-  std::map<kube::Clock::TimePoint, bool> looks_;  // instants asked this revision
+  std::map<base::Clock::TimePoint, bool> looks_;  // instants asked this revision
   Window canary_, primary_;
 };
 

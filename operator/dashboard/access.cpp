@@ -9,8 +9,8 @@ constexpr std::size_t kMaxCached = 4096;  // a flood of bad tokens must not grow
 constexpr const char* kSharedTokenUser = "dashboard-token";
 }  // namespace
 
-Access::Access(kube::Clock& clock, std::string shared_token, Reviews* reviews,
-               kube::Clock::Duration cache_for)
+Access::Access(base::Clock& clock, std::string shared_token, Reviews* reviews,
+               base::Clock::Duration cache_for)
     : clock_(clock),
       shared_token_(std::move(shared_token)),
       reviews_(reviews),

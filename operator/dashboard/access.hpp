@@ -11,8 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include "base/clock.hpp"
 #include "operator/dashboard/reviews.hpp"
-#include "operator/kube/clock.hpp"
 
 namespace veer::dashboard {
 
@@ -24,22 +24,22 @@ struct Principal {
 class Access {
  public:
   // `shared_token` "" = none; `reviews` nullptr = no TokenReview. At least one should be set.
-  Access(kube::Clock& clock, std::string shared_token, Reviews* reviews,
-         kube::Clock::Duration cache_for = std::chrono::seconds(30));
+  Access(base::Clock& clock, std::string shared_token, Reviews* reviews,
+         base::Clock::Duration cache_for = std::chrono::seconds(30));
 
   // nullopt when the token is empty or not valid.
   kube::Result<std::optional<Principal>> authenticate(const std::string& token);
   kube::Result<bool> allowed(const Principal& who, const AccessQuestion& question);
 
  private:
-  kube::Clock& clock_;
+  base::Clock& clock_;
   std::string shared_token_;
   Reviews* reviews_;
-  kube::Clock::Duration cache_for_;
+  base::Clock::Duration cache_for_;
   std::mutex mutex_;
-  std::map<std::string, std::pair<std::optional<Principal>, kube::Clock::TimePoint>> tokens_;
+  std::map<std::string, std::pair<std::optional<Principal>, base::Clock::TimePoint>> tokens_;
   std::map<std::tuple<std::string, std::string, std::string, std::string>,
-           std::pair<bool, kube::Clock::TimePoint>>
+           std::pair<bool, base::Clock::TimePoint>>
       answers_;
 };
 

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
+#include "base/time_format.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/controller/gates.hpp"
 #include "operator/dashboard/html.hpp"
 #include "operator/dashboard/json_fields.hpp"
 #include "operator/dashboard/pages.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::dashboard {
 
@@ -103,7 +103,7 @@ std::string api_problem(const kube::ApiError& error) {
 
 }  // namespace
 
-Dashboard::Dashboard(kube::Cluster& cluster, kube::Clock& clock, Access& access, History& history,
+Dashboard::Dashboard(kube::Cluster& cluster, base::Clock& clock, Access& access, History& history,
                      DashboardSettings settings)
     : cluster_(cluster),
       clock_(clock),
@@ -336,7 +336,7 @@ Reply Dashboard::act(const Caller& caller, const Request&, const std::string& ns
     return html(403, "read-only", &caller,
                 "<h1>Read-only</h1><p>This dashboard was started without --dashboard-actions.</p>");
   if (auto refused = refuse(caller, ns, "patch", name)) return *refused;
-  const auto id = kube::format_micro_time(clock_.now());
+  const auto id = base::format_micro_time(clock_.now());
   if (auto error = controller::request_gate(cluster_, ns, name, *gate, id); !error.empty())
     return html(409, "not done", &caller, "<h1>Not done</h1><p>" + escape(error) + "</p>");
   model::Canary about;

@@ -22,7 +22,7 @@ struct DashboardSettings {
 
 class Dashboard {
  public:
-  Dashboard(kube::Cluster& cluster, kube::Clock& clock, Access& access, History& history,
+  Dashboard(kube::Cluster& cluster, base::Clock& clock, Access& access, History& history,
             DashboardSettings settings);
 
   server::Reply handle(const server::Request& request);
@@ -48,7 +48,7 @@ class Dashboard {
                      const std::string& body) const;
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   Access& access_;
   History& history_;
   DashboardSettings settings_;

@@ -2,7 +2,7 @@
 
 namespace veer::dashboard {
 
-DashboardServer::DashboardServer(kube::Cluster& cluster, kube::Clock& clock,
+DashboardServer::DashboardServer(kube::Cluster& cluster, base::Clock& clock,
                                  DashboardOptions options)
     : host_(options.host),
       reviews_(std::move(options.reviews)),

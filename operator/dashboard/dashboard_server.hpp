@@ -23,7 +23,7 @@ struct DashboardOptions {
 class DashboardServer {
  public:
   // Throws std::runtime_error when the address cannot be bound (as StatusServer).
-  DashboardServer(kube::Cluster& cluster, kube::Clock& clock, DashboardOptions options);
+  DashboardServer(kube::Cluster& cluster, base::Clock& clock, DashboardOptions options);
   ~DashboardServer();
   int port() const { return http_->port(); }
   std::string address() const { return host_ + ":" + std::to_string(port()); }

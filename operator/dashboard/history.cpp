@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "base/time_format.hpp"
 #include "operator/dashboard/json_fields.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::dashboard {
 namespace {
@@ -61,7 +61,7 @@ void History::observe(const json& canary, TimePoint now) {
   sample.weight = int_at(status, "canaryWeight");
   sample.failed_checks = int_at(status, "failedChecks");
   const auto evidence_time = text_at(evidence, "time");
-  const auto step_time = kube::parse_time(text_at(rollout, "lastStepTime"));
+  const auto step_time = base::parse_time(text_at(rollout, "lastStepTime"));
   sample.time = step_time ? *step_time : now;
 
   std::lock_guard guard(mutex_);
@@ -70,7 +70,7 @@ void History::observe(const json& canary, TimePoint now) {
   const bool new_look = !evidence_time.empty() && evidence_time != entry.evidence_time;
   if (new_look) {
     entry.evidence_time = evidence_time;
-    if (auto t = kube::parse_time(evidence_time)) sample.time = std::max(sample.time, *t);
+    if (auto t = base::parse_time(evidence_time)) sample.time = std::max(sample.time, *t);
     for (const auto& m : array_at(evidence, "metrics")) {
       const auto& e = object_at(m, "evidence");
       sample.metrics[text_at(m, "name")] = {number_at(e, "value"), number_at(e, "baseline_value"),
@@ -104,7 +104,7 @@ void History::observe_experiment(const json& experiment, TimePoint now) {
   sample.phase = text_at(status, "phase");
   sample.looks = int_at(status, "completedIterations");
   sample.versions = versions_of(status);
-  const auto look_time = kube::parse_time(text_at(status, "lastUpdateTime"));
+  const auto look_time = base::parse_time(text_at(status, "lastUpdateTime"));
   sample.time = look_time ? *look_time : now;
 
   std::lock_guard guard(mutex_);

@@ -12,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
 namespace veer::dashboard {
 
-using TimePoint = kube::Clock::TimePoint;
+using TimePoint = base::Clock::TimePoint;
 
 struct MetricSample {
   std::optional<double> canary;   // evidence.value

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <set>
 
+#include "base/time_format.hpp"
 #include "operator/dashboard/html.hpp"
 #include "operator/dashboard/json_fields.hpp"
 #include "operator/dashboard/svg_chart.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::dashboard {
 namespace {
@@ -77,10 +77,10 @@ std::string verdicts_cell(const json& status) {
 std::string time_to_decision(const json& status, TimePoint now) {
   const auto& rollout = object_at(status, "rollout");
   const auto phase = text_at(status, "phase");
-  const auto started = kube::parse_time(text_at(rollout, "startedTime"));
+  const auto started = base::parse_time(text_at(rollout, "startedTime"));
   if (!started) return "-";
   if (phase == "Succeeded" || phase == "Failed") {
-    const auto ended = kube::parse_time(text_at(status, "lastTransitionTime"));
+    const auto ended = base::parse_time(text_at(status, "lastTransitionTime"));
     if (!ended || *ended < *started) return "-";
     return (phase == "Succeeded" ? "promoted after " : "rolled back after ") +
            duration_text(
@@ -167,7 +167,7 @@ std::string weight_chart(const RolloutView& view, Timeline& timeline) {
   std::vector<std::pair<TimePoint, std::string>> phase_changes;
   std::string last_phase;
   for (const auto& step : array_at(rollout, "history")) {
-    if (auto t = kube::parse_time(text_at(step, "time"))) {
+    if (auto t = base::parse_time(text_at(step, "time"))) {
       points.push_back({*t, int_at(step, "weight")});
       const auto phase = text_at(step, "phase");
       if (phase != last_phase && !last_phase.empty()) phase_changes.push_back({*t, phase});
@@ -234,7 +234,7 @@ std::string metric_chart(const RolloutView& view, const std::string& name, const
   if (canary.points.empty() && primary.points.empty() && current.is_object()) {
     const auto& e = object_at(current, "evidence");
     const auto t =
-        kube::parse_time(text_at(object_at(object_at(view.canary, "status"), "evidence"), "time"));
+        base::parse_time(text_at(object_at(object_at(view.canary, "status"), "evidence"), "time"));
     add((t ? unix_seconds(*t) : unix_seconds(view.now)) - timeline.origin,
         {number_at(e, "value"), number_at(e, "baseline_value"), number_at(e, "margin"), ""});
   }
@@ -262,7 +262,7 @@ std::string decisions_table(const RolloutView& view) {
         "<h3>Recorded by the dashboard</h3><table class=\"decisions\"><tr><th>time</th>"
         "<th>decision</th><th>message</th><th>evidence then</th></tr>";
     for (const auto& d : view.record.decisions) {
-      out += "<tr><td>" + escape(kube::format_time(d.time)) + "</td><td>" + escape(d.label) +
+      out += "<tr><td>" + escape(base::format_time(d.time)) + "</td><td>" + escape(d.label) +
              "</td><td>" + escape(d.message) + "</td><td>" + evidence_details(d.evidence) +
              "</td></tr>";
     }
@@ -324,14 +324,14 @@ std::string winner_or_leader(const json& status) {
 }
 
 std::string experiment_time_to_decision(const json& status, TimePoint now) {
-  const auto started = kube::parse_time(text_at(status, "startTime"));
+  const auto started = base::parse_time(text_at(status, "startTime"));
   if (!started) return "-";
   const auto phase = text_at(status, "phase");
   auto seconds = [&](TimePoint end) {
     return duration_text(std::chrono::duration_cast<std::chrono::seconds>(end - *started).count());
   };
   if (phase == "Completed" || phase == "Failed" || phase == "Aborted") {
-    const auto ended = kube::parse_time(text_at(status, "lastUpdateTime"));
+    const auto ended = base::parse_time(text_at(status, "lastUpdateTime"));
     if (!ended || *ended < *started) return "-";
     return (phase == "Completed" ? "decided after " : "ended after ") + seconds(*ended);
   }
@@ -446,7 +446,7 @@ std::string experiment_charts(const ExperimentView& view) {
   auto samples = view.record.samples;
   if (samples.empty()) {  // recorded nothing yet (a dashboard started later): the status alone
     ExperimentSample now;
-    const auto t = kube::parse_time(text_at(status, "lastUpdateTime"));
+    const auto t = base::parse_time(text_at(status, "lastUpdateTime"));
     now.time = t ? *t : view.now;
     for (const auto& v : array_at(status, "versions"))
       now.versions[text_at(v, "name")].weight = int_at(v, "weight");
@@ -691,7 +691,7 @@ std::string experiment_body(const ExperimentView& view) {
         "<table class=\"decisions\"><tr><th>time</th><th>decision</th><th>message</th>"
         "<th>evidence then</th></tr>";
     for (const auto& d : view.record.decisions) {
-      const auto when = kube::format_time(d.time);
+      const auto when = base::format_time(d.time);
       out += "<tr><td>" + escape(when) + "</td><td>" + escape(d.label) + "</td><td>" +
              escape(d.message) + "</td><td>" + experiment_evidence_details(d.evidence, when) +
              "</td></tr>";

@@ -7,7 +7,7 @@
 
 namespace veer::dashboard {
 
-Recorder::Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns,
+Recorder::Recorder(kube::Cluster& cluster, base::Clock& clock, History& history, std::string ns,
                    Recorded kind)
     : cluster_(cluster), clock_(clock), history_(history), ns_(std::move(ns)), kind_(kind) {
   thread_ = std::thread([this] { run(); });

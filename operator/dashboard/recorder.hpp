@@ -19,7 +19,7 @@ enum class Recorded { Canaries, Experiments };
 class Recorder {
  public:
   // `ns` "" = every namespace.
-  Recorder(kube::Cluster& cluster, kube::Clock& clock, History& history, std::string ns,
+  Recorder(kube::Cluster& cluster, base::Clock& clock, History& history, std::string ns,
            Recorded kind = Recorded::Canaries);
   ~Recorder();
   Recorder(const Recorder&) = delete;
@@ -37,7 +37,7 @@ class Recorder {
   void observe(const nlohmann::json& object);
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   History& history_;
   std::string ns_;
   Recorded kind_;

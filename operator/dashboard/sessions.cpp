@@ -32,7 +32,7 @@ std::string random_hex(std::size_t bytes) {
   return hex(data, bytes);
 }
 
-Sessions::Sessions(kube::Clock& clock, kube::Clock::Duration lifetime)
+Sessions::Sessions(base::Clock& clock, base::Clock::Duration lifetime)
     : clock_(clock), lifetime_(lifetime), key_(random_hex(32)) {}
 
 std::string Sessions::start(const std::string& token) {

@@ -9,13 +9,13 @@
 #include <optional>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
 namespace veer::dashboard {
 
 class Sessions {
  public:
-  explicit Sessions(kube::Clock& clock, kube::Clock::Duration lifetime = std::chrono::hours(8));
+  explicit Sessions(base::Clock& clock, base::Clock::Duration lifetime = std::chrono::hours(8));
 
   std::string start(const std::string& token);  // the new session id
   std::optional<std::string> token_of(const std::string& id);
@@ -25,11 +25,11 @@ class Sessions {
   bool csrf_matches(const std::string& id, const std::string& value) const;
 
  private:
-  kube::Clock& clock_;
-  kube::Clock::Duration lifetime_;
+  base::Clock& clock_;
+  base::Clock::Duration lifetime_;
   std::string key_;
   std::mutex mutex_;
-  std::map<std::string, std::pair<std::string, kube::Clock::TimePoint>> sessions_;
+  std::map<std::string, std::pair<std::string, base::Clock::TimePoint>> sessions_;
 };
 
 // `bytes` random bytes from OpenSSL as lower-case hex.

@@ -7,7 +7,7 @@ Result<Connection> connect(const std::string& kubeconfig_path, const std::string
   if (!config) return config.error();
   Connection out;
   out.config = std::move(*config);
-  out.clock = std::make_unique<RealClock>();
+  out.clock = std::make_unique<base::RealClock>();
   out.cluster = std::make_unique<RestCluster>(out.config, *out.clock);
   return out;
 }

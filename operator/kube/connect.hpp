@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
 
@@ -13,7 +13,7 @@ namespace veer::kube {
 
 struct Connection {
   ClientConfig config;
-  std::unique_ptr<RealClock> clock;  // outlives `cluster`, which waits on it
+  std::unique_ptr<base::RealClock> clock;  // outlives `cluster`, which waits on it
   std::unique_ptr<RestCluster> cluster;
 };
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 namespace veer::kube {
 namespace {
@@ -23,7 +23,7 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-TokenSource::TokenSource(const ClientConfig& config, Clock& clock)
+TokenSource::TokenSource(const ClientConfig& config, base::Clock& clock)
     : config_(config), clock_(clock) {}
 
 void TokenSource::invalidate() {
@@ -97,7 +97,8 @@ Result<std::string> TokenSource::run_exec() {
                       "plugins are not supported)");
   cached_ = t;
   expires_.reset();
-  if (auto when = st.value("expirationTimestamp", ""); !when.empty()) expires_ = parse_time(when);
+  if (auto when = st.value("expirationTimestamp", ""); !when.empty())
+    expires_ = base::parse_time(when);
   return cached_;
 }
 

@@ -8,14 +8,14 @@
 #include <optional>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/kubeconfig.hpp"
 
 namespace veer::kube {
 
 class TokenSource {
  public:
-  TokenSource(const ClientConfig& config, Clock& clock);
+  TokenSource(const ClientConfig& config, base::Clock& clock);
   // "" when the config has no token (client certificates, or none).
   Result<std::string> token();
   // After a 401: forget a cached exec token so the next call runs the plugin again.
@@ -25,10 +25,10 @@ class TokenSource {
   Result<std::string> run_exec();
 
   ClientConfig config_;
-  Clock& clock_;
+  base::Clock& clock_;
   std::mutex mutex_;
   std::string cached_;
-  std::optional<Clock::TimePoint> expires_;
+  std::optional<base::Clock::TimePoint> expires_;
   std::filesystem::file_time_type file_time_{};
 };
 

@@ -9,7 +9,7 @@ enum class WatchEnd { Stopped, Ended, Gone, Failed };
 
 }  // namespace
 
-Informer::Informer(Cluster& cluster, Clock& clock, ResourceType type, InformerOptions options)
+Informer::Informer(Cluster& cluster, base::Clock& clock, ResourceType type, InformerOptions options)
     : cluster_(cluster),
       clock_(clock),
       type_(std::move(type)),
@@ -33,7 +33,7 @@ void Informer::add_index(const std::string& name, IndexFunc index) {
 
 void Informer::start() {
   thread_ = std::thread([this] { run(); });
-  if (options_.resync > Clock::Duration::zero())
+  if (options_.resync > base::Clock::Duration::zero())
     resync_thread_ = std::thread([this] { run_resync(); });
 }
 
@@ -383,9 +383,9 @@ bool Informer::wait_backoff(int failures) {
   delay = std::min(delay, options_.backoff_cap);
   std::unique_lock lock(mutex_);
   // Up to 10% jitter so that many informers do not reconnect in step.
-  delay += Clock::Duration(
-      static_cast<Clock::Duration::rep>(std::uniform_real_distribution<double>(0, 0.1)(random_) *
-                                        static_cast<double>(delay.count())));
+  delay += base::Clock::Duration(static_cast<base::Clock::Duration::rep>(
+      std::uniform_real_distribution<double>(0, 0.1)(random_) *
+      static_cast<double>(delay.count())));
   auto deadline = clock_.now() + delay;
   clock_.wait_until(lock, changed_, deadline, [this] { return stopping_; });
   return !stopping_;

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::kube {
@@ -27,11 +27,11 @@ struct InformerOptions {
   std::string label_selector;
   std::int64_t page_size = 500;  // list pagination
   // Calls on_update(obj, obj) for every cached object this often (0 = never).
-  Clock::Duration resync = Clock::Duration::zero();
+  base::Clock::Duration resync = base::Clock::Duration::zero();
   // Watch timeout asked of the server, like client-go (a new watch is opened after it).
   std::chrono::seconds watch_timeout{std::chrono::minutes(5)};
-  Clock::Duration backoff_base = std::chrono::seconds(1);
-  Clock::Duration backoff_cap = std::chrono::seconds(30);
+  base::Clock::Duration backoff_base = std::chrono::seconds(1);
+  base::Clock::Duration backoff_cap = std::chrono::seconds(30);
   std::uint64_t seed = 1;  // jitter of the backoff
   // Applied to every object before it is cached, to drop what no reader needs (empty: none).
   std::function<void(Json& object)> trim;
@@ -51,7 +51,7 @@ class Informer {
   // Values an object is indexed under (e.g. its namespace, its owners' uids).
   using IndexFunc = std::function<std::vector<std::string>(const Json& object)>;
 
-  Informer(Cluster& cluster, Clock& clock, ResourceType type, InformerOptions options = {});
+  Informer(Cluster& cluster, base::Clock& clock, ResourceType type, InformerOptions options = {});
   ~Informer();
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
@@ -98,7 +98,7 @@ class Informer {
   bool wait_backoff(int failures);
 
   Cluster& cluster_;
-  Clock& clock_;
+  base::Clock& clock_;
   ResourceType type_;
   InformerOptions options_;
   std::vector<InformerHandlers> handlers_;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "analysis/http/printable.hpp"
 #include "base/base64.hpp"
+#include "http/printable.hpp"
 #include "model/document.hpp"
 #include "model/input_files.hpp"
 
@@ -71,7 +71,7 @@ Result<Json> read_root(const std::string& content, const std::string& path) {
       return config_error(not_kubeconfig);
     return config_error("kubeconfig " + path + " cannot be read" +
                         (error.line > 0 ? " (line " + std::to_string(error.line) + ")" : "") +
-                        ": " + analysis::http::printable(error.message));
+                        ": " + http::printable(error.message));
   }
   if (read.documents.empty() || !read.documents.front().json.is_object())
     return config_error(not_kubeconfig);

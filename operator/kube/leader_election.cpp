@@ -1,19 +1,19 @@
 #include "operator/kube/leader_election.hpp"
 
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 namespace veer::kube {
 namespace {
 
 const ResourceType kLease{"coordination.k8s.io", "v1", "leases", "Lease"};
 
-std::int64_t seconds_of(Clock::Duration d) {
+std::int64_t seconds_of(base::Clock::Duration d) {
   return std::chrono::duration_cast<std::chrono::seconds>(d).count();
 }
 
 }  // namespace
 
-LeaderElector::LeaderElector(Cluster& cluster, Clock& clock, LeaderElectionConfig config)
+LeaderElector::LeaderElector(Cluster& cluster, base::Clock& clock, LeaderElectionConfig config)
     : cluster_(cluster), clock_(clock), config_(std::move(config)) {}
 
 bool LeaderElector::is_leader() const {
@@ -32,7 +32,7 @@ void LeaderElector::stop() {
   cv_.notify_all();
 }
 
-bool LeaderElector::wait(Clock::Duration d) {
+bool LeaderElector::wait(base::Clock::Duration d) {
   std::unique_lock lock(mutex_);
   auto deadline = clock_.now() + d;
   clock_.wait_until(lock, cv_, deadline, [this] { return stopping_; });
@@ -43,10 +43,10 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
   auto now = clock_.now();
   Json spec = {{"holderIdentity", config_.identity},
                {"leaseDurationSeconds", seconds_of(config_.lease_duration)},
-               {"renewTime", format_micro_time(now)}};
+               {"renewTime", base::format_micro_time(now)}};
   auto current = cluster_.get(ObjectRef{kLease, config_.ns, config_.name});
   if (current.is(ErrorType::NotFound)) {
-    spec["acquireTime"] = format_micro_time(now);
+    spec["acquireTime"] = base::format_micro_time(now);
     spec["leaseTransitions"] = 0;
     auto created =
         cluster_.create(Json{{"apiVersion", "coordination.k8s.io/v1"},
@@ -78,10 +78,10 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
     if (!holder.empty() && !mine && observed_at_ + duration > now) return Attempt::Held;
   }
   if (mine) {
-    spec["acquireTime"] = old_spec.value("acquireTime", format_micro_time(now));
+    spec["acquireTime"] = old_spec.value("acquireTime", base::format_micro_time(now));
     spec["leaseTransitions"] = old_spec.value("leaseTransitions", 0);
   } else {
-    spec["acquireTime"] = format_micro_time(now);
+    spec["acquireTime"] = base::format_micro_time(now);
     spec["leaseTransitions"] = old_spec.value("leaseTransitions", 0) + 1;
   }
   lease["spec"] = spec;
@@ -102,7 +102,7 @@ void LeaderElector::release() {
   auto now = clock_.now();
   lease["spec"]["holderIdentity"] = "";
   lease["spec"]["leaseDurationSeconds"] = 1;
-  lease["spec"]["renewTime"] = format_micro_time(now);
+  lease["spec"]["renewTime"] = base::format_micro_time(now);
   cluster_.update(lease);
 }
 

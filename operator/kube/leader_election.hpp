@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::kube {
@@ -18,9 +18,9 @@ struct LeaderElectionConfig {
   std::string ns = "default";
   std::string name = "veer-leader";
   std::string identity;  // unique per process, e.g. pod name + random suffix
-  Clock::Duration lease_duration = std::chrono::seconds(15);
-  Clock::Duration renew_deadline = std::chrono::seconds(10);
-  Clock::Duration retry_period = std::chrono::seconds(2);
+  base::Clock::Duration lease_duration = std::chrono::seconds(15);
+  base::Clock::Duration renew_deadline = std::chrono::seconds(10);
+  base::Clock::Duration retry_period = std::chrono::seconds(2);
 };
 
 struct LeaderCallbacks {
@@ -33,7 +33,7 @@ struct LeaderCallbacks {
 
 class LeaderElector {
  public:
-  LeaderElector(Cluster& cluster, Clock& clock, LeaderElectionConfig config);
+  LeaderElector(Cluster& cluster, base::Clock& clock, LeaderElectionConfig config);
 
   // Blocks: tries to acquire, leads while renewals succeed, and returns after stop() (releasing
   // the lease if held) or after losing the lease. Callbacks run on this thread.
@@ -47,17 +47,17 @@ class LeaderElector {
   enum class Attempt { Acquired, Held, Failed };
   Attempt try_acquire_or_renew();
   void release();
-  bool wait(Clock::Duration d);  // false when stopped
+  bool wait(base::Clock::Duration d);  // false when stopped
 
   Cluster& cluster_;
-  Clock& clock_;
+  base::Clock& clock_;
   LeaderElectionConfig config_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;
   bool leader_ = false;
-  Json observed_;                   // last lease seen
-  Clock::TimePoint observed_at_{};  // when it last changed, on our clock
+  Json observed_;                         // last lease seen
+  base::Clock::TimePoint observed_at_{};  // when it last changed, on our clock
   std::string observed_leader_;
 };
 

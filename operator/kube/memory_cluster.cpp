@@ -7,8 +7,8 @@
 #include <deque>
 #include <set>
 
+#include "base/time_format.hpp"
 #include "operator/kube/label_selector.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::kube {
 namespace {
@@ -115,7 +115,7 @@ struct Watcher {
   LabelSelector labels;
   FieldSelector fields;
   bool bookmarks = true;
-  std::optional<Clock::TimePoint> deadline;
+  std::optional<base::Clock::TimePoint> deadline;
 
   bool accepts(const Json* object) const {
     if (object == nullptr) return false;
@@ -138,7 +138,7 @@ struct Watcher {
 
 class MemoryWatchStream final : public WatchStream {
  public:
-  MemoryWatchStream(std::shared_ptr<Watcher> watcher, Clock& clock)
+  MemoryWatchStream(std::shared_ptr<Watcher> watcher, base::Clock& clock)
       : watcher_(std::move(watcher)), clock_(clock) {}
   ~MemoryWatchStream() override { watcher_->stop(); }
 
@@ -161,7 +161,7 @@ class MemoryWatchStream final : public WatchStream {
 
  private:
   std::shared_ptr<Watcher> watcher_;
-  Clock& clock_;
+  base::Clock& clock_;
 };
 
 struct HistoryEntry {
@@ -181,7 +181,7 @@ struct TypeStore {
 }  // namespace
 
 struct MemoryCluster::State {
-  Clock& clock;
+  base::Clock& clock;
   MemoryClusterOptions settings;
   mutable std::mutex mutex;
   std::int64_t rv = 1;
@@ -195,7 +195,7 @@ struct MemoryCluster::State {
   std::map<std::string, std::size_t> counts;
   std::map<std::string, std::pair<ApiError, int>> faults;
 
-  State(Clock& c, MemoryClusterOptions o) : clock(c), settings(o) {}
+  State(base::Clock& c, MemoryClusterOptions o) : clock(c), settings(o) {}
 
   std::optional<ApiError> begin(const std::string& verb) {
     ++counts[verb];
@@ -426,7 +426,7 @@ struct MemoryCluster::State {
   void mark_deleting(TypeStore& store, const std::string& key, ObjectPtr old) {
     Json changed = *old;
     auto& meta = metadata(changed);
-    meta["deletionTimestamp"] = format_time(clock.now());
+    meta["deletionTimestamp"] = base::format_time(clock.now());
     meta["deletionGracePeriodSeconds"] = 0;
     if (meta.contains("generation"))
       meta["generation"] = meta["generation"].get<std::int64_t>() + 1;
@@ -557,7 +557,7 @@ struct MemoryCluster::State {
       return ApiError{ErrorType::BadRequest, 400, "BadRequest",
                       "resourceVersion should not be set on objects to be created"};
     meta["uid"] = new_uid();
-    meta["creationTimestamp"] = format_time(clock.now());
+    meta["creationTimestamp"] = base::format_time(clock.now());
     meta["generation"] = 1;
     meta.erase("deletionTimestamp");
     meta.erase("deletionGracePeriodSeconds");
@@ -651,7 +651,7 @@ struct MemoryCluster::State {
   }
 };
 
-MemoryCluster::MemoryCluster(Clock& clock, MemoryClusterOptions options)
+MemoryCluster::MemoryCluster(base::Clock& clock, MemoryClusterOptions options)
     : state_(std::make_unique<State>(clock, options)) {
   const std::vector<ResourceInfo> builtin = {
       {{"", "v1", "namespaces", "Namespace"}, false, true},

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::kube {
@@ -26,7 +26,7 @@ struct MemoryClusterOptions {
 
 class MemoryCluster final : public Cluster {
  public:
-  explicit MemoryCluster(Clock& clock, MemoryClusterOptions options = {});
+  explicit MemoryCluster(base::Clock& clock, MemoryClusterOptions options = {});
   ~MemoryCluster() override;
   MemoryCluster(const MemoryCluster&) = delete;
   MemoryCluster& operator=(const MemoryCluster&) = delete;

@@ -5,7 +5,7 @@
 
 namespace veer::kube {
 
-RateLimiter::RateLimiter(Clock& clock, double qps, int burst)
+RateLimiter::RateLimiter(base::Clock& clock, double qps, int burst)
     : clock_(clock),
       qps_(qps),
       burst_(std::max(1, burst)),
@@ -39,9 +39,9 @@ void RateLimiter::acquire() {
       return;
     }
     double missing = 1 - tokens_;
-    auto wait =
-        std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(missing / qps_));
-    auto deadline = clock_.now() + std::max(wait, Clock::Duration(1));
+    auto wait = std::chrono::duration_cast<base::Clock::Duration>(
+        std::chrono::duration<double>(missing / qps_));
+    auto deadline = clock_.now() + std::max(wait, base::Clock::Duration(1));
     clock_.wait_until(lock, cv_, deadline, [] { return false; });
   }
 }

@@ -5,13 +5,13 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
 namespace veer::kube {
 
 class RateLimiter {
  public:
-  RateLimiter(Clock& clock, double qps, int burst);
+  RateLimiter(base::Clock& clock, double qps, int burst);
   // Takes a token, waiting until one is there. qps <= 0 means no limit.
   void acquire();
   // Takes a token if one is there now.
@@ -20,11 +20,11 @@ class RateLimiter {
  private:
   void refill_locked();
 
-  Clock& clock_;
+  base::Clock& clock_;
   double qps_;
   double burst_;
   double tokens_;
-  Clock::TimePoint last_;
+  base::Clock::TimePoint last_;
   std::mutex mutex_;
   std::condition_variable cv_;
 };

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <set>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/kube/credentials.hpp"
 #include "operator/kube/http_transport.hpp"
 #include "operator/kube/rate_limiter.hpp"
@@ -14,7 +14,7 @@
 namespace veer::kube {
 namespace {
 
-using analysis::http::url_encode;
+using http::url_encode;
 
 class Query {
  public:
@@ -50,7 +50,7 @@ class RestWatchStream final : public WatchStream {
 
 struct RestCluster::Impl {
   ClientConfig config;
-  Clock& clock;
+  base::Clock& clock;
   Result<std::shared_ptr<HttpTransport>> transport;
   TokenSource tokens;
   RateLimiter limiter;
@@ -58,7 +58,7 @@ struct RestCluster::Impl {
   std::map<std::string, std::vector<ResourceInfo>> discovery;  // by group/version
   std::map<std::string, std::size_t> counts;
 
-  Impl(const ClientConfig& c, Clock& k)
+  Impl(const ClientConfig& c, base::Clock& k)
       : config(c),
         clock(k),
         transport(HttpTransport::create(c)),
@@ -201,7 +201,7 @@ struct RestCluster::Impl {
   }
 };
 
-RestCluster::RestCluster(const ClientConfig& config, Clock& clock)
+RestCluster::RestCluster(const ClientConfig& config, base::Clock& clock)
     : impl_(std::make_unique<Impl>(config, clock)) {}
 
 RestCluster::~RestCluster() = default;

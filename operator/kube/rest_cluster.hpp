@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/kubeconfig.hpp"
 
@@ -18,7 +18,7 @@ class RestCluster final : public Cluster {
  public:
   // A bad server URL, CA or client certificate shows up on the first call as a Configuration
   // error; use `check()` to find it at start-up.
-  RestCluster(const ClientConfig& config, Clock& clock);
+  RestCluster(const ClientConfig& config, base::Clock& clock);
   ~RestCluster() override;
   RestCluster(const RestCluster&) = delete;
   RestCluster& operator=(const RestCluster&) = delete;

@@ -4,7 +4,8 @@
 
 namespace veer::kube {
 
-WorkQueue::WorkQueue(Clock& clock, BackoffPolicy backoff) : clock_(clock), backoff_(backoff) {}
+WorkQueue::WorkQueue(base::Clock& clock, BackoffPolicy backoff)
+    : clock_(clock), backoff_(backoff) {}
 
 WorkQueue::~WorkQueue() {
   shutdown();
@@ -23,8 +24,8 @@ void WorkQueue::add(const std::string& key) {
   add_locked(key);
 }
 
-void WorkQueue::add_after(const std::string& key, Clock::Duration delay) {
-  if (delay <= Clock::Duration::zero()) return add(key);
+void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay) {
+  if (delay <= base::Clock::Duration::zero()) return add(key);
   std::lock_guard guard(mutex_);
   if (shutting_down_) return;
   auto when = clock_.now() + delay;
@@ -44,7 +45,7 @@ void WorkQueue::add_after(const std::string& key, Clock::Duration delay) {
 }
 
 void WorkQueue::add_rate_limited(const std::string& key) {
-  Clock::Duration delay;
+  base::Clock::Duration delay;
   {
     std::lock_guard guard(mutex_);
     int n = failures_[key]++;

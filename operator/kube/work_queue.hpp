@@ -14,25 +14,25 @@
 #include <thread>
 #include <vector>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
 namespace veer::kube {
 
 struct BackoffPolicy {
-  Clock::Duration base = std::chrono::milliseconds(5);
-  Clock::Duration cap = std::chrono::seconds(1000);
+  base::Clock::Duration base = std::chrono::milliseconds(5);
+  base::Clock::Duration cap = std::chrono::seconds(1000);
 };
 
 class WorkQueue {
  public:
-  explicit WorkQueue(Clock& clock, BackoffPolicy backoff = {});
+  explicit WorkQueue(base::Clock& clock, BackoffPolicy backoff = {});
   ~WorkQueue();
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
   void add(const std::string& key);
   // Adds the key once `delay` has passed on the clock (an earlier pending add wins).
-  void add_after(const std::string& key, Clock::Duration delay);
+  void add_after(const std::string& key, base::Clock::Duration delay);
   // Adds after the key's backoff: base * 2^failures, capped.
   void add_rate_limited(const std::string& key);
   // Clears the key's failure count (after a success).
@@ -53,24 +53,24 @@ class WorkQueue {
   void promote_due_locked();
   void add_locked(const std::string& key);
 
-  Clock& clock_;
+  base::Clock& clock_;
   BackoffPolicy backoff_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
   std::set<std::string> dirty_;       // queued and not yet handed out
   std::set<std::string> processing_;  // handed out, not done
-  std::multimap<Clock::TimePoint, std::string> waiting_;
-  std::map<std::string, Clock::TimePoint> waiting_by_key_;
+  std::multimap<base::Clock::TimePoint, std::string> waiting_;
+  std::map<std::string, base::Clock::TimePoint> waiting_by_key_;
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;
 };
 
 // What a reconcile asks of the queue for its key.
 struct ReconcileResult {
-  bool failed = false;                           // retry with backoff
-  std::optional<Clock::Duration> requeue_after;  // come back later (analysis interval)
-  std::string error;                             // for logs, when failed
+  bool failed = false;                                 // retry with backoff
+  std::optional<base::Clock::Duration> requeue_after;  // come back later (analysis interval)
+  std::string error;                                   // for logs, when failed
 };
 
 // N threads taking keys from a queue and calling `reconcile`; joins on destruction or stop().

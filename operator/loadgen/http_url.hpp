@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "analysis/outcome.hpp"
+#include "base/outcome.hpp"
 
 namespace veer::loadgen {
 
@@ -15,6 +15,6 @@ struct HttpUrl {
 };
 
 // Parses http://HOST[:PORT][/PATH][?QUERY]; https and anything else fail with the reason.
-analysis::Outcome<HttpUrl> parse_http_url(const std::string& url);
+base::Outcome<HttpUrl> parse_http_url(const std::string& url);
 
 }  // namespace veer::loadgen

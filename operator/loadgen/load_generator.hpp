@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/http/outbound_policy.hpp"
+#include "http/outbound_policy.hpp"
 #include "operator/loadgen/latency_histogram.hpp"
 
 namespace veer::loadgen {
@@ -24,7 +24,7 @@ struct LoadOptions {
   // The longest a request may take, counted from when it was due (queueing included).
   std::chrono::milliseconds timeout{2'000};
   std::size_t max_response_bytes = 8u << 20;
-  analysis::http::OutboundPolicy policy;
+  http::OutboundPolicy policy;
   // Polled every 100 ms: true ends the schedule early (Ctrl-C); requests in flight finish.
   std::function<bool()> stop_requested;
 };

@@ -32,26 +32,26 @@ std::string format(double value) {
   return out.str();
 }
 
-analysis::Outcome<Slo> parse_one(const std::string& item) {
+base::Outcome<Slo> parse_one(const std::string& item) {
   const auto op = item.find("<=");
   if (op == std::string::npos) {
     const bool other = item.find_first_of("<>=") != std::string::npos;
-    return analysis::fail(other ? "only <= is supported (an objective is an upper limit)"
-                                : "expected NAME<=LIMIT");
+    return base::fail(other ? "only <= is supported (an objective is an upper limit)"
+                            : "expected NAME<=LIMIT");
   }
   Slo slo;
   slo.text = item;
   const std::string name = trim(item.substr(0, op));
   const std::string limit = trim(item.substr(op + 2));
-  if (limit.empty()) return analysis::fail("the limit after <= is missing");
+  if (limit.empty()) return base::fail("the limit after <= is missing");
   if (name == "error-rate") {
     slo.kind = Slo::Kind::ErrorRate;
     const bool percent = limit.back() == '%';
     const auto value = plain_number(percent ? limit.substr(0, limit.size() - 1) : limit);
-    if (!value) return analysis::fail("\"" + limit + "\" is not a rate (e.g. 0.1% or 0.001)");
+    if (!value) return base::fail("\"" + limit + "\" is not a rate (e.g. 0.1% or 0.001)");
     slo.limit = percent ? *value / 100 : *value;
     if (slo.limit <= 0 || slo.limit >= 1)
-      return analysis::fail("\"" + limit + "\" must lie strictly between 0 and 100%");
+      return base::fail("\"" + limit + "\" must lie strictly between 0 and 100%");
     return slo;
   }
   if (name.rfind("latency-p", 0) == 0) {
@@ -59,26 +59,26 @@ analysis::Outcome<Slo> parse_one(const std::string& item) {
     const std::string percentile = name.substr(9);
     const auto q = plain_number(percentile);
     if (!q || *q <= 0 || *q >= 100)
-      return analysis::fail("\"" + name + "\": the percentile must be a number in (0, 100), e.g. " +
-                            "latency-p95 or latency-p99.9");
+      return base::fail("\"" + name + "\": the percentile must be a number in (0, 100), e.g. " +
+                        "latency-p95 or latency-p99.9");
     slo.quantile = *q / 100;
     const auto duration = model::parse_go_duration(limit);
     if (!duration) {
       const bool bare = plain_number(limit).has_value();
-      return analysis::fail("\"" + limit + "\" is not a duration" +
-                            (bare ? " (give a unit: us, ms or s)" : " (e.g. 300ms, 1.5s)"));
+      return base::fail("\"" + limit + "\" is not a duration" +
+                        (bare ? " (give a unit: us, ms or s)" : " (e.g. 300ms, 1.5s)"));
     }
-    if (duration->count() <= 0) return analysis::fail("\"" + limit + "\" must be above zero");
+    if (duration->count() <= 0) return base::fail("\"" + limit + "\" must be above zero");
     slo.limit = static_cast<double>(duration->count()) / 1e6;
     return slo;
   }
-  return analysis::fail("unknown objective \"" + name +
-                        "\" (known: error-rate, latency-pNN such as latency-p95)");
+  return base::fail("unknown objective \"" + name +
+                    "\" (known: error-rate, latency-pNN such as latency-p95)");
 }
 
 }  // namespace
 
-analysis::Outcome<std::vector<Slo>> parse_slos(const std::string& text) {
+base::Outcome<std::vector<Slo>> parse_slos(const std::string& text) {
   std::vector<Slo> out;
   std::istringstream items(text);
   std::string item;
@@ -86,14 +86,13 @@ analysis::Outcome<std::vector<Slo>> parse_slos(const std::string& text) {
   while (std::getline(items, item, ',')) {
     ++position;
     item = trim(item);
-    if (item.empty()) return analysis::fail("item " + std::to_string(position) + " is empty");
+    if (item.empty()) return base::fail("item " + std::to_string(position) + " is empty");
     auto slo = parse_one(item);
     if (!slo)
-      return analysis::fail("item " + std::to_string(position) + " \"" + item +
-                            "\": " + slo.error());
+      return base::fail("item " + std::to_string(position) + " \"" + item + "\": " + slo.error());
     out.push_back(*slo);
   }
-  if (out.empty()) return analysis::fail("no objective given");
+  if (out.empty()) return base::fail("no objective given");
   return out;
 }
 

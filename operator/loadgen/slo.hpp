@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/outcome.hpp"
+#include "base/outcome.hpp"
 #include "operator/loadgen/latency_histogram.hpp"
 
 namespace veer::loadgen {
@@ -23,7 +23,7 @@ struct Slo {
 // Parses a comma-separated list of `error-rate<=R` (R a percentage "0.1%" or a fraction "0.001")
 // and `latency-pQ<=D` (Q in (0, 100), e.g. p50, p99.9; D a duration "300ms", "1.5s", "800us").
 // An error names the item and what is wrong with it.
-analysis::Outcome<std::vector<Slo>> parse_slos(const std::string& text);
+base::Outcome<std::vector<Slo>> parse_slos(const std::string& text);
 
 enum class SloVerdict { Pass, Fail, Inconclusive };
 const char* to_string(SloVerdict verdict);

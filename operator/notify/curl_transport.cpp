@@ -1,12 +1,11 @@
 #include "operator/notify/curl_transport.hpp"
 
-#include "analysis/http/client.hpp"
-#include "analysis/http/outbound_policy.hpp"
+#include "http/client.hpp"
+#include "http/outbound_policy.hpp"
 
 namespace veer::notify {
 
 HttpReply CurlTransport::post(const OutgoingRequest& request, std::chrono::milliseconds timeout) {
-  namespace http = veer::analysis::http;
   http::Request call;
   call.method = "POST";
   call.url = request.url;

@@ -1,4 +1,4 @@
-// The Transport over the project's libcurl client (analysis/http/client.hpp): proxy, TLS
+// The Transport over the project's libcurl client (http/client.hpp): proxy, TLS
 // verification, a timeout on every call.
 #pragma once
 

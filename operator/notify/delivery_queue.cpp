@@ -6,7 +6,7 @@
 
 namespace veer::notify {
 
-DeliveryQueue::DeliveryQueue(kube::Clock& clock, Transport& transport, DeliveryOptions options)
+DeliveryQueue::DeliveryQueue(base::Clock& clock, Transport& transport, DeliveryOptions options)
     : clock_(clock), transport_(transport), options_(options) {
   worker_ = std::thread([this] { run(); });
 }
@@ -53,14 +53,14 @@ EnqueueResult DeliveryQueue::send(const Notification& n, const Destination& to) 
   return result;
 }
 
-void DeliveryQueue::forget_old_duplicates(kube::Clock::TimePoint now) {
+void DeliveryQueue::forget_old_duplicates(base::Clock::TimePoint now) {
   if (recent_.size() < 1024) return;
   std::erase_if(recent_,
                 [&](const auto& entry) { return now - entry.second >= options_.dedupe_window; });
 }
 
-std::deque<DeliveryQueue::Pending>::iterator DeliveryQueue::next_due(kube::Clock::TimePoint now,
-                                                                     kube::Clock::TimePoint& wake) {
+std::deque<DeliveryQueue::Pending>::iterator DeliveryQueue::next_due(base::Clock::TimePoint now,
+                                                                     base::Clock::TimePoint& wake) {
   std::set<std::string_view> held;  // endpoints with an earlier message still waiting
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if (held.count(it->endpoint)) continue;

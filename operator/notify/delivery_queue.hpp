@@ -18,7 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/notify/notifier.hpp"
 #include "operator/notify/retry_policy.hpp"
 #include "operator/notify/transport.hpp"
@@ -29,7 +29,7 @@ struct DeliveryOptions {
   std::size_t capacity = 256;               // pending messages, retries included
   std::chrono::milliseconds timeout{5000};  // per HTTP call
   RetryPolicy retry;
-  kube::Clock::Duration dedupe_window = std::chrono::minutes(10);
+  base::Clock::Duration dedupe_window = std::chrono::minutes(10);
 };
 
 struct DeliveryCounters {
@@ -43,7 +43,7 @@ struct DeliveryCounters {
 
 class DeliveryQueue final : public Notifier {
  public:
-  DeliveryQueue(kube::Clock& clock, Transport& transport, DeliveryOptions options = {});
+  DeliveryQueue(base::Clock& clock, Transport& transport, DeliveryOptions options = {});
   // Stops the worker after the call in flight (bounded by the timeout); drops what is pending.
   ~DeliveryQueue() override;
   DeliveryQueue(const DeliveryQueue&) = delete;
@@ -67,17 +67,17 @@ class DeliveryQueue final : public Notifier {
     Destination to;
     OutgoingRequest request;
     int attempt = 0;  // attempts made so far
-    kube::Clock::TimePoint not_before;
+    base::Clock::TimePoint not_before;
   };
 
   void run();
   // The first message that may be attempted now, or end(); `wake` gets the earliest time at
   // which a held-back message becomes due.
-  std::deque<Pending>::iterator next_due(kube::Clock::TimePoint now, kube::Clock::TimePoint& wake);
+  std::deque<Pending>::iterator next_due(base::Clock::TimePoint now, base::Clock::TimePoint& wake);
   void finish_attempt(Pending item, const HttpReply& reply);
-  void forget_old_duplicates(kube::Clock::TimePoint now);
+  void forget_old_duplicates(base::Clock::TimePoint now);
 
-  kube::Clock& clock_;
+  base::Clock& clock_;
   Transport& transport_;
   const DeliveryOptions options_;
 
@@ -89,7 +89,7 @@ class DeliveryQueue final : public Notifier {
   bool stopping_ = false;
   bool changed_ = false;
   std::uint64_t attempts_ = 0;
-  std::unordered_map<std::string, kube::Clock::TimePoint> recent_;  // dedupe key -> last sent
+  std::unordered_map<std::string, base::Clock::TimePoint> recent_;  // dedupe key -> last sent
   std::set<std::string> failing_;  // endpoints whose last attempt failed (logged once)
   std::map<ProviderType, DeliveryCounters> counters_;
   std::thread worker_;

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "analysis/http/redact.hpp"
+#include "http/redact.hpp"
 
 namespace veer::notify {
 namespace {
@@ -44,7 +44,7 @@ std::string Destination::endpoint_key() const {
 }
 
 std::string redact(std::string text, const Destination& d) {
-  return analysis::http::redact(
+  return http::redact(
       text, {{d.token, "<token>"}, {d.address, "<address>"}, {url_path(d.address), "/<redacted>"}});
 }
 

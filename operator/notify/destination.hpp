@@ -39,7 +39,7 @@ struct OutgoingRequest {
 
 // Replaces every occurrence of the destination's address and token (and the URL's path, which
 // holds the webhook secret) in `text`, and any URL's userinfo and credential query values
-// (analysis/http/redact.hpp), so an error message can be logged or printed.
+// (http/redact.hpp), so an error message can be logged or printed.
 std::string redact(std::string text, const Destination& d);
 
 }  // namespace veer::notify

@@ -1,6 +1,6 @@
 #include "operator/notify/discord.hpp"
 
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 #include "operator/notify/presentation.hpp"
 
 namespace veer::notify {
@@ -26,7 +26,7 @@ nlohmann::json discord_payload(const Notification& n, const Destination& to) {
                 {"color", tone_rgb(tone(n))},
                 {"fields", fields}};
   if (!n.cluster.empty()) embed["footer"] = {{"text", "cluster " + n.cluster}};
-  if (n.time) embed["timestamp"] = kube::format_time(*n.time);
+  if (n.time) embed["timestamp"] = base::format_time(*n.time);
   return {{"username", to.username},
           {"content", summary_line(n)},
           {"embeds", json::array({embed})},

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "analysis/http/printable.hpp"
+#include "http/printable.hpp"
 
 #include "operator/notify/discord.hpp"
 #include "operator/notify/gchat.hpp"
@@ -48,15 +48,14 @@ OutgoingRequest build_request(const Notification& n, const Destination& to) {
 
 std::optional<std::string> rejection(const Destination& to, int status, std::string_view body) {
   if (status < 200 || status > 299) {
-    const std::string text = analysis::http::printable_excerpt(body, 512);
+    const std::string text = http::printable_excerpt(body, 512);
     return fmt::format("HTTP {}{}{}", status, text.empty() ? "" : ": ", text);
   }
   // chat.postMessage reports errors in a 200 body; incoming webhooks answer plain "ok".
   if (to.type == ProviderType::slack && !to.token.empty()) {
     const auto answer = nlohmann::json::parse(body, nullptr, false);
     if (answer.is_object() && answer.value("ok", true) == false) {
-      return "Slack API error: " +
-             analysis::http::printable(answer.value("error", std::string("unknown")));
+      return "Slack API error: " + http::printable(answer.value("error", std::string("unknown")));
     }
   }
   return std::nullopt;

@@ -1,6 +1,6 @@
 #include "operator/notify/webhook.hpp"
 
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 namespace veer::notify {
 
@@ -30,7 +30,7 @@ nlohmann::json webhook_payload(const Notification& n, const Destination& to) {
           {"evidence", evidence},
           {"commands", commands},
           {"channel", to.channel},
-          {"timestamp", n.time ? json(kube::format_time(*n.time)) : json(nullptr)},
+          {"timestamp", n.time ? json(base::format_time(*n.time)) : json(nullptr)},
           {"summary", summary_line(n)}};
 }
 

@@ -52,7 +52,7 @@ notify::Notification notification_of(const model::Canary& canary, const controll
   return n;
 }
 
-NotifyAlertSink::NotifyAlertSink(kube::Cluster& objects, kube::Clock& clock,
+NotifyAlertSink::NotifyAlertSink(kube::Cluster& objects, base::Clock& clock,
                                  notify::Notifier& notifier, notify::GlobalDefaults defaults,
                                  Logger* logger)
     : objects_(objects),

@@ -4,8 +4,8 @@
 // AlertProvider or Secret that cannot be resolved becomes a Warning Event on the Canary naming it.
 #pragma once
 
+#include "base/clock.hpp"
 #include "operator/controller/canary_reconciler.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/notify/global_defaults.hpp"
 #include "operator/notify/notifier.hpp"
@@ -17,7 +17,7 @@ namespace veer::runtime {
 class NotifyAlertSink final : public controller::AlertSink {
  public:
   // `objects` is where AlertProviders and Secrets are read and Events written (the cache).
-  NotifyAlertSink(kube::Cluster& objects, kube::Clock& clock, notify::Notifier& notifier,
+  NotifyAlertSink(kube::Cluster& objects, base::Clock& clock, notify::Notifier& notifier,
                   notify::GlobalDefaults defaults, Logger* logger = nullptr);
   void send(const model::Canary& canary, const controller::Alert& alert) override;
 

@@ -22,7 +22,7 @@ bool listed(const std::vector<kube::ResourceType>& types, const kube::ResourceTy
 
 }  // namespace
 
-CachedCluster::CachedCluster(kube::Cluster& api, kube::Clock& clock, CacheOptions options)
+CachedCluster::CachedCluster(kube::Cluster& api, base::Clock& clock, CacheOptions options)
     : api_(api), clock_(clock), options_(std::move(options)) {
   options_.informer.ns = options_.ns;
 }
@@ -32,7 +32,7 @@ CachedCluster::~CachedCluster() {
 }
 
 kube::Informer* CachedCluster::watch_type(const kube::ResourceType& type, std::string& error,
-                                          kube::Clock::Duration resync) {
+                                          base::Clock::Duration resync) {
   auto resolved = api_.resolve(type);
   if (!resolved) {
     error = resolved.error().message;

@@ -1,12 +1,12 @@
-// A Cluster whose reads come from informers' caches (DESIGN.md "Cache reads, minimal writes"):
-// get and list of a watched type are answered from memory, writes go to the API server, and an
-// object this process just wrote is returned as written until the watch catches up (so the next
-// reconcile never acts on the state before its own write). Types not watched yet get an informer
-// on first read when `lazy` is set (the router objects of whichever mesh a Canary names); types
-// that cannot be watched (a missing CRD, a forbidden list) are read from the API server.
-// ConfigMaps and Secrets are cached by name: only those a get asked for (the ones Canaries,
-// their workloads, MetricTemplates and AlertProviders reference) are held, never all of them.
-// Cached objects leave out what veer never reads (cache_trim.hpp).
+// A Cluster whose reads come from informers' caches (docs/architecture.md, "Cache reads, minimal
+// writes"): get and list of a watched type are answered from memory, writes go to the API server,
+// and an object this process just wrote is returned as written until the watch catches up (so the
+// next reconcile never acts on the state before its own write). Types not watched yet get an
+// informer on first read when `lazy` is set (the router objects of whichever mesh a Canary names);
+// types that cannot be watched (a missing CRD, a forbidden list) are read from the API server.
+// ConfigMaps and Secrets are cached by name: only those a get asked for (the ones Canaries, their
+// workloads, MetricTemplates and AlertProviders reference) are held, never all of them. Cached
+// objects leave out what veer never reads (cache_trim.hpp).
 #pragma once
 
 #include <chrono>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/informer.hpp"
 
@@ -59,7 +59,7 @@ struct CacheOptions {
 
 class CachedCluster final : public kube::Cluster {
  public:
-  CachedCluster(kube::Cluster& api, kube::Clock& clock, CacheOptions options = {});
+  CachedCluster(kube::Cluster& api, base::Clock& clock, CacheOptions options = {});
   ~CachedCluster() override;
   CachedCluster(const CachedCluster&) = delete;
   CachedCluster& operator=(const CachedCluster&) = delete;
@@ -67,7 +67,7 @@ class CachedCluster final : public kube::Cluster {
   // Declares a watched type before start(); null with `error` set when the API server does not
   // serve it. Add handlers and indices to the informer before start().
   kube::Informer* watch_type(const kube::ResourceType& type, std::string& error,
-                             kube::Clock::Duration resync = kube::Clock::Duration::zero());
+                             base::Clock::Duration resync = base::Clock::Duration::zero());
   // The informer of a watched type, or null.
   kube::Informer* informer(const kube::ResourceType& type) const;
 
@@ -125,7 +125,7 @@ class CachedCluster final : public kube::Cluster {
                                    std::optional<kube::Json> cached);
 
   kube::Cluster& api_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   CacheOptions options_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Entry>> entries_;

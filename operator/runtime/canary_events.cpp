@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 namespace veer::runtime {
 
@@ -37,8 +37,8 @@ bool CanaryEvents::write(const model::Canary& canary, bool warning, const std::s
       {"message", message},
       {"type", warning ? "Warning" : "Normal"},
       {"source", {{"component", "veer"}}},
-      {"firstTimestamp", kube::format_time(now)},
-      {"lastTimestamp", kube::format_time(now)},
+      {"firstTimestamp", base::format_time(now)},
+      {"lastTimestamp", base::format_time(now)},
       {"count", 1}};
   return cluster_.create(event).ok();
 }

@@ -7,16 +7,16 @@
 #include <mutex>
 #include <string>
 
+#include "base/clock.hpp"
 #include "model/canary.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::runtime {
 
 class CanaryEvents {
  public:
-  CanaryEvents(kube::Cluster& cluster, kube::Clock& clock,
-               kube::Clock::Duration window = std::chrono::minutes(10))
+  CanaryEvents(kube::Cluster& cluster, base::Clock& clock,
+               base::Clock::Duration window = std::chrono::minutes(10))
       : cluster_(cluster), clock_(clock), window_(window) {}
 
   // Writes a Warning (or Normal) Event on the Canary; false when the same message was written
@@ -26,10 +26,10 @@ class CanaryEvents {
 
  private:
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
-  kube::Clock::Duration window_;
+  base::Clock& clock_;
+  base::Clock::Duration window_;
   std::mutex mutex_;
-  std::map<std::string, kube::Clock::TimePoint> last_;  // ns/name + message -> when written
+  std::map<std::string, base::Clock::TimePoint> last_;  // ns/name + message -> when written
 };
 
 }  // namespace veer::runtime

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "analysis/http/redact.hpp"
+#include "http/redact.hpp"
 #include "model/alert_provider.hpp"
 #include "model/metric_template.hpp"
 #include "operator/runtime/watched_types.hpp"
@@ -104,8 +104,8 @@ std::string denied_url_message(const DeniedUrl& denied) {
          denied.reason + "; veer does not call it";
 }
 
-DeniedUrlEvents::DeniedUrlEvents(kube::Cluster& cluster, kube::Clock& clock)
-    : cluster_(cluster), events_(cluster, clock, kube::Clock::Duration::zero()) {}
+DeniedUrlEvents::DeniedUrlEvents(kube::Cluster& cluster, base::Clock& clock)
+    : cluster_(cluster), events_(cluster, clock, base::Clock::Duration::zero()) {}
 
 int DeniedUrlEvents::check(const nlohmann::json& canary_object) {
   auto parsed = model::parse_canary(canary_object);

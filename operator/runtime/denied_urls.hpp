@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/http/outbound_policy.hpp"
+#include "http/outbound_policy.hpp"
 #include "model/canary.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/runtime/canary_events.hpp"
@@ -31,7 +31,7 @@ struct DeniedUrl {
 // AlertProviders it references (read from `objects`, the cache). Addresses kept in Secrets are
 // not looked at: they are secrets, and the client refuses them all the same.
 std::vector<DeniedUrl> denied_urls(const model::Canary& canary, kube::Cluster& objects,
-                                   const analysis::http::OutboundPolicy& policy);
+                                   const http::OutboundPolicy& policy);
 
 // The event's message: "<field> names a URL the outbound policy denies, <shown>: <reason>; veer
 // does not call it".
@@ -39,7 +39,7 @@ std::string denied_url_message(const DeniedUrl& denied);
 
 class DeniedUrlEvents {
  public:
-  DeniedUrlEvents(kube::Cluster& cluster, kube::Clock& clock);
+  DeniedUrlEvents(kube::Cluster& cluster, base::Clock& clock);
 
   // Writes a Warning event (reason OutboundURLDenied) for each denied URL of the Canary that was
   // not denied at its previous check; returns how many were written.

@@ -11,7 +11,7 @@
 namespace veer::runtime {
 
 namespace ax = analysis::experiment;
-using analysis::Outcome;
+using base::Outcome;
 
 namespace {
 
@@ -46,18 +46,18 @@ class VersionQueries {
                                                      : metric.template_ref->namespace_) +
             "/" + metric.template_ref->name;
         const auto problem = lookups_.problem(key);
-        return analysis::fail("MetricTemplate " + key +
-                              (problem.empty() ? " not found" : ": " + problem));
+        return base::fail("MetricTemplate " + key +
+                          (problem.empty() ? " not found" : ": " + problem));
       }
       auto chosen = lookups_.source_for(found->spec.provider);
-      if (!chosen) return analysis::Error{chosen.error()};
+      if (!chosen) return base::Error{chosen.error()};
       source = *chosen;
       text = found->spec.query;
     }
     auto rendered = analysis::render_query(text, context, metric.name);
-    if (!rendered) return analysis::Error{rendered.error()};
+    if (!rendered) return base::Error{rendered.error()};
     auto got = source->instant(*rendered);
-    if (!got) return analysis::fail(where(metric) + ": " + got.error());
+    if (!got) return base::fail(where(metric) + ": " + got.error());
     return *got;
   }
 
@@ -86,32 +86,32 @@ Outcome<ax::VersionCounts> count_version(const model::Experiment& e,
   for (const auto& m : spec.metrics) {
     if (m.name != spec.criteria.request_count) continue;
     auto v = q.value(m);
-    if (!v) return analysis::Error{v.error()};
+    if (!v) return base::Error{v.error()};
     requests = as_count(*v);
   }
   for (const auto& m : spec.metrics) {
     if (m.name == spec.criteria.request_count) continue;
     if (is_counted_builtin(m)) {
       auto queries = analysis::builtin_queries(m.name, spec.provider, false);
-      if (!queries) return analysis::Error{queries.error()};
+      if (!queries) return base::Error{queries.error()};
       auto errors = q.value(m, queries->errors);
-      if (!errors) return analysis::Error{errors.error()};
+      if (!errors) return base::Error{errors.error()};
       auto total = q.value(m, queries->total);
-      if (!total) return analysis::Error{total.error()};
+      if (!total) return base::Error{total.error()};
       const auto trials = as_count(*total);
       counts.metrics[m.name] = {trials - std::min(trials, as_count(*errors)), trials};
       if (!requests) requests = trials;
       continue;
     }
     if (m.query.empty() && !m.template_ref)
-      return analysis::fail(q.where(m) + ": the built-in " + m.name +
-                            " cannot be counted per version; give a query (or templateRef) of "
-                            "the rate to judge");
+      return base::fail(q.where(m) + ": the built-in " + m.name +
+                        " cannot be counted per version; give a query (or templateRef) of "
+                        "the rate to judge");
     if (spec.criteria.request_count.empty())
-      return analysis::fail(q.where(m) +
-                            ": spec.criteria.requestCount is needed to turn this rate into counts");
+      return base::fail(q.where(m) +
+                        ": spec.criteria.requestCount is needed to turn this rate into counts");
     auto v = q.value(m);
-    if (!v) return analysis::Error{v.error()};
+    if (!v) return base::Error{v.error()};
     const double rate = std::clamp(*v / ax::metric_scale(m.name), 0.0, 1.0);
     const auto trials = requests.value_or(0);
     counts.metrics[m.name] = {std::min(trials, as_count(rate * static_cast<double>(trials))),
@@ -142,7 +142,7 @@ Outcome<std::vector<ax::VersionCounts>> ExperimentCountsSource::measure(const mo
       // No traffic, no series: a version at weight 0 since the last look counts nothing.
       bool idle = false;
       for (const auto& v : e.status.versions) idle |= v.name == version->name && v.weight == 0;
-      if (!idle) return analysis::Error{counts.error()};
+      if (!idle) return base::Error{counts.error()};
       ax::VersionCounts none;
       none.name = version->name;
       out.push_back(none);

@@ -19,7 +19,7 @@ class ExperimentCountsSource final : public controller::experiment::ExperimentMe
  public:
   // `objects`: where MetricTemplates and Secrets are read (the Manager's cache).
   explicit ExperimentCountsSource(kube::Cluster& objects, MetricsCheckerSettings settings = {});
-  analysis::Outcome<std::vector<analysis::experiment::VersionCounts>> measure(
+  base::Outcome<std::vector<analysis::experiment::VersionCounts>> measure(
       const model::Experiment& experiment, double window_seconds) override;
 
  private:

@@ -6,8 +6,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <nlohmann/json.hpp>
 
-#include "analysis/http/printable.hpp"
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
+#include "http/printable.hpp"
 
 namespace veer::runtime {
 namespace {
@@ -48,7 +48,7 @@ const char* name_of(LogLevel level) {
 // so a line stays parseable as key=value pairs and a value cannot forge a line.
 std::string text_value(const std::string& value) {
   if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string::npos &&
-      analysis::http::printable(value) == value)
+      http::printable(value) == value)
     return value;
   return nlohmann::json(value).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
@@ -96,7 +96,7 @@ bool Logger::enabled(LogLevel level) const {
 
 void Logger::log(LogLevel level, std::string_view msg, const LogFields& fields) {
   if (!enabled(level)) return;
-  const auto now = kube::format_micro_time(std::chrono::system_clock::now());
+  const auto now = base::format_micro_time(std::chrono::system_clock::now());
   std::string line;
   if (impl_->format == LogFormat::json) {
     nlohmann::ordered_json object;
@@ -106,7 +106,7 @@ void Logger::log(LogLevel level, std::string_view msg, const LogFields& fields) 
     for (const auto& f : fields) object[f.key] = f.value;
     line = object.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
   } else {
-    line = now + " " + name_of(level) + " " + analysis::http::printable(msg);
+    line = now + " " + name_of(level) + " " + http::printable(msg);
     for (const auto& f : fields) line += " " + f.key + "=" + text_value(f.value);
   }
   impl_->logger->log(to_spdlog(level), "{}", line);

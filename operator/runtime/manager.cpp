@@ -43,7 +43,7 @@ std::string default_identity() {
 }  // namespace
 
 struct Manager::Impl {
-  Impl(kube::Cluster& cluster, kube::Clock& c, ManagerSettings s)
+  Impl(kube::Cluster& cluster, base::Clock& c, ManagerSettings s)
       : clock(c),
         settings(std::move(s)),
         counting(cluster),
@@ -57,7 +57,7 @@ struct Manager::Impl {
     return options;
   }
 
-  kube::Clock& clock;
+  base::Clock& clock;
   ManagerSettings settings;
   CountingCluster counting;
   CachedCluster cache;
@@ -352,7 +352,7 @@ struct Manager::Impl {
   }
 };
 
-Manager::Manager(kube::Cluster& cluster, kube::Clock& clock, ManagerSettings settings)
+Manager::Manager(kube::Cluster& cluster, base::Clock& clock, ManagerSettings settings)
     : impl_(std::make_unique<Impl>(cluster, clock, std::move(settings))) {
   auto& s = impl_->settings;
   if (s.leader_election.identity.empty()) s.leader_election.identity = default_identity();

@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/experiment/experiment_metrics.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/leader_election.hpp"
 #include "operator/runtime/logger.hpp"
@@ -26,7 +26,7 @@ struct ManagerSettings {
   int workers = 2;
   // Every Canary is reconciled again this often even when nothing changed (level-triggered
   // safety net); served from the cache, so it costs no API reads. 0 = never.
-  kube::Clock::Duration resync = std::chrono::minutes(5);
+  base::Clock::Duration resync = std::chrono::minutes(5);
   bool leader_elect = false;
   kube::LeaderElectionConfig leader_election;
   Logger* logger = nullptr;  // null: no logs
@@ -54,7 +54,7 @@ struct Readiness {
 
 class Manager {
  public:
-  Manager(kube::Cluster& cluster, kube::Clock& clock, ManagerSettings settings = {});
+  Manager(kube::Cluster& cluster, base::Clock& clock, ManagerSettings settings = {});
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;

@@ -43,8 +43,7 @@ const model::MetricTemplate* Lookups::find_template(const model::NamedReference&
   return &stored;
 }
 
-analysis::Outcome<analysis::MetricsSource*> Lookups::source_for(
-    const model::MetricProvider& provider) {
+base::Outcome<analysis::MetricsSource*> Lookups::source_for(const model::MetricProvider& provider) {
   const bool prometheus = provider.type.empty() || provider.type == "prometheus";
   if (prometheus && (provider.address.empty() || provider.address == address_) &&
       provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify)
@@ -56,13 +55,13 @@ analysis::Outcome<analysis::MetricsSource*> Lookups::source_for(
   if (!provider.secret_ref.empty()) {
     auto got = objects_.get({types::secrets(), ns, provider.secret_ref});
     if (!got) {
-      return analysis::fail("Secret " + ns + "/" + provider.secret_ref +
-                            " (provider.secretRef): " + got.error().message);
+      return base::fail("Secret " + ns + "/" + provider.secret_ref +
+                        " (provider.secretRef): " + got.error().message);
     }
     secret = notify::secret_data(*got);
   }
   auto made = analysis::make_metrics_source(provider, secret, address_);
-  if (!made) return analysis::Error{made.error()};
+  if (!made) return base::Error{made.error()};
   sources_.push_back(std::move(made).value());
   return sources_.back().get();
 }

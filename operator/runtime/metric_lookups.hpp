@@ -28,7 +28,7 @@ class Lookups {
   std::string problem(const std::string& key) const;
   // Null when absent or invalid (problem() says why).
   const model::MetricTemplate* find_template(const model::NamedReference& ref);
-  analysis::Outcome<analysis::MetricsSource*> source_for(const model::MetricProvider& provider);
+  base::Outcome<analysis::MetricsSource*> source_for(const model::MetricProvider& provider);
 
  private:
   kube::Cluster& objects_;

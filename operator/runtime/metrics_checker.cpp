@@ -66,7 +66,7 @@ analysis::CheckResult nothing_new(const model::CanaryMetric& metric, double prev
 
 }  // namespace
 
-AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, kube::Clock& clock,
+AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, base::Clock& clock,
                                                MetricsCheckerSettings settings)
     : objects_(objects), clock_(clock), settings_(std::move(settings)) {}
 

@@ -16,9 +16,9 @@
 #include <string>
 
 #include "analysis/providers/metrics_source.hpp"
+#include "base/clock.hpp"
 #include "model/canary.hpp"
 #include "operator/controller/canary_reconciler.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::runtime {
@@ -33,13 +33,13 @@ struct MetricsCheckerSettings {
 class AnalysisMetricsChecker final : public controller::MetricsChecker {
  public:
   // `objects` is where MetricTemplates and Secrets are read (the Manager's cache).
-  AnalysisMetricsChecker(kube::Cluster& objects, kube::Clock& clock,
+  AnalysisMetricsChecker(kube::Cluster& objects, base::Clock& clock,
                          MetricsCheckerSettings settings = {});
   controller::AnalysisResult analyze(const model::Canary& canary) override;
 
  private:
   kube::Cluster& objects_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   MetricsCheckerSettings settings_;
 };
 

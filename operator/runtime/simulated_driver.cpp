@@ -5,7 +5,7 @@
 
 namespace veer::runtime {
 
-SimulatedDriver::SimulatedDriver(kube::MemoryCluster& cluster, kube::SimulatedClock& clock,
+SimulatedDriver::SimulatedDriver(kube::MemoryCluster& cluster, base::SimulatedClock& clock,
                                  std::vector<Manager*> managers)
     : cluster_(cluster), clock_(clock), managers_(std::move(managers)) {}
 
@@ -41,7 +41,7 @@ bool SimulatedDriver::settle(std::chrono::milliseconds timeout) {
   return false;
 }
 
-void SimulatedDriver::step(kube::Clock::Duration limit) {
+void SimulatedDriver::step(base::Clock::Duration limit) {
   settle();
   const auto now = clock_.now();
   auto next = clock_.next_deadline();
@@ -50,7 +50,7 @@ void SimulatedDriver::step(kube::Clock::Duration limit) {
   clock_.set(target);
 }
 
-bool SimulatedDriver::run_until(const std::function<bool()>& done, kube::Clock::Duration limit,
+bool SimulatedDriver::run_until(const std::function<bool()>& done, base::Clock::Duration limit,
                                 const std::function<void()>& each_step) {
   const auto end = clock_.now() + limit;
   while (true) {
@@ -58,16 +58,16 @@ bool SimulatedDriver::run_until(const std::function<bool()>& done, kube::Clock::
     settle();
     if (done()) return true;
     if (clock_.now() >= end) return false;
-    step(std::min<kube::Clock::Duration>(max_step, end - clock_.now()));
+    step(std::min<base::Clock::Duration>(max_step, end - clock_.now()));
   }
 }
 
-void SimulatedDriver::run_for(kube::Clock::Duration duration,
+void SimulatedDriver::run_for(base::Clock::Duration duration,
                               const std::function<void()>& each_step) {
   const auto end = clock_.now() + duration;
   while (clock_.now() < end) {
     if (each_step) each_step();
-    step(std::min<kube::Clock::Duration>(max_step, end - clock_.now()));
+    step(std::min<base::Clock::Duration>(max_step, end - clock_.now()));
   }
   settle();
 }

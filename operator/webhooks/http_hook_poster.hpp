@@ -1,4 +1,4 @@
-// HookPoster over the project's HTTP client (analysis/http/client.hpp).
+// HookPoster over the project's HTTP client (http/client.hpp).
 #pragma once
 
 #include "operator/webhooks/hook_poster.hpp"

@@ -2,8 +2,8 @@
 
 #include <thread>
 
-#include "analysis/http/printable.hpp"
-#include "analysis/http/redact.hpp"
+#include "http/printable.hpp"
+#include "http/redact.hpp"
 #include "model/canonical_json.hpp"
 
 namespace veer::webhooks {
@@ -51,11 +51,11 @@ WebhookRunner::Attempt WebhookRunner::call(const model::CanaryWebhook& hook,
     if (i > 0 && retry_backoff_.count() > 0) std::this_thread::sleep_for(retry_backoff_ * i);
     auto reply = poster_.post({hook.url, body, hook.timeout, hook.disable_tls});
     if (reply.status >= 200 && reply.status <= 202) return {true, ""};
-    std::string what = hook.name + " (" + analysis::http::redact(hook.url) + ")";
+    std::string what = hook.name + " (" + http::redact(hook.url) + ")";
     if (reply.status == 0) {
       last = {false, what + " failed: " + reply.error};
     } else {
-      const auto text = analysis::http::printable_excerpt(reply.body, 300);
+      const auto text = http::printable_excerpt(reply.body, 300);
       last = {false, what + " returned " + std::to_string(reply.status) +
                          (text.empty() ? "" : ": " + text)};
     }
@@ -75,9 +75,7 @@ HookResult WebhookRunner::run(const model::Canary& canary, model::WebhookType ty
     auto attempt = call(hook, json_text(hook_payload(canary, canary.status.phase, hook.metadata)));
     if (rollback) {
       if (attempt.ok)
-        return {true,
-                hook.name + " (" + analysis::http::redact(hook.url) + ") asked for a rollback",
-                false};
+        return {true, hook.name + " (" + http::redact(hook.url) + ") asked for a rollback", false};
       continue;
     }
     if (!attempt.ok) return {false, attempt.message, hook.mute_alert};

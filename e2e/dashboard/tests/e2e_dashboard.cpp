@@ -84,7 +84,7 @@ TEST_CASE(
   CHECK(*reviews.review_access(**user, {b, "list"}) == false);
   CHECK(*reviews.review_access(**user, {a, "patch"}) == false);
 
-  kube::RealClock clock;
+  base::RealClock clock;
   dashboard::Access access(clock, "", &reviews);
   dashboard::History history;
   dashboard::Dashboard pages(cluster->api(), clock, access, history, {"", true});

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/admission/admission_review.hpp"
 #include "operator/admission/admission_server.hpp"
 #include "operator/controller/simulation.hpp"
@@ -146,32 +146,32 @@ TEST_CASE("the webhook serves HTTPS on loopback: POST /validate answers, other p
   admission::AdmissionServer server(settings);
   const auto base = "https://" + server.address();
 
-  analysis::http::Request post;
+  http::Request post;
   post.method = "POST";
   post.url = base + "/validate";
   post.ca_file = certificates.ca_file;
   post.headers = {{"Content-Type", "application/json"}};
   post.body = review(broken_canary()).dump();
-  auto reply = analysis::http::send(post);
+  auto reply = http::send(post);
   REQUIRE_MESSAGE(reply.ok(), (reply.ok() ? "" : reply.error()));
   CHECK(reply->status == 200);
   CHECK(json::parse(reply->body)["response"]["allowed"] == false);
 
   post.url = base + "/other";
-  auto other = analysis::http::send(post);
+  auto other = http::send(post);
   REQUIRE(other.ok());
   CHECK(other->status == 404);
 
   // A client that does not trust the webhook's CA is refused by TLS, not answered.
   post.url = base + "/validate";
   post.ca_file = certificates.other_ca_file;
-  CHECK_FALSE(analysis::http::send(post).ok());
+  CHECK_FALSE(http::send(post).ok());
 
   // Bodies past the limit are refused with 413, not read into memory.
   post.ca_file = certificates.ca_file;
   post.body = std::string(9u << 20, ' ');
   // The server answers 413 and closes: a client still sending may see the reset first.
-  auto huge = analysis::http::send(post);
+  auto huge = http::send(post);
   if (huge.ok())
     CHECK(huge->status == 413);
   else

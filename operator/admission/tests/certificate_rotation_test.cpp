@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/admission/admission_server.hpp"
 #include "testing/test_certificates.hpp"
 
@@ -23,10 +23,10 @@ void install(const std::string& from, const fs::path& to) {
 
 // Whether a client trusting only `ca_file` completes a request to `url`.
 bool trusted_by(const std::string& url, const std::string& ca_file) {
-  analysis::http::Request get;
+  http::Request get;
   get.url = url;
   get.ca_file = ca_file;
-  auto reply = analysis::http::send(get);
+  auto reply = http::send(get);
   return reply.ok();  // any HTTP answer: the TLS handshake succeeded
 }
 

@@ -87,7 +87,7 @@ TEST_CASE("veer operator: the dashboard needs a way to authenticate, and valid f
 }
 
 TEST_CASE("dashboard flags become the dashboard's options") {
-  veer::kube::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   veer::kube::MemoryCluster cluster(clock);
   std::string error;
 
@@ -147,7 +147,7 @@ TEST_CASE("dashboard flags become the dashboard's options") {
 }
 
 TEST_CASE("veer demo --dashboard =ADDR: the address, and a random token when none is given") {
-  veer::kube::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   veer::kube::MemoryCluster cluster(clock);
   std::string error, token;
   auto plain = parse({"--dashboard"}, true);

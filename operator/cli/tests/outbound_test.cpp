@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/http/outbound_policy.hpp"
 #include "analysis/tests/support/prometheus_json.hpp"
+#include "http/outbound_policy.hpp"
 #include "operator/cli/tests/support/run_cli.hpp"
 #include "operator/cli/tests/support/sample_canary.hpp"
 #include "testing/http_server.hpp"
@@ -212,5 +212,5 @@ TEST_CASE("operator: the policy flags are checked at start, and its URLs against
   r = run({"operator", "--max-outbound-calls", "0"});
   CHECK(r.code == 64);
   CHECK(contains(r.err, "--max-outbound-calls \"0\" is not a whole number >= 1"));
-  veer::analysis::http::set_outbound_policy({});  // the next tests in this process: defaults
+  veer::http::set_outbound_policy({});  // the next tests in this process: defaults
 }

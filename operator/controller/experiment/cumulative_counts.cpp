@@ -6,12 +6,12 @@ namespace veer::controller::experiment {
 
 namespace ax = analysis::experiment;
 
-analysis::Outcome<std::vector<ax::VersionCounts>> cumulative_counts(
+base::Outcome<std::vector<ax::VersionCounts>> cumulative_counts(
     const model::ExperimentStatus& status, const std::vector<ax::VersionCounts>& window) {
   ax::AssessmentState previous;
   if (status.evidence.is_object() && status.evidence.contains("state")) {
     auto parsed = ax::parse_assessment_state(status.evidence["state"]);
-    if (!parsed) return analysis::fail("status.evidence." + parsed.error());
+    if (!parsed) return base::fail("status.evidence." + parsed.error());
     previous = *parsed;
   }
   std::vector<ax::VersionCounts> out;

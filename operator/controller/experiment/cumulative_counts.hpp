@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "analysis/experiment/counts.hpp"
-#include "analysis/outcome.hpp"
+#include "base/outcome.hpp"
 #include "model/experiment.hpp"
 
 namespace veer::controller::experiment {
 
 // The previous totals in `status` plus `window`. Fails when status.evidence.state is unreadable.
-analysis::Outcome<std::vector<analysis::experiment::VersionCounts>> cumulative_counts(
+base::Outcome<std::vector<analysis::experiment::VersionCounts>> cumulative_counts(
     const model::ExperimentStatus& status,
     const std::vector<analysis::experiment::VersionCounts>& window);
 

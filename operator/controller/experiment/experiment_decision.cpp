@@ -4,8 +4,8 @@
 
 #include "analysis/experiment/allocation.hpp"
 #include "analysis/experiment/experiment_config.hpp"
+#include "base/time_format.hpp"
 #include "operator/controller/experiment/step_status.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::controller::experiment {
 
@@ -66,7 +66,7 @@ std::string not_ready(const model::Experiment& e, const ExperimentObservations& 
 
 std::optional<TimePoint> parsed(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  return kube::parse_time(text);
+  return base::parse_time(text);
 }
 
 std::string look_name(std::int32_t look, std::int32_t iterations) {
@@ -153,7 +153,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   const auto baseline_only = all_to(spec, baseline_of(spec));
   if (s.phase == ExperimentPhase::Pending) {
     s.phase = ExperimentPhase::Initializing;
-    s.start_time = kube::format_time(now);
+    s.start_time = base::format_time(now);
     s.versions.clear();
     set_weights(s, spec, baseline_only);
     d.events.push_back(
@@ -176,7 +176,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   if (s.phase == ExperimentPhase::Initializing) {
     const auto weights = initial_weights(e);
     s.phase = ExperimentPhase::Running;
-    s.last_update_time = kube::format_time(now);
+    s.last_update_time = base::format_time(now);
     s.message = "running: " + describe(weights);
     set_weights(s, spec, weights);
     d.events.push_back({false, "All versions ready; routing " + describe(weights)});
@@ -214,7 +214,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   const auto& assessment = step.assessment;
   s.evidence = step.evidence;
   s.completed_iterations = assessment.state.looks;
-  s.last_update_time = kube::format_time(now);
+  s.last_update_time = base::format_time(now);
   s.versions = versions_after_step(spec, step, observed.counts);
   const auto why = assessment.reason.empty() ? "" : ": " + assessment.reason;
   switch (assessment.verdict) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "analysis/experiment/counts.hpp"
-#include "analysis/outcome.hpp"
+#include "base/outcome.hpp"
 #include "model/experiment.hpp"
 
 namespace veer::controller::experiment {
@@ -18,7 +18,7 @@ class ExperimentMetrics {
   // The counts of every version over the `window_seconds` ending now (not cumulative). Fails
   // naming the version, metric and query when one cannot be read: a look counts every version
   // or none.
-  virtual analysis::Outcome<std::vector<analysis::experiment::VersionCounts>> measure(
+  virtual base::Outcome<std::vector<analysis::experiment::VersionCounts>> measure(
       const model::Experiment& experiment, double window_seconds) = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "analysis/experiment/experiment_step.hpp"
+#include "base/time_format.hpp"
 #include "meshes/experiment_routes.hpp"
 #include "model/canonical_json.hpp"
 #include "operator/controller/event_object.hpp"
@@ -10,7 +11,6 @@
 #include "operator/controller/router_writes.hpp"
 #include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
-#include "operator/kube/time_format.hpp"
 
 namespace veer::controller::experiment {
 
@@ -58,7 +58,7 @@ json promoted_part(const json& deployment) {
 
 }  // namespace
 
-ExperimentReconciler::ExperimentReconciler(kube::Cluster& cluster, kube::Clock& clock,
+ExperimentReconciler::ExperimentReconciler(kube::Cluster& cluster, base::Clock& clock,
                                            ExperimentMetrics& metrics,
                                            ExperimentReconcilerSettings settings)
     : cluster_(cluster), clock_(clock), metrics_(metrics), settings_(std::move(settings)) {}
@@ -223,7 +223,7 @@ bool ExperimentReconciler::observe(Context& ctx) {
 void ExperimentReconciler::measure(Context& ctx) {
   const auto& status = ctx.experiment.status;
   const auto now = clock_.now();
-  const auto last = kube::parse_time(status.last_update_time).value_or(now);
+  const auto last = base::parse_time(status.last_update_time).value_or(now);
   const double window = std::chrono::duration<double>(now - last).count();
   auto measured = metrics_.measure(ctx.experiment, window);
   if (!measured) {

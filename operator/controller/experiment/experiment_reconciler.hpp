@@ -41,7 +41,7 @@ struct ExperimentReport {
 
 class ExperimentReconciler {
  public:
-  ExperimentReconciler(kube::Cluster& cluster, kube::Clock& clock, ExperimentMetrics& metrics,
+  ExperimentReconciler(kube::Cluster& cluster, base::Clock& clock, ExperimentMetrics& metrics,
                        ExperimentReconcilerSettings settings = {});
 
   kube::ReconcileResult reconcile(const std::string& key);
@@ -63,7 +63,7 @@ class ExperimentReconciler {
   void write_event(Context& ctx, const Event& event);
 
   kube::Cluster& cluster_;
-  kube::Clock& clock_;
+  base::Clock& clock_;
   ExperimentMetrics& metrics_;
   ExperimentReconcilerSettings settings_;
   std::function<void(const ExperimentReport&)> report_;

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "base/time_format.hpp"
 #include "operator/controller/decision.hpp"
-#include "operator/kube/time_format.hpp"
 
 using namespace veer::controller;
 using std::chrono::milliseconds;

@@ -11,7 +11,7 @@ using nlohmann::json;
 namespace sim = veer::controller::simulation;
 
 TEST_CASE("gate requests are annotations on the Canary, pause/resume set and clear one") {
-  veer::kube::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   veer::kube::MemoryCluster cluster(clock);
   for (const auto& info : sim::served_types()) cluster.add_type(info);
   REQUIRE(cluster.create(sim::canary("default", "podinfo", "istio")));

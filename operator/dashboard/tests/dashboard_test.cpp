@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/dashboard/dashboard.hpp"
@@ -21,7 +21,7 @@ constexpr const char* kScript = "<script>alert(1)</script>";
 
 // Two namespaces with a Canary each; shop/web carries hostile text in its status.
 struct World {
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
   World() {
     for (const auto& info : controller::simulation::served_types()) cluster.add_type(info);
@@ -269,10 +269,10 @@ TEST_CASE("the dashboard server answers over HTTP and records statuses as they c
   options.shared_token = "t-admin";
   DashboardServer server(world.cluster, world.clock, std::move(options));
   auto get = [&](const std::string& path, const std::string& token) {
-    analysis::http::Request request;
+    http::Request request;
     request.url = "http://127.0.0.1:" + std::to_string(server.port()) + path;
     request.bearer_token = token;
-    auto reply = analysis::http::send(request);
+    auto reply = http::send(request);
     REQUIRE(reply.ok());
     return reply.value();
   };
@@ -282,12 +282,12 @@ TEST_CASE("the dashboard server answers over HTTP and records statuses as they c
   CHECK(index.headers["content-type"] == "text/html; charset=utf-8");
   CHECK(contains(index.body, "shop/web"));
 
-  analysis::http::Request post;
+  http::Request post;
   post.method = "POST";
   post.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/login";
   post.body = "token=t-admin";
   post.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  auto login = analysis::http::send(post);
+  auto login = http::send(post);
   REQUIRE(login.ok());
   CHECK(login->status == 303);
   CHECK(contains(login->headers.at("set-cookie"), "veer_session="));
@@ -325,10 +325,10 @@ TEST_CASE("the recorder keeps recording across a dropped watch, and deletions ar
   REQUIRE(wait_for(before + 2));
 
   auto page = [&] {
-    analysis::http::Request request;
+    http::Request request;
     request.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/canary/shop/web";
     request.bearer_token = "t-admin";
-    auto reply = analysis::http::send(request);
+    auto reply = http::send(request);
     REQUIRE(reply.ok());
     return reply->body;
   };

@@ -4,14 +4,14 @@
 
 #include <thread>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/dashboard/dashboard.hpp"
 #include "operator/dashboard/dashboard_server.hpp"
 #include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 using namespace veer;
 using namespace veer::dashboard;
@@ -92,11 +92,11 @@ json experiment(const std::string& ns, const std::string& name, json status) {
 }
 
 TimePoint at(const std::string& text) {
-  return *kube::parse_time(text);
+  return *base::parse_time(text);
 }
 
 struct World {
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
   World() {
     for (const auto& info : controller::simulation::served_types()) cluster.add_type(info);
@@ -291,10 +291,10 @@ TEST_CASE("the dashboard server records Experiment statuses as they change") {
   options.shared_token = "t-admin";
   DashboardServer server(world.cluster, world.clock, std::move(options));
   auto page = [&] {
-    analysis::http::Request request;
+    http::Request request;
     request.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/experiment/shop/redesign";
     request.bearer_token = "t-admin";
-    auto reply = analysis::http::send(request);
+    auto reply = http::send(request);
     REQUIRE(reply.ok());
     return reply->body;
   };

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "base/time_format.hpp"
 #include "operator/dashboard/history.hpp"
-#include "operator/kube/time_format.hpp"
 
 using namespace veer::dashboard;
 using nlohmann::json;
@@ -24,7 +24,7 @@ json canary(const std::string& phase, int weight, int failed, const std::string&
 }
 
 TimePoint at(const std::string& text) {
-  return *veer::kube::parse_time(text);
+  return *veer::base::parse_time(text);
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 TEST_CASE("a notification reaches a real Slack receiver as Block Kit with a colour bar") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{200, {}, "ok"}; });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   CurlTransport transport;
   DeliveryQueue queue(clock, transport);
 
@@ -92,7 +92,7 @@ TEST_CASE("429 with Retry-After: the retry waits exactly that long on the clock"
     if (++calls == 1) return HttpResponse{429, {{"Retry-After", "30"}}, "rate limited"};
     return HttpResponse{200, {}, "ok"};
   });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   const auto start = clock.now();
   CurlTransport transport;
   DeliveryQueue queue(clock, transport);
@@ -115,7 +115,7 @@ TEST_CASE("429 with Retry-After: the retry waits exactly that long on the clock"
 
 TEST_CASE("5xx answers are retried with doubling backoff, then given up and counted") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{503, {}, "unavailable"}; });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   const auto start = clock.now();
   CurlTransport transport;
   DeliveryOptions options;
@@ -149,7 +149,7 @@ TEST_CASE("a receiver that never answers times out, the log names neither URL no
     r.never_answer = true;
     return r;
   });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   CurlTransport transport;
   DeliveryOptions options;
   options.timeout = 200ms;
@@ -183,7 +183,7 @@ TEST_CASE("under the simulated clock a Slack outage does not delay a rollout by 
     r.never_answer = true;
     return r;
   });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   const auto start = clock.now();
   CurlTransport transport;
   DeliveryQueue queue(clock, transport);  // the real 5 s timeout
@@ -204,7 +204,7 @@ TEST_CASE("under the simulated clock a Slack outage does not delay a rollout by 
 
 TEST_CASE("identical messages within the window are sent once, after it, again") {
   HttpServer server([](const HttpRequest&) { return HttpResponse{200, {}, "ok"}; });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   CurlTransport transport;
   DeliveryOptions options;
   options.dedupe_window = 10min;
@@ -231,7 +231,7 @@ TEST_CASE("a full queue drops its oldest message and says so, without blocking")
     r.never_answer = true;
     return r;
   });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   CurlTransport transport;
   DeliveryOptions options;
   options.capacity = 2;
@@ -255,7 +255,7 @@ TEST_CASE("a retry holds back later messages to its endpoint, not to others") {
     if (r.path == "/x" && ++calls == 1) return HttpResponse{503, {{"Retry-After", "60"}}, ""};
     return HttpResponse{200, {}, "ok"};
   });
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   CurlTransport transport;
   DeliveryQueue queue(clock, transport);
 

@@ -64,7 +64,7 @@ TEST_CASE(
   for (const auto& e : parsed.errors) MESSAGE(model::to_string(e));
   REQUIRE(parsed.ok());
 
-  analysis::http::OutboundPolicy policy;  // the defaults: any host but link-local ones
+  http::OutboundPolicy policy;  // the defaults: any host but link-local ones
   auto denied = runtime::denied_urls(parsed.value, w.cluster, policy);
   REQUIRE(denied.size() == 1);
   CHECK(denied[0].field == "spec.analysis.webhooks[1].url");

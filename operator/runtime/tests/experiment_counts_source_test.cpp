@@ -17,15 +17,14 @@ using nlohmann::json;
 namespace {
 
 struct ScriptedSource final : analysis::MetricsSource {
-  std::function<analysis::Outcome<double>(const std::string&)> answer;
+  std::function<base::Outcome<double>(const std::string&)> answer;
   std::vector<std::string> asked;
-  analysis::Outcome<double> instant(const std::string& query, std::optional<double>) override {
+  base::Outcome<double> instant(const std::string& query, std::optional<double>) override {
     asked.push_back(query);
     return answer(query);
   }
-  analysis::Outcome<std::vector<double>> range(const std::string&, double, double,
-                                               double) override {
-    return analysis::fail("no range queries");
+  base::Outcome<std::vector<double>> range(const std::string&, double, double, double) override {
+    return base::fail("no range queries");
   }
 };
 
@@ -72,14 +71,14 @@ TEST_CASE("experiment counts: every version's queries, counted over the look's w
         {{"provider", {{"type", "prometheus"}, {"address", "http://prometheus:9090"}}},
          {"query", "orders{app=\"{{ target }}\"} / visits{app=\"{{ target }}\"}"}}}}));
   ScriptedSource source;
-  source.answer = [](const std::string& q) -> analysis::Outcome<double> {
+  source.answer = [](const std::string& q) -> base::Outcome<double> {
     const bool next = has(q, "checkout-next");
     if (has(q, "req{")) return next ? 400.0 : 1600.0;
     if (has(q, "orders{")) return next ? 0.08 : 0.05;
     if (has(q, "istio_requests_total") && has(q, "response_code=~\"5.*\""))
       return next ? 20.0 : 8.0;
     if (has(q, "istio_requests_total")) return next ? 400.0 : 1600.0;
-    return analysis::fail("unexpected query " + q);
+    return base::fail("unexpected query " + q);
   };
   runtime::MetricsCheckerSettings settings;
   settings.source = &source;
@@ -108,8 +107,8 @@ TEST_CASE("experiment counts: a failing query names the version and metric, an i
   runtime::testing::World w;
   w.add_namespace("shop");
   ScriptedSource source;
-  source.answer = [](const std::string& q) -> analysis::Outcome<double> {
-    if (has(q, "checkout-next")) return analysis::fail("no data");
+  source.answer = [](const std::string& q) -> base::Outcome<double> {
+    if (has(q, "checkout-next")) return base::fail("no data");
     return 100.0;
   };
   runtime::MetricsCheckerSettings settings;

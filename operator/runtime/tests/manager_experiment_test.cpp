@@ -19,8 +19,8 @@ namespace {
 // Every version converts 5% of an even share of 1,000 requests per look: no winner.
 struct EvenTraffic final : controller::experiment::ExperimentMetrics {
   std::atomic<int> calls{0};
-  analysis::Outcome<std::vector<ax::VersionCounts>> measure(const model::Experiment& e,
-                                                            double) override {
+  base::Outcome<std::vector<ax::VersionCounts>> measure(const model::Experiment& e,
+                                                        double) override {
     ++calls;
     std::vector<ax::VersionCounts> out;
     for (const auto& v : e.status.versions) {

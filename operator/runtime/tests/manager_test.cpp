@@ -6,7 +6,7 @@
 #include <atomic>
 #include <sstream>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/simulated_driver.hpp"
@@ -88,10 +88,10 @@ TEST_CASE("the runtime takes a Canary to Succeeded and a bad revision to Failed"
                             {{"/metrics", [&] {
                                 return server::Reply{200, "text/plain", m.metrics_text()};
                               }}});
-  analysis::http::Request request;
+  http::Request request;
   request.url = "http://127.0.0.1:" + std::to_string(http.port()) + "/metrics";
   request.timeout = 5s;
-  auto reply = analysis::http::send(request);
+  auto reply = http::send(request);
   REQUIRE(reply.ok());
   const auto& text = reply.value().body;
   CHECK(text.find("veer_canary_status{name=\"podinfo\",namespace=\"shop\"} 2") !=

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 #include "operator/server/operator_metrics.hpp"
 #include "operator/server/status_server.hpp"
 
@@ -8,11 +8,11 @@ using namespace veer::server;
 
 namespace {
 
-veer::analysis::http::Response get(int port, const std::string& path) {
-  veer::analysis::http::Request request;
+veer::http::Response get(int port, const std::string& path) {
+  veer::http::Request request;
   request.url = "http://127.0.0.1:" + std::to_string(port) + path;
   request.timeout = std::chrono::seconds(5);
-  auto reply = veer::analysis::http::send(request);
+  auto reply = veer::http::send(request);
   REQUIRE(reply.ok());
   return reply.value();
 }
@@ -101,12 +101,12 @@ TEST_CASE("a fallback handler sees every other request whole and may add headers
                         reply.headers.push_back({"Location", "/there"});
                         return reply;
                       });
-  veer::analysis::http::Request post;
+  veer::http::Request post;
   post.method = "POST";
   post.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/a/b?x=1&y=2";
   post.headers = {{"X-Custom", "Value"}};
   post.body = "field=1";
-  auto reply = veer::analysis::http::send(post);
+  auto reply = veer::http::send(post);
   REQUIRE(reply.ok());
   CHECK(reply->status == 201);
   CHECK(reply->body == "made");
@@ -120,7 +120,7 @@ TEST_CASE("a fallback handler sees every other request whole and may add headers
 
   StatusServer plain("127.0.0.1", 0, {});
   post.url = "http://127.0.0.1:" + std::to_string(plain.port()) + "/x";
-  auto refused = veer::analysis::http::send(post);
+  auto refused = veer::http::send(post);
   REQUIRE(refused.ok());
   CHECK(refused->status == 405);
 }

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "e2e/controller/tests/support/process.hpp"
-#include "operator/kube/clock.hpp"
 #include "operator/kube/rest_cluster.hpp"
 
 namespace veer::e2e {
@@ -45,7 +45,7 @@ class E2eCluster {
 
   std::string kubeconfig_;
   std::string state_dir_;
-  kube::RealClock clock_;
+  base::RealClock clock_;
   std::unique_ptr<kube::RestCluster> api_;
 };
 

@@ -1,6 +1,6 @@
 #include "e2e/controller/tests/support/kubelet.hpp"
 
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 namespace veer::e2e {
 
@@ -33,7 +33,7 @@ json comparable_parents(json status) {
 json rolled_out_status(const json& deployment) {
   const auto& spec = deployment.value("spec", json::object());
   const long replicas = spec.value("replicas", 1L);
-  const auto now = kube::format_time(std::chrono::system_clock::now());
+  const auto now = base::format_time(std::chrono::system_clock::now());
   const std::string name = deployment["metadata"].value("name", "");
   json status = {
       {"observedGeneration", deployment["metadata"].value("generation", 1L)},
@@ -74,7 +74,7 @@ json accepted_status(const json& route) {
             {"reason", "Accepted"},
             {"message", "accepted by the e2e stand-in"},
             {"observedGeneration", generation},
-            {"lastTransitionTime", kube::format_time(std::chrono::system_clock::now())}}}}});
+            {"lastTransitionTime", base::format_time(std::chrono::system_clock::now())}}}}});
   }
   return {{"parents", parents}};
 }

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 
 namespace veer::e2e {
 
@@ -61,10 +61,10 @@ std::string OperatorProcess::start() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string last;
   while (std::chrono::steady_clock::now() < deadline && process_->running()) {
-    analysis::http::Request request;
+    http::Request request;
     request.url = "http://127.0.0.1:" + std::to_string(port_) + "/readyz";
     request.timeout = std::chrono::seconds(2);
-    auto response = analysis::http::send(request);
+    auto response = http::send(request);
     if (response && response->status == 200) return "";
     last = response ? "HTTP " + std::to_string(response->status) + " " + response->body
                     : response.error();

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 
 namespace veer::e2e::traffic {
 
@@ -19,10 +19,10 @@ LoadGenerator::~LoadGenerator() {
 void LoadGenerator::run() {
   auto next = std::chrono::steady_clock::now();
   while (!stopping_) {
-    analysis::http::Request request;
+    http::Request request;
     request.url = url_;
     request.timeout = std::chrono::seconds(5);
-    auto response = analysis::http::send(request);
+    auto response = http::send(request);
     {
       std::lock_guard lock(mutex_);
       ++answers_[response ? response->status : 0];

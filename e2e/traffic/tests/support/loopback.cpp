@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 
 namespace veer::e2e::traffic {
 
@@ -33,11 +33,11 @@ int free_port() {
 
 std::optional<std::string> get_ok(int port, const std::string& path,
                                   std::chrono::milliseconds timeout) {
-  analysis::http::Request request;
+  http::Request request;
   request.url = "http://127.0.0.1:" + std::to_string(port) + path;
   request.timeout = timeout;
   request.connect_timeout = timeout;
-  auto response = analysis::http::send(request);
+  auto response = http::send(request);
   if (!response || response->status != 200) return std::nullopt;
   return response->body;
 }

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "operator/controller/simulated_versions.hpp"
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "testing/http_server.hpp"
 
 namespace veer::e2e::traffic {
@@ -30,7 +30,7 @@ class VersionCountsPrometheus {
  private:
   testing::HttpResponse answer(const testing::HttpRequest& request);
 
-  kube::RealClock clock_;
+  base::RealClock clock_;
   controller::simulation::VersionTraffic traffic_;
   mutable std::mutex mutex_;
   std::vector<std::string> refused_;

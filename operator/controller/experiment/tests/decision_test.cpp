@@ -2,9 +2,9 @@
 // for a look, and how each assessment verdict ends (or continues) the experiment.
 #include <doctest/doctest.h>
 
+#include "base/time_format.hpp"
 #include "operator/controller/experiment/experiment_decision.hpp"
 #include "operator/controller/experiment/tests/support/fixture.hpp"
-#include "operator/kube/time_format.hpp"
 
 using namespace veer::controller;
 using namespace veer::controller::experiment;
@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-const TimePoint t0 = veer::kube::parse_time("2026-11-27T03:00:00Z").value();
+const TimePoint t0 = veer::base::parse_time("2026-11-27T03:00:00Z").value();
 
 ExperimentObservations all_ready(bool ready = true) {
   ExperimentObservations o;

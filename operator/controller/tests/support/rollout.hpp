@@ -19,7 +19,7 @@ using nlohmann::json;
 namespace sim = veer::controller::simulation;
 
 struct Rollout {
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
   kube::Cluster* api = &cluster;  // what the operator talks to (tests may wrap `cluster`)
   sim::ApprovingHooks approving;

@@ -19,7 +19,7 @@ inline StaticReviews test_users() {
 
 struct UsersDashboard {
   // `shared_token` "" = none.
-  UsersDashboard(kube::Cluster& cluster, kube::Clock& clock, const std::string& shared_token,
+  UsersDashboard(kube::Cluster& cluster, base::Clock& clock, const std::string& shared_token,
                  bool actions)
       : reviews(test_users()),
         access(clock, shared_token, &reviews),

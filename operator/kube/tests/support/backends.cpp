@@ -83,7 +83,7 @@ void run_in_namespace(Backend& backend,
 
 void for_each_backend(const std::function<void(Backend&, const std::string& ns)>& body) {
   {
-    SimulatedClock clock;
+    base::SimulatedClock clock;
     MemoryCluster memory(clock);
     install_crd(memory, false);
     Backend backend{"memory", memory, clock, false, [&] { memory.compact(); }};
@@ -97,7 +97,7 @@ void for_each_backend(const std::function<void(Backend&, const std::string& ns)>
     return;
   }
 #ifdef VEER_HAVE_REST
-  static RealClock real_clock;
+  static base::RealClock real_clock;
   auto config = load_kubeconfig(KubeconfigOptions{kubeconfig, ""});
   REQUIRE_MESSAGE(config.ok(), (config.ok() ? "" : config.error().message));
   RestCluster rest(*config, real_clock);

@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::kube::testing {
@@ -14,7 +14,7 @@ namespace veer::kube::testing {
 struct Backend {
   std::string name;  // "memory" or "real"
   Cluster& cluster;
-  Clock& clock;
+  base::Clock& clock;
   bool real = false;
   // Makes every resourceVersion seen so far too old for a watch (memory: compaction; real:
   // nothing to do, "1" is always too old there).

@@ -16,15 +16,15 @@ SimulatedOperator::~SimulatedOperator() {
 }
 
 bool SimulatedOperator::run_until_phase(const std::string& name, const std::string& phase,
-                                        kube::Clock::Duration limit) {
+                                        base::Clock::Duration limit) {
   return run_until([&] { return world_.phase(ns_, name) == phase; }, limit);
 }
 
-bool SimulatedOperator::run_until(const std::function<bool()>& done, kube::Clock::Duration limit) {
+bool SimulatedOperator::run_until(const std::function<bool()>& done, base::Clock::Duration limit) {
   return driver_.run_until(done, limit, [this] { world_.kubelet(ns_); });
 }
 
-void SimulatedOperator::run_for(kube::Clock::Duration duration) {
+void SimulatedOperator::run_for(base::Clock::Duration duration) {
   driver_.run_for(duration, [this] { world_.kubelet(ns_); });
 }
 

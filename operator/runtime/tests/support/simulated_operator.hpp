@@ -23,9 +23,9 @@ class SimulatedOperator {
   Manager& manager() { return manager_; }
   // Steps simulated time until the Canary `name` (in the namespace) shows `phase`.
   bool run_until_phase(const std::string& name, const std::string& phase,
-                       kube::Clock::Duration limit);
-  bool run_until(const std::function<bool()>& done, kube::Clock::Duration limit);
-  void run_for(kube::Clock::Duration duration);
+                       base::Clock::Duration limit);
+  bool run_until(const std::function<bool()>& done, base::Clock::Duration limit);
+  void run_for(base::Clock::Duration duration);
 
  private:
   World& world_;

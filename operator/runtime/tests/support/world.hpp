@@ -16,7 +16,7 @@ namespace veer::runtime::testing {
 ManagerSettings simulated_settings(const std::string& provider = "istio");
 
 struct World {
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
 
   World();

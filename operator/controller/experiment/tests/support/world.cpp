@@ -13,10 +13,10 @@ using nlohmann::json;
 namespace ax = analysis::experiment;
 namespace sim = controller::simulation;
 
-analysis::Outcome<std::vector<ax::VersionCounts>> ScriptedVersions::measure(
-    const model::Experiment& e, double) {
+base::Outcome<std::vector<ax::VersionCounts>> ScriptedVersions::measure(const model::Experiment& e,
+                                                                        double) {
   ++calls;
-  if (outage) return analysis::fail("Prometheus at http://prometheus:9090 is unreachable");
+  if (outage) return base::fail("Prometheus at http://prometheus:9090 is unreachable");
   std::vector<ax::VersionCounts> out;
   const auto look = e.status.completed_iterations;
   for (const auto* v : e.spec.versions()) {

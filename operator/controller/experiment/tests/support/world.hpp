@@ -24,7 +24,7 @@ class ScriptedVersions final : public ExperimentMetrics {
  public:
   ScriptedVersions(std::map<std::string, TrueRates> rates, double requests_per_look)
       : rates_(std::move(rates)), requests_per_look_(requests_per_look) {}
-  analysis::Outcome<std::vector<analysis::experiment::VersionCounts>> measure(
+  base::Outcome<std::vector<analysis::experiment::VersionCounts>> measure(
       const model::Experiment& experiment, double window_seconds) override;
   int calls = 0;
   bool outage = false;  // every measurement fails, as an unreachable Prometheus
@@ -35,7 +35,7 @@ class ScriptedVersions final : public ExperimentMetrics {
 };
 
 struct World {
-  kube::SimulatedClock clock;
+  base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
   kube::Cluster* api = &cluster;  // what the operator talks to (tests may wrap `cluster`)
   ScriptedVersions metrics;

@@ -11,7 +11,7 @@
 
 struct sockaddr;
 
-namespace veer::analysis::http {
+namespace veer::http {
 
 inline constexpr std::size_t kDefaultMaxResponseBytes = 8u << 20;  // metric answers
 inline constexpr std::size_t kSmallReplyBytes = 64u << 10;         // webhook and notifier replies
@@ -42,4 +42,4 @@ std::optional<std::string> refuse_address(const OutboundPolicy& policy, const so
 // An --allowed-url-hosts entry's problem, if it cannot match anything ("10.0.0.0/33").
 std::optional<std::string> check_host_pattern(std::string_view pattern);
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

@@ -1,4 +1,4 @@
-#include "analysis/http/outbound_policy.hpp"
+#include "http/outbound_policy.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,7 +12,7 @@
 
 #include <curl/curl.h>
 
-namespace veer::analysis::http {
+namespace veer::http {
 namespace {
 
 std::mutex& policy_mutex() {
@@ -224,4 +224,4 @@ std::optional<std::string> check_host_pattern(std::string_view pattern) {
   return std::nullopt;
 }
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

@@ -1,9 +1,9 @@
-#include "analysis/http/printable.hpp"
+#include "http/printable.hpp"
 
 #include <cstdint>
 #include <cstdio>
 
-namespace veer::analysis::http {
+namespace veer::http {
 namespace {
 
 // The length of the valid UTF-8 sequence at `at` and its code point; 0 when it is not valid.
@@ -83,4 +83,4 @@ std::string printable_excerpt(std::string_view text, std::size_t max_bytes) {
   return printable(text.substr(0, max_bytes)) + "...";
 }
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

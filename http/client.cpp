@@ -1,4 +1,4 @@
-#include "analysis/http/client.hpp"
+#include "http/client.hpp"
 
 #include <sys/socket.h>
 #include <algorithm>
@@ -8,11 +8,11 @@
 
 #include <curl/curl.h>
 
-#include "analysis/http/call_slots.hpp"
-#include "analysis/http/outbound_policy.hpp"
-#include "analysis/http/redact.hpp"
+#include "http/call_slots.hpp"
+#include "http/outbound_policy.hpp"
+#include "http/redact.hpp"
 
-namespace veer::analysis::http {
+namespace veer::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -169,11 +169,13 @@ std::string why_failed(CURLcode code, const char* message, const Transfer& t,
 
 }  // namespace
 
-Outcome<Response> send(const Request& request) {
+base::Outcome<Response> send(const Request& request) {
   global_init();
   const auto secrets = secrets_of(request);
   const std::string where = request.method + " " + redact(request.url, secrets);
-  auto failed = [&](const std::string& why) { return fail(where + ": " + redact(why, secrets)); };
+  auto failed = [&](const std::string& why) {
+    return base::fail(where + ": " + redact(why, secrets));
+  };
 
   Transfer t;
   t.policy = outbound_policy();
@@ -273,4 +275,4 @@ std::string url_encode(const std::string& text) {
   return out;
 }
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

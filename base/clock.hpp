@@ -10,7 +10,7 @@
 #include <set>
 #include <tuple>
 
-namespace veer::kube {
+namespace veer::base {
 
 class Clock {
  public:
@@ -78,4 +78,4 @@ class SimulatedClock final : public Clock {
   int notifying_ = 0;  // advances between waking waiters and finishing
 };
 
-}  // namespace veer::kube
+}  // namespace veer::base

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/outcome.hpp"
+#include "base/outcome.hpp"
 
-namespace veer::analysis::http {
+namespace veer::http {
 
 struct BasicAuth {
   std::string username;
@@ -59,9 +59,9 @@ struct Response {
 // A transport failure (refused by the policy, DNS, refused, TLS, timeout, too large, too slow)
 // is an error naming the method and the redacted URL; any HTTP status, 4xx and 5xx included, is
 // a Response.
-Outcome<Response> send(const Request& request);
+base::Outcome<Response> send(const Request& request);
 
 // Percent-encodes a query-string component.
 std::string url_encode(const std::string& text);
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

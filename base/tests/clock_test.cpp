@@ -3,10 +3,10 @@
 #include <atomic>
 #include <thread>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
 using namespace std::chrono_literals;
-using veer::kube::SimulatedClock;
+using veer::base::SimulatedClock;
 
 TEST_CASE("a simulated sleep ends only when time is advanced past its deadline") {
   SimulatedClock clock;

@@ -1,10 +1,10 @@
-#include "analysis/http/redact.hpp"
+#include "http/redact.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace veer::analysis::http {
+namespace veer::http {
 namespace {
 
 constexpr std::size_t kShortestSecret = 4;
@@ -160,4 +160,4 @@ std::vector<Secret> secrets_in_url(std::string_view url) {
   return out;
 }
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

@@ -1,8 +1,8 @@
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
 #include <vector>
 
-namespace veer::kube {
+namespace veer::base {
 
 void Clock::sleep_until(TimePoint deadline) {
   std::mutex mutex;
@@ -100,4 +100,4 @@ std::optional<Clock::TimePoint> SimulatedClock::next_deadline() const {
   return std::nullopt;
 }
 
-}  // namespace veer::kube
+}  // namespace veer::base

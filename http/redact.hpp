@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace veer::analysis::http {
+namespace veer::http {
 
 struct Secret {
   std::string value;
@@ -22,4 +22,4 @@ std::string redact(std::string_view text, const std::vector<Secret>& secrets = {
 // The secrets a URL carries in itself: its userinfo, raw and percent-decoded.
 std::vector<Secret> secrets_in_url(std::string_view url);
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace veer::analysis::http {
+namespace veer::http {
 
 // Escapes C0 controls and DEL (\n, \r, \t, \x1b, ...), C1 controls and the Unicode format
 // characters that reorder or split lines (bidi embeddings, overrides and isolates, LRM/RLM/ALM,
@@ -18,4 +18,4 @@ std::string printable(std::string_view text);
 // cut.
 std::string printable_excerpt(std::string_view text, std::size_t max_bytes = 200);
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

@@ -6,7 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 
-namespace veer::analysis::http {
+namespace veer::http {
 
 class CallSlots {
  public:
@@ -34,4 +34,4 @@ class CallSlot {
   CallSlots& slots_;
 };
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

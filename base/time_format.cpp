@@ -1,9 +1,9 @@
-#include "operator/kube/time_format.hpp"
+#include "base/time_format.hpp"
 
 #include <cstdio>
 #include <ctime>
 
-namespace veer::kube {
+namespace veer::base {
 namespace {
 
 std::string format(Clock::TimePoint t, bool micro) {
@@ -54,4 +54,4 @@ std::optional<Clock::TimePoint> parse_time(const std::string& text) {
                                                        fraction);
 }
 
-}  // namespace veer::kube
+}  // namespace veer::base

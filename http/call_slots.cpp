@@ -1,6 +1,6 @@
-#include "analysis/http/call_slots.hpp"
+#include "http/call_slots.hpp"
 
-namespace veer::analysis::http {
+namespace veer::http {
 
 bool CallSlots::acquire(int capacity, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
@@ -22,4 +22,4 @@ int CallSlots::in_flight() const {
   return in_flight_;
 }
 
-}  // namespace veer::analysis::http
+}  // namespace veer::http

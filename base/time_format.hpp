@@ -5,13 +5,13 @@
 #include <optional>
 #include <string>
 
-#include "operator/kube/clock.hpp"
+#include "base/clock.hpp"
 
-namespace veer::kube {
+namespace veer::base {
 
 std::string format_time(Clock::TimePoint t);
 std::string format_micro_time(Clock::TimePoint t);
 // Reads either form (and fractional seconds of any length); nullopt when it is neither.
 std::optional<Clock::TimePoint> parse_time(const std::string& text);
 
-}  // namespace veer::kube
+}  // namespace veer::base
