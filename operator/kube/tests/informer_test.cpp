@@ -180,7 +180,7 @@ TEST_CASE("an informer keeps retrying a failing list with backoff and reports th
 }
 
 TEST_CASE("an informer with keep holds only chosen names, trims them, and a late insert loses") {
-  SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster.create(config_map("default", "other", "1")).ok());
   auto held = cluster.create(config_map("default", "held", "1"));
