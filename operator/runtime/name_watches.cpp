@@ -24,7 +24,6 @@ NameWatches::NameWatches(kube::Cluster& api, base::Clock& clock, kube::ResourceT
       warn_(std::move(warn)) {
   // One object per watch: nothing to page, filter or resync.
   options_.label_selector.clear();
-  options_.keep = nullptr;
   options_.resync = base::Clock::Duration::zero();
 }
 

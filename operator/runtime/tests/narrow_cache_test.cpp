@@ -324,7 +324,7 @@ TEST_CASE(
   for (const char* name : {"a", "b", "c", "d"}) REQUIRE(cache.get({kSecret, "shop", name}));
   // a and b are watched; c is past the cap of 2, d is not referenced: both read each time.
   CHECK(names->held() == std::vector<std::string>{"shop/a", "shop/b"});
-  CHECK(wire.open_watches() == 2);
+  CHECK(eventually([&] { return wire.open_watches() == 2; }));
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].find("more than 2") != std::string::npos);
   CHECK(warnings[0].find("eA==") == std::string::npos);
@@ -496,7 +496,7 @@ TEST_CASE("a rollout works on the trimmed cache and a mounted Secret's change st
   check_field_selected(wire.requests());
 
   // The Canary goes: nothing refers to the Secrets any more, so their watches end.
-  REQUIRE(w.cluster.remove({controller::canary_type(), "shop", "podinfo"}));
+  REQUIRE(w.cluster.remove({controller::canary_type(), "shop", "podinfo"}).ok());
   REQUIRE(op.run_until([&] { return secrets->held().empty(); }, 10min));
   CHECK(wire.open_watches() == 0);
 }
