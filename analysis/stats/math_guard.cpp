@@ -5,13 +5,14 @@
 namespace veer::analysis::stats {
 namespace {
 
-// Boost's messages start with the function's whole signature ("Error in function
-// boost::math::ibeta_inverse<double>(double, double, double): ..."); its reason is what helps.
+// Boost's messages start with the function ("Error in function
+// boost::math::students_t_distribution<double>::students_t_distribution: Degrees of freedom
+// argument is -1, but must be > 0 !"); its reason is what helps.
 std::string_view reason_of(std::string_view detail) {
   constexpr std::string_view kPrefix = "Error in function ";
   if (detail.substr(0, kPrefix.size()) != kPrefix) return detail;
-  const auto colon = detail.find("): ");
-  return colon == std::string_view::npos ? detail : detail.substr(colon + 3);
+  const auto colon = detail.find(": ", kPrefix.size());
+  return colon == std::string_view::npos ? detail : detail.substr(colon + 2);
 }
 
 }  // namespace
