@@ -15,9 +15,7 @@ namespace veer::runtime::testing {
 
 class SimulatedOperator {
  public:
-  // `api`: what the Manager talks to (a decorator of the world's cluster); null: the cluster.
-  SimulatedOperator(World& world, std::string ns, ManagerSettings settings = simulated_settings(),
-                    kube::Cluster* api = nullptr);
+  SimulatedOperator(World& world, std::string ns, ManagerSettings settings = simulated_settings());
   ~SimulatedOperator();
   SimulatedOperator(const SimulatedOperator&) = delete;
   SimulatedOperator& operator=(const SimulatedOperator&) = delete;
