@@ -2,7 +2,6 @@
 
 #include <csignal>
 #include <regex>
-#include <sstream>
 
 #include "e2e/traffic/tests/support/loopback.hpp"
 
@@ -35,13 +34,10 @@ SampleApp::SampleApp(const std::string& ns, const std::string& workload, const s
     error_ = "the sample app for " + workload + " does not answer /healthz";
 }
 
-std::optional<Served> SampleApp::served() const {
+std::optional<long> SampleApp::served() const {
   auto body = get_ok(port_, "/served");
   if (!body) return std::nullopt;
-  std::istringstream fields(*body);  // "<all> <marked>"
-  Served served;
-  if (!(fields >> served.all >> served.marked)) return std::nullopt;
-  return served;
+  return std::stol(*body);
 }
 
 void SampleApp::stop() {

@@ -11,13 +11,6 @@
 
 namespace veer::e2e::traffic {
 
-// What an app has served so far: every request to /, and those marked as an A/B test's insiders
-// (an `x-canary` header or a `canary` cookie).
-struct Served {
-  long all = 0;
-  long marked = 0;
-};
-
 // The behaviour an image asks for: the tag after the last ':' ("good" without one).
 std::string behaviour_of(const std::string& image);
 
@@ -31,7 +24,7 @@ class SampleApp {
   const std::string& image() const { return image_; }
   int port() const { return port_; }
   // Requests to / served so far; nullopt when it does not answer.
-  std::optional<Served> served() const;
+  std::optional<long> served() const;
   // SIGTERM, by its pid.
   void stop();
 
