@@ -34,7 +34,7 @@ bool skipped_without_crds() {
   return true;
 }
 
-std::vector<Write> render(const testing::Scenario& s, const Observed& observed) {
+std::vector<Write> render_routes(const testing::Scenario& s, const Observed& observed) {
   auto router = make_router(s.provider);
   REQUIRE(router.ok());
   auto writes = router.value()->apply(s.canary, s.routes, observed);
@@ -53,7 +53,7 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
     CAPTURE(s.golden_path());
     Observed stored = s.observed;
     for (auto& object : stored.objects) object = schemas().stored(object);
-    auto writes = render(s, stored);
+    auto writes = render_routes(s, stored);
     for (const auto& w : writes) {
       if (!schemas().covers(w.object)) continue;
       ++checked;
@@ -65,7 +65,7 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
     // What the server keeps, rendered again: no write.
     Observed as_stored = testing::after(stored, writes);
     for (auto& object : as_stored.objects) object = schemas().stored(object);
-    for (const auto& again : render(s, as_stored)) {
+    for (const auto& again : render_routes(s, as_stored)) {
       CAPTURE(again.object.dump());
       CHECK(again.action == Write::Action::unchanged);
     }
