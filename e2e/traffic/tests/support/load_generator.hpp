@@ -22,9 +22,11 @@ struct Marker {
   int every = 0;
 };
 
+inline constexpr int kDefaultClients = 4;
+
 class LoadGenerator {
  public:
-  LoadGenerator(std::string url, int per_second, Marker marker = {}, int clients = 4);
+  LoadGenerator(std::string url, int per_second, Marker marker = {}, int clients = kDefaultClients);
   ~LoadGenerator();
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
