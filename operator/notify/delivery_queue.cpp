@@ -120,6 +120,10 @@ void DeliveryQueue::finish_attempt(Pending item, const HttpReply& reply) {
   }
   if (outcome.kind == AttemptOutcome::give_up) {
     ++counters.failed;
+    // Each message given up is said once: the outage line above does not say what was lost.
+    spdlog::warn("a notification to {} ({}) is lost after {} attempt{}: {}", name,
+                 to_string(item.to.type), item.attempt, item.attempt == 1 ? "" : "s",
+                 redact(outcome.reason, item.to));
     return;
   }
   item.not_before = now + outcome.delay;

@@ -6,11 +6,18 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "e2e/traffic/tests/support/loopback.hpp"
+#include "e2e/traffic/tests/support/own_cluster.hpp"
+#include "e2e/traffic/tests/support/slack_receiver.hpp"
 #include "e2e/traffic/tests/support/traffic_rollout.hpp"
 #include "testing/skip.hpp"
 
@@ -28,6 +35,8 @@ constexpr const char* kSlow = "ghcr.io/veer-e2e/sample-v2:slow-600";
 constexpr double kTolerancePoints = 3.0;
 // A step's measurement counts once it holds this many requests (a 10 s step at 40 rps has ~400).
 constexpr long kMinRequests = 100;
+// The load generator's clients: each has at most one request in flight.
+constexpr long kClients = kDefaultClients;
 
 std::unique_ptr<TrafficRollout> initialized(E2eCluster& cluster, const std::string& label,
                                             CanaryOptions options = {}) {
@@ -152,6 +161,102 @@ CanaryOptions through(const std::string& provider) {
   CanaryOptions options;
   options.provider = provider;
   return options;
+}
+
+// Blue/green (`iterations` without `match`) and A/B (`iterations` with `match`): the strategy's
+// analysis on top of the suite's metrics, without the canary steps.
+CanaryOptions iterations(const std::string& provider, int count,
+                         const nlohmann::json& match = nlohmann::json()) {
+  CanaryOptions options = through(provider);
+  options.analysis_extra = {{"iterations", count}, {"stepWeight", nullptr}, {"maxWeight", nullptr}};
+  if (!match.is_null()) options.analysis_extra["match"] = match;
+  return options;
+}
+
+// Every iteration 1..count was seen in the status, in order, none repeated after a later one.
+void check_iterations(const Trail& trail, int count) {
+  int last = 0;
+  for (const auto& s : trail.states) {
+    if (s.phase != "Progressing") continue;
+    CHECK_MESSAGE(s.iterations >= last, "iteration went back from " << last << ":\n"
+                                                                    << trail.describe());
+    CHECK_MESSAGE(s.iterations <= last + 1, "iteration " << last + 1 << " skipped:\n"
+                                                         << trail.describe());
+    last = std::max(last, s.iterations);
+  }
+  CHECK_MESSAGE(trail.max_iterations() == count, trail.describe());
+}
+
+// Every request the clients sent was answered 200.
+void check_no_failed_request(TrafficRollout& r) {
+  const auto answers = r.load().answers();
+  MESSAGE("answers: " << to_string(answers));
+  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
+  CHECK(answers.count(200) == 1);
+}
+
+// Each of `notes` ("weight 10", ...) appears exactly once in status.rollout.history: no step was
+// repeated or skipped.
+void check_history_once(TrafficRollout& r, const std::vector<std::string>& notes) {
+  const auto history = r.history_notes();
+  std::string all;
+  for (const auto& n : history) all += "  " + n + "\n";
+  for (const auto& note : notes)
+    CHECK_MESSAGE(std::count(history.begin(), history.end(), note) == 1,
+                  "\"" << note << "\" not exactly once in status.rollout.history:\n"
+                       << all);
+}
+
+// Samples every replica's /readyz and the Lease every 200 ms while it runs: how many replicas
+// said they lead at once, and the Lease's holders in order.
+class LeaderWatch {
+ public:
+  explicit LeaderWatch(TrafficRollout& r) : r_(r), thread_([this] { run(); }) {}
+  ~LeaderWatch() { stop(); }
+  LeaderWatch(const LeaderWatch&) = delete;
+  LeaderWatch& operator=(const LeaderWatch&) = delete;
+
+  void stop() {
+    if (!stopping_.exchange(true)) thread_.join();
+  }
+  int most_leaders() {
+    std::lock_guard lock(mutex_);
+    return most_leaders_;
+  }
+  std::vector<std::string> holders() {
+    std::lock_guard lock(mutex_);
+    return holders_;
+  }
+
+ private:
+  void run() {
+    while (!stopping_) {
+      int leaders = 0;
+      for (std::size_t i = 0; i < r_.operator_count(); ++i)
+        if (r_.operator_process(i).leader() == true) ++leaders;
+      const auto holder = r_.lease().first;
+      {
+        std::lock_guard lock(mutex_);
+        most_leaders_ = std::max(most_leaders_, leaders);
+        if (!holder.empty() && (holders_.empty() || holders_.back() != holder))
+          holders_.push_back(holder);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the sampling period
+    }
+  }
+
+  TrafficRollout& r_;
+  std::mutex mutex_;
+  int most_leaders_ = 0;
+  std::vector<std::string> holders_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 }  // namespace
@@ -316,6 +421,241 @@ TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds
   check_at_rest(*r, kGood);
   const auto answers = r->load().answers();
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
+}
+
+TEST_CASE("istio blue/green with real traffic: no request fails across the switch") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  // No load tester sends to the canary and blue/green gives it no user traffic before the switch,
+  // so the built-in metrics would find no canary series and hold every step (NoData). This case
+  // is about the switch; the metrics run in the canary and A/B cases.
+  auto options = iterations("istio", 3);
+  options.analysis_extra["metrics"] = nlohmann::json::array();
+  auto r = initialized(*cluster, "bluegreen", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  const auto trail = r->roll_out(kGood);
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  MESSAGE("phases and splits:\n" << trail.describe());
+  CHECK_MESSAGE(trail.end_phase() == "Succeeded", trail.describe()
+                                                      << "operator log:\n"
+                                                      << r->operator_process().log_tail());
+  check_phases(trail, {"Initialized", "Progressing", "Promoting", "Finalising", "Succeeded"},
+               {"Initialized", "Progressing", "Promoting", "Succeeded"});
+  check_iterations(trail, 3);
+  // While it is analysed the canary takes no user traffic; then all of it, while the primary
+  // rolls out the new version; then the new primary takes it back.
+  for (const auto& s : trail.states)
+    if (s.phase == "Progressing")
+      CHECK_MESSAGE((s.split == Split{100, 0}), "while analysed: " << to_string(s));
+  CHECK_MESSAGE(trail.saw_split(Split{0, 100}), "the switch to the canary never seen:\n"
+                                                    << trail.describe());
+  for (const auto& s : r->data_plane().segments())
+    MESSAGE("split " << to_string(s.split) << " measured at the apps: primary " << s.primary
+                     << ", canary " << s.canary);
+  // Requests in flight while nginx reloads land on the previous split's backends.
+  auto share = [](long part, long other) {
+    return part == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(part + other);
+  };
+  const auto before = r->data_plane().measured(Split{100, 0});
+  const auto switched = r->data_plane().measured(Split{0, 100});
+  CHECK_MESSAGE(share(before.canary, before.primary) <= kTolerancePoints,
+                "the canary served " << before.canary << " requests routed to the primary");
+  CHECK_MESSAGE(switched.canary > 0, "no request measured while all went to the canary");
+  // The switch lasts as long as the primary's rollout: in the stand-in often under a second, a
+  // handful of requests, most of them in flight at one of the two reloads that bound it. A share
+  // says something only with enough requests; below that, at most one request per client per
+  // reload may land on the other side.
+  if (switched.primary + switched.canary >= kMinRequests) {
+    CHECK_MESSAGE(share(switched.primary, switched.canary) <= kTolerancePoints,
+                  "the primary served " << switched.primary << " requests routed to the canary");
+  } else {
+    CHECK_MESSAGE(switched.primary <= 2 * kClients,
+                  "the primary served " << switched.primary << " requests routed to the canary");
+  }
+  check_at_rest(*r, kGood);
+  check_no_failed_request(*r);
+  CHECK(r->data_plane().app_image(std::string(TrafficRollout::kName) + "-primary") == kGood);
+  check_history_once(*r, {"iteration 1", "iteration 2", "iteration 3", "succeeded"});
+}
+
+TEST_CASE(
+    "istio with real traffic: the kube-apiserver restarted mid-rollout, the rollout resumes and "
+    "promotes") {
+  if (!traffic_cluster()) return;  // skipped: no server configured, or no upstream CRDs
+  // Its own etcd and kube-apiserver: restarting the shared one would break the cases of the
+  // suites that run beside this one.
+  OwnCluster own(
+      (std::filesystem::temp_directory_path() / unique_name("veer-traffic-apiserver")).string());
+  REQUIRE_MESSAGE(own.error().empty(), own.error());
+  auto r = initialized(own.cluster(), "apiserver", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  // At 10% the API server goes away for longer than an analysis interval (a step falls due while
+  // it is down) and comes back on the same port and etcd: the operator's watches break and must
+  // resume; traffic keeps flowing by the routing nginx has.
+  bool restarted = false;
+  std::string restart_error;
+  const auto began = std::chrono::steady_clock::now();
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (restarted || state.weight != 10 || !(state.split == Split{90, 10})) return;
+    restarted = true;
+    restart_error = own.restart_apiserver(std::chrono::seconds(12));
+  });
+  MESSAGE("the rollout took " << std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::steady_clock::now() - began)
+                                     .count()
+                              << " s");
+  REQUIRE(restarted);
+  CHECK_MESSAGE(restart_error.empty(), restart_error);
+  CHECK_MESSAGE(r->operator_process().running(), "the operator exited:\n"
+                                                     << r->operator_process().log_tail());
+  CHECK(r->operator_process().starts() == 1);
+  int last = 0;
+  for (const auto& s : trail.states) {
+    if (s.phase != "Progressing") continue;
+    CHECK_MESSAGE(s.weight >= last, "weight went back from " << last << ":\n" << trail.describe());
+    last = std::max(last, s.weight);
+  }
+  check_promoted(*r, trail, kGood);
+  check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
+}
+
+TEST_CASE(
+    "istio with real traffic: Slack answering 500, then not at all, does not hold the rollout and "
+    "every message is delivered later or reported lost once") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  using Mode = SlackReceiver::Mode;
+  using std::chrono::steady_clock;
+  SlackReceiver slack(Mode::error500);  // down from the start: 500 to every message
+  auto options = through("istio");
+  options.operator_args = {"--slack-url", slack.webhook_url(), "--slack-channel", "deploys"};
+  auto r = initialized(*cluster, "slack", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  // 500 until 20%, then connections held open without an answer (veer's 5 s timeout ends each)
+  // until 30%, then Slack answers again.
+  std::map<int, steady_clock::time_point> first_seen;  // weight -> when the status showed it
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (state.phase != "Progressing" || first_seen.count(state.weight) != 0) return;
+    first_seen[state.weight] = steady_clock::now();
+    if (state.weight == 20) slack.set_mode(Mode::hang);
+    if (state.weight == 30) slack.set_mode(Mode::ok);
+  });
+  check_promoted(*r, trail, kGood);
+  // Not held: each step came one analysis interval (10 s) after the last, give or take a loop.
+  std::vector<double> gaps;
+  steady_clock::time_point previous{};
+  for (const auto& [weight, at] : first_seen) {
+    if (previous != steady_clock::time_point{})
+      gaps.push_back(std::chrono::duration<double>(at - previous).count());
+    previous = at;
+  }
+  for (double gap : gaps) {
+    MESSAGE("step took " << gap << " s");
+    CHECK_MESSAGE(gap <= 16.0, "a step took " << gap << " s while Slack was failing");
+  }
+  // Each message either reached Slack in the end or was retried until veer gave up (5 attempts,
+  // 1, 2, 4 and 8 s apart, plus the timeout of an unanswered attempt): wait until all are settled.
+  struct Message {
+    std::vector<SlackReceiver::Attempt> attempts;
+    bool delivered = false;
+  };
+  std::map<std::string, Message> messages;  // by body, oldest attempt first
+  const bool settled = wait_until(
+      [&] {
+        messages.clear();
+        for (const auto& a : slack.attempts()) {
+          auto& m = messages[a.body];
+          m.attempts.push_back(a);
+          m.delivered = m.delivered || a.answer == Mode::ok;
+        }
+        for (const auto& [body, m] : messages)
+          if (!m.delivered && m.attempts.size() < 5) return false;
+        return true;
+      },
+      std::chrono::seconds(60));
+  CHECK_MESSAGE(settled, "messages still being retried a minute after the rollout ended");
+  long delivered_late = 0;
+  long lost = 0;
+  for (const auto& [body, m] : messages) {
+    std::string answers;
+    for (std::size_t i = 0; i < m.attempts.size(); ++i) {
+      answers += std::string(i == 0 ? "" : ", ") + to_string(m.attempts[i].answer);
+      if (i == 0) continue;
+      // The backoff doubles from 1 s (an unanswered attempt adds its 5 s timeout).
+      const double gap =
+          std::chrono::duration<double>(m.attempts[i].at - m.attempts[i - 1].at).count();
+      const double backoff = static_cast<double>(1 << (i - 1));
+      CHECK_MESSAGE(gap >= backoff - 0.2, "retry " << i << " of \"" << m.attempts[0].text
+                                                   << "\" came after " << gap << " s, not "
+                                                   << backoff << " s");
+    }
+    MESSAGE("\"" << m.attempts[0].text << "\": " << answers);
+    CHECK(std::count_if(m.attempts.begin(), m.attempts.end(),
+                        [](const auto& a) { return a.answer == Mode::ok; }) <= 1);
+    if (m.delivered && m.attempts.size() > 1) ++delivered_late;
+    if (!m.delivered) ++lost;
+    for (const auto& a : m.attempts) CHECK(a.path == SlackReceiver::secret_path());
+  }
+  MESSAGE(messages.size() << " messages: " << delivered_late << " delivered after retries, " << lost
+                          << " lost");
+  CHECK(delivered_late >= 1);
+  const auto log = r->operator_process().log();
+  const auto lost_lines = occurrences(log, "is lost after 5 attempts");
+  CHECK_MESSAGE(lost_lines == static_cast<std::size_t>(lost),
+                lost << " messages lost, " << lost_lines << " reported in the log");
+  // The webhook URL is a credential: never in the operator's log.
+  CHECK(log.find("e2eSlackSecret") == std::string::npos);
+  CHECK(log.find("127.0.0.1:" + std::to_string(slack.port())) == std::string::npos);
+}
+
+TEST_CASE(
+    "istio with real traffic: two operators with leader election, the leader killed "
+    "mid-rollout, the standby takes over and promotes") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto options = through("istio");
+  options.operator_replicas = 2;
+  auto r = initialized(*cluster, "leader", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  LeaderWatch watch(*r);
+  // At 20% the replica that leads dies as a node would (SIGKILL: it never releases the Lease),
+  // and the standby must take the Lease once it expires (15 s) and finish the rollout.
+  std::optional<std::size_t> killed;
+  double takeover_seconds = -1;
+  long transitions_before = -1;
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (killed || state.phase != "Progressing" || state.weight != 20) return;
+    for (std::size_t i = 0; i < r->operator_count(); ++i)
+      if (r->operator_process(i).leader() == true) killed = i;
+    if (!killed) return;
+    transitions_before = r->lease().second;
+    const auto at = std::chrono::steady_clock::now();
+    r->operator_process(*killed).kill9();
+    auto& standby = r->operator_process(1 - *killed);
+    if (wait_until([&] { return standby.leader() == true; }, std::chrono::seconds(40)))
+      takeover_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - at).count();
+  });
+  watch.stop();
+  REQUIRE_MESSAGE(killed.has_value(), "no replica said it leads at 20%:\n" << trail.describe());
+  auto& standby = r->operator_process(1 - *killed);
+  MESSAGE("the standby led " << takeover_seconds << " s after the leader was killed");
+  CHECK_MESSAGE(takeover_seconds >= 0, "the standby never led; its log:\n" << standby.log_tail());
+  // The Lease lasts 15 s and a standby retries every 2 s.
+  CHECK(takeover_seconds <= 15 + 2 + 3);
+  CHECK_MESSAGE(watch.most_leaders() == 1, "two replicas said they lead at once");
+  const auto holders = watch.holders();
+  CHECK_MESSAGE(holders.size() == 2, "Lease holders: " << holders.size());
+  CHECK(r->lease().second == transitions_before + 1);
+  CHECK(occurrences(r->operator_process(*killed).log(), "became leader") == 1);
+  CHECK(occurrences(standby.log(), "became leader") == 1);
+  CHECK(standby.running());
+  check_promoted(*r, trail, kGood);
+  check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
 }
 
 }  // namespace veer::e2e::traffic

@@ -138,9 +138,10 @@ TEST_CASE("5xx answers are retried with doubling backoff, then given up and coun
   CHECK(queue.totals().failed == 1);
   CHECK(queue.totals().sent == 0);
   CHECK(queue.totals().retries == 2);
-  // Three failed attempts, one log line.
+  // Three failed attempts, one line for the outage and one for the lost message.
   CHECK(count(log.text.str(), "are failing") == 1);
   CHECK(log.text.str().find("HTTP 503") != std::string::npos);
+  CHECK(count(log.text.str(), "is lost after 3 attempts") == 1);
 }
 
 TEST_CASE("a receiver that never answers times out, the log names neither URL nor token") {
@@ -170,6 +171,9 @@ TEST_CASE("a receiver that never answers times out, the log names neither URL no
   CHECK(server.requests()[0].headers.at("authorization") == "Bearer xoxb-very-secret-token");
   const std::string logged = log.text.str();
   CHECK(count(logged, "are failing") == 1);
+  CHECK(count(logged,
+              "a notification to AlertProvider test/on-call (slack) is lost after 2 "
+              "attempts") == 1);
   CHECK(logged.find("AlertProvider test/on-call") != std::string::npos);
   CHECK(logged.find("s3cr3t") == std::string::npos);
   CHECK(logged.find(std::to_string(server.port())) == std::string::npos);

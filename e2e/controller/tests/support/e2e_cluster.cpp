@@ -61,6 +61,22 @@ std::unique_ptr<E2eCluster> E2eCluster::from_environment() {
   return cluster;
 }
 
+std::unique_ptr<E2eCluster> E2eCluster::from_kubeconfig(const std::string& kubeconfig,
+                                                        std::string& why) {
+  auto config = kube::load_client_config({kubeconfig, ""});
+  if (!config) {
+    why = kubeconfig + ": " + config.error().message;
+    return nullptr;
+  }
+  auto cluster = std::unique_ptr<E2eCluster>(new E2eCluster(kubeconfig, nullptr));
+  cluster->api_ = std::make_unique<kube::RestCluster>(*config, cluster->clock_);
+  if (auto version = cluster->api_->check(); !version) {
+    why = kubeconfig + ": the API server does not answer: " + version.error().message;
+    return nullptr;
+  }
+  return cluster;
+}
+
 E2eCluster::E2eCluster(std::string kubeconfig, std::unique_ptr<kube::RestCluster> api)
     : kubeconfig_(std::move(kubeconfig)), api_(std::move(api)) {
   state_dir_ = std::filesystem::path(kubeconfig_).parent_path().string();

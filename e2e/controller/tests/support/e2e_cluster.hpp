@@ -21,6 +21,10 @@ class E2eCluster {
   // skipped (testing/skip.hpp) and nullptr returned; the caller returns. Set but unusable (a
   // bad kubeconfig, a server that does not answer): the test case fails here.
   static std::unique_ptr<E2eCluster> from_environment();
+  // The cluster of `kubeconfig` (one the test started itself with e2e/cluster/up); nullptr with
+  // the reason in `why` when it is unusable.
+  static std::unique_ptr<E2eCluster> from_kubeconfig(const std::string& kubeconfig,
+                                                     std::string& why);
 
   const std::string& admin_kubeconfig() const { return kubeconfig_; }
   const std::string& state_dir() const { return state_dir_; }

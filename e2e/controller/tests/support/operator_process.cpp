@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "http/client.hpp"
 
 namespace veer::e2e {
@@ -76,6 +78,19 @@ std::string OperatorProcess::start() {
 
 std::string OperatorProcess::terminate() {
   return process_ ? process_->stop(SIGTERM, std::chrono::seconds(20)) : "never started";
+}
+
+std::optional<bool> OperatorProcess::leader() const {
+  if (port_ == 0) return std::nullopt;
+  http::Request request;
+  request.url = "http://127.0.0.1:" + std::to_string(port_) + "/readyz";
+  request.timeout = std::chrono::seconds(2);
+  auto response = http::send(request);
+  if (!response) return std::nullopt;
+  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (!body.is_object() || !body.contains("leader") || !body["leader"].is_boolean())
+    return std::nullopt;
+  return body["leader"].get<bool>();
 }
 
 void OperatorProcess::kill9() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ class OperatorProcess {
   // SIGTERM, as Kubernetes stops a pod; how it ended ("exited with 0" when it shut down cleanly).
   std::string terminate();
   bool running() { return process_ && process_->running(); }
+  // With --leader-elect: whether it leads now, from its /readyz ("leader"); nullopt when it does
+  // not answer or says nothing about leading.
+  std::optional<bool> leader() const;
   int port() const { return port_; }
   int starts() const { return starts_; }
   // Its log so far (every run appends to the same file).

@@ -113,6 +113,9 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  // Only fds 1 and 2 may hold the pipe: a daemon the command leaves running (e2e/cluster/up's
+  // etcd) would otherwise keep it open, and the read below would never see its end.
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   auto copy = argv;
   auto args = c_args(copy);

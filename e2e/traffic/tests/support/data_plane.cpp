@@ -105,7 +105,7 @@ void DataPlaneStandIn::settle_workloads() {
         if (live.app) retire(name);
         // A pod name as a ReplicaSet gives it (<deployment>-<hash>-<suffix>), new per app.
         const auto n = std::to_string(started_);
-        apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, 0};
+        apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, {}};
       }
     } else {
       retire(name);
@@ -125,41 +125,56 @@ void DataPlaneStandIn::settle_workloads() {
 
 void DataPlaneStandIn::settle_routing() {
   std::string why;
-  auto split = read_split(cluster_, provider_, ns_, target_, why);
-  if (!split) return;  // no routing object yet (or unreadable): nginx keeps what it has
-  std::vector<Backend> backends;
-  auto add = [&](const std::string& workload, int weight) {
-    if (weight <= 0) return;
-    auto found = apps_.find(workload);
-    if (found == apps_.end()) {
-      problem("the " + provider_ + " routing sends " + std::to_string(weight) + "% to " + workload +
-              ", which has no ready app");
-      return;
-    }
-    backends.push_back({found->second.app->port(), weight});
+  auto routing = read_routing(cluster_, provider_, ns_, target_, why);
+  if (!routing) return;  // no routing object yet (or unreadable): nginx keeps what it has
+  auto backends_of = [&](const Split& split) {
+    std::vector<Backend> backends;
+    auto add = [&](const std::string& workload, int weight) {
+      if (weight <= 0) return;
+      auto found = apps_.find(workload);
+      if (found == apps_.end()) {
+        problem("the " + provider_ + " routing " + to_string(*routing) + " sends " +
+                std::to_string(weight) + "% to " + workload + ", which has no ready app");
+        return;
+      }
+      backends.push_back({found->second.app->port(), weight});
+    };
+    add(target_ + "-primary", split.primary);
+    add(target_, split.canary);
+    return backends;
   };
-  add(target_ + "-primary", split->primary);
-  add(target_, split->canary);
-  if (routed_ == split && backends == backends_) return;
+  const auto backends = backends_of(routing->rest);
+  const auto matched =
+      routing->match.empty() ? std::vector<Backend>{} : backends_of(routing->matched);
+  if (routed_ == routing && backends == backends_ && matched == matched_backends_) return;
   close_segment();
-  if (auto error = nginx_.route(backends); !error.empty()) {
+  if (auto error = nginx_.route(backends, routing->match, matched); !error.empty()) {
     problem(error);
     return;
   }
-  routed_ = split;
+  routed_ = routing;
   backends_ = backends;
-  segments_.push_back({*split, 0, 0});
+  matched_backends_ = matched;
+  segments_.push_back({routing->rest, 0, 0, *routing, 0, 0});
 }
 
 void DataPlaneStandIn::close_segment() {
   auto count = [&](const std::string& workload, Live& live) {
     const auto served = live.app->served();
     if (!served) return;
-    const long delta = *served - live.baseline;
+    const long all = served->all - live.baseline.all;
+    const long marked = served->marked - live.baseline.marked;
     live.baseline = *served;
     if (segments_.empty()) return;
-    if (workload == target_ + "-primary") segments_.back().primary += delta;
-    if (workload == target_) segments_.back().canary += delta;
+    auto& s = segments_.back();
+    if (workload == target_ + "-primary") {
+      s.primary += all;
+      s.primary_marked += marked;
+    }
+    if (workload == target_) {
+      s.canary += all;
+      s.canary_marked += marked;
+    }
   };
   for (auto& [name, live] : apps_) count(name, live);
   for (auto& [name, live] : retired_) count(name, live);
@@ -174,11 +189,13 @@ std::vector<Segment> DataPlaneStandIn::segments() {
 Segment DataPlaneStandIn::measured(const Split& split) {
   std::lock_guard lock(mutex_);
   close_segment();
-  Segment total{split, 0, 0};
+  Segment total{split, 0, 0, {split, {}, {}}, 0, 0};
   for (const auto& s : segments_) {
     if (!(s.split == split)) continue;
     total.primary += s.primary;
     total.canary += s.canary;
+    total.primary_marked += s.primary_marked;
+    total.canary_marked += s.canary_marked;
   }
   return total;
 }

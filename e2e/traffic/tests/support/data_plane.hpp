@@ -5,9 +5,9 @@
 //   answers does it mark the Deployment rolled out (status as a deployment controller leaves it);
 //   a Deployment scaled to zero loses its app.
 // - It reads the routing object veer wrote for `provider` (Istio's VirtualService, SMI's
-//   TrafficSplit for linkerd, the HTTPRoute for gatewayapi; with the controller e2e's independent
-//   reader) and renders its weights into nginx's weighted upstream, reloading nginx when they
-//   change.
+//   TrafficSplit for linkerd, the HTTPRoute for gatewayapi, the canary Ingress for nginx; with
+//   read_routing, independent of veer's meshes/ code) and renders its weights, and for A/B the
+//   header conditions and their split, into nginx's upstreams, reloading nginx when they change.
 // - It points Prometheus at the apps, labelled as their pods (kubernetes_namespace,
 //   kubernetes_pod_name), as a cluster's relabelling does.
 // - It measures the split at the apps: the requests each app served while each routing was in
@@ -27,16 +27,21 @@
 #include "e2e/controller/tests/support/router_split.hpp"
 #include "e2e/traffic/tests/support/nginx_process.hpp"
 #include "e2e/traffic/tests/support/prometheus_process.hpp"
+#include "e2e/traffic/tests/support/routing.hpp"
 #include "e2e/traffic/tests/support/sample_app.hpp"
 #include "operator/kube/cluster.hpp"
 
 namespace veer::e2e::traffic {
 
-// The requests the apps served while nginx routed by `split`.
+// The requests the apps served while nginx routed by `routing` (`split` is its rest: the split
+// of every request without A/B).
 struct Segment {
   Split split;
   long primary = 0;  // served by <target>-primary's app
   long canary = 0;   // served by <target>'s app (the canary)
+  Routing routing;
+  long primary_marked = 0;  // of `primary`, those marked as A/B insiders (sample_app.py)
+  long canary_marked = 0;   // of `canary`, the same
 };
 
 class DataPlaneStandIn {
@@ -60,8 +65,8 @@ class DataPlaneStandIn {
  private:
   struct Live {
     std::unique_ptr<SampleApp> app;
-    std::string pod;    // the pod name it stands for: <workload>-<n>-<n>
-    long baseline = 0;  // served() when the current segment began
+    std::string pod;  // the pod name it stands for: <workload>-<n>-<n>
+    Served baseline;  // served() when the current segment began
   };
 
   void run();
@@ -85,8 +90,9 @@ class DataPlaneStandIn {
   // Replaced or scaled away: still counted, stopped one loop after nginx no longer routes to them.
   std::vector<std::pair<std::string, Live>> retired_;
   std::vector<ScrapeTarget> scraped_;
-  std::optional<Split> routed_;
+  std::optional<Routing> routed_;
   std::vector<Backend> backends_;
+  std::vector<Backend> matched_backends_;
   std::vector<Segment> segments_;
   std::vector<std::string> problems_;
   int started_ = 0;

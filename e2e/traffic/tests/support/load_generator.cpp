@@ -6,8 +6,10 @@
 
 namespace veer::e2e::traffic {
 
-LoadGenerator::LoadGenerator(std::string url, int per_second, int clients)
-    : url_(std::move(url)), period_(std::chrono::microseconds(1'000'000L * clients / per_second)) {
+LoadGenerator::LoadGenerator(std::string url, int per_second, Marker marker, int clients)
+    : url_(std::move(url)),
+      period_(std::chrono::microseconds(1'000'000L * clients / per_second)),
+      marker_(std::move(marker)) {
   for (int i = 0; i < clients; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -22,10 +24,14 @@ void LoadGenerator::run() {
     http::Request request;
     request.url = url_;
     request.timeout = std::chrono::seconds(5);
+    const bool marked = marker_.every > 0 && ++sequence_ % marker_.every == 0;
+    if (marked) request.headers.emplace_back(marker_.name, marker_.value);
     auto response = http::send(request);
     {
       std::lock_guard lock(mutex_);
-      ++answers_[response ? response->status : 0];
+      const long status = response ? response->status : 0;
+      ++answers_[status];
+      if (marked) ++marked_answers_[status];
     }
     // The steady rate; after a slow answer it goes on from now rather than bursting to catch up.
     next = std::max(next + period_, std::chrono::steady_clock::now());
@@ -36,6 +42,11 @@ void LoadGenerator::run() {
 std::map<long, long> LoadGenerator::answers() const {
   std::lock_guard lock(mutex_);
   return answers_;
+}
+
+std::map<long, long> LoadGenerator::marked_answers() const {
+  std::lock_guard lock(mutex_);
+  return marked_answers_;
 }
 
 long LoadGenerator::sent() const {

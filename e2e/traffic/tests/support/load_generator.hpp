@@ -1,6 +1,8 @@
 // A load generator (threads of the test) sending steady GET requests through nginx: `clients`
 // threads, each one request after the other at its share of the rate (so one slow answer does
-// not stall the rest), counting the answers by status (0: no HTTP answer at all).
+// not stall the rest), counting the answers by status (0: no HTTP answer at all). For A/B tests
+// every n-th request can carry a marker header (an insider's `x-canary: insider`, or a cookie);
+// those answers are counted apart too.
 #pragma once
 
 #include <atomic>
@@ -13,15 +15,26 @@
 
 namespace veer::e2e::traffic {
 
+// Every `every`-th request (0: none) carries the header `name: value`.
+struct Marker {
+  std::string name;
+  std::string value;
+  int every = 0;
+};
+
+inline constexpr int kDefaultClients = 4;
+
 class LoadGenerator {
  public:
-  LoadGenerator(std::string url, int per_second, int clients = 4);
+  LoadGenerator(std::string url, int per_second, Marker marker = {}, int clients = kDefaultClients);
   ~LoadGenerator();
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
 
   // Answers so far by HTTP status.
   std::map<long, long> answers() const;
+  // Of those, the answers to marked requests.
+  std::map<long, long> marked_answers() const;
   long sent() const;
 
  private:
@@ -29,8 +42,11 @@ class LoadGenerator {
 
   std::string url_;
   std::chrono::microseconds period_;
+  Marker marker_;
+  std::atomic<long> sequence_{0};
   mutable std::mutex mutex_;
   std::map<long, long> answers_;
+  std::map<long, long> marked_answers_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };

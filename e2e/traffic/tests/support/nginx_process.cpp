@@ -1,9 +1,11 @@
 #include "e2e/traffic/tests/support/nginx_process.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "e2e/traffic/tests/support/loopback.hpp"
 
@@ -30,6 +32,29 @@ int children_of(pid_t parent) {
   return count;
 }
 
+// `text` with the characters a regular expression gives a meaning escaped.
+std::string regex_escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string_view(".^$|?*+()[]{}\\/").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Writes `upstream <name>` with the backends that have a weight; whether there was one.
+bool upstream(std::ostream& conf, const std::string& name, const std::vector<Backend>& backends) {
+  std::string servers;
+  for (const auto& b : backends) {
+    if (b.weight > 0)
+      servers += "    server 127.0.0.1:" + std::to_string(b.port) +
+                 " weight=" + std::to_string(b.weight) + ";\n";
+  }
+  if (servers.empty()) return false;
+  conf << "  upstream " << name << " {\n" << servers << "  }\n";
+  return true;
+}
+
 }  // namespace
 
 NginxProcess::NginxProcess(std::string dir) : dir_(std::move(dir)) {
@@ -40,14 +65,10 @@ NginxProcess::~NginxProcess() {
   if (process_) process_->stop(SIGQUIT, std::chrono::seconds(5));  // graceful shutdown
 }
 
-std::string NginxProcess::write_config(const std::vector<Backend>& backends) {
+std::string NginxProcess::write_config(const std::vector<Backend>& backends,
+                                       const std::vector<RequestMatch>& match,
+                                       const std::vector<Backend>& matched) {
   ++generation_;
-  std::string upstream;
-  for (const auto& b : backends) {
-    if (b.weight > 0)
-      upstream += "    server 127.0.0.1:" + std::to_string(b.port) +
-                  " weight=" + std::to_string(b.weight) + ";\n";
-  }
   const std::string t = dir_ + "/temp";
   std::ofstream conf(dir_ + "/nginx.conf", std::ios::trunc);
   conf << "daemon off;\nmaster_process on;\nworker_processes 1;\n"
@@ -57,14 +78,32 @@ std::string NginxProcess::write_config(const std::vector<Backend>& backends) {
        << "  client_body_temp_path " << t << "/body;\n  proxy_temp_path " << t << "/proxy;\n"
        << "  fastcgi_temp_path " << t << "/fastcgi;\n  uwsgi_temp_path " << t << "/uwsgi;\n"
        << "  scgi_temp_path " << t << "/scgi;\n";
-  if (!upstream.empty()) conf << "  upstream app {\n" << upstream << "  }\n";
+  const bool routed = upstream(conf, "app", backends);
+  std::string pass = routed ? "proxy_pass http://app;" : "return 503;";
+  if (!match.empty()) {
+    // One flag per condition, then the upstream of whichever flag is set. A pool without a ready
+    // backend points at a closed port: those requests fail, as they would in a cluster.
+    const bool both = upstream(conf, "app_matched", matched);
+    conf << "  upstream app_none { server 127.0.0.1:1; }\n";
+    std::string flags;
+    for (std::size_t i = 0; i < match.size(); ++i) {
+      const auto& m = match[i];
+      std::string variable = "$http_" + m.header;
+      std::replace(variable.begin(), variable.end(), '-', '_');
+      const auto regex = m.regex.empty() ? "^" + regex_escaped(m.exact) + "$" : m.regex;
+      const auto flag = "$veer_match_" + std::to_string(i);
+      conf << "  map " << variable << " " << flag << " { default 0; \"~" << regex << "\" 1; }\n";
+      flags += flag;
+    }
+    conf << "  map \"" << flags << "\" $veer_pool { default " << (routed ? "app" : "app_none")
+         << "; \"~1\" " << (both ? "app_matched" : "app_none") << "; }\n";
+    pass = "proxy_pass http://$veer_pool;";
+  }
   conf << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
        << "    location = /__generation { return 200 \"" << generation_
        << "\"; }\n"
        // A failed request stays failed: no retry on the other backend hides it.
-       << "    location / { "
-       << (upstream.empty() ? "return 503;" : "proxy_pass http://app; proxy_next_upstream off;")
-       << " }\n  }\n}\n";
+       << "    location / { " << pass << " proxy_next_upstream off; }\n  }\n}\n";
   return conf ? "" : "cannot write " + dir_ + "/nginx.conf";
 }
 
@@ -92,8 +131,14 @@ std::string NginxProcess::start() {
 }
 
 std::string NginxProcess::route(const std::vector<Backend>& backends) {
+  return route(backends, {}, {});
+}
+
+std::string NginxProcess::route(const std::vector<Backend>& backends,
+                                const std::vector<RequestMatch>& match,
+                                const std::vector<Backend>& matched) {
   if (!process_ || !process_->running()) return "nginx is not running";
-  if (auto error = write_config(backends); !error.empty()) return error;
+  if (auto error = write_config(backends, match, matched); !error.empty()) return error;
   ::kill(process_->pid(), SIGHUP);  // reload: new workers take the new configuration
   return wait_generation();
 }

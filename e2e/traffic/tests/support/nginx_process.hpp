@@ -1,5 +1,7 @@
 // Debian's nginx as the data plane's proxy (a real program on 127.0.0.1): one upstream whose
-// servers and weights are what the router objects say, reloaded by SIGHUP to its own pid. Each
+// servers and weights are what the router objects say, reloaded by SIGHUP to its own pid. For
+// A/B testing a second upstream takes the requests that match a header condition (nginx maps on
+// the request's headers choose the upstream). Each
 // configuration carries a generation number that nginx answers on /__generation; a change is in
 // force, and the caller goes on, once that answers and the old worker has exited (until its
 // master's signal reaches it, it keeps accepting requests under the old configuration).
@@ -19,6 +21,15 @@ struct Backend {
   bool operator==(const Backend&) const = default;
 };
 
+// A condition on one request header (lower case; "cookie" for the Cookie header): an exact value
+// or a regular expression (PCRE, unanchored).
+struct RequestMatch {
+  std::string header;
+  std::string exact;
+  std::string regex;
+  bool operator==(const RequestMatch&) const = default;
+};
+
 class NginxProcess {
  public:
   // `dir` holds its configuration, pid, logs and temporary files.
@@ -30,12 +41,17 @@ class NginxProcess {
   // Writes the upstream of `backends`, reloads nginx and waits until the new configuration
   // answers; "" or why not.
   std::string route(const std::vector<Backend>& backends);
+  // The same, with requests that meet any of `match` sent to `matched` instead (A/B testing).
+  std::string route(const std::vector<Backend>& backends, const std::vector<RequestMatch>& match,
+                    const std::vector<Backend>& matched);
 
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
  private:
-  std::string write_config(const std::vector<Backend>& backends);
+  std::string write_config(const std::vector<Backend>& backends,
+                           const std::vector<RequestMatch>& match = {},
+                           const std::vector<Backend>& matched = {});
   std::string wait_generation();
 
   std::string dir_;

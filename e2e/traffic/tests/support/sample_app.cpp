@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <regex>
+#include <sstream>
 
 #include "e2e/traffic/tests/support/loopback.hpp"
 
@@ -34,10 +35,13 @@ SampleApp::SampleApp(const std::string& ns, const std::string& workload, const s
     error_ = "the sample app for " + workload + " does not answer /healthz";
 }
 
-std::optional<long> SampleApp::served() const {
+std::optional<Served> SampleApp::served() const {
   auto body = get_ok(port_, "/served");
   if (!body) return std::nullopt;
-  return std::stol(*body);
+  std::istringstream fields(*body);  // "<all> <marked>"
+  Served served;
+  if (!(fields >> served.all >> served.marked)) return std::nullopt;
+  return served;
 }
 
 void SampleApp::stop() {

@@ -11,6 +11,13 @@
 
 namespace veer::e2e::traffic {
 
+// What an app has served so far: every request to /, and those marked as an A/B test's insiders
+// (an `x-canary` header or a `canary` cookie).
+struct Served {
+  long all = 0;
+  long marked = 0;
+};
+
 // The behaviour an image asks for: the tag after the last ':' ("good" without one).
 std::string behaviour_of(const std::string& image);
 
@@ -24,7 +31,7 @@ class SampleApp {
   const std::string& image() const { return image_; }
   int port() const { return port_; }
   // Requests to / served so far; nullopt when it does not answer.
-  std::optional<long> served() const;
+  std::optional<Served> served() const;
   // SIGTERM, by its pid.
   void stop();
 

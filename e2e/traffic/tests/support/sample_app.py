@@ -10,11 +10,14 @@ the destination workload, with the labels veer's built-in queries select: Istio'
 istio_requests_total and istio_request_duration_milliseconds, Linkerd's inbound response_total
 and response_latency_ms, ingress-nginx's nginx_ingress_controller_requests and
 response_duration_seconds, and an app's own http_request_duration_seconds (Gateway API); so those
-queries run unchanged against a real Prometheus. /served answers the number of requests to / so far, which is how the test measures
-the split at the apps. /healthz answers 200 once the app serves.
+queries run unchanged against a real Prometheus. /served answers the number of requests to / so far
+and, after a space, how many of them were marked as an A/B test's insiders (an `x-canary` header
+or a `canary` cookie, whatever its value), which is how the test measures the split at the apps.
+/healthz answers 200 once the app serves.
 """
 import argparse
 import http.server
+import re
 import threading
 import time
 
@@ -46,13 +49,15 @@ class App:
             raise SystemExit(f"sample_app: unknown behaviour {behaviour!r}")
         self.lock = threading.Lock()
         self.served = 0
+        self.marked = 0
         # Per status code: bucket counts (BUCKETS_MS), count, sum of milliseconds.
         self.by_code = {}
 
-    def handle(self):
+    def handle(self, marked):
         start = time.monotonic()
         with self.lock:
             self.served += 1
+            self.marked += 1 if marked else 0
             n = self.served
         if self.delay_ms:
             time.sleep(self.delay_ms / 1000)
@@ -140,11 +145,14 @@ def main():
                 self.reply(200, app.metrics(), "text/plain; version=0.0.4")
             elif self.path == "/served":
                 with app.lock:
-                    self.reply(200, str(app.served))
+                    self.reply(200, f"{app.served} {app.marked}")
             elif self.path == "/healthz":
                 self.reply(200, "ok")
             else:
-                code = app.handle()
+                cookie = self.headers.get("Cookie", "")
+                marked = ("x-canary" in self.headers
+                          or re.search(r"(^|;)\s*canary=", cookie) is not None)
+                code = app.handle(marked)
                 self.reply(code, f"{args.workload} {args.behaviour}\n")
 
         def log_message(self, *_):

@@ -70,7 +70,7 @@ TrafficRollout::TrafficRollout(E2eCluster& cluster, std::string label, CanaryOpt
 
 TrafficRollout::~TrafficRollout() {
   load_.reset();
-  operator_.reset();  // SIGTERM, then SIGKILL after a grace period
+  operators_.clear();  // SIGTERM, then SIGKILL after a grace period
   data_plane_.reset();
   gateway_.reset();
   prometheus_.reset();
@@ -96,6 +96,8 @@ json TrafficRollout::canary_object() const {
                                              {"interval", options_.metric_interval},
                                              {"thresholdRange", {{"max", 500}}}}})}};
   analysis.update(options_.analysis_extra);
+  for (const auto& [key, value] : options_.analysis_extra.items())
+    if (value.is_null()) analysis.erase(key);
   json service = {{"port", 9898}, {"targetPort", 9898}};
   if (gateway_api())
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns_}}});
@@ -154,9 +156,15 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
   std::string why;
   const auto kubeconfig = cluster_.operator_kubeconfig("veer-traffic-" + label_, why);
   if (kubeconfig.empty()) return why;
-  operator_ = std::make_unique<OperatorProcess>(OperatorOptions{
-      kubeconfig, ns_, options_.provider, prometheus_->url(), dir_ + "/operator.log"});
-  if (auto error = operator_->start(); !error.empty()) return error;
+  for (int i = 0; i < options_.operator_replicas; ++i) {
+    auto args = options_.operator_args;
+    if (options_.operator_replicas > 1)
+      args.insert(args.end(), {"--leader-elect", "--leader-election-namespace", ns_});
+    const auto log = dir_ + "/operator" + (i == 0 ? "" : "-" + std::to_string(i + 1)) + ".log";
+    operators_.push_back(std::make_unique<OperatorProcess>(
+        OperatorOptions{kubeconfig, ns_, options_.provider, prometheus_->url(), log, args}));
+    if (auto error = operators_.back()->start(); !error.empty()) return error;
+  }
 
   State last;
   if (!wait_until(
@@ -166,7 +174,7 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
           },
           90s))
     return "the Canary did not reach Initialized within 90 s; last: " + to_string(last) +
-           "\noperator log:\n" + operator_->log_tail();
+           "\noperator log:\n" + operator_process().log_tail();
   // The load starts once nginx routes by the routing object veer wrote (all to the primary).
   if (!wait_until(
           [&] {
@@ -175,7 +183,7 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
           },
           30s))
     return "nginx does not route by the " + options_.provider + " routing 100/0 within 30 s";
-  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second);
+  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second, options_.marker);
   return "";
 }
 
@@ -193,6 +201,24 @@ long TrafficRollout::no_data_looks() {
   if (!canary) return -1;
   const auto rollout = canary->value("status", json::object()).value("rollout", json::object());
   return rollout.value("noDataLooks", 0L);
+}
+
+std::pair<std::string, long> TrafficRollout::lease() {
+  auto lease = cluster_.api().get(
+      {kube::ResourceType{"coordination.k8s.io", "v1", "leases", "Lease"}, ns_, "veer-leader"});
+  if (!lease) return {"", -1};
+  const auto spec = lease->value("spec", json::object());
+  return {spec.value("holderIdentity", ""), spec.value("leaseTransitions", 0L)};
+}
+
+std::vector<std::string> TrafficRollout::history_notes() {
+  std::vector<std::string> notes;
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  if (!canary) return notes;
+  const auto rollout = canary->value("status", json::object()).value("rollout", json::object());
+  for (const auto& step : rollout.value("history", json::array()))
+    notes.push_back(step.value("note", ""));
+  return notes;
 }
 
 Trail TrafficRollout::roll_out(const std::string& image,
@@ -224,7 +250,7 @@ Trail TrafficRollout::roll_out(const std::string& image,
       180s);
   if (!ended)
     trail.error = "the rollout of " + image + " did not end within 180 s\noperator log:\n" +
-                  operator_->log_tail();
+                  operator_process().log_tail();
   return trail;
 }
 

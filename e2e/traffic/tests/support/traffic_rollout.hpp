@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,7 +42,14 @@ struct CanaryOptions {
   std::string interval = "10s";
   std::string metric_interval = "15s";  // the built-in metrics' window
   int load_per_second = 40;
-  nlohmann::json analysis_extra = nlohmann::json::object();  // merged into spec.analysis
+  Marker marker;  // A/B: the requests of insiders, which the load generator marks
+  std::vector<std::string> operator_args;  // more flags of `veer operator` (--slack-url ...)
+  // More than one: that many `veer operator` processes with --leader-elect (the Lease in the
+  // case's namespace), started one after the other.
+  int operator_replicas = 1;
+  // Merged into spec.analysis; a null value removes the key (blue/green and A/B drop stepWeight
+  // and maxWeight).
+  nlohmann::json analysis_extra = nlohmann::json::object();
 };
 
 class TrafficRollout {
@@ -57,13 +66,19 @@ class TrafficRollout {
   Trail roll_out(const std::string& image, const std::function<void(const State&)>& during = {});
   // status.rollout.noDataLooks: the NoData looks the current run has held for.
   long no_data_looks();
+  // The notes of status.rollout.history, oldest first ("weight 10", "iteration 2", ...).
+  std::vector<std::string> history_notes();
   State observe();
   std::string primary_image();
 
   DataPlaneStandIn& data_plane() { return *data_plane_; }
   LoadGenerator& load() { return *load_; }
   PrometheusProcess& prometheus() { return *prometheus_; }
-  OperatorProcess& operator_process() { return *operator_; }
+  OperatorProcess& operator_process() { return *operators_.front(); }
+  OperatorProcess& operator_process(std::size_t i) { return *operators_.at(i); }
+  std::size_t operator_count() const { return operators_.size(); }
+  // The Lease `veer-leader`'s spec.holderIdentity and spec.leaseTransitions ("", -1 without it).
+  std::pair<std::string, long> lease();
   const std::string& ns() const { return ns_; }
 
  private:
@@ -80,7 +95,7 @@ class TrafficRollout {
   std::unique_ptr<PrometheusProcess> prometheus_;
   std::unique_ptr<KubeletStandIn> gateway_;  // gatewayapi: accepts the HTTPRoutes
   std::unique_ptr<DataPlaneStandIn> data_plane_;
-  std::unique_ptr<OperatorProcess> operator_;
+  std::vector<std::unique_ptr<OperatorProcess>> operators_;
   std::unique_ptr<LoadGenerator> load_;
 };
 

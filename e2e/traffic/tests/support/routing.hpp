@@ -1,0 +1,36 @@
+// What the router objects veer wrote tell a proxy to do, A/B tests included, read independently
+// of veer's meshes/ code: the weighted split every request takes, and for A/B the header
+// conditions whose requests take a second split instead. Without A/B it is the controller e2e's
+// read_split.
+// - istio: a first HTTP rule matching request headers (exact or regex; several entries are
+//   alternatives), its route the matched split; the last rule's route the rest.
+// - nginx: the canary Ingress's canary-by-header (+ -value or -pattern) and canary-by-cookie
+//   annotations send their requests to the canary (a cookie of that name valued `always`), the
+//   rest by canary-weight, as ingress-nginx does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "e2e/controller/tests/support/router_split.hpp"
+#include "e2e/traffic/tests/support/nginx_process.hpp"
+#include "operator/kube/cluster.hpp"
+
+namespace veer::e2e::traffic {
+
+struct Routing {
+  Split rest;                       // the requests no condition selects (all without A/B)
+  std::vector<RequestMatch> match;  // A/B: alternatives; empty otherwise
+  Split matched;                    // where the requests that meet one of `match` go
+  bool operator==(const Routing&) const = default;
+};
+
+std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& provider,
+                                    const std::string& ns, const std::string& name,
+                                    std::string& why);
+
+// "90/10", or "90/10, x-canary=insider: 0/100".
+std::string to_string(const Routing& routing);
+
+}  // namespace veer::e2e::traffic
