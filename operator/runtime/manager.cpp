@@ -177,10 +177,10 @@ struct Manager::Impl {
       workloads.push_back(informer);
     }
     for (const auto& type : {types::configmaps(), types::secrets()}) {
-      std::string error;
-      auto* names = cache.watch_names(type, error);
+      std::string names_error;
+      auto* names = cache.watch_names(type, names_error);
       if (!names) {
-        watch_warnings.push_back(type.describe() + ": " + error);
+        watch_warnings.push_back(type.describe() + ": " + names_error);
         continue;
       }
       names->set_referenced([this, kind = type.kind](const std::string& key) {
