@@ -316,7 +316,8 @@ kube::Result<kube::ObjectList> CachedCluster::list(const kube::ResourceType& typ
   kube::ObjectList out;
   out.resource_version = entry->informer->resource_version();
   for (auto& item : entry->informer->list(ns)) {
-    auto object = newest(*entry, kube::key_of(item), std::move(item));
+    const auto key = kube::key_of(item);  // before the move below
+    auto object = newest(*entry, key, std::move(item));
     if (object && labels->matches(*object) && fields->matches(*object))
       out.items.push_back(std::move(*object));
   }
