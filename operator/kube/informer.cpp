@@ -93,28 +93,6 @@ std::vector<Json> Informer::by_index(const std::string& index, const std::string
   return out;
 }
 
-void Informer::insert(Json object) {
-  if (options_.trim) options_.trim(object);
-  const auto key = key_of(object);
-  const auto rv = resource_version_of(object);
-  std::lock_guard guard(mutex_);
-  auto it = cache_.find(key);
-  if (it != cache_.end() &&
-      compare_resource_versions(rv, resource_version_of(*it->second)).value_or(1) <= 0)
-    return;
-  if (auto gone = deleted_.find(key); gone != deleted_.end()) {
-    const bool older = compare_resource_versions(rv, gone->second).value_or(1) <= 0;
-    deleted_.erase(gone);
-    if (older) return;
-  }
-  store_locked(key, std::make_shared<const Json>(std::move(object)));
-}
-
-bool Informer::has(const std::string& key) const {
-  std::lock_guard guard(mutex_);
-  return cache_.count(key) > 0;
-}
-
 std::size_t Informer::size() const {
   std::lock_guard guard(mutex_);
   return cache_.size();
@@ -177,6 +155,7 @@ void Informer::run() {
         WatchOptions watch_options;
         watch_options.resource_version = resource_version();
         watch_options.label_selector = options_.label_selector;
+        watch_options.field_selector = options_.field_selector;
         watch_options.allow_bookmarks = true;
         watch_options.timeout = options_.watch_timeout;
         auto opened = cluster_.watch(type_, options_.ns, watch_options);
@@ -238,9 +217,9 @@ void Informer::run() {
 
 bool Informer::list_into_cache() {
   std::vector<ObjectPtr> items;
-  std::set<std::string> dropped;  // listed, but not a name this cache holds
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
+  list_options.field_selector = options_.field_selector;
   list_options.limit = options_.page_size;
   std::string list_rv;
   while (true) {
@@ -251,7 +230,6 @@ bool Informer::list_into_cache() {
       if (page.is(ErrorType::Gone) && !list_options.continue_token.empty()) {
         // The continue token expired: start the list over.
         items.clear();
-        dropped.clear();
         list_options.continue_token.clear();
         continue;
       }
@@ -260,10 +238,6 @@ bool Informer::list_into_cache() {
     for (auto& item : page->items) {
       if (!item.contains("apiVersion")) item["apiVersion"] = type_.api_version();
       if (!item.contains("kind") && !type_.kind.empty()) item["kind"] = type_.kind;
-      if (options_.keep && !options_.keep(item) && !has(key_of(item))) {
-        dropped.insert(key_of(item));  // exists: a name inserted meanwhile is not "gone"
-        continue;
-      }
       if (options_.trim) options_.trim(item);
       items.push_back(std::make_shared<const Json>(std::move(item)));
     }
@@ -279,7 +253,7 @@ bool Informer::list_into_cache() {
   std::vector<Change> changes;
   {
     std::lock_guard guard(mutex_);
-    std::set<std::string> seen = std::move(dropped);
+    std::set<std::string> seen;
     for (auto& item : items) {
       std::string key = key_of(*item);
       seen.insert(key);
@@ -325,7 +299,6 @@ void Informer::apply_event(const WatchEvent& event) {
     return;
   }
   std::string key = key_of(event.object);
-  const bool wanted = !options_.keep || options_.keep(event.object);
   Json trimmed = event.object;
   if (options_.trim) options_.trim(trimmed);
   auto object = std::make_shared<const Json>(std::move(trimmed));
@@ -335,16 +308,11 @@ void Informer::apply_event(const WatchEvent& event) {
     auto it = cache_.find(key);
     if (it != cache_.end()) old = it->second;
     if (!rv.empty()) resource_version_ = rv;
-    if (!old && !wanted) return;  // not a name this cache holds
     if (old && event.type != WatchEvent::Type::Deleted &&
         compare_resource_versions(rv, resource_version_of(*old)).value_or(1) <= 0)
       return;  // an older or equal state than the cache has
     if (event.type == WatchEvent::Type::Deleted) {
-      if (!old) {
-        // A held name deleted before its first get landed: insert() must not bring it back.
-        if (options_.keep && !rv.empty()) deleted_[key] = rv;
-        return;
-      }
+      if (!old) return;
       erase_locked(key);
     } else {
       store_locked(key, object);

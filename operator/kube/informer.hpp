@@ -25,6 +25,7 @@ namespace veer::kube {
 struct InformerOptions {
   std::string ns;  // "" = all namespaces
   std::string label_selector;
+  std::string field_selector;  // "metadata.name=x": one object (the list and the watch ask for it)
   std::int64_t page_size = 500;  // list pagination
   // Calls on_update(obj, obj) for every cached object this often (0 = never).
   base::Clock::Duration resync = base::Clock::Duration::zero();
@@ -35,9 +36,6 @@ struct InformerOptions {
   std::uint64_t seed = 1;  // jitter of the backoff
   // Applied to every object before it is cached, to drop what no reader needs (empty: none).
   std::function<void(Json& object)> trim;
-  // Which objects the cache holds (empty: all). An object it refuses is dropped with its events
-  // unless it is cached already (added by insert(), or kept before): a cache of chosen names.
-  std::function<bool(const Json& object)> keep;
 };
 
 struct InformerHandlers {
@@ -74,9 +72,6 @@ class Informer {
   std::vector<Json> list(const std::string& ns = "") const;
   std::vector<Json> by_index(const std::string& index, const std::string& value) const;
   std::size_t size() const;
-  // Caches an object read from the API server by other means (a get), trimmed, unless the cache
-  // holds a newer state of it; runs no handlers. Later events of the object are applied.
-  void insert(Json object);
   // The resourceVersion the cache is at.
   std::string resource_version() const;
 
@@ -94,7 +89,6 @@ class Informer {
   void store_locked(const std::string& key, ObjectPtr object);
   void erase_locked(const std::string& key);
   void run_resync();
-  bool has(const std::string& key) const;
   bool wait_backoff(int failures);
 
   Cluster& cluster_;
@@ -107,8 +101,6 @@ class Informer {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::map<std::string, ObjectPtr> cache_;
-  // Held names (options_.keep) deleted while not cached, with the deletion's resourceVersion.
-  std::map<std::string, std::string> deleted_;
   std::map<std::string, std::map<std::string, std::set<std::string>>> indices_;
   std::string resource_version_;
   bool synced_ = false;

@@ -40,21 +40,72 @@ kube::Informer* CachedCluster::watch_type(const kube::ResourceType& type, std::s
     unwatchable_.insert(type.describe());
     return nullptr;
   }
-  auto entry = std::make_unique<Entry>();
-  entry->info = *resolved;
-  auto informer_options = this->informer_options(resolved->type, false, *entry);
-  informer_options.resync = resync;
-  entry->informer =
-      std::make_unique<kube::Informer>(api_, clock_, resolved->type, informer_options);
+  if (listed(options_.by_name, resolved->type)) {
+    error = resolved->type.describe() + " is cached by name (watch_names)";
+    return nullptr;
+  }
+  auto entry = make_entry(*resolved, false, resync);
   std::lock_guard guard(mutex_);
   entries_.push_back(std::move(entry));
   return entries_.back()->informer.get();
+}
+
+NameWatches* CachedCluster::watch_names(const kube::ResourceType& type, std::string& error) {
+  auto resolved = api_.resolve(type);
+  if (!resolved) {
+    error = resolved.error().message;
+    std::lock_guard guard(mutex_);
+    unwatchable_.insert(type.describe());
+    return nullptr;
+  }
+  if (!listed(options_.by_name, resolved->type)) {
+    error = resolved->type.describe() + " is not cached by name (watch_type)";
+    return nullptr;
+  }
+  auto entry = make_entry(*resolved, false, base::Clock::Duration::zero());
+  std::lock_guard guard(mutex_);
+  entries_.push_back(std::move(entry));
+  return entries_.back()->names.get();
+}
+
+std::unique_ptr<CachedCluster::Entry> CachedCluster::make_entry(const kube::ResourceInfo& info,
+                                                                bool lazy,
+                                                                base::Clock::Duration resync) {
+  auto entry = std::make_unique<Entry>();
+  entry->info = info;
+  auto options = informer_options(info.type, lazy, *entry);
+  options.resync = resync;
+  if (listed(options_.by_name, info.type)) {
+    entry->names = std::make_unique<NameWatches>(api_, clock_, info.type, options,
+                                                 options_.max_watched_names, options_.warn);
+  } else {
+    entry->informer = std::make_unique<kube::Informer>(api_, clock_, info.type, options);
+  }
+  return entry;
 }
 
 kube::Informer* CachedCluster::informer(const kube::ResourceType& type) const {
   std::lock_guard guard(mutex_);
   auto* entry = find_locked(type);
   return entry ? entry->informer.get() : nullptr;
+}
+
+NameWatches* CachedCluster::names(const kube::ResourceType& type) const {
+  std::lock_guard guard(mutex_);
+  auto* entry = find_locked(type);
+  return entry ? entry->names.get() : nullptr;
+}
+
+std::size_t CachedCluster::release_unreferenced() {
+  std::vector<NameWatches*> by_name;
+  {
+    std::lock_guard guard(mutex_);
+    for (auto& entry : entries_)
+      if (entry->names) by_name.push_back(entry->names.get());
+  }
+  std::size_t released = 0;
+  for (auto* names : by_name) released += names->release_unreferenced();
+  return released;
 }
 
 kube::InformerOptions CachedCluster::informer_options(const kube::ResourceType& type, bool lazy,
@@ -67,12 +118,6 @@ kube::InformerOptions CachedCluster::informer_options(const kube::ResourceType& 
       if (last_applied) drop_last_applied(object);
     };
     out.trim = entry.trim;
-  }
-  if (!lazy && listed(options_.by_name, type)) {
-    entry.names = std::make_shared<Names>();
-    out.keep = [names = entry.names](const kube::Json& object) {
-      return names->contains(kube::key_of(object));
-    };
   }
   return out;
 }
@@ -87,18 +132,24 @@ void CachedCluster::start() {
   std::lock_guard guard(mutex_);
   if (started_) return;
   started_ = true;
-  for (auto& entry : entries_) entry->informer->start();
+  for (auto& entry : entries_)
+    if (entry->informer) entry->informer->start();
 }
 
 void CachedCluster::stop() {
   std::vector<kube::Informer*> informers;
+  std::vector<NameWatches*> by_name;
   {
     std::lock_guard guard(mutex_);
     if (stopped_) return;
     stopped_ = true;
-    for (auto& entry : entries_) informers.push_back(entry->informer.get());
+    for (auto& entry : entries_) {
+      if (entry->informer) informers.push_back(entry->informer.get());
+      if (entry->names) by_name.push_back(entry->names.get());
+    }
   }
   for (auto* informer : informers) informer->stop();
+  for (auto* names : by_name) names->stop();
 }
 
 bool CachedCluster::has_synced() const {
@@ -109,7 +160,9 @@ std::string CachedCluster::unsynced() const {
   std::lock_guard guard(mutex_);
   std::string out;
   for (const auto& entry : entries_) {
-    if (entry->informer->has_synced()) continue;
+    // A type cached by name has nothing to list first; a name that cannot be listed is read
+    // from the API server.
+    if (!entry->informer || entry->informer->has_synced()) continue;
     auto error = entry->informer->last_error();
     out += (out.empty() ? "" : "; ") + entry->info.type.describe() +
            (error.empty() ? ": not listed yet" : ": " + error);
@@ -122,7 +175,8 @@ bool CachedCluster::wait_for_sync(std::chrono::milliseconds timeout) const {
   std::vector<kube::Informer*> informers;
   {
     std::lock_guard guard(mutex_);
-    for (const auto& entry : entries_) informers.push_back(entry->informer.get());
+    for (const auto& entry : entries_)
+      if (entry->informer) informers.push_back(entry->informer.get());
   }
   for (auto* informer : informers) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -136,6 +190,10 @@ bool CachedCluster::wait_for_sync(std::chrono::milliseconds timeout) const {
 bool CachedCluster::caught_up(const std::string& resource_version) const {
   std::lock_guard guard(mutex_);
   for (const auto& entry : entries_) {
+    if (entry->names) {
+      if (!entry->names->caught_up(resource_version)) return false;
+      continue;
+    }
     auto order =
         kube::compare_resource_versions(entry->informer->resource_version(), resource_version);
     if (!order || *order < 0) return false;
@@ -164,16 +222,13 @@ CachedCluster::Entry* CachedCluster::entry_for(const kube::ResourceType& type,
         unwatchable_.insert(type.describe());
         return nullptr;
       }
-      auto made = std::make_unique<Entry>();
-      made->info = *resolved;
-      made->informer = std::make_unique<kube::Informer>(
-          api_, clock_, resolved->type, informer_options(resolved->type, true, *made));
-      made->informer->start();
+      auto made = make_entry(*resolved, true, base::Clock::Duration::zero());
+      if (made->informer) made->informer->start();
       entries_.push_back(std::move(made));
       entry = entries_.back().get();
     }
   }
-  if (entry->informer->has_synced()) return entry;
+  if (entry->names || entry->informer->has_synced()) return entry;
   // A lazily started informer gets one wait for its first list; one that cannot list (RBAC,
   // the server) leaves reads to the API server until it can.
   if (!entry->informer->last_error().empty()) return nullptr;
@@ -217,24 +272,6 @@ void CachedCluster::remember(const kube::Result<kube::Json>& written) {
   overlay_[overlay_key(*entry, kube::key_of(object))] = std::move(kept);
 }
 
-std::optional<kube::ApiError> CachedCluster::fetch_name(Entry& entry, const kube::ObjectRef& ref) {
-  const auto key = kube::key_of(ref.ns, ref.name);
-  {
-    std::lock_guard guard(entry.names->mutex);
-    // Held from now on: the watch keeps it fresh (and sees it created, if it is missing).
-    if (!entry.names->keys.insert(key).second) return std::nullopt;
-  }
-  auto got = api_.get(ref);
-  if (got) {
-    entry.informer->insert(*got);
-    return std::nullopt;
-  }
-  if (got.is(kube::ErrorType::NotFound)) return std::nullopt;
-  std::lock_guard guard(entry.names->mutex);
-  entry.names->keys.erase(key);  // a failed read is tried again next time
-  return got.error();
-}
-
 kube::Result<kube::ResourceInfo> CachedCluster::resolve(const kube::ResourceType& type) {
   {
     std::lock_guard guard(mutex_);
@@ -246,11 +283,16 @@ kube::Result<kube::ResourceInfo> CachedCluster::resolve(const kube::ResourceType
 kube::Result<kube::Json> CachedCluster::get(const kube::ObjectRef& ref) {
   Entry* entry = entry_for(ref.type, ref.ns);
   if (!entry) return api_.get(ref);
-  if (entry->names) {
-    if (auto failed = fetch_name(*entry, ref)) return *failed;
-  }
   const auto key = kube::key_of(ref.ns, ref.name);
-  auto found = newest(*entry, key, entry->informer->get(key));
+  std::optional<kube::Json> cached;
+  if (entry->names) {
+    // Not referenced, past the cap or not listable: the API server answers.
+    if (!entry->names->hold(ref.ns, ref.name, options_.lazy_sync_timeout)) return api_.get(ref);
+    cached = entry->names->get(key);
+  } else {
+    cached = entry->informer->get(key);
+  }
+  auto found = newest(*entry, key, std::move(cached));
   if (!found) {
     return kube::ApiError{kube::ErrorType::NotFound, 404, "NotFound",
                           ref.describe() + " not found"};
@@ -274,7 +316,8 @@ kube::Result<kube::ObjectList> CachedCluster::list(const kube::ResourceType& typ
   kube::ObjectList out;
   out.resource_version = entry->informer->resource_version();
   for (auto& item : entry->informer->list(ns)) {
-    auto object = newest(*entry, kube::key_of(item), std::move(item));
+    const auto key = kube::key_of(item);  // before the move below
+    auto object = newest(*entry, key, std::move(item));
     if (object && labels->matches(*object) && fields->matches(*object))
       out.items.push_back(std::move(*object));
   }

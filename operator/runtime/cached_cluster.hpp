@@ -4,9 +4,10 @@
 // next reconcile never acts on the state before its own write). Types not watched yet get an
 // informer on first read when `lazy` is set (the router objects of whichever mesh a Canary names);
 // types that cannot be watched (a missing CRD, a forbidden list) are read from the API server.
-// ConfigMaps and Secrets are cached by name: only those a get asked for (the ones Canaries, their
-// workloads, MetricTemplates and AlertProviders reference) are held, never all of them. Cached
-// objects leave out what veer never reads (cache_trim.hpp).
+// ConfigMaps and Secrets are cached by name (name_watches.hpp): each one a get asked for and that
+// is referenced (by a Canary's workloads, a MetricTemplate or an AlertProvider) has its own
+// watch with a field selector, so the API server never sends veer the others; the watch ends when
+// the reference goes. Cached objects leave out what veer never reads (cache_trim.hpp).
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include "base/clock.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/informer.hpp"
+#include "operator/runtime/name_watches.hpp"
 
 namespace veer::runtime {
 
@@ -34,11 +36,15 @@ struct CacheOptions {
                                            {"events.k8s.io", "v1", "events", "Event"},
                                            {"coordination.k8s.io", "v1", "leases", "Lease"}};
   kube::InformerOptions informer;  // backoff, page size, ...; `ns` is taken from above
-  // Cached only by name: the first get of a name reads it from the API server and from then on
-  // the informer keeps it fresh; every other object of the type is dropped as it arrives
-  // (lists of these types go to the API server). The watch still needs list and watch rights.
+  // Cached only by name: the first get of a (referenced) name starts a list and watch of that
+  // one object (fieldSelector=metadata.name=<name>), which keeps it fresh until the name is
+  // released; lists of these types go to the API server. Needs list and watch rights.
   std::vector<kube::ResourceType> by_name{{"", "v1", "configmaps", "ConfigMap"},
                                           {"", "v1", "secrets", "Secret"}};
+  // Names watched at most, per by-name type; the others are read from the API server each time.
+  std::size_t max_watched_names = 500;
+  // Says, once per type, that the cap was reached (no names or values in it).
+  std::function<void(const std::string& message)> warn;
   // Every cached object leaves out metadata.managedFields.
   bool trim = true;
   // These types also leave out kubectl's last-applied annotation: veer reads them, patches them
@@ -65,11 +71,18 @@ class CachedCluster final : public kube::Cluster {
   CachedCluster& operator=(const CachedCluster&) = delete;
 
   // Declares a watched type before start(); null with `error` set when the API server does not
-  // serve it. Add handlers and indices to the informer before start().
+  // serve it or it is cached by name (watch_names). Add handlers and indices before start().
   kube::Informer* watch_type(const kube::ResourceType& type, std::string& error,
                              base::Clock::Duration resync = base::Clock::Duration::zero());
+  // Declares a type cached by name (in `by_name`); null with `error` set as for watch_type. Add
+  // handlers and set its referenced predicate before start().
+  NameWatches* watch_names(const kube::ResourceType& type, std::string& error);
   // The informer of a watched type, or null.
   kube::Informer* informer(const kube::ResourceType& type) const;
+  // The watches of a type cached by name, or null.
+  NameWatches* names(const kube::ResourceType& type) const;
+  // Ends the watches of names nothing refers to any more; returns how many.
+  std::size_t release_unreferenced();
 
   void start();
   void stop();
@@ -97,25 +110,18 @@ class CachedCluster final : public kube::Cluster {
       const kube::WatchOptions& options = {}) override;
 
  private:
-  // The names a by-name entry holds ("ns/name"); shared with its informer's keep function.
-  struct Names {
-    std::mutex mutex;
-    std::set<std::string> keys;
-    bool contains(const std::string& key) {
-      std::lock_guard guard(mutex);
-      return keys.count(key) > 0;
-    }
-  };
+  // A watched type: one informer, or (cached by name) one watch per name.
   struct Entry {
     kube::ResourceInfo info;
-    std::unique_ptr<kube::Informer> informer;
-    std::shared_ptr<Names> names;  // null unless the type is cached by name
+    std::unique_ptr<kube::Informer> informer;  // null when cached by name
+    std::unique_ptr<NameWatches> names;        // null unless the type is cached by name
     std::function<void(kube::Json&)> trim;
   };
-  // The informer options of a type: trimming, and the keep function of a by-name type.
+  // The informer options of a type: trimming.
   kube::InformerOptions informer_options(const kube::ResourceType& type, bool lazy, Entry& entry);
-  // A by-name entry's first get of `ref`: read from the API server into the cache.
-  std::optional<kube::ApiError> fetch_name(Entry& entry, const kube::ObjectRef& ref);
+  // A new entry for a resolved type: by name when it is in `by_name`.
+  std::unique_ptr<Entry> make_entry(const kube::ResourceInfo& info, bool lazy,
+                                    base::Clock::Duration resync);
   // The entry serving `type` in namespace `ns`, starting one lazily; null = ask the API server.
   Entry* entry_for(const kube::ResourceType& type, const std::string& ns);
   Entry* find_locked(const kube::ResourceType& type) const;

@@ -23,6 +23,7 @@ namespace {
 
 constexpr const char* kRefsIndex = "canary-refs";
 constexpr const char* kConfigsIndex = "configs";
+constexpr const char* kSecretRefsIndex = "secret-refs";
 // Experiments share the work queue with Canaries; their keys carry this prefix.
 constexpr std::string_view kExperimentKey = "experiment:";
 
@@ -54,6 +55,9 @@ struct Manager::Impl {
     CacheOptions options;
     options.ns = s.ns;
     options.lazy = true;
+    options.warn = [logger = s.logger](const std::string& message) {
+      if (logger) logger->log(LogLevel::warn, message, {});
+    };
     return options;
   }
 
@@ -64,8 +68,9 @@ struct Manager::Impl {
   server::OperatorMetrics metrics;
 
   kube::Informer* canaries = nullptr;
-  kube::Informer* experiments = nullptr;   // null when the Experiment CRD is not served
-  std::vector<kube::Informer*> workloads;  // Deployments, DaemonSets
+  kube::Informer* experiments = nullptr;        // null when the Experiment CRD is not served
+  std::vector<kube::Informer*> workloads;       // Deployments, DaemonSets
+  std::vector<kube::Informer*> secret_holders;  // MetricTemplates, AlertProviders
   std::vector<std::string> watch_warnings;
 
   std::optional<Collaborators> collaborators;
@@ -103,6 +108,30 @@ struct Manager::Impl {
     for (const auto& canary : canaries->by_index(kRefsIndex, ref)) enqueue(kube::key_of(canary));
   }
 
+  // Whether a ConfigMap or Secret (`kind` "configmap" or "secret", `key` "ns/name") is referenced:
+  // by the pods of a workload some Canary targets (or its -primary copy), or, for a Secret, by a
+  // MetricTemplate or an AlertProvider. Only these are watched (by name).
+  bool config_referenced(const std::string& kind, const std::string& key) {
+    const auto slash = key.find('/');
+    if (slash == std::string::npos) return false;
+    const auto ref = "c/" + key.substr(0, slash) + "/" + kind + "/" + key.substr(slash + 1);
+    for (auto* workload : workloads)
+      for (const auto& w : workload->by_index(kConfigsIndex, ref))
+        if (canaries && !canaries->by_index(kRefsIndex, workload_ref(w)).empty()) return true;
+    if (kind == "secret")
+      for (auto* holder : secret_holders)
+        if (!holder->by_index(kSecretRefsIndex, key).empty()) return true;
+    return false;
+  }
+
+  // Ends the watches of ConfigMaps and Secrets nothing refers to any more: run when a reference
+  // may have gone (an object deleted, or its references changed).
+  void release_unreferenced() {
+    if (auto released = cache.release_unreferenced())
+      log(LogLevel::debug, "stopped the watches of names no longer referenced",
+          {{"watches", std::to_string(released)}});
+  }
+
   void setup_informers() {
     std::string error;
     canaries = cache.watch_type(controller::canary_type(), error, settings.resync);
@@ -117,8 +146,10 @@ struct Manager::Impl {
                             },
                             [this](const kube::Json& old_c, const kube::Json& new_c) {
                               if (canary_changed(old_c, new_c)) enqueue(kube::key_of(new_c));
+                              if (canary_refs(old_c) != canary_refs(new_c)) release_unreferenced();
                             },
                             [this](const kube::Json& c) {
+                              release_unreferenced();
                               metrics.forget(kube::namespace_of(c), kube::name_of(c));
                               if (denied_urls)
                                 denied_urls->forget(kube::namespace_of(c), kube::name_of(c));
@@ -142,21 +173,30 @@ struct Manager::Impl {
       if (!informer) continue;
       informer->add_index(kConfigsIndex, workload_config_refs);
       informer->add_handlers(by_ref(workload_ref));
+      informer->add_handlers(releasing_when_gone(workload_config_refs));
       workloads.push_back(informer);
     }
     for (const auto& type : {types::configmaps(), types::secrets()}) {
-      auto* informer = watch(type);
-      if (!informer) continue;
+      std::string names_error;
+      auto* names = cache.watch_names(type, names_error);
+      if (!names) {
+        watch_warnings.push_back(type.describe() + ": " + names_error);
+        continue;
+      }
+      names->set_referenced([this, kind = type.kind](const std::string& key) {
+        std::string lower = kind == "Secret" ? "secret" : "configmap";
+        return config_referenced(lower, key);
+      });
       auto changed_config = [this](const kube::Json& o) {
         for (auto* workload : workloads)
           for (const auto& w : workload->by_index(kConfigsIndex, config_ref(o)))
             enqueue_canaries(workload_ref(w));
       };
-      informer->add_handlers({changed_config,
-                              [changed_config](const kube::Json& old_o, const kube::Json& o) {
-                                if (config_changed(old_o, o)) changed_config(o);
-                              },
-                              changed_config});
+      names->add_handlers({changed_config,
+                           [changed_config](const kube::Json& old_o, const kube::Json& o) {
+                             if (config_changed(old_o, o)) changed_config(o);
+                           },
+                           changed_config});
     }
     for (const auto& type : types::hpa_versions()) {
       std::string hpa_error;
@@ -168,8 +208,23 @@ struct Manager::Impl {
     if (auto* informer = watch(types::services())) informer->add_handlers(by_ref(service_ref));
     watch_knative_services(by_ref(workload_ref));
     // Read by the metrics checker and the alert sink; no Canary is enqueued when they change.
-    watch(types::metric_templates());
-    watch(types::alert_providers());
+    for (const auto& type : {types::metric_templates(), types::alert_providers()}) {
+      auto* informer = watch(type);
+      if (!informer) continue;
+      informer->add_index(kSecretRefsIndex, secret_refs);
+      informer->add_handlers(releasing_when_gone(secret_refs));
+      secret_holders.push_back(informer);
+    }
+  }
+
+  // Handlers that release unreferenced names when an object holding references (`refs`) is
+  // deleted or its references change.
+  kube::InformerHandlers releasing_when_gone(std::vector<std::string> (*refs)(const kube::Json&)) {
+    return {nullptr,
+            [this, refs](const kube::Json& old_o, const kube::Json& o) {
+              if (refs(old_o) != refs(o)) release_unreferenced();
+            },
+            [this](const kube::Json&) { release_unreferenced(); }};
   }
 
   // Experiments are queued on their own changes (not their status) and every resync; their

@@ -125,6 +125,16 @@ std::string config_ref(const json& config_object) {
          "/" + kube::name_of(config_object);
 }
 
+std::vector<std::string> secret_refs(const json& object) {
+  std::vector<std::string> out;
+  const auto& spec = spec_of(object);
+  auto name = text_at(spec, "secretRef", "name");  // AlertProvider
+  if (auto provider = spec.find("provider"); name.empty() && provider != spec.end())
+    name = text_at(*provider, "secretRef", "name");  // MetricTemplate
+  if (!name.empty()) out.push_back(kube::namespace_of(object) + "/" + name);
+  return out;
+}
+
 bool canary_changed(const json& old_object, const json& new_object) {
   if (kube::resource_version_of(old_object) == kube::resource_version_of(new_object)) return true;
   return without(old_object, {"resourceVersion", "managedFields"}, true) !=

@@ -38,6 +38,9 @@ std::string service_ref(const nlohmann::json& service);
 // kind lower case).
 std::vector<std::string> workload_config_refs(const nlohmann::json& workload);
 std::string config_ref(const nlohmann::json& config_object);
+// The Secret a MetricTemplate (`spec.provider.secretRef`) or an AlertProvider (`spec.secretRef`)
+// reads, as "<ns>/<name>" in its own namespace; empty when none.
+std::vector<std::string> secret_refs(const nlohmann::json& object);
 
 // True when an update of a Canary may change what the controller does: anything but its status
 // (the controller's own writes) — or a resync, where old and new are the same object.

@@ -263,6 +263,44 @@ TEST_CASE("dependents are garbage-collected with their owner") {
   });
 }
 
+TEST_CASE("a watch with a field selector delivers one name only, from create to delete") {
+  for_each_backend([](Backend& b, const std::string& ns) {
+    REQUIRE(b.cluster.create(widget(ns, "other", {{"size", 1}})).ok());
+    auto listed = b.cluster.list(kWidget, ns);
+    REQUIRE(listed.ok());
+    WatchOptions one;
+    one.resource_version = listed->resource_version;
+    one.field_selector = "metadata.name=chosen";
+    auto opened = b.cluster.watch(kWidget, ns, one);
+    REQUIRE(opened.ok());
+    auto& stream = **opened;
+
+    // Changes of other names come first on the server, and never on this stream.
+    auto other = b.cluster.get(widget_ref(ns, "other"));
+    REQUIRE(other.ok());
+    (*other)["spec"]["size"] = 2;
+    REQUIRE(b.cluster.update(*other).ok());
+    REQUIRE(b.cluster.create(widget(ns, "other-2")).ok());
+    auto created = b.cluster.create(widget(ns, "chosen", {{"size", 1}}));
+    REQUIRE(created.ok());
+    Json changed = *created;
+    changed["spec"]["size"] = 2;
+    REQUIRE(b.cluster.update(changed).ok());
+    REQUIRE(b.cluster.remove(widget_ref(ns, "chosen")).ok());
+
+    std::vector<std::string> seen;
+    while (seen.size() < 3) {
+      auto event = stream.next();
+      REQUIRE(event.has_value());
+      if (event->type == WatchEvent::Type::Bookmark) continue;
+      CHECK(name_of(event->object) == "chosen");
+      seen.push_back(to_string(event->type));
+    }
+    CHECK(seen == std::vector<std::string>{"ADDED", "MODIFIED", "DELETED"});
+    stream.stop();
+  });
+}
+
 TEST_CASE("watch delivers changes in order from a resourceVersion, and 410 for a too-old one") {
   for_each_backend([](Backend& b, const std::string& ns) {
     REQUIRE(b.cluster.create(widget(ns, "before")).ok());

@@ -2,10 +2,11 @@
 
 namespace veer::runtime::testing {
 
-SimulatedOperator::SimulatedOperator(World& world, std::string ns, ManagerSettings settings)
+SimulatedOperator::SimulatedOperator(World& world, std::string ns, ManagerSettings settings,
+                                     kube::Cluster* api)
     : world_(world),
       ns_(std::move(ns)),
-      manager_(world.cluster, world.clock, std::move(settings)),
+      manager_(api ? *api : world.cluster, world.clock, std::move(settings)),
       metrics_(manager_.cache()),
       driver_(world.cluster, world.clock, {&manager_}) {
   manager_.start({hooks_, metrics_, alerts_});

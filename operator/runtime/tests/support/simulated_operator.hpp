@@ -15,7 +15,9 @@ namespace veer::runtime::testing {
 
 class SimulatedOperator {
  public:
-  SimulatedOperator(World& world, std::string ns, ManagerSettings settings = simulated_settings());
+  // `api`: what the Manager talks to (a decorator of the world's cluster); null: the cluster.
+  SimulatedOperator(World& world, std::string ns, ManagerSettings settings = simulated_settings(),
+                    kube::Cluster* api = nullptr);
   ~SimulatedOperator();
   SimulatedOperator(const SimulatedOperator&) = delete;
   SimulatedOperator& operator=(const SimulatedOperator&) = delete;
