@@ -31,10 +31,13 @@ struct Refusals {
 };
 
 TEST_CASE("each router refuses what it cannot render, naming the provider and the field") {
-  for (const auto& [provider, renders_ab, renders_mirror] :
+  for (const auto& refusals :
        {Refusals{"contour", true, true}, Refusals{"gloo", true}, Refusals{"traefik", false, true},
         Refusals{"skipper", false}, Refusals{"apisix", false}, Refusals{"kuma", false},
         Refusals{"knative", false}, Refusals{"smi:v1alpha3:istio", false}}) {
+    // Named copies: a structured binding cannot be captured by CAPTURE's lambda before C++20.
+    const std::string provider = refusals.provider;
+    const bool renders_ab = refusals.ab, renders_mirror = refusals.mirror;
     CAPTURE(provider);
     const auto s = canary_scenario(provider);
     auto router = router_for(provider);

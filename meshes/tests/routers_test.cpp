@@ -119,9 +119,10 @@ TEST_CASE("after a session-affinity run the previous cookie is expired and route
   canary.session_affinity = cookie_affinity();
   Routes done = split(0);
   done.previous_session_cookie = "veer-cookie=FpLSjFbcXo";
-  for (const auto& [provider, kind] :
+  for (const auto& provider_kind :
        {std::pair{"istio", "VirtualService"}, std::pair{"gatewayapi:v1", "HTTPRoute"}}) {
-    CAPTURE(provider);
+    const auto& [provider, kind] = provider_kind;
+    INFO("provider " << provider_kind.first);
     auto c = canary;
     c.gateway_refs = json::parse(R"([{"name": "gateway"}])");
     const Write w = only_write(router_for(provider)->apply(c, done, {}), kind);

@@ -156,7 +156,8 @@ TEST_CASE("Experiment: a provider that cannot route it is refused, naming the on
        std::map<std::string, std::string>{{"contour", "has no Experiment router yet"},
                                           {"kubernetes", "cannot do"},
                                           {"envoy", "unsupported provider \"envoy\""}}) {
-    CAPTURE(provider);
+    const std::string named = provider;  // CAPTURE cannot take a structured binding (clang 14)
+    CAPTURE(named);
     j = experiment();
     j["spec"]["provider"] = provider;
     j["spec"]["strategy"].erase("match");
