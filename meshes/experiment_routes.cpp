@@ -163,6 +163,10 @@ std::string experiment_routing_problem(const std::string& provider, const Experi
              ": spec.service.gatewayRefs is required (the HTTPRoute's "
              "parents)";
   }
+  return experiment_services_problem(r);
+}
+
+std::string experiment_services_problem(const ExperimentRouting& r) {
   if (r.owner.port <= 0) return "spec.service.port is required to route the versions";
   for (const auto& v : r.versions) {
     if (!v.selector.is_object() || v.selector.empty())
@@ -170,6 +174,14 @@ std::string experiment_routing_problem(const std::string& provider, const Experi
              ": its Deployment has no spec.selector.matchLabels to select its pods by";
   }
   return "";
+}
+
+Expected<std::vector<Write>> apply_experiment_services(const ExperimentRouting& r,
+                                                       const Observed& observed) {
+  if (auto problem = experiment_services_problem(r); !problem.empty()) return invalid(problem);
+  std::vector<Write> writes;
+  for (const auto& v : r.versions) writes.push_back(version_service(r, v, observed));
+  return writes;
 }
 
 ExperimentRouting experiment_routing_of(const model::Experiment& e,

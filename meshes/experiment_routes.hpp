@@ -40,6 +40,15 @@ using VersionWeights = std::map<std::string, int>;
 // Why `provider` cannot route this experiment ("" when it can), naming the provider.
 std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r);
 
+// Why the version Services cannot be written ("" when they can): no port, or a version whose
+// Deployment has no selector. The whole problem for a performance experiment, which needs only
+// them (the load is aimed at each version's Service; no router object).
+std::string experiment_services_problem(const ExperimentRouting& r);
+
+// The writes that make each version's Service <svc>-<version> (and nothing else).
+Expected<std::vector<Write>> apply_experiment_services(const ExperimentRouting& r,
+                                                       const Observed& observed);
+
 // `selectors`: version name -> its Deployment's spec.selector.matchLabels.
 ExperimentRouting experiment_routing_of(const model::Experiment& experiment,
                                         const std::map<std::string, nlohmann::json>& selectors);

@@ -13,7 +13,7 @@ namespace veer::model {
 
 namespace {
 
-const std::vector<std::string> kPatterns{"canary", "ab", "abn", "conformance"};
+const std::vector<std::string> kPatterns{"canary", "ab", "abn", "conformance", "performance"};
 const std::vector<std::string> kTrafficStrategies{"progressive", "top-2", "uniform", "fixed-split",
                                                   "thompson"};
 const std::vector<std::string> kPhases{"Pending",   "Initializing", "Running",
@@ -156,6 +156,33 @@ struct ExperimentRules {
                        [&](const ExperimentMetric& m) { return m.name == name; });
   }
 
+  // Load only, no traffic shift: each version is judged on absolute limits alone, and there is
+  // neither a split to set nor a winner to pick or promote.
+  void performance_rules() {
+    const std::string why = "testingPattern performance shifts no traffic";
+    const auto& c = spec.criteria;
+    if (c.objectives.empty())
+      add("spec.criteria.objectives",
+          "testingPattern performance needs at least one objective with upperLimit or lowerLimit");
+    for (std::size_t i = 0; i < c.objectives.size(); ++i)
+      if (c.objectives[i].margin || c.objectives[i].relative_margin)
+        add(index_path("spec.criteria.objectives", i),
+            "testingPattern performance judges absolute limits only: replace margin or "
+            "relativeMargin by upperLimit or lowerLimit");
+    if (!c.rewards.empty())
+      add("spec.criteria.rewards",
+          "testingPattern performance picks no winner: remove rewards (objectives judge each "
+          "version)");
+    if (spec.promote_winner)
+      add("spec.promoteWinner", "testingPattern performance has no winner to promote");
+    const auto& s = spec.strategy;
+    if (s.match.is_array() && !s.match.empty())
+      add("spec.strategy.match", why + ": remove match");
+    if (s.traffic != TrafficStrategy::Progressive)
+      add("spec.strategy.traffic", why + ": remove traffic (" +
+                                       std::string(to_string(s.traffic)) + " is not used)");
+  }
+
   void run() {
     std::set<std::string> names{spec.baseline.name};
     for (std::size_t i = 0; i < spec.candidates.size(); ++i) {
@@ -176,8 +203,10 @@ struct ExperimentRules {
     if (s.testing_pattern == TestingPattern::Conformance && n != 0)
       add("spec.candidates",
           "testingPattern conformance tests the baseline alone: remove candidates");
-    if (s.testing_pattern != TestingPattern::Conformance && spec.criteria.rewards.empty() &&
-        s.traffic == TrafficStrategy::Thompson)
+    const bool performance = s.testing_pattern == TestingPattern::Performance;
+    if (performance) performance_rules();
+    if (s.testing_pattern != TestingPattern::Conformance && !performance &&
+        spec.criteria.rewards.empty() && s.traffic == TrafficStrategy::Thompson)
       add("spec.criteria.rewards", "traffic strategy thompson needs a reward to sample on");
     if (s.traffic == TrafficStrategy::FixedSplit) {
       if (s.fixed_split.empty()) add("spec.strategy.fixedSplit", "is required for fixed-split");
@@ -214,6 +243,8 @@ struct ExperimentRules {
       add("spec.criteria", "set at least one objective or reward: nothing would be judged");
     if (spec.duration.iterations < 1) add("spec.duration.iterations", "must be at least 1");
     if (spec.duration.interval.count() <= 0) add("spec.duration.interval", "must be positive");
+    // Performance routes nothing: any provider, and match was refused above.
+    if (performance) return;
     bool has_match = s.match.is_array() && !s.match.empty();
     const auto& p = spec.provider;
     if (has_match && (p == "linkerd" || p.rfind("smi", 0) == 0 || p == "kubernetes"))
@@ -299,6 +330,7 @@ nlohmann::json to_json(const ExperimentStatus& s) {
     if (!v.metrics.empty()) vj["metrics"] = v.metrics;
     if (!v.failed_objectives.empty()) vj["failedObjectives"] = v.failed_objectives;
     if (v.cut_off) vj["cutOff"] = true;
+    if (!v.objectives.empty()) vj["objectives"] = v.objectives;
     j["versions"].push_back(vj);
   }
   if (!s.winner.empty()) j["winner"] = s.winner;
@@ -334,6 +366,7 @@ Parsed<ExperimentStatus> parse_experiment_status(const nlohmann::json& status) {
     vs.cut_off = v.boolean("cutOff");
     vs.successes = v.number("successes");
     vs.failures = v.number("failures");
+    vs.objectives = v.string("objectives");
     s.versions.push_back(vs);
   });
   s.winner = r.string("winner");

@@ -173,6 +173,37 @@ TEST_CASE("Experiment: a provider that cannot route it is refused, naming the on
   CHECK(has_error(parse_experiment(j).errors, "spec.strategy.match", "istio supports it"));
 }
 
+TEST_CASE("Experiment: performance takes absolute limits only, and any provider") {
+  auto j = experiment();
+  auto& spec = j["spec"];
+  spec["provider"] = "nginx";  // no router object: the provider does not matter
+  spec["strategy"] = {{"testingPattern", "performance"}};
+  spec["criteria"].erase("rewards");
+  auto p = parse_experiment(j);
+  std::string all;
+  for (const auto& e : p.errors) all += to_string(e) + "\n";
+  INFO(all);
+  CHECK(p.ok());
+  CHECK(p.value.spec.strategy.testing_pattern == TestingPattern::Performance);
+
+  spec["criteria"]["objectives"].push_back(
+      {{"metric", "request-success-rate"}, {"margin", 0.5}, {"preferred", "high"}});
+  spec["criteria"]["rewards"] = json::array({{{"metric", "conversion"}, {"preferred", "high"}}});
+  spec["promoteWinner"] = true;
+  spec["strategy"]["traffic"] = "thompson";
+  spec["strategy"]["match"] = json::array({{{"headers", {{"x-beta", {{"exact", "1"}}}}}}});
+  auto e = parse_experiment(j).errors;
+  CHECK(has_error(e, "spec.criteria.objectives[1]", "absolute limits only"));
+  CHECK(has_error(e, "spec.criteria.rewards", "picks no winner"));
+  CHECK(has_error(e, "spec.promoteWinner", "no winner to promote"));
+  CHECK(has_error(e, "spec.strategy.traffic", "shifts no traffic"));
+  CHECK(has_error(e, "spec.strategy.match", "shifts no traffic"));
+
+  spec["criteria"] = {{"objectives", json::array()}};
+  CHECK(has_error(parse_experiment(j).errors, "spec.criteria.objectives",
+                  "needs at least one objective"));
+}
+
 TEST_CASE("Experiment status round-trips so a restarted operator can resume") {
   ExperimentStatus s;
   s.phase = ExperimentPhase::Running;
@@ -180,7 +211,7 @@ TEST_CASE("Experiment status round-trips so a restarted operator can resume") {
   s.start_time = "2026-01-01T00:00:00Z";
   s.versions.push_back({"v1", 60, 1200, {{"conversion", 0.031}}, {}, false, 37, 1163});
   s.versions.push_back(
-      {"v2", 40, 800, {{"conversion", 0.04}}, {"request-success-rate"}, true, 32, 768});
+      {"v2", 40, 800, {{"conversion", 0.04}}, {"request-success-rate"}, true, 32, 768, "missed"});
   auto j = to_json(s);
   auto back = parse_experiment_status(j);
   REQUIRE(back.ok());

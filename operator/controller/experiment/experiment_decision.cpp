@@ -26,6 +26,17 @@ Weights all_to(const model::ExperimentSpec& spec, const std::string& version) {
   return w;
 }
 
+bool is_performance(const model::ExperimentSpec& spec) {
+  return spec.strategy.testing_pattern == model::TestingPattern::Performance;
+}
+
+// Performance shifts no traffic: veer sets no version any weight.
+Weights no_split(const model::ExperimentSpec& spec) {
+  Weights w;
+  for (const auto* v : spec.versions()) w[v->name] = 0;
+  return w;
+}
+
 Weights weights_in(const model::ExperimentStatus& status) {
   Weights w;
   for (const auto& v : status.versions) w[v.name] = v.weight;
@@ -89,6 +100,7 @@ std::string describe(const Weights& weights) {
 
 Weights final_weights(const model::ExperimentSpec& spec, const model::ExperimentStatus& status,
                       bool baseline_runs_winner, bool baseline_ready) {
+  if (is_performance(spec)) return no_split(spec);
   const auto& winner = status.winner;
   if (status.phase != ExperimentPhase::Completed || winner.empty() || winner == baseline_of(spec))
     return all_to(spec, baseline_of(spec));
@@ -100,6 +112,7 @@ Weights final_weights(const model::ExperimentSpec& spec, const model::Experiment
 }
 
 Weights initial_weights(const model::Experiment& e) {
+  if (is_performance(e.spec)) return no_split(e.spec);
   if (e.spec.strategy.testing_pattern == model::TestingPattern::Conformance)
     return all_to(e.spec, baseline_of(e.spec));
   const auto config = ax::allocation_config(e.spec, e.metadata.uid);
@@ -121,7 +134,10 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   auto& s = d.status;
   s.observed_generation = e.metadata.generation;
   const bool conformance = spec.strategy.testing_pattern == model::TestingPattern::Conformance;
+  const bool performance = is_performance(spec);
   // Conformance routes nothing: the baseline keeps the traffic the user's routing gives it.
+  // Performance routes nothing either; its SetRoutes (all weights 0) keeps the version Services
+  // the load is aimed at.
   auto route = [&](const Weights& weights) {
     if (!conformance) d.actions.push_back({ExperimentActionKind::SetRoutes, weights, ""});
   };
@@ -150,17 +166,19 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     return d;
   }
 
-  const auto baseline_only = all_to(spec, baseline_of(spec));
+  const auto baseline_only = performance ? no_split(spec) : all_to(spec, baseline_of(spec));
   if (s.phase == ExperimentPhase::Pending) {
     s.phase = ExperimentPhase::Initializing;
     s.start_time = base::format_time(now);
     s.versions.clear();
     set_weights(s, spec, baseline_only);
     d.events.push_back(
-        {false,
-         "Experiment started: " + std::string(model::to_string(spec.strategy.testing_pattern)) +
-             " with " + std::to_string(spec.candidates.size()) + " candidate(s), " +
-             std::string(model::to_string(spec.strategy.traffic)) + " traffic"});
+        {false, "Experiment started: " +
+                    std::string(model::to_string(spec.strategy.testing_pattern)) + " with " +
+                    std::to_string(spec.candidates.size()) + " candidate(s), " +
+                    (performance ? std::string("load only, no traffic shift")
+                                 : std::string(model::to_string(spec.strategy.traffic)) +
+                                       " traffic")});
   }
 
   if (auto waiting = not_ready(e, observed); !waiting.empty()) {
@@ -177,9 +195,10 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     const auto weights = initial_weights(e);
     s.phase = ExperimentPhase::Running;
     s.last_update_time = base::format_time(now);
-    s.message = "running: " + describe(weights);
+    s.message = performance ? "running: load only, no traffic shift" : "running: " + describe(weights);
     set_weights(s, spec, weights);
-    d.events.push_back({false, "All versions ready; routing " + describe(weights)});
+    d.events.push_back({false, performance ? "All versions ready; measuring them under load"
+                                           : "All versions ready; routing " + describe(weights)});
     route(weights);
     d.requeue_after = interval;
     return d;
@@ -220,13 +239,13 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   switch (assessment.verdict) {
     case ax::Verdict::Continue:
     case ax::Verdict::CutOff: {
-      s.message = "running: " + describe(step.weights);
+      s.message = performance ? "running: " + assessment.reason : "running: " + describe(step.weights);
       if (assessment.verdict == ax::Verdict::CutOff) {
         std::string names;
         for (const auto& v : assessment.cut_off) names += (names.empty() ? "" : ", ") + v;
-        d.events.push_back({true, "Experiment " + look + ": cut off " + names + why});
+        d.events.push_back({true, "Experiment " + look + (performance ? ": missed objectives: " : ": cut off ") + names + why});
       }
-      d.events.push_back({false, "Experiment " + look + ": routing " + describe(step.weights)});
+      d.events.push_back({false, "Experiment " + look + (performance ? why : ": routing " + describe(step.weights))});
       route(step.weights);
       d.requeue_after = interval;
       return d;
@@ -245,8 +264,18 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     case ax::Verdict::Abort:
       s.phase = ExperimentPhase::Aborted;
       s.message = "aborted" + why;
-      d.events.push_back({true, "Experiment aborted at " + look + why + "; all traffic back to " +
-                                    baseline_of(spec)});
+      d.events.push_back({true, "Experiment aborted at " + look + why +
+                                    (performance ? "" : "; all traffic back to " + baseline_of(spec))});
+      break;
+    case ax::Verdict::Met:
+      s.phase = ExperimentPhase::Completed;
+      s.message = "objectives met" + why;
+      d.events.push_back({false, "Experiment completed at " + look + why});
+      break;
+    case ax::Verdict::Missed:
+      s.phase = ExperimentPhase::Failed;
+      s.message = "objectives missed" + why;
+      d.events.push_back({true, "Experiment failed at " + look + why});
       break;
     case ax::Verdict::NoWinner:
       s.phase = ExperimentPhase::Failed;

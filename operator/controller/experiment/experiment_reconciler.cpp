@@ -50,6 +50,10 @@ bool is_deleting(const json& object) {
   return meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
 }
 
+bool performance(const model::Experiment& e) {
+  return e.spec.strategy.testing_pattern == model::TestingPattern::Performance;
+}
+
 json promoted_part(const json& deployment) {
   json part = deployment.value("/spec/template"_json_pointer, json::object());
   if (part.contains("metadata")) part["metadata"].erase("labels");
@@ -215,7 +219,9 @@ bool ExperimentReconciler::observe(Context& ctx) {
   ctx.provider = spec.provider.empty() ? settings_.default_provider : spec.provider;
   ctx.routing = meshes::experiment_routing_of(ctx.experiment, selectors);
   if (spec.strategy.testing_pattern == model::TestingPattern::Conformance) return true;
-  ctx.routing_problem = meshes::experiment_routing_problem(ctx.provider, ctx.routing);
+  ctx.routing_problem = performance(ctx.experiment)
+                            ? meshes::experiment_services_problem(ctx.routing)
+                            : meshes::experiment_routing_problem(ctx.provider, ctx.routing);
   // A missing Deployment is waited for (the decision says so); any other problem is the user's.
   return ctx.routing_problem.empty() || !all_exist;
 }
@@ -263,7 +269,10 @@ std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
     if (found) observed.objects.push_back(*found);
   }
   meshes::VersionWeights wanted(weights.begin(), weights.end());
-  auto writes = meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
+  // Performance shifts no traffic: only the version Services the load is aimed at.
+  auto writes = performance(ctx.experiment) ? meshes::apply_experiment_services(ctx.routing, observed)
+                                 : meshes::apply_experiment_routes(ctx.provider, ctx.routing,
+                                                                   wanted, observed);
   if (!writes) return writes.error().message;
   return apply_writes(cluster_, writes.value());
 }
