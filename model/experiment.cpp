@@ -241,6 +241,11 @@ struct ExperimentRules {
             "names no metric in spec.metrics: \"" + c.rewards[i].metric + "\"");
     if (c.objectives.empty() && c.rewards.empty())
       add("spec.criteria", "set at least one objective or reward: nothing would be judged");
+    for (std::size_t i = 0; i < spec.webhooks.size(); ++i)
+      if (spec.webhooks[i].type == WebhookType::ConfirmPromotion && !spec.promote_winner)
+        add(index_path("spec.webhooks", i) + ".type",
+            "confirm-promotion gates promoteWinner's promotion: set promoteWinner: true (without "
+            "it nothing is promoted and the hook never runs)");
     if (spec.duration.iterations < 1) add("spec.duration.iterations", "must be at least 1");
     if (spec.duration.interval.count() <= 0) add("spec.duration.interval", "must be positive");
     // Performance routes nothing: any provider, and match was refused above.
@@ -276,6 +281,13 @@ ExperimentSpec read_spec(FieldReader& r) {
   });
   s.promote_winner = r.boolean("promoteWinner");
   r.each("alerts", [&](FieldReader& a, std::size_t) { s.alerts.push_back(read_alert(a)); });
+  r.each("webhooks", [&](FieldReader& w, std::size_t) {
+    s.webhooks.push_back(read_webhook(w));
+    const auto type = s.webhooks.back().type;
+    if (type != WebhookType::ConfirmRollout && type != WebhookType::ConfirmPromotion)
+      w.error("type", "an Experiment runs confirm-rollout and confirm-promotion hooks only, got " +
+                          std::string(to_string(type)));
+  });
   return s;
 }
 

@@ -94,6 +94,9 @@ struct ExperimentSpec {
   ExperimentDuration duration;
   bool promote_winner = false;  // copy the winner's pod template into the baseline at the end
   std::vector<CanaryAlert> alerts;
+  // Gates, as a Canary's: confirm-rollout before the first split, confirm-promotion before the
+  // winner's pod template goes into the baseline (promoteWinner).
+  std::vector<CanaryWebhook> webhooks;
 
   // Baseline first, then candidates.
   std::vector<const ExperimentVersion*> versions() const;

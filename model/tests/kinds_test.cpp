@@ -204,6 +204,26 @@ TEST_CASE("Experiment: performance takes absolute limits only, and any provider"
                   "needs at least one objective"));
 }
 
+TEST_CASE("Experiment: gates are confirm-rollout and confirm-promotion hooks") {
+  auto j = experiment();
+  j["spec"]["promoteWinner"] = true;
+  j["spec"]["webhooks"] = json::array(
+      {{{"name", "start"}, {"type", "confirm-rollout"}, {"url", "http://gate/start"}},
+       {{"name", "promote"}, {"type", "confirm-promotion"}, {"url", "http://gate/promote"}}});
+  auto p = parse_experiment(j);
+  REQUIRE(p.ok());
+  REQUIRE(p.value.spec.webhooks.size() == 2);
+  CHECK(p.value.spec.webhooks[1].type == WebhookType::ConfirmPromotion);
+  CHECK(p.value.spec.webhooks[1].url == "http://gate/promote");
+
+  j["spec"]["webhooks"].push_back(
+      {{"name", "load"}, {"type", "pre-rollout"}, {"url", "http://load/"}});
+  j["spec"]["promoteWinner"] = false;
+  auto e = parse_experiment(j).errors;
+  CHECK(has_error(e, "spec.webhooks[2].type", "confirm-rollout and confirm-promotion hooks only"));
+  CHECK(has_error(e, "spec.webhooks[1].type", "set promoteWinner: true"));
+}
+
 TEST_CASE("Experiment status round-trips so a restarted operator can resume") {
   ExperimentStatus s;
   s.phase = ExperimentPhase::Running;

@@ -334,7 +334,7 @@ int run_operator(Invocation& call) {
                {"deny_link_local", policy->deny_link_local ? "true" : "false"},
                {"max_response_bytes", std::to_string(policy->max_response_bytes)},
                {"max_outbound_calls", std::to_string(policy->max_concurrent_calls)}});
-  manager.start({hooks, checker, alerts, &experiment_counts});
+  manager.start({hooks, checker, alerts, &experiment_counts, &alerts});
 
   const int signal = signals.wait();
   logger.info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -1,4 +1,4 @@
-// Kubernetes Events about a Canary written by the runtime itself (an unresolvable AlertProvider,
+// Kubernetes Events about a Canary (or an Experiment) written by the runtime itself (an unresolvable AlertProvider,
 // a Secret that cannot be read), at most once per message per window so a broken setting does
 // not flood the namespace at every step.
 #pragma once
@@ -22,6 +22,10 @@ class CanaryEvents {
   // Writes a Warning (or Normal) Event on the Canary; false when the same message was written
   // within the window (or the write failed: events are best effort).
   bool write(const model::Canary& canary, bool warning, const std::string& reason,
+             const std::string& message);
+  // The same on any veer object (an Experiment): its metadata, apiVersion and kind.
+  bool write(const model::ObjectMeta& meta, const std::string& api_version,
+             const std::string& kind, bool warning, const std::string& reason,
              const std::string& message);
 
  private:

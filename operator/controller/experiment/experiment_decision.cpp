@@ -26,6 +26,11 @@ Weights all_to(const model::ExperimentSpec& spec, const std::string& version) {
   return w;
 }
 
+bool has_gate(const model::ExperimentSpec& spec, model::WebhookType type) {
+  return std::any_of(spec.webhooks.begin(), spec.webhooks.end(),
+                     [&](const model::CanaryWebhook& hook) { return hook.type == type; });
+}
+
 bool is_performance(const model::ExperimentSpec& spec) {
   return spec.strategy.testing_pattern == model::TestingPattern::Performance;
 }
@@ -148,21 +153,54 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     return false;
   };
 
+  // An Event that is also an alert (spec.alerts): the start, a gate holding, a cut-off, the end.
+  auto tell = [&](model::AlertSeverity severity, Event event) {
+    d.alerts.push_back({severity, event.message});
+    d.events.push_back(std::move(event));
+  };
+  // Asks for a gate's answer: nothing else is decided on this call.
+  auto ask = [&](model::WebhookType type) {
+    ExperimentDecision asking;
+    asking.status = e.status;
+    asking.needs_gate = type;
+    return asking;
+  };
+
   if (is_finished(s.phase)) {
-    const bool promoting = s.phase == ExperimentPhase::Completed && spec.promote_winner &&
-                           !s.winner.empty() && s.winner != baseline_of(spec);
+    bool promoting = s.phase == ExperimentPhase::Completed && spec.promote_winner &&
+                     !s.winner.empty() && s.winner != baseline_of(spec);
+    bool held = false;
+    if (promoting && !observed.baseline_runs_winner &&
+        has_gate(spec, model::WebhookType::ConfirmPromotion)) {
+      const auto gate = observed.gates.find(model::WebhookType::ConfirmPromotion);
+      if (gate == observed.gates.end()) return ask(model::WebhookType::ConfirmPromotion);
+      const auto waits = "winner " + s.winner + ": its promotion waits for confirm-promotion";
+      if (!gate->second.passed) {
+        // Held: the winner keeps the traffic until the gate opens.
+        const auto message = waits + ": " + gate->second.message;
+        if (s.message != message) tell(model::AlertSeverity::Info, {false, "Experiment " + message});
+        s.message = message;
+        promoting = false;
+        held = true;
+      } else if (s.message.rfind("winner " + s.winner + ": promoting", 0) != 0) {
+        s.message = "winner " + s.winner + ": promoting (confirm-promotion passed)";
+        d.events.push_back({false, "Promoting " + s.winner + ": confirm-promotion passed; its " +
+                                       "pod template goes into " + spec.baseline.target_ref.name});
+      }
+    }
     if (promoting) d.actions.push_back({ExperimentActionKind::PromoteWinner, {}, s.winner});
     const auto weights = final_weights(spec, s, observed.baseline_runs_winner, baseline_ready());
     const auto before = weights_in(s);
     const auto was = before.find(baseline_of(spec));
     if (promoting && weights.at(baseline_of(spec)) == 100 &&
         (was == before.end() || was->second != 100))
-      d.events.push_back({false, "Promotion of " + s.winner + " done: baseline " +
+      tell(model::AlertSeverity::Info, {false, "Promotion of " + s.winner + " done: baseline " +
                                      baseline_of(spec) + " runs its pod template and serves " +
                                      "all traffic"});
     set_weights(s, spec, weights);
     route(weights);
-    if (promoting && weights.at(baseline_of(spec)) != 100) d.requeue_after = settings.poll_interval;
+    if (held || (promoting && weights.at(baseline_of(spec)) != 100))
+      d.requeue_after = settings.poll_interval;
     return d;
   }
 
@@ -172,7 +210,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     s.start_time = base::format_time(now);
     s.versions.clear();
     set_weights(s, spec, baseline_only);
-    d.events.push_back(
+    tell(model::AlertSeverity::Info, 
         {false, "Experiment started: " +
                     std::string(model::to_string(spec.strategy.testing_pattern)) + " with " +
                     std::to_string(spec.candidates.size()) + " candidate(s), " +
@@ -189,6 +227,20 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     route(s.phase == ExperimentPhase::Initializing ? baseline_only : weights_in(s));
     d.requeue_after = settings.poll_interval;
     return d;
+  }
+
+  if (s.phase == ExperimentPhase::Initializing &&
+      has_gate(spec, model::WebhookType::ConfirmRollout)) {
+    const auto gate = observed.gates.find(model::WebhookType::ConfirmRollout);
+    if (gate == observed.gates.end()) return ask(model::WebhookType::ConfirmRollout);
+    if (!gate->second.passed) {
+      const auto message = "waiting for confirm-rollout to start: " + gate->second.message;
+      if (s.message != message) tell(model::AlertSeverity::Info, {false, "Experiment " + message});
+      s.message = message;
+      route(baseline_only);
+      d.requeue_after = settings.poll_interval;
+      return d;
+    }
   }
 
   if (s.phase == ExperimentPhase::Initializing) {
@@ -243,7 +295,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
       if (assessment.verdict == ax::Verdict::CutOff) {
         std::string names;
         for (const auto& v : assessment.cut_off) names += (names.empty() ? "" : ", ") + v;
-        d.events.push_back({true, "Experiment " + look + (performance ? ": missed objectives: " : ": cut off ") + names + why});
+        tell(model::AlertSeverity::Warn, {true, "Experiment " + look + (performance ? ": missed objectives: " : ": cut off ") + names + why});
       }
       d.events.push_back({false, "Experiment " + look + (performance ? why : ": routing " + describe(step.weights))});
       route(step.weights);
@@ -254,8 +306,10 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
       s.phase = ExperimentPhase::Completed;
       s.winner = assessment.winner;
       s.message = "winner " + s.winner + why;
-      d.events.push_back({false, "Experiment completed at " + look + ": winner " + s.winner + why});
-      if (spec.promote_winner && s.winner != baseline_of(spec)) {
+      tell(model::AlertSeverity::Info, {false, "Experiment completed at " + look + ": winner " + s.winner + why});
+      // A gated promotion is asked for on the next pass (the finished phase's).
+      if (spec.promote_winner && s.winner != baseline_of(spec) &&
+          !has_gate(spec, model::WebhookType::ConfirmPromotion)) {
         d.actions.push_back({ExperimentActionKind::PromoteWinner, {}, s.winner});
         d.events.push_back({false, "Promoting " + s.winner + ": its pod template goes into " +
                                        spec.baseline.target_ref.name});
@@ -264,23 +318,23 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     case ax::Verdict::Abort:
       s.phase = ExperimentPhase::Aborted;
       s.message = "aborted" + why;
-      d.events.push_back({true, "Experiment aborted at " + look + why +
+      tell(model::AlertSeverity::Error, {true, "Experiment aborted at " + look + why +
                                     (performance ? "" : "; all traffic back to " + baseline_of(spec))});
       break;
     case ax::Verdict::Met:
       s.phase = ExperimentPhase::Completed;
       s.message = "objectives met" + why;
-      d.events.push_back({false, "Experiment completed at " + look + why});
+      tell(model::AlertSeverity::Info, {false, "Experiment completed at " + look + why});
       break;
     case ax::Verdict::Missed:
       s.phase = ExperimentPhase::Failed;
       s.message = "objectives missed" + why;
-      d.events.push_back({true, "Experiment failed at " + look + why});
+      tell(model::AlertSeverity::Error, {true, "Experiment failed at " + look + why});
       break;
     case ax::Verdict::NoWinner:
       s.phase = ExperimentPhase::Failed;
       s.message = "no winner" + why;
-      d.events.push_back({true, "Experiment ended without a winner at " + look + why +
+      tell(model::AlertSeverity::Error, {true, "Experiment ended without a winner at " + look + why +
                                     "; all traffic back to " + baseline_of(spec)});
       break;
   }

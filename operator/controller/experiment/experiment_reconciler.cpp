@@ -11,6 +11,7 @@
 #include "operator/controller/router_writes.hpp"
 #include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
+#include "operator/webhooks/webhook_runner.hpp"
 
 namespace veer::controller::experiment {
 
@@ -64,8 +65,13 @@ json promoted_part(const json& deployment) {
 
 ExperimentReconciler::ExperimentReconciler(kube::Cluster& cluster, base::Clock& clock,
                                            ExperimentMetrics& metrics,
-                                           ExperimentReconcilerSettings settings)
-    : cluster_(cluster), clock_(clock), metrics_(metrics), settings_(std::move(settings)) {}
+                                           ExperimentReconcilerSettings settings,
+                                           ExperimentOutbound outbound)
+    : cluster_(cluster),
+      clock_(clock),
+      metrics_(metrics),
+      settings_(std::move(settings)),
+      outbound_(outbound) {}
 
 kube::ReconcileResult ExperimentReconciler::done(Context& ctx, const std::string& error) {
   if (report_) {
@@ -126,8 +132,11 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
 
   const auto now = clock_.now();
   ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
-  if (ctx.decision.needs_step) {
-    measure(ctx);
+  // What the decision asks for (a look's measurement, a gate's answer), then decide again; a
+  // gate and a look are never asked together, so two rounds suffice.
+  for (int round = 0; round < 2 && (ctx.decision.needs_step || ctx.decision.needs_gate); ++round) {
+    if (ctx.decision.needs_step) measure(ctx);
+    if (const auto gate = ctx.decision.needs_gate) ctx.seen.gates[*gate] = run_gate(ctx, *gate);
     ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   }
   // The status first, as the intent: a pass killed after it applies the same routes again.
@@ -140,8 +149,24 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
     auto error = apply(ctx, action);
     if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
   }
-  for (const auto& event : ctx.decision.events) write_event(ctx, event);
+  tell(ctx);
   return done(ctx, errors);
+}
+
+HookResult ExperimentReconciler::run_gate(Context& ctx, model::WebhookType type) {
+  if (!outbound_.hooks)
+    return {false, "this operator has no webhook client to call spec.webhooks", false};
+  webhooks::WebhookRunner runner(*outbound_.hooks);
+  return runner.run(ctx.experiment, type);
+}
+
+// Events, then alerts (with the status just written, so they carry the new phase and winner).
+void ExperimentReconciler::tell(Context& ctx) {
+  for (const auto& event : ctx.decision.events) write_event(ctx, event);
+  if (!outbound_.alerts || ctx.decision.alerts.empty()) return;
+  auto told = ctx.experiment;
+  told.status = ctx.decision.status;
+  for (const auto& alert : ctx.decision.alerts) outbound_.alerts->send(told, alert);
 }
 
 // Adds (held) or removes the finalizer when it is not so already; "" or the error.

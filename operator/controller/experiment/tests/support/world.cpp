@@ -63,7 +63,7 @@ World::World(json doc, std::map<std::string, TrueRates> rates, double requests_p
 
 kube::ReconcileResult World::pass() {
   sim::kubelet_pass(cluster, "shop");
-  ExperimentReconciler reconciler(*api, clock, metrics);
+  ExperimentReconciler reconciler(*api, clock, metrics, {}, outbound);
   auto result = reconciler.reconcile("shop/checkout-redesign");
   if (result.failed) last_error = result.error;
   clock.advance(result.requeue_after.value_or(std::chrono::seconds(5)));

@@ -41,6 +41,7 @@ struct World {
   kube::MemoryCluster cluster{clock};
   kube::Cluster* api = &cluster;  // what the operator talks to (tests may wrap `cluster`)
   ScriptedVersions metrics;
+  ExperimentOutbound outbound;  // gates' poster and alerts (tests set them)
   std::string last_error;
 
   World(nlohmann::json experiment, std::map<std::string, TrueRates> rates,
