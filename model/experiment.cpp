@@ -156,6 +156,22 @@ struct ExperimentRules {
                        [&](const ExperimentMetric& m) { return m.name == name; });
   }
 
+  // What an HTTPRoute match can say of an Istio match (the router refuses the rest too, with the
+  // same words; string forms it cannot express are refused when it renders).
+  void gateway_api_match_rules(const std::string& provider) {
+    static const std::set<std::string> routable = {"uri", "method", "headers", "queryParams",
+                                                   "name"};
+    const auto& match = spec.strategy.match;
+    for (std::size_t i = 0; i < match.size(); ++i) {
+      if (!match[i].is_object()) continue;
+      for (const auto& [key, value] : match[i].items())
+        if (!routable.count(key))
+          add(index_path("spec.strategy.match", i) + "." + key,
+              "cannot be routed by provider " + provider +
+                  " (an HTTPRoute matches uri, method, headers and queryParams only)");
+    }
+  }
+
   // Load only, no traffic shift: each version is judged on absolute limits alone, and there is
   // neither a split to set nor a winner to pick or promote.
   void performance_rules() {
@@ -255,9 +271,7 @@ struct ExperimentRules {
     if (has_match && (p == "linkerd" || p.rfind("smi", 0) == 0 || p == "kubernetes"))
       add("spec.strategy.match", "provider " + p + " cannot route by request headers or cookies");
     if (auto gap = experiment_provider_gap(p); !gap.empty()) add("spec.provider", gap);
-    if (has_match && is_gateway_api_provider(p))
-      add("spec.strategy.match",
-          "provider " + p + ": not supported for experiments yet (istio supports it)");
+    if (has_match && is_gateway_api_provider(p)) gateway_api_match_rules(p);
   }
 };
 

@@ -168,9 +168,13 @@ TEST_CASE("Experiment: a provider that cannot route it is refused, naming the on
     CHECK(has_error(e, "spec.provider", reason));
     CHECK(has_error(e, "spec.provider", usable));
   }
+  // A header match is an HTTPRoute match too; what an HTTPRoute cannot express is refused.
   j = experiment();
   j["spec"]["provider"] = "gatewayapi:v1";
-  CHECK(has_error(parse_experiment(j).errors, "spec.strategy.match", "istio supports it"));
+  CHECK(parse_experiment(j).ok());
+  j["spec"]["strategy"]["match"][0]["sourceLabels"] = {{"app", "web"}};
+  CHECK(has_error(parse_experiment(j).errors, "spec.strategy.match[0].sourceLabels",
+                  "cannot be routed by provider gatewayapi:v1"));
 }
 
 TEST_CASE("Experiment: performance takes absolute limits only, and any provider") {

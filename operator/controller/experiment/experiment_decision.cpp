@@ -42,6 +42,12 @@ Weights no_split(const model::ExperimentSpec& spec) {
   return w;
 }
 
+// "running: current=60 one-page=40" (performance: no split to tell).
+std::string running_message(const model::ExperimentSpec& spec, const Weights& weights) {
+  return is_performance(spec) ? "running: load only, no traffic shift"
+                              : "running: " + describe(weights);
+}
+
 Weights weights_in(const model::ExperimentStatus& status) {
   Weights w;
   for (const auto& v : status.versions) w[v.name] = v.weight;
@@ -247,7 +253,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     const auto weights = initial_weights(e);
     s.phase = ExperimentPhase::Running;
     s.last_update_time = base::format_time(now);
-    s.message = performance ? "running: load only, no traffic shift" : "running: " + describe(weights);
+    s.message = running_message(spec, weights);
     set_weights(s, spec, weights);
     d.events.push_back({false, performance ? "All versions ready; measuring them under load"
                                            : "All versions ready; routing " + describe(weights)});
@@ -255,6 +261,21 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     d.requeue_after = interval;
     return d;
   }
+
+  // Running on routes the router has not applied: the traffic since is not the split veer set,
+  // so it is not counted; the window restarts at each pass until the router has applied them.
+  const std::string router_wait = "waiting for the router: ";
+  if (!observed.routes_pending.empty()) {
+    const auto message = router_wait + observed.routes_pending;
+    if (s.message != message) d.events.push_back({false, "Experiment " + message});
+    s.message = message;
+    s.last_update_time = base::format_time(now);
+    route(weights_in(s));
+    d.requeue_after = settings.poll_interval;
+    return d;
+  }
+  if (s.message.rfind(router_wait, 0) == 0)
+    s.message = running_message(spec, weights_in(s));
 
   // Running: a look once the interval since the previous one has passed.
   const auto last = parsed(s.last_update_time).value_or(now - interval);

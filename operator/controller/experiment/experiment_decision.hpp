@@ -48,6 +48,10 @@ struct ExperimentObservations {
   std::optional<analysis::experiment::ExperimentStep> step;
   std::vector<analysis::experiment::VersionCounts> counts;
   std::string step_error;
+  // Why the router has not applied the last routes veer wrote ("" when it has): a Gateway API
+  // HTTPRoute not yet Accepted at its generation. While Running, no look counts traffic until it
+  // has (the window restarts).
+  std::string routes_pending;
   // The gates' answers (spec.webhooks of one type), when the previous call asked for them.
   std::map<model::WebhookType, HookResult> gates;
 };

@@ -131,6 +131,11 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   if (auto error = hold_finalizer(ctx, true); !error.empty()) return done(ctx, error);
 
   const auto now = clock_.now();
+  if (ctx.experiment.status.phase == model::ExperimentPhase::Running &&
+      ctx.routing_problem.empty() && !performance(ctx.experiment) &&
+      ctx.experiment.spec.strategy.testing_pattern != model::TestingPattern::Conformance)
+    ctx.seen.routes_pending =
+        meshes::experiment_routes_pending(ctx.provider, ctx.routing, router_objects(ctx));
   ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   // What the decision asks for (a look's measurement, a gate's answer), then decide again; a
   // gate and a look are never asked together, so two rounds suffice.
@@ -202,12 +207,8 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ctx.ns;
     ctx.decision.status = ctx.experiment.status;
     observe(ctx);
-    meshes::Observed observed;
-    for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
-      auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
-      if (found) observed.objects.push_back(*found);
-    }
-    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, observed);
+    auto writes =
+        meshes::restore_experiment_routes(ctx.provider, ctx.routing, router_objects(ctx));
     if (!writes) return done(ctx, writes.error().message);
     if (auto error = apply_writes(cluster_, writes.value()); !error.empty())
       return done(ctx, error);
@@ -286,13 +287,19 @@ std::string ExperimentReconciler::apply(Context& ctx, const ExperimentAction& ac
   return "";
 }
 
-std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
-  if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
+// The apex and version Services and the router's object, those that exist.
+meshes::Observed ExperimentReconciler::router_objects(Context& ctx) {
   meshes::Observed observed;
   for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
     auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
     if (found) observed.objects.push_back(*found);
   }
+  return observed;
+}
+
+std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
+  if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
+  const auto observed = router_objects(ctx);
   meshes::VersionWeights wanted(weights.begin(), weights.end());
   // Performance shifts no traffic: only the version Services the load is aimed at.
   auto writes = performance(ctx.experiment) ? meshes::apply_experiment_services(ctx.routing, observed)

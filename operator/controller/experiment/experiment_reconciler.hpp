@@ -11,6 +11,7 @@
 #include <string>
 
 #include "model/experiment.hpp"
+#include "meshes/objects.hpp"
 #include "operator/controller/experiment/experiment_alerts.hpp"
 #include "operator/controller/experiment/experiment_decision.hpp"
 #include "operator/controller/experiment/experiment_metrics.hpp"
@@ -71,6 +72,7 @@ class ExperimentReconciler {
   std::string hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
   std::string apply(Context& ctx, const ExperimentAction& action);
+  meshes::Observed router_objects(Context& ctx);
   std::string route(Context& ctx, const Weights& weights);
   std::string promote(Context& ctx, const std::string& winner);
   void write_event(Context& ctx, const Event& event);

@@ -62,7 +62,7 @@ World::World(json doc, std::map<std::string, TrueRates> rates, double requests_p
 }
 
 kube::ReconcileResult World::pass() {
-  sim::kubelet_pass(cluster, "shop");
+  sim::kubelet_pass(cluster, "shop", {}, gateway_accepts);
   ExperimentReconciler reconciler(*api, clock, metrics, {}, outbound);
   auto result = reconciler.reconcile("shop/checkout-redesign");
   if (result.failed) last_error = result.error;

@@ -42,6 +42,7 @@ struct World {
   kube::Cluster* api = &cluster;  // what the operator talks to (tests may wrap `cluster`)
   ScriptedVersions metrics;
   ExperimentOutbound outbound;  // gates' poster and alerts (tests set them)
+  bool gateway_accepts = true;  // a Gateway controller accepts every HTTPRoute at each pass
   std::string last_error;
 
   World(nlohmann::json experiment, std::map<std::string, TrueRates> rates,
