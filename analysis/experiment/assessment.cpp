@@ -116,9 +116,9 @@ void judge_performance(const AssessmentConfig& config, Assessment& out) {
     if (v.failed) names += " (" + out.state.versions[i].failed_reason + ")";
   }
   std::string summary;
-  for (const auto& [word, label] : {std::pair<std::string_view, const char*>{"met", "meet"},
-                                    {"missed", "miss"},
-                                    {"unknown", "not yet proven"}}) {
+  static constexpr std::pair<std::string_view, const char*> kLabels[] = {
+      {"met", "meet"}, {"missed", "miss"}, {"unknown", "not yet proven"}};
+  for (const auto& [word, label] : kLabels) {
     if (!words.count(word)) continue;
     summary += (summary.empty() ? "" : "; ") + std::string(label) + ": " + words[word];
   }

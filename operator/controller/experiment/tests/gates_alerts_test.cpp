@@ -118,7 +118,7 @@ TEST_CASE("confirm-promotion holds the promotion: the winner keeps the traffic u
   CHECK(body["phase"] == "Completed");
 
   gates.open.insert("http://gate/promote");
-  for (int i = 0; i < 4; ++i) w.pass();
+  for (int i = 0; i < 6; ++i) w.pass();
   CHECK(w.image_of("checkout") == "checkout:express");
   CHECK(w.routed().at("checkout-current") == 100);
   // Once the baseline runs the winner the gate is not asked again.
