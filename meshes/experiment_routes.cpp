@@ -156,7 +156,8 @@ json http_route(const ExperimentRouting& r, const Provider& p, const VersionWeig
                 const GatewayMatches& matches) {
   const auto& o = r.owner;
   json backends = json::array();
-  for (const auto& v : r.versions) backends.push_back(backend_ref(r, v, weight_of(weights, v.version)));
+  for (const auto& v : r.versions)
+    backends.push_back(backend_ref(r, v, weight_of(weights, v.version)));
   json base = json::object();
   if (!o.backend_timeout.empty() || !o.timeout.empty()) {
     base["timeouts"] = json::object();

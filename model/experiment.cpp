@@ -192,11 +192,10 @@ struct ExperimentRules {
     if (spec.promote_winner)
       add("spec.promoteWinner", "testingPattern performance has no winner to promote");
     const auto& s = spec.strategy;
-    if (s.match.is_array() && !s.match.empty())
-      add("spec.strategy.match", why + ": remove match");
+    if (s.match.is_array() && !s.match.empty()) add("spec.strategy.match", why + ": remove match");
     if (s.traffic != TrafficStrategy::Progressive)
-      add("spec.strategy.traffic", why + ": remove traffic (" +
-                                       std::string(to_string(s.traffic)) + " is not used)");
+      add("spec.strategy.traffic",
+          why + ": remove traffic (" + std::string(to_string(s.traffic)) + " is not used)");
   }
 
   void run() {

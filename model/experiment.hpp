@@ -144,7 +144,8 @@ nlohmann::json to_json(const ExperimentStatus& status);
 Parsed<ExperimentStatus> parse_experiment_status(const nlohmann::json& status);
 
 std::string_view to_string(ExperimentPhase phase);
-std::string_view to_string(TestingPattern pattern);  // canary | ab | abn | conformance | performance
+std::string_view to_string(
+    TestingPattern pattern);  // canary | ab | abn | conformance | performance
 std::string_view to_string(TrafficStrategy strategy);  // progressive | top-2 | ...
 
 }  // namespace veer::model

@@ -447,11 +447,11 @@ json evidence_json(const AssessmentConfig& config, const Assessment& a) {
   if (performance)
     for (std::size_t i = 0; i < a.versions.size(); ++i)
       versions[i]["objectives"] = objectives_word(a.versions[i]);
-  json out = {{"decision", to_string(a.verdict)},
-              {"reason", a.reason},
-              {"confidence", config.confidence},
-              {"rule",
-               performance
+  json out = {
+      {"decision", to_string(a.verdict)},
+      {"reason", a.reason},
+      {"confidence", config.confidence},
+      {"rule", performance
                    ? "performance: each version's objectives judged on its own against absolute "
                      "limits, anytime-valid at alpha = 1 - confidence each (not corrected); met "
                      "when every one is proven to hold, missed when one is proven violated or "
@@ -461,9 +461,9 @@ json evidence_json(const AssessmentConfig& config, const Assessment& a) {
                          std::to_string(config.versions.size()) +
                          " per version; winner: guardrails hold and its reward sequence is wholly "
                          "better than every other live version's, with no sample-ratio mismatch"},
-              {"sampleRatioMismatch", a.sample_ratio_mismatch},
-              {"versions", versions},
-              {"state", to_json(a.state)}};
+      {"sampleRatioMismatch", a.sample_ratio_mismatch},
+      {"versions", versions},
+      {"state", to_json(a.state)}};
   if (!a.winner.empty()) out["winner"] = a.winner;
   if (!a.cut_off.empty()) out["cutOff"] = a.cut_off;
   return out;

@@ -110,7 +110,7 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
                            const std::map<std::string, std::int32_t>& weights);
 
 bool is_final(Verdict verdict);
-std::string_view to_string(Verdict verdict);           // continue | cut-off | winner | ...
+std::string_view to_string(Verdict verdict);  // continue | cut-off | winner | ...
 // performance: "met" | "missed" | "unknown" for one version's objectives.
 std::string_view objectives_word(const VersionAssessment& version);
 std::string_view to_string(GuardrailVerdict verdict);  // unknown | holds | violated

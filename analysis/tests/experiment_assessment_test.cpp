@@ -276,8 +276,8 @@ TEST_CASE("performance: each version judged alone on limits, decided once every 
   ex::AssessmentConfig config;
   config.pattern = TestingPattern::Performance;
   config.versions = {"base", "a", "b"};
-  config.guardrails.push_back({"errors", 0.05, std::nullopt, std::nullopt, std::nullopt, false,
-                               false});
+  config.guardrails.push_back(
+      {"errors", 0.05, std::nullopt, std::nullopt, std::nullopt, false, false});
   config.iterations = 10;
   // a errs 3% (meets the 5% limit only once enough load has run), b errs 9% (misses).
   World w({"base", "a", "b"}, {{0.0, 0.01}, {0.0, 0.03}, {0.0, 0.09}});

@@ -160,15 +160,14 @@ TEST_CASE("experiment routes: an HTTPRoute is pending until every parent accepte
   for (auto& object : cluster.objects) {
     if (object.value("kind", "") != "HTTPRoute") continue;
     object["metadata"]["generation"] = 3;
-    object["status"] = {{"parents",
-                         {{{"parentRef", {{"name", "public"}, {"namespace", "gateways"}}},
-                           {"conditions",
-                            {{{"type", "Accepted"},
-                              {"status", "True"},
-                              {"observedGeneration", 2}}}}}}}};
+    object["status"] = {
+        {"parents",
+         {{{"parentRef", {{"name", "public"}, {"namespace", "gateways"}}},
+           {"conditions",
+            {{{"type", "Accepted"}, {"status", "True"}, {"observedGeneration", 2}}}}}}}};
   }
-  CHECK(experiment_routes_pending("gatewayapi:v1", r, cluster).find(
-            "accepted generation 2, not the current 3") != std::string::npos);
+  CHECK(experiment_routes_pending("gatewayapi:v1", r, cluster)
+            .find("accepted generation 2, not the current 3") != std::string::npos);
   for (auto& object : cluster.objects)
     if (object.value("kind", "") == "HTTPRoute")
       object["status"]["parents"][0]["conditions"][0]["observedGeneration"] = 3;
@@ -197,9 +196,10 @@ TEST_CASE("experiment routes: providers that cannot route N versions are refused
                 problem);
   CHECK_FALSE(apply_experiment_routes("gatewayapi:v1", gateway, kSplit, {}).ok());
   gateway.match = {{{"sourceLabels", {{"app", "web"}}}}};
-  CHECK(experiment_routing_problem("gatewayapi:v1", gateway).find(
-            "spec.strategy.match[0].sourceLabels cannot be routed by provider gatewayapi:v1") !=
-        std::string::npos);
+  CHECK(
+      experiment_routing_problem("gatewayapi:v1", gateway)
+          .find("spec.strategy.match[0].sourceLabels cannot be routed by provider gatewayapi:v1") !=
+      std::string::npos);
   auto no_selector = routing(experiment("istio"));
   no_selector.versions[1].selector = json::object();
   CHECK(experiment_routing_problem("istio", no_selector).find("version one-page") !=

@@ -129,8 +129,8 @@ void NotifyAlertSink::deliver(const std::vector<model::CanaryAlert>& alerts,
   for (const auto& error : resolved.errors) {
     const auto message = "Alert not delivered: " + error;
     if (events_.write(meta, api_version, kind, true, "AlertProviderError", message) && logger_)
-      logger_->warn(message, {{kind == "Canary" ? "canary" : "experiment", meta.name},
-                              {"namespace", ns}});
+      logger_->warn(message,
+                    {{kind == "Canary" ? "canary" : "experiment", meta.name}, {"namespace", ns}});
   }
 
   // Global defaults only for a Canary without alerts (Flagger): one whose alerts all failed to

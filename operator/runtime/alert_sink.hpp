@@ -1,5 +1,6 @@
-// The operator's AlertSink: a Canary's `analysis.alerts` (an Experiment's `spec.alerts`) resolved to AlertProviders and their
-// Secrets (read from the cache), or — only for a Canary without alerts — the global defaults
+// The operator's AlertSink: a Canary's `analysis.alerts` (an Experiment's `spec.alerts`) resolved
+// to AlertProviders and their Secrets (read from the cache), or — only for a Canary without alerts
+// — the global defaults
 // (--slack-url, ...), handed to a Notifier (the DeliveryQueue) that never blocks the rollout. An
 // AlertProvider or Secret that cannot be resolved becomes a Warning Event on the Canary naming it.
 #pragma once

@@ -184,7 +184,8 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
       if (!gate->second.passed) {
         // Held: the winner keeps the traffic until the gate opens.
         const auto message = waits + ": " + gate->second.message;
-        if (s.message != message) tell(model::AlertSeverity::Info, {false, "Experiment " + message});
+        if (s.message != message)
+          tell(model::AlertSeverity::Info, {false, "Experiment " + message});
         s.message = message;
         promoting = false;
         held = true;
@@ -200,9 +201,9 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     const auto was = before.find(baseline_of(spec));
     if (promoting && weights.at(baseline_of(spec)) == 100 &&
         (was == before.end() || was->second != 100))
-      tell(model::AlertSeverity::Info, {false, "Promotion of " + s.winner + " done: baseline " +
-                                     baseline_of(spec) + " runs its pod template and serves " +
-                                     "all traffic"});
+      tell(model::AlertSeverity::Info,
+           {false, "Promotion of " + s.winner + " done: baseline " + baseline_of(spec) +
+                       " runs its pod template and serves " + "all traffic"});
     set_weights(s, spec, weights);
     route(weights);
     if (held || (promoting && weights.at(baseline_of(spec)) != 100))
@@ -216,13 +217,12 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     s.start_time = base::format_time(now);
     s.versions.clear();
     set_weights(s, spec, baseline_only);
-    tell(model::AlertSeverity::Info, 
-        {false, "Experiment started: " +
-                    std::string(model::to_string(spec.strategy.testing_pattern)) + " with " +
-                    std::to_string(spec.candidates.size()) + " candidate(s), " +
-                    (performance ? std::string("load only, no traffic shift")
-                                 : std::string(model::to_string(spec.strategy.traffic)) +
-                                       " traffic")});
+    tell(model::AlertSeverity::Info,
+         {false,
+          "Experiment started: " + std::string(model::to_string(spec.strategy.testing_pattern)) +
+              " with " + std::to_string(spec.candidates.size()) + " candidate(s), " +
+              (performance ? std::string("load only, no traffic shift")
+                           : std::string(model::to_string(spec.strategy.traffic)) + " traffic")});
   }
 
   if (auto waiting = not_ready(e, observed); !waiting.empty()) {
@@ -274,8 +274,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     d.requeue_after = settings.poll_interval;
     return d;
   }
-  if (s.message.rfind(router_wait, 0) == 0)
-    s.message = running_message(spec, weights_in(s));
+  if (s.message.rfind(router_wait, 0) == 0) s.message = running_message(spec, weights_in(s));
 
   // Running: a look once the interval since the previous one has passed.
   const auto last = parsed(s.last_update_time).value_or(now - interval);
@@ -312,13 +311,17 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   switch (assessment.verdict) {
     case ax::Verdict::Continue:
     case ax::Verdict::CutOff: {
-      s.message = performance ? "running: " + assessment.reason : "running: " + describe(step.weights);
+      s.message =
+          performance ? "running: " + assessment.reason : "running: " + describe(step.weights);
       if (assessment.verdict == ax::Verdict::CutOff) {
         std::string names;
         for (const auto& v : assessment.cut_off) names += (names.empty() ? "" : ", ") + v;
-        tell(model::AlertSeverity::Warn, {true, "Experiment " + look + (performance ? ": missed objectives: " : ": cut off ") + names + why});
+        tell(model::AlertSeverity::Warn,
+             {true, "Experiment " + look + (performance ? ": missed objectives: " : ": cut off ") +
+                        names + why});
       }
-      d.events.push_back({false, "Experiment " + look + (performance ? why : ": routing " + describe(step.weights))});
+      d.events.push_back({false, "Experiment " + look +
+                                     (performance ? why : ": routing " + describe(step.weights))});
       route(step.weights);
       d.requeue_after = interval;
       return d;
@@ -327,7 +330,8 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
       s.phase = ExperimentPhase::Completed;
       s.winner = assessment.winner;
       s.message = "winner " + s.winner + why;
-      tell(model::AlertSeverity::Info, {false, "Experiment completed at " + look + ": winner " + s.winner + why});
+      tell(model::AlertSeverity::Info,
+           {false, "Experiment completed at " + look + ": winner " + s.winner + why});
       // A gated promotion is asked for on the next pass (the finished phase's).
       if (spec.promote_winner && s.winner != baseline_of(spec) &&
           !has_gate(spec, model::WebhookType::ConfirmPromotion)) {
@@ -339,8 +343,9 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     case ax::Verdict::Abort:
       s.phase = ExperimentPhase::Aborted;
       s.message = "aborted" + why;
-      tell(model::AlertSeverity::Error, {true, "Experiment aborted at " + look + why +
-                                    (performance ? "" : "; all traffic back to " + baseline_of(spec))});
+      tell(model::AlertSeverity::Error,
+           {true, "Experiment aborted at " + look + why +
+                      (performance ? "" : "; all traffic back to " + baseline_of(spec))});
       break;
     case ax::Verdict::Met:
       s.phase = ExperimentPhase::Completed;
@@ -355,8 +360,9 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
     case ax::Verdict::NoWinner:
       s.phase = ExperimentPhase::Failed;
       s.message = "no winner" + why;
-      tell(model::AlertSeverity::Error, {true, "Experiment ended without a winner at " + look + why +
-                                    "; all traffic back to " + baseline_of(spec)});
+      tell(model::AlertSeverity::Error,
+           {true, "Experiment ended without a winner at " + look + why + "; all traffic back to " +
+                      baseline_of(spec)});
       break;
   }
   const auto weights = final_weights(spec, s, false, false);

@@ -73,7 +73,7 @@ struct ExperimentDecision {
   std::vector<ExperimentAction> actions;
   std::vector<Event> events;
   std::vector<Alert> alerts;  // for spec.alerts: each is also one of the events
-  bool needs_step = false;  // run the assessment and call again; nothing else is set
+  bool needs_step = false;    // run the assessment and call again; nothing else is set
   // Run spec.webhooks of this type (a gate) and call again with the answer; nothing else is set.
   std::optional<model::WebhookType> needs_gate;
   std::chrono::milliseconds requeue_after{0};

@@ -207,8 +207,7 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ctx.ns;
     ctx.decision.status = ctx.experiment.status;
     observe(ctx);
-    auto writes =
-        meshes::restore_experiment_routes(ctx.provider, ctx.routing, router_objects(ctx));
+    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, router_objects(ctx));
     if (!writes) return done(ctx, writes.error().message);
     if (auto error = apply_writes(cluster_, writes.value()); !error.empty())
       return done(ctx, error);
@@ -302,9 +301,9 @@ std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
   const auto observed = router_objects(ctx);
   meshes::VersionWeights wanted(weights.begin(), weights.end());
   // Performance shifts no traffic: only the version Services the load is aimed at.
-  auto writes = performance(ctx.experiment) ? meshes::apply_experiment_services(ctx.routing, observed)
-                                 : meshes::apply_experiment_routes(ctx.provider, ctx.routing,
-                                                                   wanted, observed);
+  auto writes = performance(ctx.experiment)
+                    ? meshes::apply_experiment_services(ctx.routing, observed)
+                    : meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
   if (!writes) return writes.error().message;
   return apply_writes(cluster_, writes.value());
 }

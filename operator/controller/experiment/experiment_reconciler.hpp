@@ -10,8 +10,8 @@
 #include <functional>
 #include <string>
 
-#include "model/experiment.hpp"
 #include "meshes/objects.hpp"
+#include "model/experiment.hpp"
 #include "operator/controller/experiment/experiment_alerts.hpp"
 #include "operator/controller/experiment/experiment_decision.hpp"
 #include "operator/controller/experiment/experiment_metrics.hpp"

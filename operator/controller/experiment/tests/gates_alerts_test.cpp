@@ -33,7 +33,8 @@ class Gates final : public webhooks::HookPoster {
 class Alerts final : public ExperimentAlertSink {
  public:
   void send(const veer::model::Experiment& e, const veer::controller::Alert& alert) override {
-    sent.push_back({alert.severity, alert.message, std::string(veer::model::to_string(e.status.phase))});
+    sent.push_back(
+        {alert.severity, alert.message, std::string(veer::model::to_string(e.status.phase))});
   }
   struct Sent {
     veer::model::AlertSeverity severity;
@@ -157,7 +158,8 @@ TEST_CASE("alerts: the start, a cut-off and the end go to spec.alerts with their
 TEST_CASE("alerts: an experiment without a winner alerts at error severity") {
   auto doc = experiment_json();
   doc["spec"]["duration"]["iterations"] = 3;
-  World w(doc, {{"current", {0.999, 0.05}}, {"one-page", {0.999, 0.05}}, {"express", {0.999, 0.05}}});
+  World w(doc,
+          {{"current", {0.999, 0.05}}, {"one-page", {0.999, 0.05}}, {"express", {0.999, 0.05}}});
   Alerts alerts;
   w.outbound.alerts = &alerts;
   w.run();

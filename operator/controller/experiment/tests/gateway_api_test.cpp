@@ -22,7 +22,9 @@ json on_gateway() {
   return doc;
 }
 
-json route_of(World& w) { return w.get("gateway.networking.k8s.io/v1", "HTTPRoute", "checkout"); }
+json route_of(World& w) {
+  return w.get("gateway.networking.k8s.io/v1", "HTTPRoute", "checkout");
+}
 
 }  // namespace
 
