@@ -3,8 +3,8 @@
 #include <set>
 
 #include "meshes/rule_merge.hpp"
-#include "model/duration.hpp"
 #include "meshes/session_cookie.hpp"
+#include "model/duration.hpp"
 
 namespace veer::meshes {
 
@@ -119,8 +119,7 @@ Expected<json> cors_filter(const json& policy, const std::string& provider) {
     } else if (key == "allowOrigins") {
       for (std::size_t i = 0; i < value.size(); ++i) {
         if (!value[i].contains("exact")) {
-          return invalid(field + ".allowOrigins[" + std::to_string(i) +
-                         "]: provider " + provider +
+          return invalid(field + ".allowOrigins[" + std::to_string(i) + "]: provider " + provider +
                          " takes exact origins only (a CORS filter has no prefix or regex match)");
         }
         cors["allowOrigins"].push_back(value[i]["exact"]);
@@ -129,8 +128,8 @@ Expected<json> cors_filter(const json& policy, const std::string& provider) {
                key == "allowCredentials") {
       cors[key] = value;
     } else if (key == "maxAge") {
-      auto age = value.is_string() ? model::parse_duration_ms(value.get<std::string>())
-                                   : std::nullopt;
+      auto age =
+          value.is_string() ? model::parse_duration_ms(value.get<std::string>()) : std::nullopt;
       if (!age) return invalid(field + ".maxAge: not a duration: " + value.dump());
       cors["maxAge"] = std::chrono::duration_cast<std::chrono::seconds>(*age).count();
     } else {
