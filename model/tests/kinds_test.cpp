@@ -233,7 +233,7 @@ TEST_CASE("Experiment status round-trips so a restarted operator can resume") {
   s.phase = ExperimentPhase::Running;
   s.completed_iterations = 4;
   s.start_time = "2026-01-01T00:00:00Z";
-  s.versions.push_back({"v1", 60, 1200, {{"conversion", 0.031}}, {}, false, 37, 1163});
+  s.versions.push_back({"v1", 60, 1200, {{"conversion", 0.031}}, {}, false, 37, 1163, ""});
   s.versions.push_back(
       {"v2", 40, 800, {{"conversion", 0.04}}, {"request-success-rate"}, true, 32, 768, "missed"});
   auto j = to_json(s);
