@@ -102,7 +102,8 @@ TEST_CASE("gateway api: strategy.match splits the matching requests, the rest go
   // The weights of the taking-part rule are the status's.
   std::map<std::string, int> routed, in_status;
   for (const auto& b : rules[0]["backendRefs"]) routed[b["name"].get<std::string>()] = b["weight"];
-  for (const auto& v : w.experiment()["status"]["versions"])
+  const auto versions = w.experiment()["status"]["versions"];  // a copy: outlives the loop
+  for (const auto& v : versions)
     in_status["checkout-" + v["name"].get<std::string>()] = v["weight"];
   CHECK(routed == in_status);
 }

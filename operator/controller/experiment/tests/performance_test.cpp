@@ -19,8 +19,8 @@ const std::map<std::string, TrueRates> kOnePageSlow{{"current", {0.999, 0.05, 0.
 
 std::map<std::string, std::string> objectives_of(World& w) {
   std::map<std::string, std::string> out;
-  for (const auto& v : w.experiment()["status"]["versions"])
-    out[v["name"].get<std::string>()] = v.value("objectives", "");
+  const auto versions = w.experiment()["status"]["versions"];  // a copy: outlives the loop
+  for (const auto& v : versions) out[v["name"].get<std::string>()] = v.value("objectives", "");
   return out;
 }
 
