@@ -161,7 +161,10 @@ TEST_CASE("an Experiment's alerts go to its AlertProviders, unresolvable ones as
   auto experiment = parsed.value;
   experiment.status.phase = model::ExperimentPhase::Completed;
   experiment.status.winner = "next";
-  experiment.status.versions = {{"current", 0}, {"next", 100}};
+  experiment.status.versions.resize(2);
+  experiment.status.versions[0].name = "current";
+  experiment.status.versions[1].name = "next";
+  experiment.status.versions[1].weight = 100;
   RecordingNotifier notifier;
   notify::GlobalDefaults defaults;
   defaults.slack_url = "https://hooks.slack.test/global";
