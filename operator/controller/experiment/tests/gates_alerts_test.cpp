@@ -15,9 +15,6 @@ namespace webhooks = veer::webhooks;
 
 namespace {
 
-const std::map<std::string, TrueRates> kExpressBest{
-    {"current", {0.999, 0.05}}, {"one-page", {0.999, 0.05}}, {"express", {0.999, 0.08}}};
-
 // A gate per URL, closed until the test opens it; records every call.
 class Gates final : public webhooks::HookPoster {
  public:

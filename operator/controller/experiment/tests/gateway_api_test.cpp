@@ -13,9 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::map<std::string, TrueRates> kExpressBest{
-    {"current", {0.999, 0.05}}, {"one-page", {0.999, 0.05}}, {"express", {0.999, 0.08}}};
-
 json on_gateway() {
   auto doc = experiment_json("gatewayapi:v1");
   doc["spec"]["service"]["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", "gw"}}});
