@@ -1,6 +1,7 @@
 #include "meshes/experiment_routes.hpp"
 
 #include "meshes/from_canary.hpp"
+#include "meshes/gateway_api.hpp"
 #include "meshes/services.hpp"
 #include "model/mesh_providers.hpp"
 
@@ -116,24 +117,65 @@ json virtual_service(const ExperimentRouting& r, const VersionWeights& weights) 
           {"spec", spec}};
 }
 
-json http_route(const ExperimentRouting& r, const Provider& p, const VersionWeights& weights) {
+// The HTTPRoute matches of the requests that take part and of the rest. They are the Canary's
+// Gateway API router's own rendering of an A/B test (spec.strategy.match as its analysis match,
+// ANDed with spec.service.match, a key an HTTPRoute cannot express refused), so Istio matches
+// become HTTPRoute matches in one place.
+struct GatewayMatches {
+  json taking_part;
+  json rest;
+};
+
+Expected<GatewayMatches> gateway_matches(const std::string& provider, const Provider& p,
+                                         const ExperimentRouting& r) {
+  CanaryRouting ab = r.owner;
+  ab.analysis_match = r.match;
+  ab.session_affinity.reset();
+  const auto version = p.api_version.substr(p.api_version.rfind('/') + 1);
+  auto rendered = GatewayApiRouter(provider, version).apply(ab, weighted(0, 100), Observed{});
+  if (!rendered) {
+    auto message = rendered.error().message;
+    for (auto at = message.find("spec.analysis.match"); at != std::string::npos;
+         at = message.find("spec.analysis.match", at))
+      message.replace(at, std::string("spec.analysis").size(), "spec.strategy");
+    return invalid(message);
+  }
+  const auto& rules = rendered.value().front().object["spec"]["rules"];
+  return GatewayMatches{rules[0]["matches"], rules[rules.size() - 1]["matches"]};
+}
+
+json backend_ref(const ExperimentRouting& r, const ExperimentBackend& v, int weight) {
+  return {{"group", ""},
+          {"kind", "Service"},
+          {"name", v.service},
+          {"port", r.owner.port},
+          {"weight", weight}};
+}
+
+json http_route(const ExperimentRouting& r, const Provider& p, const VersionWeights& weights,
+                const GatewayMatches& matches) {
   const auto& o = r.owner;
   json backends = json::array();
-  for (const auto& v : r.versions) {
-    backends.push_back({{"group", ""},
-                        {"kind", "Service"},
-                        {"name", v.service},
-                        {"port", o.port},
-                        {"weight", weight_of(weights, v.version)}});
-  }
-  json rule = {{"matches", json::array({{{"path", {{"type", "PathPrefix"}, {"value", "/"}}}}})},
-               {"backendRefs", backends}};
+  for (const auto& v : r.versions)
+    backends.push_back(backend_ref(r, v, weight_of(weights, v.version)));
+  json base = json::object();
   if (!o.backend_timeout.empty() || !o.timeout.empty()) {
-    rule["timeouts"] = json::object();
-    if (!o.timeout.empty()) rule["timeouts"]["request"] = o.timeout;
-    if (!o.backend_timeout.empty()) rule["timeouts"]["backendRequest"] = o.backend_timeout;
+    base["timeouts"] = json::object();
+    if (!o.timeout.empty()) base["timeouts"]["request"] = o.timeout;
+    if (!o.backend_timeout.empty()) base["timeouts"]["backendRequest"] = o.backend_timeout;
   }
-  json spec = {{"parentRefs", o.gateway_refs}, {"rules", json::array({rule})}};
+  json taking_part = base;
+  taking_part["matches"] = matches.taking_part;
+  taking_part["backendRefs"] = backends;
+  json rules = json::array({taking_part});
+  if (non_empty(r.match)) {
+    // The requests that do not match stay on the baseline.
+    json rest = base;
+    rest["matches"] = matches.rest;
+    rest["backendRefs"] = json::array({backend_ref(r, r.versions.front(), 100)});
+    rules.push_back(rest);
+  }
+  json spec = {{"parentRefs", o.gateway_refs}, {"rules", rules}};
   if (!o.hosts.empty()) spec["hostnames"] = o.hosts;
   return {{"apiVersion", p.api_version},
           {"kind", "HTTPRoute"},
@@ -155,14 +197,16 @@ std::string experiment_routing_problem(const std::string& provider, const Experi
     return gap.empty() ? "provider " + provider + " cannot route an Experiment" : gap;
   }
   if (p.kind == Kind::GatewayApi) {
-    if (non_empty(r.match))
-      return "provider " + provider +
-             ": spec.strategy.match is not supported for experiments yet (istio supports it)";
     if (!r.owner.gateway_refs.is_array() || r.owner.gateway_refs.empty())
       return "provider " + provider +
              ": spec.service.gatewayRefs is required (the HTTPRoute's "
              "parents)";
+    if (auto matches = gateway_matches(provider, p, r); !matches) return matches.error().message;
   }
+  return experiment_services_problem(r);
+}
+
+std::string experiment_services_problem(const ExperimentRouting& r) {
   if (r.owner.port <= 0) return "spec.service.port is required to route the versions";
   for (const auto& v : r.versions) {
     if (!v.selector.is_object() || v.selector.empty())
@@ -170,6 +214,14 @@ std::string experiment_routing_problem(const std::string& provider, const Experi
              ": its Deployment has no spec.selector.matchLabels to select its pods by";
   }
   return "";
+}
+
+Expected<std::vector<Write>> apply_experiment_services(const ExperimentRouting& r,
+                                                       const Observed& observed) {
+  if (auto problem = experiment_services_problem(r); !problem.empty()) return invalid(problem);
+  std::vector<Write> writes;
+  for (const auto& v : r.versions) writes.push_back(version_service(r, v, observed));
+  return writes;
 }
 
 ExperimentRouting experiment_routing_of(const model::Experiment& e,
@@ -225,11 +277,24 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
     writes.push_back(upsert(virtual_service(r, weights),
                             {"/spec/hosts", "/spec/gateways", "/spec/http"}, found, keep_original));
   } else {
-    writes.push_back(upsert(http_route(r, p, weights),
+    auto matches = gateway_matches(provider, p, r);
+    if (!matches) return matches.error();
+    writes.push_back(upsert(http_route(r, p, weights, matches.value()),
                             {"/spec/parentRefs", "/spec/hostnames", "/spec/rules"}, found,
                             keep_original));
   }
   return writes;
+}
+
+std::string experiment_routes_pending(const std::string& provider, const ExperimentRouting& r,
+                                      const Observed& observed) {
+  const auto p = provider_of(provider);
+  if (p.kind != Kind::GatewayApi) return "";
+  // The Canary's Gateway API router reads the route's parents' Accepted conditions.
+  const auto version = p.api_version.substr(p.api_version.rfind('/') + 1);
+  auto read = GatewayApiRouter(provider, version).read(r.owner, observed);
+  if (read || read.error().kind != RouterError::Kind::not_ready) return "";
+  return read.error().message;
 }
 
 Expected<VersionWeights> read_experiment_routes(const std::string& provider,

@@ -4,7 +4,9 @@
 //   Service and spec.service.hosts); with spec.strategy.match only matching requests are split,
 //   the rest go to the baseline;
 // - gatewayapi (v1, v1beta1): an HTTPRoute <svc> with one weighted backendRef per version,
-//   parentRefs from spec.service.gatewayRefs.
+//   parentRefs from spec.service.gatewayRefs; with spec.strategy.match a first rule splits the
+//   matching requests and a second sends the rest to the baseline (a match key an HTTPRoute
+//   cannot express is refused, naming it).
 // Other providers are refused: SMI TrafficSplit and NGINX canary ingresses split two versions
 // only. Pure, as the Canary routers: the operator makes the API calls.
 #pragma once
@@ -40,6 +42,15 @@ using VersionWeights = std::map<std::string, int>;
 // Why `provider` cannot route this experiment ("" when it can), naming the provider.
 std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r);
 
+// Why the version Services cannot be written ("" when they can): no port, or a version whose
+// Deployment has no selector. The whole problem for a performance experiment, which needs only
+// them (the load is aimed at each version's Service; no router object).
+std::string experiment_services_problem(const ExperimentRouting& r);
+
+// The writes that make each version's Service <svc>-<version> (and nothing else).
+Expected<std::vector<Write>> apply_experiment_services(const ExperimentRouting& r,
+                                                       const Observed& observed);
+
 // `selectors`: version name -> its Deployment's spec.selector.matchLabels.
 ExperimentRouting experiment_routing_of(const model::Experiment& experiment,
                                         const std::map<std::string, nlohmann::json>& selectors);
@@ -62,6 +73,12 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
 Expected<std::vector<Write>> restore_experiment_routes(const std::string& provider,
                                                        const ExperimentRouting& r,
                                                        const Observed& observed);
+
+// Why the router has not applied the routes veer wrote yet ("" when it has, or has no such
+// status): a Gateway API HTTPRoute not Accepted by every parent at its current generation, read
+// as the Canary's Gateway API router reads it. A VirtualService has no such status.
+std::string experiment_routes_pending(const std::string& provider, const ExperimentRouting& r,
+                                      const Observed& observed);
 
 // The weights the router's object holds now (of the traffic that takes part).
 Expected<VersionWeights> read_experiment_routes(const std::string& provider,

@@ -185,24 +185,6 @@ CanaryMetric read_metric(FieldReader& r) {
   return m;
 }
 
-CanaryWebhook read_webhook(FieldReader& r) {
-  CanaryWebhook w;
-  // Flagger's CRD allows an empty type, which means rollout.
-  auto type = r.string("type").empty() ? std::string("rollout")
-                                       : r.one_of("type", kWebhookTypeNames, "rollout");
-  w.type = parse_webhook_type(type).value_or(WebhookType::Rollout);
-  w.name = r.string("name");
-  if (w.name.empty()) r.error("name", "is required");
-  w.url = r.string("url");
-  if (w.url.empty()) r.error("url", "is required: the address veer POSTs the hook payload to");
-  w.timeout = r.duration("timeout", milliseconds(10'000));
-  w.metadata = r.string_map("metadata");
-  w.retries = int32_field(r, "retries", 0);
-  w.disable_tls = r.boolean("disableTLS");
-  w.mute_alert = r.boolean("muteAlert");
-  return w;
-}
-
 SessionAffinity read_session_affinity(FieldReader& r) {
   SessionAffinity s;
   s.cookie_name = r.string("cookieName");
@@ -314,6 +296,24 @@ CanarySpec read_spec(FieldReader& r) {
 }
 
 }  // namespace
+
+CanaryWebhook read_webhook(FieldReader& r) {
+  CanaryWebhook w;
+  // Flagger's CRD allows an empty type, which means rollout.
+  auto type = r.string("type").empty() ? std::string("rollout")
+                                       : r.one_of("type", kWebhookTypeNames, "rollout");
+  w.type = parse_webhook_type(type).value_or(WebhookType::Rollout);
+  w.name = r.string("name");
+  if (w.name.empty()) r.error("name", "is required");
+  w.url = r.string("url");
+  if (w.url.empty()) r.error("url", "is required: the address veer POSTs the hook payload to");
+  w.timeout = r.duration("timeout", milliseconds(10'000));
+  w.metadata = r.string_map("metadata");
+  w.retries = int32_field(r, "retries", 0);
+  w.disable_tls = r.boolean("disableTLS");
+  w.mute_alert = r.boolean("muteAlert");
+  return w;
+}
 
 CanaryAlert read_alert(FieldReader& r) {
   CanaryAlert alert;

@@ -9,5 +9,6 @@ class FieldReader;
 
 ServiceSpec read_service(FieldReader& reader);
 CanaryAlert read_alert(FieldReader& reader);
+CanaryWebhook read_webhook(FieldReader& reader);
 
 }  // namespace veer::model

@@ -13,7 +13,7 @@ namespace veer::model {
 
 namespace {
 
-const std::vector<std::string> kPatterns{"canary", "ab", "abn", "conformance"};
+const std::vector<std::string> kPatterns{"canary", "ab", "abn", "conformance", "performance"};
 const std::vector<std::string> kTrafficStrategies{"progressive", "top-2", "uniform", "fixed-split",
                                                   "thompson"};
 const std::vector<std::string> kPhases{"Pending",   "Initializing", "Running",
@@ -156,6 +156,48 @@ struct ExperimentRules {
                        [&](const ExperimentMetric& m) { return m.name == name; });
   }
 
+  // What an HTTPRoute match can say of an Istio match (the router refuses the rest too, with the
+  // same words; string forms it cannot express are refused when it renders).
+  void gateway_api_match_rules(const std::string& provider) {
+    static const std::set<std::string> routable = {"uri", "method", "headers", "queryParams",
+                                                   "name"};
+    const auto& match = spec.strategy.match;
+    for (std::size_t i = 0; i < match.size(); ++i) {
+      if (!match[i].is_object()) continue;
+      for (const auto& [key, value] : match[i].items())
+        if (!routable.count(key))
+          add(index_path("spec.strategy.match", i) + "." + key,
+              "cannot be routed by provider " + provider +
+                  " (an HTTPRoute matches uri, method, headers and queryParams only)");
+    }
+  }
+
+  // Load only, no traffic shift: each version is judged on absolute limits alone, and there is
+  // neither a split to set nor a winner to pick or promote.
+  void performance_rules() {
+    const std::string why = "testingPattern performance shifts no traffic";
+    const auto& c = spec.criteria;
+    if (c.objectives.empty())
+      add("spec.criteria.objectives",
+          "testingPattern performance needs at least one objective with upperLimit or lowerLimit");
+    for (std::size_t i = 0; i < c.objectives.size(); ++i)
+      if (c.objectives[i].margin || c.objectives[i].relative_margin)
+        add(index_path("spec.criteria.objectives", i),
+            "testingPattern performance judges absolute limits only: replace margin or "
+            "relativeMargin by upperLimit or lowerLimit");
+    if (!c.rewards.empty())
+      add("spec.criteria.rewards",
+          "testingPattern performance picks no winner: remove rewards (objectives judge each "
+          "version)");
+    if (spec.promote_winner)
+      add("spec.promoteWinner", "testingPattern performance has no winner to promote");
+    const auto& s = spec.strategy;
+    if (s.match.is_array() && !s.match.empty()) add("spec.strategy.match", why + ": remove match");
+    if (s.traffic != TrafficStrategy::Progressive)
+      add("spec.strategy.traffic",
+          why + ": remove traffic (" + std::string(to_string(s.traffic)) + " is not used)");
+  }
+
   void run() {
     std::set<std::string> names{spec.baseline.name};
     for (std::size_t i = 0; i < spec.candidates.size(); ++i) {
@@ -176,8 +218,10 @@ struct ExperimentRules {
     if (s.testing_pattern == TestingPattern::Conformance && n != 0)
       add("spec.candidates",
           "testingPattern conformance tests the baseline alone: remove candidates");
-    if (s.testing_pattern != TestingPattern::Conformance && spec.criteria.rewards.empty() &&
-        s.traffic == TrafficStrategy::Thompson)
+    const bool performance = s.testing_pattern == TestingPattern::Performance;
+    if (performance) performance_rules();
+    if (s.testing_pattern != TestingPattern::Conformance && !performance &&
+        spec.criteria.rewards.empty() && s.traffic == TrafficStrategy::Thompson)
       add("spec.criteria.rewards", "traffic strategy thompson needs a reward to sample on");
     if (s.traffic == TrafficStrategy::FixedSplit) {
       if (s.fixed_split.empty()) add("spec.strategy.fixedSplit", "is required for fixed-split");
@@ -212,16 +256,21 @@ struct ExperimentRules {
             "names no metric in spec.metrics: \"" + c.rewards[i].metric + "\"");
     if (c.objectives.empty() && c.rewards.empty())
       add("spec.criteria", "set at least one objective or reward: nothing would be judged");
+    for (std::size_t i = 0; i < spec.webhooks.size(); ++i)
+      if (spec.webhooks[i].type == WebhookType::ConfirmPromotion && !spec.promote_winner)
+        add(index_path("spec.webhooks", i) + ".type",
+            "confirm-promotion gates promoteWinner's promotion: set promoteWinner: true (without "
+            "it nothing is promoted and the hook never runs)");
     if (spec.duration.iterations < 1) add("spec.duration.iterations", "must be at least 1");
     if (spec.duration.interval.count() <= 0) add("spec.duration.interval", "must be positive");
+    // Performance routes nothing: any provider, and match was refused above.
+    if (performance) return;
     bool has_match = s.match.is_array() && !s.match.empty();
     const auto& p = spec.provider;
     if (has_match && (p == "linkerd" || p.rfind("smi", 0) == 0 || p == "kubernetes"))
       add("spec.strategy.match", "provider " + p + " cannot route by request headers or cookies");
     if (auto gap = experiment_provider_gap(p); !gap.empty()) add("spec.provider", gap);
-    if (has_match && is_gateway_api_provider(p))
-      add("spec.strategy.match",
-          "provider " + p + ": not supported for experiments yet (istio supports it)");
+    if (has_match && is_gateway_api_provider(p)) gateway_api_match_rules(p);
   }
 };
 
@@ -245,6 +294,13 @@ ExperimentSpec read_spec(FieldReader& r) {
   });
   s.promote_winner = r.boolean("promoteWinner");
   r.each("alerts", [&](FieldReader& a, std::size_t) { s.alerts.push_back(read_alert(a)); });
+  r.each("webhooks", [&](FieldReader& w, std::size_t) {
+    s.webhooks.push_back(read_webhook(w));
+    const auto type = s.webhooks.back().type;
+    if (type != WebhookType::ConfirmRollout && type != WebhookType::ConfirmPromotion)
+      w.error("type", "an Experiment runs confirm-rollout and confirm-promotion hooks only, got " +
+                          std::string(to_string(type)));
+  });
   return s;
 }
 
@@ -299,6 +355,7 @@ nlohmann::json to_json(const ExperimentStatus& s) {
     if (!v.metrics.empty()) vj["metrics"] = v.metrics;
     if (!v.failed_objectives.empty()) vj["failedObjectives"] = v.failed_objectives;
     if (v.cut_off) vj["cutOff"] = true;
+    if (!v.objectives.empty()) vj["objectives"] = v.objectives;
     j["versions"].push_back(vj);
   }
   if (!s.winner.empty()) j["winner"] = s.winner;
@@ -334,6 +391,7 @@ Parsed<ExperimentStatus> parse_experiment_status(const nlohmann::json& status) {
     vs.cut_off = v.boolean("cutOff");
     vs.successes = v.number("successes");
     vs.failures = v.number("failures");
+    vs.objectives = v.string("objectives");
     s.versions.push_back(vs);
   });
   s.winner = r.string("winner");

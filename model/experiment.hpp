@@ -58,7 +58,9 @@ struct ExperimentCriteria {
   double confidence = 0.99;  // veer: of a winner (best on the reward) and of each guardrail
 };
 
-enum class TestingPattern { Canary, ABTesting, ABNTesting, Conformance };
+// Performance: load only (from `veer experiment run` or any load tool aimed at the version
+// Services), no traffic shift; every version judged on absolute limits.
+enum class TestingPattern { Canary, ABTesting, ABNTesting, Conformance, Performance };
 enum class TrafficStrategy { Progressive, Top2, Uniform, FixedSplit, Thompson };
 
 struct ExperimentStrategy {
@@ -92,6 +94,9 @@ struct ExperimentSpec {
   ExperimentDuration duration;
   bool promote_winner = false;  // copy the winner's pod template into the baseline at the end
   std::vector<CanaryAlert> alerts;
+  // Gates, as a Canary's: confirm-rollout before the first split, confirm-promotion before the
+  // winner's pod template goes into the baseline (promoteWinner).
+  std::vector<CanaryWebhook> webhooks;
 
   // Baseline first, then candidates.
   std::vector<const ExperimentVersion*> versions() const;
@@ -108,6 +113,9 @@ struct VersionStatus {
   bool cut_off = false;                        // excluded after failing an objective
   double successes = 0;                        // thompson posterior: Beta(1+s, 1+f)
   double failures = 0;
+  // performance: "met" (every objective proven held), "missed" (one proven violated) or
+  // "unknown" (not yet proven either way); "" for the other patterns.
+  std::string objectives;
 };
 
 struct ExperimentStatus {
@@ -136,7 +144,8 @@ nlohmann::json to_json(const ExperimentStatus& status);
 Parsed<ExperimentStatus> parse_experiment_status(const nlohmann::json& status);
 
 std::string_view to_string(ExperimentPhase phase);
-std::string_view to_string(TestingPattern pattern);    // canary | ab | abn | conformance
+std::string_view to_string(
+    TestingPattern pattern);  // canary | ab | abn | conformance | performance
 std::string_view to_string(TrafficStrategy strategy);  // progressive | top-2 | ...
 
 }  // namespace veer::model

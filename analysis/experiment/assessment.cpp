@@ -105,10 +105,47 @@ bool better(double a, double b, bool higher_is_better) {
   return higher_is_better ? a > b : a < b;
 }
 
+// Performance: each version on its own; the end once every version is decided, or at the last
+// look (a version still unknown then misses: it was not shown to meet its objectives).
+void judge_performance(const AssessmentConfig& config, Assessment& out) {
+  std::map<std::string_view, std::string> words;  // objectives_word -> "a, b"
+  for (std::size_t i = 0; i < out.versions.size(); ++i) {
+    const auto& v = out.versions[i];
+    auto& names = words[objectives_word(v)];
+    names += (names.empty() ? "" : ", ") + v.name;
+    if (v.failed) names += " (" + out.state.versions[i].failed_reason + ")";
+  }
+  std::string summary;
+  static constexpr std::pair<std::string_view, const char*> kLabels[] = {
+      {"met", "meet"}, {"missed", "miss"}, {"unknown", "not yet proven"}};
+  for (const auto& [word, label] : kLabels) {
+    if (!words.count(word)) continue;
+    summary += (summary.empty() ? "" : "; ") + std::string(label) + ": " + words[word];
+  }
+  const bool decided = !words.count("unknown");
+  const bool last_look = out.state.looks >= config.iterations;
+  if (decided || last_look) {
+    out.verdict = decided && !words.count("missed") ? Verdict::Met : Verdict::Missed;
+    out.reason = (out.verdict == Verdict::Met ? "every version meets every objective: "
+                                              : "not every version meets every objective: ") +
+                 summary;
+    if (!decided) out.reason += " (after " + std::to_string(out.state.looks) + " looks)";
+    return;
+  }
+  out.verdict = out.cut_off.empty() ? Verdict::Continue : Verdict::CutOff;
+  out.reason = summary;
+}
+
 }  // namespace
 
 bool is_final(Verdict verdict) {
-  return verdict == Verdict::Winner || verdict == Verdict::Abort || verdict == Verdict::NoWinner;
+  return verdict == Verdict::Winner || verdict == Verdict::Abort || verdict == Verdict::NoWinner ||
+         verdict == Verdict::Met || verdict == Verdict::Missed;
+}
+
+std::string_view objectives_word(const VersionAssessment& v) {
+  if (v.failed) return "missed";
+  return v.judged && v.guardrails_hold ? "met" : "unknown";
 }
 
 std::string_view to_string(Verdict verdict) {
@@ -123,6 +160,10 @@ std::string_view to_string(Verdict verdict) {
       return "abort";
     case Verdict::NoWinner:
       return "no-winner";
+    case Verdict::Met:
+      return "met";
+    case Verdict::Missed:
+      return "missed";
   }
   return "continue";
 }
@@ -283,9 +324,13 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
   }
 
   if (out.verdict == Verdict::Abort) return out;
+  using model::TestingPattern;
+  if (config.pattern == TestingPattern::Performance) {
+    judge_performance(config, out);
+    return out;
+  }
 
   // The winner, by testing pattern.
-  using model::TestingPattern;
   std::string candidate_winner;
   std::string waiting;
   if (config.pattern == TestingPattern::Conformance || config.pattern == TestingPattern::Canary) {
@@ -399,18 +444,27 @@ json evidence_json(const AssessmentConfig& config, const Assessment& a) {
                       {"probabilityBest", v.probability_best}};
     versions.push_back(vj);
   }
-  json out = {{"decision", to_string(a.verdict)},
-              {"reason", a.reason},
-              {"confidence", config.confidence},
-              {"rule",
-               "guardrails: anytime-valid at alpha = 1 - confidence each (not corrected); reward: "
-               "confidence sequences at alpha / " +
-                   std::to_string(config.versions.size()) +
-                   " per version; winner: guardrails hold and its reward sequence is wholly "
-                   "better than every other live version's, with no sample-ratio mismatch"},
-              {"sampleRatioMismatch", a.sample_ratio_mismatch},
-              {"versions", versions},
-              {"state", to_json(a.state)}};
+  const bool performance = config.pattern == model::TestingPattern::Performance;
+  if (performance)
+    for (std::size_t i = 0; i < a.versions.size(); ++i)
+      versions[i]["objectives"] = objectives_word(a.versions[i]);
+  json out = {
+      {"decision", to_string(a.verdict)},
+      {"reason", a.reason},
+      {"confidence", config.confidence},
+      {"rule", performance
+                   ? "performance: each version's objectives judged on its own against absolute "
+                     "limits, anytime-valid at alpha = 1 - confidence each (not corrected); met "
+                     "when every one is proven to hold, missed when one is proven violated or "
+                     "none is proven by the last look"
+                   : "guardrails: anytime-valid at alpha = 1 - confidence each (not corrected); "
+                     "reward: confidence sequences at alpha / " +
+                         std::to_string(config.versions.size()) +
+                         " per version; winner: guardrails hold and its reward sequence is wholly "
+                         "better than every other live version's, with no sample-ratio mismatch"},
+      {"sampleRatioMismatch", a.sample_ratio_mismatch},
+      {"versions", versions},
+      {"state", to_json(a.state)}};
   if (!a.winner.empty()) out["winner"] = a.winner;
   if (!a.cut_off.empty()) out["cutOff"] = a.cut_off;
   return out;

@@ -15,6 +15,9 @@
 //   live version's: then it is best with confidence >= `confidence`, at any look.
 // - P(best) per version is reported, and used by the traffic strategies, not for the winner.
 // - A sample-ratio mismatch (a version's requests are not the share veer set) withholds a winner.
+// - Performance (load only): no reward and no winner; each version's guardrails (absolute limits)
+//   are judged on their own, and the experiment ends once every version is proven to meet them
+//   all or to miss one (anytime-valid, so stopping then is sound), or after the last look.
 #pragma once
 
 #include <cstdint>
@@ -84,7 +87,9 @@ struct VersionAssessment {
   double sample_ratio_e = 1;
 };
 
-enum class Verdict { Continue, CutOff, Winner, Abort, NoWinner };
+// Met / Missed end a performance experiment: every version proven to meet every objective, or
+// not (one proven to miss, or still unknown after the last look).
+enum class Verdict { Continue, CutOff, Winner, Abort, NoWinner, Met, Missed };
 
 struct Assessment {
   Verdict verdict = Verdict::Continue;
@@ -105,7 +110,9 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
                            const std::map<std::string, std::int32_t>& weights);
 
 bool is_final(Verdict verdict);
-std::string_view to_string(Verdict verdict);           // continue | cut-off | winner | ...
+std::string_view to_string(Verdict verdict);  // continue | cut-off | winner | ...
+// performance: "met" | "missed" | "unknown" for one version's objectives.
+std::string_view objectives_word(const VersionAssessment& version);
 std::string_view to_string(GuardrailVerdict verdict);  // unknown | holds | violated
 
 // The evidence for status.evidence: the decision, the rule, each version's assessment, and the

@@ -5,6 +5,31 @@
 
 namespace veer::analysis::experiment {
 
+namespace {
+
+std::map<std::string, std::int32_t> next_weights(
+    const model::ExperimentSpec& spec, std::string_view uid, const Assessment& assessment,
+    const std::map<std::string, std::int32_t>& in_effect, bool has_reward) {
+  AllocationInput input;
+  input.iteration = assessment.state.looks;
+  input.previous_weights = in_effect;
+  for (const auto& v : assessment.versions) {
+    PosteriorCounts p;
+    if (v.reward) p = {v.reward->events, v.reward->trials, v.live};
+    p.live = v.live;
+    input.reward.push_back(p);
+    input.probability_best.push_back(v.probability_best);
+  }
+  if (!has_reward) input.probability_best.clear();
+  auto allocation = allocation_config(spec, uid);
+  auto weights = allocate(allocation, input);
+  std::map<std::string, std::int32_t> out;
+  for (std::size_t i = 0; i < weights.size(); ++i) out[allocation.versions[i]] = weights[i];
+  return out;
+}
+
+}  // namespace
+
 Outcome<ExperimentStep> experiment_step(const model::ExperimentSpec& spec, std::string_view uid,
                                         const model::ExperimentStatus& status,
                                         const std::vector<VersionCounts>& counts) {
@@ -23,20 +48,12 @@ Outcome<ExperimentStep> experiment_step(const model::ExperimentSpec& spec, std::
 
   ExperimentStep out;
   out.assessment = *assessed;
-  AllocationInput input;
-  input.iteration = out.assessment.state.looks;
-  input.previous_weights = in_effect;
-  for (const auto& v : out.assessment.versions) {
-    PosteriorCounts p;
-    if (v.reward) p = {v.reward->events, v.reward->trials, v.live};
-    p.live = v.live;
-    input.reward.push_back(p);
-    input.probability_best.push_back(v.probability_best);
+  if (spec.strategy.testing_pattern == model::TestingPattern::Performance) {
+    // Load only: veer sets no split, so every version's weight is 0.
+    for (const auto& name : config.versions) out.weights[name] = 0;
+  } else {
+    out.weights = next_weights(spec, uid, out.assessment, in_effect, config.reward.has_value());
   }
-  if (!config.reward) input.probability_best.clear();
-  auto allocation = allocation_config(spec, uid);
-  auto weights = allocate(allocation, input);
-  for (std::size_t i = 0; i < weights.size(); ++i) out.weights[allocation.versions[i]] = weights[i];
   out.evidence = evidence_json(config, out.assessment);
   out.evidence["weights"] = out.weights;
   return out;

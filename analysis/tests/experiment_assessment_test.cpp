@@ -270,3 +270,49 @@ TEST_CASE("experiment_step resumes from the status alone: a fresh process decide
   CHECK(winner == "b");
   CHECK(status.evidence["decision"] == "winner");
 }
+
+TEST_CASE("performance: each version judged alone on limits, decided once every one is proven") {
+  ex::AssessmentConfig config;
+  config.pattern = TestingPattern::Performance;
+  config.versions = {"base", "a", "b"};
+  config.guardrails.push_back(
+      {"errors", 0.05, std::nullopt, std::nullopt, std::nullopt, false, false});
+  config.iterations = 10;
+  // a errs 3% (meets the 5% limit only once enough load has run), b errs 9% (misses).
+  World w({"base", "a", "b"}, {{0.0, 0.01}, {0.0, 0.03}, {0.0, 0.09}});
+  ex::AssessmentState state;
+  std::vector<Verdict> verdicts;
+  ex::Assessment last;
+  while (verdicts.empty() || !ex::is_final(verdicts.back())) {
+    REQUIRE(verdicts.size() < 10);
+    // The same load to every version: no split, so no weights to check.
+    w.add({1.0, 1.0, 1.0}, 400);
+    auto a = ex::assess(config, state, w.counts, {});
+    REQUIRE(a.ok());
+    state = a->state;
+    verdicts.push_back(a->verdict);
+    last = *a;
+  }
+  CAPTURE(last.reason);
+  CHECK(verdicts.size() > 1);  // a was not proven on the first look's 400 requests
+  CHECK(verdicts.back() == Verdict::Missed);
+  CHECK(ex::objectives_word(last.versions[0]) == "met");
+  CHECK(ex::objectives_word(last.versions[1]) == "met");
+  CHECK(ex::objectives_word(last.versions[2]) == "missed");
+  CHECK(last.reason.find("meet: base, a; miss: b (errors: rate above the upper limit 5%") !=
+        std::string::npos);
+  CHECK(last.winner.empty());
+
+  // Every version meeting the limits: Met; and no P(best) without a reward.
+  World good({"base", "a"}, {{0.0, 0.01}, {0.0, 0.01}});
+  config.versions = {"base", "a"};
+  good.add({1.0, 1.0}, 5000);
+  auto a = ex::assess(config, {}, good.counts, {});
+  REQUIRE(a.ok());
+  CHECK(a->verdict == Verdict::Met);
+  CHECK(a->reason.rfind("every version meets every objective: meet: base, a", 0) == 0);
+  auto evidence = ex::evidence_json(config, *a);
+  CHECK(evidence["decision"] == "met");
+  CHECK(evidence["versions"][1]["objectives"] == "met");
+  CHECK(evidence["rule"].get<std::string>().rfind("performance:", 0) == 0);
+}

@@ -70,6 +70,7 @@ std::vector<Case> cases() {
   return {{"istio", json::array(), "istio.json"},
           {"istio", match, "istio-match.json"},
           {"gatewayapi:v1", json::array(), "gatewayapi-v1.json"},
+          {"gatewayapi:v1", match, "gatewayapi-v1-match.json"},
           {"gatewayapi:v1beta1", json::array(), "gatewayapi-v1beta1.json"}};
 }
 
@@ -151,6 +152,32 @@ TEST_CASE("experiment routes: a user's VirtualService and Service are kept") {
   CHECK(json::parse(saved.get<std::string>()) == user_vs["spec"]);
 }
 
+TEST_CASE("experiment routes: an HTTPRoute is pending until every parent accepted its generation") {
+  const auto r = routing(experiment("gatewayapi:v1"));
+  auto cluster = testing::after({}, render("gatewayapi:v1", r, kSplit, {}));
+  CHECK(experiment_routes_pending("gatewayapi:v1", r, cluster).find("no parent has reported") !=
+        std::string::npos);
+  for (auto& object : cluster.objects) {
+    if (object.value("kind", "") != "HTTPRoute") continue;
+    object["metadata"]["generation"] = 3;
+    object["status"] = {
+        {"parents",
+         {{{"parentRef", {{"name", "public"}, {"namespace", "gateways"}}},
+           {"conditions",
+            {{{"type", "Accepted"}, {"status", "True"}, {"observedGeneration", 2}}}}}}}};
+  }
+  CHECK(experiment_routes_pending("gatewayapi:v1", r, cluster)
+            .find("accepted generation 2, not the current 3") != std::string::npos);
+  for (auto& object : cluster.objects)
+    if (object.value("kind", "") == "HTTPRoute")
+      object["status"]["parents"][0]["conditions"][0]["observedGeneration"] = 3;
+  CHECK(experiment_routes_pending("gatewayapi:v1", r, cluster) == "");
+  // A VirtualService has no such status.
+  const auto istio = routing(experiment("istio"));
+  CHECK(experiment_routes_pending("istio", istio,
+                                  testing::after({}, render("istio", istio, kSplit, {}))) == "");
+}
+
 TEST_CASE("experiment routes: providers that cannot route N versions are refused by name") {
   for (const std::string provider : {"linkerd", "smi:v1alpha3", "nginx", "contour"}) {
     CAPTURE(provider);
@@ -160,12 +187,19 @@ TEST_CASE("experiment routes: providers that cannot route N versions are refused
     if (provider != "contour") CHECK(problem.find("two versions only") != std::string::npos);
     CHECK_FALSE(apply_experiment_routes(provider, r, kSplit, {}).ok());
   }
-  const json match = {{{"headers", {{"x-beta", {{"exact", "yes"}}}}}}};
-  // Validation refuses it first (model::experiment_provider_gap); the router refuses it too.
+  // A match an HTTPRoute cannot express: refused naming the Experiment's field.
   auto gateway = routing(experiment("gatewayapi:v1"));
-  gateway.match = match;
-  CHECK(experiment_routing_problem("gatewayapi:v1", gateway).find("spec.strategy.match") !=
-        std::string::npos);
+  gateway.match = {{{"headers", {{"x-beta", {{"prefix", "y"}}}}}}};
+  const auto problem = experiment_routing_problem("gatewayapi:v1", gateway);
+  CHECK_MESSAGE(problem.find("spec.strategy.match[0].headers.x-beta: Gateway API supports only "
+                             "exact and regex matches") != std::string::npos,
+                problem);
+  CHECK_FALSE(apply_experiment_routes("gatewayapi:v1", gateway, kSplit, {}).ok());
+  gateway.match = {{{"sourceLabels", {{"app", "web"}}}}};
+  CHECK(
+      experiment_routing_problem("gatewayapi:v1", gateway)
+          .find("spec.strategy.match[0].sourceLabels cannot be routed by provider gatewayapi:v1") !=
+      std::string::npos);
   auto no_selector = routing(experiment("istio"));
   no_selector.versions[1].selector = json::object();
   CHECK(experiment_routing_problem("istio", no_selector).find("version one-page") !=

@@ -165,9 +165,64 @@ TEST_CASE("Experiment: a provider that cannot route it is refused, naming the on
     CHECK(has_error(e, "spec.provider", reason));
     CHECK(has_error(e, "spec.provider", usable));
   }
+  // A header match is an HTTPRoute match too; what an HTTPRoute cannot express is refused.
   j = experiment();
   j["spec"]["provider"] = "gatewayapi:v1";
-  CHECK(has_error(parse_experiment(j).errors, "spec.strategy.match", "istio supports it"));
+  CHECK(parse_experiment(j).ok());
+  j["spec"]["strategy"]["match"][0]["sourceLabels"] = {{"app", "web"}};
+  CHECK(has_error(parse_experiment(j).errors, "spec.strategy.match[0].sourceLabels",
+                  "cannot be routed by provider gatewayapi:v1"));
+}
+
+TEST_CASE("Experiment: performance takes absolute limits only, and any provider") {
+  auto j = experiment();
+  auto& spec = j["spec"];
+  spec["provider"] = "nginx";  // no router object: the provider does not matter
+  spec["strategy"] = {{"testingPattern", "performance"}};
+  spec["criteria"].erase("rewards");
+  auto p = parse_experiment(j);
+  std::string all;
+  for (const auto& e : p.errors) all += to_string(e) + "\n";
+  INFO(all);
+  CHECK(p.ok());
+  CHECK(p.value.spec.strategy.testing_pattern == TestingPattern::Performance);
+
+  spec["criteria"]["objectives"].push_back(
+      {{"metric", "request-success-rate"}, {"margin", 0.5}, {"preferred", "high"}});
+  spec["criteria"]["rewards"] = json::array({{{"metric", "conversion"}, {"preferred", "high"}}});
+  spec["promoteWinner"] = true;
+  spec["strategy"]["traffic"] = "thompson";
+  spec["strategy"]["match"] = json::array({{{"headers", {{"x-beta", {{"exact", "1"}}}}}}});
+  auto e = parse_experiment(j).errors;
+  CHECK(has_error(e, "spec.criteria.objectives[1]", "absolute limits only"));
+  CHECK(has_error(e, "spec.criteria.rewards", "picks no winner"));
+  CHECK(has_error(e, "spec.promoteWinner", "no winner to promote"));
+  CHECK(has_error(e, "spec.strategy.traffic", "shifts no traffic"));
+  CHECK(has_error(e, "spec.strategy.match", "shifts no traffic"));
+
+  spec["criteria"] = {{"objectives", json::array()}};
+  CHECK(has_error(parse_experiment(j).errors, "spec.criteria.objectives",
+                  "needs at least one objective"));
+}
+
+TEST_CASE("Experiment: gates are confirm-rollout and confirm-promotion hooks") {
+  auto j = experiment();
+  j["spec"]["promoteWinner"] = true;
+  j["spec"]["webhooks"] = json::array(
+      {{{"name", "start"}, {"type", "confirm-rollout"}, {"url", "http://gate/start"}},
+       {{"name", "promote"}, {"type", "confirm-promotion"}, {"url", "http://gate/promote"}}});
+  auto p = parse_experiment(j);
+  REQUIRE(p.ok());
+  REQUIRE(p.value.spec.webhooks.size() == 2);
+  CHECK(p.value.spec.webhooks[1].type == WebhookType::ConfirmPromotion);
+  CHECK(p.value.spec.webhooks[1].url == "http://gate/promote");
+
+  j["spec"]["webhooks"].push_back(
+      {{"name", "load"}, {"type", "pre-rollout"}, {"url", "http://load/"}});
+  j["spec"]["promoteWinner"] = false;
+  auto e = parse_experiment(j).errors;
+  CHECK(has_error(e, "spec.webhooks[2].type", "confirm-rollout and confirm-promotion hooks only"));
+  CHECK(has_error(e, "spec.webhooks[1].type", "set promoteWinner: true"));
 }
 
 TEST_CASE("Experiment status round-trips so a restarted operator can resume") {
@@ -175,9 +230,9 @@ TEST_CASE("Experiment status round-trips so a restarted operator can resume") {
   s.phase = ExperimentPhase::Running;
   s.completed_iterations = 4;
   s.start_time = "2026-01-01T00:00:00Z";
-  s.versions.push_back({"v1", 60, 1200, {{"conversion", 0.031}}, {}, false, 37, 1163});
+  s.versions.push_back({"v1", 60, 1200, {{"conversion", 0.031}}, {}, false, 37, 1163, ""});
   s.versions.push_back(
-      {"v2", 40, 800, {{"conversion", 0.04}}, {"request-success-rate"}, true, 32, 768});
+      {"v2", 40, 800, {{"conversion", 0.04}}, {"request-success-rate"}, true, 32, 768, "missed"});
   auto j = to_json(s);
   auto back = parse_experiment_status(j);
   REQUIRE(back.ok());

@@ -209,7 +209,7 @@ int run_operator(Invocation& call) {
     return 1;
   }
   log_start(logger, flags, *options, config->server);
-  manager.start({hooks, checker, alerts, &experiment_counts});
+  manager.start({hooks, checker, alerts, &experiment_counts, &alerts});
 
   const int signal = signals.wait();
   logger.info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -61,10 +61,38 @@ NotifyAlertSink::NotifyAlertSink(kube::Cluster& objects, base::Clock& clock,
       logger_(logger),
       events_(objects, clock) {}
 
+notify::Notification notification_of(const model::Experiment& experiment,
+                                     const controller::Alert& alert,
+                                     const std::string& cluster_name) {
+  notify::Notification n;
+  n.name = experiment.metadata.name;
+  n.namespace_ = experiment.metadata.namespace_;
+  n.cluster = cluster_name;
+  n.phase = "Experiment " + std::string(model::to_string(experiment.status.phase));
+  for (const auto& v : experiment.status.versions)
+    if (v.name != experiment.spec.baseline.name) n.weight += v.weight;
+  n.revision = experiment.status.winner;
+  n.severity = notify::to_severity(alert.severity);
+  n.message = alert.message;
+  return n;
+}
+
 void NotifyAlertSink::send(const model::Canary& canary, const controller::Alert& alert) {
-  const auto& ns = canary.metadata.namespace_;
   std::vector<model::CanaryAlert> alerts;
   if (canary.spec.analysis) alerts = canary.spec.analysis->alerts;
+  deliver(alerts, notification_of(canary, alert, defaults_.cluster_name), canary.metadata,
+          canary.api_version, "Canary");
+}
+
+void NotifyAlertSink::send(const model::Experiment& experiment, const controller::Alert& alert) {
+  deliver(experiment.spec.alerts, notification_of(experiment, alert, defaults_.cluster_name),
+          experiment.metadata, experiment.api_version, "Experiment");
+}
+
+void NotifyAlertSink::deliver(const std::vector<model::CanaryAlert>& alerts,
+                              const notify::Notification& n, const model::ObjectMeta& meta,
+                              const std::string& api_version, const std::string& kind) {
+  const auto& ns = meta.namespace_;
 
   std::map<std::string, model::AlertProvider> providers;  // node-based: pointers stay valid
   std::map<std::string, json> secrets;
@@ -100,11 +128,11 @@ void NotifyAlertSink::send(const model::Canary& canary, const controller::Alert&
   for (const auto& problem : problems) resolved.errors.push_back(problem);
   for (const auto& error : resolved.errors) {
     const auto message = "Alert not delivered: " + error;
-    if (events_.write(canary, true, "AlertProviderError", message) && logger_)
-      logger_->warn(message, {{"canary", canary.metadata.name}, {"namespace", ns}});
+    if (events_.write(meta, api_version, kind, true, "AlertProviderError", message) && logger_)
+      logger_->warn(message,
+                    {{kind == "Canary" ? "canary" : "experiment", meta.name}, {"namespace", ns}});
   }
 
-  const auto n = notification_of(canary, alert, defaults_.cluster_name);
   // Global defaults only for a Canary without alerts (Flagger): one whose alerts all failed to
   // resolve said so in an event, and is not silently sent elsewhere.
   const auto globals =

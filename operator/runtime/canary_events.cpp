@@ -8,8 +8,13 @@ namespace veer::runtime {
 
 bool CanaryEvents::write(const model::Canary& canary, bool warning, const std::string& reason,
                          const std::string& message) {
+  return write(canary.metadata, canary.api_version, "Canary", warning, reason, message);
+}
+
+bool CanaryEvents::write(const model::ObjectMeta& meta, const std::string& api_version,
+                         const std::string& kind, bool warning, const std::string& reason,
+                         const std::string& message) {
   const auto now = clock_.now();
-  const auto& meta = canary.metadata;
   {
     std::lock_guard guard(mutex_);
     const auto key = meta.namespace_ + "/" + meta.name + "\n" + message;
@@ -28,8 +33,8 @@ bool CanaryEvents::write(const model::Canary& canary, bool warning, const std::s
        {{"name", meta.name + ".r" + std::to_string(ms) + "." + std::to_string(counter++)},
         {"namespace", meta.namespace_}}},
       {"involvedObject",
-       {{"apiVersion", canary.api_version},
-        {"kind", "Canary"},
+       {{"apiVersion", api_version},
+        {"kind", kind},
         {"name", meta.name},
         {"namespace", meta.namespace_},
         {"uid", meta.uid}}},

@@ -1,6 +1,6 @@
-// Kubernetes Events about a Canary written by the runtime itself (an unresolvable AlertProvider,
-// a Secret that cannot be read), at most once per message per window so a broken setting does
-// not flood the namespace at every step.
+// Kubernetes Events about a Canary (or an Experiment) written by the runtime itself (an
+// unresolvable AlertProvider, a Secret that cannot be read), at most once per message per window so
+// a broken setting does not flood the namespace at every step.
 #pragma once
 
 #include <map>
@@ -23,6 +23,9 @@ class CanaryEvents {
   // within the window (or the write failed: events are best effort).
   bool write(const model::Canary& canary, bool warning, const std::string& reason,
              const std::string& message);
+  // The same on any veer object (an Experiment): its metadata, apiVersion and kind.
+  bool write(const model::ObjectMeta& meta, const std::string& api_version, const std::string& kind,
+             bool warning, const std::string& reason, const std::string& message);
 
  private:
   kube::Cluster& cluster_;

@@ -454,7 +454,9 @@ void Manager::start(Collaborators collaborators) {
   experiment_settings.write_kubernetes_events = d.settings.reconciler.write_kubernetes_events;
   experiment_settings.default_provider = d.settings.reconciler.decide.default_provider;
   d.experiment_reconciler = std::make_unique<controller::experiment::ExperimentReconciler>(
-      d.cache, d.clock, *experiment_metrics, experiment_settings);
+      d.cache, d.clock, *experiment_metrics, experiment_settings,
+      controller::experiment::ExperimentOutbound{&collaborators.hooks,
+                                                 collaborators.experiment_alerts});
   if (d.settings.reconciler.write_kubernetes_events)
     d.denied_urls = std::make_unique<DeniedUrlEvents>(d.cache, d.clock);
   d.reconciler->on_report([](const controller::ReconcileReport& report) {

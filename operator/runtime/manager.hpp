@@ -12,6 +12,7 @@
 
 #include "base/clock.hpp"
 #include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/experiment/experiment_alerts.hpp"
 #include "operator/controller/experiment/experiment_metrics.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/leader_election.hpp"
@@ -40,6 +41,9 @@ struct Collaborators {
   // Where Experiments' per-version counts come from; null: an ExperimentCountsSource on the
   // cache with a Prometheus at http://prometheus:9090 (or each Experiment's metricsServer).
   controller::experiment::ExperimentMetrics* experiments = nullptr;
+  // Where Experiments' alerts go (spec.alerts); null: no alerts, Events only. Experiments' gates
+  // use `hooks`.
+  controller::experiment::ExperimentAlertSink* experiment_alerts = nullptr;
 };
 
 // /readyz: ready once every informer has listed its type (and, with leader election, the

@@ -32,6 +32,16 @@ std::string status_checksum(const model::CanaryStatus& status) {
       {{"trackedConfigs", status.tracked_configs}, {"lastAppliedSpec", status.last_applied_spec}});
 }
 
+json experiment_hook_payload(const model::Experiment& experiment,
+                             const std::map<std::string, std::string>& metadata) {
+  return {{"name", experiment.metadata.name},
+          {"namespace", experiment.metadata.namespace_},
+          {"phase", std::string(model::to_string(experiment.status.phase))},
+          {"checksum", model::canonical_hash({{"generation", experiment.metadata.generation},
+                                              {"winner", experiment.status.winner}})},
+          {"metadata", metadata}};
+}
+
 json event_payload(const model::Canary& canary, const std::string& message, bool warning,
                    std::int64_t timestamp_ms) {
   return hook_payload(canary, canary.status.phase,
@@ -66,13 +76,27 @@ WebhookRunner::Attempt WebhookRunner::call(const model::CanaryWebhook& hook,
 }
 
 HookResult WebhookRunner::run(const model::Canary& canary, model::WebhookType type) {
+  if (!canary.spec.analysis) return {};
+  return run_hooks(canary.spec.analysis->webhooks, type, [&](const model::CanaryWebhook& hook) {
+    return hook_payload(canary, canary.status.phase, hook.metadata);
+  });
+}
+
+HookResult WebhookRunner::run(const model::Experiment& experiment, model::WebhookType type) {
+  return run_hooks(experiment.spec.webhooks, type, [&](const model::CanaryWebhook& hook) {
+    return experiment_hook_payload(experiment, hook.metadata);
+  });
+}
+
+HookResult WebhookRunner::run_hooks(const std::vector<model::CanaryWebhook>& hooks,
+                                    model::WebhookType type,
+                                    const std::function<json(const model::CanaryWebhook&)>& body) {
   HookResult result;
-  if (!canary.spec.analysis) return result;
   const bool rollback = type == model::WebhookType::Rollback;
   if (rollback) result.passed = false;
-  for (const auto& hook : canary.spec.analysis->webhooks) {
+  for (const auto& hook : hooks) {
     if (hook.type != type) continue;
-    auto attempt = call(hook, json_text(hook_payload(canary, canary.status.phase, hook.metadata)));
+    auto attempt = call(hook, json_text(body(hook)));
     if (rollback) {
       if (attempt.ok)
         return {true, hook.name + " (" + http::redact(hook.url) + ") asked for a rollback", false};

@@ -6,12 +6,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "model/canary.hpp"
+#include "model/experiment.hpp"
 #include "operator/webhooks/hook_poster.hpp"
 #include "operator/webhooks/hook_result.hpp"
 
@@ -20,6 +23,12 @@ namespace veer::webhooks {
 // The body Flagger POSTs: {name, namespace, phase, checksum, metadata}.
 nlohmann::json hook_payload(const model::Canary& canary, model::CanaryPhase phase,
                             const std::map<std::string, std::string>& metadata);
+
+// An Experiment's gate body, the same shape: {name, namespace, phase (the Experiment's),
+// checksum (of its generation and winner: which run and which winner it is asked about),
+// metadata}.
+nlohmann::json experiment_hook_payload(const model::Experiment& experiment,
+                                       const std::map<std::string, std::string>& metadata);
 
 // hash(trackedConfigs, lastAppliedSpec): tells a receiver which revision it is asked about.
 std::string status_checksum(const model::CanaryStatus& status);
@@ -39,6 +48,8 @@ class WebhookRunner {
   // `retries` times; the first hook that still fails decides (its name, status and body go into
   // the message). For `rollback` hooks the meaning flips: passed == a hook asked for a rollback.
   HookResult run(const model::Canary& canary, model::WebhookType type);
+  // The same for an Experiment's spec.webhooks (its gates: confirm-rollout, confirm-promotion).
+  HookResult run(const model::Experiment& experiment, model::WebhookType type);
 
   // Sends `message` to every `event` hook, or to `fallback_url` (--event-webhook) when the
   // Canary has none. Failures are returned as messages (events must never block a rollout).
@@ -52,6 +63,8 @@ class WebhookRunner {
     std::string message;
   };
   Attempt call(const model::CanaryWebhook& hook, const std::string& body);
+  HookResult run_hooks(const std::vector<model::CanaryWebhook>& hooks, model::WebhookType type,
+                       const std::function<nlohmann::json(const model::CanaryWebhook&)>& body);
 
   HookPoster& poster_;
   std::chrono::milliseconds retry_backoff_;

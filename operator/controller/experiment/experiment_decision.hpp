@@ -12,7 +12,10 @@
 //
 // The assessment is I/O (metric queries), so the function asks for it: when a look is due and no
 // step was given it returns `needs_step` and changes nothing; the caller measures, calls
-// analysis::experiment::experiment_step and calls again with the result.
+// analysis::experiment::experiment_step and calls again with the result. Gates (spec.webhooks)
+// are asked for the same way (`needs_gate`): confirm-rollout once every version is ready and
+// before the first split, confirm-promotion before a winner is promoted; a gate that does not
+// pass holds the experiment where it is (asked again every poll interval).
 #pragma once
 
 #include <chrono>
@@ -45,6 +48,12 @@ struct ExperimentObservations {
   std::optional<analysis::experiment::ExperimentStep> step;
   std::vector<analysis::experiment::VersionCounts> counts;
   std::string step_error;
+  // Why the router has not applied the last routes veer wrote ("" when it has): a Gateway API
+  // HTTPRoute not yet Accepted at its generation. While Running, no look counts traffic until it
+  // has (the window restarts).
+  std::string routes_pending;
+  // The gates' answers (spec.webhooks of one type), when the previous call asked for them.
+  std::map<model::WebhookType, HookResult> gates;
 };
 
 enum class ExperimentActionKind {
@@ -63,7 +72,10 @@ struct ExperimentDecision {
   model::ExperimentStatus status;
   std::vector<ExperimentAction> actions;
   std::vector<Event> events;
-  bool needs_step = false;  // run the assessment and call again; nothing else is set
+  std::vector<Alert> alerts;  // for spec.alerts: each is also one of the events
+  bool needs_step = false;    // run the assessment and call again; nothing else is set
+  // Run spec.webhooks of this type (a gate) and call again with the answer; nothing else is set.
+  std::optional<model::WebhookType> needs_gate;
   std::chrono::milliseconds requeue_after{0};
 };
 

@@ -11,6 +11,7 @@
 #include "operator/controller/router_writes.hpp"
 #include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
+#include "operator/webhooks/webhook_runner.hpp"
 
 namespace veer::controller::experiment {
 
@@ -50,6 +51,10 @@ bool is_deleting(const json& object) {
   return meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
 }
 
+bool performance(const model::Experiment& e) {
+  return e.spec.strategy.testing_pattern == model::TestingPattern::Performance;
+}
+
 json promoted_part(const json& deployment) {
   json part = deployment.value("/spec/template"_json_pointer, json::object());
   if (part.contains("metadata")) part["metadata"].erase("labels");
@@ -60,8 +65,13 @@ json promoted_part(const json& deployment) {
 
 ExperimentReconciler::ExperimentReconciler(kube::Cluster& cluster, base::Clock& clock,
                                            ExperimentMetrics& metrics,
-                                           ExperimentReconcilerSettings settings)
-    : cluster_(cluster), clock_(clock), metrics_(metrics), settings_(std::move(settings)) {}
+                                           ExperimentReconcilerSettings settings,
+                                           ExperimentOutbound outbound)
+    : cluster_(cluster),
+      clock_(clock),
+      metrics_(metrics),
+      settings_(std::move(settings)),
+      outbound_(outbound) {}
 
 kube::ReconcileResult ExperimentReconciler::done(Context& ctx, const std::string& error) {
   if (report_) {
@@ -121,9 +131,17 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   if (auto error = hold_finalizer(ctx, true); !error.empty()) return done(ctx, error);
 
   const auto now = clock_.now();
+  if (ctx.experiment.status.phase == model::ExperimentPhase::Running &&
+      ctx.routing_problem.empty() && !performance(ctx.experiment) &&
+      ctx.experiment.spec.strategy.testing_pattern != model::TestingPattern::Conformance)
+    ctx.seen.routes_pending =
+        meshes::experiment_routes_pending(ctx.provider, ctx.routing, router_objects(ctx));
   ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
-  if (ctx.decision.needs_step) {
-    measure(ctx);
+  // What the decision asks for (a look's measurement, a gate's answer), then decide again; a
+  // gate and a look are never asked together, so two rounds suffice.
+  for (int round = 0; round < 2 && (ctx.decision.needs_step || ctx.decision.needs_gate); ++round) {
+    if (ctx.decision.needs_step) measure(ctx);
+    if (const auto gate = ctx.decision.needs_gate) ctx.seen.gates[*gate] = run_gate(ctx, *gate);
     ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   }
   // The status first, as the intent: a pass killed after it applies the same routes again.
@@ -136,8 +154,24 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
     auto error = apply(ctx, action);
     if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
   }
-  for (const auto& event : ctx.decision.events) write_event(ctx, event);
+  tell(ctx);
   return done(ctx, errors);
+}
+
+HookResult ExperimentReconciler::run_gate(Context& ctx, model::WebhookType type) {
+  if (!outbound_.hooks)
+    return {false, "this operator has no webhook client to call spec.webhooks", false};
+  webhooks::WebhookRunner runner(*outbound_.hooks);
+  return runner.run(ctx.experiment, type);
+}
+
+// Events, then alerts (with the status just written, so they carry the new phase and winner).
+void ExperimentReconciler::tell(Context& ctx) {
+  for (const auto& event : ctx.decision.events) write_event(ctx, event);
+  if (!outbound_.alerts || ctx.decision.alerts.empty()) return;
+  auto told = ctx.experiment;
+  told.status = ctx.decision.status;
+  for (const auto& alert : ctx.decision.alerts) outbound_.alerts->send(told, alert);
 }
 
 // Adds (held) or removes the finalizer when it is not so already; "" or the error.
@@ -173,12 +207,7 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ctx.ns;
     ctx.decision.status = ctx.experiment.status;
     observe(ctx);
-    meshes::Observed observed;
-    for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
-      auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
-      if (found) observed.objects.push_back(*found);
-    }
-    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, observed);
+    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, router_objects(ctx));
     if (!writes) return done(ctx, writes.error().message);
     if (auto error = apply_writes(cluster_, writes.value()); !error.empty())
       return done(ctx, error);
@@ -215,7 +244,9 @@ bool ExperimentReconciler::observe(Context& ctx) {
   ctx.provider = spec.provider.empty() ? settings_.default_provider : spec.provider;
   ctx.routing = meshes::experiment_routing_of(ctx.experiment, selectors);
   if (spec.strategy.testing_pattern == model::TestingPattern::Conformance) return true;
-  ctx.routing_problem = meshes::experiment_routing_problem(ctx.provider, ctx.routing);
+  ctx.routing_problem = performance(ctx.experiment)
+                            ? meshes::experiment_services_problem(ctx.routing)
+                            : meshes::experiment_routing_problem(ctx.provider, ctx.routing);
   // A missing Deployment is waited for (the decision says so); any other problem is the user's.
   return ctx.routing_problem.empty() || !all_exist;
 }
@@ -255,15 +286,24 @@ std::string ExperimentReconciler::apply(Context& ctx, const ExperimentAction& ac
   return "";
 }
 
-std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
-  if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
+// The apex and version Services and the router's object, those that exist.
+meshes::Observed ExperimentReconciler::router_objects(Context& ctx) {
   meshes::Observed observed;
   for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
     auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
     if (found) observed.objects.push_back(*found);
   }
+  return observed;
+}
+
+std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
+  if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
+  const auto observed = router_objects(ctx);
   meshes::VersionWeights wanted(weights.begin(), weights.end());
-  auto writes = meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
+  // Performance shifts no traffic: only the version Services the load is aimed at.
+  auto writes = performance(ctx.experiment)
+                    ? meshes::apply_experiment_services(ctx.routing, observed)
+                    : meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
   if (!writes) return writes.error().message;
   return apply_writes(cluster_, writes.value());
 }

@@ -2,18 +2,22 @@
 // status as intent, then act, then tell): read the Experiment and each version's Deployment; when
 // a look is due, measure every version and call analysis::experiment::experiment_step; write
 // the status (weights, requests, metrics, failed objectives, posterior, evidence); then route
-// the versions and promote a winner; then write Kubernetes Events. Every pass may be a fresh
-// process: all it needs is in the status.
+// the versions and promote a winner; then write Kubernetes Events and send alerts. Gates
+// (spec.webhooks) are run when the decision asks for them. Every pass may be a fresh process: all
+// it needs is in the status.
 #pragma once
 
 #include <functional>
 #include <string>
 
+#include "meshes/objects.hpp"
 #include "model/experiment.hpp"
+#include "operator/controller/experiment/experiment_alerts.hpp"
 #include "operator/controller/experiment/experiment_decision.hpp"
 #include "operator/controller/experiment/experiment_metrics.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/work_queue.hpp"
+#include "operator/webhooks/hook_poster.hpp"
 
 namespace veer::controller::experiment {
 
@@ -30,6 +34,13 @@ struct ExperimentReconcilerSettings {
   bool write_kubernetes_events = true;
 };
 
+// Who the reconciler calls out to besides the cluster and the metrics; null: nobody. An
+// Experiment with gates (spec.webhooks) and no poster holds at its gate, saying why.
+struct ExperimentOutbound {
+  webhooks::HookPoster* hooks = nullptr;
+  ExperimentAlertSink* alerts = nullptr;
+};
+
 // What a reconcile did, for logs and tests.
 struct ExperimentReport {
   std::string key;
@@ -42,7 +53,8 @@ struct ExperimentReport {
 class ExperimentReconciler {
  public:
   ExperimentReconciler(kube::Cluster& cluster, base::Clock& clock, ExperimentMetrics& metrics,
-                       ExperimentReconcilerSettings settings = {});
+                       ExperimentReconcilerSettings settings = {},
+                       ExperimentOutbound outbound = {});
 
   kube::ReconcileResult reconcile(const std::string& key);
   void on_report(std::function<void(const ExperimentReport&)> callback) {
@@ -53,11 +65,14 @@ class ExperimentReconciler {
   struct Context;
   bool observe(Context& ctx);
   void measure(Context& ctx);
+  HookResult run_gate(Context& ctx, model::WebhookType type);
+  void tell(Context& ctx);
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
   kube::ReconcileResult finalize(Context& ctx);
   std::string hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
   std::string apply(Context& ctx, const ExperimentAction& action);
+  meshes::Observed router_objects(Context& ctx);
   std::string route(Context& ctx, const Weights& weights);
   std::string promote(Context& ctx, const std::string& winner);
   void write_event(Context& ctx, const Event& event);
@@ -66,6 +81,7 @@ class ExperimentReconciler {
   base::Clock& clock_;
   ExperimentMetrics& metrics_;
   ExperimentReconcilerSettings settings_;
+  ExperimentOutbound outbound_;
   std::function<void(const ExperimentReport&)> report_;
 };
 

@@ -29,6 +29,8 @@ std::vector<model::VersionStatus> versions_after_step(
         if (g.verdict == ax::GuardrailVerdict::Violated) v.failed_objectives.push_back(g.metric);
       }
       v.cut_off = a.failed && !a.live;
+      if (spec.strategy.testing_pattern == model::TestingPattern::Performance)
+        v.objectives = std::string(ax::objectives_word(a));
       if (a.reward) {
         v.successes = static_cast<double>(a.reward->events);
         v.failures = static_cast<double>(a.reward->trials - a.reward->events);

@@ -128,3 +128,61 @@ TEST_CASE("an AlertProvider that cannot be resolved is a Warning Event, once, ne
   CHECK(events[0]["message"].get<std::string>().find("AlertProvider shop/gone") !=
         std::string::npos);
 }
+
+TEST_CASE("an Experiment's alerts go to its AlertProviders, unresolvable ones as Events on it") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  REQUIRE(w.cluster.create({{"apiVersion", "veer.dev/v1beta1"},
+                            {"kind", "AlertProvider"},
+                            {"metadata", {{"name", "on-call"}, {"namespace", "shop"}}},
+                            {"spec",
+                             {{"type", "slack"},
+                              {"channel", "experiments"},
+                              {"address", "https://hooks.slack.test/T/B/e"}}}}));
+  auto version = [](const std::string& name) {
+    return json{{"name", name}, {"targetRef", {{"kind", "Deployment"}, {"name", name}}}};
+  };
+  json doc = {
+      {"apiVersion", "veer.dev/v1beta1"},
+      {"kind", "Experiment"},
+      {"metadata", {{"name", "redesign"}, {"namespace", "shop"}, {"uid", "u-2"}}},
+      {"spec",
+       {{"provider", "istio"},
+        {"service", {{"port", 8080}}},
+        {"baseline", version("current")},
+        {"candidates", {version("next")}},
+        {"metrics", {{{"name", "conversion"}, {"query", "conversions"}}}},
+        {"criteria", {{"rewards", {{{"metric", "conversion"}, {"preferred", "high"}}}}}},
+        {"alerts",
+         {{{"name", "team"}, {"severity", "info"}, {"providerRef", {{"name", "on-call"}}}},
+          {{"name", "gone"}, {"severity", "info"}, {"providerRef", {{"name", "gone"}}}}}}}}};
+  auto parsed = model::parse_experiment(doc);
+  REQUIRE(parsed.ok());
+  auto experiment = parsed.value;
+  experiment.status.phase = model::ExperimentPhase::Completed;
+  experiment.status.winner = "next";
+  experiment.status.versions.resize(2);
+  experiment.status.versions[0].name = "current";
+  experiment.status.versions[1].name = "next";
+  experiment.status.versions[1].weight = 100;
+  RecordingNotifier notifier;
+  notify::GlobalDefaults defaults;
+  defaults.slack_url = "https://hooks.slack.test/global";
+  runtime::NotifyAlertSink sink(w.cluster, w.clock, notifier, defaults);
+  sink.send(experiment, {model::AlertSeverity::Info, "Experiment completed at look 4 of 10"});
+  REQUIRE(notifier.sent.size() == 1);
+  const auto& [n, to] = notifier.sent[0];
+  CHECK(to.address == "https://hooks.slack.test/T/B/e");
+  CHECK(n.name == "redesign");
+  CHECK(n.phase == "Experiment Completed");
+  CHECK(n.weight == 100);
+  CHECK(n.revision == "next");
+  CHECK(n.message == "Experiment completed at look 4 of 10");
+  CHECK(notify::suggested_commands(n).empty());  // no Canary command for an Experiment
+  auto events = events_in(w, "shop");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["involvedObject"]["kind"] == "Experiment");
+  CHECK(events[0]["involvedObject"]["name"] == "redesign");
+  CHECK(events[0]["message"].get<std::string>().find("AlertProvider shop/gone") !=
+        std::string::npos);
+}

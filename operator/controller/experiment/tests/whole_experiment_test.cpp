@@ -17,9 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::map<std::string, TrueRates> kExpressBest{
-    {"current", {0.999, 0.05}}, {"one-page", {0.999, 0.05}}, {"express", {0.999, 0.08}}};
-
 json promoting() {
   auto doc = experiment_json();
   doc["spec"]["promoteWinner"] = true;

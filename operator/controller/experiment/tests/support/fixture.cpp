@@ -46,6 +46,21 @@ json experiment_json(const std::string& provider) {
         {"duration", {{"interval", "1m"}, {"iterations", 30}}}}}};
 }
 
+json performance_json() {
+  auto doc = experiment_json();
+  auto& spec = doc["spec"];
+  spec["metrics"].push_back(
+      {{"name", "slow-requests"}, {"query", "slow{app=\"{{ target }}\",le=\"0.3\"}"}});
+  spec["criteria"] = {
+      {"requestCount", "requests"},
+      {"minRequestCount", 100},
+      {"objectives", json::array({{{"metric", "request-success-rate"}, {"lowerLimit", 99}},
+                                  {{"metric", "slow-requests"}, {"upperLimit", 0.05}}})}};
+  spec["strategy"] = {{"testingPattern", "performance"}};
+  spec["duration"] = {{"interval", "1m"}, {"iterations", 10}};
+  return doc;
+}
+
 model::Experiment parsed(const json& document) {
   auto p = model::parse_experiment(document);
   std::string errors;

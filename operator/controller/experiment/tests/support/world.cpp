@@ -26,16 +26,22 @@ base::Outcome<std::vector<ax::VersionCounts>> ScriptedVersions::measure(const mo
     std::seed_seq seed(v->name.begin(), v->name.end());
     std::mt19937_64 rng(seed);
     rng.discard(static_cast<unsigned long long>(look) * 4);
-    const auto n = static_cast<std::uint64_t>(requests_per_look_ * weight / 100.0);
+    const double share =
+        e.spec.strategy.testing_pattern == model::TestingPattern::Performance ? 1 : weight / 100.0;
+    const auto n = static_cast<std::uint64_t>(requests_per_look_ * share);
     const auto& rates = rates_.at(v->name);
     std::binomial_distribution<std::uint64_t> ok(n, rates.success);
     std::binomial_distribution<std::uint64_t> converted(n, rates.conversion);
+    std::binomial_distribution<std::uint64_t> slow(n, rates.slow);
     ax::VersionCounts c;
     c.name = v->name;
     c.requests = n;
     c.metrics["requests"] = {n, n};
     c.metrics["request-success-rate"] = {ok(rng), n};
     c.metrics["conversion-rate"] = {converted(rng), n};
+    const auto slow_count = slow(rng);
+    for (const auto& m : e.spec.metrics)
+      if (m.name == "slow-requests") c.metrics["slow-requests"] = {slow_count, n};
     c.metrics.erase("requests");
     out.push_back(c);
   }
@@ -56,8 +62,8 @@ World::World(json doc, std::map<std::string, TrueRates> rates, double requests_p
 }
 
 kube::ReconcileResult World::pass() {
-  sim::kubelet_pass(cluster, "shop");
-  ExperimentReconciler reconciler(*api, clock, metrics);
+  sim::kubelet_pass(cluster, "shop", {}, gateway_accepts);
+  ExperimentReconciler reconciler(*api, clock, metrics, {}, outbound);
   auto result = reconciler.reconcile("shop/checkout-redesign");
   if (result.failed) last_error = result.error;
   clock.advance(result.requeue_after.value_or(std::chrono::seconds(5)));

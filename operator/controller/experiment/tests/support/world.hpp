@@ -1,7 +1,8 @@
 // A whole Experiment on the in-memory cluster under a simulated clock, driven pass by pass
 // through the real reconcile; every pass uses a brand-new reconciler, as a restarted operator
 // would. Traffic is scripted: each version serves its weight's share of `requests_per_look`
-// requests per look, with true success and conversion rates per version, drawn from a
+// requests per look (all of them in a performance experiment: the load goes to every version),
+// with true success, conversion and slow-request rates per version, drawn from a
 // generator seeded by (version, look), so measuring the same look again gives the same counts.
 #pragma once
 
@@ -18,7 +19,12 @@ namespace veer::controller::experiment::testing {
 struct TrueRates {
   double success = 0.999;
   double conversion = 0.05;
+  double slow = 0.01;  // share of requests slower than the latency limit ("slow-requests")
 };
+
+// Every version meets the success-rate guardrail; express converts best (8% against 5%).
+inline const std::map<std::string, TrueRates> kExpressBest{
+    {"current", {0.999, 0.05}}, {"one-page", {0.999, 0.05}}, {"express", {0.999, 0.08}}};
 
 class ScriptedVersions final : public ExperimentMetrics {
  public:
@@ -39,6 +45,8 @@ struct World {
   kube::MemoryCluster cluster{clock};
   kube::Cluster* api = &cluster;  // what the operator talks to (tests may wrap `cluster`)
   ScriptedVersions metrics;
+  ExperimentOutbound outbound;  // gates' poster and alerts (tests set them)
+  bool gateway_accepts = true;  // a Gateway controller accepts every HTTPRoute at each pass
   std::string last_error;
 
   World(nlohmann::json experiment, std::map<std::string, TrueRates> rates,
