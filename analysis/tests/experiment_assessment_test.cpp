@@ -281,7 +281,7 @@ TEST_CASE("performance: each version judged alone on limits, decided once every 
   // a errs 3% (meets the 5% limit only once enough load has run), b errs 9% (misses).
   World w({"base", "a", "b"}, {{0.0, 0.01}, {0.0, 0.03}, {0.0, 0.09}});
   ex::AssessmentState state;
-  std::vector<Verdict> verdicts;
+  std::vector<ex::Verdict> verdicts;
   ex::Assessment last;
   while (verdicts.empty() || !ex::is_final(verdicts.back())) {
     REQUIRE(verdicts.size() < 10);
@@ -295,7 +295,7 @@ TEST_CASE("performance: each version judged alone on limits, decided once every 
   }
   CAPTURE(last.reason);
   CHECK(verdicts.size() > 1);  // a was not proven on the first look's 400 requests
-  CHECK(verdicts.back() == Verdict::Missed);
+  CHECK(verdicts.back() == ex::Verdict::Missed);
   CHECK(ex::objectives_word(last.versions[0]) == "met");
   CHECK(ex::objectives_word(last.versions[1]) == "met");
   CHECK(ex::objectives_word(last.versions[2]) == "missed");
@@ -309,7 +309,7 @@ TEST_CASE("performance: each version judged alone on limits, decided once every 
   good.add({1.0, 1.0}, 5000);
   auto a = ex::assess(config, {}, good.counts, {});
   REQUIRE(a.ok());
-  CHECK(a->verdict == Verdict::Met);
+  CHECK(a->verdict == ex::Verdict::Met);
   CHECK(a->reason.rfind("every version meets every objective: meet: base, a", 0) == 0);
   auto evidence = ex::evidence_json(config, *a);
   CHECK(evidence["decision"] == "met");
