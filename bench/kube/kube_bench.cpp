@@ -18,6 +18,7 @@
 
 using namespace std::chrono_literals;
 using namespace veer::kube;
+using namespace veer::base;
 
 namespace {
 

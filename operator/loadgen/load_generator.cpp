@@ -258,12 +258,12 @@ std::string prepare(const std::string& text, const LoadOptions& options, HttpUrl
   auto parsed = parse_http_url(text);
   if (!parsed) return "bad URL: " + parsed.error();
   url = *parsed;
-  if (auto refusal = http::refuse_url(options.policy, text)) return *refusal;
+  if (auto refusal = veer::http::refuse_url(options.policy, text)) return *refusal;
   beast::error_code ec;
   endpoints = resolver.resolve(url.host, url.port, ec);
   if (ec) return "cannot resolve " + url.host + ": " + ec.message();
   for (const auto& entry : endpoints)
-    if (auto refusal = http::refuse_address(options.policy, *entry.endpoint().data()))
+    if (auto refusal = veer::http::refuse_address(options.policy, *entry.endpoint().data()))
       return *refusal;
   return "";
 }

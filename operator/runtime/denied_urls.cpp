@@ -12,8 +12,6 @@
 namespace veer::runtime {
 namespace {
 
-namespace http = analysis::http;
-
 // "scheme://host" of a URL, or "" when it does not parse.
 std::string origin_of(const std::string& url) {
   struct Free {

@@ -6,6 +6,7 @@
 
 using namespace veer::dashboard;
 using namespace veer::kube;
+using namespace veer::base;
 using nlohmann::json;
 
 namespace {

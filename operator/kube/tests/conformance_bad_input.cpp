@@ -24,7 +24,7 @@ std::optional<ClientConfig> real_config() {
 }
 
 ApiError check_fails(const ClientConfig& config) {
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(config, clock);
   auto version = cluster.check();
   REQUIRE_FALSE(version.ok());
@@ -38,7 +38,7 @@ ApiError check_fails(const ClientConfig& config) {
 TEST_CASE("the real server answers /version with the kubeconfig as written") {
   auto config = real_config();
   if (!config) return;
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(*config, clock);
   auto version = cluster.check();
   REQUIRE_MESSAGE(version.ok(), (version.ok() ? "" : version.error().message));
@@ -76,7 +76,7 @@ TEST_CASE("a server name the certificate is not for is a clear TLS error") {
 TEST_CASE("a missing CRD is NotFound and says to install it") {
   auto config = real_config();
   if (!config) return;
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(*config, clock);
   // A group no test installs: other suites share this server and install router CRDs.
   auto got = cluster.get(

@@ -47,7 +47,7 @@ struct Recorder {
 }  // namespace
 
 TEST_CASE("an informer lists, then follows the watch, handlers see each change once, in order") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster.create(config_map("default", "a", "1")).ok());
   Informer informer(cluster, clock, kConfigMap);
@@ -74,7 +74,7 @@ TEST_CASE("an informer lists, then follows the watch, handlers see each change o
 }
 
 TEST_CASE("after its watch history is gone the informer relists and reports what it missed") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster.create(config_map("default", "stays", "1")).ok());
   REQUIRE(cluster.create(config_map("default", "goes", "1")).ok());
@@ -116,7 +116,7 @@ TEST_CASE("after its watch history is gone the informer relists and reports what
 }
 
 TEST_CASE("an idle informer makes no API calls beyond its watch over 10 simulated minutes") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   for (int i = 0; i < 50; ++i)
     REQUIRE(cluster.create(config_map("default", "cm" + std::to_string(i), "x")).ok());
@@ -140,7 +140,7 @@ TEST_CASE("an idle informer makes no API calls beyond its watch over 10 simulate
 }
 
 TEST_CASE("resync replays every cached object as an update") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster.create(config_map("default", "a", "1")).ok());
   InformerOptions options;
@@ -160,7 +160,7 @@ TEST_CASE("resync replays every cached object as an update") {
 }
 
 TEST_CASE("an informer keeps retrying a failing list with backoff and reports the error") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   cluster.fail_next("list",
                     ApiError{ErrorType::Forbidden, 403, "Forbidden",
@@ -180,7 +180,7 @@ TEST_CASE("an informer keeps retrying a failing list with backoff and reports th
 }
 
 TEST_CASE("an informer with keep holds only chosen names, trims them, and a late insert loses") {
-  SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster.create(config_map("default", "other", "1")).ok());
   auto held = cluster.create(config_map("default", "held", "1"));

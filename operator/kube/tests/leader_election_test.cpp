@@ -25,7 +25,7 @@ struct Candidate {
   std::atomic<bool> leading{false};
   std::atomic<int> stopped{0};
   std::thread thread;
-  Candidate(Cluster& cluster, base::Clock& clock, const std::string& id)
+  Candidate(Cluster& cluster, veer::base::Clock& clock, const std::string& id)
       : elector(cluster, clock, config_for(id)) {
     thread = std::thread([this] {
       elector.run(LeaderCallbacks{[this] { leading = true; },
@@ -45,7 +45,7 @@ struct Candidate {
 }  // namespace
 
 TEST_CASE("one candidate leads, the lease is released on stop so the standby takes over at once") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   auto a = std::make_unique<Candidate>(cluster, clock, "a");
   REQUIRE(eventually([&] { return a->leading.load(); }, 5s));
@@ -74,7 +74,7 @@ TEST_CASE("one candidate leads, the lease is released on stop so the standby tak
 }
 
 TEST_CASE("a crashed leader's lease is taken only after its duration has passed") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   REQUIRE(cluster
               .create(Json{{"apiVersion", "coordination.k8s.io/v1"},
@@ -83,7 +83,7 @@ TEST_CASE("a crashed leader's lease is taken only after its duration has passed"
                            {"spec",
                             {{"holderIdentity", "ghost"},
                              {"leaseDurationSeconds", 15},
-                             {"renewTime", base::format_micro_time(clock.now())}}}})
+                             {"renewTime", veer::base::format_micro_time(clock.now())}}}})
               .ok());
   Candidate b(cluster, clock, "b");
   auto start = clock.now();
@@ -99,7 +99,7 @@ TEST_CASE("a crashed leader's lease is taken only after its duration has passed"
 }
 
 TEST_CASE("a leader that cannot renew within the renew deadline stops leading") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   Candidate a(cluster, clock, "a");
   REQUIRE(eventually([&] { return a.leading.load(); }, 5s));

@@ -99,7 +99,7 @@ ClientConfig config_for(const HttpServer& server) {
 
 TEST_CASE("requests carry the token and go to the discovered path, discovery is cached") {
   HttpServer server(fake_api);
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(config_for(server), clock);
   for (int i = 0; i < 3; ++i) {
     auto got = cluster.get(ObjectRef{kConfigMap, "default", "a"});
@@ -116,7 +116,7 @@ TEST_CASE("requests carry the token and go to the discovered path, discovery is 
 
 TEST_CASE("API errors keep the Status reason and message and name the request") {
   HttpServer server(fake_api);
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(config_for(server), clock);
   auto missing = cluster.get(ObjectRef{kConfigMap, "default", "nope"});
   REQUIRE(missing.is(ErrorType::NotFound));
@@ -138,7 +138,7 @@ TEST_CASE("API errors keep the Status reason and message and name the request") 
 
 TEST_CASE("list pages, status subresource paths and apply's content type and field manager") {
   HttpServer server(fake_api);
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(config_for(server), clock);
   ListOptions page;
   page.limit = 1;
@@ -166,7 +166,7 @@ TEST_CASE("list pages, status subresource paths and apply's content type and fie
 
 TEST_CASE("a watch streams events line by line and ends with the server's error") {
   HttpServer server(fake_api);
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(config_for(server), clock);
   WatchOptions options;
   options.resource_version = "7";
@@ -198,7 +198,7 @@ TEST_CASE("a server that does not answer times out, naming the URL") {
     silent.never_answer = true;
     return silent;
   });
-  base::RealClock clock;
+  veer::base::RealClock clock;
   ClientConfig config = config_for(server);
   config.timeout = 300ms;
   RestCluster cluster(config, clock);
@@ -217,7 +217,7 @@ TEST_CASE("an unreachable server is a transport error that names the URL and the
   ClientConfig config;
   config.server = "http://127.0.0.1:" + std::to_string(port);
   config.origin = "kubeconfig /tmp/kc, context dev";
-  base::RealClock clock;
+  veer::base::RealClock clock;
   RestCluster cluster(config, clock);
   auto version = cluster.check();
   REQUIRE(version.is(ErrorType::Transport));
@@ -227,7 +227,7 @@ TEST_CASE("an unreachable server is a transport error that names the URL and the
 }
 
 TEST_CASE("a bad server URL or CA is a configuration error on first use") {
-  base::RealClock clock;
+  veer::base::RealClock clock;
   ClientConfig config;
   config.server = "ftp://example";
   config.origin = "kubeconfig /kc, context c";
@@ -243,7 +243,7 @@ TEST_CASE("a bad server URL or CA is a configuration error on first use") {
 
 TEST_CASE("a token file is re-read when it rotates, an exec plugin runs once per token") {
   HttpServer server(fake_api);
-  base::RealClock clock;
+  veer::base::RealClock clock;
   auto dir = std::filesystem::temp_directory_path() / ("veer-cred-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto token_file = dir / "token";
@@ -288,7 +288,7 @@ TEST_CASE("a token file is re-read when it rotates, an exec plugin runs once per
 }
 
 TEST_CASE("the rate limiter allows a burst, then qps, waiting on the clock") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   RateLimiter limiter(clock, 2, 3);
   for (int i = 0; i < 3; ++i) CHECK(limiter.try_acquire());
   CHECK_FALSE(limiter.try_acquire());
@@ -315,7 +315,7 @@ TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock, and a l
     }
     return fake_api(r);
   });
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   RestCluster cluster(config_for(server), clock);
   std::optional<Result<Json>> got;
   std::thread caller([&] { got = cluster.get(ObjectRef{kConfigMap, "default", "a"}); });

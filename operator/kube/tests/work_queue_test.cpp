@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 using namespace veer::kube;
 
 TEST_CASE("a key queued many times is handed out once, and again if re-added while processing") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   WorkQueue queue(clock);
   queue.add("default/a");
   queue.add("default/a");
@@ -28,7 +28,7 @@ TEST_CASE("a key queued many times is handed out once, and again if re-added whi
 }
 
 TEST_CASE("a delayed add waits for simulated time") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   WorkQueue queue(clock);
   std::atomic<bool> got{false};
   std::thread worker([&] {
@@ -45,7 +45,7 @@ TEST_CASE("a delayed add waits for simulated time") {
 }
 
 TEST_CASE("an earlier add_after replaces a later one, a later one does not") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   WorkQueue queue(clock);
   auto start = clock.now();
   queue.add_after("k", 60s);
@@ -60,10 +60,10 @@ TEST_CASE("an earlier add_after replaces a later one, a later one does not") {
 }
 
 TEST_CASE("failures back off exponentially up to the cap, and forget resets") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   WorkQueue queue(clock, BackoffPolicy{1s, 8s});
   auto start = clock.now();
-  std::vector<base::Clock::Duration> delays;
+  std::vector<veer::base::Clock::Duration> delays;
   for (int i = 0; i < 6; ++i) {
     auto before = clock.now();
     queue.add_rate_limited("k");
@@ -76,7 +76,7 @@ TEST_CASE("failures back off exponentially up to the cap, and forget resets") {
     clock.set(*clock.next_deadline());
     worker.join();
   }
-  CHECK(delays == std::vector<base::Clock::Duration>{1s, 2s, 4s, 8s, 8s, 8s});
+  CHECK(delays == std::vector<veer::base::Clock::Duration>{1s, 2s, 4s, 8s, 8s, 8s});
   CHECK(queue.failures("k") == 6);
   queue.forget("k");
   CHECK(queue.failures("k") == 0);
@@ -84,7 +84,7 @@ TEST_CASE("failures back off exponentially up to the cap, and forget resets") {
 }
 
 TEST_CASE("workers never reconcile the same key at the same time") {
-  base::RealClock clock;
+  veer::base::RealClock clock;
   WorkQueue queue(clock);
   std::mutex mutex;
   std::map<std::string, int> running;
@@ -118,11 +118,11 @@ TEST_CASE("workers never reconcile the same key at the same time") {
 }
 
 TEST_CASE("a failed reconcile is retried with backoff, requeue_after comes back later") {
-  base::SimulatedClock clock;
+  veer::base::SimulatedClock clock;
   WorkQueue queue(clock, BackoffPolicy{1s, 60s});
   std::mutex mutex;
   std::condition_variable reconciled;
-  std::vector<std::pair<std::string, base::Clock::TimePoint>> seen;
+  std::vector<std::pair<std::string, veer::base::Clock::TimePoint>> seen;
   auto start = clock.now();
   WorkerPool pool(queue, 1, [&](const std::string& key) {
     std::lock_guard guard(mutex);
