@@ -7,6 +7,7 @@
 #include <boost/math/distributions/normal.hpp>
 
 #include "analysis/stats/mann_whitney.hpp"
+#include "analysis/stats/math_guard.hpp"
 #include "analysis/stats/welch.hpp"
 
 namespace veer::analysis {
@@ -218,8 +219,13 @@ CheckResult compare_sequential(const model::Comparison& comparison, stats::Seque
   e.e_value = stats::sequential_e_value(next);
   e.estimate = pc - pp;
   // A fixed-sample (Wald) interval of the difference, for display; the decision uses the e-value.
-  const double z = boost::math::quantile(
-      boost::math::complement(boost::math::normal(), (1 - comparison.confidence) / 2));
+  auto z_of = stats::guard_math(
+      {test, stats::two_samples(next.canary_total, next.primary_total, "requests")}, [&] {
+        return boost::math::quantile(
+            boost::math::complement(boost::math::normal(), (1 - comparison.confidence) / 2));
+      });
+  if (!z_of) return no_data(test, z_of.error());
+  const double z = *z_of;
   const double se = std::sqrt(pc * (1 - pc) / nc + pp * (1 - pp) / np);
   e.ci_low = *e.estimate - z * se;
   e.ci_high = *e.estimate + z * se;

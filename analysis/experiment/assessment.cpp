@@ -278,7 +278,8 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
       }
     }
     auto p = probability_best(posterior, config.reward->higher_is_better);
-    for (std::size_t i = 0; i < k; ++i) out.versions[i].probability_best = p[i];
+    if (!p) return Error{p.error()};
+    for (std::size_t i = 0; i < k; ++i) out.versions[i].probability_best = (*p)[i];
   }
 
   if (out.verdict == Verdict::Abort) return out;

@@ -6,6 +6,8 @@
 
 #include <boost/math/distributions/beta.hpp>
 
+#include "analysis/stats/math_guard.hpp"
+
 namespace veer::analysis::experiment {
 
 namespace {
@@ -32,8 +34,8 @@ double log_pdf(const Posterior& p, double x, double log_norm) {
 
 }  // namespace
 
-std::vector<double> probability_best(const std::vector<PosteriorCounts>& versions,
-                                     bool higher_is_better) {
+Outcome<std::vector<double>> probability_best(const std::vector<PosteriorCounts>& versions,
+                                              bool higher_is_better) {
   std::vector<double> out(versions.size(), 0.0);
   std::vector<std::size_t> live;
   for (std::size_t i = 0; i < versions.size(); ++i)
@@ -47,13 +49,24 @@ std::vector<double> probability_best(const std::vector<PosteriorCounts>& version
   double lo = 1;
   double hi = 0;
   std::vector<Posterior> post;
-  for (auto i : live) {
-    auto p = posterior(versions[i]);
-    post.push_back(p);
-    boost::math::beta_distribution<double> d(p.a, p.b);
-    lo = std::min(lo, boost::math::quantile(d, kTail));
-    hi = std::max(hi, boost::math::quantile(boost::math::complement(d, kTail)));
-  }
+  // Beta quantiles of posteriors with counts near 2^64 may fail inside Boost: an error.
+  std::uint64_t trials = 0;
+  for (auto i : live) trials = std::max(trials, versions[i].trials);
+  auto bounds = stats::guard_math(
+      {"probability-best",
+       std::to_string(live.size()) + " versions of up to " + std::to_string(trials) + " trials"},
+      [&] {
+        for (auto i : live) {
+          auto p = posterior(versions[i]);
+          post.push_back(p);
+          boost::math::beta_distribution<double> d(p.a, p.b);
+          lo = std::min(lo, stats::finite(boost::math::quantile(d, kTail), "the lower grid end"));
+          hi = std::max(hi, stats::finite(boost::math::quantile(boost::math::complement(d, kTail)),
+                                          "the upper grid end"));
+        }
+        return true;
+      });
+  if (!bounds) return Error{bounds.error()};
   double h = (hi - lo) / (kGrid - 1);
   // Densities on the grid, and each version's CDF by cumulative trapezoids (mass below lo ~ 0).
   std::vector<std::vector<double>> pdf(live.size(), std::vector<double>(kGrid));

@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "analysis/outcome.hpp"
+
 namespace veer::analysis::experiment {
 
 struct PosteriorCounts {
@@ -18,8 +20,9 @@ struct PosteriorCounts {
 
 // P(version i is best) for each i, summing to 1 over live versions (all 0 when none is live).
 // Numerical integration of pdf_i(x)·Π_j P(X_j < x) (or > x when lower is better) on a fine grid.
-std::vector<double> probability_best(const std::vector<PosteriorCounts>& versions,
-                                     bool higher_is_better);
+// Fails when Boost cannot place the grid (counts so large that a Beta quantile does not converge).
+Outcome<std::vector<double>> probability_best(const std::vector<PosteriorCounts>& versions,
+                                              bool higher_is_better);
 
 // Thompson sampling for a batch of traffic: the share of `draws` posterior draws in which each
 // live version is best. Deterministic for a given generator state.

@@ -49,6 +49,13 @@ std::optional<std::string> missing_secret_keys(const std::string& provider_type,
   return missing;
 }
 
+bool uses_default_source(const model::MetricProvider& provider,
+                         const std::string& default_address) {
+  const bool prometheus = provider.type.empty() || provider.type == "prometheus";
+  return prometheus && (provider.address.empty() || provider.address == default_address) &&
+         provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify;
+}
+
 Outcome<std::unique_ptr<MetricsSource>> make_metrics_source(
     const model::MetricProvider& provider, const std::map<std::string, std::string>& secret,
     const std::string& default_address, std::chrono::milliseconds timeout) {

@@ -23,6 +23,11 @@ Outcome<std::unique_ptr<MetricsSource>> make_metrics_source(
     const std::string& default_address,
     std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// True when `provider` is the Prometheus at `default_address` with nothing of its own (no other
+// address, Secret, headers or TLS choice): its queries go to the shared default source, so the
+// operator and `veer analyze` make no second client for it.
+bool uses_default_source(const model::MetricProvider& provider, const std::string& default_address);
+
 // What a provider type needs from the Secret in its secretRef and `secret` lacks, in words
 // ("org", "token, or username and password"); nothing when the Secret is complete.
 std::optional<std::string> missing_secret_keys(const std::string& provider_type,

@@ -9,6 +9,8 @@
 #include <boost/math/quadrature/gauss.hpp>
 #include <boost/math/tools/roots.hpp>
 
+#include "analysis/stats/math_guard.hpp"
+
 namespace veer::analysis::stats {
 namespace {
 
@@ -72,21 +74,31 @@ Outcome<BayesBinomialResult> bayes_binomial(Counts candidate, Counts baseline, d
                   std::to_string(c.errors) + ") than requests (" + std::to_string(c.total) + ")");
     }
   }
-  const auto cand = posterior(candidate);
-  const auto base = posterior(baseline);
-  BayesBinomialResult out;
-  out.candidate = candidate;
-  out.baseline = baseline;
-  out.probability_worse = expect_over(base, margin, [&](double y) {
-    const double x = y + margin;
-    if (x <= 0) return 1.0;
-    if (x >= 1) return 0.0;
-    return boost::math::cdf(boost::math::complement(cand, x));
-  });
-  out.difference = boost::math::mean(cand) - boost::math::mean(base);
-  out.ci_low = difference_quantile(cand, base, (1 - confidence) / 2);
-  out.ci_high = difference_quantile(cand, base, (1 + confidence) / 2);
-  return out;
+  // Posteriors of billions of requests are very narrow: Boost's quantiles and the root finder
+  // may fail to converge on them, which is an error, never a throw.
+  return guard_math(
+      {"bayes-binomial", two_samples(candidate.total, baseline.total, "requests")}, [&] {
+        const auto cand = posterior(candidate);
+        const auto base = posterior(baseline);
+        BayesBinomialResult out;
+        out.candidate = candidate;
+        out.baseline = baseline;
+        out.probability_worse =
+            finite(expect_over(base, margin,
+                               [&](double y) {
+                                 const double x = y + margin;
+                                 if (x <= 0) return 1.0;
+                                 if (x >= 1) return 0.0;
+                                 return boost::math::cdf(boost::math::complement(cand, x));
+                               }),
+                   "the probability worse");
+        out.difference = boost::math::mean(cand) - boost::math::mean(base);
+        out.ci_low =
+            finite(difference_quantile(cand, base, (1 - confidence) / 2), "the interval's low end");
+        out.ci_high = finite(difference_quantile(cand, base, (1 + confidence) / 2),
+                             "the interval's high end");
+        return out;
+      });
 }
 
 }  // namespace veer::analysis::stats

@@ -6,6 +6,8 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include "analysis/stats/math_guard.hpp"
+
 namespace veer::analysis::stats {
 namespace {
 
@@ -105,33 +107,36 @@ Outcome<MannWhitneyResult> mann_whitney(const std::vector<double>& candidate,
   if (!(rs.sigma > 0)) {
     return fail("mann-whitney: every value is tied, so there is no variation to test");
   }
-  const boost::math::normal normal;
-  using boost::math::cdf;
-  using boost::math::complement;
-  const double n1n2 = static_cast<double>(candidate.size() * baseline.size());
-  const double centred = rs.u - n1n2 / 2.0;
+  return guard_math({"mann-whitney", two_samples(candidate.size(), baseline.size())}, [&] {
+    const boost::math::normal normal;
+    using boost::math::cdf;
+    using boost::math::complement;
+    const double n1n2 = static_cast<double>(candidate.size() * baseline.size());
+    const double centred = rs.u - n1n2 / 2.0;
 
-  MannWhitneyResult out;
-  out.u_candidate = rs.u;
-  out.n_candidate = candidate.size();
-  out.n_baseline = baseline.size();
-  const double z = (centred - sign(centred) * 0.5) / rs.sigma;
-  out.p_two_sided = std::min(1.0, 2 * std::min(cdf(normal, z), cdf(complement(normal, z))));
-  out.p_greater = cdf(complement(normal, (centred - 0.5) / rs.sigma));
-  out.p_less = cdf(normal, (centred + 0.5) / rs.sigma);
+    MannWhitneyResult out;
+    out.u_candidate = rs.u;
+    out.n_candidate = candidate.size();
+    out.n_baseline = baseline.size();
+    const double z = (centred - sign(centred) * 0.5) / rs.sigma;
+    out.p_two_sided = std::min(1.0, 2 * std::min(cdf(normal, z), cdf(complement(normal, z))));
+    out.p_greater = cdf(complement(normal, (centred - 0.5) / rs.sigma));
+    out.p_less = cdf(normal, (centred + 0.5) / rs.sigma);
 
-  const auto [cmin, cmax] = std::minmax_element(candidate.begin(), candidate.end());
-  const auto [bmin, bmax] = std::minmax_element(baseline.begin(), baseline.end());
-  const double lo = *cmin - *bmax;
-  const double hi = *cmax - *bmin;
-  const double zq = boost::math::quantile(complement(normal, (1 - confidence) / 2));
-  out.ci_low =
-      crossing([&](double d) { return standardized(candidate, baseline, d, zq, true); }, lo, hi);
-  out.ci_high =
-      crossing([&](double d) { return standardized(candidate, baseline, d, -zq, true); }, lo, hi);
-  out.hodges_lehmann =
-      crossing([&](double d) { return standardized(candidate, baseline, d, 0, false); }, lo, hi);
-  return out;
+    const auto [cmin, cmax] = std::minmax_element(candidate.begin(), candidate.end());
+    const auto [bmin, bmax] = std::minmax_element(baseline.begin(), baseline.end());
+    // Differences of values near the largest double overflow: no interval exists.
+    const double lo = finite(*cmin - *bmax, "the smallest difference");
+    const double hi = finite(*cmax - *bmin, "the largest difference");
+    const double zq = boost::math::quantile(complement(normal, (1 - confidence) / 2));
+    out.ci_low =
+        crossing([&](double d) { return standardized(candidate, baseline, d, zq, true); }, lo, hi);
+    out.ci_high =
+        crossing([&](double d) { return standardized(candidate, baseline, d, -zq, true); }, lo, hi);
+    out.hodges_lehmann =
+        crossing([&](double d) { return standardized(candidate, baseline, d, 0, false); }, lo, hi);
+    return out;
+  });
 }
 
 double smallest_mann_whitney_p(std::size_t m, std::size_t n) {

@@ -6,6 +6,8 @@
 
 #include <boost/math/distributions/students_t.hpp>
 
+#include "analysis/stats/math_guard.hpp"
+
 namespace veer::analysis::stats {
 namespace {
 
@@ -44,6 +46,9 @@ Outcome<WelchResult> welch(const std::vector<double>& candidate,
   const double nb = static_cast<double>(baseline.size());
   const double vc = c.variance / nc;
   const double vb = b.variance / nb;
+  // Sums near the largest double overflow: no finite test exists (and NaN is not "constant").
+  if (!std::isfinite(vc) || !std::isfinite(vb))
+    return fail("welch: the values are too large to compare (their variance overflows)");
   if (!(vc + vb > 0)) return fail("welch: both samples are constant, so there is no variance");
 
   WelchResult out;
@@ -66,16 +71,21 @@ Outcome<WelchResult> welch(const std::vector<double>& candidate,
       !std::isfinite(out.degrees_of_freedom))
     return fail("welch: the values are too large to compare (their variance overflows)");
 
-  using boost::math::cdf;
-  using boost::math::complement;
-  const boost::math::students_t dist(out.degrees_of_freedom);
-  out.p_two_sided = std::min(1.0, 2 * cdf(complement(dist, std::fabs(out.t))));
-  out.p_greater = cdf(complement(dist, out.t));
-  out.p_less = cdf(dist, out.t);
-  const double q = boost::math::quantile(complement(dist, (1 - confidence) / 2));
-  out.ci_low = out.difference - q * out.standard_error;
-  out.ci_high = out.difference + q * out.standard_error;
-  return out;
+  // Student's t on extreme degrees of freedom can still fail inside Boost (its quantile's
+  // Newton iteration did not converge for some, found by fuzzing): an error, never a throw.
+  return guard_math({"welch", two_samples(candidate.size(), baseline.size())}, [&] {
+    using boost::math::cdf;
+    using boost::math::complement;
+    const boost::math::students_t dist(out.degrees_of_freedom);
+    out.p_two_sided = std::min(1.0, 2 * finite(cdf(complement(dist, std::fabs(out.t))), "p"));
+    out.p_greater = finite(cdf(complement(dist, out.t)), "p (greater)");
+    out.p_less = finite(cdf(dist, out.t), "p (less)");
+    const double q =
+        finite(boost::math::quantile(complement(dist, (1 - confidence) / 2)), "t quantile");
+    out.ci_low = finite(out.difference - q * out.standard_error, "the interval's low end");
+    out.ci_high = finite(out.difference + q * out.standard_error, "the interval's high end");
+    return out;
+  });
 }
 
 }  // namespace veer::analysis::stats

@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 #include <set>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -30,7 +31,8 @@
 #include "operator/controller/verdict_rule.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
-#include "operator/notify/secret_data.hpp"
+#include "operator/kube/secret_data.hpp"
+#include "operator/runtime/metric_context.hpp"
 
 namespace veer::cli {
 namespace {
@@ -79,13 +81,12 @@ void read_into(Inputs& inputs, const std::vector<std::string>& paths, std::istre
   }
 }
 
-using SecretData = std::map<std::string, std::string>;
+using kube::SecretData;
 
 // A Secret object's keys; the first unreadable one fails, naming the Secret and the field.
 base::Outcome<SecretData> secret_data(const nlohmann::json& secret, const std::string& where) {
-  std::string error;
-  auto out = notify::secret_data(secret, &error);
-  if (!error.empty()) return base::fail(where + ": " + error);
+  auto out = kube::secret_data(secret);
+  if (!out) return base::fail(where + ": " + out.error());
   return out;
 }
 
@@ -202,6 +203,11 @@ void print_text(const std::string& canary, const std::vector<analysis::CheckResu
   }
 }
 
+// A file's Canary without a namespace is read as in "default", as kubectl would apply it.
+std::string namespace_of(const model::Canary& canary) {
+  return canary.metadata.namespace_.empty() ? "default" : canary.metadata.namespace_;
+}
+
 // A template by reference: namespace "" means the Canary's; templates without a namespace match
 // any.
 const model::MetricTemplate* find_template(const Inputs& inputs, const model::NamedReference& ref,
@@ -215,30 +221,45 @@ const model::MetricTemplate* find_template(const Inputs& inputs, const model::Na
   return nullptr;
 }
 
-int run_analyze(Invocation& call) {
-  std::string file, prometheus, output = "text", bearer_token, timeout = "5", kubeconfig,
-                                kube_context;
-  std::vector<std::string> template_paths, secret_args;
-  ArgParser parser(
+// The flags of one `veer analyze` call, checked.
+struct AnalyzeFlags {
+  std::string file, prometheus, output = "text", bearer_token;
+  std::chrono::milliseconds timeout{5000};
+  std::vector<std::string> template_paths;
+  std::map<std::string, std::string> secret_files;  // --secret NAME=FILE
+  kube::KubeconfigOptions kubeconfig;
+  bool use_cluster = false;  // --kubeconfig, --context or $KUBECONFIG named one
+  http::OutboundPolicy policy;
+};
+
+ArgParser analyze_parser() {
+  return ArgParser(
       "analyze", "-f CANARY [--prometheus URL] [--templates PATH]... [--secret NAME=FILE]...",
       "Runs the analysis of a Canary's metrics now: renders each metric for the canary and the "
       "primary, queries Prometheus (and the MetricTemplates' providers, with the credentials of "
       "their secretRef), and prints every check's verdict with its evidence. Exit code 0: all "
       "pass; 1: veer would roll back; 2: veer would hold (no data or not yet conclusive); 65: "
       "the files or a template's Secret cannot be used.");
-  parser.option("file", &file, "FILE", "the Canary (YAML or JSON; '-' for stdin)", 'f')
-      .option("prometheus", &prometheus, "URL",
+}
+
+// The flags, or the exit code to return now (help, or a usage error already printed).
+std::variant<AnalyzeFlags, int> parse_flags(Invocation& call, ArgParser& parser, Shown& shown) {
+  AnalyzeFlags flags;
+  std::string timeout = "5";
+  std::vector<std::string> secret_args;
+  parser.option("file", &flags.file, "FILE", "the Canary (YAML or JSON; '-' for stdin)", 'f')
+      .option("prometheus", &flags.prometheus, "URL",
               "Prometheus address (default: the Canary's spec.metricsServer)")
-      .repeated("templates", &template_paths, "PATH", "MetricTemplate files or directories")
-      .option("bearer-token", &bearer_token, "TOKEN", "sent to Prometheus as a bearer token")
+      .repeated("templates", &flags.template_paths, "PATH", "MetricTemplate files or directories")
+      .option("bearer-token", &flags.bearer_token, "TOKEN", "sent to Prometheus as a bearer token")
       .option("timeout", &timeout, "SECONDS", "per query (default 5)")
       .repeated("secret", &secret_args, "NAME=FILE",
                 "the Secret a MetricTemplate's secretRef names, from a manifest (data or "
                 "stringData)")
-      .option("kubeconfig", &kubeconfig, "FILE",
+      .option("kubeconfig", &flags.kubeconfig.path, "FILE",
               "read secretRef Secrets from this cluster (also with --context or $KUBECONFIG)")
-      .option("context", &kube_context, "NAME", "kubeconfig context")
-      .option("output", &output, "FORMAT", "text (default) or json", 'o')
+      .option("context", &flags.kubeconfig.context, "NAME", "kubeconfig context")
+      .option("output", &flags.output, "FORMAT", "text (default) or json", 'o')
       .choices("output", {"text", "json"});
   OutboundFlags outbound;
   outbound.add_to(parser, false);
@@ -248,18 +269,19 @@ int run_analyze(Invocation& call) {
   std::string policy_error;
   const auto policy = outbound.policy(policy_error);
   if (!policy) return usage_error(parser, policy_error, call.err);
-  http::set_outbound_policy(*policy);
-  Shown shown;
-  shown.add_url(prometheus);
-  shown.add_secret(bearer_token);
-  if (!prometheus.empty()) {
-    if (auto refused = http::refuse_url(*policy, prometheus)) {
-      return usage_error(parser, "--prometheus " + shown(prometheus) + ": " + *refused, call.err);
+  flags.policy = *policy;
+  http::set_outbound_policy(flags.policy);
+  shown.add_url(flags.prometheus);
+  shown.add_secret(flags.bearer_token);
+  if (!flags.prometheus.empty()) {
+    if (auto refused = http::refuse_url(flags.policy, flags.prometheus)) {
+      return usage_error(parser, "--prometheus " + shown(flags.prometheus) + ": " + *refused,
+                         call.err);
     }
   }
   if (!parsed.positionals.empty())
     return usage_error(parser, "takes no positional arguments", call.err);
-  if (file.empty()) return usage_error(parser, "-f CANARY is required", call.err);
+  if (flags.file.empty()) return usage_error(parser, "-f CANARY is required", call.err);
   double timeout_seconds = 0;
   try {
     timeout_seconds = std::stod(timeout);
@@ -268,34 +290,29 @@ int run_analyze(Invocation& call) {
   if (!(timeout_seconds > 0)) {
     return usage_error(parser, "--timeout: \"" + timeout + "\" is not a positive number", call.err);
   }
-
-  std::map<std::string, std::string> secret_files;
+  flags.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
   for (const auto& arg : secret_args) {
     const auto eq = arg.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
       return usage_error(parser, "--secret: \"" + arg + "\" is not NAME=FILE", call.err);
     }
-    secret_files[arg.substr(0, eq)] = arg.substr(eq + 1);
+    flags.secret_files[arg.substr(0, eq)] = arg.substr(eq + 1);
   }
   const char* kubeconfig_env = std::getenv("KUBECONFIG");
-  SecretResolver secrets(secret_files, {kubeconfig, kube_context},
-                         !kubeconfig.empty() || !kube_context.empty() ||
-                             (kubeconfig_env != nullptr && *kubeconfig_env != '\0'),
-                         call.in);
+  flags.use_cluster = !flags.kubeconfig.path.empty() || !flags.kubeconfig.context.empty() ||
+                      (kubeconfig_env != nullptr && *kubeconfig_env != '\0');
+  return flags;
+}
 
-  Inputs inputs;
-  read_into(inputs, {file}, call.in, true);
-  if (!template_paths.empty()) read_into(inputs, template_paths, call.in, false);
-  if (inputs.errors.empty() && inputs.canaries.empty()) {
-    inputs.errors.push_back(file + ": no Canary document found");
-  }
-  // Every secretRef the Canaries' templates use, resolved and checked before any query: a
-  // missing Secret or key is bad input (exit 65), like an unreadable file.
-  std::map<const model::MetricProvider*, SecretData> provider_secrets;
+using ProviderSecrets = std::map<const model::MetricProvider*, SecretData>;
+
+// Every secretRef the Canaries' templates use, resolved and checked before any query: a missing
+// Secret or key is bad input (exit 65), like an unreadable file; problems go to inputs.errors.
+ProviderSecrets resolve_secrets(Inputs& inputs, SecretResolver& secrets, Shown& shown) {
+  ProviderSecrets out;
   for (const auto& canary : inputs.canaries) {
     if (!inputs.errors.empty() || !canary.spec.analysis) break;
-    const std::string ns =
-        canary.metadata.namespace_.empty() ? "default" : canary.metadata.namespace_;
+    const std::string ns = namespace_of(canary);
     // The templates a metric queries: its own, and its comparison's errors/total counts.
     std::vector<model::NamedReference> refs;
     for (const auto& metric : canary.spec.analysis->metrics) {
@@ -323,9 +340,71 @@ int run_analyze(Invocation& call) {
         continue;
       }
       for (const auto& [key, value] : *data) shown.add_secret(value);
-      provider_secrets[&t->spec.provider] = *data;
+      out[&t->spec.provider] = *data;
     }
   }
+  return out;
+}
+
+// One Canary's checks, run now against `address` (and its templates' own providers).
+std::vector<analysis::CheckResult> analyze_canary(const model::Canary& canary,
+                                                  const std::string& address,
+                                                  const AnalyzeFlags& flags, const Inputs& inputs,
+                                                  const ProviderSecrets& provider_secrets) {
+  analysis::PrometheusConfig config;
+  config.address = address;
+  config.bearer_token = flags.bearer_token;
+  config.timeout = flags.timeout;
+  analysis::PrometheusSource source(config);
+  std::vector<std::unique_ptr<analysis::MetricsSource>> template_sources;
+  const std::string ns = namespace_of(canary);
+
+  analysis::MetricCheckContext context;
+  context.provider = canary.spec.provider;
+  context.canary = runtime::template_context(canary);
+  context.now_unix_seconds =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  context.templates = [&](const model::NamedReference& ref) {
+    return find_template(inputs, ref, ns);
+  };
+  context.source_for =
+      [&](const model::MetricProvider& provider) -> base::Outcome<analysis::MetricsSource*> {
+    if (analysis::uses_default_source(provider, address)) return &source;
+    const auto secret = provider_secrets.find(&provider);
+    auto made = analysis::make_metrics_source(
+        provider, secret == provider_secrets.end() ? SecretData{} : secret->second, address,
+        flags.timeout);
+    if (!made) return base::Error{made.error()};
+    template_sources.push_back(std::move(made).value());
+    return template_sources.back().get();
+  };
+
+  std::vector<analysis::CheckResult> results;
+  if (!canary.spec.analysis) return results;
+  const int family = controller::comparison_family(*canary.spec.analysis);
+  for (const auto& metric : canary.spec.analysis->metrics) {
+    auto checks = analysis::check_metric(controller::at_family_alpha(metric, family), context,
+                                         source, nullptr);
+    results.insert(results.end(), checks.begin(), checks.end());
+  }
+  return results;
+}
+
+int run_analyze(Invocation& call) {
+  ArgParser parser = analyze_parser();
+  Shown shown;
+  auto parsed = parse_flags(call, parser, shown);
+  if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
+  const auto& flags = std::get<AnalyzeFlags>(parsed);
+
+  SecretResolver secrets(flags.secret_files, flags.kubeconfig, flags.use_cluster, call.in);
+  Inputs inputs;
+  read_into(inputs, {flags.file}, call.in, true);
+  if (!flags.template_paths.empty()) read_into(inputs, flags.template_paths, call.in, false);
+  if (inputs.errors.empty() && inputs.canaries.empty()) {
+    inputs.errors.push_back(flags.file + ": no Canary document found");
+  }
+  const auto provider_secrets = resolve_secrets(inputs, secrets, shown);
   if (!inputs.errors.empty()) {
     std::set<std::string> said;  // a template used by several metrics is reported once
     for (const auto& e : inputs.errors) {
@@ -335,88 +414,38 @@ int run_analyze(Invocation& call) {
   }
 
   nlohmann::json report = nlohmann::json::array();
-  analysis::Verdict overall_all = analysis::Verdict::Pass;
   std::vector<analysis::CheckResult> every;
   for (const auto& canary : inputs.canaries) {
-    const std::string address = prometheus.empty() ? canary.spec.metrics_server : prometheus;
+    const std::string address =
+        flags.prometheus.empty() ? canary.spec.metrics_server : flags.prometheus;
     if (address.empty()) {
       return usage_error(parser, "--prometheus URL is required (the Canary has no metricsServer)",
                          call.err);
     }
     shown.add_url(address);
-    if (auto refused = http::refuse_url(*policy, address)) {
+    if (auto refused = http::refuse_url(flags.policy, address)) {
       call.err << "veer analyze: Canary " << shown(canary.metadata.name) << ": spec.metricsServer "
                << shown(address) << ": " << *refused << "\n";
       return kBadInputExitCode;
     }
-    auto make_source = [&](const std::string& url) {
-      analysis::PrometheusConfig config;
-      config.address = url;
-      config.bearer_token = bearer_token;
-      config.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
-      return std::make_unique<analysis::PrometheusSource>(config);
-    };
-    auto source = make_source(address);
-    std::vector<std::unique_ptr<analysis::MetricsSource>> template_sources;
-    const std::string ns =
-        canary.metadata.namespace_.empty() ? "default" : canary.metadata.namespace_;
-
-    analysis::MetricCheckContext context;
-    context.provider = canary.spec.provider;
-    context.canary.name = canary.metadata.name;
-    context.canary.namespace_ = ns;
-    context.canary.target = canary.spec.target_ref.name;
-    context.canary.service = canary.spec.service_name();
-    if (canary.spec.ingress_ref) context.canary.ingress = canary.spec.ingress_ref->name;
-    if (canary.spec.route_ref) context.canary.route = canary.spec.route_ref->name;
-    context.now_unix_seconds =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    context.templates = [&](const model::NamedReference& ref) {
-      return find_template(inputs, ref, ns);
-    };
-    context.source_for =
-        [&](const model::MetricProvider& provider) -> base::Outcome<analysis::MetricsSource*> {
-      const bool is_prometheus = provider.type == "prometheus" || provider.type.empty();
-      const auto secret = provider_secrets.find(&provider);
-      const bool plain = secret == provider_secrets.end() && provider.headers.empty() &&
-                         !provider.insecure_skip_verify;
-      if (is_prometheus && plain && (provider.address.empty() || provider.address == address)) {
-        return source.get();
-      }
-      auto made = analysis::make_metrics_source(
-          provider, secret == provider_secrets.end() ? SecretData{} : secret->second, address,
-          std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000)));
-      if (!made) return base::Error{made.error()};
-      template_sources.push_back(std::move(made).value());
-      return template_sources.back().get();
-    };
-
-    std::vector<analysis::CheckResult> results;
-    if (canary.spec.analysis) {
-      const int family = controller::comparison_family(*canary.spec.analysis);
-      for (const auto& metric : canary.spec.analysis->metrics) {
-        auto checks = analysis::check_metric(controller::at_family_alpha(metric, family), context,
-                                             *source, nullptr);
-        results.insert(results.end(), checks.begin(), checks.end());
-      }
-    }
+    const auto results = analyze_canary(canary, address, flags, inputs, provider_secrets);
     const auto overall = analysis::worst(results);
     every.insert(every.end(), results.begin(), results.end());
-    if (output == "json") {
+    const std::string name = namespace_of(canary) + "/" + canary.metadata.name;
+    if (flags.output == "json") {
       nlohmann::json checks = nlohmann::json::array();
       for (const auto& r : results) checks.push_back(analysis::to_json(r));
-      report.push_back({{"canary", ns + "/" + canary.metadata.name},
-                        {"verdict", analysis::to_string(overall)},
-                        {"checks", checks}});
+      report.push_back(
+          {{"canary", name}, {"verdict", analysis::to_string(overall)}, {"checks", checks}});
     } else {
-      print_text(ns + "/" + canary.metadata.name, results, overall, shown, call.out);
+      print_text(name, results, overall, shown, call.out);
       if (results.empty()) call.out << "  (no metrics: nothing to analyse)\n";
     }
   }
-  overall_all = analysis::worst(every);
-  if (output == "json") call.out << shown.json(report.size() == 1 ? report[0] : report) << "\n";
+  if (flags.output == "json")
+    call.out << shown.json(report.size() == 1 ? report[0] : report) << "\n";
   // The controller's rule (verdict_rule.hpp): 0 advance, 1 roll back, 2 hold.
-  return controller::rule_for(controller::outcome_of(overall_all)).analyze_exit_code;
+  return controller::rule_for(controller::outcome_of(analysis::worst(every))).analyze_exit_code;
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "operator/cli/listen.hpp"
-#include "operator/notify/secret_data.hpp"
+#include "operator/kube/secret_data.hpp"
 
 namespace veer::cli {
 namespace {
@@ -113,7 +113,12 @@ std::optional<dashboard::DashboardOptions> DashboardFlags::options(
       error = "--dashboard-token-secret " + token_secret_ + ": " + secret.error().message;
       return std::nullopt;
     }
-    out.shared_token = trimmed(notify::secret_data(*secret)["token"]);
+    auto data = kube::secret_data(*secret);
+    if (!data) {
+      error = "--dashboard-token-secret " + token_secret_ + ": " + data.error();
+      return std::nullopt;
+    }
+    out.shared_token = trimmed(data.value()["token"]);
     if (out.shared_token.empty()) {
       error = "--dashboard-token-secret " + token_secret_ + " has no `token` key";
       return std::nullopt;

@@ -4,6 +4,7 @@
 #include "base/time_format.hpp"
 #include "model/duration.hpp"
 #include "operator/controller/decision.hpp"
+#include "operator/controller/knative_target.hpp"
 
 namespace veer::controller {
 
@@ -51,7 +52,17 @@ class Decider {
   RolloutProgress& pg() { return d_.status.progress; }
   std::string name() const { return canary_.metadata.name + "." + canary_.metadata.namespace_; }
   std::string target() const { return spec_.target_ref.name + "." + canary_.metadata.namespace_; }
-  std::string primary() const {
+  // A Knative target has no copy of veer's and nothing veer scales: its canary and its primary
+  // are revisions of the Service (knative_target.hpp), and the messages name them.
+  bool knative() const { return is_knative_target(spec_); }
+  std::string revision_of_target(const std::string& revision) const {
+    return (revision.empty() ? std::string("the latest revision") : "revision " + revision) +
+           " of " + target();
+  }
+  // The primary as messages name it: the <target>-primary copy, or the Knative revision that
+  // serves as primary (`revision`).
+  std::string primary(const std::string& revision) const {
+    if (knative()) return revision_of_target(revision);
     return spec_.target_ref.name + "-primary." + canary_.metadata.namespace_;
   }
   milliseconds interval() const {
@@ -226,11 +237,11 @@ class Decider {
     // skipAnalysis skips the analysis, not the primary: the target is scaled down and the apex
     // moved only once a ready primary serves its traffic.
     if (!seen_.primary.ready) {
-      wait_for(
-          "primary",
-          "Waiting for " + spec_.target_ref.name + "-primary." + canary_.metadata.namespace_ +
-              " to be ready: " + (seen_.primary.exists ? seen_.primary.message : "not created yet"),
-          false);
+      // While initializing, a Knative target's revision is its primary revision.
+      wait_for("primary",
+               "Waiting for " + primary(seen_.revision) + " to be ready: " +
+                   (seen_.primary.exists ? seen_.primary.message : "not created yet"),
+               false);
       requeue(settings_.poll_interval);
       return;
     }
@@ -287,7 +298,9 @@ class Decider {
       return;
     }
     ignore_gate("promote", gates.promote, "the rollout has not started yet");
-    event(false, "New revision detected! Scaling up " + target());
+    event(false,
+          "New revision detected! " + (knative() ? "Testing " + revision_of_target(seen_.revision)
+                                                 : "Scaling up " + target()));
     alert(AlertSeverity::Info, "New revision detected, progressing canary analysis.");
     start_run();
   }
@@ -339,7 +352,10 @@ class Decider {
     set_phase(CanaryPhase::Failed, reason);
     note("rolled back: " + reason);
     event(true, "Rolling back " + name() + ": " + reason);
-    step_event("Canary failed! Scaling down " + target());  // the same change as the line above
+    // The same change as the line above.
+    step_event("Canary failed! " + (knative()
+                                        ? "All traffic back on " + primary(st().last_promoted_spec)
+                                        : "Scaling down " + target()));
     alert(AlertSeverity::Error, "Canary " + name() + " rolled back: " + reason);
     d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
     d_.run_end = RunEnd::Failed;
@@ -674,10 +690,15 @@ class Decider {
     pg().last_step_time.clear();  // the first promotion step runs as soon as the primary is ready
     set_phase(CanaryPhase::Promoting);
     // The phase and the history say it; "Promotion completed!" is the Event (issue 19).
-    step_event("Copying " + target() + " template spec to " + primary());
+    const auto promoted = primary(st().last_applied_spec);
+    step_event(knative() ? "Making " + promoted + " the primary revision"
+                         : "Copying " + target() + " template spec to " + promoted);
     note("promoting");
     // The primary update goes out on this pass: its wait starts now (see start_run).
-    wait_for("primary", "Waiting for " + primary() + " to roll out: the new template is copied",
+    wait_for("primary",
+             "Waiting for " + promoted +
+                 (knative() ? " to become the primary: the Service is told its new primary revision"
+                            : " to roll out: the new template is copied"),
              false, true);
     requeue(settings_.poll_interval);
   }
@@ -699,9 +720,9 @@ class Decider {
       auto since = base::parse_time(pg().primary_unready_since).value_or(now_);
       if (seen_.primary.deadline_exceeded || now_ - since >= deadline) {
         // The canary runs the new version and is healthy: serve from it (Flagger #1931).
-        const std::string reason = "Promotion failed: " + spec_.target_ref.name + "-primary." +
-                                   canary_.metadata.namespace_ + " not ready (" +
-                                   seen_.primary.message + "); all traffic stays on the canary";
+        const std::string reason = "Promotion failed: " + primary(st().last_applied_spec) +
+                                   " not ready (" + seen_.primary.message +
+                                   "); all traffic stays on the canary";
         st().canary_weight = 100;
         clear_wait();
         pg().message = reason;
@@ -713,7 +734,10 @@ class Decider {
         d_.run_end = RunEnd::Failed;
         return;
       }
-      wait_for("primary", "Waiting for " + primary() + " to roll out: " + seen_.primary.message,
+      wait_for("primary",
+               "Waiting for " + primary(st().last_applied_spec) +
+                   (knative() ? " to become the primary: " : " to roll out: ") +
+                   seen_.primary.message,
                false, true);
       requeue(settings_.poll_interval);
       return;
@@ -753,7 +777,9 @@ class Decider {
     pg().message = "promoted " + st().last_applied_spec;
     set_phase(CanaryPhase::Succeeded, "Canary analysis completed successfully");
     note("succeeded");
-    event(false, "Promotion completed! Scaling down " + target());
+    event(false, "Promotion completed! " +
+                     (knative() ? primary(st().last_applied_spec) + " serves all traffic"
+                                : "Scaling down " + target()));
     alert(AlertSeverity::Info, "Canary analysis completed successfully, promotion finished.");
     d_.actions.push_back({ActionKind::RunPostRolloutHooks, {}});
     d_.run_end = RunEnd::Succeeded;

@@ -99,8 +99,7 @@ base::Outcome<double> VersionTraffic::instant(const std::string& query, std::opt
   const bool orders = query.find("checkout_orders_total") != std::string::npos;
   const auto workload = label_value(query, orders ? "app" : "destination_workload");
   if (!versions_.count(workload))
-    return base::fail("the simulated Prometheus has no series for '" + workload +
-                          "': " + query);
+    return base::fail("the simulated Prometheus has no series for '" + workload + "': " + query);
   const auto seconds = window_seconds(query);
   if (seconds <= 0) return base::fail("the simulated Prometheus wants a [window]: " + query);
   std::lock_guard lock(mutex_);

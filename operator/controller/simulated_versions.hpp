@@ -37,9 +37,9 @@ class VersionTraffic final : public analysis::MetricsSource {
                  double requests_per_second, std::uint64_t seed);
 
   base::Outcome<double> instant(const std::string& query,
-                                    std::optional<double> at_unix_seconds) override;
+                                std::optional<double> at_unix_seconds) override;
   base::Outcome<std::vector<double>> range(const std::string& query, double, double,
-                                               double) override {
+                                           double) override {
     return base::fail("the simulated Prometheus answers instant queries only: " + query);
   }
 

@@ -42,11 +42,17 @@ void knative_pass(kube::Cluster& cluster, const std::string& ns,
   if (!services) return;
   auto revisions = cluster.list(revision_type, ns);
   if (!revisions) return;
+  // No empty strings: the e2e API server (Kubernetes 1.20) stores "" in custom resources as null.
   auto ready_condition = [](bool ready) {
-    return json::array({{{"type", "Ready"},
-                         {"status", ready ? "True" : "Unknown"},
-                         {"reason", ready ? "" : "Deploying"}}});
+    json condition = {{"type", "Ready"}, {"status", ready ? "True" : "Unknown"}};
+    if (!ready) condition["reason"] = "Deploying";
+    return json::array({condition});
   };
+  // The template a Revision was made from, kept on it (as Knative keys a Revision on its
+  // Configuration's generation): a real API server prunes and defaults the Revision's spec, so
+  // the copy read back is not the template to compare with.
+  const auto template_key =
+      json::json_pointer("/metadata/annotations/simulation.veer.dev~1template");
   for (auto& service : services->items) {
     const auto name = kube::name_of(service);
     const auto& template_ = service["spec"].value("template", json::object());
@@ -73,7 +79,7 @@ void knative_pass(kube::Cluster& cluster, const std::string& ns,
     auto created = std::find_if(revisions->items.begin(), revisions->items.end(),
                                 [&](const json& r) { return kube::name_of(r) == latest_created; });
     if (created == revisions->items.end() ||
-        (*created)["spec"] != template_.value("spec", json::object())) {
+        created->value(template_key, std::string()) != template_.dump()) {
       char suffix[8];
       std::snprintf(suffix, sizeof suffix, "%05d", count + 1);
       latest_created = name + "-" + suffix;
@@ -82,7 +88,8 @@ void knative_pass(kube::Cluster& cluster, const std::string& ns,
                        {"metadata",
                         {{"name", latest_created},
                          {"namespace", ns},
-                         {"labels", {{"serving.knative.dev/service", name}}}}},
+                         {"labels", {{"serving.knative.dev/service", name}}},
+                         {"annotations", {{"simulation.veer.dev/template", template_.dump()}}}}},
                        {"spec", template_.value("spec", json::object())}};
       if (auto made = cluster.create(revision)) {
         const bool ready = !unready.count(latest_created);

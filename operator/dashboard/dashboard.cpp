@@ -3,14 +3,17 @@
 #include <algorithm>
 
 #include "base/time_format.hpp"
+#include "html/html.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/controller/gates.hpp"
-#include "operator/dashboard/html.hpp"
 #include "operator/dashboard/json_fields.hpp"
 #include "operator/dashboard/pages.hpp"
 
 namespace veer::dashboard {
+
+using html::escape;
+using html::form_field;
 
 using nlohmann::json;
 using server::Reply;

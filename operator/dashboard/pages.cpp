@@ -6,11 +6,19 @@
 #include <set>
 
 #include "base/time_format.hpp"
-#include "operator/dashboard/html.hpp"
+#include "html/html.hpp"
+#include "html/svg_chart.hpp"
 #include "operator/dashboard/json_fields.hpp"
-#include "operator/dashboard/svg_chart.hpp"
 
 namespace veer::dashboard {
+
+using html::Chart;
+using html::escape;
+using html::Limit;
+using html::Marker;
+using html::number;
+using html::render_svg;
+using html::Series;
 namespace {
 
 using nlohmann::json;

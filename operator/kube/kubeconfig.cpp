@@ -78,57 +78,68 @@ Result<Json> read_root(const std::string& content, const std::string& path) {
   return std::move(read.documents.front().json);
 }
 
-}  // namespace
-
-Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::string& path,
-                                      const std::string& wanted_context) {
-  auto read = read_root(content, path);
-  if (!read) return read.error();
-  const Json& root = *read;
-  std::string context_name =
-      wanted_context.empty() ? text(root, "current-context") : wanted_context;
-  if (context_name.empty())
+// The context entry named `name` (the current-context when empty).
+Result<const Json*> find_context(const Json& root, const std::string& path, std::string& name) {
+  if (name.empty()) name = text(root, "current-context");
+  if (name.empty())
     return config_error("kubeconfig " + path +
                         " has no current-context: pass --context NAME or run `kubectl config "
                         "use-context NAME`");
-  const Json* context = named(root, "contexts", context_name, "context");
-  if (!context) {
-    std::string known;
-    if (auto contexts = root.find("contexts"); contexts != root.end() && contexts->is_array())
-      for (const auto& c : *contexts) known += (known.empty() ? "" : ", ") + text(c, "name");
-    return config_error("kubeconfig " + path + " has no context \"" + context_name +
-                        "\" (contexts: " + (known.empty() ? "none" : known) + ")");
-  }
-  ClientConfig config;
-  config.origin = "kubeconfig " + path + ", context " + context_name;
-  std::string cluster_name = text(*context, "cluster");
-  const Json* found_cluster = named(root, "clusters", cluster_name, "cluster");
-  if (!found_cluster)
-    return config_error(config.origin + ": cluster \"" + cluster_name + "\" is not defined");
-  const Json& cluster = *found_cluster;
+  if (const Json* context = named(root, "contexts", name, "context")) return context;
+  std::string known;
+  if (auto contexts = root.find("contexts"); contexts != root.end() && contexts->is_array())
+    for (const auto& c : *contexts) known += (known.empty() ? "" : ", ") + text(c, "name");
+  return config_error("kubeconfig " + path + " has no context \"" + name +
+                      "\" (contexts: " + (known.empty() ? "none" : known) + ")");
+}
+
+// The server and how to trust it, from the cluster entry `name`.
+std::optional<ApiError> read_cluster(const Json& root, const std::string& name,
+                                     const std::string& path, ClientConfig& config) {
+  const Json* found = named(root, "clusters", name, "cluster");
+  if (!found) return config_error(config.origin + ": cluster \"" + name + "\" is not defined");
+  const Json& cluster = *found;
   config.server = text(cluster, "server");
   if (config.server.empty())
-    return config_error(config.origin + ": cluster \"" + cluster_name + "\" has no server");
+    return config_error(config.origin + ": cluster \"" + name + "\" has no server");
   if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0)
     return config_error(config.origin + ": server \"" + config.server +
                         "\" must start with https:// or http://");
-  std::string ns = text(*context, "namespace");
-  if (!ns.empty()) config.ns = ns;
   config.insecure_skip_tls_verify = text(cluster, "insecure-skip-tls-verify") == "true";
   config.tls_server_name = text(cluster, "tls-server-name");
   if (auto data = text(cluster, "certificate-authority-data"); !data.empty()) {
     auto decoded = base::decode_base64(data);
     if (!decoded)
-      return config_error(config.origin + ": certificate-authority-data of cluster \"" +
-                          cluster_name + "\" is not base64");
+      return config_error(config.origin + ": certificate-authority-data of cluster \"" + name +
+                          "\" is not base64");
     config.ca_data = std::move(*decoded);
   }
   config.ca_file = resolve_path(text(cluster, "certificate-authority"), path);
+  return std::nullopt;
+}
 
-  std::string user_name = text(*context, "user");
-  const Json* user = named(root, "users", user_name, "user");
-  if (!user && !user_name.empty())
-    return config_error(config.origin + ": user \"" + user_name + "\" is not defined");
+std::optional<ApiError> read_exec_plugin(const Json& exec, const std::string& user_name,
+                                         ClientConfig& config) {
+  ExecPlugin plugin;
+  plugin.command = text(exec, "command");
+  plugin.api_version = text(exec, "apiVersion");
+  if (auto args = exec.find("args"); args != exec.end() && args->is_array())
+    for (const auto& a : *args) plugin.args.push_back(scalar_text(a));
+  if (auto env = exec.find("env"); env != exec.end() && env->is_array())
+    for (const auto& e : *env) plugin.env.emplace_back(text(e, "name"), text(e, "value"));
+  if (plugin.command.empty())
+    return config_error(config.origin + ": exec plugin of user \"" + user_name +
+                        "\" has no command");
+  config.exec = plugin;
+  return std::nullopt;
+}
+
+// The credentials of the user entry `name` (none when the context names no user).
+std::optional<ApiError> read_user(const Json& root, const std::string& name,
+                                  const std::string& path, ClientConfig& config) {
+  const Json* user = named(root, "users", name, "user");
+  if (!user && !name.empty())
+    return config_error(config.origin + ": user \"" + name + "\" is not defined");
   if (user && user->is_object()) {
     config.token = text(*user, "token");
     config.token_file = resolve_path(text(*user, "tokenFile"), path);
@@ -137,7 +148,7 @@ Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::str
       if (auto data = text(*user, field); !data.empty()) {
         auto decoded = base::decode_base64(data);
         if (!decoded)
-          return config_error(config.origin + ": " + field + " of user \"" + user_name +
+          return config_error(config.origin + ": " + field + " of user \"" + name +
                               "\" is not base64");
         *target = std::move(*decoded);
       }
@@ -145,29 +156,37 @@ Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::str
     config.client_cert_file = resolve_path(text(*user, "client-certificate"), path);
     config.client_key_file = resolve_path(text(*user, "client-key"), path);
     if (auto exec = user->find("exec"); exec != user->end() && exec->is_object()) {
-      ExecPlugin plugin;
-      plugin.command = text(*exec, "command");
-      plugin.api_version = text(*exec, "apiVersion");
-      if (auto args = exec->find("args"); args != exec->end() && args->is_array())
-        for (const auto& a : *args) plugin.args.push_back(scalar_text(a));
-      if (auto env = exec->find("env"); env != exec->end() && env->is_array())
-        for (const auto& e : *env) plugin.env.emplace_back(text(e, "name"), text(e, "value"));
-      if (plugin.command.empty())
-        return config_error(config.origin + ": exec plugin of user \"" + user_name +
-                            "\" has no command");
-      config.exec = plugin;
+      if (auto error = read_exec_plugin(*exec, name, config)) return error;
     }
     if (user->contains("auth-provider"))
-      return config_error(config.origin + ": user \"" + user_name +
+      return config_error(config.origin + ": user \"" + name +
                           "\" uses an auth-provider, which veer does not support: use a token, "
                           "a client certificate or an exec plugin");
   }
-  bool has_cert = !config.client_cert_data.empty() || !config.client_cert_file.empty();
-  bool has_key = !config.client_key_data.empty() || !config.client_key_file.empty();
+  const bool has_cert = !config.client_cert_data.empty() || !config.client_cert_file.empty();
+  const bool has_key = !config.client_key_data.empty() || !config.client_key_file.empty();
   if (has_cert != has_key)
-    return config_error(config.origin + ": user \"" + user_name +
+    return config_error(config.origin + ": user \"" + name +
                         "\" has a client certificate without its key (or a key without its "
                         "certificate)");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<ClientConfig> parse_kubeconfig(const std::string& content, const std::string& path,
+                                      const std::string& wanted_context) {
+  auto read = read_root(content, path);
+  if (!read) return read.error();
+  const Json& root = *read;
+  std::string context_name = wanted_context;
+  auto context = find_context(root, path, context_name);
+  if (!context) return context.error();
+  ClientConfig config;
+  config.origin = "kubeconfig " + path + ", context " + context_name;
+  if (auto error = read_cluster(root, text(**context, "cluster"), path, config)) return *error;
+  if (std::string ns = text(**context, "namespace"); !ns.empty()) config.ns = ns;
+  if (auto error = read_user(root, text(**context, "user"), path, config)) return *error;
   return config;
 }
 

@@ -4,15 +4,15 @@
 #include <cmath>
 #include <sstream>
 
-#include "operator/dashboard/html.hpp"
-#include "operator/dashboard/svg_chart.hpp"
+#include "html/html.hpp"
+#include "html/svg_chart.hpp"
 
 namespace veer::loadgen {
 
 namespace {
 
-using dashboard::escape;
-using dashboard::number;
+using html::escape;
+using html::number;
 
 std::string role(std::size_t index) {
   return index == 0 ? "baseline" : "candidate " + std::to_string(index);
@@ -76,12 +76,12 @@ std::string histogram_svg(const UrlResult& url, std::size_t index) {
 }
 
 std::string latency_over_time_svg(const LoadReport& report) {
-  dashboard::Chart chart;
+  html::Chart chart;
   chart.id = "latency-over-time";
   chart.title = "mean latency per second, ms";
   chart.y_min = 0;
   for (std::size_t i = 0; i < report.urls.size(); ++i) {
-    dashboard::Series series;
+    html::Series series;
     series.name = role(i);
     const auto& means = report.urls[i].second_mean_ms;
     for (std::size_t s = 0; s < means.size(); ++s)
@@ -89,10 +89,10 @@ std::string latency_over_time_svg(const LoadReport& report) {
     if (!series.points.empty()) chart.series.push_back(std::move(series));
   }
   if (chart.series.empty()) return "";
-  return dashboard::render_svg(chart);
+  return html::render_svg(chart);
 }
 
-// The classes dashboard::render_svg draws with; one colour per version.
+// The classes html::render_svg draws with; one colour per version.
 constexpr const char* kChartStyle =
     "figure.chart{margin:0;width:640px}figcaption{font-weight:600}.axis line{stroke:#e3e6ea}"
     ".axis text{font-size:10px;fill:#555}polyline.series{stroke-width:2}circle.dot{stroke:none}"

@@ -2,14 +2,18 @@
 
 #include "analysis/providers/factory.hpp"
 #include "analysis/providers/prometheus.hpp"
-#include "operator/notify/secret_data.hpp"
+#include "operator/kube/secret_data.hpp"
 #include "operator/runtime/watched_types.hpp"
 
 namespace veer::runtime {
 
 Lookups::Lookups(kube::Cluster& objects, std::string ns, std::string address,
                  std::chrono::milliseconds timeout, analysis::MetricsSource* given)
-    : objects_(objects), ns_(std::move(ns)), address_(std::move(address)), given_(given) {
+    : objects_(objects),
+      ns_(std::move(ns)),
+      address_(std::move(address)),
+      timeout_(timeout),
+      given_(given) {
   analysis::PrometheusConfig config;
   config.address = address_;
   config.timeout = timeout;
@@ -44,10 +48,7 @@ const model::MetricTemplate* Lookups::find_template(const model::NamedReference&
 }
 
 base::Outcome<analysis::MetricsSource*> Lookups::source_for(const model::MetricProvider& provider) {
-  const bool prometheus = provider.type.empty() || provider.type == "prometheus";
-  if (prometheus && (provider.address.empty() || provider.address == address_) &&
-      provider.secret_ref.empty() && provider.headers.empty() && !provider.insecure_skip_verify)
-    return &default_source();
+  if (analysis::uses_default_source(provider, address_)) return &default_source();
   // Callers hand back the provider of the template find_template returned.
   auto ns_it = template_namespace_.find(&provider);
   const std::string ns = ns_it == template_namespace_.end() ? ns_ : ns_it->second;
@@ -58,9 +59,14 @@ base::Outcome<analysis::MetricsSource*> Lookups::source_for(const model::MetricP
       return base::fail("Secret " + ns + "/" + provider.secret_ref +
                         " (provider.secretRef): " + got.error().message);
     }
-    secret = notify::secret_data(*got);
+    auto data = kube::secret_data(*got);
+    if (!data) {
+      return base::fail("Secret " + ns + "/" + provider.secret_ref +
+                        " (provider.secretRef): " + data.error());
+    }
+    secret = std::move(data).value();
   }
-  auto made = analysis::make_metrics_source(provider, secret, address_);
+  auto made = analysis::make_metrics_source(provider, secret, address_, timeout_);
   if (!made) return base::Error{made.error()};
   sources_.push_back(std::move(made).value());
   return sources_.back().get();

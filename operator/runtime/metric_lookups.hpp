@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/providers/factory.hpp"
 #include "analysis/providers/metrics_source.hpp"
 #include "model/metric_template.hpp"
 #include "operator/kube/cluster.hpp"
@@ -34,6 +35,7 @@ class Lookups {
   kube::Cluster& objects_;
   std::string ns_;
   std::string address_;
+  std::chrono::milliseconds timeout_;  // each query's, the default source's and the templates'
   analysis::MetricsSource* given_;
   std::unique_ptr<analysis::MetricsSource> default_source_;
   std::map<std::string, model::MetricTemplate> templates_;  // node-based: pointers stay valid

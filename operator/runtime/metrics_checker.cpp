@@ -12,7 +12,6 @@
 #include "operator/controller/evidence_so_far.hpp"
 #include "operator/controller/family_alpha.hpp"
 #include "operator/controller/look_window.hpp"
-#include "operator/notify/secret_data.hpp"
 #include "operator/runtime/metric_context.hpp"
 #include "operator/runtime/metric_lookups.hpp"
 #include "operator/runtime/traffic_split_guard.hpp"

@@ -2,10 +2,14 @@
 // as its own process with a least-privilege ServiceAccount, the test stands in for the kubelet
 // and for Prometheus, and drives whole rollouts per router: a good revision is promoted, a bad
 // one rolled back, the router objects follow each step, `veer promote` / `veer abort` act, and
-// an operator killed with SIGKILL mid-rollout and started again finishes the same rollout.
+// an operator killed with SIGKILL mid-rollout and started again finishes the same rollout. A
+// Knative Service target runs on the upstream Knative CRDs, with the test standing in for
+// Knative's controller (revisions and their readiness).
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "e2e/controller/tests/support/scenario.hpp"
 
@@ -155,6 +159,23 @@ void killed_mid_rollout(Scenario& s) {
   check_at_rest(s, trail);
 }
 
+// What every case ends with: the analysis asked the metrics server only what it knows, the
+// operator stops cleanly, and it was never refused an API call.
+void check_end(Scenario& s) {
+  CHECK_MESSAGE(s.prometheus().queries() > 0, "the analysis never asked the metrics server");
+  CHECK_MESSAGE(s.prometheus().unknown_queries().empty(),
+                "queries the fake Prometheus did not understand: "
+                    << s.prometheus().unknown_queries().front());
+  // A clean shutdown on SIGTERM (under ASan this also says it leaked nothing).
+  const auto ended = s.operator_process().terminate();
+  CHECK_MESSAGE(ended == "exited with 0",
+                "veer operator on SIGTERM: " << ended << "\n"
+                                             << s.operator_process().log_tail());
+  const auto forbidden = s.forbidden_log_lines();
+  CHECK_MESSAGE(forbidden.empty(), "e2e/controller/rbac.yaml lacks a permission: "
+                                       << (forbidden.empty() ? "" : forbidden.front()));
+}
+
 void run_router(const RouterCase& router, const std::vector<Extra>& extras) {
   auto cluster = E2eCluster::from_environment();
   if (!cluster) return;  // skipped: no server configured
@@ -181,18 +202,36 @@ void run_router(const RouterCase& router, const std::vector<Extra>& extras) {
         break;
     }
   }
-  CHECK_MESSAGE(s->prometheus().queries() > 0, "the analysis never asked the metrics server");
-  CHECK_MESSAGE(s->prometheus().unknown_queries().empty(),
-                "queries the fake Prometheus did not understand: "
-                    << s->prometheus().unknown_queries().front());
-  // A clean shutdown on SIGTERM (under ASan this also says it leaked nothing).
-  const auto ended = s->operator_process().terminate();
-  CHECK_MESSAGE(ended == "exited with 0",
-                "veer operator on SIGTERM: " << ended << "\n"
-                                             << s->operator_process().log_tail());
-  const auto forbidden = s->forbidden_log_lines();
-  CHECK_MESSAGE(forbidden.empty(), "e2e/controller/rbac.yaml lacks a permission: "
-                                       << (forbidden.empty() ? "" : forbidden.front()));
+  check_end(*s);
+}
+
+// A Knative Service's spec.traffic as "<revision or latest>=<percent>" pairs, in order.
+std::string knative_traffic(Scenario& s) {
+  std::string out;
+  const auto service = s.knative_service();
+  if (!service.is_object()) return "no Knative Service";
+  for (const auto& t : service["spec"].value("traffic", nlohmann::json::array())) {
+    out += out.empty() ? "" : " ";
+    out += t.value("latestRevision", false) ? "latest" : t.value("revisionName", "?");
+    out += "=" + std::to_string(t.value("percent", -1));
+  }
+  return out;
+}
+
+// A finished Knative run: all traffic on `primary`, the revision the Service names as primary.
+void check_knative_at_rest(Scenario& s, const Trail& trail, const std::string& primary) {
+  CHECK_MESSAGE(s.primary_revision() == primary, trail.describe());
+  CHECK_MESSAGE(knative_traffic(s) == "latest=0 " + primary + "=100", trail.describe());
+  const auto last = s.observe();
+  CHECK_MESSAGE(last.split == kAllPrimary, "at the end: " << to_string(last));
+  CHECK(last.weight == 0);
+  CHECK(s.canary_status().value("lastPromotedSpec", "") == primary);
+}
+
+// Every state the test saw had traffic targets it could read (latest revision and primary).
+void check_traffic_readable(const Trail& trail) {
+  for (const auto& state : trail.states)
+    CHECK_MESSAGE(state.split.has_value(), to_string(state) << "\n" << trail.describe());
 }
 
 }  // namespace
@@ -223,6 +262,71 @@ TEST_CASE(
 TEST_CASE(
     "kubernetes (blue/green, --mesh-provider): good promoted, bad rolled back, veer promote") {
   run_router({"kubernetes", "kubernetes", true}, {Extra::Promote});
+}
+
+TEST_CASE(
+    "knative (Service traffic between revisions on the upstream Knative CRDs, spec.provider over "
+    "--mesh-provider istio): unready revision gets no traffic, good promoted, bad rolled back") {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) return;  // skipped: no server configured
+  const auto crds = upstream_crds_dir();
+  if (crds.empty()) return;  // skipped: a clone without the upstream CRDs
+  const auto installed = cluster->install_crds();
+  REQUIRE_MESSAGE(installed.empty(), installed);
+  const auto knative_crds =
+      cluster->install_upstream_crds(crds, {"knative_services.yaml", "knative_configurations.yaml",
+                                            "knative_revisions.yaml", "knative_routes.yaml"});
+  REQUIRE_MESSAGE(knative_crds.empty(), knative_crds);
+  auto s = initialized(*cluster, {"knative", "knative", false, true});
+  REQUIRE(s);
+  INFO("namespace " << s->ns() << ", operator log " << s->operator_process().log_tail(1500));
+  CHECK(s->primary_revision() == "podinfo-00001");
+  CHECK(knative_traffic(*s) == "latest=0 podinfo-00001=100");
+  CHECK(s->canary_status().value("lastPromotedSpec", "") == "podinfo-00001");
+
+  // The new revision deploys for a while, as Knative's do: past an analysis interval it gets no
+  // traffic and no step; then it is ready, analysed and promoted.
+  s->knative().hold("podinfo-00002");
+  bool held = false;
+  auto trail = s->roll_out(kGood2, [&](const State&) {
+    if (held) return;
+    held = true;
+    for (int i = 0; i < 15; ++i) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const auto state = s->observe();
+      CHECK_MESSAGE((state.weight == 0 && state.split == kAllPrimary),
+                    "an unready revision got traffic: " << to_string(state));
+    }
+    s->knative().release("podinfo-00002");
+  });
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  CHECK(held);
+  CHECK_MESSAGE(trail.end_phase() == "Succeeded", trail.describe());
+  check_steps(*s, trail, {10, 20});
+  check_traffic_readable(trail);
+  CHECK(s->primary_image() == kGood2);
+  check_knative_at_rest(*s, trail, "podinfo-00002");
+
+  // A failing revision: rolled back to the recorded primary revision after the first step.
+  trail = s->roll_out(kBad);
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  CHECK_MESSAGE(trail.end_phase() == "Failed", trail.describe());
+  check_steps(*s, trail, {10});
+  check_traffic_readable(trail);
+  CHECK_MESSAGE(trail.max_weight() < 20, "a failing canary must not advance:\n"
+                                             << trail.describe());
+  CHECK(s->primary_image() == kGood2);
+  check_knative_at_rest(*s, trail, "podinfo-00002");
+  CHECK(s->canary_status().value("lastAppliedSpec", "") == "podinfo-00003");
+
+  // No copy of veer's: the revisions are the primary and the canary.
+  for (const char* api_version : {"apps/v1", "v1"}) {
+    const auto kind = std::string(api_version) == "v1" ? "Service" : "Deployment";
+    auto copy = cluster->api().get({kube::type_of(api_version, kind), s->ns(), "podinfo-primary"});
+    CHECK_MESSAGE(copy.is(kube::ErrorType::NotFound),
+                  kind << " podinfo-primary exists or is unreadable");
+  }
+  check_end(*s);
 }
 
 }  // namespace veer::e2e

@@ -6,8 +6,9 @@
 
 #include <algorithm>
 #include <ostream>
+#include <set>
 
-#include "operator/controller/tests/support/dying_cluster.hpp"
+#include "operator/controller/tests/support/killed_rollout.hpp"
 #include "operator/controller/tests/support/rollout.hpp"
 
 using namespace veer::controller;
@@ -152,6 +153,48 @@ TEST_CASE("a Knative revision that Knative gives up on is rolled back without wa
   CHECK(traffic(r) == "latest=0 podinfo-00001=100");
 }
 
+// What users read of a Knative rollout names its revisions: there is no -primary copy, and veer
+// scales nothing (Knative scales revisions).
+TEST_CASE("Knative rollout messages name the revisions, never a primary copy or a scaling") {
+  Rollout r("knative", knative_canary(), knative_service("podinfo:6.0.0"));
+  std::set<std::string> said;  // status messages and Event messages
+  auto pass_and_look = [&] {
+    r.pass();
+    said.insert(r.canary()["status"]["rollout"].value("message", ""));
+    for (const auto& e : r.events()) said.insert(e.value("message", ""));
+  };
+  auto run_until = [&](const std::string& phase) {
+    for (int i = 0; i < 80 && r.phase() != phase; ++i) pass_and_look();
+    CAPTURE(r.last_error);
+    REQUIRE(r.phase() == phase);
+  };
+  r.unready = {"podinfo-00001"};
+  for (int i = 0; i < 3; ++i) pass_and_look();
+  r.unready.clear();
+  run_until("Initialized");
+  set_knative_image(r, "podinfo:6.0.1");
+  run_until("Succeeded");
+  set_knative_image(r, "podinfo:6.0.2-bad");
+  run_until("Failed");
+
+  auto saw = [&](const std::string& text) {
+    return std::any_of(said.begin(), said.end(),
+                       [&](const std::string& m) { return m.find(text) != std::string::npos; });
+  };
+  for (const auto& message : said) {
+    CHECK_MESSAGE(message.find("-primary") == std::string::npos, message);
+    CHECK_MESSAGE(message.find("Scaling") == std::string::npos, message);
+  }
+  CHECK(
+      saw("Waiting for revision podinfo-00001 of podinfo.default to be ready: revision "
+          "podinfo-00001 is not ready yet"));
+  CHECK(saw("New revision detected! Testing revision podinfo-00002 of podinfo.default"));
+  CHECK(saw("Waiting for revision podinfo-00002 of podinfo.default to become the primary"));
+  CHECK(saw("Promotion completed! revision podinfo-00002 of podinfo.default serves all traffic"));
+  CHECK(saw("New revision detected! Testing revision podinfo-00003 of podinfo.default"));
+  CHECK(saw("Rolling back podinfo.default"));
+}
+
 namespace {
 
 struct EndState {
@@ -170,38 +213,10 @@ EndState end_state(Rollout& r) {
   return {r.phase(), traffic(r), primary_annotation(r), status_text(r, "lastPromotedSpec")};
 }
 
-// Initialization, then `image` rolled out to its end. `die_at` > 0: every reconcile dies at that
-// write and a restarted operator runs it again. Returns the most writes one reconcile made.
+// Initialization, then `image` rolled out to its end (run_killed). Returns the most writes one
+// reconcile made.
 int run(Rollout& r, int die_at, const std::string& image) {
-  DyingCluster dying(r.cluster);
-  r.api = &dying;
-  int most = 0;
-  bool revised = false;
-  auto reconcile = [&] {
-    dying.start(die_at);
-    r.pass();
-    most = std::max(most, dying.writes());
-    if (die_at > 0 && dying.writes() >= die_at) {
-      dying.start(0);
-      r.pass();
-      most = std::max(most, dying.writes());
-    }
-  };
-  for (int i = 0; i < 200; ++i) {
-    const auto phase = r.phase();
-    if (!revised && phase == "Initialized") {
-      set_knative_image(r, image);
-      revised = true;
-    }
-    if (revised && (phase == "Succeeded" || phase == "Failed")) break;
-    reconcile();
-  }
-  for (int i = 0; i < 5; ++i) {
-    dying.start(0);
-    if (!r.pass().failed) break;
-  }
-  r.api = &r.cluster;
-  return most;
+  return run_killed(r, die_at, {[&](Rollout& rollout) { set_knative_image(rollout, image); }});
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "operator/controller/tests/support/dying_cluster.hpp"
+#include "operator/controller/tests/support/killed_rollout.hpp"
 #include "operator/controller/tests/support/rollout.hpp"
 
 using namespace veer::controller;
@@ -60,41 +61,11 @@ EndState end_state(Rollout& r) {
           r.target()["spec"]["replicas"], status.value("lastPromotedSpec", "")};
 }
 
-// Initialization, then a new revision rolled out to the end. `die_at` > 0: every reconcile dies
-// at that write, and the restarted operator runs it again. Returns the most writes one
-// reconcile made.
+// Initialization, then a new revision rolled out to the end (run_killed). Returns the most writes
+// one reconcile made.
 int run(Rollout& r, int die_at, const std::string& image = "podinfo:6.0.1") {
-  DyingCluster dying(r.cluster);
-  r.api = &dying;
-  int most = 0;
-  bool revised = false;
-  auto reconcile = [&] {
-    dying.start(die_at);
-    r.pass();
-    most = std::max(most, dying.writes());
-    if (die_at > 0 && dying.writes() >= die_at) {
-      dying.start(0);  // the restarted operator
-      r.pass();
-      most = std::max(most, dying.writes());
-    }
-  };
-  for (int i = 0; i < 200; ++i) {
-    const auto phase = r.phase();
-    if (!revised && phase == "Initialized") {
-      reconcile();  // one more pass so the target is scaled down first
-      r.set_image(image);
-      revised = true;
-    }
-    if (revised && phase == "Succeeded") break;
-    reconcile();
-  }
-  // Settle: passes until one needs no retry (the work queue's backoff in the real operator).
-  for (int i = 0; i < 5; ++i) {
-    dying.start(0);
-    if (!r.pass().failed) break;
-  }
-  r.api = &r.cluster;
-  return most;
+  // One more pass once Initialized, so the target is scaled down first.
+  return run_killed(r, die_at, {[&](Rollout& rollout) { rollout.set_image(image); }, 1});
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/dashboard/dashboard.hpp"
 #include "operator/dashboard/dashboard_server.hpp"
-#include "operator/dashboard/html.hpp"
 #include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
 

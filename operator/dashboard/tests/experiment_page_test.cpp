@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "base/time_format.hpp"
 #include "http/client.hpp"
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
@@ -11,7 +12,6 @@
 #include "operator/dashboard/dashboard_server.hpp"
 #include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
-#include "base/time_format.hpp"
 
 using namespace veer;
 using namespace veer::dashboard;

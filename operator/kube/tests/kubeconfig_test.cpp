@@ -87,7 +87,8 @@ TEST_CASE("a missing context names the file, the context and the ones that exist
 
 TEST_CASE("malformed kubeconfigs give one clear error each") {
   CHECK(error_of(parse_kubeconfig("clusters: [\n  - name: x\n bad", "/kc", ""))
-            .find("kubeconfig /kc cannot be read (line 2): YAML syntax error") != std::string::npos);
+            .find("kubeconfig /kc cannot be read (line 2): YAML syntax error") !=
+        std::string::npos);
   CHECK(error_of(parse_kubeconfig("just text", "/kc", "")).find("is not a kubeconfig") !=
         std::string::npos);
   CHECK(error_of(parse_kubeconfig("contexts: []\n", "/kc", "")).find("no current-context") !=

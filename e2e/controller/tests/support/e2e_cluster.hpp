@@ -30,6 +30,10 @@ class E2eCluster {
   CommandResult kubectl(std::vector<std::string> args) const;
   // Applies crds/ and meshes/crds/ and waits until they are established; "" or the error.
   std::string install_crds() const;
+  // Applies the unmodified upstream CRDs `files` of `dir` (upstream_crds_dir) and waits until
+  // they are established; "" or the error.
+  std::string install_upstream_crds(const std::string& dir,
+                                    const std::vector<std::string>& files) const;
   // `kubectl wait --for condition=established -f path`, robust to CRDs created a moment ago.
   CommandResult wait_established(const std::string& path) const;
   // A kubeconfig for ServiceAccount `name` bound to the ClusterRole in e2e/controller/rbac.yaml;
@@ -48,6 +52,12 @@ class E2eCluster {
   base::RealClock clock_;
   std::unique_ptr<kube::RestCluster> api_;
 };
+
+// The folder of upstream router CRDs (third-party files kept outside the repository):
+// VEER_UPSTREAM_CRDS, by default the shared fixtures beside the repository, as CI lays them out.
+// A clone without the default folder marks the running case skipped and returns ""; a folder
+// named by VEER_UPSTREAM_CRDS that is missing fails the case.
+std::string upstream_crds_dir();
 
 // A name unique to this test run: "<prefix>-<pid>-<n>".
 std::string unique_name(const std::string& prefix);

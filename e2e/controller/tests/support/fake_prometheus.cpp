@@ -28,6 +28,9 @@ std::string builtin_series(const std::string& provider) {
   if (provider == "istio") return "istio_";
   if (provider == "linkerd") return "response_";
   if (provider == "nginx") return "nginx_ingress_controller_";
+  // Knative has no built-in metrics in veer: its Canary's MetricTemplates read the queue-proxy's
+  // series, as a Knative user's would (scenario.cpp).
+  if (provider == "knative") return "revision_app_request_";
   return "http_request_duration_seconds";  // kubernetes, gatewayapi
 }
 

@@ -89,6 +89,28 @@ std::optional<Split> read_split(kube::Cluster& cluster, const std::string& provi
           std::stoi(annotations.value("nginx.ingress.kubernetes.io/canary-weight", "0"));
       return Split{100 - canary, canary};
     }
+    if (provider == "knative") {
+      // The Service's own traffic targets: the latest revision is the canary, the revision the
+      // Service names as veer's primary (annotation veer.dev/primary-revision) the primary.
+      auto service = get("serving.knative.dev/v1", "Service", name);
+      if (!service) return std::nullopt;
+      const auto primary = service->at("metadata")
+                               .value("annotations", json::object())
+                               .value("veer.dev/primary-revision", std::string());
+      std::optional<int> primary_weight, canary_weight;
+      for (const auto& target : service->at("spec").value("traffic", json::array())) {
+        if (target.value("latestRevision", false))
+          canary_weight = target.value("percent", 0);
+        else if (!primary.empty() && target.value("revisionName", "") == primary)
+          primary_weight = target.value("percent", 0);
+      }
+      if (!primary_weight || !canary_weight) {
+        why = "spec.traffic of Service " + name + " has no latest revision and primary revision '" +
+              primary + "': " + service->at("spec").value("traffic", json()).dump();
+        return std::nullopt;
+      }
+      return Split{*primary_weight, *canary_weight};
+    }
     if (provider == "kubernetes") {
       // Blue/green through the apex Service: all traffic goes where its selector points.
       auto apex = get("v1", "Service", name);

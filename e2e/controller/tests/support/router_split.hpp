@@ -1,7 +1,7 @@
 // Reads the traffic split straight from the objects a router reads (VirtualService route
 // weights, TrafficSplit backends, HTTPRoute backendRefs, the NGINX canary Ingress annotation,
-// the apex Service selector), independently of veer's own meshes/ code, so the test checks what
-// the mesh would do.
+// the apex Service selector, a Knative Service's traffic targets), independently of veer's own
+// meshes/ code, so the test checks what the mesh would do.
 #pragma once
 
 #include <optional>

@@ -16,6 +16,32 @@ namespace {
 
 const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
 const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+const kube::ResourceType kKnativeServices{"serving.knative.dev", "v1", "services", "Service"};
+const kube::ResourceType kRevisions{"serving.knative.dev", "v1", "revisions", "Revision"};
+constexpr const char* kPrimaryRevision = "veer.dev/primary-revision";
+
+// Knative has no built-in metrics in veer (docs/routers.md): the Canary reads the queue-proxy's
+// request series through MetricTemplates, with the operator's --metrics-server as address.
+json knative_metric_template(const std::string& ns, const std::string& name,
+                             const std::string& query) {
+  return {{"apiVersion", "veer.dev/v1beta1"},
+          {"kind", "MetricTemplate"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"spec", {{"provider", {{"type", "prometheus"}}}, {"query", query}}}};
+}
+
+std::vector<json> knative_metric_templates(const std::string& ns) {
+  const std::string sel = R"(namespace_name="{{ namespace }}",configuration_name="{{ target }}")";
+  return {knative_metric_template(ns, "knative-success-rate",
+                                  "sum(rate(revision_app_request_count{" + sel +
+                                      R"(,response_code_class!="5xx"}[{{ interval }}])) / )"
+                                      "sum(rate(revision_app_request_count{" +
+                                      sel + "}[{{ interval }}])) * 100"),
+          knative_metric_template(
+              ns, "knative-latency",
+              "histogram_quantile(0.99, sum(rate(revision_app_request_latencies_bucket{" + sel +
+                  "}[{{ interval }}])) by (le))")};
+}
 constexpr auto kPoll = 200ms;  // how often the test looks at the Canary and router objects
 
 bool terminal(const std::string& phase) {
@@ -71,6 +97,30 @@ Scenario::~Scenario() {
 }
 
 json Scenario::canary_object() const {
+  if (is_knative()) {
+    // No spec.service: a Knative Service routes between its own revisions.
+    auto metric = [](const char* name, const char* range, int bound) {
+      return json{{"name", name},
+                  {"templateRef", {{"name", std::string("knative-") + name}}},
+                  {"interval", "1m"},
+                  {"thresholdRange", {{range, bound}}}};
+    };
+    json analysis = {{"interval", "10s"},
+                     {"threshold", 1},
+                     {"maxWeight", 20},
+                     {"stepWeight", 10},
+                     {"metrics", json::array({metric("success-rate", "min", 99),
+                                              metric("latency", "max", 500)})}};
+    json spec = {{"targetRef",
+                  {{"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", kName}}},
+                 {"progressDeadlineSeconds", 60},
+                 {"analysis", analysis}};
+    if (router_.in_spec) spec["provider"] = router_.provider;
+    return {{"apiVersion", "veer.dev/v1beta1"},
+            {"kind", "Canary"},
+            {"metadata", {{"name", kName}, {"namespace", ns_}}},
+            {"spec", spec}};
+  }
   json service = {{"port", 9898}, {"targetPort", 9898}};
   if (router_.provider.rfind("gatewayapi", 0) == 0)
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns_}}});
@@ -106,8 +156,7 @@ std::string Scenario::set_up(const std::string& first_image) {
   ns_ = unique_name("veer-e2e-" + router_.label);
   if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
   auto& api = cluster_.api();
-  auto deployment = api.create(controller::simulation::deployment(ns_, kName, first_image));
-  if (!deployment) return deployment.error().message;
+  if (auto error = set_up_target(first_image); !error.empty()) return error;
   if (router_.provider == "nginx") {
     // The user's Ingress, which veer copies into podinfo-canary.
     json ingress = {
@@ -130,7 +179,10 @@ std::string Scenario::set_up(const std::string& first_image) {
   }
   if (auto created = api.create(canary_object()); !created) return created.error().message;
 
-  kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
+  if (is_knative())
+    knative_ = std::make_unique<KnativeStandIn>(api, ns_);
+  else
+    kubelet_ = std::make_unique<KubeletStandIn>(api, ns_);
   if (router_.provider.rfind("gatewayapi", 0) == 0)  // veer waits for the route's acceptance
     gateway_ = std::make_unique<KubeletStandIn>(api, ns_, KubeletStandIn::Kind::HttpRoutes);
   prometheus_ = std::make_unique<FakePrometheus>(builtin_series(router_.provider),
@@ -144,6 +196,37 @@ std::string Scenario::set_up(const std::string& first_image) {
       OperatorOptions{kubeconfig, ns_, router_.in_spec ? "istio" : router_.provider,
                       prometheus_->url(), log.string()});
   return operator_->start();
+}
+
+// The target: the podinfo Deployment, or the podinfo Knative Service (Knative's own shape: a
+// template with one container) with the MetricTemplates its Canary reads.
+std::string Scenario::set_up_target(const std::string& first_image) {
+  auto& api = cluster_.api();
+  if (!is_knative()) {
+    auto deployment = api.create(controller::simulation::deployment(ns_, kName, first_image));
+    return deployment ? "" : deployment.error().message;
+  }
+  for (const auto& t : knative_metric_templates(ns_)) {
+    if (auto created = api.create(t); !created) return created.error().message;
+  }
+  json service = {
+      {"apiVersion", "serving.knative.dev/v1"},
+      {"kind", "Service"},
+      {"metadata", {{"name", kName}, {"namespace", ns_}}},
+      {"spec",
+       {{"template",
+         {{"metadata", {{"labels", {{"app", kName}}}}},
+          {"spec",
+           {{"containers",
+             json::array({{{"name", "podinfo"},
+                           {"image", first_image},
+                           {"ports", json::array({{{"containerPort", 9898}}})}}})}}}}}}}};
+  auto created = api.create(service);
+  return created ? "" : created.error().message;
+}
+
+const kube::ResourceType& Scenario::target_type() const {
+  return is_knative() ? kKnativeServices : kDeployments;
 }
 
 std::string Scenario::wait_initialized() {
@@ -180,13 +263,34 @@ State Scenario::observe() {
 }
 
 std::string Scenario::target_image() {
-  auto target = cluster_.api().get({kDeployments, ns_, kName});
+  // A Knative Service keeps its pod template where a Deployment does (spec.template.spec).
+  auto target = cluster_.api().get({target_type(), ns_, kName});
   return target ? controller::simulation::image_of(*target) : "";
 }
 
 std::string Scenario::primary_image() {
+  if (is_knative()) {
+    auto revision = cluster_.api().get({kRevisions, ns_, primary_revision()});
+    return revision ? revision->value("/spec/containers/0/image"_json_pointer, std::string()) : "";
+  }
   auto primary = cluster_.api().get({kDeployments, ns_, std::string(kName) + "-primary"});
   return primary ? controller::simulation::image_of(*primary) : "";
+}
+
+json Scenario::canary_status() {
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  return canary ? canary->value("status", json::object()) : json::object();
+}
+
+json Scenario::knative_service() {
+  auto service = cluster_.api().get({kKnativeServices, ns_, kName});
+  return service ? *service : json();
+}
+
+std::string Scenario::primary_revision() {
+  const auto service = knative_service();
+  if (!service.is_object()) return "";
+  return service["metadata"].value("annotations", json::object()).value(kPrimaryRevision, "");
 }
 
 long Scenario::target_replicas() {
@@ -206,7 +310,7 @@ Trail Scenario::roll_out(const std::string& image,
   json patch = json::array(
       {{{"op", "replace"}, {"path", "/spec/template/spec/containers/0/image"}, {"value", image}}});
   auto patched =
-      cluster_.api().patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
+      cluster_.api().patch({target_type(), ns_, kName}, kube::PatchType::JsonPatch, patch);
   if (!patched) {
     trail.error = "cannot set the image: " + patched.error().message;
     return trail;

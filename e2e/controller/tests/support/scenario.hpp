@@ -1,5 +1,6 @@
-// One router's rollouts on the real cluster: a namespace with the podinfo Deployment (and the
-// router's own prerequisites), its Canary, the kubelet stand-in, the Prometheus stand-in and
+// One router's rollouts on the real cluster: a namespace with the podinfo Deployment (or, for
+// knative, the podinfo Knative Service and its MetricTemplates) and the router's own
+// prerequisites, its Canary, the kubelet stand-in, the Prometheus stand-in and
 // `veer operator` as a process. `roll_out` changes the image and follows the Canary's status and
 // the router objects until the run ends, keeping every distinct state it saw.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include "e2e/controller/tests/support/e2e_cluster.hpp"
 #include "e2e/controller/tests/support/fake_prometheus.hpp"
+#include "e2e/controller/tests/support/knative_stand_in.hpp"
 #include "e2e/controller/tests/support/kubelet.hpp"
 #include "e2e/controller/tests/support/operator_process.hpp"
 #include "e2e/controller/tests/support/router_split.hpp"
@@ -77,6 +79,12 @@ class Scenario {
   State observe();
   std::string primary_image();
   long target_replicas();
+  // The Canary's status as it is now (an empty object when unreadable).
+  nlohmann::json canary_status();
+  // Knative: the target Service as it is now, and the revision it names as veer's primary.
+  nlohmann::json knative_service();
+  std::string primary_revision();
+  KnativeStandIn& knative() { return *knative_; }
   // Runs `veer <verb> podinfo -n NS` with the admin kubeconfig (as a user would).
   CommandResult veer_cli(const std::string& verb);
 
@@ -88,7 +96,10 @@ class Scenario {
   std::vector<std::string> forbidden_log_lines() const;
 
  private:
+  bool is_knative() const { return router_.provider == "knative"; }
   nlohmann::json canary_object() const;
+  std::string set_up_target(const std::string& first_image);
+  const kube::ResourceType& target_type() const;
   std::string target_image();
 
   E2eCluster& cluster_;
@@ -96,6 +107,7 @@ class Scenario {
   std::string ns_;
   std::unique_ptr<KubeletStandIn> kubelet_;
   std::unique_ptr<KubeletStandIn> gateway_;  // gatewayapi: accepts the HTTPRoutes
+  std::unique_ptr<KnativeStandIn> knative_;  // knative: makes and readies the revisions
   std::unique_ptr<FakePrometheus> prometheus_;
   std::unique_ptr<OperatorProcess> operator_;
 };

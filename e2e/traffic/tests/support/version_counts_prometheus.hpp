@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "operator/controller/simulated_versions.hpp"
 #include "base/clock.hpp"
+#include "operator/controller/simulated_versions.hpp"
 #include "testing/http_server.hpp"
 
 namespace veer::e2e::traffic {

@@ -1,12 +1,12 @@
-#include "operator/dashboard/svg_chart.hpp"
+#include "html/svg_chart.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "operator/dashboard/html.hpp"
+#include "html/html.hpp"
 
-namespace veer::dashboard {
+namespace veer::html {
 namespace {
 
 constexpr double kWidth = 640, kHeight = 220;
@@ -138,4 +138,4 @@ std::string render_svg(const Chart& chart) {
   return out;
 }
 
-}  // namespace veer::dashboard
+}  // namespace veer::html

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "operator/dashboard/html.hpp"
-#include "operator/dashboard/svg_chart.hpp"
+#include "html/html.hpp"
+#include "html/svg_chart.hpp"
 
-using namespace veer::dashboard;
+using namespace veer::html;
 
 TEST_CASE("escape leaves no markup, quote or invalid UTF-8 from a document in a page") {
   CHECK(escape("<script>alert('x')</script>") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace veer::dashboard {
+namespace veer::html {
 
 struct Point {
   double x = 0;  // seconds since the chart's origin
@@ -47,4 +47,4 @@ struct Chart {
 
 std::string render_svg(const Chart& chart);
 
-}  // namespace veer::dashboard
+}  // namespace veer::html

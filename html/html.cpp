@@ -1,9 +1,9 @@
-#include "operator/dashboard/html.hpp"
+#include "html/html.hpp"
 
 #include <cmath>
 #include <cstdio>
 
-namespace veer::dashboard {
+namespace veer::html {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at text[i], 0 when it is not one.
@@ -119,4 +119,4 @@ std::string form_field(std::string_view form, std::string_view name) {
   return "";
 }
 
-}  // namespace veer::dashboard
+}  // namespace veer::html

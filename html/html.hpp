@@ -1,11 +1,11 @@
-// HTML text for the dashboard: every value that comes from a document (names, messages, queries,
-// evidence) goes through `escape` before it is written into a page.
+// HTML text for the dashboard and the experiment report: every value that comes from a document
+// (names, messages, queries, evidence) goes through `escape` before it is written into a page.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace veer::dashboard {
+namespace veer::html {
 
 // Escapes & < > " ' so the text is inert in element content and in quoted attributes. Bytes
 // that are not valid UTF-8 become U+FFFD, so a page is always valid text.
@@ -20,4 +20,4 @@ std::string form_decode(std::string_view text);
 // The value of `name` in a form body or query string; "" when absent.
 std::string form_field(std::string_view form, std::string_view name);
 
-}  // namespace veer::dashboard
+}  // namespace veer::html
