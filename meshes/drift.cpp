@@ -46,9 +46,15 @@ std::string field_path(const std::string& pointer) {
 }
 
 std::string owned_fields_hash(const json& object, const std::vector<std::string>& owned) {
-  json fields = json::object();
-  for (const auto& pointer : owned) fields[pointer] = field_or_null(object, pointer);
-  return model::canonical_hash(fields);
+  // The owned part of the object as a tree, not a map from pointer to value: routers name the
+  // same data by different pointers from one pass to the next (traefik owns /spec/weighted
+  // while mirroring and /spec/weighted/services otherwise), and that is not a change.
+  json part = json::object();
+  for (const auto& pointer : owned) {
+    const json::json_pointer at(pointer);
+    if (object.contains(at)) part[at] = object.at(at);
+  }
+  return model::canonical_hash(part);
 }
 
 void stamp_applied(std::vector<Write>& writes) {
@@ -79,6 +85,9 @@ std::optional<Drift> drift_of(const Write& write, const json& live) {
         drift.fields.push_back(std::move(path));
     }
   }
+  // The hash differs but every field veer writes now is as it wants it: what changed is no
+  // longer veer's (a label dropped from spec.service.apex), or was set to veer's value.
+  if (drift.fields.empty()) return std::nullopt;
   return drift;
 }
 

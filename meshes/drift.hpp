@@ -17,7 +17,8 @@
 namespace veer::meshes {
 
 // The hash lives in kAppliedAnnotation (objects.hpp). 16 hex digits over the canonical JSON of
-// `owned` fields of `object` (an absent field counts as null, as upsert removes it).
+// the part of `object` the `owned` fields cover (an absent field is left out, as upsert removes
+// it), so the same data owned through a parent or a child pointer hashes the same.
 std::string owned_fields_hash(const nlohmann::json& object, const std::vector<std::string>& owned);
 
 // Puts the hash of what each create and update writes into kAppliedAnnotation (no extra write:
@@ -32,7 +33,8 @@ struct Drift {
 
 // For an update of `live` (the object as found): drift when veer's stamp is on it and its owned
 // fields no longer hash to it. The fields named are those where `live` differs from what veer
-// writes now. An object without the stamp (veer never wrote it, or wrote it before this
+// writes now; when there is none (what changed is no longer owned, or already has veer's value)
+// there is no drift. An object without the stamp (veer never wrote it, or wrote it before this
 // annotation existed) has no drift; neither has a create, an unchanged object or a removal.
 std::optional<Drift> drift_of(const Write& write, const nlohmann::json& live);
 

@@ -79,6 +79,37 @@ TEST_CASE("veer's own next step is not drift, an edit of an owned field is") {
   CHECK_FALSE(drift_of(back, unstamped).has_value());
 }
 
+TEST_CASE("the same data owned through another field, or left as veer wants it, is not drift") {
+  // traefik owns /spec/weighted while mirroring and /spec/weighted/services after: the stamp
+  // of the mirroring write still matches the untouched object when the weights come back.
+  auto traefik = make_router("traefik").value();
+  const auto canary = testing::podinfo_canary();
+  Routes mirroring = testing::weights(0);
+  mirroring.mirror = true;
+  auto mirrored = traefik->apply(canary, mirroring, {});
+  REQUIRE_MESSAGE(mirrored.ok(), testing::why(mirrored));
+  stamp_applied(mirrored.value());
+  const auto stored = testing::after({}, mirrored.value());
+  auto weighted = traefik->apply(canary, testing::weights(10), stored);
+  REQUIRE_MESSAGE(weighted.ok(), testing::why(weighted));
+  REQUIRE(weighted->size() == 1);
+  const auto& update = weighted->front();
+  REQUIRE(update.action == Write::Action::update);
+  CHECK_FALSE(drift_of(update, stored.objects.front()).has_value());
+
+  // Someone set the weights veer is about to write anyway: nothing to restore, nothing to say.
+  auto istio_stored = testing::after({}, render_istio(testing::weights(10), {}));
+  const json* live =
+      istio_stored.find({"networking.istio.io/v1beta1", "VirtualService", "podinfo"});
+  REQUIRE(live != nullptr);
+  json edited = *live;
+  edited["spec"]["http"][0]["route"][0]["weight"] = 80;
+  edited["spec"]["http"][0]["route"][1]["weight"] = 20;
+  const auto step = render_istio(testing::weights(20), istio_stored);
+  REQUIRE(virtual_service(step).action == Write::Action::update);
+  CHECK_FALSE(drift_of(virtual_service(step), edited).has_value());
+}
+
 TEST_CASE("a drift message names at most four fields") {
   Drift drift{"HTTPRoute podinfo.test", {"a", "b", "c", "d", "e", "f"}};
   CHECK(drift_message(drift) ==

@@ -528,7 +528,13 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
   meshes::Observed observed;
   for (const auto& ref : refs) {
     auto found = cluster_.get(ref_of(ref, ctx.ns));
-    if (found) observed.objects.push_back(*found);
+    if (found) {
+      observed.objects.push_back(*found);
+    } else if (!found.is(kube::ErrorType::NotFound)) {
+      // Not absent, unknown: creating it would fail or, worse, replace the user's object.
+      return "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " +
+             found.error().message;
+    }
   }
   std::vector<meshes::Write> writes;
   auto add = [&](meshes::Expected<std::vector<meshes::Write>> result) -> std::string {
