@@ -16,6 +16,17 @@ function(veer_part name)
   target_link_libraries(${name} PUBLIC veer_flags ${P_DEPS})
 endfunction()
 
+# veer_unity(TARGET): with VEER_UNITY_TESTS, the target's files are compiled in batches, one
+#   translation unit per batch: test files all parse doctest and nlohmann/json and instantiate the
+#   same templates, so a batch costs about half of its files compiled one by one (README.md,
+#   "What a first run costs"). Test files therefore keep helper names unique across a folder, or
+#   share them from a support header.
+function(veer_unity target)
+  if(VEER_UNITY_TESTS)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
+endfunction()
+
 # veer_tests(NAME DIR <dir with tests/> DEPS <targets...>)
 #   <dir>/tests/conformance_*.cpp -> <NAME>_conformance (CTest label `conformance`)
 #   <dir>/tests/e2e_*.cpp         -> <NAME>_e2e         (CTest label `e2e`)
@@ -41,6 +52,7 @@ function(veer_tests name)
     target_include_directories(${name}_support PUBLIC ${CMAKE_SOURCE_DIR})
     target_link_libraries(${name}_support PUBLIC veer_doctest_main ${P_DEPS})
     target_compile_definitions(${name}_support PRIVATE ${definitions})
+    veer_unity(${name}_support)
   endif()
   foreach(kind unit conformance e2e)
     if(NOT ${kind})
@@ -58,6 +70,7 @@ function(veer_tests name)
       target_link_libraries(${exe} PRIVATE ${name}_support)
     endif()
     target_compile_definitions(${exe} PRIVATE ${definitions})
+    veer_unity(${exe})
     # Exit code 77: the case called veer::testing::skip_test (testing/skip.hpp) and is shown as
     # skipped, not passed.
     doctest_discover_tests(${exe} TEST_PREFIX "${name}/" PROPERTIES LABELS ${kind}

@@ -9,23 +9,13 @@
 #include "analysis/builtin_metrics.hpp"
 #include "analysis/templates.hpp"
 #include "analysis/tests/support/contains.hpp"
+#include "analysis/tests/support/podinfo.hpp"
 
 using namespace veer::analysis;
 using veer::analysis::testdata::contains;
+using veer::analysis::testdata::podinfo;
 
 namespace {
-
-TemplateContext podinfo() {
-  TemplateContext c;
-  c.name = "podinfo";
-  c.namespace_ = "test";
-  c.target = "podinfo";
-  c.service = "podinfo";
-  c.ingress = "podinfo";
-  c.route = "podinfo";
-  c.interval = "1m";
-  return c;
-}
 
 // The regex a rendered query gives `label` (the first `label=~"..."`).
 std::string label_regex(const std::string& query, const std::string& label) {

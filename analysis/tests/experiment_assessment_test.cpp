@@ -6,7 +6,6 @@
 #include "analysis/experiment/experiment_step.hpp"
 
 namespace ex = veer::analysis::experiment;
-using ex::Verdict;
 using veer::model::TestingPattern;
 
 namespace {
@@ -56,7 +55,7 @@ TEST_CASE("A/B/n: the clearly best version wins once its reward is separated fro
   auto config = abn({"base", "a", "b"});
   World w({"base", "a", "b"}, {{0.10, 0.01}, {0.10, 0.01}, {0.13, 0.01}});
   ex::AssessmentState state;
-  Verdict verdict = Verdict::Continue;
+  ex::Verdict verdict = ex::Verdict::Continue;
   int looks = 0;
   std::string winner;
   while (!ex::is_final(verdict) && looks < 40) {
@@ -67,13 +66,13 @@ TEST_CASE("A/B/n: the clearly best version wins once its reward is separated fro
     winner = a->winner;
     state = a->state;
     ++looks;
-    if (verdict == Verdict::Continue) CHECK(a->winner.empty());
+    if (verdict == ex::Verdict::Continue) CHECK(a->winner.empty());
     // P(best) sums to 1 and favours b as data comes in.
     double sum = 0;
     for (const auto& v : a->versions) sum += v.probability_best;
     CHECK(sum == doctest::Approx(1.0));
   }
-  CHECK(verdict == Verdict::Winner);
+  CHECK(verdict == ex::Verdict::Winner);
   CHECK(winner == "b");
   CHECK(looks > 2);  // not on a handful of requests
 }
@@ -88,7 +87,7 @@ TEST_CASE("a guardrail proven violated cuts that version off, rollbackOnFailure 
     auto a = ex::assess(config, state, w.counts, {});
     REQUIRE(a.ok());
     state = a->state;
-    if (a->verdict == Verdict::CutOff) cut = *a;
+    if (a->verdict == ex::Verdict::CutOff) cut = *a;
   }
   REQUIRE(cut);
   CHECK(cut->cut_off == std::vector<std::string>{"a"});
@@ -100,7 +99,7 @@ TEST_CASE("a guardrail proven violated cuts that version off, rollbackOnFailure 
   config.guardrails[0].rollback_on_failure = true;
   World again({"base", "a", "b"}, {{0.10, 0.01}, {0.12, 0.09}, {0.10, 0.01}});
   state = {};
-  Verdict verdict = Verdict::Continue;
+  ex::Verdict verdict = ex::Verdict::Continue;
   for (int look = 0; look < 10 && !ex::is_final(verdict); ++look) {
     again.add({0.34, 0.33, 0.33}, 3000);
     auto a = ex::assess(config, state, again.counts, {});
@@ -108,7 +107,7 @@ TEST_CASE("a guardrail proven violated cuts that version off, rollbackOnFailure 
     state = a->state;
     verdict = a->verdict;
   }
-  CHECK(verdict == Verdict::Abort);
+  CHECK(verdict == ex::Verdict::Abort);
 }
 
 TEST_CASE("non-inferiority: worse than the baseline beyond the margin fails, equal holds") {
@@ -152,7 +151,7 @@ TEST_CASE("a sample-ratio mismatch withholds the winner") {
     auto a = ex::assess(config, state, w.counts, {{"base", 50}, {"b", 50}});
     REQUIRE(a.ok());
     state = a->state;
-    CHECK(a->verdict != Verdict::Winner);
+    CHECK(a->verdict != ex::Verdict::Winner);
     mismatch_seen = mismatch_seen || a->sample_ratio_mismatch;
   }
   CHECK(mismatch_seen);
@@ -163,7 +162,7 @@ TEST_CASE("no winner when the iterations run out, Canary and Conformance judge o
   config.iterations = 3;
   World w({"base", "a"}, {{0.10, 0.01}, {0.10, 0.01}});
   ex::AssessmentState state;
-  Verdict verdict = Verdict::Continue;
+  ex::Verdict verdict = ex::Verdict::Continue;
   for (int look = 0; look < 3; ++look) {
     w.add({0.5, 0.5}, 1000);
     auto a = ex::assess(config, state, w.counts, {});
@@ -171,7 +170,7 @@ TEST_CASE("no winner when the iterations run out, Canary and Conformance judge o
     state = a->state;
     verdict = a->verdict;
   }
-  CHECK(verdict == Verdict::NoWinner);
+  CHECK(verdict == ex::Verdict::NoWinner);
 
   config = abn({"base", "a"});
   config.pattern = TestingPattern::Canary;
@@ -180,7 +179,7 @@ TEST_CASE("no winner when the iterations run out, Canary and Conformance judge o
   canary.add({0.5, 0.5}, 20000);
   auto a = ex::assess(config, {}, canary.counts, {});
   REQUIRE(a.ok());
-  CHECK(a->verdict == Verdict::Winner);
+  CHECK(a->verdict == ex::Verdict::Winner);
   CHECK(a->winner == "a");
 
   config.pattern = TestingPattern::Conformance;
@@ -189,7 +188,7 @@ TEST_CASE("no winner when the iterations run out, Canary and Conformance judge o
   conformance.add({1.0}, 5000);
   a = ex::assess(config, {}, conformance.counts, {});
   REQUIRE(a.ok());
-  CHECK(a->verdict == Verdict::NoWinner);
+  CHECK(a->verdict == ex::Verdict::NoWinner);
 }
 
 TEST_CASE("minRequestCount: no version is judged before it has the requests") {
@@ -201,7 +200,7 @@ TEST_CASE("minRequestCount: no version is judged before it has the requests") {
   REQUIRE(a.ok());
   CHECK_FALSE(a->versions[1].judged);
   CHECK(a->versions[1].guardrails[0].verdict == ex::GuardrailVerdict::Unknown);
-  CHECK(a->verdict == Verdict::Continue);
+  CHECK(a->verdict == ex::Verdict::Continue);
 }
 
 TEST_CASE("impossible or decreasing counts are errors, and leave the state as it was") {

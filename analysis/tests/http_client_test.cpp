@@ -13,6 +13,7 @@
 #include "http/outbound_policy.hpp"
 #include "http/printable.hpp"
 #include "http/redact.hpp"
+#include "testing/text.hpp"
 
 namespace http = veer::http;
 
@@ -21,9 +22,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 // Restores the process-wide policy when a test that changed it ends.
 struct PolicyGuard {

@@ -4,6 +4,7 @@
 
 #include "analysis/tests/support/tls_server.hpp"
 #include "http/client.hpp"
+#include "testing/text.hpp"
 
 namespace http = veer::http;
 using veer::analysis::testing::TestCertificates;
@@ -11,9 +12,7 @@ using veer::analysis::testing::TlsServer;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 http::Request get(const std::string& url, const std::string& ca_file) {
   http::Request r;

@@ -11,11 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<Router> router_for(const std::string& provider) {
-  auto router = make_router(provider);
-  REQUIRE_MESSAGE(router.ok(), testing::why(router));
-  return std::move(router).value();
-}
+using testing::router_for;
 
 // The golden "canary" scenario of `provider`: its Canary and the user's objects.
 testing::Scenario canary_scenario(const std::string& provider) {

@@ -12,11 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<Router> router_for(const std::string& provider) {
-  auto router = make_router(provider);
-  REQUIRE(router.ok());
-  return std::move(router).value();
-}
+using testing::router_for;
 
 SessionAffinity cookie_affinity() {
   SessionAffinity affinity;

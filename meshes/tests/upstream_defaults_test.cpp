@@ -36,12 +36,12 @@ bool skipped_without_crds() {
 }
 
 // The objects as the API server keeps them.
-Observed as_stored(Observed observed) {
+Observed stored_by_server(Observed observed) {
   for (auto& object : observed.objects) object = schemas().stored(object);
   return observed;
 }
 
-std::vector<Write> render(const testing::Scenario& s, const Observed& observed) {
+std::vector<Write> render_routes(const testing::Scenario& s, const Observed& observed) {
   auto router = make_router(s.provider);
   REQUIRE(router.ok());
   auto writes = router.value()->apply(s.canary, s.routes, observed);
@@ -58,8 +58,8 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
   int checked = 0;
   for (const auto& s : testing::golden_scenarios()) {
     CAPTURE(s.golden_path());
-    const Observed stored = as_stored(s.observed);
-    auto writes = render(s, stored);
+    const Observed stored = stored_by_server(s.observed);
+    auto writes = render_routes(s, stored);
     for (const auto& w : writes) {
       if (!schemas().covers(w.object)) continue;
       ++checked;
@@ -69,7 +69,7 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
                                           << json::diff(w.object, kept).dump());
     }
     // What the server keeps, rendered again: no write.
-    for (const auto& again : render(s, as_stored(testing::after(stored, writes)))) {
+    for (const auto& again : render_routes(s, stored_by_server(testing::after(stored, writes)))) {
       CAPTURE(again.object.dump());
       CHECK(again.action == Write::Action::unchanged);
     }
@@ -84,10 +84,10 @@ TEST_CASE("the server's defaults and pruning never read as drift") {
   int checked = 0;
   for (const auto& s : testing::golden_scenarios()) {
     CAPTURE(s.golden_path());
-    const Observed stored = as_stored(s.observed);
-    auto writes = render(s, stored);
+    const Observed stored = stored_by_server(s.observed);
+    auto writes = render_routes(s, stored);
     stamp_applied(writes);
-    const Observed kept = as_stored(testing::after(stored, writes));
+    const Observed kept = stored_by_server(testing::after(stored, writes));
     // Another weight: an update of every router object, never drift.
     auto next = s.routes;
     next.canary_weight = next.canary_weight == 100 ? 0 : 100;

@@ -4,11 +4,15 @@
 
 #include "model/canary.hpp"
 #include "model/document.hpp"
+#include "model/tests/support/field_errors.hpp"
 #include "model/validate_document.hpp"
 
 using nlohmann::json;
 using namespace veer::model;
 using namespace std::chrono_literals;
+
+using veer::model::testing::errors_of;
+using veer::model::testing::has_error;
 
 namespace {
 
@@ -40,17 +44,6 @@ json valid_canary() {
     }
   }
 })json");
-}
-
-std::vector<FieldError> errors_of(const json& j) {
-  return parse_canary(j).errors;
-}
-
-bool has_error(const std::vector<FieldError>& errors, const std::string& path,
-               const std::string& reason_part = "") {
-  return std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) {
-    return e.path == path && e.reason.find(reason_part) != std::string::npos;
-  });
 }
 
 std::string dump(const std::vector<FieldError>& errors) {

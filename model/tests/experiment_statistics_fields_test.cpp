@@ -5,20 +5,16 @@
 #include <algorithm>
 
 #include "model/experiment.hpp"
+#include "model/tests/support/field_errors.hpp"
 
 using nlohmann::json;
 using namespace veer::model;
 
+using veer::model::testing::has_error;
+
 namespace {
 
-bool has_error(const std::vector<FieldError>& errors, const std::string& path,
-               const std::string& reason_part = "") {
-  return std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) {
-    return e.path == path && e.reason.find(reason_part) != std::string::npos;
-  });
-}
-
-json experiment() {
+json statistics_experiment() {
   return json::parse(R"json({
   "apiVersion": "veer.dev/v1beta1", "kind": "Experiment",
   "metadata": {"name": "checkout", "namespace": "shop"},
@@ -39,7 +35,7 @@ json experiment() {
 }  // namespace
 
 TEST_CASE("Experiment statistics fields: defaults") {
-  auto parsed = parse_experiment(experiment());
+  auto parsed = parse_experiment(statistics_experiment());
   REQUIRE(parsed.ok());
   const auto& s = parsed.value.spec;
   CHECK(s.criteria.confidence == 0.99);
@@ -52,7 +48,7 @@ TEST_CASE("Experiment statistics fields: defaults") {
 }
 
 TEST_CASE("Experiment statistics fields: a margin alone is an objective, with its direction") {
-  auto j = experiment();
+  auto j = statistics_experiment();
   j["spec"]["criteria"]["objectives"][0] = {
       {"metric", "request-success-rate"}, {"relativeMargin", 0.2}, {"preferred", "high"}};
   j["spec"]["criteria"]["confidence"] = 0.95;
@@ -69,7 +65,7 @@ TEST_CASE("Experiment statistics fields: a margin alone is an objective, with it
 }
 
 TEST_CASE("Experiment statistics fields: rules") {
-  auto j = experiment();
+  auto j = statistics_experiment();
   j["spec"]["criteria"]["objectives"][0] = {
       {"metric", "request-success-rate"}, {"margin", 0.5}, {"relativeMargin", -1}};
   j["spec"]["criteria"]["confidence"] = 1;
@@ -83,7 +79,7 @@ TEST_CASE("Experiment statistics fields: rules") {
   CHECK(has_error(e, "spec.strategy.minWeight", "0..50"));
   CHECK(has_error(e, "spec.strategy.burnInIterations", "negative"));
 
-  j = experiment();
+  j = statistics_experiment();
   j["spec"]["criteria"]["objectives"][0] = {{"metric", "request-success-rate"}};
   j["spec"]["criteria"]["rewards"] = json::array();
   j["spec"]["strategy"]["traffic"] = "uniform";

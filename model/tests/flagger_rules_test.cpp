@@ -9,14 +9,17 @@
 #include "model/document.hpp"
 #include "model/mesh_providers.hpp"
 #include "model/provider_inference.hpp"
+#include "model/tests/support/field_errors.hpp"
 #include "model/validate_document.hpp"
 
 using nlohmann::json;
 using namespace veer::model;
 
+using veer::model::testing::errors_of;
+
 namespace {
 
-json valid_canary() {
+json minimal_canary() {
   return json::parse(R"({
     "apiVersion": "veer.dev/v1beta1", "kind": "Canary",
     "metadata": {"name": "podinfo", "namespace": "test"},
@@ -27,10 +30,6 @@ json valid_canary() {
       "analysis": {"interval": "1m", "threshold": 5, "maxWeight": 50, "stepWeight": 10,
                    "metrics": [{"name": "request-success-rate", "interval": "1m",
                                 "thresholdRange": {"min": 99}}]}}})");
-}
-
-std::vector<FieldError> errors_of(const json& canary) {
-  return parse_canary(canary).errors;
 }
 
 // The reason on `path`, "" when there is no error there.
@@ -51,69 +50,69 @@ bool refused_at(const json& canary, const std::string& path) {
 }  // namespace
 
 TEST_CASE("the base Canary of these tests is valid") {
-  auto errors = errors_of(valid_canary());
+  auto errors = errors_of(minimal_canary());
   CHECK(errors.empty());
 }
 
 TEST_CASE(
     "durations outside Flagger's pattern (digits then m or s) are refused where Flagger's CRD is") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["analysis"]["interval"] = "1h";
   CHECK(reason_at(errors_of(c), "spec.analysis.interval").find("^[0-9]+(m|s)") !=
         std::string::npos);
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"]["metrics"][0]["interval"] = "1.5m";
   CHECK(refused_at(c, "spec.analysis.metrics[0].interval"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"]["webhooks"] =
       json::parse(R"([{"name": "load", "url": "http://tester/", "timeout": "2h"}])");
   CHECK(refused_at(c, "spec.analysis.webhooks[0].timeout"));
   // The pattern is a prefix: what Flagger accepts, veer accepts.
   for (const char* ok : {"30s", "1m30s", "500ms", "90m"}) {
-    c = valid_canary();
+    c = minimal_canary();
     c["spec"]["analysis"]["interval"] = ok;
     CHECK_MESSAGE(errors_of(c).empty(), ok);
   }
 }
 
 TEST_CASE("a Canary without analysis, or analysis without interval or threshold, is refused") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"].erase("analysis");
   CHECK(refused_at(c, "spec.analysis"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"].erase("interval");
   CHECK(refused_at(c, "spec.analysis.interval"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"].erase("threshold");
   CHECK(refused_at(c, "spec.analysis.threshold"));
   // skipAnalysis still needs the analysis block in Flagger's CRD.
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["skipAnalysis"] = true;
   CHECK(errors_of(c).empty());
 }
 
 TEST_CASE("exactly one of stepWeight, stepWeights and iterations, as Flagger's CRD says") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["analysis"]["iterations"] = 10;
   auto reason = reason_at(errors_of(c), "spec.analysis");
   CHECK(reason.find("set only one of stepWeight, iterations") != std::string::npos);
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"]["stepWeights"] = {5, 10};
   CHECK(refused_at(c, "spec.analysis"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"].erase("stepWeight");
   CHECK(reason_at(errors_of(c), "spec.analysis").find("set one of stepWeight") !=
         std::string::npos);
 }
 
 TEST_CASE("references need apiVersion, kind and name, ref kinds are Flagger's") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["targetRef"].erase("apiVersion");
   CHECK(refused_at(c, "spec.targetRef.apiVersion"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["autoscalerRef"] = {{"kind", "HorizontalPodAutoscaler"}, {"name", "podinfo"}};
   CHECK(refused_at(c, "spec.autoscalerRef.apiVersion"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["provider"] = "nginx";
   c["spec"]["ingressRef"] = {
       {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Gateway"}, {"name", "podinfo"}};
@@ -121,13 +120,13 @@ TEST_CASE("references need apiVersion, kind and name, ref kinds are Flagger's") 
 }
 
 TEST_CASE("targetRef.apiVersion v1 for a Deployment is accepted: Flagger looks only at the kind") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["targetRef"]["apiVersion"] = "v1";
   CHECK(errors_of(c).empty());
 }
 
 TEST_CASE("primaryScalerReplicas below 1 is refused (Flagger's CRD minimum)") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["autoscalerRef"] = json::parse(
       R"({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "name": "podinfo",
           "primaryScalerReplicas": {"minReplicas": 0, "maxReplicas": 3}})");
@@ -135,7 +134,7 @@ TEST_CASE("primaryScalerReplicas below 1 is refused (Flagger's CRD minimum)") {
 }
 
 TEST_CASE("sessionAffinity: cookieName and primaryCookieName must differ") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["analysis"]["sessionAffinity"] = {{"cookieName", "flagger"},
                                               {"primaryCookieName", "flagger"}};
   CHECK(refused_at(c, "spec.analysis.sessionAffinity.primaryCookieName"));
@@ -144,17 +143,17 @@ TEST_CASE("sessionAffinity: cookieName and primaryCookieName must differ") {
 }
 
 TEST_CASE("Istio sub-objects are checked as Flagger's CRD types them") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["service"]["trafficPolicy"] = {{"tls", {{"mode", "ISTIO_MTLS"}}}};
   CHECK(refused_at(c, "spec.service.trafficPolicy.tls.mode"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["service"]["match"] = json::parse(R"([{"uri": {"exact": "/api", "prefix": "/api"}}])");
   CHECK(reason_at(errors_of(c), "spec.service.match[0].uri").find("set only one of") !=
         std::string::npos);
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["service"]["retries"] = {{"attempts", "3"}, {"perTryTimeout", "1s"}};
   CHECK(refused_at(c, "spec.service.retries.attempts"));
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["analysis"].erase("stepWeight");
   c["spec"]["analysis"].erase("maxWeight");
   c["spec"]["analysis"]["iterations"] = 10;
@@ -168,7 +167,7 @@ TEST_CASE("Istio sub-objects are checked as Flagger's CRD types them") {
 TEST_CASE(
     "where Flagger's schema is wider, veer follows: empty webhook type and alert severity, "
     "any rewrite.type") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["analysis"]["webhooks"] =
       json::parse(R"([{"name": "load", "type": "", "url": "http://tester/"}])");
   c["spec"]["analysis"]["alerts"] =
@@ -202,7 +201,7 @@ TEST_CASE("providers: all of Flagger's, smi:<version>:<mesh>, discontinued ones 
     CHECK_MESSAGE(is_known_provider(p), p);
   CHECK_FALSE(is_known_provider("smi:v1alpha3:"));
   CHECK_FALSE(is_known_provider("consul"));
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["provider"] = "appmesh";
   CHECK(reason_at(errors_of(c), "spec.provider").find("discontinued upstream") !=
         std::string::npos);
@@ -213,7 +212,7 @@ TEST_CASE("providers: all of Flagger's, smi:<version>:<mesh>, discontinued ones 
 }
 
 TEST_CASE("a provider without a veer router says so, not that spec.service is missing") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["provider"] = "knative";
   c["spec"]["targetRef"] = {
       {"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", "podinfo"}};
@@ -226,14 +225,14 @@ TEST_CASE("a provider without a veer router says so, not that spec.service is mi
 
 TEST_CASE(
     "provider knative and a Knative Service target go together, each error naming its field") {
-  auto knative = valid_canary();
+  auto knative = minimal_canary();
   knative["spec"]["provider"] = "knative";
   knative["spec"]["targetRef"] = {
       {"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", "podinfo"}};
   knative["spec"].erase("service");
   CHECK(errors_of(knative).empty());
 
-  auto deployment = valid_canary();
+  auto deployment = minimal_canary();
   deployment["spec"]["provider"] = "knative";
   CHECK(reason_at(errors_of(deployment), "spec.targetRef.apiVersion") ==
         "provider knative needs a Knative Service target (apiVersion: serving.knative.dev/v1, "
@@ -255,20 +254,20 @@ TEST_CASE(
 TEST_CASE(
     "router references: ingressRef for nginx and skipper, routeRef for apisix, upstreamRef "
     "only for gloo") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"]["provider"] = "skipper";
   CHECK(reason_at(errors_of(c), "spec.ingressRef").find("required with provider skipper") !=
         std::string::npos);
   c["spec"]["ingressRef"] = {
       {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
   CHECK(reason_at(errors_of(c), "spec.ingressRef").empty());
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["provider"] = "apisix";
   CHECK(refused_at(c, "spec.routeRef"));
   c["spec"]["routeRef"] = {
       {"apiVersion", "apisix.apache.org/v2"}, {"kind", "ApisixRoute"}, {"name", "podinfo"}};
   CHECK(reason_at(errors_of(c), "spec.routeRef").empty());
-  c = valid_canary();
+  c = minimal_canary();
   c["spec"]["upstreamRef"] = {
       {"apiVersion", "gloo.solo.io/v1"}, {"kind", "Upstream"}, {"name", "podinfo"}};
   CHECK(reason_at(errors_of(c), "spec.upstreamRef").find("only used by provider gloo") !=
@@ -278,7 +277,7 @@ TEST_CASE(
 }
 
 TEST_CASE("A/B match, session affinity and mirroring only on the routers Flagger has them for") {
-  auto ab = valid_canary();
+  auto ab = minimal_canary();
   ab["spec"]["analysis"].erase("stepWeight");
   ab["spec"]["analysis"].erase("maxWeight");
   ab["spec"]["analysis"]["iterations"] = 10;
@@ -293,7 +292,7 @@ TEST_CASE("A/B match, session affinity and mirroring only on the routers Flagger
     CHECK_MESSAGE(
         reason_at(errors_of(ab), "spec.analysis.match").find("provider " + std::string(p)) == 0, p);
   }
-  auto affinity = valid_canary();
+  auto affinity = minimal_canary();
   affinity["spec"]["provider"] = "contour";
   affinity["spec"]["analysis"]["sessionAffinity"] = {{"cookieName", "canary"}};
   CHECK(refused_at(affinity, "spec.analysis.sessionAffinity"));
@@ -316,7 +315,7 @@ TEST_CASE("A/B match, session affinity and mirroring only on the routers Flagger
 }
 
 TEST_CASE("the provider of a Canary without spec.provider is inferred from its fields") {
-  auto c = valid_canary();
+  auto c = minimal_canary();
   c["spec"].erase("provider");
   CHECK(infer_provider(c, "kubernetes").provider == "kubernetes");
   auto g = c;

@@ -4,9 +4,12 @@
 #include <algorithm>
 
 #include "model/canary.hpp"
+#include "model/tests/support/field_errors.hpp"
 
 using namespace veer::model;
 using nlohmann::json;
+
+using veer::model::testing::has_error;
 
 namespace {
 
@@ -21,11 +24,6 @@ json canary_with(const json& analysis_extra) {
         {"analysis", {{"interval", "1m"}, {"threshold", 5}, {"stepWeight", 10}}}}}};
   for (const auto& [k, v] : analysis_extra.items()) c["spec"]["analysis"][k] = v;
   return c;
-}
-
-bool has_error(const std::vector<FieldError>& errors, const std::string& path) {
-  return std::any_of(errors.begin(), errors.end(),
-                     [&](const FieldError& e) { return e.path == path; });
 }
 
 }  // namespace

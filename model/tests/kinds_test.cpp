@@ -8,19 +8,15 @@
 #include "model/document.hpp"
 #include "model/experiment.hpp"
 #include "model/metric_template.hpp"
+#include "model/tests/support/field_errors.hpp"
 #include "model/validate_document.hpp"
 
 using nlohmann::json;
 using namespace veer::model;
 
-namespace {
+using veer::model::testing::has_error;
 
-bool has_error(const std::vector<FieldError>& errors, const std::string& path,
-               const std::string& reason_part = "") {
-  return std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) {
-    return e.path == path && e.reason.find(reason_part) != std::string::npos;
-  });
-}
+namespace {
 
 json experiment() {
   return json::parse(R"json({

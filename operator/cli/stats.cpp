@@ -66,74 +66,88 @@ void print_text(const CheckResult& result, std::ostream& out) {
   out << "why:      " << result.evidence.message << "\n";
 }
 
-int run_compare(Invocation& call, const std::vector<std::string>& args) {
+// As typed; check() turns them into a Comparison.
+struct CompareFlags {
   std::string test, baseline, candidate, alpha = "0.05", margin, relative_margin,
                                          confidence = "0.95", direction = "lower-is-better",
                                          min_samples = "0", output = "text";
+
+  void add_to(ArgParser& parser) {
+    parser
+        .option("test", &test, "TEST",
+                "mann-whitney | welch | sequential-binomial | bayes-binomial")
+        .choices("test", {"mann-whitney", "welch", "sequential-binomial", "bayes-binomial"})
+        .option("baseline", &baseline, "FILE", "the primary's samples")
+        .option("candidate", &candidate, "FILE", "the canary's samples")
+        .option("alpha", &alpha, "A", "significance level, 0 < A < 0.5 (default 0.05)")
+        .option("margin", &margin, "M", "allowed worsening, absolute (default 0)")
+        .option("relative-margin", &relative_margin, "R",
+                "allowed worsening relative to the baseline (0.1 = 10%)")
+        .option("confidence", &confidence, "C", "interval level, 0.5 < C < 1 (default 0.95)")
+        .option("direction", &direction, "D", "lower-is-better (default) or higher-is-better")
+        .choices("direction", {"lower-is-better", "higher-is-better"})
+        .option("min-samples", &min_samples, "N", "below N values/requests: Inconclusive")
+        .option("output", &output, "FORMAT", "text (default) or json", 'o')
+        .choices("output", {"text", "json"});
+  }
+
+  // The comparison the flags describe, or a usage error naming the flag.
+  Outcome<model::Comparison> check() const {
+    for (const auto& [flag, value] : {std::pair{"test", test}, std::pair{"baseline", baseline},
+                                      std::pair{"candidate", candidate}}) {
+      if (value.empty()) return base::fail(std::string("--") + flag + " is required");
+    }
+    if (!margin.empty() && !relative_margin.empty())
+      return base::fail("give --margin or --relative-margin, not both");
+    model::Comparison comparison;
+    comparison.test = test == "mann-whitney"     ? model::ComparisonTest::MannWhitney
+                      : test == "welch"          ? model::ComparisonTest::Welch
+                      : test == "bayes-binomial" ? model::ComparisonTest::BayesBinomial
+                                                 : model::ComparisonTest::SequentialBinomial;
+    comparison.direction = direction == "higher-is-better" ? model::Direction::HigherIsBetter
+                                                           : model::Direction::LowerIsBetter;
+    auto a = number_flag("alpha", alpha, 0, 0.5, true, true);
+    if (!a) return base::fail(a.error());
+    comparison.alpha = *a;
+    auto c = number_flag("confidence", confidence, 0.5, 1, true, true);
+    if (!c) return base::fail(c.error());
+    comparison.confidence = *c;
+    if (!margin.empty()) {
+      auto m = number_flag("margin", margin, 0, HUGE_VAL, false, false);
+      if (!m) return base::fail(m.error());
+      comparison.margin = *m;
+    }
+    if (!relative_margin.empty()) {
+      auto r = number_flag("relative-margin", relative_margin, 0, HUGE_VAL, false, false);
+      if (!r) return base::fail(r.error());
+      comparison.relative_margin = *r;
+    }
+    auto n = number_flag("min-samples", min_samples, 0, 1e15, false, false);
+    if (!n || std::floor(*n) != *n)
+      return base::fail("--min-samples: \"" + min_samples + "\" is not a count");
+    comparison.min_samples = static_cast<std::int64_t>(*n);
+    return comparison;
+  }
+};
+
+int run_compare(Invocation& call, const std::vector<std::string>& args) {
+  CompareFlags flags;
   ArgParser parser(
       "stats compare", "--test TEST --baseline FILE --candidate FILE",
       "Compares a candidate (canary) with a baseline (primary) with one of veer's tests. For "
       "mann-whitney and welch a FILE holds one number per line; for sequential-binomial and "
       "bayes-binomial each line holds `errors total` for one interval. '-' reads standard input. "
       "Estimates are candidate - baseline.");
-  parser
-      .option("test", &test, "TEST", "mann-whitney | welch | sequential-binomial | bayes-binomial")
-      .choices("test", {"mann-whitney", "welch", "sequential-binomial", "bayes-binomial"})
-      .option("baseline", &baseline, "FILE", "the primary's samples")
-      .option("candidate", &candidate, "FILE", "the canary's samples")
-      .option("alpha", &alpha, "A", "significance level, 0 < A < 0.5 (default 0.05)")
-      .option("margin", &margin, "M", "allowed worsening, absolute (default 0)")
-      .option("relative-margin", &relative_margin, "R",
-              "allowed worsening relative to the baseline (0.1 = 10%)")
-      .option("confidence", &confidence, "C", "interval level, 0.5 < C < 1 (default 0.95)")
-      .option("direction", &direction, "D", "lower-is-better (default) or higher-is-better")
-      .choices("direction", {"lower-is-better", "higher-is-better"})
-      .option("min-samples", &min_samples, "N", "below N values/requests: Inconclusive")
-      .option("output", &output, "FORMAT", "text (default) or json", 'o')
-      .choices("output", {"text", "json"});
+  flags.add_to(parser);
   auto parsed = parser.parse(args, call.out);
   if (!parsed.ok) return usage_error(parser, parsed.error, call.err);
   if (parsed.help) return 0;
   if (!parsed.positionals.empty())
     return usage_error(parser, "takes no positional arguments", call.err);
-  for (const auto& [flag, value] : {std::pair{"test", test}, std::pair{"baseline", baseline},
-                                    std::pair{"candidate", candidate}}) {
-    if (value.empty())
-      return usage_error(parser, std::string("--") + flag + " is required", call.err);
-  }
-  if (!margin.empty() && !relative_margin.empty()) {
-    return usage_error(parser, "give --margin or --relative-margin, not both", call.err);
-  }
-  model::Comparison comparison;
-  comparison.test = test == "mann-whitney"     ? model::ComparisonTest::MannWhitney
-                    : test == "welch"          ? model::ComparisonTest::Welch
-                    : test == "bayes-binomial" ? model::ComparisonTest::BayesBinomial
-                                               : model::ComparisonTest::SequentialBinomial;
-  comparison.direction = direction == "higher-is-better" ? model::Direction::HigherIsBetter
-                                                         : model::Direction::LowerIsBetter;
-  auto a = number_flag("alpha", alpha, 0, 0.5, true, true);
-  if (!a) return usage_error(parser, a.error(), call.err);
-  comparison.alpha = *a;
-  auto c = number_flag("confidence", confidence, 0.5, 1, true, true);
-  if (!c) return usage_error(parser, c.error(), call.err);
-  comparison.confidence = *c;
-  if (!margin.empty()) {
-    auto m = number_flag("margin", margin, 0, HUGE_VAL, false, false);
-    if (!m) return usage_error(parser, m.error(), call.err);
-    comparison.margin = *m;
-  }
-  if (!relative_margin.empty()) {
-    auto r = number_flag("relative-margin", relative_margin, 0, HUGE_VAL, false, false);
-    if (!r) return usage_error(parser, r.error(), call.err);
-    comparison.relative_margin = *r;
-  }
-  auto n = number_flag("min-samples", min_samples, 0, 1e15, false, false);
-  if (!n || std::floor(*n) != *n) {
-    return usage_error(parser, "--min-samples: \"" + min_samples + "\" is not a count", call.err);
-  }
-  comparison.min_samples = static_cast<std::int64_t>(*n);
+  const auto comparison = flags.check();
+  if (!comparison) return usage_error(parser, comparison.error(), call.err);
 
-  auto result = compare(comparison, baseline, candidate, call.in);
+  auto result = compare(*comparison, flags.baseline, flags.candidate, call.in);
   if (!result) {
     call.err << "veer stats compare: " << result.error() << "\n";
     return 1;
@@ -142,7 +156,7 @@ int run_compare(Invocation& call, const std::vector<std::string>& args) {
     call.err << "veer stats compare: " << result->evidence.message << "\n";
     return 1;
   }
-  if (output == "json") {
+  if (flags.output == "json") {
     auto json = analysis::to_json(result->evidence);
     json["verdict"] = analysis::to_string(result->verdict);
     call.out << json.dump(2) << "\n";

@@ -1,12 +1,10 @@
 // Substring check for messages in tests: "does the error name the URL, the query, the line?"
 #pragma once
 
-#include <string>
+#include "testing/text.hpp"
 
 namespace veer::analysis::testdata {
 
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 }  // namespace veer::analysis::testdata

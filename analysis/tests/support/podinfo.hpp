@@ -20,6 +20,7 @@ inline TemplateContext podinfo() {
   c.target = "podinfo";
   c.service = "podinfo";
   c.ingress = "podinfo";
+  c.route = "podinfo";
   c.interval = "1m";
   return c;
 }

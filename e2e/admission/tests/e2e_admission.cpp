@@ -18,6 +18,7 @@
 #include "e2e/controller/tests/support/operator_process.hpp"
 #include "operator/controller/simulation.hpp"
 #include "testing/test_certificates.hpp"
+#include "testing/text.hpp"
 
 using namespace veer;
 using namespace veer::e2e;
@@ -53,9 +54,7 @@ std::string base64(const std::string& in) {
   return out;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 json broken_canary(const std::string& ns, const std::string& name) {
   auto c = controller::simulation::canary(ns, name, "istio");

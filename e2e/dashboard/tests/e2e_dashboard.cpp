@@ -11,6 +11,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/dashboard/dashboard.hpp"
 #include "operator/dashboard/reviews.hpp"
+#include "testing/text.hpp"
 
 using namespace veer;
 using namespace veer::e2e;
@@ -31,9 +32,7 @@ server::Request get(const std::string& path, const std::string& token) {
   return request;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 }  // namespace
 

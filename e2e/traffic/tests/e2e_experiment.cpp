@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "e2e/controller/tests/support/resource_types.hpp"
 #include "e2e/traffic/tests/support/traffic_rollout.hpp"
 #include "e2e/traffic/tests/support/version_counts_prometheus.hpp"
 #include "operator/controller/simulation.hpp"
@@ -22,7 +23,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace sim = controller::simulation;
 
-const kube::ResourceType kExperiments{"veer.dev", "v1beta1", "experiments", "Experiment"};
 constexpr const char* kName = "checkout-redesign";
 
 json version(const std::string& name, const std::string& deployment) {

@@ -1,5 +1,7 @@
 #include "scenarios.hpp"
 
+#include <doctest/doctest.h>
+
 namespace veer::meshes::testing {
 
 using nlohmann::json;
@@ -258,6 +260,12 @@ Observed after(const Observed& before, const std::vector<Write>& writes) {
     if (w.action != Write::Action::remove) result.objects.push_back(w.object);
   }
   return result;
+}
+
+std::unique_ptr<Router> router_for(const std::string& provider) {
+  auto router = make_router(provider);
+  REQUIRE_MESSAGE(router.ok(), why(router));
+  return std::move(router).value();
 }
 
 }  // namespace veer::meshes::testing

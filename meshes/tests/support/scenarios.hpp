@@ -2,6 +2,7 @@
 // render them) and the conformance test (which applies the golden files to a real API server).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "meshes/canary_routing.hpp"
 #include "meshes/objects.hpp"
 #include "meshes/result.hpp"
+#include "meshes/router.hpp"
 #include "meshes/routes.hpp"
 
 namespace veer::meshes::testing {
@@ -43,6 +45,9 @@ nlohmann::json as_list(const std::vector<Write>& writes);
 Observed after(const Observed& before, const std::vector<Write>& writes);
 
 std::string golden_root();
+
+// The router of `provider`; fails the test case when there is none.
+std::unique_ptr<Router> router_for(const std::string& provider);
 
 // The error message of a failed result, "" when it succeeded (for test messages).
 template <class T>

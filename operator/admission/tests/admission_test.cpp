@@ -10,6 +10,7 @@
 #include "operator/admission/admission_server.hpp"
 #include "operator/controller/simulation.hpp"
 #include "testing/test_certificates.hpp"
+#include "testing/text.hpp"
 
 using namespace veer;
 using nlohmann::json;
@@ -46,9 +47,7 @@ json answer(const json& r) {
   return response_of(admission::answer_review(r.dump(), {}));
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include "operator/cli/tests/support/run_cli.hpp"
 #include "operator/cli/tests/support/sample_canary.hpp"
 #include "testing/http_server.hpp"
+#include "testing/text.hpp"
 
 using veer::testing::HttpRequest;
 using veer::testing::HttpResponse;
@@ -24,9 +25,7 @@ namespace {
 using veer::cli::testing::Result;
 using veer::cli::testing::run;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 HttpResponse instant(double value) {
   return HttpResponse{200,

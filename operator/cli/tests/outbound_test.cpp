@@ -15,6 +15,7 @@
 #include "operator/cli/tests/support/run_cli.hpp"
 #include "operator/cli/tests/support/sample_canary.hpp"
 #include "testing/http_server.hpp"
+#include "testing/text.hpp"
 
 using veer::cli::testing::run;
 using veer::testing::HttpRequest;
@@ -23,9 +24,7 @@ using veer::testing::HttpServer;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 // No ESC, CR, bidi override or forged line start in what a command printed.
 void check_no_controls(const std::string& text) {

@@ -197,25 +197,25 @@ TEST_CASE("Knative rollout messages name the revisions, never a primary copy or 
 
 namespace {
 
-struct EndState {
+struct KnativeEndState {
   std::string phase;
   std::string traffic;
   std::string annotation;
   std::string last_promoted;
-  bool operator==(const EndState&) const = default;
-  friend std::ostream& operator<<(std::ostream& out, const EndState& s) {
+  bool operator==(const KnativeEndState&) const = default;
+  friend std::ostream& operator<<(std::ostream& out, const KnativeEndState& s) {
     return out << s.phase << " traffic=" << s.traffic << " annotation=" << s.annotation
                << " promoted=" << s.last_promoted;
   }
 };
 
-EndState end_state(Rollout& r) {
+KnativeEndState knative_end_state(Rollout& r) {
   return {r.phase(), traffic(r), primary_annotation(r), status_text(r, "lastPromotedSpec")};
 }
 
 // Initialization, then `image` rolled out to its end (run_killed). Returns the most writes one
 // reconcile made.
-int run(Rollout& r, int die_at, const std::string& image) {
+int run_knative(Rollout& r, int die_at, const std::string& image) {
   return run_killed(r, die_at, {[&](Rollout& rollout) { set_knative_image(rollout, image); }});
 }
 
@@ -225,16 +225,16 @@ TEST_CASE("a Knative rollout killed at every write reaches the same end") {
   for (const std::string& image : std::vector<std::string>{"podinfo:6.0.1", "podinfo:6.0.1-bad"}) {
     CAPTURE(image);
     Rollout clean("knative", knative_canary(), knative_service("podinfo:6.0.0"));
-    const int most_writes = run(clean, 0, image);
-    const auto expected = end_state(clean);
+    const int most_writes = run_knative(clean, 0, image);
+    const auto expected = knative_end_state(clean);
     CHECK(expected.phase == (image == "podinfo:6.0.1" ? "Succeeded" : "Failed"));
     REQUIRE(most_writes >= 2);
     for (int k = 1; k <= most_writes; ++k) {
       CAPTURE(k);
       Rollout r("knative", knative_canary(), knative_service("podinfo:6.0.0"));
-      run(r, k, image);
+      run_knative(r, k, image);
       CAPTURE(r.last_error);
-      CHECK(end_state(r) == expected);
+      CHECK(knative_end_state(r) == expected);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include "operator/dashboard/dashboard_server.hpp"
 #include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
+#include "testing/text.hpp"
 
 #include <thread>
 
@@ -68,7 +69,7 @@ struct World {
 
 struct Fixture {
   World world;
-  testing::UsersDashboard d;
+  dashboard::testing::UsersDashboard d;
   History& history = d.history;
 
   explicit Fixture(bool actions = true) : d(world.cluster, world.clock, "t-admin", actions) {}
@@ -96,9 +97,7 @@ std::string header(const server::Reply& reply, const std::string& name) {
   return "";
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 // The session cookie from a login's Set-Cookie, as a Cookie header value.
 std::string login(Fixture& f, const std::string& token) {

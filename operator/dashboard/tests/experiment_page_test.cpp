@@ -12,6 +12,7 @@
 #include "operator/dashboard/dashboard_server.hpp"
 #include "operator/dashboard/tests/support/users_dashboard.hpp"
 #include "operator/kube/memory_cluster.hpp"
+#include "testing/text.hpp"
 
 using namespace veer;
 using namespace veer::dashboard;
@@ -21,9 +22,7 @@ namespace {
 
 constexpr const char* kHostile = "<script>alert(1)</script>";
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 // The status after look `look` (of 10): the candidate `express` gains weight and P(best); at
 // look 3 `one-page` is cut off for a violated guardrail; `phase` ends it.
@@ -91,19 +90,19 @@ json experiment(const std::string& ns, const std::string& name, json status) {
           {"status", std::move(status)}};
 }
 
-TimePoint at(const std::string& text) {
+TimePoint time_at(const std::string& text) {
   return *base::parse_time(text);
 }
 
-struct World {
+struct ExperimentWorld {
   base::SimulatedClock clock;
   kube::MemoryCluster cluster{clock};
-  World() {
+  ExperimentWorld() {
     for (const auto& info : controller::simulation::served_types()) cluster.add_type(info);
     cluster.add_type({controller::experiment::experiment_type(), true, true});
     for (const char* ns : {"shop", "other"})
       cluster.create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
-    clock.set(at("2026-01-01T00:12:00Z"));
+    clock.set(time_at("2026-01-01T00:12:00Z"));
   }
   // Creates ns/name, or writes its status.
   void write(const std::string& ns, const std::string& name, json status) {
@@ -121,9 +120,9 @@ struct World {
   }
 };
 
-struct Fixture {
-  World world;
-  testing::UsersDashboard d{world.cluster, world.clock, "", false};
+struct ExperimentFixture {
+  ExperimentWorld world;
+  dashboard::testing::UsersDashboard d{world.cluster, world.clock, "", false};
   History& history = d.history;
 
   // Writes the looks 1..last (then `end`, if given) and records each in the history.
@@ -149,7 +148,7 @@ struct Fixture {
 
 TEST_CASE("the history records each look of an Experiment once, with phases and cut-offs") {
   History history;
-  const auto now = at("2026-01-01T00:30:00Z");
+  const auto now = time_at("2026-01-01T00:30:00Z");
   for (int look = 1; look <= 4; ++look) {
     history.observe_experiment(experiment("shop", "x", status_at(look)), now);
     history.observe_experiment(experiment("shop", "x", status_at(look)), now);  // the same again
@@ -157,7 +156,7 @@ TEST_CASE("the history records each look of an Experiment once, with phases and 
   history.observe_experiment(experiment("shop", "x", status_at(4, "Completed")), now);
   const auto record = history.experiment_record("shop", "x");
   REQUIRE(record.samples.size() == 5);
-  CHECK(record.samples[0].time == at("2026-01-01T00:01:00Z"));  // the look's own time
+  CHECK(record.samples[0].time == time_at("2026-01-01T00:01:00Z"));  // the look's own time
   CHECK(record.samples[1].versions.at("express").weight == 40);
   CHECK(record.samples[1].versions.at("one-page").weight == 20);
   CHECK(record.samples[2].versions.at("one-page").weight == 0);
@@ -167,7 +166,7 @@ TEST_CASE("the history records each look of an Experiment once, with phases and 
   REQUIRE(record.decisions.size() == 3);
   CHECK(record.decisions[0].label == "Running");
   CHECK(record.decisions[1].label == "cut off one-page");
-  CHECK(record.decisions[1].time == at("2026-01-01T00:03:00Z"));
+  CHECK(record.decisions[1].time == time_at("2026-01-01T00:03:00Z"));
   CHECK(record.decisions[2].label == "Completed");
   CHECK(record.decisions[2].evidence["decision"] == "winner");
   CHECK(!record.decisions[2].evidence.contains("state"));  // resumable state, not evidence
@@ -177,7 +176,7 @@ TEST_CASE("the history records each look of an Experiment once, with phases and 
 }
 
 TEST_CASE("an Experiment page draws every version's weight, reward and P(best) over time") {
-  Fixture f;
+  ExperimentFixture f;
   f.run("redesign", 4, "Completed");
   auto page = f.get("t-shop", "/experiment/shop/redesign");
   REQUIRE(page.status == 200);
@@ -220,7 +219,7 @@ TEST_CASE("an Experiment page draws every version's weight, reward and P(best) o
 }
 
 TEST_CASE("a sample-ratio mismatch and a running Experiment's leader are shown") {
-  Fixture f;
+  ExperimentFixture f;
   f.world.write("shop", "skewed", status_at(2, "Running", true));
   auto body = f.get("t-shop", "/experiment/shop/skewed").body;
   CHECK(contains(body, "<td id=\"srm\"><span class=\"verdict-fail\">mismatch"));
@@ -239,7 +238,7 @@ TEST_CASE("a sample-ratio mismatch and a running Experiment's leader are shown")
 }
 
 TEST_CASE("Experiment pages need a token and are scoped by namespace as Canary pages are") {
-  Fixture f;
+  ExperimentFixture f;
   f.run("redesign", 2);
   CHECK(f.get("", "/experiment/shop/redesign").status == 401);
   CHECK(f.get("wrong", "/experiment/shop/redesign").status == 401);
@@ -268,7 +267,7 @@ class CanariesOnly final : public Reviews {
 };
 
 TEST_CASE("seeing an Experiment needs list on experiments in its namespace, not on canaries") {
-  Fixture f;
+  ExperimentFixture f;
   f.run("redesign", 2);
   CanariesOnly reviews;
   Access access(f.world.clock, "", &reviews);
@@ -286,7 +285,7 @@ TEST_CASE("seeing an Experiment needs list on experiments in its namespace, not 
 }
 
 TEST_CASE("the dashboard server records Experiment statuses as they change") {
-  World world;
+  ExperimentWorld world;
   DashboardOptions options;
   options.shared_token = "t-admin";
   DashboardServer server(world.cluster, world.clock, std::move(options));

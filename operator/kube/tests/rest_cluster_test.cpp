@@ -23,7 +23,7 @@ using veer::testing::HttpServer;
 
 namespace {
 
-const ResourceType kConfigMap{"", "v1", "", "ConfigMap"};
+const ResourceType kConfigMapKind{"", "v1", "", "ConfigMap"};
 const ResourceType kCanary{"veer.dev", "v1beta1", "canaries", ""};
 
 HttpResponse json(int status, const Json& body) {
@@ -102,7 +102,7 @@ TEST_CASE("requests carry the token and go to the discovered path, discovery is 
   veer::base::RealClock clock;
   RestCluster cluster(config_for(server), clock);
   for (int i = 0; i < 3; ++i) {
-    auto got = cluster.get(ObjectRef{kConfigMap, "default", "a"});
+    auto got = cluster.get(ObjectRef{kConfigMapKind, "default", "a"});
     REQUIRE_MESSAGE(got.ok(), (got.ok() ? "" : got.error().message));
     CHECK(resource_version_of(*got) == "7");
   }
@@ -118,13 +118,13 @@ TEST_CASE("API errors keep the Status reason and message and name the request") 
   HttpServer server(fake_api);
   veer::base::RealClock clock;
   RestCluster cluster(config_for(server), clock);
-  auto missing = cluster.get(ObjectRef{kConfigMap, "default", "nope"});
+  auto missing = cluster.get(ObjectRef{kConfigMapKind, "default", "nope"});
   REQUIRE(missing.is(ErrorType::NotFound));
   CHECK(missing.error().message.find("configmaps \"nope\" not found") != std::string::npos);
   CHECK(missing.error().message.find(server.url() + "/api/v1/namespaces/default/configmaps/nope") !=
         std::string::npos);
 
-  Json a = *cluster.get(ObjectRef{kConfigMap, "default", "a"});
+  Json a = *cluster.get(ObjectRef{kConfigMapKind, "default", "a"});
   auto conflict = cluster.update(a);
   REQUIRE(conflict.is(ErrorType::Conflict));
   CHECK(conflict.error().code == 409);
@@ -143,7 +143,7 @@ TEST_CASE("list pages, status subresource paths and apply's content type and fie
   ListOptions page;
   page.limit = 1;
   page.label_selector = "app in (web,api)";
-  auto listed = cluster.list(kConfigMap, "default", page);
+  auto listed = cluster.list(kConfigMapKind, "default", page);
   REQUIRE(listed.ok());
   CHECK(listed->continue_token == "next");
   CHECK(listed->resource_version == "12");
@@ -171,7 +171,7 @@ TEST_CASE("a watch streams events line by line and ends with the server's error"
   WatchOptions options;
   options.resource_version = "7";
   options.timeout = 300s;
-  auto stream = cluster.watch(kConfigMap, "default", options);
+  auto stream = cluster.watch(kConfigMapKind, "default", options);
   REQUIRE_MESSAGE(stream.ok(), (stream.ok() ? "" : stream.error().message));
   auto added = (*stream)->next();
   REQUIRE(added.has_value());
@@ -202,7 +202,7 @@ TEST_CASE("a server that does not answer times out, naming the URL") {
   ClientConfig config = config_for(server);
   config.timeout = 300ms;
   RestCluster cluster(config, clock);
-  auto got = cluster.get(ObjectRef{kConfigMap, "default", "a"});
+  auto got = cluster.get(ObjectRef{kConfigMapKind, "default", "a"});
   REQUIRE(got.is(ErrorType::Timeout));
   CHECK(got.error().message.find(server.url()) != std::string::npos);
   server.stop();
@@ -253,11 +253,11 @@ TEST_CASE("a token file is re-read when it rotates, an exec plugin runs once per
   config.token_file = token_file.string();
   {
     RestCluster cluster(config, clock);
-    REQUIRE(cluster.get(ObjectRef{kConfigMap, "default", "a"}).ok());
+    REQUIRE(cluster.get(ObjectRef{kConfigMapKind, "default", "a"}).ok());
     CHECK(server.requests().back().headers.at("authorization") == "Bearer first");
     std::ofstream(token_file) << "second\n";
     std::filesystem::last_write_time(token_file, std::filesystem::last_write_time(token_file) + 2s);
-    REQUIRE(cluster.get(ObjectRef{kConfigMap, "default", "a"}).ok());
+    REQUIRE(cluster.get(ObjectRef{kConfigMapKind, "default", "a"}).ok());
     CHECK(server.requests().back().headers.at("authorization") == "Bearer second");
   }
   auto plugin = dir / "plugin.sh";
@@ -271,8 +271,8 @@ TEST_CASE("a token file is re-read when it rotates, an exec plugin runs once per
   config.exec = ExecPlugin{plugin.string(), {}, {{"REGION", "eu"}}, ""};
   {
     RestCluster cluster(config, clock);
-    REQUIRE(cluster.get(ObjectRef{kConfigMap, "default", "a"}).ok());
-    REQUIRE(cluster.get(ObjectRef{kConfigMap, "default", "a"}).ok());
+    REQUIRE(cluster.get(ObjectRef{kConfigMapKind, "default", "a"}).ok());
+    REQUIRE(cluster.get(ObjectRef{kConfigMapKind, "default", "a"}).ok());
     CHECK(server.requests().back().headers.at("authorization") == "Bearer eu-tok");
     std::ifstream in(runs);
     int lines = 0;
@@ -281,7 +281,7 @@ TEST_CASE("a token file is re-read when it rotates, an exec plugin runs once per
   }
   config.exec = ExecPlugin{(dir / "missing-plugin").string(), {}, {}, ""};
   RestCluster broken(config, clock);
-  auto failed = broken.get(ObjectRef{kConfigMap, "default", "a"});
+  auto failed = broken.get(ObjectRef{kConfigMapKind, "default", "a"});
   REQUIRE(failed.is(ErrorType::Configuration));
   CHECK(failed.error().message.find("missing-plugin") != std::string::npos);
   std::filesystem::remove_all(dir);
@@ -318,7 +318,7 @@ TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock, and a l
   veer::base::SimulatedClock clock;
   RestCluster cluster(config_for(server), clock);
   std::optional<Result<Json>> got;
-  std::thread caller([&] { got = cluster.get(ObjectRef{kConfigMap, "default", "a"}); });
+  std::thread caller([&] { got = cluster.get(ObjectRef{kConfigMapKind, "default", "a"}); });
   const auto start = clock.now();
   for (int i = 0; i < 2; ++i) {
     // The caller sleeps on the simulated clock until Retry-After has passed.
@@ -335,7 +335,7 @@ TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock, and a l
 
   refusals = 1'000;  // never lets up: the call ends with the 429 after 10 retries
   std::optional<Result<Json>> refused;
-  std::thread second([&] { refused = cluster.get(ObjectRef{kConfigMap, "default", "a"}); });
+  std::thread second([&] { refused = cluster.get(ObjectRef{kConfigMapKind, "default", "a"}); });
   for (int i = 0; i < 10; ++i) {
     REQUIRE(server.wait_for_requests(static_cast<std::size_t>(5 + i)));
     clock.wait_for_waiters(1);

@@ -6,6 +6,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/denied_urls.hpp"
 #include "operator/runtime/tests/support/simulated_operator.hpp"
+#include "testing/text.hpp"
 
 using namespace veer;
 using namespace std::chrono_literals;
@@ -27,9 +28,7 @@ std::vector<std::string> denied_events(kube::Cluster& cluster, const std::string
   return out;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using veer::testing::contains;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/simulated_driver.hpp"
+#include "operator/runtime/tests/support/stop_on_exit.hpp"
 #include "operator/runtime/tests/support/world.hpp"
 
 using namespace veer;
@@ -31,12 +32,9 @@ struct EvenTraffic final : controller::experiment::ExperimentMetrics {
   }
 };
 
-struct StopOnExit {
-  runtime::Manager& manager;
-  ~StopOnExit() { manager.stop(); }
-};
+using veer::runtime::testing::StopOnExit;
 
-json experiment() {
+json experiment_json() {
   auto version = [](const std::string& name, const std::string& deployment) {
     return json{{"name", name}, {"targetRef", {{"kind", "Deployment"}, {"name", deployment}}}};
   };
@@ -62,7 +60,7 @@ TEST_CASE("the runtime runs an Experiment to its end") {
   w.add_namespace("shop");
   REQUIRE(w.cluster.create(sim::deployment("shop", "checkout", "checkout:1")));
   REQUIRE(w.cluster.create(sim::deployment("shop", "checkout-next", "checkout:2")));
-  REQUIRE(w.cluster.create(experiment()));
+  REQUIRE(w.cluster.create(experiment_json()));
   runtime::Manager m(w.cluster, w.clock, runtime::testing::simulated_settings());
   sim::ApprovingHooks hooks;
   sim::ImageMetrics metrics(m.cache());

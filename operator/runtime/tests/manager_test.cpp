@@ -10,6 +10,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/simulated_driver.hpp"
+#include "operator/runtime/tests/support/stop_on_exit.hpp"
 #include "operator/runtime/tests/support/world.hpp"
 #include "operator/server/status_server.hpp"
 
@@ -28,10 +29,7 @@ struct Fakes {
 };
 
 // Stops a Manager before the fakes its workers use are destroyed (also when a REQUIRE throws).
-struct StopOnExit {
-  runtime::Manager& manager;
-  ~StopOnExit() { manager.stop(); }
-};
+using veer::runtime::testing::StopOnExit;
 
 }  // namespace
 

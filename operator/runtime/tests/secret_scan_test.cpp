@@ -19,6 +19,7 @@
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/metrics_checker.hpp"
 #include "operator/runtime/simulated_driver.hpp"
+#include "operator/runtime/tests/support/stop_on_exit.hpp"
 #include "operator/runtime/tests/support/world.hpp"
 #include "operator/webhooks/http_hook_poster.hpp"
 #include "testing/http_server.hpp"
@@ -57,10 +58,7 @@ std::vector<std::string> leaked(const std::string& text) {
   return found;
 }
 
-struct StopOnExit {
-  runtime::Manager& manager;
-  ~StopOnExit() { manager.stop(); }
-};
+using veer::runtime::testing::StopOnExit;
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "e2e/controller/tests/support/fake_prometheus.hpp"
 #include "e2e/controller/tests/support/kubelet.hpp"
 #include "e2e/controller/tests/support/operator_process.hpp"
+#include "e2e/controller/tests/support/resource_types.hpp"
 #include "operator/controller/simulation.hpp"
 
 namespace veer::e2e {
@@ -20,11 +21,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kName = "podinfo";
-const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
-const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
-const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap"};
-const kube::ResourceType kSecrets{"", "v1", "secrets", "Secret"};
-const kube::ResourceType kExperiments{"veer.dev", "v1beta1", "experiments", "Experiment"};
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {

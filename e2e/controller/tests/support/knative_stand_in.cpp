@@ -6,7 +6,7 @@ namespace veer::e2e {
 
 namespace {
 
-constexpr auto kPoll = std::chrono::milliseconds(100);
+constexpr auto kStandInPoll = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -36,7 +36,7 @@ void KnativeStandIn::run() {
       unready = unready_;
     }
     controller::simulation::knative_pass(cluster_, ns_, unready);
-    std::this_thread::sleep_for(kPoll);
+    std::this_thread::sleep_for(kStandInPoll);
   }
 }
 

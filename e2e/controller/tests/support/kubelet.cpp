@@ -1,15 +1,13 @@
 #include "e2e/controller/tests/support/kubelet.hpp"
 
 #include "base/time_format.hpp"
+#include "e2e/controller/tests/support/resource_types.hpp"
 
 namespace veer::e2e {
 
 using nlohmann::json;
 
 namespace {
-
-const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
-const kube::ResourceType kHttpRoutes{"gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"};
 
 // The status without timestamps, to tell whether a write is needed.
 json comparable(json status) {

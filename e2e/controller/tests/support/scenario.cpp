@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/controller/tests/support/resource_types.hpp"
 #include "operator/controller/simulation.hpp"
 
 namespace veer::e2e {
@@ -14,10 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
-const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
-const kube::ResourceType kKnativeServices{"serving.knative.dev", "v1", "services", "Service"};
-const kube::ResourceType kRevisions{"serving.knative.dev", "v1", "revisions", "Revision"};
 constexpr const char* kPrimaryRevision = "veer.dev/primary-revision";
 
 // Knative has no built-in metrics in veer (docs/routers.md): the Canary reads the queue-proxy's

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "e2e/controller/tests/support/kubelet.hpp"
+#include "e2e/controller/tests/support/resource_types.hpp"
 #include "operator/controller/simulation.hpp"
 
 namespace veer::e2e::traffic {
@@ -11,7 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
 constexpr auto kLoop = std::chrono::milliseconds(100);
 
 // The status fields that say whether a Deployment is rolled out (timestamps left aside).

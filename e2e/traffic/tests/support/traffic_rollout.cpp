@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "e2e/controller/tests/support/resource_types.hpp"
 #include "e2e/traffic/tests/support/loopback.hpp"
 #include "operator/controller/simulation.hpp"
 #include "testing/skip.hpp"
@@ -13,9 +14,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
-const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
 
 bool terminal(const std::string& phase) {
   return phase == "Succeeded" || phase == "Failed";

@@ -1,0 +1,166 @@
+#include "operator/cli/operator_flags.hpp"
+
+#include <cmath>
+#include <exception>
+#include <utility>
+
+#include "http/redact.hpp"
+#include "model/kube_names.hpp"
+#include "model/mesh_providers.hpp"
+
+namespace veer::cli {
+namespace {
+
+// The client's rate limit. Reads come from the informer caches; a Canary rolling out writes
+// about 6 times per analysis step over its rollout (bench/scale/results.md), so 100 writes a
+// second carry about 1,000 Canaries rolling out at once on a 1-minute interval; the burst lets
+// about 80 Canaries due at the same instant step without waiting and covers the start-up lists.
+// Flagger's load-tested defaults are the same (docs/operator.md "Client rate").
+constexpr const char* kDefaultKubeApiQps = "100";
+constexpr const char* kDefaultKubeApiBurst = "250";
+
+bool parse_count(const std::string& flag, const std::string& text, int min, int& out,
+                 std::string& error) {
+  try {
+    std::size_t used = 0;
+    out = std::stoi(text, &used);
+    if (used == text.size() && out >= min) return true;
+  } catch (const std::exception&) {
+  }
+  error = "--" + flag + " \"" + text + "\" is not a whole number >= " + std::to_string(min);
+  return false;
+}
+
+// --kube-api-qps: a positive finite number of requests a second (fractions allowed, as in
+// client-go); no "unlimited", so a fleet can never flood the API server by a typo.
+bool parse_qps(const std::string& text, double& out, std::string& error) {
+  try {
+    std::size_t used = 0;
+    out = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(out) && out > 0) return true;
+  } catch (const std::exception&) {
+  }
+  error = "--kube-api-qps \"" + text + "\" is not a number > 0";
+  return false;
+}
+
+// The admission webhook's three flags go together.
+bool check_admission(const OperatorFlags& flags, OperatorOptions& options, std::string& error) {
+  if (flags.admission_listen.empty()) {
+    if (flags.admission_cert.empty() && flags.admission_key.empty()) return true;
+    error = "--admission-tls-cert and --admission-tls-key need --admission-listen";
+    return false;
+  }
+  options.admission_listen = parse_listen("--admission-listen", flags.admission_listen, error);
+  if (!options.admission_listen) return false;
+  if (!flags.admission_cert.empty() && !flags.admission_key.empty()) return true;
+  error =
+      "--admission-listen needs --admission-tls-cert and --admission-tls-key (the API server "
+      "calls webhooks over HTTPS only)";
+  return false;
+}
+
+// The URLs veer calls on its own, against the outbound policy.
+bool check_urls(const OperatorFlags& flags, const http::OutboundPolicy& policy,
+                std::string& error) {
+  if (flags.metrics_server.find("://") == std::string::npos) {
+    error = "--metrics-server \"" + flags.metrics_server + "\" is not a URL";
+    return false;
+  }
+  for (const auto& [flag, url] :
+       {std::pair<std::string, std::string>{"--metrics-server", flags.metrics_server},
+        {"--event-webhook", flags.event_webhook}}) {
+    if (url.empty()) continue;
+    if (auto refused = http::refuse_url(policy, url)) {
+      error = flag + " " + http::redact(url) + ": " + *refused;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+OperatorFlags::OperatorFlags() : qps(kDefaultKubeApiQps), burst(kDefaultKubeApiBurst) {}
+
+void OperatorFlags::add_to(ArgParser& parser) {
+  parser
+      .option("kubeconfig", &kubeconfig, "PATH",
+              "kubeconfig file (default: $KUBECONFIG, then in-cluster, then ~/.kube/config)")
+      .option("context", &context, "NAME", "kubeconfig context (default: current-context)")
+      .option("kube-api-qps", &qps, "QPS",
+              std::string("requests a second to the API server, on average (default ") +
+                  kDefaultKubeApiQps + ")")
+      .option("kube-api-burst", &burst, "N",
+              std::string("requests above --kube-api-qps allowed at once (default ") +
+                  kDefaultKubeApiBurst + ")")
+      .option("namespace", &ns, "NS", "watch only this namespace (default: all)", 'n')
+      .option("mesh-provider", &mesh_provider, "P",
+              "traffic router for Canaries without spec.provider (default kubernetes)")
+      .option("ingress-annotations-prefix", &ingress_prefix, "PREFIX",
+              "annotation prefix of the NGINX ingress controller's --annotations-prefix, for "
+              "the nginx provider's canary Ingress (default nginx.ingress.kubernetes.io)")
+      .option("metrics-server", &metrics_server, "URL",
+              "Prometheus for built-in metrics and templates without an address "
+              "(default http://prometheus:9090)")
+      .option("event-webhook", &event_webhook, "URL",
+              "POST every Canary event here (Flagger's event webhook payload)");
+  for (const auto& f : notify::global_default_flags())
+    parser.option(f.flag, &(defaults.*f.field), "VALUE",
+                  std::string(f.help) + " (env " + f.env + "); used for Canaries without alerts");
+  parser.flag("leader-elect", &leader_elect, "run workers only while holding the leader lease")
+      .option("leader-election-namespace", &lease_namespace, "NS",
+              "namespace of the lease (default: the pod's namespace, else default)")
+      .option("listen", &listen, "HOST:PORT",
+              "address of /metrics, /healthz and /readyz (default :8080; port 0 picks one)")
+      .option("log-level", &log_level, "LEVEL", "trace|debug|info|warn|error (default info)")
+      .choices("log-level", {"trace", "debug", "info", "warn", "error"})
+      .option("log-format", &log_format, "FORMAT", "text or json (default text)")
+      .choices("log-format", {"text", "json"})
+      .option("max-concurrent-rollouts", &max_rollouts, "N",
+              "at most N rollouts at once; others wait (default 0: no limit)")
+      .option("max-rollouts-per-namespace", &max_per_namespace, "N",
+              "at most N rollouts at once per namespace (default 0: no limit)")
+      .option("workers", &workers, "N", "Canaries reconciled in parallel (default 2)");
+  outbound.add_to(parser, true);
+  dashboard.add_to(parser, false);
+  parser
+      .option("admission-listen", &admission_listen, "HOST:PORT",
+              "serve the validating admission webhook (HTTPS, POST /validate) here (default: off)")
+      .option("admission-tls-cert", &admission_cert, "FILE",
+              "PEM certificate chain of the admission webhook")
+      .option("admission-tls-key", &admission_key, "FILE", "PEM key of the admission webhook");
+}
+
+std::optional<OperatorOptions> check(const OperatorFlags& flags, std::string& error) {
+  OperatorOptions options;
+  auto listen = parse_listen("--listen", flags.listen, error);
+  if (!listen) return std::nullopt;
+  options.listen = *listen;
+  if (error = flags.dashboard.check(); !error.empty()) return std::nullopt;
+  if (!check_admission(flags, options, error)) return std::nullopt;
+  if (!parse_count("max-concurrent-rollouts", flags.max_rollouts, 0,
+                   options.max_concurrent_rollouts, error) ||
+      !parse_count("max-rollouts-per-namespace", flags.max_per_namespace, 0,
+                   options.max_rollouts_per_namespace, error) ||
+      !parse_count("workers", flags.workers, 1, options.workers, error) ||
+      !parse_qps(flags.qps, options.qps, error) ||
+      !parse_count("kube-api-burst", flags.burst, 1, options.burst, error))
+    return std::nullopt;
+  if (!model::is_known_provider(flags.mesh_provider)) {
+    error = "--mesh-provider \"" + flags.mesh_provider + "\" is not one of " +
+            model::known_providers_text();
+    return std::nullopt;
+  }
+  if (auto problem = model::dns1123_subdomain_problem(flags.ingress_prefix); !problem.empty()) {
+    error = "--ingress-annotations-prefix \"" + flags.ingress_prefix + "\" " + problem;
+    return std::nullopt;
+  }
+  auto policy = flags.outbound.policy(error);
+  if (!policy) return std::nullopt;
+  options.policy = *policy;
+  if (!check_urls(flags, options.policy, error)) return std::nullopt;
+  return options;
+}
+
+}  // namespace veer::cli
