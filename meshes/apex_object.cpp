@@ -15,7 +15,7 @@ Write upsert_apex_object(const CanaryRouting& canary, const ObjectRef& ref, json
                 {"metadata", new_metadata(canary, ref.name, metadata)},
                 {"spec", std::move(spec)}};
   std::vector<std::string> owned = owned_spec_fields;
-  for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
+  for (auto& field : metadata_fields(canary, metadata)) owned.push_back(std::move(field));
   const json* found = observed.find(ref);
   UpsertOptions options;
   options.remember_original_spec = found && !is_controlled_by(*found, canary);

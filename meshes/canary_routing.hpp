@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,23 @@ struct SessionAffinity {
   std::string cookie_name;
   std::string primary_cookie_name;  // optional second cookie pinning users to the primary
   int max_age = 86400;              // seconds
+  // Max-Age of the primary cookie: the analysis interval in seconds (as Flagger), so a user
+  // pinned to the primary is weighed again at each step.
+  int primary_max_age = 60;
   std::string domain;
   std::string path;
   std::string same_site;  // Strict | Lax | None
   bool http_only = false;
   bool secure = false;
   bool partitioned = false;
+};
+
+// A further port of the generated Services (spec.service.portDiscovery).
+struct ServicePort {
+  std::string name;
+  int port = 0;  // also the targetPort
+  std::string protocol = "TCP";
+  friend bool operator==(const ServicePort&, const ServicePort&) = default;
 };
 
 struct CanaryRouting {
@@ -57,6 +69,9 @@ struct CanaryRouting {
   std::vector<std::string> gateways;
   bool delegation = false;
   bool port_discovery = false;
+  // With port_discovery, the target's other container ports (port_discovery.hpp); the operator
+  // fills them from the target's pod template.
+  std::vector<ServicePort> discovered_ports;
   bool headless = false;             // generated Services get clusterIP: None (on creation)
   std::string traffic_distribution;  // Service spec.trafficDistribution (Kubernetes 1.31+)
   std::string timeout;               // e.g. "30s"
@@ -72,6 +87,9 @@ struct CanaryRouting {
   std::optional<CustomMetadata> apex_metadata;
   std::optional<CustomMetadata> primary_metadata;
   std::optional<CustomMetadata> canary_metadata;
+  // spec.service.unmanagedMetadata: keys veer sets only when it creates an object.
+  std::set<std::string> unmanaged_labels;
+  std::set<std::string> unmanaged_annotations;
 
   std::string ingress_name;       // spec.ingressRef.name (nginx, skipper)
   std::string route_name;         // spec.routeRef.name (apisix)

@@ -74,6 +74,10 @@ CanaryRouting routing_of(const model::Canary& canary, const std::string& selecto
   r.apex_metadata = metadata_of(service.apex);
   r.primary_metadata = metadata_of(service.primary);
   r.canary_metadata = metadata_of(service.canary);
+  if (const auto& unmanaged = service.unmanaged_metadata) {
+    r.unmanaged_labels = {unmanaged->labels.begin(), unmanaged->labels.end()};
+    r.unmanaged_annotations = {unmanaged->annotations.begin(), unmanaged->annotations.end()};
+  }
   if (spec.ingress_ref) r.ingress_name = spec.ingress_ref->name;
   if (spec.route_ref) r.route_name = spec.route_ref->name;
   if (spec.upstream_ref) {
@@ -88,9 +92,12 @@ CanaryRouting routing_of(const model::Canary& canary, const std::string& selecto
     r.analysis_match = spec.analysis->match;
     r.iterations = spec.analysis->iterations;
     if (const auto& a = spec.analysis->session_affinity) {
-      r.session_affinity = SessionAffinity{
-          a->cookie_name, a->primary_cookie_name, a->max_age, a->domain,     a->path,
-          a->same_site,   a->http_only,           a->secure,  a->partitioned};
+      r.session_affinity =
+          SessionAffinity{a->cookie_name, a->primary_cookie_name,
+                          a->max_age,     static_cast<int>(spec.analysis->interval.count() / 1000),
+                          a->domain,      a->path,
+                          a->same_site,   a->http_only,
+                          a->secure,      a->partitioned};
     }
   }
   return r;

@@ -323,7 +323,19 @@ Expected<json> rules_for(const CanaryRouting& canary, const Routes& routes,
     sticky["matches"] = matched.value();
     sticky["backendRefs"] = {backend(canary, canary.primary_name(), 0),
                              backend(canary, canary.canary_name(), 100)};
-    return json::array({sticky, weighted});
+    const auto& affinity = *canary.session_affinity;
+    const auto primary_cookie = primary_session_cookie(affinity, routes.session_cookie);
+    if (primary_cookie.empty()) return json::array({sticky, weighted});
+    // primaryCookieName (as Flagger): users the primary served stay on it for an interval.
+    add_set_cookie(weighted["backendRefs"][0]["filters"],
+                   set_primary_cookie_value(affinity, primary_cookie));
+    auto primary_matched = sticky_matches(primary_cookie);
+    if (!primary_matched) return primary_matched.error();
+    json sticky_primary = sticky;
+    sticky_primary["matches"] = primary_matched.value();
+    sticky_primary["backendRefs"] = {backend(canary, canary.primary_name(), 100),
+                                     backend(canary, canary.canary_name(), 0)};
+    return json::array({sticky, sticky_primary, weighted});
   }
   if (routes.previous_session_cookie.empty()) return json::array({weighted});
   auto matched = sticky_matches(routes.previous_session_cookie);
@@ -397,7 +409,7 @@ Expected<std::vector<Write>> GatewayApiRouter::apply(const CanaryRouting& canary
                 {"metadata", new_metadata(canary, canary.apex_name(), metadata)},
                 {"spec", spec}};
   std::vector<std::string> owned = {"/spec/parentRefs", "/spec/hostnames", "/spec/rules"};
-  for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
+  for (auto& field : metadata_fields(canary, metadata)) owned.push_back(std::move(field));
   UpsertOptions options;
   options.remember_original_spec = found && !is_controlled_by(*found, canary);
   return std::vector<Write>{upsert(fresh, owned, found, options)};

@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* kApiVersion = "networking.istio.io/v1beta1";
 constexpr const char* kStickyRouteName = "sticky-route";
+constexpr const char* kStickyPrimaryRouteName = "sticky-primary-route";
 
 bool is_tcp(const CanaryRouting& canary) {
   std::string protocol = canary.app_protocol;
@@ -104,7 +105,19 @@ Expected<json> http_routes(const CanaryRouting& canary, const Routes& routes) {
     if (!match) return match.error();
     sticky["match"] = match.value();
     sticky["route"] = {destination(canary, primary, 0), destination(canary, canary_host, 100)};
-    return json::array({sticky, weighted});
+    const auto primary_cookie = primary_session_cookie(affinity, routes.session_cookie);
+    if (primary_cookie.empty()) return json::array({sticky, weighted});
+    // primaryCookieName (as Flagger): users the primary served stay on it for an interval.
+    weighted["route"][0]["headers"]["response"]["add"]["Set-Cookie"] =
+        set_primary_cookie_value(affinity, primary_cookie);
+    auto primary_match = cookie_match(canary, primary_cookie);
+    if (!primary_match) return primary_match.error();
+    json sticky_primary = base;
+    sticky_primary["name"] = kStickyPrimaryRouteName;
+    sticky_primary["match"] = primary_match.value();
+    sticky_primary["route"] = {destination(canary, primary, 100),
+                               destination(canary, canary_host, 0)};
+    return json::array({sticky, sticky_primary, weighted});
   }
   if (routes.previous_session_cookie.empty()) return json::array({weighted});
   // The run is over: requests still carrying its cookie go to the primary and lose the cookie.
@@ -206,7 +219,7 @@ Expected<std::vector<Write>> IstioRouter::apply(const CanaryRouting& canary, con
                 {"metadata", new_metadata(canary, apex, metadata)},
                 {"spec", spec}};
   std::vector<std::string> owned = {"/spec/hosts", "/spec/gateways", "/spec/" + rules_field};
-  for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
+  for (auto& field : metadata_fields(canary, metadata)) owned.push_back(std::move(field));
   UpsertOptions options;
   options.remember_original_spec = found && !is_controlled_by(*found, canary);
   writes.push_back(upsert(fresh, owned, found, options));

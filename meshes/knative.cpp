@@ -101,6 +101,7 @@ Expected<std::vector<Write>> KnativeRouter::finalize(const CanaryRouting& canary
   }
   json cleaned = *service;
   cleaned["metadata"]["annotations"].erase(kPrimaryRevision);
+  cleaned["metadata"]["annotations"].erase(std::string(kAppliedAnnotation));
   if (cleaned["metadata"]["annotations"].empty()) cleaned["metadata"].erase("annotations");
   return std::vector<Write>{Write{Write::Action::update, cleaned, {}}};
 }

@@ -75,7 +75,7 @@ Expected<std::vector<Write>> KumaRouter::apply(const CanaryRouting& canary, cons
         {"destinations", {{{"match", {{kServiceTag, kuma_service(canary, canary.apex_name())}}}}}},
         {"conf", {{"split", split}}}}}};
   std::vector<std::string> owned = {"/spec"};
-  for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
+  for (auto& field : metadata_fields(canary, metadata)) owned.push_back(std::move(field));
   return std::vector<Write>{upsert(fresh, owned, found)};
 }
 

@@ -68,12 +68,15 @@ json new_metadata(const CanaryRouting& canary, const std::string& name,
   return meta;
 }
 
-std::vector<std::string> metadata_fields(const CustomMetadata& metadata) {
+std::vector<std::string> metadata_fields(const CanaryRouting& canary,
+                                         const CustomMetadata& metadata) {
   std::vector<std::string> fields;
   for (const auto& [key, value] : metadata.labels) {
+    if (canary.unmanaged_labels.count(key)) continue;
     fields.push_back(json_pointer({"metadata", "labels", key}));
   }
   for (const auto& [key, value] : metadata.annotations) {
+    if (canary.unmanaged_annotations.count(key)) continue;
     fields.push_back(json_pointer({"metadata", "annotations", key}));
   }
   return fields;
@@ -147,6 +150,7 @@ Expected<std::vector<Write>> restore_original_spec(const json* observed) {
   restored["spec"] = *spec;
   auto& restored_annotations = restored["metadata"]["annotations"];
   restored_annotations.erase(std::string(kOriginalConfigAnnotation));
+  restored_annotations.erase(std::string(kAppliedAnnotation));
   if (restored_annotations.empty()) restored["metadata"].erase("annotations");
   auto action = restored == *observed ? Write::Action::unchanged : Write::Action::update;
   return std::vector<Write>{Write{action, std::move(restored), {"/spec"}}};

@@ -57,8 +57,11 @@ bool is_controlled_by(const nlohmann::json& object, const CanaryRouting& canary)
 nlohmann::json new_metadata(const CanaryRouting& canary, const std::string& name,
                             const CustomMetadata& metadata);
 
-// Owned-field pointers for every label and annotation in `metadata`.
-std::vector<std::string> metadata_fields(const CustomMetadata& metadata);
+// Owned-field pointers for every label and annotation in `metadata`, except the keys
+// spec.service.unmanagedMetadata lists: those are set when veer creates the object and left to
+// whoever changes them afterwards.
+std::vector<std::string> metadata_fields(const CanaryRouting& canary,
+                                         const CustomMetadata& metadata);
 
 // Where the user's spec is kept the first time veer changes an object it did not create, so that
 // finalize can put it back.
@@ -66,6 +69,9 @@ inline constexpr std::string_view kOriginalConfigAnnotation = "veer.dev/original
 // Flagger's equivalent, honoured when finalizing objects migrated from Flagger.
 inline constexpr std::string_view kFlaggerOriginalConfigAnnotation =
     "flagger.kubernetes.io/original-configuration";
+// The hash of the fields veer owns as it last wrote them (drift.hpp); removed when veer hands an
+// object back.
+inline constexpr std::string_view kAppliedAnnotation = "veer.dev/applied-hash";
 inline constexpr std::string_view kLastAppliedAnnotation =
     "kubectl.kubernetes.io/last-applied-configuration";
 

@@ -23,10 +23,12 @@ std::vector<ObjectRef> service_objects(const CanaryRouting& canary) {
 namespace {
 
 // The port the API server assigned on a NodePort or LoadBalancer Service, for the same port.
-std::optional<json> assigned_node_port(const json* observed, int port) {
+std::optional<json> assigned_node_port(const json* observed, int port,
+                                       const std::string& protocol = "TCP") {
   if (observed == nullptr) return std::nullopt;
   for (const auto& p : field_or_null(*observed, "/spec/ports")) {
-    if (p.value("port", 0) == port && p.value("protocol", "TCP") == "TCP" && p.contains("nodePort"))
+    if (p.value("port", 0) == port && p.value("protocol", "TCP") == protocol &&
+        p.contains("nodePort"))
       return p["nodePort"];
   }
   return std::nullopt;
@@ -42,7 +44,17 @@ json service_ports(const CanaryRouting& canary, const json* observed) {
   // Kept, or every reconcile would drop it and the server would assign it again (a rewrite
   // loop, and clients of the node port cut off).
   if (auto node_port = assigned_node_port(observed, canary.port)) port["nodePort"] = *node_port;
-  return json::array({port});
+  json ports = json::array({port});
+  for (const auto& extra : canary.discovered_ports) {
+    json p = {{"name", extra.name},
+              {"port", extra.port},
+              {"protocol", extra.protocol},
+              {"targetPort", extra.port}};
+    if (auto node_port = assigned_node_port(observed, extra.port, extra.protocol))
+      p["nodePort"] = *node_port;
+    ports.push_back(std::move(p));
+  }
+  return ports;
 }
 
 json service(const CanaryRouting& canary, const std::string& name, const std::string& selects,
@@ -114,7 +126,7 @@ Expected<std::vector<Write>> apply_services(const CanaryRouting& canary, const O
       owned = {"/spec/selector", "/spec/ports"};
       options.remember_original_spec = true;
     } else {
-      for (auto& field : metadata_fields(metadata)) owned.push_back(std::move(field));
+      for (auto& field : metadata_fields(canary, metadata)) owned.push_back(std::move(field));
     }
     writes.push_back(upsert(fresh, owned, found, options));
   }
@@ -130,7 +142,11 @@ Expected<std::vector<Write>> finalize_services(const CanaryRouting& canary,
   json fresh = *apex;
   fresh["spec"]["selector"] = {{canary.selector_label, canary.pod_label_value()}};
   fresh["metadata"].erase("ownerReferences");
-  writes.push_back(upsert(fresh, {"/spec/selector", "/metadata/ownerReferences"}, apex));
+  // The Service outlives the Canary as the user's: veer's drift stamp goes with the owner.
+  const auto stamp = json_pointer({"metadata", "annotations", kAppliedAnnotation});
+  if (fresh["metadata"].contains("annotations"))
+    fresh["metadata"]["annotations"].erase(std::string(kAppliedAnnotation));
+  writes.push_back(upsert(fresh, {"/spec/selector", "/metadata/ownerReferences", stamp}, apex));
   return writes;
 }
 

@@ -22,7 +22,8 @@ TEST_CASE("a parsed Canary drives the router it names") {
                   "apex": {"labels": {"tier": "web"}}},
       "analysis": {"interval": "1m", "iterations": 5, "mirror": true, "mirrorWeight": 20,
                    "threshold": 1,
-                   "sessionAffinity": {"cookieName": "c", "maxAge": 60}}},
+                   "sessionAffinity": {"cookieName": "c", "maxAge": 60,
+                                       "primaryCookieName": "p"}}},
     "status": {"sessionAffinityCookie": "c=abc"}})");
   auto parsed = model::parse_canary(document);
   std::string problems;
@@ -37,6 +38,8 @@ TEST_CASE("a parsed Canary drives the router it names") {
   CHECK(routing.iterations == 5);
   REQUIRE(routing.session_affinity);
   CHECK(routing.session_affinity->max_age == 60);
+  CHECK(routing.session_affinity->primary_cookie_name == "p");
+  CHECK(routing.session_affinity->primary_max_age == 60);  // the interval, 1m
   REQUIRE(routing.apex_metadata);
   CHECK(routing.apex_metadata->labels.at("tier") == "web");
 

@@ -133,6 +133,111 @@ TEST_CASE("after a session-affinity run the previous cookie is expired and route
   }
 }
 
+// spec.service.unmanagedMetadata (Flagger): keys another tool manages on veer's objects. veer
+// sets them when it creates the object (when declared) and never writes them again.
+TEST_CASE("unmanagedMetadata keys are set on creation and then left alone") {
+  auto canary = testing::podinfo_canary();
+  canary.gateway_refs = json::parse(R"([{"name": "gateway"}])");
+  canary.apex_metadata->annotations["example.com/tier"] = "gold";
+  canary.unmanaged_annotations = {"example.com/tier", "argocd.argoproj.io/sync-options"};
+  canary.unmanaged_labels = {"app.kubernetes.io/part-of"};
+
+  auto created = apply_services(canary, {});
+  REQUIRE(created.ok());
+  const auto& apex = created->front().object;
+  CHECK(apex["metadata"]["annotations"]["example.com/tier"] == "gold");
+  CHECK(apex["metadata"]["labels"]["app.kubernetes.io/part-of"] == "podinfo");
+
+  // Another tool changes them; a managed annotation changed as well is written back.
+  std::vector<Write> cluster;
+  for (const auto& w : created.value()) cluster.push_back(w);
+  for (const auto& [provider, kind] :
+       {std::pair{"istio", "VirtualService"}, std::pair{"gatewayapi:v1", "HTTPRoute"}}) {
+    auto routed = router_for(provider)->apply(canary, split(0), {});
+    REQUIRE(routed.ok());
+    for (const auto& w : routed.value()) cluster.push_back(w);
+  }
+  Observed observed = testing::after({}, cluster);
+  for (auto& object : observed.objects) {
+    auto& meta = object["metadata"];
+    if (!meta.contains("labels") || !meta["labels"].contains("app.kubernetes.io/part-of")) continue;
+    meta["labels"]["app.kubernetes.io/part-of"] = "shop";
+    meta["annotations"]["example.com/tier"] = "silver";
+    if (meta["annotations"].contains("argocd.argoproj.io/sync-options"))
+      meta["annotations"]["argocd.argoproj.io/sync-options"] = "Prune=true";
+  }
+  auto services = apply_services(canary, observed);
+  REQUIRE(services.ok());
+  CHECK(services->front().action == Write::Action::unchanged);
+  for (const auto& [provider, kind] :
+       {std::pair{"istio", "VirtualService"}, std::pair{"gatewayapi:v1", "HTTPRoute"}}) {
+    CAPTURE(provider);
+    const Write w = only_write(router_for(provider)->apply(canary, split(0), observed), kind);
+    CHECK(w.action == Write::Action::unchanged);
+    CHECK(w.object["metadata"]["annotations"]["example.com/tier"] == "silver");
+  }
+
+  // Without unmanagedMetadata veer owns them again.
+  canary.unmanaged_annotations.clear();
+  canary.unmanaged_labels.clear();
+  auto owned = apply_services(canary, observed);
+  REQUIRE(owned.ok());
+  CHECK(owned->front().action == Write::Action::update);
+  CHECK(owned->front().object["metadata"]["annotations"]["example.com/tier"] == "gold");
+}
+
+// primaryCookieName (Flagger): while the canary gets traffic, the primary's responses hand out a
+// second cookie for one analysis interval, and a rule keeps its holders on the primary, so a
+// user the primary served is not moved to the canary at every request. A new run gets a new
+// cookie; when the canary gets no traffic the rule and the cookie go.
+TEST_CASE("primaryCookieName pins users the primary served, for one interval, per run") {
+  auto canary = testing::podinfo_canary();
+  canary.gateway_refs = json::parse(R"([{"name": "gateway"}])");
+  canary.session_affinity = cookie_affinity();
+  canary.session_affinity->primary_cookie_name = "veer-primary";
+  canary.session_affinity->primary_max_age = 30;
+  Routes run = split(10);
+  run.session_cookie = "veer-cookie=FpLSjFbcXo";
+  const auto primary_cookie = primary_session_cookie(*canary.session_affinity, run.session_cookie);
+  REQUIRE(primary_cookie.rfind("veer-primary=", 0) == 0);
+  CHECK(primary_cookie.size() == std::string("veer-primary=").size() + 10);
+  CHECK(primary_cookie ==
+        primary_session_cookie(*canary.session_affinity, "veer-cookie=FpLSjFbcXo"));
+  CHECK(primary_cookie !=
+        primary_session_cookie(*canary.session_affinity, "veer-cookie=AbCdEfGhIj"));
+  const auto primary_regex = cookie_regex(primary_cookie);
+
+  for (const auto& [provider, kind] :
+       {std::pair{"istio", "VirtualService"}, std::pair{"gatewayapi:v1", "HTTPRoute"}}) {
+    CAPTURE(provider);
+    const Write w = only_write(router_for(provider)->apply(canary, run, {}), kind);
+    const bool istio = std::string(provider) == "istio";
+    const auto& rules = w.object["spec"][istio ? "http" : "rules"];
+    REQUIRE(rules.size() == 3);  // sticky canary, sticky primary, weighted
+    const std::string sticky_primary = rules[1].dump();
+    CHECK(sticky_primary.find(primary_regex) != std::string::npos);
+    const auto& to = rules[1][istio ? "route" : "backendRefs"];
+    CHECK(to[0][istio ? "destination" : "name"].dump().find("podinfo-primary") !=
+          std::string::npos);
+    CHECK(to[0]["weight"] == 100);
+    CHECK(to[1]["weight"] == 0);
+    // The primary backend of the weighted rule sets the cookie for one interval.
+    const auto& primary_backend = rules[2][istio ? "route" : "backendRefs"][0];
+    CHECK(primary_backend.dump().find(primary_cookie + "; Max-Age=30") != std::string::npos);
+    const auto read = router_for(provider)->read(canary, testing::after({}, {w}));
+    if (istio) {
+      REQUIRE_MESSAGE(read.ok(), testing::why(read));
+      CHECK(read->canary_weight == 10);
+    }
+
+    // The run is over: no primary rule and no primary cookie.
+    Routes done = split(0);
+    done.previous_session_cookie = run.session_cookie;
+    const Write after = only_write(router_for(provider)->apply(canary, done, {}), kind);
+    CHECK(after.object.dump().find("veer-primary") == std::string::npos);
+  }
+}
+
 TEST_CASE("gateway api keeps the user's rules and filters on an existing route (Flagger #1857)") {
   auto canary = testing::podinfo_canary();
   canary.gateway_refs = json::parse(R"([{"name": "gateway", "namespace": "ingress"}])");

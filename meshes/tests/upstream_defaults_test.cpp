@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "meshes/drift.hpp"
 #include "meshes/router.hpp"
 #include "meshes/services.hpp"
 #include "support/crd_schema.hpp"
@@ -34,6 +35,12 @@ bool skipped_without_crds() {
   return true;
 }
 
+// The objects as the API server keeps them.
+Observed stored_by_server(Observed observed) {
+  for (auto& object : observed.objects) object = schemas().stored(object);
+  return observed;
+}
+
 std::vector<Write> render_routes(const testing::Scenario& s, const Observed& observed) {
   auto router = make_router(s.provider);
   REQUIRE(router.ok());
@@ -51,8 +58,7 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
   int checked = 0;
   for (const auto& s : testing::golden_scenarios()) {
     CAPTURE(s.golden_path());
-    Observed stored = s.observed;
-    for (auto& object : stored.objects) object = schemas().stored(object);
+    const Observed stored = stored_by_server(s.observed);
     auto writes = render_routes(s, stored);
     for (const auto& w : writes) {
       if (!schemas().covers(w.object)) continue;
@@ -63,11 +69,40 @@ TEST_CASE("every object a router renders is already as its upstream CRD stores i
                                           << json::diff(w.object, kept).dump());
     }
     // What the server keeps, rendered again: no write.
-    Observed as_stored = testing::after(stored, writes);
-    for (auto& object : as_stored.objects) object = schemas().stored(object);
-    for (const auto& again : render_routes(s, as_stored)) {
+    for (const auto& again : render_routes(s, stored_by_server(testing::after(stored, writes)))) {
       CAPTURE(again.object.dump());
       CHECK(again.action == Write::Action::unchanged);
+    }
+  }
+  CHECK(checked > 20);
+}
+
+// The drift stamp hashes what veer sent; the server's defaults must not change that hash, or
+// veer's next step would be reported as someone else's edit.
+TEST_CASE("the server's defaults and pruning never read as drift") {
+  if (skipped_without_crds()) return;
+  int checked = 0;
+  for (const auto& s : testing::golden_scenarios()) {
+    CAPTURE(s.golden_path());
+    const Observed stored = stored_by_server(s.observed);
+    auto writes = render_routes(s, stored);
+    stamp_applied(writes);
+    const Observed kept = stored_by_server(testing::after(stored, writes));
+    // Another weight: an update of every router object, never drift.
+    auto next = s.routes;
+    next.canary_weight = next.canary_weight == 100 ? 0 : 100;
+    next.primary_weight = 100 - next.canary_weight;
+    next.mirror = false;
+    next.mirror_percentage.reset();
+    auto router = make_router(s.provider);
+    auto again = router.value()->apply(s.canary, next, kept);
+    if (!again.ok()) continue;  // a session scenario needs a cookie at weight 100
+    for (const auto& w : again.value()) {
+      const json* live = kept.find({w.object.value("apiVersion", ""), w.object.value("kind", ""),
+                                    w.object.value("/metadata/name"_json_pointer, std::string())});
+      if (live == nullptr || !schemas().covers(*live)) continue;
+      ++checked;
+      CHECK_MESSAGE(!drift_of(w, *live).has_value(), w.object.value("kind", ""));
     }
   }
   CHECK(checked > 20);

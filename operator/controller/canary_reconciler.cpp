@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "base/time_format.hpp"
+#include "meshes/drift.hpp"
 #include "meshes/from_canary.hpp"
+#include "meshes/port_discovery.hpp"
 #include "meshes/router.hpp"
 #include "meshes/services.hpp"
 #include "model/canonical_json.hpp"
@@ -232,6 +234,10 @@ bool CanaryReconciler::observe(Context& ctx) {
   }
   ctx.router = std::move(router.value());
   ctx.routing = meshes::routing_of(ctx.canary, ctx.label.key, ctx.label.value);
+  if (ctx.routing.port_discovery && !ctx.knative) {
+    const auto& pod_spec = ctx.target["spec"]["template"].value("spec", json::object());
+    ctx.routing.discovered_ports = meshes::discovered_ports(ctx.routing, pod_spec);
+  }
   return true;
 }
 
@@ -522,7 +528,13 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
   meshes::Observed observed;
   for (const auto& ref : refs) {
     auto found = cluster_.get(ref_of(ref, ctx.ns));
-    if (found) observed.objects.push_back(*found);
+    if (found) {
+      observed.objects.push_back(*found);
+    } else if (!found.is(kube::ErrorType::NotFound)) {
+      // Not absent, unknown: creating it would fail or, worse, replace the user's object.
+      return "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " +
+             found.error().message;
+    }
   }
   std::vector<meshes::Write> writes;
   auto add = [&](meshes::Expected<std::vector<meshes::Write>> result) -> std::string {
@@ -540,7 +552,24 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
                      : add(ctx.router->apply(ctx.routing, routes, observed));
   }
   if (!error.empty()) return error;
-  return apply_writes(cluster_, writes);
+  if (finalize) return apply_writes(cluster_, writes);
+  // Someone else's edit of veer's fields is undone by these writes anyway; say so, once (the
+  // write restamps the object, so the next pass finds nothing).
+  std::vector<meshes::Drift> drifts;
+  for (const auto& write : writes) {
+    const auto& meta = write.object.value("metadata", json::object());
+    const json* live =
+        observed.find({write.object.value("apiVersion", ""), write.object.value("kind", ""),
+                       meta.value("name", ""), meta.value("namespace", "")});
+    if (live == nullptr) continue;
+    if (auto drift = meshes::drift_of(write, *live)) drifts.push_back(std::move(*drift));
+  }
+  meshes::stamp_applied(writes);
+  error = apply_writes(cluster_, writes);
+  if (!error.empty()) return error;
+  for (const auto& drift : drifts)
+    ctx.decision.events.push_back({true, meshes::drift_message(drift)});
+  return "";
 }
 
 std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {

@@ -170,6 +170,10 @@ void add_strategies(std::vector<Scenario>& out, const std::string& provider,
   auto session_routes = weights(10);
   session_routes.session_cookie = "veer-cookie=FpLSjFbcXo";
   out.push_back({provider, "session", session, session_routes, {}});
+  auto primary_session = session;
+  primary_session.session_affinity->primary_cookie_name = "veer-primary";
+  primary_session.session_affinity->primary_max_age = 30;
+  out.push_back({provider, "session-primary", primary_session, session_routes, {}});
 }
 
 // The routers Flagger users bring (issue 17): contour, gloo, traefik, skipper, apisix, kuma,
@@ -207,6 +211,12 @@ std::vector<Scenario> golden_scenarios() {
   auto tcp = podinfo_canary();
   tcp.app_protocol = "tcp";
   out.push_back({"istio", "tcp", tcp, weights(10), {}});
+  // portDiscovery: the target's metrics and admin ports on the Services, the port on every
+  // destination behind an ingress gateway.
+  auto discovery = istio_canary();
+  discovery.port_discovery = true;
+  discovery.discovered_ports = {{"http-metrics", 9797, "TCP"}, {"tcp-podinfo-2", 9999, "TCP"}};
+  out.push_back({"istio", "portdiscovery", discovery, weights(10), {}});
   add_strategies(out, "gatewayapi:v1", gateway_canary(false), {true, true, true});
   add_strategies(out, "gatewayapi:v1beta1", gateway_canary(true), {true, true, true});
   for (const char* version : {"smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "smi:v1alpha4"}) {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "operator/controller/tests/support/rollout.hpp"
+#include "operator/controller/tests/support/write_log.hpp"
 #include "operator/kube/cluster_decorator.hpp"
 
 using namespace veer::controller::testing;
@@ -18,15 +19,20 @@ class FailingReads final : public kube::ClusterDecorator {
  public:
   FailingReads(kube::Cluster& inner, std::string kind, std::string name,
                kube::CallInfo::Verb verb = kube::CallInfo::Verb::Get)
-      : ClusterDecorator(inner), kind_(std::move(kind)), name_(std::move(name)), verb_(verb) {}
+      : ClusterDecorator(inner),
+        error{kube::ErrorType::Internal, 500, "InternalError",
+              "GET " + kind + " " + name + ": the server is overloaded"},
+        kind_(std::move(kind)),
+        name_(std::move(name)),
+        verb_(verb) {}
   bool failing = false;
+  kube::ApiError error;  // what the server answers while failing
 
  protected:
   std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
     if (!failing || call.verb != verb_ || call.kind != kind_ || call.name != name_)
       return std::nullopt;
-    return kube::ApiError{kube::ErrorType::Internal, 500, "InternalError",
-                          "GET " + kind_ + " " + name_ + ": the server is overloaded"};
+    return error;
   }
 
  private:
@@ -139,4 +145,46 @@ TEST_CASE("a status write the API server fails is named as such, a conflict as a
   CHECK(result.error.find("changed meanwhile") == std::string::npos);
   writes.failing = false;
   r.until("Succeeded");
+}
+
+// The router's objects are read before they are written: a read refused (RBAC) or timed out is
+// not an absent VirtualService, so the pass fails with that error and creates nothing.
+TEST_CASE("a router object that cannot be read is reported as that error, never created again") {
+  const kube::ApiError refusals[] = {
+      {kube::ErrorType::Forbidden, 403, "Forbidden",
+       "virtualservices.networking.istio.io \"podinfo\" is forbidden: User "
+       "\"system:serviceaccount:veer:veer\" cannot get resource \"virtualservices\""},
+      {kube::ErrorType::Timeout, 504, "Timeout",
+       "GET virtualservices podinfo: the server was unable to return a response in time"}};
+  for (const auto& refusal : refusals) {
+    CAPTURE(refusal.message);
+    Rollout r("istio");
+    FailingReads reads(r.cluster, "VirtualService", "podinfo");
+    reads.error = refusal;
+    WriteLog log(reads);
+    r.api = &log;
+    r.until("Initialized");
+    r.set_image("podinfo:6.0.1");
+    for (int i = 0; i < 40 && progress_of(r).weight < 20; ++i) r.pass();
+    REQUIRE(progress_of(r).weight == 20);
+    const auto before = r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo");
+
+    reads.failing = true;
+    log.writes.clear();
+    for (int i = 0; i < 3; ++i) {
+      const auto result = r.pass();
+      CHECK(result.failed);
+      CHECK_MESSAGE(result.error.find("cannot read VirtualService default/podinfo: " +
+                                      refusal.message) != std::string::npos,
+                    result.error);
+      CHECK(result.error.find("already exists") == std::string::npos);
+    }
+    CHECK(log.count("create VirtualService") == 0);
+    CHECK(log.count("update VirtualService") == 0);
+    CHECK(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo") == before);
+
+    reads.failing = false;
+    r.until("Succeeded");
+    CHECK(sim::image_of(r.primary()) == "podinfo:6.0.1");
+  }
 }

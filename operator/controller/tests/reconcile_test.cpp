@@ -313,20 +313,7 @@ TEST_CASE("the nginx canary Ingress carries the operator's --ingress-annotations
       {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
   Rollout r("nginx", c);
   r.base_settings.ingress_annotations_prefix = "custom.nginx.example.com";
-  json ingress = {
-      {"apiVersion", "networking.k8s.io/v1"},
-      {"kind", "Ingress"},
-      {"metadata", {{"name", "podinfo"}, {"namespace", "default"}}},
-      {"spec",
-       {{"rules",
-         {{{"host", "app.example.com"},
-           {"http",
-            {{"paths",
-              {{{"path", "/"},
-                {"pathType", "Prefix"},
-                {"backend",
-                 {{"service", {{"name", "podinfo"}, {"port", {{"number", 9898}}}}}}}}}}}}}}}}}};
-  REQUIRE(r.cluster.create(ingress));
+  REQUIRE(r.cluster.create(podinfo_ingress()));
   r.until("Initialized");
   auto canary_ingress = r.get("networking.k8s.io/v1", "Ingress", "podinfo-canary");
   REQUIRE_FALSE(canary_ingress.is_null());

@@ -98,6 +98,17 @@ struct Rollout {
   }
 };
 
+// The user's Ingress `podinfo` sending / to the apex Service (nginx's spec.ingressRef).
+inline json podinfo_ingress() {
+  return json::parse(R"({
+    "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+    "metadata": {"name": "podinfo", "namespace": "default"},
+    "spec": {"rules": [{"host": "app.example.com", "http": {"paths": [
+      {"path": "/", "pathType": "Prefix",
+       "backend": {"service": {"name": "podinfo", "port": {"number": 9898}}}}]}}]}
+  })");
+}
+
 inline int istio_canary_weight(const json& vs) {
   if (!vs.contains("spec")) return -1;
   for (const auto& route : vs["spec"]["http"].back()["route"]) {
