@@ -686,7 +686,8 @@ TEST_CASE(
   CHECK_MESSAGE(settled, "messages still being retried a minute after the rollout ended");
   long delivered_late = 0;
   long lost = 0;
-  for (const auto& [body, m] : messages) {
+  for (const auto& entry : messages) {
+    const auto& m = entry.second;  // not a structured binding: CHECK_MESSAGE's lambda captures it
     std::string answers;
     for (std::size_t i = 0; i < m.attempts.size(); ++i) {
       answers += std::string(i == 0 ? "" : ", ") + to_string(m.attempts[i].answer);
