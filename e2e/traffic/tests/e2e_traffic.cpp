@@ -173,6 +173,16 @@ CanaryOptions iterations(const std::string& provider, int count,
   return options;
 }
 
+// While progressing, the canary weight only grew.
+void check_weight_never_went_back(const Trail& trail) {
+  int last = 0;
+  for (const auto& s : trail.states) {
+    if (s.phase != "Progressing") continue;
+    CHECK_MESSAGE(s.weight >= last, "weight went back from " << last << ":\n" << trail.describe());
+    last = std::max(last, s.weight);
+  }
+}
+
 // Every iteration 1..count was seen in the status, in order, none repeated after a later one.
 void check_iterations(const Trail& trail, int count) {
   int last = 0;
@@ -447,12 +457,7 @@ TEST_CASE(
                 "killed at " << killed_at.size() << " weights");
   CHECK(r->operator_process().starts() == 4);
   // No step was repeated or skipped, and the weight never went back while progressing.
-  int last = 0;
-  for (const auto& s : trail.states) {
-    if (s.phase != "Progressing") continue;
-    CHECK_MESSAGE(s.weight >= last, "weight went back from " << last << ":\n" << trail.describe());
-    last = std::max(last, s.weight);
-  }
+  check_weight_never_went_back(trail);
   check_promoted(*r, trail, kGood);
 }
 
@@ -618,12 +623,7 @@ TEST_CASE(
   CHECK_MESSAGE(r->operator_process().running(), "the operator exited:\n"
                                                      << r->operator_process().log_tail());
   CHECK(r->operator_process().starts() == 1);
-  int last = 0;
-  for (const auto& s : trail.states) {
-    if (s.phase != "Progressing") continue;
-    CHECK_MESSAGE(s.weight >= last, "weight went back from " << last << ":\n" << trail.describe());
-    last = std::max(last, s.weight);
-  }
+  check_weight_never_went_back(trail);
   check_promoted(*r, trail, kGood);
   check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
 }
