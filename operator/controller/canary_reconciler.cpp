@@ -581,6 +581,9 @@ std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
     if (!tracked.count(kube::name_of(config))) continue;
     auto copy = primary_config(config, owner);
     auto existing = cluster_.get(kube::ref_of(copy));
+    // A failed read is not an absent copy: creating over it would hide the failure.
+    if (!existing && !existing.is(kube::ErrorType::NotFound))
+      return "cannot read " + kind + " " + kube::name_of(copy) + ": " + existing.error().message;
     if (existing && create_only) continue;
     if (existing) {
       if (existing->value("data", json()) == copy.value("data", json()) &&

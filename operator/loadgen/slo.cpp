@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "analysis/stats/math_guard.hpp"
 #include "model/duration.hpp"
 
 namespace veer::loadgen {
@@ -173,8 +174,17 @@ SloAssessment assess(const Slo& slo, const UrlCounts& counts, double confidence)
       return out;
     }
     out.estimate = static_cast<double>(counts.errors) / static_cast<double>(counts.requests);
-    out.bound_low = binomial_lower_bound(counts.errors, counts.requests, confidence);
-    out.bound_high = binomial_upper_bound(counts.errors, counts.requests, confidence);
+    const auto bounds = analysis::stats::guard_math(
+        {"error-rate bounds", std::to_string(counts.requests) + " requests"}, [&] {
+          return std::pair{binomial_lower_bound(counts.errors, counts.requests, confidence),
+                           binomial_upper_bound(counts.errors, counts.requests, confidence)};
+        });
+    if (!bounds) {
+      out.reason = bounds.error();
+      return out;
+    }
+    out.bound_low = bounds->first;
+    out.bound_high = bounds->second;
     const std::string seen = std::to_string(counts.errors) + " errors in " +
                              std::to_string(counts.requests) + " requests";
     if (*out.bound_high <= slo.limit) {
@@ -198,8 +208,16 @@ SloAssessment assess(const Slo& slo, const UrlCounts& counts, double confidence)
   out.requests = n;
   out.estimate = h.quantile_ms(slo.quantile);
   const std::string name = "p" + format(slo.quantile * 100);
-  const auto upper = quantile_upper_rank(n, slo.quantile, confidence);
-  const auto lower = quantile_lower_rank(n, slo.quantile, confidence);
+  const auto ranks = analysis::stats::guard_math(
+      {"latency quantile bounds", std::to_string(n) + " timed latencies"}, [&] {
+        return std::pair{quantile_upper_rank(n, slo.quantile, confidence),
+                         quantile_lower_rank(n, slo.quantile, confidence)};
+      });
+  if (!ranks) {
+    out.reason = ranks.error();
+    return out;
+  }
+  const auto& [upper, lower] = *ranks;
   if (upper) out.bound_high = h.rank_range(*upper).high_ms;
   if (lower) out.bound_low = h.rank_range(*lower).low_ms;
   const std::string seen = std::to_string(n) + " timed latencies";

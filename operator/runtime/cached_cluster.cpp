@@ -287,8 +287,9 @@ kube::Result<kube::Json> CachedCluster::get(const kube::ObjectRef& ref) {
   std::optional<kube::Json> cached;
   if (entry->names) {
     // Not referenced, past the cap or not listable: the API server answers.
-    if (!entry->names->hold(ref.ns, ref.name, options_.lazy_sync_timeout)) return api_.get(ref);
-    cached = entry->names->get(key);
+    auto watch = entry->names->hold(ref.ns, ref.name, options_.lazy_sync_timeout);
+    if (!watch) return api_.get(ref);
+    cached = watch->get(key);
   } else {
     cached = entry->informer->get(key);
   }

@@ -45,18 +45,19 @@ std::shared_ptr<kube::Informer> NameWatches::find(const std::string& key) const 
   return it == watches_.end() ? nullptr : it->second;
 }
 
-bool NameWatches::hold(const std::string& ns, const std::string& name,
-                       std::chrono::milliseconds timeout) {
-  if (ns.empty() || !valid_name(name) || !valid_name(ns)) return false;
+std::shared_ptr<const kube::Informer> NameWatches::hold(const std::string& ns,
+                                                        const std::string& name,
+                                                        std::chrono::milliseconds timeout) {
+  if (ns.empty() || !valid_name(name) || !valid_name(ns)) return nullptr;
   const auto key = kube::key_of(ns, name);
   auto watch = find(key);
   if (!watch) {
     // Outside the lock: the predicate reads other informers.
-    if (referenced_ && !referenced_(key)) return false;
+    if (referenced_ && !referenced_(key)) return nullptr;
     bool full = false;
     {
       std::lock_guard guard(mutex_);
-      if (stopped_) return false;
+      if (stopped_) return nullptr;
       if (auto it = watches_.find(key); it != watches_.end()) {
         watch = it->second;  // another thread started it meanwhile
       } else if (watches_.size() >= cap_) {
@@ -76,12 +77,12 @@ bool NameWatches::hold(const std::string& ns, const std::string& name,
       warn_("more than " + std::to_string(cap_) + " " + type_.describe() +
             " are referenced: the others are read from the API server on every use, not watched");
     }
-    if (!watch) return false;
+    if (!watch) return nullptr;
   }
-  if (watch->has_synced()) return true;
+  if (watch->has_synced()) return watch;
   // A watch that cannot list (RBAC, the server) leaves reads to the API server until it can.
-  if (!watch->last_error().empty()) return false;
-  return watch->wait_for_sync(timeout);
+  if (!watch->last_error().empty()) return nullptr;
+  return watch->wait_for_sync(timeout) ? watch : nullptr;
 }
 
 std::optional<kube::Json> NameWatches::get(const std::string& key) const {

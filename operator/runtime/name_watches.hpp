@@ -43,10 +43,14 @@ class NameWatches {
   void set_referenced(Referenced referenced);
 
   // Starts the watch of `ns/name` unless it runs already, and waits (in real time, up to
-  // `timeout`) for its first list. False when the name is not watched (not referenced, past the
-  // cap, stopped, or its list fails): read it from the API server.
-  bool hold(const std::string& ns, const std::string& name, std::chrono::milliseconds timeout);
-  // The cached object of a held name.
+  // `timeout`) for its first list. Returns the synced watch, whose cache answers for the name even
+  // when release_unreferenced() stops it meanwhile (read from the watch, not by key again: the
+  // name may be gone from the map, which is not the object being absent). Null when the name is
+  // not watched (not referenced, past the cap, stopped, or its list fails): read it from the API
+  // server.
+  std::shared_ptr<const kube::Informer> hold(const std::string& ns, const std::string& name,
+                                             std::chrono::milliseconds timeout);
+  // The cached object of a held name (nothing when it is not held).
   std::optional<kube::Json> get(const std::string& key) const;
   // Stops the watches of held names that are no longer referenced; returns how many.
   std::size_t release_unreferenced();

@@ -188,3 +188,37 @@ TEST_CASE("a router object that cannot be read is reported as that error, never 
     CHECK(sim::image_of(r.primary()) == "podinfo:6.0.1");
   }
 }
+
+// The primary's copy of a tracked ConfigMap is read before it is written at promotion: a failed
+// read is not an absent copy (creating it would fail as "already exists" and leave the old data
+// under the new version), so the promotion holds, naming the copy, until the read works.
+TEST_CASE("a primary ConfigMap copy that cannot be read holds the promotion, never left stale") {
+  Rollout r("istio", nullptr, target_using_config());
+  REQUIRE(r.cluster.create({{"apiVersion", "v1"},
+                            {"kind", "ConfigMap"},
+                            {"metadata", {{"name", "podinfo-config"}, {"namespace", "default"}}},
+                            {"data", {{"color", "blue"}}}}));
+  FailingReads reads(r.cluster, "ConfigMap", "podinfo-config-primary");
+  r.api = &reads;
+  r.until("Initialized");
+  auto config = r.get("v1", "ConfigMap", "podinfo-config");
+  config["data"]["color"] = "green";
+  REQUIRE(r.cluster.update(config));
+  r.set_image("podinfo:6.0.1");
+
+  reads.failing = true;
+  std::string error;
+  for (int i = 0; i < 80 && error.empty(); ++i) {
+    const auto result = r.pass();
+    if (result.failed) error = result.error;
+  }
+  CHECK_MESSAGE(error.find("cannot read ConfigMap podinfo-config-primary") != std::string::npos,
+                error);
+  CHECK(sim::image_of(r.primary()) == "podinfo:6.0.0");
+  CHECK(r.get("v1", "ConfigMap", "podinfo-config-primary")["data"]["color"] == "blue");
+
+  reads.failing = false;
+  r.until("Succeeded");
+  CHECK(sim::image_of(r.primary()) == "podinfo:6.0.1");
+  CHECK(r.get("v1", "ConfigMap", "podinfo-config-primary")["data"]["color"] == "green");
+}

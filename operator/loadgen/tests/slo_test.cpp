@@ -134,3 +134,23 @@ TEST_CASE("latency verdicts bound the percentile by order statistics") {
   CHECK(inconclusive.reason ==
         "40 timed latencies are too few to bound p95 at 95% confidence (needs 59)");
 }
+
+// The flags keep confidence in (0.5, 1) and quantiles in (0, 1); assess() itself does not rely on
+// that: Boost.Math's throw on an argument outside its domain is an inconclusive verdict naming
+// the computation, never an exception out of `veer experiment run`.
+TEST_CASE("a bound Boost.Math cannot compute is inconclusive with the reason, never a throw") {
+  const auto rate = (*parse_slos("error-rate<=1%"))[0];
+  auto bad_level = veer::loadgen::assess(rate, {1000, 3, nullptr}, 1.5);
+  CHECK(bad_level.verdict == SloVerdict::Inconclusive);
+  CHECK_MESSAGE(bad_level.reason.find("error-rate bounds") != std::string::npos, bad_level.reason);
+  CHECK_MESSAGE(bad_level.reason.find("domain") != std::string::npos, bad_level.reason);
+
+  Slo latency = (*parse_slos("latency-p95<=300ms"))[0];
+  latency.quantile = 1.5;
+  LatencyHistogram h;
+  for (int i = 0; i < 100; ++i) h.record(std::chrono::milliseconds(10));
+  auto bad_quantile = veer::loadgen::assess(latency, {100, 0, &h}, 0.95);
+  CHECK(bad_quantile.verdict == SloVerdict::Inconclusive);
+  CHECK_MESSAGE(bad_quantile.reason.find("latency quantile bounds") != std::string::npos,
+                bad_quantile.reason);
+}
