@@ -371,8 +371,10 @@ analysis::TemplateContext knative_context(const model::Canary& canary, const Ana
                              "or the Service with its status (kubectl get -o yaml)";
   for (const auto& service : inputs.knative_services) {
     const auto metadata = service.value("metadata", nlohmann::json::object());
-    if (!metadata.is_object() || metadata.value("name", "") != canary.spec.target_ref.name ||
-        metadata.value("namespace", ns) != ns)
+    // Compared as JSON: a name that is not a string matches nothing, and throws nothing.
+    if (!metadata.is_object() ||
+        metadata.value("name", nlohmann::json()) != canary.spec.target_ref.name ||
+        metadata.value("namespace", nlohmann::json(ns)) != ns)
       continue;
     runtime::set_knative_revisions(context, canary, service);
     break;
