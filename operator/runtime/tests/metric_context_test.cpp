@@ -46,7 +46,10 @@ model::Canary knative_podinfo_canary(const std::string& phase = "Progressing",
   return parsed.value;
 }
 
-json knative_podinfo_service(const std::string& latest_created) {
+// Creates the Knative Service podinfo in shop (primary revision 00001 in veer's annotation) with
+// `latest_created` as its latest revision ("": none yet); the status is written as Knative's
+// controller writes it, through the status subresource.
+void add_knative_podinfo_service(runtime::testing::World& w, const std::string& latest_created) {
   json s = {{"apiVersion", kServingV1},
             {"kind", "Service"},
             {"metadata",
@@ -54,10 +57,14 @@ json knative_podinfo_service(const std::string& latest_created) {
               {"namespace", "shop"},
               {"annotations", {{"veer.dev/primary-revision", "podinfo-00001"}}}}},
             {"spec", {{"template", {{"spec", {{"containers", json::array()}}}}}}}};
-  if (!latest_created.empty())
-    s["status"] = {{"latestCreatedRevisionName", latest_created},
-                   {"latestReadyRevisionName", latest_created}};
-  return s;
+  auto created = w.cluster.create(s);
+  REQUIRE_MESSAGE(created.ok(), created.error().message);
+  if (latest_created.empty()) return;
+  auto with_status = *created;
+  with_status["status"] = {{"latestCreatedRevisionName", latest_created},
+                           {"latestReadyRevisionName", latest_created}};
+  auto written = w.cluster.update_status(with_status);
+  REQUIRE_MESSAGE(written.ok(), written.error().message);
 }
 
 }  // namespace
@@ -65,7 +72,7 @@ json knative_podinfo_service(const std::string& latest_created) {
 TEST_CASE("a Knative Canary's context carries the latest and the primary revision") {
   runtime::testing::World w;
   w.add_namespace("shop");
-  REQUIRE(w.cluster.create(knative_podinfo_service("podinfo-00002")));
+  add_knative_podinfo_service(w, "podinfo-00002");
 
   const auto context = runtime::template_context(knative_podinfo_canary(), w.cluster);
   CHECK(context.revision == "podinfo-00002");
@@ -98,7 +105,7 @@ TEST_CASE("a Knative Service that cannot be read or has no revision is a reason,
   CHECK(rendered.error().find("{{ revision }}") != std::string::npos);
   CHECK(rendered.error().find(missing.revision_problem) != std::string::npos);
 
-  REQUIRE(w.cluster.create(knative_podinfo_service("")));
+  add_knative_podinfo_service(w, "");
   const auto no_revision = runtime::template_context(canary, w.cluster);
   CHECK(no_revision.revision.empty());
   CHECK(no_revision.revision_problem.find("latestCreatedRevisionName") != std::string::npos);
@@ -134,7 +141,7 @@ TEST_CASE("a Deployment's context has no revision and reads no Knative Service")
 TEST_CASE("the metrics checker queries a Knative Canary's built-ins by revision") {
   runtime::testing::World w;
   w.add_namespace("shop");
-  REQUIRE(w.cluster.create(knative_podinfo_service("podinfo-00002")));
+  add_knative_podinfo_service(w, "podinfo-00002");
   std::mutex lock;
   std::set<std::string> clusters;  // the envoy_cluster_name each query selects
   testing::HttpServer prometheus([&](const testing::HttpRequest& r) {
