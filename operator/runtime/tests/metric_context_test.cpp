@@ -144,7 +144,7 @@ TEST_CASE("the metrics checker queries a Knative Canary's built-ins by revision"
   add_knative_podinfo_service(w, "podinfo-00002");
   std::mutex lock;
   std::set<std::string> clusters;  // the envoy_cluster_name each query selects
-  testing::HttpServer prometheus([&](const testing::HttpRequest& r) {
+  veer::testing::HttpServer prometheus([&](const veer::testing::HttpRequest& r) {
     const auto query = r.param("query");
     const std::string label = "envoy_cluster_name=~\"";
     const auto at = query.find(label);
@@ -158,7 +158,7 @@ TEST_CASE("the metrics checker queries a Knative Canary's built-ins by revision"
                   {{"resultType", "vector"},
                    {"result", json::array({{{"metric", json::object()},
                                             {"value", json::array({1700000000, "99.9"})}}})}}}};
-    return testing::HttpResponse{200, {{"Content-Type", "application/json"}}, body.dump()};
+    return veer::testing::HttpResponse{200, {{"Content-Type", "application/json"}}, body.dump()};
   });
   runtime::AnalysisMetricsChecker checker(w.cluster, w.clock, {prometheus.url()});
   const auto result = checker.analyze(knative_podinfo_canary());
