@@ -67,9 +67,10 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
   }
   // The series of the routers Flagger users bring (its observers for contour, gloo, kuma, knative,
   // traefik, skipper and apisix), for the canary or, with the Service name's -primary in place of
-  // -canary, the primary. Envoy-based routers count envoy_cluster_upstream_rq of the cluster veer's
-  // router sends to; Traefik and Skipper count the +Inf bucket of their request histograms.
-  // APISIX names the canary's route only, so it has no primary side.
+  // -canary (Knative: the primary revision in place of the latest), the primary. Envoy-based
+  // routers count envoy_cluster_upstream_rq of the cluster veer's router sends to; Traefik and
+  // Skipper count the +Inf bucket of their request histograms. APISIX names the canary's route
+  // only, so it has no primary side.
   const std::string side = primary ? "primary" : "canary";
   auto envoy = [&](const std::string& sel) {
     return Series{"envoy_cluster_upstream_rq",
@@ -92,11 +93,9 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
     return envoy(R"(service=~"{{ service }}-)" + side + R"(_{{ namespace }}_svc_[0-9a-zA-Z-]+")");
   }
   if (provider == "knative") {
-    // Flagger's query names the Knative route of the latest revision, which the template context
-    // does not carry yet.
-    return fail(
-        "the built-in metrics for provider knative need the latest revision's name, which veer "
-        "does not pass to queries yet; use a MetricTemplate");
+    // Knative's Envoy ingress (Kourier) names a revision's cluster <namespace>/<revision>; the
+    // revision is the side's own (TemplateContext::revision), so the Service name plays no part.
+    return envoy(R"(envoy_cluster_name=~"{{ namespace }}/{{ revision }}")");
   }
   if (provider == "apisix") {
     if (primary) {
@@ -142,8 +141,8 @@ Outcome<Series> series_for(const std::string& provider, bool primary) {
   }
   return fail(
       "the built-in metrics are not available for provider \"" + provider +
-      "\" (istio, linkerd, nginx, kubernetes, gatewayapi, contour, gloo, kuma, traefik, skipper, "
-      "apisix); use a MetricTemplate");
+      "\" (istio, linkerd, nginx, kubernetes, gatewayapi, contour, gloo, kuma, knative, traefik, "
+      "skipper, apisix); use a MetricTemplate");
 }
 
 // `a` with the extra matcher `extra` (or the negation of a "=~" / "=" matcher).

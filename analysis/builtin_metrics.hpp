@@ -1,6 +1,7 @@
 // Flagger's built-in metrics, request-success-rate (% of non-5xx requests) and request-duration
-// (P99 in ms; NGINX: mean), for istio, linkerd, nginx and kubernetes / gatewayapi, as query
-// templates over the same series Flagger reads. veer adds the error and request counts of the
+// (P99 in ms; NGINX and Skipper: mean), for istio, linkerd, nginx, kubernetes / gatewayapi and
+// the routers of series_for's list (contour, gloo, kuma, knative, traefik, skipper, apisix), as
+// query templates over the same series Flagger reads. veer adds the error and request counts of the
 // same series, for the binomial comparisons.
 #pragma once
 

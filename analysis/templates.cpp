@@ -16,7 +16,8 @@ const std::string* lookup(const std::string& variable, const TemplateContext& c)
   if (variable == "target") return &c.target;
   if (variable == "service") return &c.service;
   if (variable == "ingress") return &c.ingress;
-  if (variable == "route") return &c.route;
+  if (variable == "route") return c.route.empty() && !c.revision.empty() ? &c.revision : &c.route;
+  if (variable == "revision") return &c.revision;
   if (variable == "interval") return &c.interval;
   const std::string prefix = "variables.";
   if (variable.rfind(prefix, 0) == 0) {
@@ -30,6 +31,9 @@ const std::string* lookup(const std::string& variable, const TemplateContext& c)
 
 TemplateContext primary_context(TemplateContext canary) {
   canary.target += "-primary";
+  if (!canary.revision.empty() && canary.primary_revision.empty())
+    canary.revision_problem = "no primary revision is known (the Knative Service names none)";
+  canary.revision = canary.primary_revision;
   return canary;
 }
 
@@ -59,7 +63,13 @@ Outcome<std::string> render_query(const std::string& query, const TemplateContex
     if (!value) {
       return fail("template " + template_name + ": unknown variable \"" + variable +
                   "\" (known: name, namespace, target, service, ingress, route, interval, "
-                  "variables.<key> from templateVariables)");
+                  "revision, variables.<key> from templateVariables)");
+    }
+    if (variable == "revision" && value->empty()) {
+      return fail("template " + template_name + ": {{ revision }} has no value: " +
+                  (context.revision_problem.empty()
+                       ? "only a Knative Service target (serving.knative.dev) has revisions"
+                       : context.revision_problem));
     }
     out += *value;
     at = close + 2;

@@ -1,6 +1,7 @@
 // MetricTemplate queries rendered with Flagger's variables ({{ name }}, {{ namespace }},
-// {{ target }}, {{ service }}, {{ ingress }}, {{ route }}, {{ interval }}, {{ variables.x }}),
-// once for the canary and once for the primary (target = <target>-primary).
+// {{ target }}, {{ service }}, {{ ingress }}, {{ route }}, {{ interval }}, {{ variables.x }})
+// and, for a Knative target, {{ revision }}, once for the canary and once for the primary
+// (target = <target>-primary, revision = the primary revision).
 #pragma once
 
 #include <map>
@@ -18,10 +19,19 @@ struct TemplateContext {
   std::string ingress;     // ingressRef.name
   std::string route;       // routeRef.name
   std::string interval;    // the metric's interval, as a PromQL duration ("1m")
+  // A Knative target's revision of this side: the Service's latest created revision (the
+  // canary), or in the primary's context the primary revision. {{ route }} falls back to it, as
+  // Flagger sets route to the latest revision for Knative.
+  std::string revision;
+  std::string primary_revision;  // becomes `revision` in the primary's context
+  // Why `revision` is empty ("" = the target is not a Knative Service): {{ revision }} is then
+  // an error that says so, never an empty name that selects no series.
+  std::string revision_problem;
   std::map<std::string, std::string> variables;  // templateVariables
 };
 
-// The same context with the primary's workload as the target.
+// The same context with the primary's workload as the target and the primary revision as the
+// revision.
 TemplateContext primary_context(TemplateContext canary);
 
 // Replaces each {{ variable }} (also {{ .variable }}, {{- variable -}}). An unknown variable or an

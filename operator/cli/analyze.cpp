@@ -2,7 +2,8 @@
 // a Canary, without a cluster: each metric rendered for canary and primary, queried, checked.
 // Exit 0 when every check passes, 1 when veer would roll back, 2 when it would hold.
 // MetricTemplates' secretRef Secrets come from --secret NAME=FILE or, given a kubeconfig, from
-// the cluster, as the operator reads them.
+// the cluster, as the operator reads them. A Knative target's revisions ({{ revision }}) come
+// from --revision / --primary-revision or from its Service (with status) among the files.
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -28,6 +29,7 @@
 #include "operator/cli/command.hpp"
 #include "operator/cli/outbound_flags.hpp"
 #include "operator/controller/family_alpha.hpp"
+#include "operator/controller/knative_target.hpp"
 #include "operator/controller/verdict_rule.hpp"
 #include "operator/kube/kubeconfig.hpp"
 #include "operator/kube/rest_cluster.hpp"
@@ -42,6 +44,7 @@ constexpr int kBadInputExitCode = 65;  // EX_DATAERR: unreadable or invalid docu
 struct Inputs {
   std::vector<model::Canary> canaries;
   std::map<std::string, model::MetricTemplate> templates;  // "namespace/name" ("" namespace kept)
+  std::vector<nlohmann::json> knative_services;  // serving.knative.dev Services, for revisions
   std::vector<std::string> errors;
 };
 
@@ -65,6 +68,8 @@ void read_into(Inputs& inputs, const std::vector<std::string>& paths, std::istre
                                   model::to_string(e));
         }
         if (parsed.ok()) inputs.canaries.push_back(parsed.value);
+      } else if (doc.kind == "Service" && doc.api_version.rfind("serving.knative.dev/", 0) == 0) {
+        inputs.knative_services.push_back(doc.json);
       } else if (doc.kind == "MetricTemplate") {
         auto parsed = model::parse_metric_template(doc.json, true);
         doc.locate(parsed.errors);
@@ -224,6 +229,7 @@ const model::MetricTemplate* find_template(const Inputs& inputs, const model::Na
 // The flags of one `veer analyze` call, checked.
 struct AnalyzeFlags {
   std::string file, prometheus, output = "text", bearer_token;
+  std::string revision, primary_revision;  // a Knative target's, overriding its Service's
   std::chrono::milliseconds timeout{5000};
   std::vector<std::string> template_paths;
   std::map<std::string, std::string> secret_files;  // --secret NAME=FILE
@@ -259,6 +265,11 @@ std::variant<AnalyzeFlags, int> parse_flags(Invocation& call, ArgParser& parser,
       .option("kubeconfig", &flags.kubeconfig.path, "FILE",
               "read secretRef Secrets from this cluster (also with --context or $KUBECONFIG)")
       .option("context", &flags.kubeconfig.context, "NAME", "kubeconfig context")
+      .option("revision", &flags.revision, "NAME",
+              "a Knative target's canary revision, with --primary-revision (default: from its "
+              "Service with status among the files, as the operator reads it)")
+      .option("primary-revision", &flags.primary_revision, "NAME",
+              "a Knative target's primary revision, with --revision")
       .option("output", &flags.output, "FORMAT", "text (default) or json", 'o')
       .choices("output", {"text", "json"});
   OutboundFlags outbound;
@@ -282,6 +293,8 @@ std::variant<AnalyzeFlags, int> parse_flags(Invocation& call, ArgParser& parser,
   if (!parsed.positionals.empty())
     return usage_error(parser, "takes no positional arguments", call.err);
   if (flags.file.empty()) return usage_error(parser, "-f CANARY is required", call.err);
+  if (flags.revision.empty() != flags.primary_revision.empty())
+    return usage_error(parser, "--revision and --primary-revision go together", call.err);
   double timeout_seconds = 0;
   try {
     timeout_seconds = std::stod(timeout);
@@ -346,6 +359,34 @@ ProviderSecrets resolve_secrets(Inputs& inputs, SecretResolver& secrets, Shown& 
   return out;
 }
 
+// The Canary's template context; for a Knative target, with the revisions of its Service found
+// among the files, then the flags' (which win).
+analysis::TemplateContext knative_context(const model::Canary& canary, const AnalyzeFlags& flags,
+                                          const Inputs& inputs) {
+  auto context = runtime::template_context(canary);
+  if (!controller::is_knative_target(canary.spec)) return context;
+  const std::string ns = namespace_of(canary);
+  context.revision_problem = "the Knative Service " + ns + "/" + canary.spec.target_ref.name +
+                             " is not among the files: give --revision and --primary-revision, "
+                             "or the Service with its status (kubectl get -o yaml)";
+  for (const auto& service : inputs.knative_services) {
+    const auto metadata = service.value("metadata", nlohmann::json::object());
+    // Compared as JSON: a name that is not a string matches nothing, and throws nothing.
+    if (!metadata.is_object() ||
+        metadata.value("name", nlohmann::json()) != canary.spec.target_ref.name ||
+        metadata.value("namespace", nlohmann::json(ns)) != ns)
+      continue;
+    runtime::set_knative_revisions(context, canary, service);
+    break;
+  }
+  if (!flags.revision.empty()) {  // parse_flags: given with --primary-revision
+    context.revision = flags.revision;
+    context.primary_revision = flags.primary_revision;
+    context.revision_problem.clear();
+  }
+  return context;
+}
+
 // One Canary's checks, run now against `address` (and its templates' own providers).
 std::vector<analysis::CheckResult> analyze_canary(const model::Canary& canary,
                                                   const std::string& address,
@@ -361,7 +402,7 @@ std::vector<analysis::CheckResult> analyze_canary(const model::Canary& canary,
 
   analysis::MetricCheckContext context;
   context.provider = canary.spec.provider;
-  context.canary = runtime::template_context(canary);
+  context.canary = knative_context(canary, flags, inputs);
   context.now_unix_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   context.templates = [&](const model::NamedReference& ref) {

@@ -74,7 +74,7 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
   if (!canary.spec.analysis) return result;
   const std::string address =
       canary.spec.metrics_server.empty() ? settings_.metrics_server : canary.spec.metrics_server;
-  auto context_vars = template_context(canary);
+  auto context_vars = template_context(canary, objects_);
   Lookups lookups(objects_, context_vars.namespace_, address, settings_.timeout, settings_.source);
 
   analysis::MetricCheckContext context;
