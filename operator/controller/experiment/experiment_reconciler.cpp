@@ -243,6 +243,7 @@ bool ExperimentReconciler::observe(Context& ctx) {
 
   ctx.provider = spec.provider.empty() ? settings_.default_provider : spec.provider;
   ctx.routing = meshes::experiment_routing_of(ctx.experiment, selectors);
+  ctx.routing.nginx_annotation_prefix = settings_.ingress_annotations_prefix;
   if (spec.strategy.testing_pattern == model::TestingPattern::Conformance) return true;
   ctx.routing_problem = performance(ctx.experiment)
                             ? meshes::experiment_services_problem(ctx.routing)

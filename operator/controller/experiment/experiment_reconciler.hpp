@@ -24,7 +24,8 @@ namespace veer::controller::experiment {
 const kube::ResourceType& experiment_type();
 
 // Held on every Experiment veer reconciles, so that deleting it first puts an adopted router
-// object (a VirtualService or HTTPRoute veer changed but did not create) back as the user had it.
+// object (a VirtualService, HTTPRoute or TrafficSplit veer changed but did not create) back as the
+// user had it, and removes the NGINX `-canary` Ingress at once.
 inline constexpr const char* kExperimentFinalizer = "veer.dev/restore-routes";
 
 struct ExperimentReconcilerSettings {
@@ -32,6 +33,7 @@ struct ExperimentReconcilerSettings {
   std::string default_provider =
       "istio";  // for an Experiment without spec.provider (--mesh-provider)
   bool write_kubernetes_events = true;
+  std::string ingress_annotations_prefix = "nginx.ingress.kubernetes.io";  // nginx provider
 };
 
 // Who the reconciler calls out to besides the cluster and the metrics; null: nobody. An
