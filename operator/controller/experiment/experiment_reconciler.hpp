@@ -74,7 +74,7 @@ class ExperimentReconciler {
   std::string hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
   std::string apply(Context& ctx, const ExperimentAction& action);
-  meshes::Observed router_objects(Context& ctx);
+  std::string router_objects(Context& ctx, meshes::Observed& observed);
   std::string route(Context& ctx, const Weights& weights);
   std::string promote(Context& ctx, const std::string& winner);
   void write_event(Context& ctx, const Event& event);

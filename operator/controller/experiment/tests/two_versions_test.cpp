@@ -6,6 +6,7 @@
 #include "operator/controller/experiment/tests/support/fixture.hpp"
 #include "operator/controller/experiment/tests/support/world.hpp"
 #include "operator/controller/simulation.hpp"
+#include "operator/kube/cluster_decorator.hpp"
 
 using namespace veer::controller::experiment;
 using namespace veer::controller::experiment::testing;
@@ -38,14 +39,31 @@ std::map<std::string, int> status_weights(World& w) {
 
 const veer::kube::ObjectRef kRedesign{experiment_type(), "shop", "checkout-redesign"};
 
+const json kUserSplit = json::parse(R"({
+  "apiVersion": "split.smi-spec.io/v1alpha2", "kind": "TrafficSplit",
+  "metadata": {"name": "checkout", "namespace": "shop"},
+  "spec": {"service": "checkout", "backends": [{"service": "checkout", "weight": 100}]}})");
+
+// Fails every read of a TrafficSplit while `failing` is set, as an API server refusing them.
+class FailingSplitReads final : public veer::kube::ClusterDecorator {
+ public:
+  using ClusterDecorator::ClusterDecorator;
+  bool failing = true;
+
+ protected:
+  std::optional<veer::kube::ApiError> before(const veer::kube::CallInfo& call) override {
+    if (!failing || call.verb != veer::kube::CallInfo::Verb::Get || call.kind != "TrafficSplit")
+      return std::nullopt;
+    return veer::kube::ApiError{veer::kube::ErrorType::Forbidden, 403, "Forbidden",
+                                "trafficsplits is forbidden"};
+  }
+};
+
 }  // namespace
 
 TEST_CASE("two versions on SMI: the TrafficSplit follows the status; deletion restores it") {
   World w(current_and_express("smi:v1alpha2"), kExpressBest);
-  const json user_split = json::parse(R"({
-    "apiVersion": "split.smi-spec.io/v1alpha2", "kind": "TrafficSplit",
-    "metadata": {"name": "checkout", "namespace": "shop"},
-    "spec": {"service": "checkout", "backends": [{"service": "checkout", "weight": 100}]}})");
+  const json user_split = kUserSplit;
   REQUIRE(w.cluster.create(user_split));
   int compared = 0;
   for (int i = 0; i < 8; ++i) {
@@ -102,4 +120,31 @@ TEST_CASE("two versions on NGINX: a missing spec.ingressRef Ingress is said, not
   for (int i = 0; i < 4; ++i) w.pass();
   CHECK(w.last_error.find("Ingress shop.shop (spec.ingressRef) not found") != std::string::npos);
   CHECK(w.get("networking.k8s.io/v1", "Ingress", "shop-canary").is_null());
+}
+
+TEST_CASE("two versions on SMI: a TrafficSplit that cannot be read is never taken for absent") {
+  World w(current_and_express("smi:v1alpha2"), kExpressBest);
+  REQUIRE(w.cluster.create(kUserSplit));
+  for (int i = 0; i < 4; ++i) w.pass();
+  REQUIRE(w.phase() == "Running");
+  FailingSplitReads refusing(w.cluster);
+  w.api = &refusing;
+  // Routing: the error, no write over the user's object.
+  const auto routed = w.get("split.smi-spec.io/v1alpha2", "TrafficSplit", "checkout");
+  w.clock.advance(std::chrono::minutes(2));
+  auto result = w.pass();
+  CHECK(result.failed);
+  CHECK(w.get("split.smi-spec.io/v1alpha2", "TrafficSplit", "checkout") == routed);
+  // Deleting: the finalizer stays until the TrafficSplit can be read and restored.
+  REQUIRE(w.cluster.remove(kRedesign));
+  result = w.pass();
+  CHECK(result.failed);
+  CHECK_MESSAGE(result.error.find("reading TrafficSplit shop/checkout") != std::string::npos,
+                result.error);
+  REQUIRE(w.cluster.get(kRedesign));
+  refusing.failing = false;
+  CHECK_FALSE(w.pass().failed);
+  CHECK(w.cluster.get(kRedesign).is(veer::kube::ErrorType::NotFound));
+  CHECK(w.get("split.smi-spec.io/v1alpha2", "TrafficSplit", "checkout")["spec"] ==
+        kUserSplit["spec"]);
 }
