@@ -87,7 +87,7 @@ TEST_CASE("Experiment providers: nginx needs spec.ingressRef, which no other pro
   CHECK(parse_experiment(doc).ok());
 }
 
-TEST_CASE("Experiment providers: a match on SMI is refused; on NGINX only whole and by header") {
+TEST_CASE("Experiment providers: a match on SMI is refused, on NGINX only whole and by header") {
   const json match = json::parse(R"([{"headers": {"x-beta": {"exact": "1"}}}])");
   auto smi = baseline_and_one_candidate("smi:v1alpha2");
   smi["spec"]["strategy"] = {{"match", match}};

@@ -61,7 +61,7 @@ class FailingSplitReads final : public veer::kube::ClusterDecorator {
 
 }  // namespace
 
-TEST_CASE("two versions on SMI: the TrafficSplit follows the status; deletion restores it") {
+TEST_CASE("two versions on SMI: the TrafficSplit follows the status, deletion restores it") {
   World w(current_and_express("smi:v1alpha2"), kExpressBest);
   const json user_split = kUserSplit;
   REQUIRE(w.cluster.create(user_split));
