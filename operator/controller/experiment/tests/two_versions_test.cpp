@@ -3,6 +3,8 @@
 // to a winner; deleting it gives the user's TrafficSplit back and removes the canary Ingress.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "operator/controller/experiment/tests/support/fixture.hpp"
 #include "operator/controller/experiment/tests/support/world.hpp"
 #include "operator/controller/simulation.hpp"
@@ -65,7 +67,7 @@ TEST_CASE("two versions on SMI: the TrafficSplit follows the status, deletion re
   World w(current_and_express("smi:v1alpha2"), kExpressBest);
   const json user_split = kUserSplit;
   REQUIRE(w.cluster.create(user_split));
-  int compared = 0;
+  std::set<int> candidate_weights;  // the split moves: not one weight compared again
   for (int i = 0; i < 8; ++i) {
     w.pass();
     if (w.phase() != "Running") continue;
@@ -74,9 +76,9 @@ TEST_CASE("two versions on SMI: the TrafficSplit follows the status, deletion re
     for (const auto& b : split["spec"]["backends"])
       routed[b["service"].get<std::string>().substr(std::string("checkout-").size())] = b["weight"];
     CHECK(routed == status_weights(w));
-    ++compared;
+    candidate_weights.insert(status_weights(w).at("express"));
   }
-  CHECK(compared > 3);
+  CHECK(candidate_weights.size() >= 2);
   REQUIRE(w.cluster.remove(kRedesign));
   auto result = w.pass();
   CAPTURE(w.last_error);
@@ -89,7 +91,7 @@ TEST_CASE("two versions on SMI: the TrafficSplit follows the status, deletion re
 TEST_CASE("two versions on NGINX: the canary Ingress carries the candidate's weight to a winner") {
   World w(current_and_express("nginx"), kExpressBest);
   REQUIRE(w.cluster.create(kUserIngress));
-  int compared = 0;
+  std::set<int> candidate_weights;  // the split moves: not one weight compared again
   for (int i = 0; i < 8; ++i) {
     w.pass();
     if (w.phase() != "Running") continue;
@@ -99,9 +101,9 @@ TEST_CASE("two versions on NGINX: the canary Ingress carries the candidate's wei
           std::to_string(status_weights(w).at("express")));
     CHECK(copy["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] ==
           "checkout-express");
-    ++compared;
+    candidate_weights.insert(status_weights(w).at("express"));
   }
-  CHECK(compared > 3);
+  CHECK(candidate_weights.size() >= 2);
   w.run();
   CHECK(w.phase() == "Completed");
   CHECK(w.experiment()["status"]["winner"] == "express");
@@ -125,7 +127,7 @@ TEST_CASE("two versions on NGINX: a missing spec.ingressRef Ingress is said, not
 TEST_CASE("two versions on SMI: a TrafficSplit that cannot be read is never taken for absent") {
   World w(current_and_express("smi:v1alpha2"), kExpressBest);
   REQUIRE(w.cluster.create(kUserSplit));
-  for (int i = 0; i < 4; ++i) w.pass();
+  for (int i = 0; i < 10 && w.phase() != "Running"; ++i) w.pass();
   REQUIRE(w.phase() == "Running");
   FailingSplitReads refusing(w.cluster);
   w.api = &refusing;
