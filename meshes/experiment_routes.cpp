@@ -212,6 +212,15 @@ Expected<Write> nginx_ingress(const Provider& p, const ExperimentRouting& r, int
                                    "spec.strategy.match", observed);
 }
 
+// True when a Service selecting by `selector` also selects the pods of a Deployment whose
+// spec.selector.matchLabels is `pods` (they carry at least those labels).
+bool selects_pods_of(const json& selector, const json& pods) {
+  if (!selector.is_object() || selector.empty() || !pods.is_object()) return false;
+  for (const auto& [key, value] : selector.items())
+    if (!pods.contains(key) || pods[key] != value) return false;
+  return true;
+}
+
 // Why SMI or NGINX cannot route these versions ("" when they can).
 std::string two_version_problem(const std::string& provider, const Provider& p,
                                 const ExperimentRouting& r) {
@@ -338,6 +347,14 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
   }
   if (p.kind == Kind::Nginx) {
     const int weight = weight_of(weights, r.versions.back().version);
+    // The baseline's share goes through the user's Ingress to the apex Service.
+    const auto& candidate = r.versions.back();
+    if (const auto* apex = observed.find({"v1", "Service", r.owner.apex_name()});
+        apex && selects_pods_of(field_or_null(*apex, "/spec/selector"), candidate.selector))
+      return invalid("provider nginx: Service " + r.owner.apex_name() +
+                     " selects the pods of version " + candidate.version +
+                     " too, so the baseline's share would reach it: select the baseline's pods "
+                     "only");
     if (non_empty(r.match) && weight != 0 && weight != 100)
       return invalid(
           "provider nginx sends every request spec.strategy.match matches to the "

@@ -11,9 +11,9 @@
 //   its two backends the baseline's and the candidate's Services; no match;
 // - nginx: the Canary's NGINX router's `<ingress>-canary` copy of spec.ingressRef, sending the
 //   candidate's weight to the candidate's Service (the rest stays on the user's Ingress, whose
-//   backend is the apex Service, which must select the baseline's pods); with
-//   spec.strategy.match, every matching request while the candidate's weight is 100 and none
-//   at 0 (NGINX cannot split matching requests by percent).
+//   backend is the apex Service, which must select the baseline's pods only: refused when it
+//   selects the candidate's too); with spec.strategy.match, every matching request while the
+//   candidate's weight is 100 and none at 0 (NGINX cannot split matching requests by percent).
 // SMI and NGINX route two versions only. Pure, as the Canary routers: the operator makes the API
 // calls.
 #pragma once

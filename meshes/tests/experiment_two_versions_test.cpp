@@ -325,6 +325,28 @@ TEST_CASE("two-version experiment routes: what SMI and NGINX cannot route is ref
                                 "no backend points at the apex Service checkout"));
 }
 
+TEST_CASE(
+    "two-version experiment routes: NGINX refuses an apex Service that selects the candidate") {
+  const auto r = two_version_routing(two_version_document("nginx"));
+  json apex = {{"apiVersion", "v1"},
+               {"kind", "Service"},
+               {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
+               {"spec", {{"selector", {{"app", "checkout-express"}}}}}};
+  auto refused = apply_experiment_routes("nginx", r, {{"current", 50}, {"express", 50}},
+                                         {{kShopIngress, apex}});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(veer::testing::contains(refused.error().message,
+                                "Service checkout selects the pods of version express too"));
+  // Selecting the baseline's pods (or nothing): routed, the user's Service left as it is.
+  for (const json& selector : {json{{"app", "checkout"}}, json::object()}) {
+    apex["spec"]["selector"] = selector;
+    auto writes = apply_experiment_routes("nginx", r, {{"current", 50}, {"express", 50}},
+                                          {{kShopIngress, apex}});
+    REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
+    CHECK(writes->front().action == Write::Action::unchanged);
+  }
+}
+
 TEST_CASE("two-version experiment routes: the TrafficSplit is as its upstream CRD stores it") {
   const auto dir = testing::upstream_crds_dir();
   if (!std::filesystem::is_directory(dir)) {
