@@ -1,8 +1,12 @@
 #include "meshes/experiment_routes.hpp"
 
+#include <memory>
+
 #include "meshes/from_canary.hpp"
 #include "meshes/gateway_api.hpp"
+#include "meshes/nginx.hpp"
 #include "meshes/services.hpp"
+#include "meshes/smi.hpp"
 #include "model/mesh_providers.hpp"
 
 namespace veer::meshes {
@@ -13,20 +17,33 @@ namespace {
 
 constexpr const char* kIstioApi = "networking.istio.io/v1beta1";
 
-enum class Kind { Istio, GatewayApi, Other };
+enum class Kind { Istio, GatewayApi, Smi, Nginx, Other };
 
 struct Provider {
   Kind kind = Kind::Other;
-  std::string api_version;  // of the router's object
+  std::string api_version;  // of the router's object (istio, gatewayapi)
+  // The Canary's router, whose objects two-version providers write (smi, nginx).
+  std::shared_ptr<const Router> router;
+  const SmiRouter* smi() const { return dynamic_cast<const SmiRouter*>(router.get()); }
+  const NginxRouter* nginx() const { return dynamic_cast<const NginxRouter*>(router.get()); }
 };
 
-Provider provider_of(const std::string& provider) {
-  if (provider.empty() || provider == "istio") return {Kind::Istio, kIstioApi};
+Provider provider_of(const std::string& provider, const ExperimentRouting& r) {
+  if (provider.empty() || provider == "istio") return {Kind::Istio, kIstioApi, nullptr};
   if (provider == "gatewayapi" || provider == "gatewayapi:v1")
-    return {Kind::GatewayApi, "gateway.networking.k8s.io/v1"};
+    return {Kind::GatewayApi, "gateway.networking.k8s.io/v1", nullptr};
   if (provider == "gatewayapi:v1beta1")
-    return {Kind::GatewayApi, "gateway.networking.k8s.io/v1beta1"};
-  return {};
+    return {Kind::GatewayApi, "gateway.networking.k8s.io/v1beta1", nullptr};
+  auto made = make_router(provider, r.nginx_annotation_prefix);
+  if (!made) return {};
+  Provider p{Kind::Other, "", std::shared_ptr<const Router>(std::move(made).value())};
+  if (p.smi()) p.kind = Kind::Smi;
+  if (p.nginx()) p.kind = Kind::Nginx;
+  return p;
+}
+
+bool two_versions_only(const Provider& p) {
+  return p.kind == Kind::Smi || p.kind == Kind::Nginx;
 }
 
 bool non_empty(const json& value) {
@@ -188,14 +205,60 @@ ObjectRef router_object(const Provider& p, const ExperimentRouting& r) {
           r.owner.apex_name()};
 }
 
+// The candidate's canary Ingress (nginx), its match checked against NGINX's annotations.
+Expected<Write> nginx_ingress(const Provider& p, const ExperimentRouting& r, int weight,
+                              const Observed& observed) {
+  return p.nginx()->canary_ingress(r.owner, r.versions.back().service, weight, r.match,
+                                   "spec.strategy.match", observed);
+}
+
+// True when a Service selecting by `selector` also selects the pods of a Deployment whose
+// spec.selector.matchLabels is `pods` (they carry at least those labels).
+bool selects_pods_of(const json& selector, const json& pods) {
+  if (!selector.is_object() || selector.empty() || !pods.is_object()) return false;
+  for (const auto& [key, value] : selector.items())
+    if (!pods.contains(key) || pods[key] != value) return false;
+  return true;
+}
+
+// Why SMI or NGINX cannot route these versions ("" when they can).
+std::string two_version_problem(const std::string& provider, const Provider& p,
+                                const ExperimentRouting& r) {
+  if (r.versions.size() != 2)
+    return "provider " + provider +
+           " routes two versions only (the baseline and one candidate), got " +
+           std::to_string(r.versions.size()) +
+           " versions (spec.candidates): use istio or gatewayapi for more";
+  if (p.kind == Kind::Smi) {
+    if (non_empty(r.match))
+      return "provider " + provider +
+             " cannot route by request headers or cookies (spec.strategy.match)";
+    return "";
+  }
+  if (r.owner.ingress_name.empty())
+    return "provider nginx: spec.ingressRef.name is required (the Ingress that sends traffic to "
+           "the apex Service " +
+           r.owner.apex_name() + ")";
+  if (!non_empty(r.match)) return "";
+  // The match as NGINX's router reads it, on an Ingress of the right shape.
+  json ingress = {{"apiVersion", "networking.k8s.io/v1"},
+                  {"kind", "Ingress"},
+                  {"metadata", {{"name", r.owner.ingress_name}}},
+                  {"spec", {{"defaultBackend", {{"service", {{"name", r.owner.apex_name()}}}}}}}};
+  auto rendered = nginx_ingress(p, r, 100, Observed{{ingress}});
+  return rendered ? "" : rendered.error().message;
+}
+
 }  // namespace
 
 std::string experiment_routing_problem(const std::string& provider, const ExperimentRouting& r) {
-  const auto p = provider_of(provider);
+  const auto p = provider_of(provider, r);
   if (p.kind == Kind::Other) {
     const auto gap = model::experiment_provider_gap(provider);
     return gap.empty() ? "provider " + provider + " cannot route an Experiment" : gap;
   }
+  if (two_versions_only(p))
+    if (auto problem = two_version_problem(provider, p, r); !problem.empty()) return problem;
   if (p.kind == Kind::GatewayApi) {
     if (!r.owner.gateway_refs.is_array() || r.owner.gateway_refs.empty())
       return "provider " + provider +
@@ -241,22 +304,29 @@ ExperimentRouting experiment_routing_of(const model::Experiment& e,
                           it == selectors.end() ? json::object() : it->second});
   }
   if (e.spec.strategy.match.is_array()) r.match = e.spec.strategy.match;
+  if (e.spec.ingress_ref) r.owner.ingress_name = e.spec.ingress_ref->name;
   return r;
 }
 
 std::vector<ObjectRef> experiment_objects(const std::string& provider, const ExperimentRouting& r) {
   std::vector<ObjectRef> refs{{"v1", "Service", r.owner.apex_name()}};
   for (const auto& v : r.versions) refs.push_back({"v1", "Service", v.service});
-  const auto p = provider_of(provider);
-  if (p.kind != Kind::Other) refs.push_back(router_object(p, r));
+  const auto p = provider_of(provider, r);
+  if (two_versions_only(p)) {
+    for (auto& ref : p.router->objects(r.owner)) refs.push_back(std::move(ref));
+  } else if (p.kind != Kind::Other) {
+    refs.push_back(router_object(p, r));
+  }
   return refs;
 }
 
 Expected<std::vector<Write>> restore_experiment_routes(const std::string& provider,
                                                        const ExperimentRouting& r,
                                                        const Observed& observed) {
-  const auto p = provider_of(provider);
+  const auto p = provider_of(provider, r);
   if (p.kind == Kind::Other) return std::vector<Write>{};
+  // SMI: the saved spec, as the Canary's; NGINX: the -canary Ingress veer created goes.
+  if (two_versions_only(p)) return p.router->finalize(r.owner, observed);
   return restore_original_spec(observed.find(router_object(p, r)));
 }
 
@@ -266,9 +336,36 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
                                                      const Observed& observed) {
   if (auto problem = experiment_routing_problem(provider, r); !problem.empty())
     return invalid(problem);
-  const auto p = provider_of(provider);
+  const auto p = provider_of(provider, r);
   std::vector<Write> writes{apex_service(r, observed)};
   for (const auto& v : r.versions) writes.push_back(version_service(r, v, observed));
+  if (p.kind == Kind::Smi) {
+    std::vector<SmiBackend> backends;
+    for (const auto& v : r.versions) backends.push_back({v.service, weight_of(weights, v.version)});
+    writes.push_back(p.smi()->split(r.owner, backends, observed));
+    return writes;
+  }
+  if (p.kind == Kind::Nginx) {
+    const int weight = weight_of(weights, r.versions.back().version);
+    // The baseline's share goes through the user's Ingress to the apex Service.
+    const auto& candidate = r.versions.back();
+    if (const auto* apex = observed.find({"v1", "Service", r.owner.apex_name()});
+        apex && selects_pods_of(field_or_null(*apex, "/spec/selector"), candidate.selector))
+      return invalid("provider nginx: Service " + r.owner.apex_name() +
+                     " selects the pods of version " + candidate.version +
+                     " too, so the baseline's share would reach it: select the baseline's pods "
+                     "only");
+    if (non_empty(r.match) && weight != 0 && weight != 100)
+      return invalid(
+          "provider nginx sends every request spec.strategy.match matches to the "
+          "candidate and cannot split them by percent: the candidate's weight must "
+          "be 0 or 100, got " +
+          std::to_string(weight));
+    auto ingress = nginx_ingress(p, r, weight, observed);
+    if (!ingress) return ingress.error();
+    writes.push_back(ingress.value());
+    return writes;
+  }
   const auto ref = router_object(p, r);
   const auto* found = observed.find(ref);
   UpsertOptions keep_original;
@@ -288,7 +385,7 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
 
 std::string experiment_routes_pending(const std::string& provider, const ExperimentRouting& r,
                                       const Observed& observed) {
-  const auto p = provider_of(provider);
+  const auto p = provider_of(provider, r);
   if (p.kind != Kind::GatewayApi) return "";
   // The Canary's Gateway API router reads the route's parents' Accepted conditions.
   const auto version = p.api_version.substr(p.api_version.rfind('/') + 1);
@@ -302,12 +399,35 @@ Expected<VersionWeights> read_experiment_routes(const std::string& provider,
                                                 const Observed& observed) {
   if (auto problem = experiment_routing_problem(provider, r); !problem.empty())
     return invalid(problem);
-  const auto p = provider_of(provider);
+  const auto p = provider_of(provider, r);
+  std::map<std::string, std::string> version_of;
+  for (const auto& v : r.versions) version_of[v.service] = v.version;
+  if (p.kind == Kind::Nginx) {
+    auto share = p.nginx()->canary_share(r.owner, observed);
+    if (!share) return share.error();
+    return VersionWeights{{r.versions.front().version, 100 - share.value()},
+                          {r.versions.back().version, share.value()}};
+  }
+  if (p.kind == Kind::Smi) {
+    auto listed = p.smi()->backend_weights(r.owner, observed);
+    if (!listed) return listed.error();
+    VersionWeights out;
+    for (const auto& v : r.versions) out[v.version] = 0;
+    for (const auto& [service, weight] : listed.value()) {
+      auto it = version_of.find(service);
+      if (it == version_of.end())
+        return invalid("TrafficSplit " + r.owner.apex_name() + " routes to " + service +
+                       ", which is no version of this experiment");
+      if (!weight)
+        return invalid("TrafficSplit " + r.owner.apex_name() + ": backend " + service +
+                       " has no integer weight");
+      out[it->second] = *weight;
+    }
+    return out;
+  }
   const auto ref = router_object(p, r);
   const auto* found = observed.find(ref);
   if (!found) return not_found(ref.kind + " " + ref.name + " does not exist");
-  std::map<std::string, std::string> version_of;
-  for (const auto& v : r.versions) version_of[v.service] = v.version;
   const json& entries = p.kind == Kind::Istio ? field_or_null(*found, "/spec/http/0/route")
                                               : field_or_null(*found, "/spec/rules/0/backendRefs");
   VersionWeights out;

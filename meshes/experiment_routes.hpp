@@ -1,14 +1,21 @@
 // Routes for an Experiment: N versions side by side, each behind its own Service
-// <svc>-<version> selecting its Deployment's pods, weighted by one object of the router:
+// <svc>-<version> selecting its Deployment's pods, weighted by the router's objects:
 // - istio: a VirtualService <svc> with one weighted destination per version (hosts: the apex
 //   Service and spec.service.hosts); with spec.strategy.match only matching requests are split,
 //   the rest go to the baseline;
 // - gatewayapi (v1, v1beta1): an HTTPRoute <svc> with one weighted backendRef per version,
 //   parentRefs from spec.service.gatewayRefs; with spec.strategy.match a first rule splits the
 //   matching requests and a second sends the rest to the baseline (a match key an HTTPRoute
-//   cannot express is refused, naming it).
-// Other providers are refused: SMI TrafficSplit and NGINX canary ingresses split two versions
-// only. Pure, as the Canary routers: the operator makes the API calls.
+//   cannot express is refused, naming it);
+// - smi (linkerd, smi, smi:<version>[:<mesh>]): the Canary's SMI router's TrafficSplit <svc>,
+//   its two backends the baseline's and the candidate's Services; no match;
+// - nginx: the Canary's NGINX router's `<ingress>-canary` copy of spec.ingressRef, sending the
+//   candidate's weight to the candidate's Service (the rest stays on the user's Ingress, whose
+//   backend is the apex Service, which must select the baseline's pods only: refused when it
+//   selects the candidate's too); with spec.strategy.match, every matching request while the
+//   candidate's weight is 100 and none at 0 (NGINX cannot split matching requests by percent).
+// SMI and NGINX route two versions only. Pure, as the Canary routers: the operator makes the API
+// calls.
 #pragma once
 
 #include <map>
@@ -35,6 +42,8 @@ struct ExperimentRouting {
   CanaryRouting owner;
   std::vector<ExperimentBackend> versions;         // baseline first
   nlohmann::json match = nlohmann::json::array();  // [Istio HTTPMatchRequest]
+  // The operator's prefix of NGINX's canary annotations (provider nginx).
+  std::string nginx_annotation_prefix = "nginx.ingress.kubernetes.io";
 };
 
 using VersionWeights = std::map<std::string, int>;
@@ -69,7 +78,8 @@ Expected<std::vector<Write>> apply_experiment_routes(const std::string& provider
 // What deleting the Experiment writes back: the router's object as the user had it (its spec saved
 // in veer.dev/original-configuration when veer first changed an object it did not create); no
 // write for an object veer created (garbage collection removes it with the Experiment) or for a
-// provider that cannot route an Experiment.
+// provider that cannot route an Experiment. NGINX: the `-canary` Ingress is removed at once (the
+// user's Ingress was never changed).
 Expected<std::vector<Write>> restore_experiment_routes(const std::string& provider,
                                                        const ExperimentRouting& r,
                                                        const Observed& observed);

@@ -44,11 +44,12 @@ int retarget_backends(json& spec, const std::string& from, const std::string& to
   return changed;
 }
 
-// spec.analysis.match as NGINX's canary-by annotations (names without the prefix). NGINX routes
-// by one header (an exact value or a pattern) and one cookie (by name, whose value `always`
-// selects the canary); any other condition is an error, never dropped: a dropped condition
-// would send more requests to the canary than asked.
-Expected<json> match_annotations(const json& matches, const std::string& where) {
+// spec.analysis.match (or an Experiment's spec.strategy.match) as NGINX's canary-by annotations
+// (names without the prefix). NGINX routes by one header (an exact value or a pattern) and one
+// cookie (by name, whose value `always` selects the canary); any other condition is an error, never
+// dropped: a dropped condition would send more requests to the canary than asked.
+Expected<json> match_annotations(const json& matches, const std::string& match_field,
+                                 const std::string& where) {
   json out = json::object();
   auto set = [&](const std::string& key, const json& value, const std::string& field) {
     if (out.contains(key) && out[key] != value) {
@@ -60,7 +61,7 @@ Expected<json> match_annotations(const json& matches, const std::string& where) 
     return std::optional<RouterError>();
   };
   for (std::size_t i = 0; i < matches.size(); ++i) {
-    const std::string at = "spec.analysis.match[" + std::to_string(i) + "]";
+    const std::string at = match_field + "[" + std::to_string(i) + "]";
     for (const auto& [key, value] : matches[i].items()) {
       if (key == "name") continue;  // only labels Istio's logs
       if (key != "headers" || !value.is_object()) {
@@ -116,21 +117,33 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
     return invalid(where +
                    ": provider nginx has no session affinity (spec.analysis.sessionAffinity)");
   }
-  const json* user_ingress = observed.find({kApiVersion, "Ingress", canary.ingress_name});
+  auto ingress = canary_ingress(canary, canary.canary_name(), routes.canary_weight,
+                                canary.ab_testing() ? canary.analysis_match : json::array(),
+                                "spec.analysis.match", observed);
+  if (!ingress) return ingress.error();
+  return std::vector<Write>{ingress.value()};
+}
+
+Expected<Write> NginxRouter::canary_ingress(const CanaryRouting& owner, const std::string& backend,
+                                            int weight, const json& match,
+                                            const std::string& match_field,
+                                            const Observed& observed) const {
+  const std::string where = "Ingress " + owner.ingress_name + "." + owner.namespace_;
+  const json* user_ingress = observed.find({kApiVersion, "Ingress", owner.ingress_name});
   if (user_ingress == nullptr) return not_found(where + " (spec.ingressRef) not found");
 
   json spec = user_ingress->value("spec", json::object());
-  if (retarget_backends(spec, canary.apex_name(), canary.canary_name()) == 0) {
-    return invalid(where + ": no backend points at the apex Service " + canary.apex_name() +
-                   "; set spec.rules[].http.paths[].backend.service.name to " + canary.apex_name());
+  if (retarget_backends(spec, owner.apex_name(), backend) == 0) {
+    return invalid(where + ": no backend points at the apex Service " + owner.apex_name() +
+                   "; set spec.rules[].http.paths[].backend.service.name to " + owner.apex_name());
   }
 
   json annotations = copied_annotations(*user_ingress, prefix_ + "/canary");
   annotations[annotation("canary")] = "true";
-  annotations[annotation("canary-weight")] = std::to_string(routes.canary_weight);
-  if (canary.ab_testing() && routes.canary_weight > 0) {
+  annotations[annotation("canary-weight")] = std::to_string(weight);
+  if (match.is_array() && !match.empty() && weight > 0) {
     annotations[annotation("canary-weight")] = "0";
-    auto by = match_annotations(canary.analysis_match, where);
+    auto by = match_annotations(match, match_field, where);
     if (!by) return by.error();
     for (const auto& [key, value] : by->items()) annotations[annotation(key.c_str())] = value;
   }
@@ -140,26 +153,31 @@ Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, con
   for (const char* name : kCanaryAnnotations) {
     canary_annotations.push_back(json_pointer({"metadata", "annotations", annotation(name)}));
   }
-  const json* found = observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)});
-  return std::vector<Write>{upsert_copy(canary, *user_ingress, canary_ingress_name(canary), spec,
-                                        annotations, canary_annotations, found)};
+  const json* found = observed.find({kApiVersion, "Ingress", canary_ingress_name(owner)});
+  return upsert_copy(owner, *user_ingress, canary_ingress_name(owner), spec, annotations,
+                     canary_annotations, found);
 }
 
 Expected<Routes> NginxRouter::read(const CanaryRouting& canary, const Observed& observed) const {
-  const std::string name = canary_ingress_name(canary);
-  const std::string where = "Ingress " + name + "." + canary.namespace_;
+  auto share = canary_share(canary, observed);
+  if (!share) return share.error();
+  Routes routes;
+  routes.canary_weight = share.value();
+  routes.primary_weight = 100 - share.value();
+  return routes;
+}
+
+Expected<int> NginxRouter::canary_share(const CanaryRouting& owner,
+                                        const Observed& observed) const {
+  const std::string name = canary_ingress_name(owner);
+  const std::string where = "Ingress " + name + "." + owner.namespace_;
   const json* ingress = observed.find({kApiVersion, "Ingress", name});
   if (ingress == nullptr) return not_found(where + " not found");
   const json& annotations = field_or_null(*ingress, "/metadata/annotations");
   auto get = [&](const char* key) -> std::string {
     return annotations.is_object() ? annotations.value(annotation(key), std::string()) : "";
   };
-  Routes routes;
-  if (!get("canary-by-header").empty() || !get("canary-by-cookie").empty()) {
-    routes.primary_weight = 0;
-    routes.canary_weight = 100;
-    return routes;
-  }
+  if (!get("canary-by-header").empty() || !get("canary-by-cookie").empty()) return 100;
   const std::string weight = get("canary-weight");
   int value = -1;
   auto [end, error] = std::from_chars(weight.data(), weight.data() + weight.size(), value);
@@ -168,9 +186,7 @@ Expected<Routes> NginxRouter::read(const CanaryRouting& canary, const Observed& 
     return invalid(where + ": annotation " + annotation("canary-weight") +
                    " must be an integer in 0..100, got \"" + weight + "\"");
   }
-  routes.canary_weight = value;
-  routes.primary_weight = 100 - value;
-  return routes;
+  return value;
 }
 
 Expected<std::vector<Write>> NginxRouter::finalize(const CanaryRouting& canary,

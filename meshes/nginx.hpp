@@ -18,6 +18,16 @@ class NginxRouter final : public Router {
   Expected<std::vector<Write>> finalize(const CanaryRouting& canary,
                                         const Observed& observed) const override;
 
+  // The `<ingress>-canary` Ingress sending `weight` percent of the requests to `backend` instead
+  // of the apex Service; with `match` (named `match_field` in errors), every matching request
+  // while `weight` is above 0, and none else. apply() passes the canary Service and
+  // spec.analysis.match, an Experiment's routes its candidate and spec.strategy.match.
+  Expected<Write> canary_ingress(const CanaryRouting& owner, const std::string& backend, int weight,
+                                 const nlohmann::json& match, const std::string& match_field,
+                                 const Observed& observed) const;
+  // The canary Ingress's share: its weight, or 100 while it routes by a header or a cookie.
+  Expected<int> canary_share(const CanaryRouting& owner, const Observed& observed) const;
+
  private:
   std::string annotation(const char* name) const { return prefix_ + "/" + name; }
   std::string prefix_;  // "nginx.ingress.kubernetes.io" unless the operator says otherwise

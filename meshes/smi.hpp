@@ -4,11 +4,19 @@
 // matches, mirroring or cookies here.
 #pragma once
 
+#include <map>
+#include <optional>
+
 #include "meshes/router.hpp"
 
 namespace veer::meshes {
 
 enum class SmiVersion { v1alpha1, v1alpha2, v1alpha3, v1alpha4 };
+
+struct SmiBackend {
+  std::string service;
+  int weight = 0;
+};
 
 class SmiRouter final : public Router {
  public:
@@ -22,6 +30,14 @@ class SmiRouter final : public Router {
   Expected<Routes> read(const CanaryRouting& canary, const Observed& observed) const override;
   Expected<std::vector<Write>> finalize(const CanaryRouting& canary,
                                         const Observed& observed) const override;
+
+  // The TrafficSplit <apex> splitting between `backends`, owned by `owner`: apply() passes the
+  // canary and primary Services, an Experiment's routes its two versions' Services.
+  Write split(const CanaryRouting& owner, const std::vector<SmiBackend>& backends,
+              const Observed& observed) const;
+  // The weight of each Service the TrafficSplit lists (nullopt: not an integer weight).
+  Expected<std::map<std::string, std::optional<int>>> backend_weights(
+      const CanaryRouting& owner, const Observed& observed) const;
 
  private:
   std::string api_version() const;

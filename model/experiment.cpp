@@ -267,10 +267,50 @@ struct ExperimentRules {
     if (performance) return;
     bool has_match = s.match.is_array() && !s.match.empty();
     const auto& p = spec.provider;
-    if (has_match && (p == "linkerd" || p.rfind("smi", 0) == 0 || p == "kubernetes"))
+    if (has_match && (is_smi_provider(p) || p == "kubernetes"))
       add("spec.strategy.match", "provider " + p + " cannot route by request headers or cookies");
     if (auto gap = experiment_provider_gap(p); !gap.empty()) add("spec.provider", gap);
     if (has_match && is_gateway_api_provider(p)) gateway_api_match_rules(p);
+    if (experiment_splits_two_versions_only(p)) two_version_rules(n, has_match);
+    if (spec.ingress_ref && p != "nginx" && !p.empty())
+      add("spec.ingressRef", "is only used by provider nginx, not " + p);
+  }
+
+  // An SMI TrafficSplit or an NGINX canary Ingress routes a baseline and one candidate.
+  void two_version_rules(std::size_t candidates, bool has_match) {
+    const auto& p = spec.provider;
+    if (candidates > 1)
+      add("spec.candidates", "provider " + p +
+                                 " routes two versions only (the baseline and one candidate), "
+                                 "got " +
+                                 std::to_string(candidates + 1) +
+                                 " versions: use istio or gatewayapi for more");
+    if (p != "nginx") return;
+    if (!spec.ingress_ref || spec.ingress_ref->name.empty())
+      add("spec.ingressRef",
+          "is required for provider nginx: the user's Ingress that sends traffic to the apex "
+          "Service");
+    if (has_match) nginx_match_rules();
+  }
+
+  // NGINX sends every request a header or cookie matches to the candidate: it cannot split the
+  // matching requests by percent, so the only splits it can hold are 0 and 100.
+  void nginx_match_rules() {
+    const auto& s = spec.strategy;
+    bool all_or_nothing = s.traffic == TrafficStrategy::FixedSplit && !s.fixed_split.empty();
+    for (const auto& [name, weight] : s.fixed_split) all_or_nothing &= weight == 0 || weight == 100;
+    if (!all_or_nothing)
+      add("spec.strategy.match",
+          "provider nginx sends every matching request to the candidate and cannot split them by "
+          "percent: set traffic fixed-split with weights 0 and 100, or remove match");
+    const auto& match = s.match;
+    for (std::size_t i = 0; i < match.size(); ++i) {
+      if (!match[i].is_object()) continue;
+      for (const auto& [key, value] : match[i].items())
+        if (key != "headers" && key != "name")
+          add(index_path("spec.strategy.match", i) + "." + key,
+              "cannot be routed by provider nginx (headers and a cookie only)");
+    }
   }
 };
 
@@ -280,6 +320,7 @@ ExperimentSpec read_spec(FieldReader& r) {
   s.metrics_server = r.string("metricsServer");
   if (!r.object("service", [&](FieldReader& v) { s.service = read_service(v); }))
     r.error("service", "is required: at least service.port");
+  r.object("ingressRef", [&](FieldReader& i) { s.ingress_ref = read_object_reference(i); });
   if (!r.object("baseline", [&](FieldReader& b) { s.baseline = read_version(b); }))
     r.error("baseline", "is required: the version serving today");
   r.each("candidates",

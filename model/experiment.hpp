@@ -86,6 +86,7 @@ struct ExperimentSpec {
   std::string provider;
   std::string metrics_server;
   ServiceSpec service;
+  std::optional<ObjectReference> ingress_ref;  // provider nginx: the Ingress to the apex Service
   ExperimentVersion baseline;
   std::vector<ExperimentVersion> candidates;
   std::vector<ExperimentMetric> metrics;

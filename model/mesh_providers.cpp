@@ -61,17 +61,19 @@ std::string known_providers_text() {
   return out + ", smi:<version>:<mesh>";
 }
 
+bool experiment_splits_two_versions_only(const std::string& provider) {
+  return (is_smi_provider(provider) && is_known_provider(provider)) || provider == "nginx";
+}
+
 std::string experiment_provider_gap(const std::string& provider) {
   const std::string usable =
       "an Experiment can use istio or gatewayapi (gatewayapi:v1, gatewayapi:v1beta1), which "
-      "weight any number of versions";
+      "weight any number of versions, or smi (smi:<version>, linkerd) and nginx, which route a "
+      "baseline and one candidate";
   if (provider.empty() || provider == "istio" || provider == "gatewayapi:v1" ||
-      provider == "gatewayapi:v1beta1" || provider == "gatewayapi")
+      provider == "gatewayapi:v1beta1" || provider == "gatewayapi" ||
+      experiment_splits_two_versions_only(provider))
     return "";
-  if (is_smi_provider(provider) || provider == "nginx")
-    return "provider " + provider + " splits two versions only (" +
-           (provider == "nginx" ? "an NGINX canary Ingress" : "an SMI TrafficSplit") +
-           ") and has no Experiment router: " + usable;
   if (provider == "kubernetes")
     return "experiments split traffic, which the kubernetes provider cannot do: " + usable;
   if (!is_known_provider(provider)) return "unsupported provider \"" + provider + "\": " + usable;

@@ -21,11 +21,15 @@ std::string discontinued_provider(const std::string& provider);
 std::string router_gap(const std::string& provider);
 
 // Why an Experiment cannot be routed through `provider` ("" when it can): istio and gatewayapi
-// (gatewayapi:v1, gatewayapi:v1beta1) weight N versions; SMI TrafficSplits (linkerd, smi:*) and
-// NGINX canary ingresses split two versions only and have no Experiment router; kubernetes does
-// not split; the others have no Experiment router yet. Each reason names the providers an
+// (gatewayapi:v1, gatewayapi:v1beta1) weight N versions; SMI TrafficSplits (linkerd, smi, smi:*)
+// and NGINX canary ingresses route two versions (experiment_splits_two_versions_only); kubernetes
+// does not split; the others have no Experiment router yet. Each reason names the providers an
 // Experiment can use. "" for "" (the operator's --mesh-provider decides).
 std::string experiment_provider_gap(const std::string& provider);
+
+// True for the providers that route an Experiment's baseline and one candidate only: SMI
+// TrafficSplits (linkerd, smi, smi:*) and NGINX canary ingresses.
+bool experiment_splits_two_versions_only(const std::string& provider);
 
 // "istio, linkerd, ..., smi:<version>:<mesh>": the accepted values, for messages.
 std::string known_providers_text();

@@ -262,7 +262,7 @@ TEST_CASE("veer validate names the providers an Experiment can use") {
 kind: Experiment
 metadata: {name: checkout, namespace: shop}
 spec:
-  provider: nginx
+  provider: contour
   service: {name: checkout, port: 80}
   baseline: {name: current, targetRef: {kind: Deployment, name: checkout}}
   candidates:
@@ -274,10 +274,11 @@ spec:
 )";
   auto r = run({"validate", "-"}, doc);
   CHECK(r.code == 1);
-  CHECK(r.out.find("<stdin>:5: spec.provider: provider nginx splits two versions only (an NGINX "
-                   "canary Ingress) and has no Experiment router: an Experiment can use istio or "
-                   "gatewayapi (gatewayapi:v1, gatewayapi:v1beta1)") != std::string::npos);
+  CHECK(r.out.find("<stdin>:5: spec.provider: provider contour has no Experiment router yet: an "
+                   "Experiment can use istio or gatewayapi (gatewayapi:v1, gatewayapi:v1beta1), "
+                   "which weight any number of versions, or smi (smi:<version>, linkerd) and "
+                   "nginx, which route a baseline and one candidate") != std::string::npos);
   std::string istio = doc;
-  istio.replace(istio.find("provider: nginx"), 15, "provider: istio");
+  istio.replace(istio.find("provider: contour"), 17, "provider: istio");
   CHECK(run({"validate", "-"}, istio).code == 0);
 }

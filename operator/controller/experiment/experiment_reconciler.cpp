@@ -133,9 +133,14 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   const auto now = clock_.now();
   if (ctx.experiment.status.phase == model::ExperimentPhase::Running &&
       ctx.routing_problem.empty() && !performance(ctx.experiment) &&
-      ctx.experiment.spec.strategy.testing_pattern != model::TestingPattern::Conformance)
+      ctx.experiment.spec.strategy.testing_pattern != model::TestingPattern::Conformance) {
+    meshes::Observed observed;
+    const auto error = router_objects(ctx, observed);
+    // A router that cannot be read has not been seen applying the routes either.
     ctx.seen.routes_pending =
-        meshes::experiment_routes_pending(ctx.provider, ctx.routing, router_objects(ctx));
+        !error.empty() ? error
+                       : meshes::experiment_routes_pending(ctx.provider, ctx.routing, observed);
+  }
   ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   // What the decision asks for (a look's measurement, a gate's answer), then decide again; a
   // gate and a look are never asked together, so two rounds suffice.
@@ -207,7 +212,10 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ctx.ns;
     ctx.decision.status = ctx.experiment.status;
     observe(ctx);
-    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, router_objects(ctx));
+    // A failed read is no "absent": the finalizer stays until the user's object is known.
+    meshes::Observed observed;
+    if (auto error = router_objects(ctx, observed); !error.empty()) return done(ctx, error);
+    auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, observed);
     if (!writes) return done(ctx, writes.error().message);
     if (auto error = apply_writes(cluster_, writes.value()); !error.empty())
       return done(ctx, error);
@@ -243,6 +251,7 @@ bool ExperimentReconciler::observe(Context& ctx) {
 
   ctx.provider = spec.provider.empty() ? settings_.default_provider : spec.provider;
   ctx.routing = meshes::experiment_routing_of(ctx.experiment, selectors);
+  ctx.routing.nginx_annotation_prefix = settings_.ingress_annotations_prefix;
   if (spec.strategy.testing_pattern == model::TestingPattern::Conformance) return true;
   ctx.routing_problem = performance(ctx.experiment)
                             ? meshes::experiment_services_problem(ctx.routing)
@@ -286,19 +295,23 @@ std::string ExperimentReconciler::apply(Context& ctx, const ExperimentAction& ac
   return "";
 }
 
-// The apex and version Services and the router's object, those that exist.
-meshes::Observed ExperimentReconciler::router_objects(Context& ctx) {
-  meshes::Observed observed;
+// The apex and version Services and the router's objects, those that exist, into `observed`;
+// "" or why one could not be read (never taken for absent).
+std::string ExperimentReconciler::router_objects(Context& ctx, meshes::Observed& observed) {
   for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
     auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
-    if (found) observed.objects.push_back(*found);
+    if (found)
+      observed.objects.push_back(*found);
+    else if (!found.is(kube::ErrorType::NotFound))
+      return "reading " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " + found.error().message;
   }
-  return observed;
+  return "";
 }
 
 std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
   if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
-  const auto observed = router_objects(ctx);
+  meshes::Observed observed;
+  if (auto error = router_objects(ctx, observed); !error.empty()) return error;
   meshes::VersionWeights wanted(weights.begin(), weights.end());
   // Performance shifts no traffic: only the version Services the load is aimed at.
   auto writes = performance(ctx.experiment)

@@ -24,7 +24,8 @@ namespace veer::controller::experiment {
 const kube::ResourceType& experiment_type();
 
 // Held on every Experiment veer reconciles, so that deleting it first puts an adopted router
-// object (a VirtualService or HTTPRoute veer changed but did not create) back as the user had it.
+// object (a VirtualService, HTTPRoute or TrafficSplit veer changed but did not create) back as the
+// user had it, and removes the NGINX `-canary` Ingress at once.
 inline constexpr const char* kExperimentFinalizer = "veer.dev/restore-routes";
 
 struct ExperimentReconcilerSettings {
@@ -32,6 +33,7 @@ struct ExperimentReconcilerSettings {
   std::string default_provider =
       "istio";  // for an Experiment without spec.provider (--mesh-provider)
   bool write_kubernetes_events = true;
+  std::string ingress_annotations_prefix = "nginx.ingress.kubernetes.io";  // nginx provider
 };
 
 // Who the reconciler calls out to besides the cluster and the metrics; null: nobody. An
@@ -72,7 +74,7 @@ class ExperimentReconciler {
   std::string hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
   std::string apply(Context& ctx, const ExperimentAction& action);
-  meshes::Observed router_objects(Context& ctx);
+  std::string router_objects(Context& ctx, meshes::Observed& observed);
   std::string route(Context& ctx, const Weights& weights);
   std::string promote(Context& ctx, const std::string& winner);
   void write_event(Context& ctx, const Event& event);
