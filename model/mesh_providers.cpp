@@ -29,7 +29,7 @@ bool is_appmesh_provider(const std::string& provider) {
 bool is_known_provider(const std::string& provider) {
   const auto& known = known_providers();
   if (std::find(known.begin(), known.end(), provider) != known.end()) return true;
-  for (const char* version : {"smi:v1alpha1:", "smi:v1alpha2:", "smi:v1alpha3:"})
+  for (const char* version : {"smi:v1alpha1:", "smi:v1alpha2:", "smi:v1alpha3:", "smi:v1alpha4:"})
     if (starts_with(provider, version) && provider.size() > std::string(version).size())
       return true;
   return false;

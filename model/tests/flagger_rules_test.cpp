@@ -197,7 +197,7 @@ spec:
 TEST_CASE("providers: all of Flagger's, smi:<version>:<mesh>, discontinued ones refused") {
   for (const char* p :
        {"contour", "gloo", "traefik", "skipper", "apisix", "kuma", "knative", "gatewayapi:v1",
-        "gatewayapi:v1beta1", "smi:v1alpha3:linkerd", "smi:v1alpha2:istio"})
+        "gatewayapi:v1beta1", "smi:v1alpha3:linkerd", "smi:v1alpha2:istio", "smi:v1alpha4:osm"})
     CHECK_MESSAGE(is_known_provider(p), p);
   CHECK_FALSE(is_known_provider("smi:v1alpha3:"));
   CHECK_FALSE(is_known_provider("consul"));

@@ -453,6 +453,7 @@ void Manager::start(Collaborators collaborators) {
   experiment_settings.decide.poll_interval = d.settings.reconciler.decide.poll_interval;
   experiment_settings.write_kubernetes_events = d.settings.reconciler.write_kubernetes_events;
   experiment_settings.default_provider = d.settings.reconciler.decide.default_provider;
+  experiment_settings.ingress_annotations_prefix = d.settings.reconciler.ingress_annotations_prefix;
   d.experiment_reconciler = std::make_unique<controller::experiment::ExperimentReconciler>(
       d.cache, d.clock, *experiment_metrics, experiment_settings,
       controller::experiment::ExperimentOutbound{&collaborators.hooks,
