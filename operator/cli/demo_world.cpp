@@ -99,9 +99,13 @@ void DemoWorld::set_image(const std::string& image) {
       {kube::type_of(ref.value("apiVersion", ""), ref.value("kind", "")), kDemoNamespace, app_});
   target["spec"]["template"]["spec"]["containers"][0]["image"] = image;
   cluster_.update(target);
+  // A Knative Service has no `kubectl set image`: its template is patched.
+  const bool knative = ref.value("kind", "") != "Deployment";
   out_ << "\n"
-       << elapsed_now() << "  kubectl set image " << ref.value("kind", "") << "/" << app_
-       << " app=" << image << "\n";
+       << elapsed_now()
+       << (knative ? "  kubectl patch ksvc/" + app_ + " (template image " + image + ")"
+                   : "  kubectl set image deployment/" + app_ + " app=" + image)
+       << "\n";
 }
 
 std::string DemoWorld::phase() {
