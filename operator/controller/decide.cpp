@@ -73,7 +73,17 @@ class Decider {
     return spec_.provider.empty() ? settings_.default_provider : spec_.provider;
   }
   DeploymentStrategy strategy() const { return spec_.strategy(); }
-  int iterations_wanted() const { return spec_.analysis ? spec_.analysis->iterations : 0; }
+  // Provider kubernetes runs every Canary blue/green (it cannot split traffic). One written with
+  // weight steps and no iterations gets an analysed iteration per step: without, it would be
+  // promoted on its first step, never analysed.
+  int iterations_wanted() const {
+    if (!spec_.analysis) return 0;
+    const auto& a = *spec_.analysis;
+    if (a.iterations > 0 || strategy() != DeploymentStrategy::BlueGreen) return a.iterations;
+    if (!a.step_weights.empty()) return static_cast<int>(a.step_weights.size());
+    if (a.step_weight > 0) return (spec_.max_weight() + a.step_weight - 1) / a.step_weight;
+    return 1;
+  }
   int threshold() const { return spec_.analysis ? std::max(1, spec_.analysis->threshold) : 1; }
   milliseconds max_hold() const {
     return spec_.analysis && spec_.analysis->max_hold ? *spec_.analysis->max_hold

@@ -211,9 +211,20 @@ SimulatedTraffic::Window& SimulatedTraffic::window_for(bool primary) {
   return w;
 }
 
+// The image of the Canary's target (a Deployment, or a Knative Service's template); the
+// Deployment `app_` without a Canary.
+std::string SimulatedTraffic::target_image() {
+  auto canary = cluster_.get({canary_type(), ns_, app_});
+  const auto ref = canary ? canary->value("spec", json::object()).value("targetRef", json::object())
+                          : json::object();
+  auto target = cluster_.get(
+      {kube::type_of(ref.value("apiVersion", "apps/v1"), ref.value("kind", "Deployment")), ns_,
+       ref.value("name", app_)});
+  return target ? image_of(*target) : "";
+}
+
 base::Outcome<double> SimulatedTraffic::instant(const std::string& query, std::optional<double>) {
-  auto target = cluster_.get({kube::type_of("apps/v1", "Deployment"), ns_, app_});
-  const auto image = target ? image_of(*target) : "";
+  const auto image = target_image();
   if (image != image_) {  // a new revision: its counters start now
     image_ = image;
     looks_.clear();

@@ -55,7 +55,8 @@ class ImageMetrics final : public MetricsChecker {
 };
 
 // A Prometheus stand-in for a binomial comparison, with counter semantics: the instant queries
-// `errors_<workload>` and `total_<workload>` (`<workload>` = the target or `<target>-primary`)
+// `errors_<workload>` and `total_<workload>` (`<workload>` = the target or `<target>-primary`;
+// the target is the Canary `app`'s targetRef, a Deployment or a Knative Service)
 // answer the requests and errors that side served since it was last answered, so every request
 // is counted once. `requests_per_minute` are split by the Canary's weight; the error rate is 1%,
 // 3% when the canary's image contains "bad". An image containing "outage" makes its first
@@ -79,6 +80,7 @@ class SimulatedTraffic final : public analysis::MetricsSource {
     double total = 0;
   };
   Window& window_for(bool primary);
+  std::string target_image();
 
   kube::Cluster& cluster_;
   base::Clock& clock_;

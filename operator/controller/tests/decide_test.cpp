@@ -836,6 +836,43 @@ TEST_CASE("blue/green mirrors during its iterations and switches to the canary t
   CHECK_FALSE(routes_of(k8s.last));  // the kubernetes provider switches no traffic
 }
 
+// Provider kubernetes runs blue/green whatever the Canary says; weight steps without iterations
+// once promoted on the first step, with no analysis at all (issue 14: the bad revision of
+// `veer demo --provider kubernetes` was promoted).
+TEST_CASE("kubernetes without iterations analyses once per weight step before promoting") {
+  SUBCASE("passing metrics: an iteration per step (10 to 30: 3), then promotion") {
+    World w;
+    w.canary.spec.provider = "kubernetes";
+    w.start_rollout();
+    w.run_until(CanaryPhase::Promoting);
+    CHECK(w.status.canary.iterations == 3);
+    const auto analyses =
+        std::count_if(w.asked.begin(), w.asked.end(), [](const Needs& n) { return n.analysis; });
+    CHECK(analyses == 3);
+  }
+  SUBCASE("failing metrics: rolled back after threshold failed checks, never promoted") {
+    World w;
+    w.canary.spec.provider = "kubernetes";
+    w.verdicts.metrics[0].outcome = MetricOutcome::Fail;
+    w.start_rollout();
+    for (int i = 0; i < 10 && w.status.canary.phase == CanaryPhase::Progressing; ++i) {
+      w.advance(minutes(1));
+      w.tick();
+      CHECK(w.status.canary.phase != CanaryPhase::Promoting);
+    }
+    CHECK(w.status.canary.phase == CanaryPhase::Failed);
+    CHECK(w.status.canary.failed_checks == 2);
+  }
+  SUBCASE("stepWeights: an iteration per entry") {
+    World w;
+    w.canary.spec.provider = "kubernetes";
+    w.canary.spec.analysis->step_weights = {5, 25, 50, 80};
+    w.start_rollout();
+    w.run_until(CanaryPhase::Promoting);
+    CHECK(w.status.canary.iterations == 4);
+  }
+}
+
 TEST_CASE("canary mirroring inserts one mirror-only step at weight 0") {
   World w;
   w.canary.spec.analysis->mirror = true;
