@@ -27,7 +27,7 @@ json rollout_fields(const json& status) {
 
 DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns,
                                    std::string target, std::string dir, NginxProcess& nginx,
-                                   PrometheusProcess& prometheus)
+                                   PrometheusProcess& prometheus, Routes routes, std::uint64_t seed)
     : cluster_(cluster),
       provider_(std::move(provider)),
       ns_(std::move(ns)),
@@ -35,6 +35,8 @@ DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string provider,
       dir_(std::move(dir)),
       nginx_(nginx),
       prometheus_(prometheus),
+      routes_(routes),
+      seed_(seed),
       thread_([this] { run(); }) {}
 
 DataPlaneStandIn::~DataPlaneStandIn() {
@@ -87,6 +89,7 @@ void DataPlaneStandIn::settle_workloads() {
   auto list = cluster_.list(kDeployments, ns_);
   if (!list) return;  // the next loop tries again
   std::vector<std::string> present;
+  pod_labels_.clear();
   for (auto& deployment : list->items) {
     const std::string name = deployment["metadata"].value("name", "");
     const long replicas = deployment["spec"].value("replicas", 1L);
@@ -96,7 +99,8 @@ void DataPlaneStandIn::settle_workloads() {
       auto& live = apps_[name];
       if (!live.app || live.app->image() != image) {
         auto app = std::make_unique<SampleApp>(
-            ns_, name, image, dir_ + "/app-" + name + "-" + std::to_string(++started_) + ".log");
+            ns_, name, image, dir_ + "/app-" + name + "-" + std::to_string(++started_) + ".log",
+            seed_);
         if (!app->error().empty()) {
           problem(app->error());
           if (!live.app) apps_.erase(name);
@@ -107,6 +111,8 @@ void DataPlaneStandIn::settle_workloads() {
         const auto n = std::to_string(started_);
         apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, {}};
       }
+      pod_labels_[name] =
+          deployment["spec"]["template"]["metadata"].value("labels", json::object());
     } else {
       retire(name);
     }
@@ -123,29 +129,61 @@ void DataPlaneStandIn::settle_workloads() {
   }
 }
 
+std::string DataPlaneStandIn::workload_of(const std::string& service) {
+  auto found = selectors_.find(service);
+  if (found == selectors_.end()) {
+    auto object = cluster_.get({kube::type_of("v1", "Service"), ns_, service});
+    if (!object) return "";  // not there yet (or unreadable): the next loop asks again
+    const auto selector = object->value("spec", json::object()).value("selector", json::object());
+    if (selector.empty()) return "";
+    found = selectors_.emplace(service, selector).first;
+  }
+  for (const auto& [workload, labels] : pod_labels_) {
+    bool selected = true;
+    for (const auto& [key, value] : found->second.items())
+      selected = selected && labels.value(key, json()) == value;
+    if (selected) return workload;
+  }
+  return "";
+}
+
 void DataPlaneStandIn::settle_routing() {
   std::string why;
-  auto routing = read_routing(cluster_, provider_, ns_, target_, why);
+  auto routing = routes_ == Routes::Experiment
+                     ? read_experiment_routing(cluster_, ns_, target_, why)
+                     : read_routing(cluster_, provider_, ns_, target_, why);
   if (!routing) return;  // no routing object yet (or unreadable): nginx keeps what it has
+  auto add = [&](std::vector<Backend>& backends, const std::string& workload, int weight) {
+    if (weight <= 0) return;
+    auto found = apps_.find(workload);
+    if (found == apps_.end()) {
+      problem("the " + provider_ + " routing " + to_string(*routing) + " sends " +
+              std::to_string(weight) + "% to " + workload + ", which has no ready app");
+      return;
+    }
+    backends.push_back({found->second.app->port(), weight});
+  };
   auto backends_of = [&](const Split& split) {
     std::vector<Backend> backends;
-    auto add = [&](const std::string& workload, int weight) {
-      if (weight <= 0) return;
-      auto found = apps_.find(workload);
-      if (found == apps_.end()) {
-        problem("the " + provider_ + " routing " + to_string(*routing) + " sends " +
-                std::to_string(weight) + "% to " + workload + ", which has no ready app");
-        return;
-      }
-      backends.push_back({found->second.app->port(), weight});
-    };
-    add(target_ + "-primary", split.primary);
-    add(target_, split.canary);
+    add(backends, target_ + "-primary", split.primary);
+    add(backends, target_, split.canary);
     return backends;
   };
-  const auto backends = backends_of(routing->rest);
-  const auto matched =
-      routing->match.empty() ? std::vector<Backend>{} : backends_of(routing->matched);
+  std::vector<Backend> backends;
+  std::vector<Backend> matched;
+  std::map<std::string, int> weights;  // Experiment: by workload
+  if (routes_ == Routes::Experiment) {
+    for (const auto& [service, weight] : routing->versions) {
+      if (weight <= 0) continue;
+      const auto workload = workload_of(service);
+      if (workload.empty()) return;  // its Service or app is not there yet: nginx keeps its routes
+      weights[workload] += weight;
+      add(backends, workload, weight);
+    }
+  } else {
+    backends = backends_of(routing->rest);
+    if (!routing->match.empty()) matched = backends_of(routing->matched);
+  }
   if (routed_ == routing && backends == backends_ && matched == matched_backends_) return;
   close_segment();
   if (auto error = nginx_.route(backends, routing->match, matched); !error.empty()) {
@@ -155,7 +193,7 @@ void DataPlaneStandIn::settle_routing() {
   routed_ = routing;
   backends_ = backends;
   matched_backends_ = matched;
-  segments_.push_back({routing->rest, 0, 0, *routing, 0, 0});
+  segments_.push_back({routing->rest, 0, 0, *routing, 0, 0, {}, weights});
 }
 
 void DataPlaneStandIn::close_segment() {
@@ -167,6 +205,7 @@ void DataPlaneStandIn::close_segment() {
     live.baseline = *served;
     if (segments_.empty()) return;
     auto& s = segments_.back();
+    s.served[workload] += all;
     if (workload == target_ + "-primary") {
       s.primary += all;
       s.primary_marked += marked;
@@ -189,7 +228,7 @@ std::vector<Segment> DataPlaneStandIn::segments() {
 Segment DataPlaneStandIn::measured(const Split& split) {
   std::lock_guard lock(mutex_);
   close_segment();
-  Segment total{split, 0, 0, {split, {}, {}}, 0, 0};
+  Segment total{split, 0, 0, {split, {}, {}, {}}, 0, 0, {}, {}};
   for (const auto& s : segments_) {
     if (!(s.split == split)) continue;
     total.primary += s.primary;

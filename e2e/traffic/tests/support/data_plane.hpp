@@ -4,10 +4,15 @@
 //   (a new image: a new process, started before the old one stops), and only once that app
 //   answers does it mark the Deployment rolled out (status as a deployment controller leaves it);
 //   a Deployment scaled to zero loses its app.
-// - It reads the routing object veer wrote for `provider` (Istio's VirtualService, SMI's
-//   TrafficSplit for linkerd, the HTTPRoute for gatewayapi, the canary Ingress for nginx; with
-//   read_routing, independent of veer's meshes/ code) and renders its weights, and for A/B the
-//   header conditions and their split, into nginx's upstreams, reloading nginx when they change.
+// - A Canary's routes (Routes::Canary): it reads the routing object veer wrote for `provider`
+//   (Istio's VirtualService, SMI's TrafficSplit for linkerd, the HTTPRoute for gatewayapi, the
+//   canary Ingress for nginx; with read_routing, independent of veer's meshes/ code) and renders
+//   its primary/canary weights, and for A/B the header conditions and their split, into nginx's
+//   upstreams, reloading nginx when they change.
+// - An Experiment's routes (Routes::Experiment, istio): it reads the VirtualService `target`
+//   (read_experiment_routing), finds each destination's workload as a Service does (the Service
+//   <svc>-<version>'s selector against the Deployments' pod labels) and renders one weighted
+//   upstream over all the versions' apps.
 // - It points Prometheus at the apps, labelled as their pods (kubernetes_namespace,
 //   kubernetes_pod_name), as a cluster's relabelling does.
 // - It measures the split at the apps: the requests each app served while each routing was in
@@ -16,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,14 +46,20 @@ struct Segment {
   long primary = 0;  // served by <target>-primary's app
   long canary = 0;   // served by <target>'s app (the canary)
   Routing routing;
-  long primary_marked = 0;  // of `primary`, those marked as A/B insiders (sample_app.py)
-  long canary_marked = 0;   // of `canary`, the same
+  long primary_marked = 0;             // of `primary`, those marked as A/B insiders (sample_app.py)
+  long canary_marked = 0;              // of `canary`, the same
+  std::map<std::string, long> served;  // by every app, by workload (Deployment) name
+  // Experiment: the routing's weights by the workload its Service selects (empty for a Canary).
+  std::map<std::string, int> weights;
 };
+
+enum class Routes { Canary, Experiment };
 
 class DataPlaneStandIn {
  public:
   DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns, std::string target,
-                   std::string dir, NginxProcess& nginx, PrometheusProcess& prometheus);
+                   std::string dir, NginxProcess& nginx, PrometheusProcess& prometheus,
+                   Routes routes = Routes::Canary, std::uint64_t seed = 0);
   ~DataPlaneStandIn();
   DataPlaneStandIn(const DataPlaneStandIn&) = delete;
   DataPlaneStandIn& operator=(const DataPlaneStandIn&) = delete;
@@ -75,6 +87,8 @@ class DataPlaneStandIn {
   void settle_routing();
   void close_segment();
   void retire(const std::string& workload);
+  // The workload whose pods the Service `service` selects; "" when unknown (yet).
+  std::string workload_of(const std::string& service);
   void problem(const std::string& what);
 
   kube::Cluster& cluster_;
@@ -84,12 +98,16 @@ class DataPlaneStandIn {
   std::string dir_;
   NginxProcess& nginx_;
   PrometheusProcess& prometheus_;
+  Routes routes_;
+  std::uint64_t seed_;  // each sample app's (converts-<pct>)
 
   mutable std::mutex mutex_;
   std::map<std::string, Live> apps_;  // by workload name
   // Replaced or scaled away: still counted, stopped one loop after nginx no longer routes to them.
   std::vector<std::pair<std::string, Live>> retired_;
   std::vector<ScrapeTarget> scraped_;
+  std::map<std::string, nlohmann::json> pod_labels_;  // by workload with an app: its template's
+  std::map<std::string, nlohmann::json> selectors_;   // by Service name (they do not change)
   std::optional<Routing> routed_;
   std::vector<Backend> backends_;
   std::vector<Backend> matched_backends_;

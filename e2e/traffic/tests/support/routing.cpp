@@ -120,10 +120,45 @@ std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& p
   }
   auto split = read_split(cluster, provider, ns, name, why);
   if (!split) return std::nullopt;
-  return Routing{*split, {}, {}};
+  return Routing{*split, {}, {}, {}};
+}
+
+std::optional<Routing> read_experiment_routing(kube::Cluster& cluster, const std::string& ns,
+                                               const std::string& service, std::string& why) {
+  auto vs =
+      cluster.get({kube::type_of("networking.istio.io/v1beta1", "VirtualService"), ns, service});
+  if (!vs) {
+    why = "VirtualService " + ns + "/" + service + ": " + vs.error().message;
+    return std::nullopt;
+  }
+  try {
+    const auto& http = vs->at("spec").at("http");
+    if (http.size() != 1 || http.at(0).contains("match")) {
+      why = "the stand-in splits all requests of an Experiment by one HTTP rule: " + http.dump();
+      return std::nullopt;
+    }
+    Routing routing;
+    const auto& route = http.at(0).at("route");
+    for (const auto& entry : route) {
+      auto host = entry.at("destination").at("host").get<std::string>();
+      host = host.substr(0, host.find('.'));  // <svc>-<version>[.<ns>.svc.cluster.local]
+      routing.versions[host] +=
+          entry.contains("weight") ? entry["weight"].get<int>() : (route.size() == 1 ? 100 : 0);
+    }
+    return routing;
+  } catch (const std::exception& e) {
+    why = "VirtualService " + ns + "/" + service + " is not as expected: " + e.what();
+    return std::nullopt;
+  }
 }
 
 std::string to_string(const Routing& routing) {
+  if (!routing.versions.empty()) {
+    std::string text;
+    for (const auto& [service, weight] : routing.versions)
+      text += (text.empty() ? "" : " ") + service + "=" + std::to_string(weight);
+    return text;
+  }
   auto text = e2e::to_string(routing.rest);
   if (routing.match.empty()) return text;
   std::string conditions;

@@ -23,6 +23,9 @@ struct Routing {
   Split rest;                       // the requests no condition selects (all without A/B)
   std::vector<RequestMatch> match;  // A/B: alternatives; empty otherwise
   Split matched;                    // where the requests that meet one of `match` go
+  // An Experiment's split: weight by destination Service (its name, without a domain); empty
+  // for a Canary, and then the only field set for an Experiment.
+  std::map<std::string, int> versions;
   bool operator==(const Routing&) const = default;
 };
 
@@ -30,7 +33,14 @@ std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& p
                                     const std::string& ns, const std::string& name,
                                     std::string& why);
 
-// "90/10", or "90/10, x-canary=insider: 0/100".
+// The Istio VirtualService `service` veer writes for an Experiment: one HTTP rule whose route has
+// a weighted destination per version Service (a rule matching requests, spec.strategy.match, is
+// refused: the stand-in does not split a part of the traffic). nullopt with `why` when absent or
+// not of that shape.
+std::optional<Routing> read_experiment_routing(kube::Cluster& cluster, const std::string& ns,
+                                               const std::string& service, std::string& why);
+
+// "90/10", or "90/10, x-canary=insider: 0/100", or "checkout-a=60 checkout-b=40".
 std::string to_string(const Routing& routing);
 
 }  // namespace veer::e2e::traffic

@@ -16,12 +16,13 @@ std::string behaviour_of(const std::string& image) {
 }
 
 SampleApp::SampleApp(const std::string& ns, const std::string& workload, const std::string& image,
-                     const std::string& log_path)
+                     const std::string& log_path, std::uint64_t seed)
     : image_(image) {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{
-          "/usr/bin/python3", VEER_SOURCE_DIR "/e2e/traffic/tests/support/sample_app.py", "--port",
-          "0", "--namespace", ns, "--workload", workload, "--behaviour", behaviour_of(image)},
+      std::vector<std::string>{"/usr/bin/python3",
+                               VEER_SOURCE_DIR "/e2e/traffic/tests/support/sample_app.py", "--port",
+                               "0", "--namespace", ns, "--workload", workload, "--behaviour",
+                               behaviour_of(image), "--seed", std::to_string(seed)},
       log_path);
   static const std::regex listening(R"(sample_app listening on 127\.0\.0\.1:([0-9]+))");
   auto port = process_->wait_for_log(listening, std::chrono::seconds(20));

@@ -1,8 +1,10 @@
 // One sample app process (sample_app.py beside this file, a test fixture) standing in for the pods
 // of one workload version: its behaviour comes from the image tag (`good`, `errors-<pct>`,
-// `slow-<ms>`), it binds port 0 and says which port it got, and it counts what it served.
+// `slow-<ms>`, `converts-<pct>`: each visit an order with that probability, from a generator
+// seeded with `seed`), it binds port 0 and says which port it got, and it counts what it served.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +27,7 @@ class SampleApp {
  public:
   // Starts it and waits until /healthz answers; check error() after construction.
   SampleApp(const std::string& ns, const std::string& workload, const std::string& image,
-            const std::string& log_path);
+            const std::string& log_path, std::uint64_t seed = 0);
 
   const std::string& error() const { return error_; }
   const std::string& image() const { return image_; }

@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
 """The sample app of the traffic e2e (a test fixture): one process per workload version.
 
-  sample_app.py --port P --namespace NS --workload NAME --behaviour good|errors-<pct>|slow-<ms>
+  sample_app.py --port P --namespace NS --workload NAME
+                --behaviour good|errors-<pct>|slow-<ms>|converts-<pct> [--seed S]
 
 Every request to / is answered as the behaviour says: `errors-20` answers 500 to exactly one
 request in five (a counter, not a dice: the share is exact and the run repeatable), `slow-300`
-waits 300 ms before answering 200. /metrics exposes the series the meshes' proxies report for
+waits 300 ms before answering 200, `converts-30` answers 200 and turns each visit into an order
+with probability 30% (a generator seeded with S, the workload and the behaviour, so each app's
+n-th visit converts or not the same way in every run). /metrics exposes the series the meshes' proxies report for
 the destination workload, with the labels veer's built-in queries select: Istio's
 istio_requests_total and istio_request_duration_milliseconds, Linkerd's inbound response_total
 and response_latency_ms, ingress-nginx's nginx_ingress_controller_requests and
 response_duration_seconds, and an app's own http_request_duration_seconds (Gateway API); so those
-queries run unchanged against a real Prometheus. /served answers the number of requests to / so far
+queries run unchanged against a real Prometheus. It also exposes a shop's business metrics, which
+an Experiment's queries read: checkout_visits_total (every request to /) and checkout_orders_total
+(the visits that converted), labelled app="<workload>" and counted from 0 at start. /served answers the number of requests to / so far
 and, after a space, how many of them were marked as an A/B test's insiders (an `x-canary` header
 or a `canary` cookie, whatever its value), which is how the test measures the split at the apps.
 /healthz answers 200 once the app serves.
 """
 import argparse
 import http.server
+import random
 import re
 import threading
 import time
@@ -25,7 +31,7 @@ BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 
 
 class App:
-    def __init__(self, namespace, workload, behaviour):
+    def __init__(self, namespace, workload, behaviour, seed):
         self.labels = (
             f'reporter="destination",destination_workload_namespace="{namespace}",'
             f'destination_workload="{workload}"'
@@ -40,16 +46,22 @@ class App:
         self.nginx_labels = f'namespace="{namespace}",ingress="{target}",canary="{canary}"'
         self.error_every = 0
         self.delay_ms = 0
+        self.app_label = f'app="{workload}"'
+        self.conversion = 0.0
+        self.random = random.Random(f"{seed}/{workload}/{behaviour}")
         if behaviour.startswith("errors-"):
             pct = int(behaviour[len("errors-"):])
             self.error_every = round(100 / pct) if pct > 0 else 0
         elif behaviour.startswith("slow-"):
             self.delay_ms = int(behaviour[len("slow-"):])
+        elif behaviour.startswith("converts-"):
+            self.conversion = int(behaviour[len("converts-"):]) / 100
         elif behaviour != "good":
             raise SystemExit(f"sample_app: unknown behaviour {behaviour!r}")
         self.lock = threading.Lock()
         self.served = 0
         self.marked = 0
+        self.orders = 0
         # Per status code: bucket counts (BUCKETS_MS), count, sum of milliseconds.
         self.by_code = {}
 
@@ -59,6 +71,8 @@ class App:
             self.served += 1
             self.marked += 1 if marked else 0
             n = self.served
+            if self.conversion and self.random.random() < self.conversion:
+                self.orders += 1
         if self.delay_ms:
             time.sleep(self.delay_ms / 1000)
         code = 500 if self.error_every and n % self.error_every == 0 else 200
@@ -116,6 +130,10 @@ class App:
             for code in codes:
                 self.histogram(lines, "http_request_duration_seconds", f'status="{code}"', 1000,
                                [code])
+            lines.append("# TYPE checkout_visits_total counter")
+            lines.append(f"checkout_visits_total{{{self.app_label}}} {self.served}")
+            lines.append("# TYPE checkout_orders_total counter")
+            lines.append(f"checkout_orders_total{{{self.app_label}}} {self.orders}")
             return "\n".join(lines) + "\n"
 
 
@@ -125,8 +143,9 @@ def main():
     parser.add_argument("--namespace", required=True)
     parser.add_argument("--workload", required=True)
     parser.add_argument("--behaviour", required=True)
+    parser.add_argument("--seed", default="0")
     args = parser.parse_args()
-    app = App(args.namespace, args.workload, args.behaviour)
+    app = App(args.namespace, args.workload, args.behaviour, args.seed)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
