@@ -78,7 +78,7 @@ std::string_view unsigned_part(std::string_view field) {
 }
 
 // A short, printable copy of a line for messages.
-std::string quoted(std::string_view line) {
+std::string quoted_line(std::string_view line) {
   std::string out = "\"";
   for (char c : line.substr(0, 60)) {
     const auto u = static_cast<unsigned char>(c);
@@ -99,14 +99,14 @@ Outcome<std::vector<double>> read_numbers(std::istream& in, const std::string& n
     const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
     if (fields.size() != 1 || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
         end != field.data() + field.size()) {
-      return where + ": " + quoted(line) + " is not a number (one finite number per line)";
+      return where + ": " + quoted_line(line) + " is not a number (one finite number per line)";
     }
     if (ec == std::errc::result_out_of_range) {
-      return where + ": " + quoted(field) +
+      return where + ": " + quoted_line(field) +
              " is out of the range of a double (about 1e-308 to 1e308 in magnitude)";
     }
     if (!std::isfinite(value)) {
-      return where + ": " + quoted(field) + " is not a finite number";
+      return where + ": " + quoted_line(field) + " is not a finite number";
     }
     values.push_back(value);
     return std::string();
@@ -129,7 +129,7 @@ Outcome<std::vector<stats::Counts>> read_counts(std::istream& in, const std::str
       ok = ec == std::errc() && end == field.data() + field.size();
     }
     if (!ok)
-      return where + ": " + quoted(line) + " is not two non-negative integers `errors total`";
+      return where + ": " + quoted_line(line) + " is not two non-negative integers `errors total`";
     const auto [errors, total] = numbers;
     if (total > limits.max_total - sum) {
       return where + ": the file counts more than " + std::to_string(limits.max_total) +

@@ -12,6 +12,13 @@ function(veer_part name)
     set(sources ${CMAKE_SOURCE_DIR}/cmake/empty.cpp)
   endif()
   add_library(${name} STATIC ${sources})
+  if(VEER_UNITY_LIBS)
+    # As veer_unity() below does for tests: a library's files in batches of 8, so the names in
+    # their anonymous namespaces are unique across the library. A file whose class holds a type
+    # of its anonymous namespace (GCC's -Wsubobject-linkage fires once it is #included into a
+    # batch) sets SKIP_UNITY_BUILD_INCLUSION in its folder's CMakeLists.txt.
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
   target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC veer_flags ${P_DEPS})
 endfunction()

@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "apisix.apache.org/v2";
+constexpr const char* kApisixApiVersion = "apisix.apache.org/v2";
 constexpr int kPriority = 10000;  // above the user's rule for the same path
 
 std::string canary_route_name(const CanaryRouting& canary) {
@@ -31,8 +31,8 @@ std::optional<std::size_t> rule_for(const json& http, const std::string& service
 }  // namespace
 
 std::vector<ObjectRef> ApisixRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "ApisixRoute", canary.route_name},
-          {kApiVersion, "ApisixRoute", canary_route_name(canary)}};
+  return {{kApisixApiVersion, "ApisixRoute", canary.route_name},
+          {kApisixApiVersion, "ApisixRoute", canary_route_name(canary)}};
 }
 
 Expected<std::vector<Write>> ApisixRouter::apply(const CanaryRouting& canary, const Routes& routes,

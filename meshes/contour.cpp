@@ -10,9 +10,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "projectcontour.io/v1";
+constexpr const char* kContourApiVersion = "projectcontour.io/v1";
 
-std::string where(const CanaryRouting& canary) {
+std::string where_contour(const CanaryRouting& canary) {
   return "HTTPProxy " + canary.apex_name() + "." + canary.namespace_;
 }
 
@@ -34,7 +34,7 @@ Expected<json> header_condition(const CanaryRouting& canary, const std::string& 
   } else if (auto pattern = pattern_of(match)) {
     header["regex"] = *pattern;
   } else {
-    return invalid(where(canary) + ": spec.analysis.match[].headers." + name +
+    return invalid(where_contour(canary) + ": spec.analysis.match[].headers." + name +
                    " needs exact, regex, prefix or suffix for provider contour");
   }
   return json{{"header", header}};
@@ -48,7 +48,7 @@ Expected<json> ab_conditions(const CanaryRouting& canary) {
     json conditions = json::array({{{"prefix", path_prefix(canary)}}});
     for (const auto& [key, value] : match.items()) {
       if (key != "headers") {
-        return invalid(where(canary) + ": spec.analysis.match[]." + key +
+        return invalid(where_contour(canary) + ": spec.analysis.match[]." + key +
                        " cannot be routed by provider contour (headers only)");
       }
       for (const auto& [name, string_match] : value.items()) {
@@ -116,19 +116,19 @@ json route(const CanaryRouting& canary, json conditions, int primary_weight, int
 }  // namespace
 
 std::vector<ObjectRef> ContourRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "HTTPProxy", canary.apex_name()}};
+  return {{kContourApiVersion, "HTTPProxy", canary.apex_name()}};
 }
 
 Expected<std::vector<Write>> ContourRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                   const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused = refuse_unsupported(where(canary), provider(), canary, routes,
+  if (auto refused = refuse_unsupported(where_contour(canary), provider(), canary, routes,
                                         {.ab_testing = true, .mirroring = true})) {
     return *refused;
   }
   if (routes.mirror && routes.mirror_percentage == 0) {
     // Contour reads weight 0 on a mirror as "unset", which mirrors everything.
-    return invalid(where(canary) +
+    return invalid(where_contour(canary) +
                    ": provider contour cannot mirror 0% of requests "
                    "(spec.analysis.mirrorWeight must be 1..100)");
   }
@@ -153,7 +153,7 @@ Expected<std::vector<Write>> ContourRouter::apply(const CanaryRouting& canary, c
 
 Expected<Routes> ContourRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* proxy = observed.find(objects(canary).front());
-  if (proxy == nullptr) return not_found(where(canary) + " not found");
+  if (proxy == nullptr) return not_found(where_contour(canary) + " not found");
   // The first route that names both Services carries the split (in A/B, the matched one); a
   // mirror service on it carries the mirroring.
   const json& routes_json = field_or_null(*proxy, "/spec/routes");
@@ -179,7 +179,7 @@ Expected<Routes> ContourRouter::read(const CanaryRouting& canary, const Observed
     }
     return found;
   }
-  return invalid(where(canary) + " has no route with integer weights for services " +
+  return invalid(where_contour(canary) + " has no route with integer weights for services " +
                  canary.primary_name() + " and " + canary.canary_name());
 }
 

@@ -46,10 +46,6 @@ bool two_versions_only(const Provider& p) {
   return p.kind == Kind::Smi || p.kind == Kind::Nginx;
 }
 
-bool non_empty(const json& value) {
-  return !value.is_null() && !value.empty();
-}
-
 int weight_of(const VersionWeights& weights, const std::string& version) {
   auto it = weights.find(version);
   return it == weights.end() ? 0 : it->second;

@@ -12,10 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-bool non_empty(const json& value) {
-  return !value.is_null() && !value.empty();
-}
-
 // Filter types veer renders on its rules; any other filter type on them is the user's and stays
 // (a CORS filter too, unless spec.service.corsPolicy makes it veer's).
 std::set<std::string> rendered_filter_types(const CanaryRouting& canary) {

@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kRouteTableApiVersion = "gateway.solo.io/v1";
 constexpr const char* kUpstreamApiVersion = "gloo.solo.io/v1";
 
-std::string where(const CanaryRouting& canary) {
+std::string where_gloo(const CanaryRouting& canary) {
   return "RouteTable " + canary.apex_name() + "." + canary.namespace_;
 }
 
@@ -84,14 +84,14 @@ Expected<json> matchers(const CanaryRouting& canary) {
             matcher["headers"].push_back(
                 {{"name", name}, {"value", string_match["regex"]}, {"regex", true}});
           } else {
-            return invalid(where(canary) + ": spec.analysis.match[].headers." + name +
+            return invalid(where_gloo(canary) + ": spec.analysis.match[].headers." + name +
                            " needs exact or regex for provider gloo");
           }
         }
       } else if (key == "method" && value.contains("exact")) {
         matcher["methods"] = json::array({value["exact"]});
       } else {
-        return invalid(where(canary) + ": spec.analysis.match[]." + key +
+        return invalid(where_gloo(canary) + ": spec.analysis.match[]." + key +
                        " cannot be routed by provider gloo (headers and exact methods only)");
       }
     }
@@ -130,7 +130,7 @@ Expected<std::vector<Write>> GlooRouter::apply(const CanaryRouting& canary, cons
                                                const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
   if (auto refused =
-          refuse_unsupported(where(canary), provider(), canary, routes, {.ab_testing = true})) {
+          refuse_unsupported(where_gloo(canary), provider(), canary, routes, {.ab_testing = true})) {
     return *refused;
   }
   json routes_json = json::array();
@@ -149,7 +149,7 @@ Expected<std::vector<Write>> GlooRouter::apply(const CanaryRouting& canary, cons
     const json* found = observed.find(*ref);
     if (found == nullptr) {
       // Without it the copies would lack the user's TLS or circuit-breaker settings.
-      return not_found(where(canary) + ": spec.upstreamRef names Upstream " + ref->name + "." +
+      return not_found(where_gloo(canary) + ": spec.upstreamRef names Upstream " + ref->name + "." +
                        ref->namespace_ + ", which does not exist");
     }
     config = *found;
@@ -165,7 +165,7 @@ Expected<std::vector<Write>> GlooRouter::apply(const CanaryRouting& canary, cons
 
 Expected<Routes> GlooRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* table = observed.find(objects(canary).front());
-  if (table == nullptr) return not_found(where(canary) + " not found");
+  if (table == nullptr) return not_found(where_gloo(canary) + " not found");
   // The first route splitting between both Upstreams carries the weights (in A/B, the matched one).
   const json& routes_json = field_or_null(*table, "/spec/routes");
   for (std::size_t i = 0; routes_json.is_array() && i < routes_json.size(); ++i) {
@@ -180,7 +180,7 @@ Expected<Routes> GlooRouter::read(const CanaryRouting& canary, const Observed& o
     if (!primary || !canary_weight) continue;
     return weighted(*primary, *canary_weight);
   }
-  return invalid(where(canary) + " has no route with integer weights for upstreams " +
+  return invalid(where_gloo(canary) + " has no route with integer weights for upstreams " +
                  upstream_name(canary, "primary") + " and " + upstream_name(canary, "canary"));
 }
 

@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "networking.istio.io/v1beta1";
+constexpr const char* kIstioApiVersion = "networking.istio.io/v1beta1";
 constexpr const char* kStickyRouteName = "sticky-route";
 constexpr const char* kStickyPrimaryRouteName = "sticky-primary-route";
 
@@ -21,10 +21,6 @@ bool is_tcp(const CanaryRouting& canary) {
   std::transform(protocol.begin(), protocol.end(), protocol.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   return protocol == "tcp";
-}
-
-bool non_empty(const json& value) {
-  return !value.is_null() && !value.empty();
 }
 
 // A destination; it names the port when a non-mesh gateway (or delegation) needs it.
@@ -37,7 +33,7 @@ json destination(const CanaryRouting& canary, const std::string& host, int weigh
   return {{"destination", dest}, {"weight", weight}};
 }
 
-std::string where(const CanaryRouting& canary) {
+std::string where_istio(const CanaryRouting& canary) {
   return "VirtualService " + canary.apex_name() + "." + canary.namespace_ + " (provider istio)";
 }
 
@@ -60,7 +56,7 @@ json base_http_route(const CanaryRouting& canary) {
 
 Expected<json> cookie_match(const CanaryRouting& canary, const std::string& cookie) {
   json match = {{"headers", {{"Cookie", {{"regex", cookie_regex(cookie)}}}}}};
-  return and_matches(json::array({match}), canary.match, where(canary));
+  return and_matches(json::array({match}), canary.match, where_istio(canary));
 }
 
 Expected<json> http_routes(const CanaryRouting& canary, const Routes& routes) {
@@ -70,7 +66,7 @@ Expected<json> http_routes(const CanaryRouting& canary, const Routes& routes) {
 
   if (canary.ab_testing()) {
     json to_canary = base;
-    auto match = and_matches(canary.analysis_match, canary.match, where(canary));
+    auto match = and_matches(canary.analysis_match, canary.match, where_istio(canary));
     if (!match) return match.error();
     to_canary["match"] = match.value();
     to_canary["route"] = {destination(canary, primary, routes.primary_weight),
@@ -158,7 +154,7 @@ bool routes_to_canary_services(const CanaryRouting& canary, const json& rule) {
 json destination_rule(const CanaryRouting& canary, const std::string& name) {
   json spec = {{"host", name}};
   if (non_empty(canary.traffic_policy)) spec["trafficPolicy"] = canary.traffic_policy;
-  return {{"apiVersion", kApiVersion},
+  return {{"apiVersion", kIstioApiVersion},
           {"kind", "DestinationRule"},
           {"metadata", new_metadata(canary, name, {})},
           {"spec", spec}};
@@ -167,9 +163,9 @@ json destination_rule(const CanaryRouting& canary, const std::string& name) {
 }  // namespace
 
 std::vector<ObjectRef> IstioRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "VirtualService", canary.apex_name()},
-          {kApiVersion, "DestinationRule", canary.primary_name()},
-          {kApiVersion, "DestinationRule", canary.canary_name()}};
+  return {{kIstioApiVersion, "VirtualService", canary.apex_name()},
+          {kIstioApiVersion, "DestinationRule", canary.primary_name()},
+          {kIstioApiVersion, "DestinationRule", canary.canary_name()}};
 }
 
 Expected<std::vector<Write>> IstioRouter::apply(const CanaryRouting& canary, const Routes& routes,
@@ -185,7 +181,7 @@ Expected<std::vector<Write>> IstioRouter::apply(const CanaryRouting& canary, con
   std::vector<Write> writes;
   for (const auto& name : {canary.primary_name(), canary.canary_name()}) {
     writes.push_back(upsert(destination_rule(canary, name), {"/spec/host", "/spec/trafficPolicy"},
-                            observed.find({kApiVersion, "DestinationRule", name})));
+                            observed.find({kIstioApiVersion, "DestinationRule", name})));
   }
 
   json spec = json::object();
@@ -198,7 +194,7 @@ Expected<std::vector<Write>> IstioRouter::apply(const CanaryRouting& canary, con
     spec["hosts"] = hosts;
     spec["gateways"] = canary.gateways.empty() ? json::array({"mesh"}) : json(canary.gateways);
   }
-  const json* found = observed.find({kApiVersion, "VirtualService", apex});
+  const json* found = observed.find({kIstioApiVersion, "VirtualService", apex});
   auto is_ours = [&](const json& rule) { return routes_to_canary_services(canary, rule); };
   std::string rules_field;
   if (is_tcp(canary)) {
@@ -214,7 +210,7 @@ Expected<std::vector<Write>> IstioRouter::apply(const CanaryRouting& canary, con
   }
 
   CustomMetadata metadata = canary.apex_metadata.value_or(CustomMetadata{});
-  json fresh = {{"apiVersion", kApiVersion},
+  json fresh = {{"apiVersion", kIstioApiVersion},
                 {"kind", "VirtualService"},
                 {"metadata", new_metadata(canary, apex, metadata)},
                 {"spec", spec}};
@@ -228,7 +224,7 @@ Expected<std::vector<Write>> IstioRouter::apply(const CanaryRouting& canary, con
 
 Expected<Routes> IstioRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const auto apex = canary.apex_name();
-  const json* vs = observed.find({kApiVersion, "VirtualService", apex});
+  const json* vs = observed.find({kIstioApiVersion, "VirtualService", apex});
   if (vs == nullptr) {
     return not_found("VirtualService " + apex + "." + canary.namespace_ + " not found");
   }
@@ -274,7 +270,7 @@ Expected<Routes> IstioRouter::read(const CanaryRouting& canary, const Observed& 
 
 Expected<std::vector<Write>> IstioRouter::finalize(const CanaryRouting& canary,
                                                    const Observed& observed) const {
-  return restore_original_spec(observed.find({kApiVersion, "VirtualService", canary.apex_name()}));
+  return restore_original_spec(observed.find({kIstioApiVersion, "VirtualService", canary.apex_name()}));
 }
 
 }  // namespace veer::meshes

@@ -9,11 +9,11 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "serving.knative.dev/v1";
+constexpr const char* kKnativeApiVersion = "serving.knative.dev/v1";
 constexpr const char* kPrimaryRevision = "veer.dev/primary-revision";
 constexpr const char* kFlaggerPrimaryRevision = "flagger.app/primary-revision";
 
-std::string where(const CanaryRouting& canary) {
+std::string where_knative(const CanaryRouting& canary) {
   return "Knative Service " + canary.target_name + "." + canary.namespace_;
 }
 
@@ -34,21 +34,21 @@ std::string primary_revision(const json& service) {
 }  // namespace
 
 std::vector<ObjectRef> KnativeRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "Service", canary.target_name}};
+  return {{kKnativeApiVersion, "Service", canary.target_name}};
 }
 
 Expected<std::vector<Write>> KnativeRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                   const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused = refuse_unsupported(where(canary), provider(), canary, routes, {})) {
+  if (auto refused = refuse_unsupported(where_knative(canary), provider(), canary, routes, {})) {
     return *refused;
   }
   const json* service = observed.find(objects(canary).front());
-  if (service == nullptr) return not_found(where(canary) + " (spec.targetRef) not found");
+  if (service == nullptr) return not_found(where_knative(canary) + " (spec.targetRef) not found");
   const auto primary =
       canary.primary_revision.empty() ? primary_revision(*service) : canary.primary_revision;
   if (primary.empty()) {
-    return not_ready(where(canary) +
+    return not_ready(where_knative(canary) +
                      " has no ready revision yet (status.latestReadyRevisionName is empty)");
   }
   json fresh = *service;
@@ -63,12 +63,12 @@ Expected<std::vector<Write>> KnativeRouter::apply(const CanaryRouting& canary, c
 
 Expected<Routes> KnativeRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* service = observed.find(objects(canary).front());
-  if (service == nullptr) return not_found(where(canary) + " not found");
+  if (service == nullptr) return not_found(where_knative(canary) + " not found");
   const auto generation = service->value("/metadata/generation"_json_pointer, 0);
   const auto observed_generation =
       service->value("/status/observedGeneration"_json_pointer, generation);
   if (observed_generation < generation) {
-    return not_ready(where(canary) + ": Knative has not reconciled generation " +
+    return not_ready(where_knative(canary) + ": Knative has not reconciled generation " +
                      std::to_string(generation) + " yet (status.observedGeneration " +
                      std::to_string(observed_generation) + ")");
   }
@@ -85,7 +85,7 @@ Expected<Routes> KnativeRouter::read(const CanaryRouting& canary, const Observed
     }
   }
   if (!primary_weight || !canary_weight) {
-    return invalid(where(canary) + ": spec.traffic has no integer percents for the latest " +
+    return invalid(where_knative(canary) + ": spec.traffic has no integer percents for the latest " +
                    "revision and the primary revision (annotation " + kPrimaryRevision + ": '" +
                    primary + "')");
   }

@@ -9,11 +9,11 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "kuma.io/v1alpha1";
+constexpr const char* kKumaApiVersion = "kuma.io/v1alpha1";
 constexpr const char* kServiceTag = "kuma.io/service";
 constexpr const char* kCanaryAnnotation = "veer.dev/canary";
 
-std::string where(const CanaryRouting& canary) {
+std::string where_kuma(const CanaryRouting& canary) {
   return "TrafficRoute " + canary.apex_name() + " (cluster-scoped)";
 }
 
@@ -35,13 +35,13 @@ bool made_for(const json& route, const CanaryRouting& canary) {
 }  // namespace
 
 std::vector<ObjectRef> KumaRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "TrafficRoute", canary.apex_name()}};
+  return {{kKumaApiVersion, "TrafficRoute", canary.apex_name()}};
 }
 
 Expected<std::vector<Write>> KumaRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused = refuse_unsupported(where(canary), provider(), canary, routes, {})) {
+  if (auto refused = refuse_unsupported(where_kuma(canary), provider(), canary, routes, {})) {
     return *refused;
   }
   const ObjectRef ref = objects(canary).front();
@@ -51,7 +51,7 @@ Expected<std::vector<Write>> KumaRouter::apply(const CanaryRouting& canary, cons
   // An unmarked route of this name is adopted (Flagger writes none); another Canary's is not.
   if (found != nullptr && found->contains(marker) && !made_for(*found, canary)) {
     return invalid(
-        where(canary) + " belongs to Canary " + found->value(marker, std::string()) +
+        where_kuma(canary) + " belongs to Canary " + found->value(marker, std::string()) +
         " (annotation " + kCanaryAnnotation +
         "); TrafficRoutes are cluster-scoped: give this Canary another spec.service.name");
   }
@@ -81,7 +81,7 @@ Expected<std::vector<Write>> KumaRouter::apply(const CanaryRouting& canary, cons
 
 Expected<Routes> KumaRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* route = observed.find(objects(canary).front());
-  if (route == nullptr) return not_found(where(canary) + " not found");
+  if (route == nullptr) return not_found(where_kuma(canary) + " not found");
   std::optional<int> primary, canary_weight;
   const json& split = field_or_null(*route, "/spec/conf/split");
   for (std::size_t i = 0; split.is_array() && i < split.size(); ++i) {
@@ -92,7 +92,7 @@ Expected<Routes> KumaRouter::read(const CanaryRouting& canary, const Observed& o
     if (service == kuma_service(canary, canary.canary_name())) canary_weight = weight;
   }
   if (!primary || !canary_weight) {
-    return invalid(where(canary) + ": spec.conf.split has no integer weights for " +
+    return invalid(where_kuma(canary) + ": spec.conf.split has no integer weights for " +
                    kuma_service(canary, canary.primary_name()) + " and " +
                    kuma_service(canary, canary.canary_name()));
   }

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "networking.k8s.io/v1";
+constexpr const char* kIngressApiVersion = "networking.k8s.io/v1";
 constexpr const char* kCanaryAnnotations[] = {"canary",
                                               "canary-weight",
                                               "canary-by-header",
@@ -100,8 +100,8 @@ Expected<json> match_annotations(const json& matches, const std::string& match_f
 }  // namespace
 
 std::vector<ObjectRef> NginxRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "Ingress", canary.ingress_name},
-          {kApiVersion, "Ingress", canary_ingress_name(canary)}};
+  return {{kIngressApiVersion, "Ingress", canary.ingress_name},
+          {kIngressApiVersion, "Ingress", canary_ingress_name(canary)}};
 }
 
 Expected<std::vector<Write>> NginxRouter::apply(const CanaryRouting& canary, const Routes& routes,
@@ -129,7 +129,7 @@ Expected<Write> NginxRouter::canary_ingress(const CanaryRouting& owner, const st
                                             const std::string& match_field,
                                             const Observed& observed) const {
   const std::string where = "Ingress " + owner.ingress_name + "." + owner.namespace_;
-  const json* user_ingress = observed.find({kApiVersion, "Ingress", owner.ingress_name});
+  const json* user_ingress = observed.find({kIngressApiVersion, "Ingress", owner.ingress_name});
   if (user_ingress == nullptr) return not_found(where + " (spec.ingressRef) not found");
 
   json spec = user_ingress->value("spec", json::object());
@@ -153,7 +153,7 @@ Expected<Write> NginxRouter::canary_ingress(const CanaryRouting& owner, const st
   for (const char* name : kCanaryAnnotations) {
     canary_annotations.push_back(json_pointer({"metadata", "annotations", annotation(name)}));
   }
-  const json* found = observed.find({kApiVersion, "Ingress", canary_ingress_name(owner)});
+  const json* found = observed.find({kIngressApiVersion, "Ingress", canary_ingress_name(owner)});
   return upsert_copy(owner, *user_ingress, canary_ingress_name(owner), spec, annotations,
                      canary_annotations, found);
 }
@@ -171,7 +171,7 @@ Expected<int> NginxRouter::canary_share(const CanaryRouting& owner,
                                         const Observed& observed) const {
   const std::string name = canary_ingress_name(owner);
   const std::string where = "Ingress " + name + "." + owner.namespace_;
-  const json* ingress = observed.find({kApiVersion, "Ingress", name});
+  const json* ingress = observed.find({kIngressApiVersion, "Ingress", name});
   if (ingress == nullptr) return not_found(where + " not found");
   const json& annotations = field_or_null(*ingress, "/metadata/annotations");
   auto get = [&](const char* key) -> std::string {
@@ -191,7 +191,7 @@ Expected<int> NginxRouter::canary_share(const CanaryRouting& owner,
 
 Expected<std::vector<Write>> NginxRouter::finalize(const CanaryRouting& canary,
                                                    const Observed& observed) const {
-  return remove_copy(observed.find({kApiVersion, "Ingress", canary_ingress_name(canary)}), canary);
+  return remove_copy(observed.find({kIngressApiVersion, "Ingress", canary_ingress_name(canary)}), canary);
 }
 
 }  // namespace veer::meshes

@@ -2,6 +2,10 @@
 
 namespace veer::meshes {
 
+bool non_empty(const nlohmann::json& value) {
+  return !value.is_null() && !value.empty();
+}
+
 using nlohmann::json;
 
 std::string_view api_group(std::string_view api_version) {

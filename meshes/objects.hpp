@@ -16,6 +16,9 @@
 
 namespace veer::meshes {
 
+// Neither null nor an empty object, array or string.
+bool non_empty(const nlohmann::json& value);
+
 // An object a router reads or writes, in the Canary's namespace unless `namespace_` is set (only
 // for objects a router reads elsewhere, such as Gloo's spec.upstreamRef).
 struct ObjectRef {

@@ -9,9 +9,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kApiVersion = "traefik.io/v1alpha1";
+constexpr const char* kTraefikApiVersion = "traefik.io/v1alpha1";
 
-std::string where(const CanaryRouting& canary) {
+std::string where_traefik(const CanaryRouting& canary) {
   return "TraefikService " + canary.apex_name() + "." + canary.namespace_;
 }
 
@@ -37,7 +37,7 @@ Write mirroring(const CanaryRouting& canary, const Routes& routes, const Observe
 
 Expected<Routes> read_mirroring(const CanaryRouting& canary, const json& mirroring) {
   if (mirroring.value("name", std::string()) != canary.primary_name()) {
-    return invalid(where(canary) + ": spec.mirroring.name is not " + canary.primary_name());
+    return invalid(where_traefik(canary) + ": spec.mirroring.name is not " + canary.primary_name());
   }
   Routes routes = weighted(100, 0);
   const json& mirrors = field_or_null(mirroring, "/mirrors");
@@ -53,18 +53,18 @@ Expected<Routes> read_mirroring(const CanaryRouting& canary, const json& mirrori
 }  // namespace
 
 std::vector<ObjectRef> TraefikRouter::objects(const CanaryRouting& canary) const {
-  return {{kApiVersion, "TraefikService", canary.apex_name()}};
+  return {{kTraefikApiVersion, "TraefikService", canary.apex_name()}};
 }
 
 Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                   const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
   if (auto refused =
-          refuse_unsupported(where(canary), provider(), canary, routes, {.mirroring = true})) {
+          refuse_unsupported(where_traefik(canary), provider(), canary, routes, {.mirroring = true})) {
     return *refused;
   }
   if (routes.mirror && routes.canary_weight > 0) {
-    return invalid(where(canary) +
+    return invalid(where_traefik(canary) +
                    ": provider traefik mirrors only while the canary gets no "
                    "traffic (spec.analysis.mirror at canary weight " +
                    std::to_string(routes.canary_weight) + ")");
@@ -88,7 +88,7 @@ Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, c
 
 Expected<Routes> TraefikRouter::read(const CanaryRouting& canary, const Observed& observed) const {
   const json* object = observed.find(objects(canary).front());
-  if (object == nullptr) return not_found(where(canary) + " not found");
+  if (object == nullptr) return not_found(where_traefik(canary) + " not found");
   const json& mirroring = field_or_null(*object, "/spec/mirroring");
   if (mirroring.is_object() && field_or_null(*object, "/spec/weighted").is_null()) {
     return read_mirroring(canary, mirroring);
@@ -103,14 +103,14 @@ Expected<Routes> TraefikRouter::read(const CanaryRouting& canary, const Observed
     if (name != canary.primary_name() && name != canary.canary_name()) continue;
     auto weight = read_weight(services[i].value("weight", json()));
     if (!weight) {
-      return invalid(where(canary) + ": spec.weighted.services[" + std::to_string(i) +
+      return invalid(where_traefik(canary) + ": spec.weighted.services[" + std::to_string(i) +
                      "].weight is not an integer");
     }
     (name == canary.primary_name() ? routes.primary_weight : routes.canary_weight) = *weight;
     ++listed;
   }
   if (listed == 0) {
-    return invalid(where(canary) + ": spec.weighted.services lists neither " +
+    return invalid(where_traefik(canary) + ": spec.weighted.services lists neither " +
                    canary.primary_name() + " nor " + canary.canary_name());
   }
   return routes;

@@ -26,22 +26,22 @@ void demote(DocumentCheck& check, const FieldError& gap) {
 
 DocumentCheck check_canary(const Document& document, const ValidationOptions& options) {
   DocumentCheck out;
-  nlohmann::json json = document.json;
-  std::string provider = json_text_at(json, {"spec", "provider"});
-  if (provider.empty() && json.contains("spec") && json["spec"].is_object()) {
+  nlohmann::json object = document.json;
+  std::string provider = json_text_at(object, {"spec", "provider"});
+  if (provider.empty() && object.contains("spec") && object["spec"].is_object()) {
     if (!options.mesh_provider.empty()) {
       provider = options.mesh_provider;  // what the operator does (canary_reconciler.cpp)
     } else if (options.infer_provider) {
-      auto guess = infer_provider(json, options.fallback_provider, options.ingress_classes);
+      auto guess = infer_provider(object, options.fallback_provider, options.ingress_classes);
       provider = guess.provider;
       out.notes.push_back({"spec.provider",
                            "not set: validated for provider " + provider + " (" + guess.because +
                                "); pass --mesh-provider to name the operator's",
                            0});
     }
-    if (!provider.empty()) json["spec"]["provider"] = provider;
+    if (!provider.empty()) object["spec"]["provider"] = provider;
   }
-  out.errors = parse_canary(json, options.flagger).errors;
+  out.errors = parse_canary(object, options.flagger).errors;
   if (options.flagger) demote(out, {"spec.provider", router_gap(provider), 0});
   return out;
 }

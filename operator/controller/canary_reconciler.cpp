@@ -53,12 +53,6 @@ struct CanaryReconciler::Context {
 
 namespace {
 
-std::string annotation(const json& object, const std::string& key) {
-  const auto& meta = object.value("metadata", json::object());
-  if (!meta.contains("annotations") || !meta["annotations"].is_object()) return "";
-  return meta["annotations"].value(key, "");
-}
-
 kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
   // A router reads a few objects outside the Canary's namespace (Gloo's spec.upstreamRef).
   return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
@@ -217,10 +211,10 @@ bool CanaryReconciler::observe(Context& ctx) {
   if (!(ctx.knative ? observe_revisions(ctx) : observe_workloads(ctx))) return false;
 
   auto& seen = ctx.seen;
-  seen.gates.promote = annotation(ctx.object, kPromoteAnnotation);
-  seen.gates.abort = annotation(ctx.object, kAbortAnnotation);
-  seen.gates.retry = annotation(ctx.object, kRetryAnnotation);
-  seen.gates.paused = annotation(ctx.object, kPausedAnnotation) == "true";
+  seen.gates.promote = kube::annotation_of(ctx.object, kPromoteAnnotation);
+  seen.gates.abort = kube::annotation_of(ctx.object, kAbortAnnotation);
+  seen.gates.retry = kube::annotation_of(ctx.object, kRetryAnnotation);
+  seen.gates.paused = kube::annotation_of(ctx.object, kPausedAnnotation) == "true";
   seen.deleting = !ctx.object["metadata"].value("deletionTimestamp", "").empty();
   seen.has_finalizer = has_finalizer(ctx.object);
   seen.rollout_slot_free = slot_free(ctx, seen.slot_message);

@@ -8,18 +8,11 @@ using nlohmann::json;
 
 namespace {
 
-std::string annotation(const json& object, const std::string& key) {
-  const auto& meta = object.value("metadata", json::object());
-  if (!meta.contains("annotations") || !meta["annotations"].is_object()) return "";
-  auto it = meta["annotations"].find(key);
-  return it != meta["annotations"].end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 }  // namespace
 
 bool is_trackable(const json& object) {
-  if (annotation(object, "veer.dev/config-tracking") == "disabled") return false;
-  if (annotation(object, "flagger.app/config-tracking") == "disabled") return false;
+  if (kube::annotation_of(object, "veer.dev/config-tracking") == "disabled") return false;
+  if (kube::annotation_of(object, "flagger.app/config-tracking") == "disabled") return false;
   if (object.value("kind", "") != "Secret") return true;
   const auto type = object.value("type", "Opaque");
   return type == "Opaque" || type == "kubernetes.io/basic-auth" ||

@@ -15,12 +15,6 @@ std::string text_at(const json& object, const json::json_pointer& pointer) {
   return found.is_string() ? found.get<std::string>() : "";
 }
 
-std::string annotation(const json& object, const std::string& key) {
-  const auto annotations = object.value("/metadata/annotations"_json_pointer, json::object());
-  const auto found = annotations.is_object() ? annotations.value(key, json()) : json();
-  return found.is_string() ? found.get<std::string>() : "";
-}
-
 bool initializing(CanaryPhase phase) {
   return phase == CanaryPhase::None || phase == CanaryPhase::Initializing;
 }
@@ -68,7 +62,7 @@ std::string knative_primary_revision(const json& service, CanaryPhase phase,
     return status.last_applied_spec;
   if (!initializing(phase) && !status.last_promoted_spec.empty()) return status.last_promoted_spec;
   for (const char* key : {kPrimaryRevision, kFlaggerPrimaryRevision}) {
-    auto name = annotation(service, key);
+    auto name = kube::annotation_of(service, key);
     if (!name.empty()) return name;
   }
   return text_at(service, "/status/latestCreatedRevisionName"_json_pointer);
@@ -84,7 +78,7 @@ std::string observe_knative(const json& service, const RolloutStatus& status,
   seen.revision = initializing(phase)      ? primary
                   : latest_created.empty() ? status.canary.last_applied_spec
                                            : latest_created;
-  seen.primary_promotion_id = annotation(service, kPrimaryRevision);
+  seen.primary_promotion_id = kube::annotation_of(service, kPrimaryRevision);
   seen.target_restored = true;  // nothing to restore: Knative scales its revisions itself
 
   auto health_of = [&](const std::string& name, WorkloadHealth& health) -> std::string {

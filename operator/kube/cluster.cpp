@@ -150,6 +150,15 @@ std::string metadata_string(const Json& object, const char* field) {
 std::string name_of(const Json& object) {
   return metadata_string(object, "name");
 }
+std::string annotation_of(const Json& object, const std::string& key) {
+  if (!object.is_object()) return "";
+  const auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return "";
+  const auto annotations = meta->find("annotations");
+  if (annotations == meta->end() || !annotations->is_object()) return "";
+  const auto found = annotations->find(key);
+  return found != annotations->end() && found->is_string() ? found->get<std::string>() : "";
+}
 std::string namespace_of(const Json& object) {
   return metadata_string(object, "namespace");
 }

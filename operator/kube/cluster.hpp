@@ -193,6 +193,8 @@ std::string name_of(const Json& object);
 std::string namespace_of(const Json& object);
 std::string resource_version_of(const Json& object);
 std::string uid_of(const Json& object);
+// metadata.annotations[key] when it is a string, else "".
+std::string annotation_of(const Json& object, const std::string& key);
 ObjectRef ref_of(const Json& object);
 // "ns/name" or "name": the work-queue key of an object.
 std::string key_of(const Json& object);

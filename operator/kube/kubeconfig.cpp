@@ -71,7 +71,7 @@ Result<Json> read_root(const std::string& content, const std::string& path) {
       return config_error(not_kubeconfig);
     return config_error("kubeconfig " + path + " cannot be read" +
                         (error.line > 0 ? " (line " + std::to_string(error.line) + ")" : "") +
-                        ": " + http::printable(error.message));
+                        ": " + ::veer::http::printable(error.message));
   }
   if (read.documents.empty() || !read.documents.front().json.is_object())
     return config_error(not_kubeconfig);
