@@ -129,8 +129,8 @@ std::vector<ObjectRef> GlooRouter::objects(const CanaryRouting& canary) const {
 Expected<std::vector<Write>> GlooRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused =
-          refuse_unsupported(where_gloo(canary), provider(), canary, routes, {.ab_testing = true})) {
+  if (auto refused = refuse_unsupported(where_gloo(canary), provider(), canary, routes,
+                                        {.ab_testing = true})) {
     return *refused;
   }
   json routes_json = json::array();

@@ -270,7 +270,8 @@ Expected<Routes> IstioRouter::read(const CanaryRouting& canary, const Observed& 
 
 Expected<std::vector<Write>> IstioRouter::finalize(const CanaryRouting& canary,
                                                    const Observed& observed) const {
-  return restore_original_spec(observed.find({kIstioApiVersion, "VirtualService", canary.apex_name()}));
+  return restore_original_spec(
+      observed.find({kIstioApiVersion, "VirtualService", canary.apex_name()}));
 }
 
 }  // namespace veer::meshes

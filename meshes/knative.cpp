@@ -85,7 +85,8 @@ Expected<Routes> KnativeRouter::read(const CanaryRouting& canary, const Observed
     }
   }
   if (!primary_weight || !canary_weight) {
-    return invalid(where_knative(canary) + ": spec.traffic has no integer percents for the latest " +
+    return invalid(where_knative(canary) +
+                   ": spec.traffic has no integer percents for the latest " +
                    "revision and the primary revision (annotation " + kPrimaryRevision + ": '" +
                    primary + "')");
   }

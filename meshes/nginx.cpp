@@ -191,7 +191,8 @@ Expected<int> NginxRouter::canary_share(const CanaryRouting& owner,
 
 Expected<std::vector<Write>> NginxRouter::finalize(const CanaryRouting& canary,
                                                    const Observed& observed) const {
-  return remove_copy(observed.find({kIngressApiVersion, "Ingress", canary_ingress_name(canary)}), canary);
+  return remove_copy(observed.find({kIngressApiVersion, "Ingress", canary_ingress_name(canary)}),
+                     canary);
 }
 
 }  // namespace veer::meshes

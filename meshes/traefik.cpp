@@ -59,8 +59,8 @@ std::vector<ObjectRef> TraefikRouter::objects(const CanaryRouting& canary) const
 Expected<std::vector<Write>> TraefikRouter::apply(const CanaryRouting& canary, const Routes& routes,
                                                   const Observed& observed) const {
   if (auto error = check_routes(routes)) return *error;
-  if (auto refused =
-          refuse_unsupported(where_traefik(canary), provider(), canary, routes, {.mirroring = true})) {
+  if (auto refused = refuse_unsupported(where_traefik(canary), provider(), canary, routes,
+                                        {.mirroring = true})) {
     return *refused;
   }
   if (routes.mirror && routes.canary_weight > 0) {

@@ -6,9 +6,7 @@ namespace veer::controller {
 
 using nlohmann::json;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 bool is_trackable(const json& object) {
   if (kube::annotation_of(object, "veer.dev/config-tracking") == "disabled") return false;
