@@ -85,11 +85,6 @@ std::shared_ptr<const kube::Informer> NameWatches::hold(const std::string& ns,
   return watch->wait_for_sync(timeout) ? watch : nullptr;
 }
 
-std::optional<kube::Json> NameWatches::get(const std::string& key) const {
-  auto watch = find(key);
-  return watch ? watch->get(key) : std::nullopt;
-}
-
 std::size_t NameWatches::release_unreferenced() {
   if (!referenced_) return 0;
   std::size_t released = 0;

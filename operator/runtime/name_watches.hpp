@@ -50,8 +50,6 @@ class NameWatches {
   // server.
   std::shared_ptr<const kube::Informer> hold(const std::string& ns, const std::string& name,
                                              std::chrono::milliseconds timeout);
-  // The cached object of a held name (nothing when it is not held).
-  std::optional<kube::Json> get(const std::string& key) const;
   // Stops the watches of held names that are no longer referenced; returns how many.
   std::size_t release_unreferenced();
   // Stops the watch of one name (no handler runs).
