@@ -12,6 +12,10 @@ SlackReceiver::SlackReceiver(Mode mode)
         if (parsed.is_object()) attempt.text = parsed.value("text", "");
         std::lock_guard lock(state->mutex);
         attempt.answer = state->mode;
+        if (!state->scripted.empty()) {
+          attempt.answer = state->scripted.front();
+          state->scripted.pop_front();
+        }
         state->attempts.push_back(attempt);
         testing::HttpResponse response;
         switch (attempt.answer) {
@@ -33,6 +37,12 @@ SlackReceiver::SlackReceiver(Mode mode)
 void SlackReceiver::set_mode(Mode mode) {
   std::lock_guard lock(state_->mutex);
   state_->mode = mode;
+}
+
+void SlackReceiver::script(std::vector<Mode> first, Mode then) {
+  std::lock_guard lock(state_->mutex);
+  state_->scripted.assign(first.begin(), first.end());
+  state_->mode = then;
 }
 
 std::vector<SlackReceiver::Attempt> SlackReceiver::attempts() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,10 @@ class SlackReceiver {
   explicit SlackReceiver(Mode mode = Mode::ok);
 
   void set_mode(Mode mode);
+  // Answers the next attempts with `first`, one each in order, then with `then`: a failure tied
+  // to attempts, not to the clock, so which message is lost and which retried is the same on
+  // every run (veer delivers to one endpoint in order).
+  void script(std::vector<Mode> first, Mode then);
   std::vector<Attempt> attempts() const;
   // A webhook URL with a secret path, as Slack hands them out.
   std::string webhook_url() const { return server_.url() + secret_path(); }
@@ -39,6 +44,7 @@ class SlackReceiver {
   struct State {
     std::mutex mutex;
     Mode mode = Mode::ok;
+    std::deque<Mode> scripted;  // answers for the next attempts, before `mode`
     std::vector<Attempt> attempts;
   };
   std::shared_ptr<State> state_;  // shared with the server's handler, which it copies
