@@ -152,25 +152,38 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   }
 
   run_checks(ctx);
-  // Initialized announces that the apex and the routes are on the primary, so on that pass the
-  // writes come first and the status after (a reader never sees Initialized without routes). On
-  // every other pass the status records the intent first, and a restart re-applies it.
-  const bool announces_initialized =
-      ctx.decision.status.canary.phase == model::CanaryPhase::Initialized &&
-      (ctx.status.canary.phase == model::CanaryPhase::None ||
-       ctx.status.canary.phase == model::CanaryPhase::Initializing);
-  if (!announces_initialized) {
+  // Initialized, and the end of a run (Succeeded, Failed), announce that all traffic is on the
+  // primary, so on those passes the writes come first and the status after: a reader never sees
+  // the phase while the canary still gets requests (an A/B insider did, for a moment, at
+  // Succeeded). On every other pass the status records the intent first, and a restart
+  // re-applies it; a restart before such a pass's status write decides the same pass again.
+  const auto now_phase = ctx.decision.status.canary.phase;
+  const bool announces_initialized = now_phase == model::CanaryPhase::Initialized &&
+                                     (ctx.status.canary.phase == model::CanaryPhase::None ||
+                                      ctx.status.canary.phase == model::CanaryPhase::Initializing);
+  const bool announces_end =
+      (now_phase == model::CanaryPhase::Succeeded || now_phase == model::CanaryPhase::Failed) &&
+      ctx.status.canary.phase != now_phase;
+  const bool routes_first = announces_initialized || announces_end;
+  if (!routes_first) {
     if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
   }
 
+  // Post-rollout hooks tell others the run is over: never before its status says so.
+  const auto is_hook = [](const Action& a) { return a.kind == ActionKind::RunPostRolloutHooks; };
   std::string errors;
-  for (const auto& action : ctx.decision.actions) {
-    auto error = apply(ctx, action);
-    if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
-  }
-  if (announces_initialized) {
+  const auto apply_all = [&](bool hooks) {
+    for (const auto& action : ctx.decision.actions) {
+      if (routes_first && is_hook(action) != hooks) continue;
+      auto error = apply(ctx, action);
+      if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+    }
+  };
+  apply_all(false);
+  if (routes_first) {
     if (!errors.empty()) return {true, std::nullopt, errors};
     if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
+    apply_all(true);
   }
   tell(ctx);
   if (report_) {

@@ -177,3 +177,54 @@ TEST_CASE("Initialized is never written before the routes it announces, at any k
           0);
   }
 }
+
+// Succeeded and Failed tell readers that no request reaches the canary any more (all traffic on
+// the primary, the canary scaled down), so the pass that first writes either makes those writes
+// first. An operator killed at any write of that pass leaves the phase before, or the end with
+// the routes and the scale-down in place; never the end while the canary still gets traffic.
+TEST_CASE("Succeeded and Failed are never written before the routes they announce, at any kill") {
+  struct End {
+    const char* image;
+    const char* phase;
+  };
+  for (const End end : {End{"podinfo:6.0.1", "Succeeded"}, End{"podinfo:6.0.1-bad", "Failed"}}) {
+    CAPTURE(end.phase);
+    const auto start = [&](Rollout& r) {
+      r.until("Initialized");
+      r.pass();  // the kubelet stand-in reports the scale-down
+      r.set_image(end.image);
+    };
+    const auto canary_weight = [](Rollout& r) {
+      return istio_canary_weight(r.get("networking.istio.io/v1beta1", "VirtualService", "podinfo"));
+    };
+    Rollout clean("istio");
+    start(clean);
+    int passes_to_end = 0;
+    while (clean.phase() != end.phase && passes_to_end < 60) {
+      clean.pass();
+      ++passes_to_end;
+    }
+    REQUIRE(clean.phase() == end.phase);
+    for (int k = 1; k <= 6; ++k) {
+      CAPTURE(k);
+      Rollout r("istio");
+      start(r);
+      for (int i = 1; i < passes_to_end; ++i) r.pass();
+      REQUIRE(r.phase() != end.phase);
+      REQUIRE(canary_weight(r) > 0);  // the pass before the end still sends the canary requests
+      DyingCluster dying(r.cluster);
+      r.api = &dying;
+      dying.start(k);
+      r.pass();
+      if (r.phase() == end.phase) {
+        CHECK(canary_weight(r) <= 0);
+        CHECK(r.target()["spec"]["replicas"] == 0);
+      }
+      dying.start(0);  // the restarted operator finishes the run
+      r.pass();
+      r.until(end.phase);
+      CHECK(canary_weight(r) <= 0);
+      CHECK(r.target()["spec"]["replicas"] == 0);
+    }
+  }
+}
