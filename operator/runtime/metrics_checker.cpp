@@ -3,6 +3,9 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "analysis/metric_check.hpp"
 #include "analysis/providers/factory.hpp"
@@ -63,6 +66,112 @@ analysis::CheckResult nothing_new(const model::CanaryMetric& metric, double prev
   return r;
 }
 
+// One metric's checks as the verdict the controller records: the worst outcome, with the message
+// and evidence of the last check that gave it (`shown`, null when there were no checks).
+controller::MetricVerdict verdict_of(const model::CanaryMetric& metric,
+                                     const std::vector<analysis::CheckResult>& checks,
+                                     const std::string& lookup_problem,
+                                     const analysis::CheckResult*& shown) {
+  controller::MetricVerdict verdict;
+  verdict.name = metric.name;
+  std::vector<MetricOutcome> outcomes;
+  for (const auto& check : checks) outcomes.push_back(controller::outcome_of(check.verdict));
+  verdict.outcome = checks.empty() ? MetricOutcome::Pass : controller::worst_of(outcomes);
+  shown = nullptr;
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    if (outcomes[i] == verdict.outcome) shown = &checks[i];
+  }
+  if (shown) {
+    verdict.message = shown->evidence.message;
+    if (verdict.outcome == MetricOutcome::Fail)
+      verdict.message = metric.name + ": " + verdict.message;
+    verdict.evidence = analysis::to_json(shown->evidence);
+  } else {
+    verdict.evidence = json::object();
+  }
+  if (verdict.outcome == MetricOutcome::NoData && !lookup_problem.empty())
+    verdict.message += " (" + lookup_problem + ")";
+  if (checks.size() > 1) {
+    verdict.evidence["checks"] = json::array();
+    for (const auto& check : checks) verdict.evidence["checks"].push_back(analysis::to_json(check));
+  }
+  return verdict;
+}
+
+// What the looks of all metrics say together: the sequential test's decision over every
+// sequential metric, and the requests each side received (from the first binomial comparison
+// that counted them) for the traffic-split guard.
+class LookTally {
+ public:
+  LookTally(const model::Canary& canary, controller::AnalysisResult& result)
+      : canary_(canary), result_(result) {}
+
+  void add_sequential(const model::CanaryMetric& metric,
+                      const analysis::stats::SequentialState& before,
+                      const analysis::stats::SequentialState& next,
+                      const std::vector<analysis::CheckResult>& checks) {
+    ++sequential_metrics_;
+    if (!canary_requests_ && next.looks > before.looks)
+      count(next.canary_total - before.canary_total, next.primary_total - before.primary_total,
+            metric.name);
+    for (const auto& check : checks) {
+      if (check.evidence.test != "sequential-binomial") continue;
+      if (check.verdict == analysis::Verdict::Fail) {
+        result_.sequential = controller::SequentialDecision::ProvenWorse;
+        result_.sequential_message = metric.name + ": " + check.evidence.message;
+      } else if (check.verdict == analysis::Verdict::Pass) {
+        ++proven_no_worse_;
+        if (result_.sequential != controller::SequentialDecision::ProvenWorse)
+          result_.sequential_message += (result_.sequential_message.empty() ? "" : "; ") +
+                                        metric.name + ": " + check.evidence.message;
+      } else if (check.verdict == analysis::Verdict::Inconclusive) {
+        result_.evidence_so_far +=
+            (result_.evidence_so_far.empty() ? "" : "; ") +
+            controller::evidence_so_far(metric.name, before, next, metric.comparison->alpha,
+                                        canary_.spec.analysis->interval);
+      }
+    }
+  }
+
+  // A Bayesian binomial comparison's counts, when no metric has given them yet.
+  void add_comparison(const model::CanaryMetric& metric, const analysis::CheckResult* shown) {
+    if (canary_requests_ || !shown || shown->evidence.test != "bayes-binomial" ||
+        !shown->evidence.n_candidate || !shown->evidence.n_baseline)
+      return;
+    count(static_cast<std::uint64_t>(std::llround(*shown->evidence.n_candidate)),
+          static_cast<std::uint64_t>(std::llround(*shown->evidence.n_baseline)), metric.name);
+  }
+
+  void finish() {
+    if (result_.sequential != controller::SequentialDecision::ProvenWorse) {
+      if (sequential_metrics_ > 0 && proven_no_worse_ == sequential_metrics_) {
+        result_.sequential = controller::SequentialDecision::ProvenNoWorse;
+      } else {
+        result_.sequential = controller::SequentialDecision::Continue;
+        result_.sequential_message.clear();
+      }
+    }
+    result_.traffic_split =
+        traffic_split_check(canary_, canary_requests_, primary_requests_, counts_span_no_data_);
+  }
+
+ private:
+  void count(std::uint64_t canary_requests, std::uint64_t primary_requests,
+             const std::string& metric) {
+    canary_requests_ = canary_requests;
+    primary_requests_ = primary_requests;
+    // The counted look's window spans looks without data.
+    counts_span_no_data_ = controller::previous_look_had_no_data(canary_.status.evidence, metric);
+  }
+
+  const model::Canary& canary_;
+  controller::AnalysisResult& result_;
+  std::optional<std::uint64_t> canary_requests_, primary_requests_;
+  bool counts_span_no_data_ = false;
+  int sequential_metrics_ = 0;
+  int proven_no_worse_ = 0;
+};
+
 }  // namespace
 
 AnalysisMetricsChecker::AnalysisMetricsChecker(kube::Cluster& objects, base::Clock& clock,
@@ -86,16 +195,12 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
 
   // Family-wise error (docs/analysis.md "Several metrics"): Bonferroni over the comparison tests.
   const int family = controller::comparison_family(*canary.spec.analysis);
-  const auto interval = canary.spec.analysis->interval;
-  std::optional<std::uint64_t> canary_requests, primary_requests;
-  bool counts_span_no_data = false;  // the counted look's window spans looks without data
-  int sequential_metrics = 0;
-  int proven_no_worse = 0;
+  LookTally tally(canary, result);
   for (const auto& declared : canary.spec.analysis->metrics) {
     const auto metric = controller::at_family_alpha(declared, family);
     const bool sequential = is_sequential(metric);
-    auto state = sequential ? previous_state(canary, metric.name) : std::nullopt;
-    const auto before = state.value_or(analysis::stats::SequentialState{});
+    const auto before = (sequential ? previous_state(canary, metric.name) : std::nullopt)
+                            .value_or(analysis::stats::SequentialState{});
     analysis::stats::SequentialState next = before;
     // Contiguous windows: this look counts from where the previous one ended (look_window.hpp).
     const auto previous_end = controller::previous_look_end(canary.status.evidence, metric.name);
@@ -106,36 +211,15 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
     auto look = context;
     if (window)
       look.window = analysis::LookWindow{window->start_unix_seconds, window->end_unix_seconds};
-    auto checks = window || !metric.comparison
-                      ? analysis::check_metric(metric, look, lookups.default_source(),
-                                               sequential ? &next : nullptr)
-                      : std::vector<analysis::CheckResult>{nothing_new(metric, *previous_end)};
+    const auto checks =
+        window || !metric.comparison
+            ? analysis::check_metric(metric, look, lookups.default_source(),
+                                     sequential ? &next : nullptr)
+            : std::vector<analysis::CheckResult>{nothing_new(metric, *previous_end)};
 
-    controller::MetricVerdict verdict;
-    verdict.name = metric.name;
-    std::vector<MetricOutcome> outcomes;
-    for (const auto& check : checks) outcomes.push_back(controller::outcome_of(check.verdict));
-    verdict.outcome = checks.empty() ? MetricOutcome::Pass : controller::worst_of(outcomes);
-    const analysis::CheckResult* shown = nullptr;  // the last check with the metric's verdict
-    for (std::size_t i = 0; i < checks.size(); ++i) {
-      if (outcomes[i] == verdict.outcome) shown = &checks[i];
-    }
-    if (shown) {
-      verdict.message = shown->evidence.message;
-      if (verdict.outcome == MetricOutcome::Fail)
-        verdict.message = metric.name + ": " + verdict.message;
-      verdict.evidence = analysis::to_json(shown->evidence);
-    } else {
-      verdict.evidence = json::object();
-    }
-    const auto problem = lookups.problem(template_key(metric, context_vars.namespace_));
-    if (verdict.outcome == MetricOutcome::NoData && !problem.empty())
-      verdict.message += " (" + problem + ")";
-    if (checks.size() > 1) {
-      verdict.evidence["checks"] = json::array();
-      for (const auto& check : checks)
-        verdict.evidence["checks"].push_back(analysis::to_json(check));
-    }
+    const analysis::CheckResult* shown = nullptr;
+    auto verdict = verdict_of(
+        metric, checks, lookups.problem(template_key(metric, context_vars.namespace_)), shown);
     // The next look starts at this one's end, or, when nothing was counted (no data), where the
     // last counted look ended, so the missed time is counted then.
     if (window && verdict.outcome != MetricOutcome::NoData)
@@ -150,49 +234,13 @@ controller::AnalysisResult AnalysisMetricsChecker::analyze(const model::Canary& 
     }
     if (sequential) {
       verdict.evidence[kStateKey] = analysis::to_json(next);
-      ++sequential_metrics;
-      if (!canary_requests && next.looks > before.looks) {
-        canary_requests = next.canary_total - before.canary_total;
-        primary_requests = next.primary_total - before.primary_total;
-        counts_span_no_data =
-            controller::previous_look_had_no_data(canary.status.evidence, metric.name);
-      }
-      for (const auto& check : checks) {
-        if (check.evidence.test != "sequential-binomial") continue;
-        if (check.verdict == analysis::Verdict::Fail) {
-          result.sequential = controller::SequentialDecision::ProvenWorse;
-          result.sequential_message = metric.name + ": " + check.evidence.message;
-        } else if (check.verdict == analysis::Verdict::Pass) {
-          ++proven_no_worse;
-          if (result.sequential != controller::SequentialDecision::ProvenWorse)
-            result.sequential_message += (result.sequential_message.empty() ? "" : "; ") +
-                                         metric.name + ": " + check.evidence.message;
-        } else if (check.verdict == analysis::Verdict::Inconclusive) {
-          result.evidence_so_far += (result.evidence_so_far.empty() ? "" : "; ") +
-                                    controller::evidence_so_far(metric.name, before, next,
-                                                                metric.comparison->alpha, interval);
-        }
-      }
-    } else if (metric.comparison && !canary_requests && shown &&
-               shown->evidence.test == "bayes-binomial" && shown->evidence.n_candidate &&
-               shown->evidence.n_baseline) {
-      canary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_candidate));
-      primary_requests = static_cast<std::uint64_t>(std::llround(*shown->evidence.n_baseline));
-      counts_span_no_data =
-          controller::previous_look_had_no_data(canary.status.evidence, metric.name);
+      tally.add_sequential(metric, before, next, checks);
+    } else if (metric.comparison) {
+      tally.add_comparison(metric, shown);
     }
     result.metrics.push_back(std::move(verdict));
   }
-  if (result.sequential != controller::SequentialDecision::ProvenWorse) {
-    if (sequential_metrics > 0 && proven_no_worse == sequential_metrics) {
-      result.sequential = controller::SequentialDecision::ProvenNoWorse;
-    } else {
-      result.sequential = controller::SequentialDecision::Continue;
-      result.sequential_message.clear();
-    }
-  }
-  result.traffic_split =
-      traffic_split_check(canary, canary_requests, primary_requests, counts_span_no_data);
+  tally.finish();
   return result;
 }
 
