@@ -246,8 +246,9 @@ struct CanarySpec {
   bool suspend = false;
 
   // Flagger's DeploymentStrategy(): match + iterations => A/B; iterations => blue/green; else
-  // canary. The `kubernetes` provider only supports blue/green.
-  DeploymentStrategy strategy() const;
+  // canary. The `kubernetes` provider only supports blue/green; `default_provider` (the
+  // operator's --mesh-provider) counts for a Canary without spec.provider.
+  DeploymentStrategy strategy(std::string_view default_provider = "") const;
   // analysis.maxWeight, the last stepWeights entry when stepWeights is set, or 100.
   std::int32_t max_weight() const;
   // skipAnalysis, or no analysis at all.

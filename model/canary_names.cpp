@@ -152,8 +152,9 @@ IntOrString ServiceSpec::effective_target_port() const {
   return IntOrString{true, port, ""};
 }
 
-DeploymentStrategy CanarySpec::strategy() const {
-  if (provider == "kubernetes") return DeploymentStrategy::BlueGreen;
+DeploymentStrategy CanarySpec::strategy(std::string_view default_provider) const {
+  const std::string_view effective = provider.empty() ? default_provider : provider;
+  if (effective == "kubernetes") return DeploymentStrategy::BlueGreen;
   if (!analysis) return DeploymentStrategy::Canary;
   bool has_match = analysis->match.is_array() && !analysis->match.empty();
   if (has_match && analysis->iterations > 0) return DeploymentStrategy::ABTesting;

@@ -192,7 +192,8 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
     report.ns = ctx.ns;
     report.name = ctx.canary.metadata.name;
     report.target = ctx.canary.spec.target_ref.name;
-    report.strategy = std::string(model::to_string(ctx.canary.spec.strategy()));
+    report.strategy =
+        std::string(model::to_string(ctx.canary.spec.strategy(settings_.decide.default_provider)));
     if (ctx.seen.analysis) report.verdicts = ctx.seen.analysis->metrics;
     report.phase = ctx.decision.status.canary.phase;
     report.canary_weight = ctx.decision.status.canary.canary_weight;

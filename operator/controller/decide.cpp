@@ -72,7 +72,7 @@ class Decider {
   std::string provider() const {
     return spec_.provider.empty() ? settings_.default_provider : spec_.provider;
   }
-  DeploymentStrategy strategy() const { return spec_.strategy(); }
+  DeploymentStrategy strategy() const { return spec_.strategy(settings_.default_provider); }
   // Provider kubernetes runs every Canary blue/green (it cannot split traffic). One written with
   // weight steps and no iterations gets an analysed iteration per step: without, it would be
   // promoted on its first step, never analysed.

@@ -65,6 +65,13 @@ struct World {
   AnalysisResult verdicts = all_pass();
   std::vector<Needs> asked;
   Decision last;
+  // An operator started with --mesh-provider istio: a Canary without spec.provider splits
+  // traffic (under the default, kubernetes, it would run blue/green).
+  DecideSettings settings = [] {
+    DecideSettings s;
+    s.default_provider = "istio";
+    return s;
+  }();
 
   World() {
     seen.revision = "rev-a";
@@ -74,7 +81,7 @@ struct World {
 
   Decision& tick() {
     Observations o = seen;
-    Decision d = decide(canary, status, o, now);
+    Decision d = decide(canary, status, o, now, settings);
     for (int round = 0; !d.needs.empty(); ++round) {
       REQUIRE(round < 4);
       CHECK(d.actions.empty());
@@ -85,7 +92,7 @@ struct World {
         o.hooks[type] = it == hook_results.end() ? HookResult{} : it->second;
       }
       if (d.needs.analysis) o.analysis = verdicts;
-      d = decide(canary, status, o, now);
+      d = decide(canary, status, o, now, settings);
     }
     status = rollout_status_from_json(to_json(d.status));
     last = d;
@@ -862,6 +869,16 @@ TEST_CASE("kubernetes without iterations analyses once per weight step before pr
     }
     CHECK(w.status.canary.phase == CanaryPhase::Failed);
     CHECK(w.status.canary.failed_checks == 2);
+  }
+  SUBCASE("no spec.provider under the operator's default provider, kubernetes: the same") {
+    World w;
+    w.settings = DecideSettings{};
+    REQUIRE(w.settings.default_provider == "kubernetes");
+    w.canary.spec.provider.clear();
+    w.start_rollout();
+    w.run_until(CanaryPhase::Promoting);
+    CHECK(w.status.canary.iterations == 3);
+    CHECK_FALSE(routes_of(w.last));  // no traffic to switch
   }
   SUBCASE("stepWeights: an iteration per entry") {
     World w;
