@@ -164,12 +164,69 @@ def check_doc_commands_run(veer):
     print(f"doc commands: {ran} run, {len(skipped)} not run")
 
 
+LITERAL = r'"((?:[^"\\]|\\.)*)"'
+
+
+def statement_end(source, at):
+    """The index of the `;` ending the statement at `at`, skipping string literals."""
+    quoted = False
+    i = at
+    while i < len(source):
+        c = source[i]
+        if quoted and c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == ";" and not quoted:
+            return i
+        i += 1
+    return len(source)
+
+
+def message_parts(source, calls, skip_first=(), keywords=("return", "error =")):
+    """The literal parts (6 characters or more, trimmed, HTML tags cut out) of the messages
+    written by the given calls, or (no calls) by `return ...;` and `error = ...;` statements;
+    the first literal of a call in skip_first is a page title, not a message."""
+    parts = set()
+    if calls:
+        pattern = r"(?<![A-Za-z_])(" + "|".join(calls) + r")\("
+    else:
+        pattern = r"\b(?:" + "|".join(keywords) + ") "
+    for m in re.finditer(pattern, source):
+        statement = source[m.end():statement_end(source, m.end())]
+        literals = [bytes(t, "utf-8").decode("unicode_escape") for t in re.findall(LITERAL, statement)]
+        if m.lastindex and m.group(1) in skip_first and literals:
+            literals = literals[1:]
+        for text in literals:
+            for piece in re.split(r"<[^>]*>", text):
+                piece = piece.strip(" :;!(),.\"")
+                if len(piece) >= 6 and (piece[0].isalpha() or piece.startswith("--")):
+                    parts.add(piece)
+    return parts
+
+
+def check_dashboard_messages():
+    """Every message the dashboard, its flags and its users file write is explained in
+    docs/troubleshooting.md (as decide.cpp's are, by controller_tests)."""
+    parts = message_parts(read("operator/dashboard/dashboard.cpp"), ["html", "login_body"],
+                          skip_first=("html",))
+    parts |= message_parts(read("operator/cli/dashboard_flags.cpp"), [])
+    parts |= message_parts(read("operator/dashboard/reviews.cpp"), [], keywords=("error =",))
+    check(len(parts) >= 25, f"only {len(parts)} dashboard message parts found: {sorted(parts)}")
+    page = read("docs/troubleshooting.md")
+    for part in sorted(parts):
+        check(part in page, f"docs/troubleshooting.md does not explain the dashboard message part {part!r}")
+    print(f"dashboard messages: {len(parts)} parts, each in docs/troubleshooting.md")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--veer", required=True)
     args = parser.parse_args()
     check_decisions_table()
     check_cli_reference(args.veer)
+    check_dashboard_messages()
     check_doc_commands_run(args.veer)
     for f in failures:
         print("FAIL: " + f)
