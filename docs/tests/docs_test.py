@@ -17,6 +17,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 failures = []
@@ -220,6 +221,50 @@ def check_dashboard_messages():
     print(f"dashboard messages: {len(parts)} parts, each in docs/troubleshooting.md")
 
 
+# Every router veer has (docs/routers.md), by the provider the getting-started table names.
+ROUTERS = ["istio", "linkerd", "gatewayapi:v1beta1", "gatewayapi:v1", "nginx", "kubernetes",
+           "contour", "gloo", "traefik", "skipper", "apisix", "kuma", "knative"]
+
+
+def validate(veer, where, text):
+    path = os.path.join(tempfile.mkdtemp(prefix="veer-docs-"), "doc.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    got = subprocess.run([veer, "validate", path], capture_output=True, text=True, timeout=60)
+    check(got.returncode == 0 and " 0 problems" in got.stdout + got.stderr,
+          f"{where}: veer validate exited {got.returncode}: {(got.stdout + got.stderr).strip()[-800:]}")
+
+
+def check_first_canary_per_router(veer):
+    """getting-started.md: a row per router, each example it names exists and validates, and each
+    Canary shown on the page validates with the built binary (the Contour one also as the Gloo,
+    Traefik and Kuma one the page says it is)."""
+    page = read("docs/getting-started.md")
+    rows = [r for r in page.split("## Per router", 1)[-1].split("\n\n", 2)[1].splitlines()
+            if r.startswith("|") and not r.startswith("|---")][1:]
+    named = set()
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        named |= set(re.findall(r"`([^`]+)`", cells[2]))
+        for example in re.findall(r"`(examples/[^`]+\.yaml)`", cells[1]):
+            if check(os.path.exists(os.path.join(ROOT, example)),
+                     f"getting-started.md names {example}, which does not exist"):
+                validate(veer, example, read(example))
+    for router in ROUTERS:
+        check(router in named, f"getting-started.md's per-router table has no row for {router}")
+    blocks = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    canaries = [b for b in blocks if "kind: Canary" in b]
+    check(len(canaries) >= 4, f"getting-started.md shows only {len(canaries)} Canaries")
+    for block in canaries:
+        provider = re.search(r"provider: (\S+)", block).group(1)
+        validate(veer, f"getting-started.md's {provider} Canary", block)
+        if provider == "contour":
+            for other in ("gloo", "traefik", "kuma"):
+                validate(veer, f"getting-started.md's Canary as {other}",
+                         block.replace("provider: contour", "provider: " + other))
+    print(f"first canary: {len(rows)} routers in the table, {len(canaries)} Canaries validated")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--veer", required=True)
@@ -227,6 +272,7 @@ def main():
     check_decisions_table()
     check_cli_reference(args.veer)
     check_dashboard_messages()
+    check_first_canary_per_router(args.veer)
     check_doc_commands_run(args.veer)
     for f in failures:
         print("FAIL: " + f)
