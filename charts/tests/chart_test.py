@@ -10,6 +10,7 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -553,6 +554,51 @@ def check_values_documented():
               f"docs/install.md documents value {name}, which values.yaml does not have")
 
 
+# Packages every debian:12-slim has, and the sanitizers' runtimes of a test build.
+BASE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
+SANITIZER_PACKAGES = {"libasan8", "libubsan1", "libtsan2", "liblsan0"}
+
+
+def check_image_recipe(veer, docs):
+    """charts/Dockerfile runs what the chart expects: the user the pod runs as, the binary where
+    the build leaves it, and every Debian package of a shared library the built `veer` links
+    (readelf NEEDED, located by ldd, owned per dpkg) installed in the runtime stage, so a new
+    library dependency fails here rather than in the first pod."""
+    with open(os.path.join(ROOT, "charts", "Dockerfile")) as f:
+        dockerfile = f.read()
+    runtime = dockerfile.split("\nFROM ", 2)[-1]
+    installed = set(re.findall(r"\b(lib[a-z0-9.+-]+|ca-certificates)\b",
+                               runtime.split("COPY", 1)[0]))
+    _, c = container(docs)
+    pod = by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]
+    user = re.search(r"^USER (\d+)", runtime, re.M)
+    check(user and int(user.group(1)) == pod["securityContext"]["runAsUser"],
+          "charts/Dockerfile's USER is the chart's runAsUser")
+    check("--target veer" in dockerfile and "/build/operator/veer" in dockerfile and
+          veer and veer.endswith("/operator/veer"),
+          "charts/Dockerfile copies the binary from where the build leaves it (operator/veer)")
+    if not veer or not shutil.which("readelf") or not shutil.which("dpkg"):
+        check(False, "the image recipe needs --veer, readelf (binutils) and dpkg to be checked")
+        return
+    needed = re.findall(r"\(NEEDED\).*\[(.+)\]", run(["readelf", "-d", veer]).stdout)
+    paths = dict(re.findall(r"^\s*(\S+) => (/\S+)", run(["ldd", veer]).stdout, re.M))
+    packages = set()
+    for soname in needed:
+        path = paths.get(soname)
+        if not check(path, f"ldd does not locate {soname} of {veer}"):
+            continue
+        owner = run(["dpkg", "-S", path])
+        if owner.returncode != 0:
+            owner = run(["dpkg", "-S", os.path.realpath(path)])
+        if check(owner.returncode == 0, f"no Debian package owns {path}"):
+            packages.add(owner.stdout.split(":", 1)[0])
+    wanted = packages - BASE_PACKAGES - SANITIZER_PACKAGES
+    check(len(wanted) >= 4, f"only {sorted(wanted)} found as veer's libraries")
+    check(wanted <= installed, f"charts/Dockerfile's runtime stage lacks {sorted(wanted - installed)} "
+          f"(veer links {sorted(needed)})")
+    print(f"image recipe: the runtime stage installs every package of veer's libraries {sorted(wanted)}")
+
+
 def main():
     veer = None
     if len(sys.argv) == 3 and sys.argv[1] == "--veer":
@@ -573,6 +619,7 @@ def main():
         combination_checks(name, docs, values)
         veer_accepts(veer, name, container(docs)[1]["args"])
         if name == "default":
+            check_image_recipe(veer, docs)
             check_rbac_matches_e2e(docs)
             check_crds(docs)
     for kube, api in (("1.20.0", "policy/v1beta1"), ("1.30.0", "policy/v1")):
