@@ -208,17 +208,20 @@ def message_parts(source, calls, skip_first=(), keywords=("return", "error =")):
 
 
 def check_dashboard_messages():
-    """Every message the dashboard, its flags and its users file write is explained in
-    docs/troubleshooting.md (as decide.cpp's are, by controller_tests)."""
+    """Every message the dashboard, its flags and its users file write, and every flag error of
+    the parser and of `veer operator`, is explained in docs/troubleshooting.md (as decide.cpp's
+    are, by controller_tests)."""
     parts = message_parts(read("operator/dashboard/dashboard.cpp"), ["html", "login_body"],
                           skip_first=("html",))
     parts |= message_parts(read("operator/cli/dashboard_flags.cpp"), [])
     parts |= message_parts(read("operator/dashboard/reviews.cpp"), [], keywords=("error =",))
-    check(len(parts) >= 25, f"only {len(parts)} dashboard message parts found: {sorted(parts)}")
+    for flags in ("args.cpp", "operator_flags.cpp", "listen.cpp", "outbound_flags.cpp"):
+        parts |= message_parts(read("operator/cli/" + flags), [])
+    check(len(parts) >= 45, f"only {len(parts)} dashboard and flag message parts found: {sorted(parts)}")
     page = read("docs/troubleshooting.md")
     for part in sorted(parts):
-        check(part in page, f"docs/troubleshooting.md does not explain the dashboard message part {part!r}")
-    print(f"dashboard messages: {len(parts)} parts, each in docs/troubleshooting.md")
+        check(part in page, f"docs/troubleshooting.md does not explain the message part {part!r}")
+    print(f"dashboard and flag messages: {len(parts)} parts, each in docs/troubleshooting.md")
 
 
 # Every router veer has (docs/routers.md), by the provider the getting-started table names.
