@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
 """The Helm chart's unit test: `helm lint --strict` for every documented value combination,
 charts/veer/manifests.yaml current, and each combination rendering the objects it promises.
+Also: every `helm install|upgrade|template` line of the docs' shell blocks renders and lints,
+the container args of every rendering are accepted by the built `veer operator` (--veer PATH),
+docs/install.md's RBAC table is exactly what the chart grants, and its values table names every
+value of values.yaml.
 Exit 77 (CTest SKIP_RETURN_CODE) when helm cannot be had (charts/get-helm), never a pass."""
+import glob
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +37,7 @@ COMBINATIONS = {
     "admission-cert-manager": ["admission.enabled=true", "admission.certManager.enabled=true"],
     "admission-secret": ["admission.enabled=true", "admission.existingSecret=veer-webhook-tls",
                          "admission.caBundle=Q0E=", "admission.failurePolicy=Ignore"],
+    "istio": ["meshProvider=istio", "metricsServer=http://prometheus.istio-system:9090"],
 }
 
 failures = []
@@ -49,7 +58,10 @@ def helm():
 
 
 def run(args):
-    return subprocess.run(args, capture_output=True, text=True)
+    got = subprocess.run(args, capture_output=True, text=True)
+    # helm's note on the linked crds/ is not an error.
+    got.stderr = "".join(l for l in got.stderr.splitlines(True) if "found symbolic link" not in l)
+    return got
 
 
 def set_args(values):
@@ -326,7 +338,274 @@ def check_crds(docs):
     check(crds == source, f"CRDs rendered {sorted(crds)} differ from crds/ {sorted(source)}")
 
 
+# ---- the docs and the binary: what the chart promises is what veer and the docs say -----------
+
+def veer_accepts(veer, name, args):
+    """`veer operator` with the rendered container args must get past every flag check (names
+    and values; usage errors exit 64) and stop only for want of a cluster: a flag the chart
+    passes that veer renamed or whose value it refuses fails here, though no pod ever runs."""
+    if not check(veer, f"{name}: no --veer binary to check the container args with"):
+        return
+    env = {k: v for k, v in os.environ.items()
+           if k != "KUBECONFIG" and not k.startswith("KUBERNETES_SERVICE")}
+    missing = os.path.join(tempfile.gettempdir(), "veer-chart-test-no-such-kubeconfig")
+    got = subprocess.run([veer] + args + ["--kubeconfig=" + missing], capture_output=True,
+                         text=True, env=env, timeout=60)
+    check(got.returncode == 1 and "cannot read kubeconfig" in got.stderr,
+          f"{name}: `veer {' '.join(args)}` refused the chart's args (exit {got.returncode}): "
+          f"{got.stderr.strip()[-600:]}")
+
+
+def shell_lines(path):
+    """(line number, command) of the fenced shell blocks of a markdown page, continuations joined."""
+    out = []
+    block, pending, start = False, "", 0
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.startswith("```"):
+                block = (not block) and line[3:].strip() in ("sh", "bash", "shell", "console")
+                pending = ""
+                continue
+            if not block:
+                continue
+            if not pending:
+                start = number
+            if line.endswith("\\"):
+                pending += line[:-1] + " "
+                continue
+            out.append((start, pending + line))
+            pending = ""
+    return out
+
+
+def documented_helm_renders():
+    """Every `helm install|upgrade|template` of charts/veer in README.md and docs/*.md as
+    (where, namespace, --set values); a line this cannot read is a failure naming it."""
+    pages = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    found = []
+    for page in pages:
+        for number, line in shell_lines(page):
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError as error:
+                words = []
+                check(not line.lstrip().startswith("helm"), f"{page}:{number}: {error}")
+            if len(words) < 2 or words[0] != "helm" or words[1] not in ("install", "upgrade", "template"):
+                continue
+            where = f"{os.path.relpath(page, ROOT)}:{number}"
+            positionals, values, namespace, i = [], [], "default", 2
+            while i < len(words):
+                w = words[i]
+                if w in ("--set", "--set-string"):
+                    values.append(words[i + 1])
+                    i += 2
+                    continue
+                if w.startswith("--set="):
+                    values.append(w[len("--set="):])
+                elif w in ("-n", "--namespace"):
+                    namespace = words[i + 1]
+                    i += 2
+                    continue
+                elif w.startswith("--namespace="):
+                    namespace = w.split("=", 1)[1]
+                elif w in ("--create-namespace", "--include-crds", "--wait", "--atomic"):
+                    pass
+                elif w.startswith("-"):
+                    check(False, f"{where}: the test cannot render option {w} of: {line.strip()}")
+                else:
+                    positionals.append(w)
+                i += 1
+            chart = positionals[-1] if positionals else ""
+            if not check(chart == "charts/veer", f"{where}: expected the chart charts/veer, got {chart!r}"):
+                continue
+            found.append((where, namespace, values))
+    return found
+
+
+def check_documented_commands(helm_bin, veer):
+    documented = documented_helm_renders()
+    # install.md's Helm install and its common combinations, getting-started's install.
+    check(len(documented) >= 9, f"only {len(documented)} helm lines found in the docs")
+    print(f"{len(documented)} helm lines of the docs rendered and linted")
+    for where, namespace, values in documented:
+        lint = run([helm_bin, "lint", "--strict", "--kube-version", "1.30.0", CHART,
+                    "--namespace", namespace] + set_args(values))
+        check(lint.returncode == 0, f"{where}: helm lint --strict: {lint.stdout}{lint.stderr}")
+        args = [helm_bin, "template", "veer", CHART, "--namespace", namespace] + set_args(values)
+        got = run(args)
+        if not check(got.returncode == 0, f"{where}: helm template: {got.stderr}"):
+            continue
+        docs = [d for d in yaml.safe_load_all(got.stdout) if d]
+        check_well_formed(where, docs)
+        _, c = container(docs)
+        if c is None:
+            continue
+        veer_accepts(veer, where, c["args"])
+        for v in values:
+            key, _, value = v.partition("=")
+            flag = {"meshProvider": "--mesh-provider=", "metricsServer": "--metrics-server=",
+                    "watchNamespace": "--namespace="}.get(key)
+            if flag:
+                check(flag + value in c["args"], f"{where}: {v} becomes {flag}{value}")
+
+
+def section(page, heading):
+    with open(os.path.join(ROOT, page)) as f:
+        text = f.read()
+    start = text.find("\n" + heading + "\n")
+    if start < 0:
+        check(False, f"{page} has no section {heading!r}")
+        return ""
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end >= 0 else len(text)]
+
+
+def table_rows(text):
+    """The cells of a markdown table's body rows (header and rule skipped)."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("|") or set(line.replace("|", "").strip()) <= set("-: "):
+            continue
+        rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows[1:]
+
+
+SIX = ["get", "list", "watch", "create", "update", "delete"]
+
+
+def documented_rbac():
+    """docs/install.md's RBAC table as (group, resource, verb) triples."""
+    out = set()
+    rows = table_rows(section("docs/install.md", "## RBAC: what veer may do, and why"))
+    check(len(rows) >= 20, f"docs/install.md: only {len(rows)} RBAC rows read")
+    for row in rows:
+        if len(row) < 3:
+            check(False, f"docs/install.md RBAC row {row}")
+            continue
+        groups = [g if g != '""' else "" for g in re.findall(r"`([^`]*)`", row[0])]
+        resources = re.findall(r"`([^`]*)`", row[1])
+        verbs = set()
+        for part in row[2].split(";"):
+            part = re.sub(r"\bon `[^`]*`( only)?", "", part)  # resourceNames
+            if "the same six" in part:
+                verbs |= set(SIX)
+            else:
+                verbs |= {v.strip() for v in part.split(",") if v.strip()}
+        check(groups and resources and verbs <= set(SIX + ["patch"]),
+              f"docs/install.md RBAC row not read: {row[:3]}")
+        out |= {(g, r, v) for g in groups for r in resources for v in verbs}
+    return out
+
+
+def check_rbac_documented(helm_bin):
+    """Every permission any documented combination grants has its row in docs/install.md, and
+    every row is granted by one of them: the table is the chart's list of verbs."""
+    granted = set()
+    for name, values in COMBINATIONS.items():
+        docs, _ = render(helm_bin, values)
+        for r in by_kind(docs or [], "ClusterRole") + by_kind(docs or [], "Role"):
+            granted |= triples(r["rules"])
+    documented = documented_rbac()
+    print(f"{len(granted)} permissions granted, {len(documented)} documented in docs/install.md")
+    check(granted == documented, "docs/install.md's RBAC table differs from the chart: granted but "
+          f"not documented {sorted(granted - documented)}, documented but never granted "
+          f"{sorted(documented - granted)}")
+
+
+def value_keys(tree, prefix=""):
+    """The leaf keys of values.yaml (a list or an empty map is a leaf)."""
+    out = []
+    for key, value in tree.items():
+        path = prefix + key
+        if isinstance(value, dict) and value:
+            out += value_keys(value, path + ".")
+        else:
+            out.append(path)
+    return out
+
+
+def documented_values():
+    """The keys docs/install.md's values table names; `.x` after `a.b` stands for `a.x`."""
+    out = set()
+    for row in table_rows(section("docs/install.md", "## Values")):
+        names = re.findall(r"`([^`]*)`", row[0])
+        parent = ""
+        for n in names:
+            if n.startswith("."):
+                out.add(parent + n)
+            else:
+                out.add(n)
+                parent = n.rsplit(".", 1)[0] if "." in n else ""
+    return out
+
+
+def check_values_documented():
+    with open(os.path.join(CHART, "values.yaml")) as f:
+        values = yaml.safe_load(f)
+    documented = documented_values()
+    for key in value_keys(values):
+        parts = key.split(".")
+        covered = any(".".join(parts[:i]) in documented for i in range(1, len(parts) + 1))
+        check(covered, f"value {key} of charts/veer/values.yaml is not in docs/install.md's values table")
+    keys = set(value_keys(values))
+    for name in documented:
+        check(any(k == name or k.startswith(name + ".") for k in keys),
+              f"docs/install.md documents value {name}, which values.yaml does not have")
+
+
+# Packages every debian:12-slim has, and the sanitizers' runtimes of a test build.
+BASE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
+SANITIZER_PACKAGES = {"libasan8", "libubsan1", "libtsan2", "liblsan0"}
+
+
+def check_image_recipe(veer, docs):
+    """charts/Dockerfile runs what the chart expects: the user the pod runs as, the binary where
+    the build leaves it, and every Debian package of a shared library the built `veer` links
+    (readelf NEEDED, located by ldd, owned per dpkg) installed in the runtime stage, so a new
+    library dependency fails here rather than in the first pod."""
+    with open(os.path.join(ROOT, "charts", "Dockerfile")) as f:
+        dockerfile = f.read()
+    runtime = dockerfile.split("\nFROM ", 2)[-1]
+    installed = set(re.findall(r"\b(lib[a-z0-9.+-]+|ca-certificates)\b",
+                               runtime.split("COPY", 1)[0]))
+    _, c = container(docs)
+    pod = by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]
+    user = re.search(r"^USER (\d+)", runtime, re.M)
+    check(user and int(user.group(1)) == pod["securityContext"]["runAsUser"],
+          "charts/Dockerfile's USER is the chart's runAsUser")
+    check("--target veer" in dockerfile and "/build/operator/veer" in dockerfile and
+          veer and veer.endswith("/operator/veer"),
+          "charts/Dockerfile copies the binary from where the build leaves it (operator/veer)")
+    if not veer or not shutil.which("readelf") or not shutil.which("dpkg"):
+        check(False, "the image recipe needs --veer, readelf (binutils) and dpkg to be checked")
+        return
+    needed = re.findall(r"\(NEEDED\).*\[(.+)\]", run(["readelf", "-d", veer]).stdout)
+    paths = dict(re.findall(r"^\s*(\S+) => (/\S+)", run(["ldd", veer]).stdout, re.M))
+    packages = set()
+    for soname in needed:
+        path = paths.get(soname)
+        if not check(path, f"ldd does not locate {soname} of {veer}"):
+            continue
+        owner = run(["dpkg", "-S", path])
+        if owner.returncode != 0:
+            owner = run(["dpkg", "-S", os.path.realpath(path)])
+        if check(owner.returncode == 0, f"no Debian package owns {path}"):
+            packages.add(owner.stdout.split(":", 1)[0])
+    wanted = packages - BASE_PACKAGES - SANITIZER_PACKAGES
+    check(len(wanted) >= 4, f"only {sorted(wanted)} found as veer's libraries")
+    check(wanted <= installed, f"charts/Dockerfile's runtime stage lacks {sorted(wanted - installed)} "
+          f"(veer links {sorted(needed)})")
+    print(f"image recipe: the runtime stage installs every package of veer's libraries {sorted(wanted)}")
+
+
 def main():
+    veer = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--veer":
+        veer = sys.argv[2]
+    elif len(sys.argv) != 1:
+        print("usage: chart_test.py [--veer PATH]")
+        return 2
     helm_bin = helm()
     for name, values in COMBINATIONS.items():
         # A current cluster: helm's default (1.20) would pick the deprecated PDB API and warn.
@@ -338,7 +617,9 @@ def main():
         check_well_formed(name, docs)
         check_deployment(name, docs, values)
         combination_checks(name, docs, values)
+        veer_accepts(veer, name, container(docs)[1]["args"])
         if name == "default":
+            check_image_recipe(veer, docs)
             check_rbac_matches_e2e(docs)
             check_crds(docs)
     for kube, api in (("1.20.0", "policy/v1beta1"), ("1.30.0", "policy/v1")):
@@ -352,6 +633,9 @@ def main():
     refused = render(helm_bin, ["replicas=2", "leaderElection.enabled=false"])
     check(refused[0] is None and "leaderElection" in refused[1],
           "replicas=2 without leader election must be refused, naming leaderElection")
+    check_documented_commands(helm_bin, veer)
+    check_rbac_documented(helm_bin)
+    check_values_documented()
     current = run([os.path.join(ROOT, "charts", "generate"), "--check"])
     check(current.returncode == 0, "charts/veer/manifests.yaml is not current:\n" + current.stderr[-3000:])
     for f in failures:

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include "base/time_format.hpp"
 #include "http/client.hpp"
 #include "operator/controller/canary_reconciler.hpp"
+#include "operator/controller/gates.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/dashboard/dashboard.hpp"
 #include "operator/dashboard/dashboard_server.hpp"
@@ -249,6 +251,42 @@ TEST_CASE("actions: POST with the session's CSRF value and same origin, evented 
   // Sign out ends the session.
   CHECK(f.call("POST", "/logout", {{"cookie", cookie}}, "csrf=" + csrf).status == 303);
   CHECK(f.call("GET", "/", {{"cookie", cookie}}).status == 401);
+}
+
+TEST_CASE("each action has the CLI's effect: the same annotations, and an Event naming the user") {
+  const auto annotations = [](World& world, const std::string& ns, const std::string& name) {
+    auto canary = world.cluster.get({controller::canary_type(), ns, name});
+    REQUIRE(canary.ok());
+    return (*canary)["metadata"].value("annotations", json::object());
+  };
+  World untouched;
+  for (const std::string action : {"promote", "abort", "pause", "resume", "retry"}) {
+    INFO(action);
+    const auto gate = controller::parse_gate(action);
+    REQUIRE(gate);
+    World cli;
+    Fixture f;  // its clock reads the same time as cli's
+    const auto id = base::format_micro_time(cli.clock.now());
+    if (*gate == controller::Gate::Resume) {  // resume a paused Canary, on both sides
+      for (World* world : {&cli, &f.world})
+        REQUIRE(controller::request_gate(world->cluster, "shop", "web", controller::Gate::Pause,
+                                         "paused-" + id)
+                    .empty());
+    }
+    const auto before = annotations(cli, "shop", "web");
+    // `veer ACTION web -n shop` (operator/cli/gates.cpp): the request stamped with its clock.
+    REQUIRE(controller::request_gate(cli.cluster, "shop", "web", *gate, id).empty());
+    CHECK(f.as("t-shop", "POST", "/canary/shop/web/" + action).status == 303);
+    const auto by_cli = annotations(cli, "shop", "web");
+    CHECK(by_cli != before);
+    CHECK(annotations(f.world, "shop", "web") == by_cli);
+    CHECK(annotations(f.world, "other", "api") == annotations(untouched, "other", "api"));
+    const auto events = events_of(f.world, "shop");
+    REQUIRE(events.size() == 1);
+    CHECK(contains(events[0]["message"].get<std::string>(),
+                   action + " requested by alice from the dashboard"));
+    CHECK(events[0]["involvedObject"]["name"] == "web");
+  }
 }
 
 TEST_CASE("without --dashboard-actions the dashboard is read-only") {

@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""The docs against the code and the measurements (label unit, no cluster):
+
+* the decisions benchmark's table in docs/analysis.md is the one of bench/decisions/results.md;
+* the CLI reference is complete: every command `veer --help` lists has its entry in
+  docs/cli.md, and every flag each command's `--help` prints is in the docs;
+* every `veer` line of a shell block of README.md and docs/*.md that needs nothing of the
+  reader's (validate and convert of files in this repository, demo, version) is run and must
+  exit 0; the others are listed with the reason (docs/README.md says which check them).
+
+    docs_test.py --veer PATH        exit 0 pass, 1 fail
+"""
+import argparse
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+    return condition
+
+
+def read(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read()
+
+
+def table_after(text, heading):
+    """The first markdown table after the line starting with `heading`, as its lines."""
+    lines = text.splitlines()
+    at = next((i for i, l in enumerate(lines) if l.startswith(heading)), None)
+    if at is None:
+        return []
+    i = at + 1
+    while i < len(lines) and not lines[i].startswith("|"):
+        i += 1
+    table = []
+    while i < len(lines) and lines[i].startswith("|"):
+        table.append(lines[i])
+        i += 1
+    return table
+
+
+def check_decisions_table():
+    measured = table_after(read("bench/decisions/results.md"), "## Decisions (runs per cell")
+    check(len(measured) >= 20, "bench/decisions/results.md: the Decisions table was not found")
+    documented = table_after(read("docs/analysis.md"), "The decisions table")
+    check(documented == measured,
+          "docs/analysis.md's decisions table differs from bench/decisions/results.md's (copy it "
+          "again): first differing row: " +
+          next((f"{d!r} vs {m!r}" for d, m in zip(documented, measured) if d != m),
+               f"{len(documented)} rows vs {len(measured)}"))
+    print(f"decisions table: {len(documented)} lines compared")
+
+
+def help_of(veer, words):
+    got = subprocess.run([veer] + words + ["--help"], capture_output=True, text=True, timeout=60)
+    return got.stdout + got.stderr
+
+
+def check_cli_reference(veer):
+    overview = help_of(veer, [])
+    commands = re.findall(r"^  ([a-z]+)\s{2,}", overview.split("Commands:", 1)[-1], re.M)
+    check(len(commands) >= 15, f"`veer --help` lists only {commands}")
+    cli = read("docs/cli.md")
+    pages = read("README.md") + "".join(read(p) for p in
+                                          sorted(os.path.relpath(p, ROOT) for p in
+                                                 glob.glob(os.path.join(ROOT, "docs", "*.md"))))
+    flags = 0
+    for command in commands:
+        if command == "help":
+            continue
+        check("`veer " + command in cli, f"docs/cli.md has no entry for `veer {command}`")
+        text = help_of(veer, [command])
+        # experiment and stats have subcommands: `usage: veer experiment run ...`.
+        sub = re.findall(r"^  ([a-z]+)\s{2,}.*\(veer " + command + r" \1 --help\)", text, re.M)
+        helps = [help_of(veer, [command, s]) for s in sub] if sub else [text]
+        for h in helps:
+            for flag in sorted(set(re.findall(r"^\s+(?:-[a-zA-Z], )?(--[a-z][a-z0-9-]*)", h, re.M))):
+                if flag == "--help":
+                    continue
+                flags += 1
+                check(re.search(re.escape(flag) + r"(?![a-z0-9-])", pages),
+                      f"`veer {command}` flag {flag} is in no page of docs/ or README.md")
+    print(f"CLI reference: {len(commands)} commands, {flags} flags documented")
+
+
+def shell_lines(path):
+    out = []
+    block, pending, start = False, "", 0
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.startswith("```"):
+                block = (not block) and line[3:].strip() in ("sh", "bash", "shell", "console")
+                pending = ""
+                continue
+            if not block:
+                continue
+            if not pending:
+                start = number
+            if line.endswith("\\"):
+                pending += line[:-1] + " "
+                continue
+            out.append((start, pending + line))
+            pending = ""
+    return out
+
+
+RUNNABLE = ("validate", "convert", "demo", "version")
+
+
+def not_runnable(words):
+    """Why a doc's veer line is not run here, or None to run it."""
+    if words[1] not in RUNNABLE:
+        return "needs a cluster, a server or files of the reader's (parsed by doc_commands_test)"
+    if any(w in (">", "<", "|") for w in words):
+        return "a shell redirection"
+    if "--in-place" in words:
+        return "rewrites the reader's files"
+    if words[1] == "demo" and any(w.startswith("--dashboard") for w in words):
+        return "serves until Ctrl-C (run by the test dashboard/browser)"
+    for w in words[2:]:
+        if not w.startswith("-") and "/" in w and not os.path.exists(os.path.join(ROOT, w)):
+            return f"{w} is the reader's"
+        if w.endswith("...") or w.isupper():
+            return "a placeholder"
+    return None
+
+
+def check_doc_commands_run(veer):
+    pages = ["README.md"] + sorted(os.path.relpath(p, ROOT)
+                                   for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    ran, skipped = 0, []
+    for page in pages:
+        for number, line in shell_lines(os.path.join(ROOT, page)):
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError:
+                continue
+            if len(words) < 2 or words[0] != "veer":
+                continue
+            why = not_runnable(words)
+            if why:
+                skipped.append(f"{page}:{number}: {' '.join(words)}: {why}")
+                continue
+            got = subprocess.run([veer] + words[1:], capture_output=True, text=True, cwd=ROOT,
+                                 timeout=300)
+            check(got.returncode == 0, f"{page}:{number}: `{' '.join(words)}` exited "
+                  f"{got.returncode}: {(got.stderr or got.stdout).strip()[-800:]}")
+            ran += 1
+    for s in skipped:
+        print("not run: " + s)
+    # getting-started's demo and validate, canary.md's and experiments.md's demos at least.
+    check(ran >= 6, f"only {ran} doc commands run")
+    print(f"doc commands: {ran} run, {len(skipped)} not run")
+
+
+LITERAL = r'"((?:[^"\\]|\\.)*)"'
+
+
+def statement_end(source, at):
+    """The index of the `;` ending the statement at `at`, skipping string literals."""
+    quoted = False
+    i = at
+    while i < len(source):
+        c = source[i]
+        if quoted and c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == ";" and not quoted:
+            return i
+        i += 1
+    return len(source)
+
+
+def message_parts(source, calls, skip_first=(), keywords=("return", "error =")):
+    """The literal parts (6 characters or more, trimmed, HTML tags cut out) of the messages
+    written by the given calls, or (no calls) by `return ...;` and `error = ...;` statements;
+    the first literal of a call in skip_first is a page title, not a message."""
+    parts = set()
+    if calls:
+        pattern = r"(?<![A-Za-z_])(" + "|".join(calls) + r")\("
+    else:
+        pattern = r"\b(?:" + "|".join(keywords) + ") "
+    for m in re.finditer(pattern, source):
+        statement = source[m.end():statement_end(source, m.end())]
+        literals = [bytes(t, "utf-8").decode("unicode_escape") for t in re.findall(LITERAL, statement)]
+        if m.lastindex and m.group(1) in skip_first and literals:
+            literals = literals[1:]
+        for text in literals:
+            for piece in re.split(r"<[^>]*>", text):
+                piece = piece.strip(" :;!(),.\"")
+                if len(piece) >= 6 and (piece[0].isalpha() or piece.startswith("--")):
+                    parts.add(piece)
+    return parts
+
+
+def check_dashboard_messages():
+    """Every message the dashboard, its flags and its users file write, and every flag error of
+    the parser and of `veer operator`, is explained in docs/troubleshooting.md (as decide.cpp's
+    are, by controller_tests)."""
+    parts = message_parts(read("operator/dashboard/dashboard.cpp"), ["html", "login_body"],
+                          skip_first=("html",))
+    parts |= message_parts(read("operator/cli/dashboard_flags.cpp"), [])
+    parts |= message_parts(read("operator/dashboard/reviews.cpp"), [], keywords=("error =",))
+    for flags in ("args.cpp", "operator_flags.cpp", "listen.cpp", "outbound_flags.cpp"):
+        parts |= message_parts(read("operator/cli/" + flags), [])
+    check(len(parts) >= 45, f"only {len(parts)} dashboard and flag message parts found: {sorted(parts)}")
+    page = read("docs/troubleshooting.md")
+    for part in sorted(parts):
+        check(part in page, f"docs/troubleshooting.md does not explain the message part {part!r}")
+    print(f"dashboard and flag messages: {len(parts)} parts, each in docs/troubleshooting.md")
+
+
+# Every router veer has (docs/routers.md), by the provider the getting-started table names.
+ROUTERS = ["istio", "linkerd", "gatewayapi:v1beta1", "gatewayapi:v1", "nginx", "kubernetes",
+           "contour", "gloo", "traefik", "skipper", "apisix", "kuma", "knative"]
+
+
+def validate(veer, where, text):
+    path = os.path.join(tempfile.mkdtemp(prefix="veer-docs-"), "doc.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    got = subprocess.run([veer, "validate", path], capture_output=True, text=True, timeout=60)
+    check(got.returncode == 0 and " 0 problems" in got.stdout + got.stderr,
+          f"{where}: veer validate exited {got.returncode}: {(got.stdout + got.stderr).strip()[-800:]}")
+
+
+def check_first_canary_per_router(veer):
+    """getting-started.md: a row per router, each example it names exists and validates, and each
+    Canary shown on the page validates with the built binary (the Contour one also as the Gloo,
+    Traefik and Kuma one the page says it is)."""
+    page = read("docs/getting-started.md")
+    rows = [r for r in page.split("## Per router", 1)[-1].split("\n\n", 2)[1].splitlines()
+            if r.startswith("|") and not r.startswith("|---")][1:]
+    named = set()
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        named |= set(re.findall(r"`([^`]+)`", cells[2]))
+        for example in re.findall(r"`(examples/[^`]+\.yaml)`", cells[1]):
+            if check(os.path.exists(os.path.join(ROOT, example)),
+                     f"getting-started.md names {example}, which does not exist"):
+                validate(veer, example, read(example))
+    for router in ROUTERS:
+        check(router in named, f"getting-started.md's per-router table has no row for {router}")
+    blocks = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    canaries = [b for b in blocks if "kind: Canary" in b]
+    check(len(canaries) >= 4, f"getting-started.md shows only {len(canaries)} Canaries")
+    for block in canaries:
+        provider = re.search(r"provider: (\S+)", block).group(1)
+        validate(veer, f"getting-started.md's {provider} Canary", block)
+        if provider == "contour":
+            for other in ("gloo", "traefik", "kuma"):
+                validate(veer, f"getting-started.md's Canary as {other}",
+                         block.replace("provider: contour", "provider: " + other))
+    print(f"first canary: {len(rows)} routers in the table, {len(canaries)} Canaries validated")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--veer", required=True)
+    args = parser.parse_args()
+    check_decisions_table()
+    check_cli_reference(args.veer)
+    check_dashboard_messages()
+    check_first_canary_per_router(args.veer)
+    check_doc_commands_run(args.veer)
+    for f in failures:
+        print("FAIL: " + f)
+    print(f"docs: {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
