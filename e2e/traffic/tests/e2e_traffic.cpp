@@ -707,6 +707,16 @@ TEST_CASE(
   const auto trail = r->roll_out(kGood, [&](const State& state) {
     if (restarted || state.weight != 10 || !(state.split == Split{90, 10})) return;
     restarted = true;
+    // Once nginx routes 90/10: stopped before the stand-in has read the new weights (it reads
+    // every 100 ms), the server would leave nginx at 100/0 for the whole outage, and the 10% step
+    // would hold only the few requests between the server's return and the next step.
+    CHECK_MESSAGE(wait_until(
+                      [&] {
+                        const auto segments = r->data_plane().segments();
+                        return !segments.empty() && segments.back().split == Split{90, 10};
+                      },
+                      std::chrono::seconds(10)),
+                  "nginx never routed 90/10");
     restart_error = own.restart_apiserver(std::chrono::seconds(12));
   });
   MESSAGE("the rollout took " << std::chrono::duration_cast<std::chrono::seconds>(
