@@ -15,10 +15,12 @@
 #include <optional>
 #include <thread>
 
+#include "e2e/traffic/tests/support/api_writes.hpp"
 #include "e2e/traffic/tests/support/loopback.hpp"
 #include "e2e/traffic/tests/support/own_cluster.hpp"
 #include "e2e/traffic/tests/support/slack_receiver.hpp"
 #include "e2e/traffic/tests/support/traffic_rollout.hpp"
+#include "testing/http_server.hpp"
 #include "testing/skip.hpp"
 
 namespace veer::e2e::traffic {
@@ -28,6 +30,7 @@ constexpr const char* kStable = "ghcr.io/veer-e2e/sample-v1:good";
 constexpr const char* kGood = "ghcr.io/veer-e2e/sample-v2:good";
 constexpr const char* kErrors = "ghcr.io/veer-e2e/sample-v2:errors-20";
 constexpr const char* kSlow = "ghcr.io/veer-e2e/sample-v2:slow-600";
+constexpr const char* kNewer = "ghcr.io/veer-e2e/sample-v3:good";  // a revision after kGood
 
 // The measured canary share may differ from the VirtualService weight by this many percentage
 // points: nginx's weighted round robin is exact over every 10 requests, so what is left is the
@@ -113,15 +116,23 @@ void check_at_rest(TrafficRollout& r, const std::string& primary_image) {
 }
 
 // A whole rollout that ends promoted: the phases, every step at the router and at the apps, and
-// the mesh back on the (new) primary. Not one request failed on the way.
-void check_promoted(TrafficRollout& r, const Trail& trail, const std::string& image) {
+// the mesh back on the (new) primary. Not one request failed on the way. `gated`: a
+// confirm-promotion webhook held it at the last step (WaitingPromotion) before it was promoted.
+void check_promoted(TrafficRollout& r, const Trail& trail, const std::string& image,
+                    bool gated = false) {
   REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
   MESSAGE("phases and splits:\n" << trail.describe());
   CHECK_MESSAGE(trail.end_phase() == "Succeeded", trail.describe()
                                                       << "operator log:\n"
                                                       << r.operator_process().log_tail());
-  check_phases(trail, {"Initialized", "Progressing", "Promoting", "Finalising", "Succeeded"},
-               {"Initialized", "Progressing", "Promoting", "Succeeded"});
+  std::vector<std::string> order = {"Initialized", "Progressing", "Promoting", "Finalising",
+                                    "Succeeded"};
+  std::vector<std::string> required = {"Initialized", "Progressing", "Promoting", "Succeeded"};
+  if (gated) {
+    order.insert(order.begin() + 2, "WaitingPromotion");
+    required.insert(required.begin() + 2, "WaitingPromotion");
+  }
+  check_phases(trail, order, required);
   check_steps(r, trail, {10, 20, 30});
   CHECK_MESSAGE(trail.max_weight() == 30, trail.describe());
   check_at_rest(r, image);
@@ -342,6 +353,72 @@ class LeaderWatch {
   std::thread thread_;
 };
 
+// A confirm-promotion webhook that refuses (403) every call, recording each one's arrival and
+// payload: only `veer promote` gets past it.
+class RefusingGate {
+ public:
+  struct Call {
+    std::chrono::steady_clock::time_point at;
+    nlohmann::json payload;
+  };
+
+  RefusingGate()
+      : state_(std::make_shared<State>()),
+        server_([state = state_](const veer::testing::HttpRequest& request) {
+          std::lock_guard lock(state->mutex);
+          state->calls.push_back({std::chrono::steady_clock::now(),
+                                  nlohmann::json::parse(request.body, nullptr, false)});
+          return veer::testing::HttpResponse{403, {{"Content-Type", "text/plain"}}, "not yet"};
+        }) {}
+
+  std::vector<Call> calls() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->calls;
+  }
+  std::string url() const { return server_.url() + "/gates/approve"; }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::vector<Call> calls;
+  };
+  std::shared_ptr<State> state_;  // shared with the server's handler
+  veer::testing::HttpServer server_;
+};
+
+// The distinct canary weights while progressing, in order, zeros left out.
+std::vector<int> progressing_weights(const Trail& trail) {
+  std::vector<int> weights;
+  for (const auto& s : trail.states)
+    if (s.phase == "Progressing" && s.weight > 0 && (weights.empty() || weights.back() != s.weight))
+      weights.push_back(s.weight);
+  return weights;
+}
+
+std::string join(const std::vector<int>& numbers) {
+  std::string text;
+  for (int n : numbers) text += (text.empty() ? "" : " ") + std::to_string(n);
+  return text;
+}
+
+// After the run: the canary's app is gone (scaled to zero) and the primary's takes every request.
+void check_canary_left_alone(TrafficRollout& r) {
+  CHECK_MESSAGE(wait_until([&] { return r.data_plane().app_image(TrafficRollout::kName).empty(); },
+                           std::chrono::seconds(20)),
+                "the canary still runs " << r.data_plane().app_image(TrafficRollout::kName));
+  const auto base = totals(r.data_plane().segments());
+  Segment now;
+  CHECK_MESSAGE(wait_until(
+                    [&] {
+                      now = totals(r.data_plane().segments());
+                      return now.primary - base.primary >= kMinRequests;
+                    },
+                    std::chrono::seconds(20)),
+                "the primary served " << now.primary - base.primary << " requests since the end");
+  CHECK_MESSAGE(now.canary == base.canary,
+                "the canary served " << now.canary - base.canary << " requests after the end");
+}
+
 std::size_t occurrences(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -535,6 +612,24 @@ TEST_CASE("nginx A/B with real traffic: only requests with the canary cookie rea
   check_ab_promoted(*r, r->roll_out(kGood), 3);
 }
 
+TEST_CASE(
+    "gatewayapi (HTTPRoute) A/B with real traffic: only x-canary insider requests reach the "
+    "canary") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  // veer writes two rules: the header match (to the canary while analysed) and the rule for every
+  // request (to the primary); the stand-in ranks them as a Gateway API implementation does.
+  const nlohmann::json match =
+      nlohmann::json::array({{{"headers", {{"x-canary", {{"exact", "insider"}}}}}}});
+  auto options = iterations("gatewayapi", 3, match);
+  options.marker = {"x-canary", "insider", 4};  // one request in four is an insider's
+  auto r = initialized(*cluster, "gatewayapi-ab", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_ab_promoted(*r, r->roll_out(kGood), 3);
+  check_history_once(*r, {"iteration 1", "iteration 2", "iteration 3", "succeeded"});
+}
+
 TEST_CASE("istio blue/green with real traffic: no request fails across the switch") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
@@ -612,6 +707,16 @@ TEST_CASE(
   const auto trail = r->roll_out(kGood, [&](const State& state) {
     if (restarted || state.weight != 10 || !(state.split == Split{90, 10})) return;
     restarted = true;
+    // Once nginx routes 90/10: stopped before the stand-in has read the new weights (it reads
+    // every 100 ms), the server would leave nginx at 100/0 for the whole outage, and the 10% step
+    // would hold only the few requests between the server's return and the next step.
+    CHECK_MESSAGE(wait_until(
+                      [&] {
+                        const auto segments = r->data_plane().segments();
+                        return !segments.empty() && segments.back().split == Split{90, 10};
+                      },
+                      std::chrono::seconds(10)),
+                  "nginx never routed 90/10");
     restart_error = own.restart_apiserver(std::chrono::seconds(12));
   });
   MESSAGE("the rollout took " << std::chrono::duration_cast<std::chrono::seconds>(
@@ -768,6 +873,236 @@ TEST_CASE(
   CHECK(standby.running());
   check_promoted(*r, trail, kGood);
   check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
+}
+
+TEST_CASE("istio with real traffic: veer abort at 20% rolls back at once, with no failed request") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "abort", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  // Halfway through the 20% step (once the apps have served enough of it to measure it), a user
+  // runs `veer abort`: the command line writes its gate onto the Canary with the user's
+  // kubeconfig, and the operator must roll back on its next pass, not at the next step.
+  std::optional<CommandResult> aborted;
+  std::chrono::steady_clock::time_point aborted_at;
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (aborted || state.phase != "Progressing" || state.weight != 20 ||
+        !(state.split == Split{80, 20}))
+      return;
+    wait_until(
+        [&] {
+          const auto m = r->data_plane().measured(Split{80, 20});
+          return m.primary + m.canary >= 2 * kMinRequests;
+        },
+        std::chrono::seconds(20));
+    aborted_at = std::chrono::steady_clock::now();
+    aborted = r->veer({"abort", TrafficRollout::kName});
+  });
+  const double to_failed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - aborted_at).count();
+  REQUIRE_MESSAGE(aborted.has_value(), "20% never seen:\n" << trail.describe());
+  CHECK_MESSAGE(aborted->status == 0, "veer abort: " << aborted->out);
+  CHECK_MESSAGE(aborted->out.find("abort requested") != std::string::npos,
+                "veer abort: " << aborted->out);
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  MESSAGE("phases and splits:\n" << trail.describe());
+  MESSAGE("Failed " << to_failed << " s after veer abort");
+  CHECK_MESSAGE(trail.end_phase() == "Failed", trail.describe()
+                                                   << "operator log:\n"
+                                                   << r->operator_process().log_tail());
+  check_phases(trail, {"Initialized", "Progressing", "Failed"},
+               {"Initialized", "Progressing", "Failed"});
+  check_steps(*r, trail, {10, 20});
+  CHECK_MESSAGE(trail.max_weight() == 20, "the rollout went on after veer abort:\n"
+                                              << trail.describe());
+  // Acted on at once: well before the next step (one analysis interval, 10 s) would be due.
+  CHECK(to_failed < 5.0);
+  const auto history = r->history_notes();
+  CHECK(std::count(history.begin(), history.end(), "rolled back: aborted by veer abort") == 1);
+  check_at_rest(*r, kStable);
+  check_canary_left_alone(*r);
+  check_no_failed_request(*r);
+}
+
+TEST_CASE(
+    "istio with real traffic: a confirm-promotion webhook holds the last step until veer promote "
+    "releases it") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  using std::chrono::steady_clock;
+  RefusingGate gate;
+  auto options = through("istio");
+  options.analysis_extra["webhooks"] = nlohmann::json::array({{{"name", "approval"},
+                                                               {"type", "confirm-promotion"},
+                                                               {"url", gate.url()},
+                                                               {"timeout", "5s"}}});
+  auto r = initialized(*cluster, "confirm", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  // At 30% (maxWeight) every analysis step asks the gate, which refuses: the rollout waits in
+  // WaitingPromotion with the checks still running, one ask per interval. After the ask that
+  // entered the wait and two more (two intervals held), a user runs `veer promote`.
+  std::optional<CommandResult> promoted;
+  std::vector<State> held;  // every state seen while held
+  std::size_t asked_before_promote = 0;
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (promoted || state.phase != "WaitingPromotion") return;
+    const auto entered = gate.calls().size();
+    wait_until(
+        [&] {
+          const auto s = r->observe();
+          if (held.empty() || !(held.back() == s)) held.push_back(s);
+          return gate.calls().size() >= entered + 2 || s.phase != "WaitingPromotion";
+        },
+        std::chrono::seconds(40));
+    asked_before_promote = gate.calls().size();
+    promoted = r->veer({"promote", TrafficRollout::kName});
+  });
+  REQUIRE_MESSAGE(promoted.has_value(), "WaitingPromotion never seen:\n" << trail.describe());
+  CHECK_MESSAGE(promoted->status == 0, "veer promote: " << promoted->out);
+  const auto calls = gate.calls();
+  REQUIRE(!calls.empty());
+  const double held_seconds =
+      std::chrono::duration<double>(calls.at(asked_before_promote - 1).at - calls.front().at)
+          .count();
+  MESSAGE("the gate refused " << asked_before_promote << " times over " << held_seconds
+                              << " s before veer promote; " << calls.size() << " calls in all");
+  // Held for at least two intervals (10 s each): three refusals, the last two intervals after the
+  // first, every state meanwhile WaitingPromotion at 30% with the route at 70/30.
+  CHECK(asked_before_promote >= 3);
+  CHECK(held_seconds >= 2 * 10 - 0.5);
+  for (const auto& s : held)
+    CHECK_MESSAGE((s.phase == "WaitingPromotion" && s.weight == 30 && s.split == Split{70, 30}),
+                  "while the gate refused: " << to_string(s));
+  for (const auto& call : calls) {
+    CHECK(call.payload.value("name", "") == TrafficRollout::kName);
+    CHECK(call.payload.value("namespace", "") == r->ns());
+  }
+  check_promoted(*r, trail, kGood, true);
+  check_history_once(
+      *r, {"weight 10", "weight 20", "weight 30", "promote requested", "promoting", "succeeded"});
+}
+
+TEST_CASE(
+    "istio with real traffic: a new revision at 20% restarts the analysis from the first step "
+    "and the newest revision is promoted") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "revision", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  // At 20% the Deployment gets another image: the run of kGood is abandoned, the canary (now
+  // kNewer) is analysed again from the first step, and kNewer is what the primary ends up with.
+  bool changed = false;
+  std::string change_error;
+  std::vector<std::string> first_run;  // status.rollout.history when the image changed
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (changed || state.phase != "Progressing" || state.weight != 20 ||
+        !(state.split == Split{80, 20}))
+      return;
+    changed = true;
+    first_run = r->history_notes();
+    change_error = r->set_image(kNewer);
+  });
+  REQUIRE(changed);
+  CHECK_MESSAGE(change_error.empty(), change_error);
+  const auto weights = progressing_weights(trail);
+  MESSAGE("weights while progressing: " << join(weights));
+  CHECK_MESSAGE((weights == std::vector<int>{10, 20, 10, 20, 30}), "weights " << join(weights)
+                                                                              << ":\n"
+                                                                              << trail.describe());
+  check_promoted(*r, trail, kNewer);
+  // status.rollout.history is the current run's: the first run's ended at its 20% step, the
+  // second (another revision) ran every step once and is the one promoted.
+  auto started = [](const std::vector<std::string>& notes) {
+    std::vector<std::string> out;
+    for (const auto& note : notes)
+      if (note.rfind("started revision ", 0) == 0) out.push_back(note.substr(17));
+    return out;
+  };
+  const auto first = started(first_run);
+  const auto second = started(r->history_notes());
+  REQUIRE_MESSAGE(first.size() == 1, first.size() << " runs started before the new image");
+  REQUIRE_MESSAGE(second.size() == 1, second.size() << " runs in the history at the end");
+  CHECK(first.front() != second.front());
+  CHECK(r->canary_status().value("lastPromotedSpec", "") == second.front());
+  CHECK(std::count(first_run.begin(), first_run.end(), "weight 20") == 1);
+  CHECK(std::count(first_run.begin(), first_run.end(), "weight 30") == 0);
+  check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
+}
+
+TEST_CASE(
+    "gatewayapi (HTTPRoute) with real traffic: after a promoted rollout, 60 idle seconds make "
+    "no write to the API server") {
+  if (!traffic_cluster()) return;  // skipped: no server configured, or no upstream CRDs
+  using std::chrono::steady_clock;
+  // Its own etcd and kube-apiserver: the server's own request counter (it has no label for the
+  // user) then counts only this case's clients, and nothing but veer writes once the rollout has
+  // settled (the stand-ins write a status only when an object veer wrote changes).
+  OwnCluster own(
+      (std::filesystem::temp_directory_path() / unique_name("veer-traffic-idle")).string());
+  REQUIRE_MESSAGE(own.error().empty(), own.error());
+  auto r = initialized(own.cluster(), "idle", through("gatewayapi"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+  const int port = r->operator_process().port();
+  std::string why;
+  // The pass that wrote Succeeded goes on (routes, the canary's scale-down, an Event): the idle
+  // time begins once veer has counted no write for 3 s.
+  auto last = operator_writes(port, why);
+  REQUIRE_MESSAGE(last.has_value(), why);
+  auto changed_at = steady_clock::now();
+  const bool quiet = wait_until(
+      [&] {
+        auto now = operator_writes(port, why);
+        if (now && *now != *last) {
+          last = now;
+          changed_at = steady_clock::now();
+        }
+        return steady_clock::now() - changed_at >= std::chrono::seconds(3);
+      },
+      std::chrono::seconds(30));
+  REQUIRE_MESSAGE(quiet, "veer kept writing after the rollout: " << to_string(*last));
+  const auto api_before = apiserver_writes(own.cluster(), why);
+  REQUIRE_MESSAGE(api_before.has_value(), why);
+  const auto veer_before = operator_writes(port, why);
+  REQUIRE_MESSAGE(veer_before.has_value(), why);
+  MESSAGE("writes so far: veer counted " << total(*veer_before) << " (" << to_string(*veer_before)
+                                         << "); the kube-apiserver " << total(*api_before));
+  // Both counters count veer's writes at all: veer its own, the server the Canary's status.
+  CHECK(total(*veer_before) > 0);
+  long canary_writes = 0;
+  for (const auto& [what, n] : *api_before)
+    if (what.find("veer.dev/canaries") != std::string::npos) canary_writes += n;
+  CHECK(canary_writes > 0);
+  // 60 idle seconds, the load still running and Prometheus scraping; the first write veer counts
+  // ends the wait early.
+  const auto began = steady_clock::now();
+  WriteCounts veer_grown;
+  auto read_at = began;
+  wait_until(
+      [&] {
+        if (steady_clock::now() - read_at < std::chrono::seconds(1)) return false;
+        read_at = steady_clock::now();
+        if (auto now = operator_writes(port, why)) veer_grown = grown(*veer_before, *now);
+        return !veer_grown.empty();
+      },
+      std::chrono::seconds(60));
+  const double idle_seconds = std::chrono::duration<double>(steady_clock::now() - began).count();
+  const auto api_after = apiserver_writes(own.cluster(), why);
+  REQUIRE_MESSAGE(api_after.has_value(), why);
+  const auto api_grown = grown(*api_before, *api_after);
+  MESSAGE("in " << idle_seconds << " idle seconds: veer counted " << total(veer_grown)
+                << " writes, the kube-apiserver " << total(api_grown) << " ("
+                << to_string(api_grown) << ")");
+  CHECK_MESSAGE(veer_grown.empty(), "veer wrote while idle: " << to_string(veer_grown));
+  CHECK_MESSAGE(api_grown.empty(),
+                "the kube-apiserver was written to while veer was idle: " << to_string(api_grown));
+  CHECK(idle_seconds >= 60);
+  CHECK(r->operator_process().running());
+  CHECK(r->observe().phase == "Succeeded");
 }
 
 }  // namespace veer::e2e::traffic

@@ -2,7 +2,8 @@
 // do for one namespace, with real processes on 127.0.0.1.
 // - For each Deployment with replicas it runs one sample app process for the Deployment's image
 //   (a new image: a new process, started before the old one stops), and only once that app
-//   answers does it mark the Deployment rolled out (status as a deployment controller leaves it);
+//   answers, on the loop after it started, does it mark the Deployment rolled out (status as a
+//   deployment controller leaves it);
 //   a Deployment scaled to zero loses its app.
 // - A Canary's routes (Routes::Canary): it reads the routing object veer wrote for `provider`
 //   (Istio's VirtualService, SMI's TrafficSplit for linkerd, the HTTPRoute for gatewayapi, the
@@ -79,6 +80,13 @@ class DataPlaneStandIn {
     std::unique_ptr<SampleApp> app;
     std::string pod;  // the pod name it stands for: <workload>-<n>-<n>
     Served baseline;  // served() when the current segment began
+    // Started on this loop: its Deployment is marked rolled out on the next one, after nginx has
+    // rendered the routing of this loop. Marked at once, a blue/green switch (all to the canary
+    // while the primary rolls out) could end before the stand-in ever read it: veer writes the
+    // switch and the primary's new template in one pass, the stand-in saw the template, made the
+    // primary ready and read the route before veer wrote it, and one loop later veer had switched
+    // back.
+    bool fresh = false;
   };
 
   void run();

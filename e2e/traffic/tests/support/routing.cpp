@@ -1,6 +1,7 @@
 #include "e2e/traffic/tests/support/routing.hpp"
 
 #include <cctype>
+#include <cmath>
 
 namespace veer::e2e::traffic {
 
@@ -83,6 +84,103 @@ std::optional<Routing> nginx_ab(const json& annotations, std::string& why) {
   return routing;
 }
 
+// A Gateway API rule's backendRefs as a split (a missing weight is the API's default, 1; weights
+// that do not add up to 100 are made percentages).
+Split httproute_split(const json& rule, const std::string& name) {
+  int primary = 0;
+  int canary = 0;
+  for (const auto& ref : rule.value("backendRefs", json::array())) {
+    const auto service = ref.value("name", std::string());
+    const int weight = ref.value("weight", 1);
+    if (service == name + "-primary") primary += weight;
+    if (service == name + "-canary") canary += weight;
+  }
+  const int total = primary + canary;
+  if (total == 0 || total == 100) return {primary, canary};
+  const int primary_percent = static_cast<int>(std::lround(100.0 * primary / total));
+  return {primary_percent, 100 - primary_percent};
+}
+
+// The header conditions of one HTTPRouteMatch: none for a match of every request (no headers, and
+// a path, if any, of PathPrefix /); nullopt with `why` for what the stand-in does not route by
+// (another path, a method, query parameters, several headers ANDed, another match type).
+std::optional<std::vector<RequestMatch>> httproute_headers(const json& match, std::string& why) {
+  for (const auto& [key, value] : match.items()) {
+    if (key == "headers") continue;
+    if (key == "path" && value.value("type", "PathPrefix") == "PathPrefix" &&
+        value.value("value", "/") == "/")
+      continue;
+    why = "the stand-in does not route by " + key + ": " + match.dump();
+    return std::nullopt;
+  }
+  const auto headers = match.value("headers", json::array());
+  if (headers.size() > 1) {
+    why = "the stand-in routes by one header per HTTPRouteMatch: " + match.dump();
+    return std::nullopt;
+  }
+  std::vector<RequestMatch> out;
+  for (const auto& h : headers) {
+    RequestMatch r{h.value("name", std::string()), "", ""};
+    for (auto& c : r.header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto type = h.value("type", std::string("Exact"));  // the API's default
+    if (type == "Exact") {
+      r.exact = h.value("value", std::string());
+    } else if (type == "RegularExpression") {
+      r.regex = h.value("value", std::string());
+    } else {
+      why = "the stand-in routes by Exact or RegularExpression headers: " + match.dump();
+      return std::nullopt;
+    }
+    if (r.header.empty() || (r.exact.empty() && r.regex.empty())) {
+      why = "a header match without a name or value: " + match.dump();
+      return std::nullopt;
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+// An HTTPRoute as a Gateway API implementation routes it: a request takes the rule of its most
+// precise matching HTTPRouteMatch, and with equal paths the match with more header conditions
+// wins, whatever the order of the rules. So a rule whose matches all name a header takes the
+// requests that meet one of them (`matched`), and a rule that matches every request takes the
+// rest; any other shape (two rules of one kind, a rule mixing both) is refused with `why`.
+std::optional<Routing> gatewayapi_routing(const json& rules, const std::string& name,
+                                          std::string& why) {
+  std::optional<Split> rest;
+  std::optional<Split> matched;
+  std::vector<RequestMatch> conditions;
+  for (const auto& rule : rules) {
+    // The API server defaults a rule without matches to one match of PathPrefix /.
+    const auto matches = rule.value("matches", json::array({json::object()}));
+    std::size_t with_headers = 0;
+    std::vector<RequestMatch> rule_conditions;
+    for (const auto& m : matches) {
+      auto headers = httproute_headers(m, why);
+      if (!headers) return std::nullopt;
+      if (!headers->empty()) ++with_headers;
+      rule_conditions.insert(rule_conditions.end(), headers->begin(), headers->end());
+    }
+    if (with_headers != 0 && with_headers != matches.size()) {
+      why = "a rule matching both every request and some headers: " + rule.dump();
+      return std::nullopt;
+    }
+    auto& slot = with_headers == 0 ? rest : matched;
+    if (slot) {
+      why = "the stand-in routes by one rule for every request and at most one by headers: " +
+            rules.dump();
+      return std::nullopt;
+    }
+    slot = httproute_split(rule, name);
+    if (with_headers != 0) conditions = rule_conditions;
+  }
+  if (!rest) {
+    why = "no rule of the HTTPRoute matches every request: " + rules.dump();
+    return std::nullopt;
+  }
+  return Routing{*rest, conditions, matched.value_or(Split{}), {}};
+}
+
 }  // namespace
 
 std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& provider,
@@ -100,6 +198,15 @@ std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& p
       if (http.size() >= 2 && http.at(0).contains("match") &&
           http.at(0).at("match").dump().find("\"headers\"") != std::string::npos)
         return istio_ab(http, name, why);
+    }
+    if (provider.rfind("gatewayapi", 0) == 0) {
+      auto route =
+          cluster.get({kube::type_of("gateway.networking.k8s.io/v1", "HTTPRoute"), ns, name});
+      if (!route) {
+        why = "HTTPRoute " + ns + "/" + name + ": " + route.error().message;
+        return std::nullopt;
+      }
+      return gatewayapi_routing(route->at("spec").at("rules"), name, why);
     }
     if (provider == "nginx") {
       auto ingress =

@@ -4,6 +4,10 @@
 // read_split.
 // - istio: a first HTTP rule matching request headers (exact or regex; several entries are
 //   alternatives), its route the matched split; the last rule's route the rest.
+// - gatewayapi: the HTTPRoute's rules as a Gateway API implementation ranks them (a match with
+//   more header conditions wins over one with fewer on the same path, whatever the rules' order):
+//   a rule whose every match names one header (Exact or RegularExpression) is the matched split,
+//   the rule matching every request (PathPrefix /) the rest.
 // - nginx: the canary Ingress's canary-by-header (+ -value or -pattern) and canary-by-cookie
 //   annotations send their requests to the canary (a cookie of that name valued `always`), the
 //   rest by canary-weight, as ingress-nginx does.

@@ -20,7 +20,16 @@ and, after a space, how many of them were marked as an A/B test's insiders (an `
 or a `canary` cookie, whatever its value), which is how the test measures the split at the apps.
 /healthz answers 200 once the app serves.
 """
-import argparse
+import os
+
+# The test spawns this app from its data-plane thread while another thread may be running a
+# command whose output it reads from a pipe (kubectl, e2e/cluster/up, the veer CLI): a pipe end
+# inherited here would keep that read from ever ending (seen: the Prometheus-outage case hung in
+# set_up for 12 minutes on `operator_kubeconfig`'s pipe held by a sample app). Nothing is passed
+# to the app above stderr, so it keeps none of what it inherited.
+os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+
+import argparse  # noqa: E402 (after closing the inherited descriptors)
 import http.server
 import random
 import re

@@ -221,6 +221,27 @@ std::vector<std::string> TrafficRollout::history_notes() {
   return notes;
 }
 
+std::string TrafficRollout::set_image(const std::string& image) {
+  json patch = json::array(
+      {{{"op", "replace"}, {"path", "/spec/template/spec/containers/0/image"}, {"value", image}}});
+  auto patched =
+      cluster_.api().patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
+  return patched ? "" : "cannot set the image: " + patched.error().message;
+}
+
+CommandResult TrafficRollout::veer(std::vector<std::string> args) {
+  std::vector<std::string> argv = {OperatorProcess::binary()};
+  if (!args.empty()) argv.push_back(args.front());  // the command, then its flags
+  argv.insert(argv.end(), {"--kubeconfig", cluster_.admin_kubeconfig(), "-n", ns_});
+  if (!args.empty()) argv.insert(argv.end(), args.begin() + 1, args.end());
+  return run_command(argv);
+}
+
+json TrafficRollout::canary_status() {
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  return canary ? canary->value("status", json::object()) : json::object();
+}
+
 Trail TrafficRollout::roll_out(const std::string& image,
                                const std::function<void(const State&)>& during) {
   Trail trail;
@@ -230,12 +251,8 @@ Trail TrafficRollout::roll_out(const std::string& image,
     return true;
   };
   record(observe());
-  json patch = json::array(
-      {{{"op", "replace"}, {"path", "/spec/template/spec/containers/0/image"}, {"value", image}}});
-  if (auto patched =
-          cluster_.api().patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
-      !patched) {
-    trail.error = "cannot set the image: " + patched.error().message;
+  if (auto error = set_image(image); !error.empty()) {
+    trail.error = error;
     return trail;
   }
   bool started = false;

@@ -64,6 +64,13 @@ class TrafficRollout {
   // Sets the target's image and follows the rollout to Succeeded or Failed (or a deadline).
   // While it runs, `during` (if any) is called with each new state and may act (an outage).
   Trail roll_out(const std::string& image, const std::function<void(const State&)>& during = {});
+  // Sets the target's image (a new revision) and returns at once; "" or why not.
+  std::string set_image(const std::string& image);
+  // Runs the built `veer` command line as a user would, with the cluster's admin kubeconfig and
+  // `-n <namespace>` after the command: veer({"abort", kName}).
+  CommandResult veer(std::vector<std::string> args);
+  // The Canary's status ({} when unreadable).
+  nlohmann::json canary_status();
   // status.rollout.noDataLooks: the NoData looks the current run has held for.
   long no_data_looks();
   // The notes of status.rollout.history, oldest first ("weight 10", "iteration 2", ...).
