@@ -107,7 +107,10 @@ std::optional<std::string> ChildProcess::wait_for_log(const std::regex& pattern,
 
 CommandResult run_command(const std::vector<std::string>& argv) {
   std::array<int, 2> pipe_fds{};
-  if (pipe(pipe_fds.data()) != 0) return {-1, std::string("pipe: ") + std::strerror(errno)};
+  // Close-on-exec: a process another thread starts meanwhile must not inherit the write end (a
+  // sample app of e2e/traffic did, and this read waited for it to exit).
+  if (pipe2(pipe_fds.data(), O_CLOEXEC) != 0)
+    return {-1, std::string("pipe: ") + std::strerror(errno)};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
