@@ -264,9 +264,9 @@ void check_ab_promoted(TrafficRollout& r, const Trail& trail, int count) {
       100.0 * static_cast<double>(insiders.canary_marked) / static_cast<double>(marked);
   CHECK_MESSAGE(at_canary >= 100 - kTolerancePoints,
                 "the canary served " << at_canary << "% of the marked requests routed to it");
-  // After promotion: both kinds of request reach the new primary. The status may say Succeeded
-  // a moment before the router's last write is routed (the same pass writes both), so counting
-  // starts once nginx routes by the final routing: nothing matched goes to the canary any more.
+  // After promotion: both kinds of request reach the new primary. veer writes Succeeded after
+  // the router's last write, which the stand-in renders up to a loop and a reload later, so
+  // counting starts once nginx routes by the final routing: nothing matched goes to the canary.
   CHECK_MESSAGE(wait_until(
                     [&] {
                       const auto routing = r.data_plane().segments().back().routing;
