@@ -18,6 +18,8 @@ import tempfile
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "docs", "tests"))
+from markdown_shell import shell_lines  # noqa: E402
 CHART = os.path.join(ROOT, "charts", "veer")
 SKIP = 77
 
@@ -354,29 +356,6 @@ def veer_accepts(veer, name, args):
     check(got.returncode == 1 and "cannot read kubeconfig" in got.stderr,
           f"{name}: `veer {' '.join(args)}` refused the chart's args (exit {got.returncode}): "
           f"{got.stderr.strip()[-600:]}")
-
-
-def shell_lines(path):
-    """(line number, command) of the fenced shell blocks of a markdown page, continuations joined."""
-    out = []
-    block, pending, start = False, "", 0
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if line.startswith("```"):
-                block = (not block) and line[3:].strip() in ("sh", "bash", "shell", "console")
-                pending = ""
-                continue
-            if not block:
-                continue
-            if not pending:
-                start = number
-            if line.endswith("\\"):
-                pending += line[:-1] + " "
-                continue
-            out.append((start, pending + line))
-            pending = ""
-    return out
 
 
 def documented_helm_renders():

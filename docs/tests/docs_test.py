@@ -20,6 +20,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markdown_shell import shell_lines  # noqa: E402
 failures = []
 
 
@@ -92,28 +94,6 @@ def check_cli_reference(veer):
                 check(re.search(re.escape(flag) + r"(?![a-z0-9-])", pages),
                       f"`veer {command}` flag {flag} is in no page of docs/ or README.md")
     print(f"CLI reference: {len(commands)} commands, {flags} flags documented")
-
-
-def shell_lines(path):
-    out = []
-    block, pending, start = False, "", 0
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if line.startswith("```"):
-                block = (not block) and line[3:].strip() in ("sh", "bash", "shell", "console")
-                pending = ""
-                continue
-            if not block:
-                continue
-            if not pending:
-                start = number
-            if line.endswith("\\"):
-                pending += line[:-1] + " "
-                continue
-            out.append((start, pending + line))
-            pending = ""
-    return out
 
 
 RUNNABLE = ("validate", "convert", "demo", "version")
