@@ -584,18 +584,27 @@ TEST_CASE("istio with real traffic: Prometheus stopped for three intervals holds
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
 }
 
-TEST_CASE("istio A/B with real traffic: only x-canary insider requests reach the canary") {
+namespace {
+
+// A/B by the header `x-canary: insider` (one request in four sends it), 3 iterations, promoted.
+void ab_by_header_promoted(const std::string& provider, const std::string& prefix) {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
   const nlohmann::json match =
       nlohmann::json::array({{{"headers", {{"x-canary", {{"exact", "insider"}}}}}}});
-  auto options = iterations("istio", 3, match);
+  auto options = iterations(provider, 3, match);
   options.marker = {"x-canary", "insider", 4};  // one request in four is an insider's
-  auto r = initialized(*cluster, "ab", options);
+  auto r = initialized(*cluster, prefix, options);
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_ab_promoted(*r, r->roll_out(kGood), 3);
   check_history_once(*r, {"iteration 1", "iteration 2", "iteration 3", "succeeded"});
+}
+
+}  // namespace
+
+TEST_CASE("istio A/B with real traffic: only x-canary insider requests reach the canary") {
+  ab_by_header_promoted("istio", "ab");
 }
 
 TEST_CASE("nginx A/B with real traffic: only requests with the canary cookie reach the canary") {
@@ -615,19 +624,9 @@ TEST_CASE("nginx A/B with real traffic: only requests with the canary cookie rea
 TEST_CASE(
     "gatewayapi (HTTPRoute) A/B with real traffic: only x-canary insider requests reach the "
     "canary") {
-  auto cluster = traffic_cluster();
-  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
   // veer writes two rules: the header match (to the canary while analysed) and the rule for every
   // request (to the primary); the stand-in ranks them as a Gateway API implementation does.
-  const nlohmann::json match =
-      nlohmann::json::array({{{"headers", {{"x-canary", {{"exact", "insider"}}}}}}});
-  auto options = iterations("gatewayapi", 3, match);
-  options.marker = {"x-canary", "insider", 4};  // one request in four is an insider's
-  auto r = initialized(*cluster, "gatewayapi-ab", options);
-  REQUIRE(r);
-  INFO("namespace " << r->ns());
-  check_ab_promoted(*r, r->roll_out(kGood), 3);
-  check_history_once(*r, {"iteration 1", "iteration 2", "iteration 3", "succeeded"});
+  ab_by_header_promoted("gatewayapi", "gatewayapi-ab");
 }
 
 TEST_CASE("istio blue/green with real traffic: no request fails across the switch") {
