@@ -113,7 +113,7 @@ def not_runnable(words):
         if not w.startswith("-") and "/" in w and not os.path.exists(os.path.join(ROOT, w)):
             return f"{w} is the reader's"
         if w.endswith("...") or w.isupper():
-            return "a placeholder"
+            return f"{w} stands for a value of the reader's"
     return None
 
 
