@@ -152,10 +152,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
       o.canaries, static_cast<int>(child), port);
   std::printf(
       "settings interval=%llds client_qps=%.0f client_burst=%d api_latency=%lldms "
-      "api_max_qps=%.0f metrics_latency=%lldms workers=%d\n",
+      "api_max_qps=%.0f metrics_latency=%lldms workers=%d metric_query_concurrency=%d\n",
       static_cast<long long>(o.interval.count()), o.client_qps, o.client_burst,
       static_cast<long long>(o.api_latency.count()), o.api_max_qps,
-      static_cast<long long>(o.metrics_latency.count()), o.workers);
+      static_cast<long long>(o.metrics_latency.count()), o.workers, o.metric_query_concurrency);
   std::printf("api_process_ready %.1f s (objects created and initialized there)\n",
               seconds_since(start));
   const long rss_start = status_kb("VmRSS");
@@ -173,6 +173,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   }
   runtime::ManagerSettings settings;
   settings.workers = o.workers;
+  settings.analysis_concurrency = o.metric_query_concurrency;
   settings.reconciler.decide.default_provider = "istio";
   // Flagger's 10 s floor on the interval, lowered for a short smoke run only.
   settings.reconciler.decide.min_interval =
@@ -189,6 +190,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::map<std::string, model::CanaryPhase> phases;
   std::map<std::string, Steady::time_point> last_step;  // of each Canary, to time the next
   std::vector<double> step_cpu_ms, late_s;
+  std::map<std::string, double> cpu_since_step;  // reconcile CPU of a Canary since its last step
   std::optional<Steady::time_point> rollout_start;
   std::vector<double> first_write_s;  // new revision -> the Canary's first reconcile writing
   manager.on_report([&](const controller::ReconcileReport& report) {
@@ -203,8 +205,12 @@ int run_process_bench(const ProcessBenchOptions& o) {
     if (rollout_start && before != model::CanaryPhase::Progressing &&
         report.phase == model::CanaryPhase::Progressing)
       first_write_s.push_back(std::chrono::duration<double>(now - *rollout_start).count());
+    // A step's passes: the one that asks for the analysis (it runs on the analysis threads),
+    // the one that gets its result, and any the watch starts between.
+    cpu_since_step[report.key] += ms;
     if (report.verdicts.empty()) return;
-    step_cpu_ms.push_back(ms);
+    step_cpu_ms.push_back(cpu_since_step[report.key]);
+    cpu_since_step[report.key] = 0;
     auto it = last_step.find(report.key);
     if (it != last_step.end())
       late_s.push_back(std::chrono::duration<double>(now - it->second).count() -
@@ -247,6 +253,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   {
     std::lock_guard lock(mutex);
     step_cpu_ms.clear();
+    cpu_since_step.clear();
     last_step.clear();
     rollout_start = Steady::now();
   }
@@ -255,10 +262,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
     std::fprintf(stderr, "bench_scale: could not start the rollout\n");
     return 1;
   }
-  std::vector<std::size_t> depths;
+  std::vector<std::size_t> depths, analyses_waiting;
   bool done = false;
   while (Steady::now() < deadline) {
     depths.push_back(manager.queue_depth());
+    analyses_waiting.push_back(manager.analyses_queued());
     if (all_in(model::CanaryPhase::Succeeded)) {
       done = true;
       break;
@@ -291,7 +299,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
     std::lock_guard lock(mutex);
     std::printf(
         "cpu_per_analysis_step %.3f ms median, %.3f ms p99 (%zu steps; worker thread CPU "
-        "of the reconcile)\n",
+        "of the Canary's reconciles since its previous step)\n",
         quantile(step_cpu_ms, 0.5), quantile(step_cpu_ms, 0.99), step_cpu_ms.size());
     std::printf("operator_cpu_during_rollout %.1f s (process, all threads)\n",
                 process_cpu_seconds() - rollout_cpu0);
@@ -305,6 +313,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
   }
   std::printf("queue_depth %zu median, %zu max (sampled every 0.5 s)\n", quantile(depths, 0.5),
               quantile(depths, 1.0));
+  std::printf("analyses_waiting_for_a_query_slot %zu median, %zu max (sampled every 0.5 s)\n",
+              quantile(analyses_waiting, 0.5), quantile(analyses_waiting, 1.0));
   std::printf("rss_operator_after_rollout %ld kB (VmRSS), peak %ld kB (VmHWM)\n",
               status_kb("VmRSS"), status_kb("VmHWM"));
   std::printf("total_wall %.1f s\n\n", seconds_since(start));

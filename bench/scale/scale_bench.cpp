@@ -360,6 +360,8 @@ int main(int argc, char** argv) {
       process.metrics_latency = std::chrono::milliseconds(std::atoi(value.c_str()));
     } else if (option(argc, argv, i, "--workers", value)) {
       process.workers = std::atoi(value.c_str());
+    } else if (option(argc, argv, i, "--metric-query-concurrency", value)) {
+      process.metric_query_concurrency = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--timeout-seconds", value)) {
       process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
     } else if (option(argc, argv, i, "--check-writes-per-step", value)) {
@@ -375,6 +377,7 @@ int main(int argc, char** argv) {
                    "usage: bench_scale [--runtime [--api-process [--interval-seconds S] "
                    "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
                    "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
+                   "[--metric-query-concurrency N] "
                    "[--timeout-seconds T] [--check-writes-per-step W]]] [canaries...]\n");
       return 2;
     }

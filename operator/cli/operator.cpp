@@ -62,6 +62,7 @@ runtime::ManagerSettings manager_settings(const OperatorFlags& flags,
   runtime::ManagerSettings settings;
   settings.ns = flags.ns;
   settings.workers = options.workers;
+  settings.analysis_concurrency = options.metric_queries;
   settings.logger = &logger;
   settings.reconciler.decide.default_provider = flags.mesh_provider;
   settings.reconciler.ingress_annotations_prefix = flags.ingress_prefix;

@@ -121,7 +121,10 @@ void OperatorFlags::add_to(ArgParser& parser) {
               "at most N rollouts at once; others wait (default 0: no limit)")
       .option("max-rollouts-per-namespace", &max_per_namespace, "N",
               "at most N rollouts at once per namespace (default 0: no limit)")
-      .option("workers", &workers, "N", "Canaries reconciled in parallel (default 2)");
+      .option("workers", &workers, "N", "Canaries reconciled in parallel (default 2)")
+      .option("metric-query-concurrency", &metric_queries, "N",
+              "metric analyses at once, on threads of their own: at most N queries to metrics "
+              "providers in flight (default 64; 0: on the workers)");
   outbound.add_to(parser, true);
   dashboard.add_to(parser, false);
   parser
@@ -144,6 +147,8 @@ std::optional<OperatorOptions> check(const OperatorFlags& flags, std::string& er
       !parse_count("max-rollouts-per-namespace", flags.max_per_namespace, 0,
                    options.max_rollouts_per_namespace, error) ||
       !parse_count("workers", flags.workers, 1, options.workers, error) ||
+      !parse_count("metric-query-concurrency", flags.metric_queries, 0, options.metric_queries,
+                   error) ||
       !parse_qps(flags.qps, options.qps, error) ||
       !parse_count("kube-api-burst", flags.burst, 1, options.burst, error))
     return std::nullopt;

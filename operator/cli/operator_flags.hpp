@@ -20,6 +20,7 @@ struct OperatorFlags {
   std::string metrics_server = "http://prometheus:9090", event_webhook;
   std::string lease_namespace, listen = ":8080", log_level = "info", log_format = "text";
   std::string max_rollouts = "0", max_per_namespace = "0", workers = "2";
+  std::string metric_queries = "64";
   std::string qps, burst;  // the defaults are set by the constructor
   std::string ingress_prefix = "nginx.ingress.kubernetes.io";
   bool leader_elect = false;
@@ -37,6 +38,7 @@ struct OperatorOptions {
   Listen listen;
   std::optional<Listen> admission_listen;
   int max_concurrent_rollouts = 0, max_rollouts_per_namespace = 0, workers = 0;
+  int metric_queries = 0;
   double qps = 0;
   int burst = 0;
   http::OutboundPolicy policy;

@@ -46,9 +46,10 @@ struct CanaryReconciler::Context {
   Decision decision;
   std::unique_ptr<meshes::Router> router;
   meshes::CanaryRouting routing;
-  bool knative = false;       // the target is a Knative Service: no primary workload
-  std::string problem;        // why observe could not go on
-  bool user_problem = false;  // ... and only a change to the user's objects fixes it
+  bool knative = false;           // the target is a Knative Service: no primary workload
+  std::string problem;            // why observe could not go on
+  bool user_problem = false;      // ... and only a change to the user's objects fixes it
+  bool analysis_running = false;  // the checker is still measuring this step
 };
 
 namespace {
@@ -152,6 +153,15 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   }
 
   run_checks(ctx);
+  if (ctx.analysis_running) {
+    // Nothing is decided until the analysis ends, and the checker queues the Canary again then;
+    // the requeue is only a safety net, one interval away so a slow fleet is not polled.
+    report_unchanged(ctx, "");
+    kube::ReconcileResult result;
+    result.requeue_after = ctx.canary.spec.analysis ? ctx.canary.spec.analysis->interval
+                                                    : settings_.decide.poll_interval;
+    return result;
+  }
   // Initialized, and the end of a run (Succeeded, Failed), announce that all traffic is on the
   // primary, so on those passes the writes come first and the status after: a reader never sees
   // the phase while the canary still gets requests (an A/B insider did, for a moment, at
@@ -425,10 +435,27 @@ void CanaryReconciler::observe_scaler(Context& ctx) {
 void CanaryReconciler::run_checks(Context& ctx) {
   webhooks::WebhookRunner runner(hooks_);
   auto& seen = ctx.seen;
+  {
+    std::lock_guard lock(held_mutex_);
+    if (auto held = held_.find(ctx.key); held != held_.end()) {
+      if (held->second.request_id == analysis_request_id(ctx.canary))
+        seen.hooks = held->second.hooks;
+      held_.erase(held);
+    }
+  }
   ctx.decision = decide(ctx.canary, ctx.status, seen, clock_.now(), settings_.decide);
   for (int round = 0; round < 4 && !ctx.decision.needs.empty(); ++round) {
     for (auto type : ctx.decision.needs.hooks) seen.hooks[type] = runner.run(ctx.canary, type);
-    if (ctx.decision.needs.analysis) seen.analysis = metrics_.analyze(ctx.canary);
+    if (ctx.decision.needs.analysis) {
+      auto result = metrics_.result_for(ctx.canary);
+      if (!result) {  // `decision` stays the waiting one: the status as read, no actions
+        ctx.analysis_running = true;
+        std::lock_guard lock(held_mutex_);
+        held_[ctx.key] = {analysis_request_id(ctx.canary), seen.hooks};
+        return;
+      }
+      seen.analysis = std::move(*result);
+    }
     ctx.decision = decide(ctx.canary, ctx.status, seen, clock_.now(), settings_.decide);
   }
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "model/canary.hpp"
@@ -27,7 +28,17 @@ class MetricsChecker {
  public:
   virtual ~MetricsChecker() = default;
   virtual AnalysisResult analyze(const model::Canary& canary) = 0;
+  // What the reconciler calls. A checker that runs the queries off the reconcile workers
+  // (runtime::AnalysisPool) answers nullopt while the analysis of this step
+  // (analysis_request_id) is queued or running, and has the Canary reconciled again when it ends.
+  virtual std::optional<AnalysisResult> result_for(const model::Canary& canary) {
+    return analyze(canary);
+  }
 };
+
+// Which analysis a Canary asks for: its spec and its status (the step, its weight and times, the
+// revision). An answer computed for one id is never used for another.
+std::string analysis_request_id(const model::Canary& canary);
 
 // Where alerts go (Slack and the other notifiers, routed by the Canary's analysis.alerts).
 class AlertSink {
@@ -114,6 +125,15 @@ class CanaryReconciler {
   AlertSink& alerts_;
   ReconcilerSettings settings_;
   std::function<void(const ReconcileReport&)> report_;
+  // Hook results of a step whose analysis was still running (by Canary key, with the
+  // analysis_request_id they were for): the pass that gets the analysis uses them instead of
+  // calling the hooks again. Memory only: after a restart the hooks run again.
+  struct HeldChecks {
+    std::string request_id;
+    std::map<model::WebhookType, HookResult> hooks;
+  };
+  std::mutex held_mutex_;
+  std::map<std::string, HeldChecks> held_;
 };
 
 }  // namespace veer::controller

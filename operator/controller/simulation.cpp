@@ -163,8 +163,12 @@ AnalysisResult ImageMetrics::analyze(const model::Canary& canary) {
   const auto image = target ? image_of(*target) : "";
   const bool bad = image.find(bad_marker_) != std::string::npos;
   if (!canary.spec.analysis) return result;
-  if (image.find("nodata") != std::string::npos && outage_analyses_[image] < 2) {
-    ++outage_analyses_[image];
+  bool outage = false;
+  if (image.find("nodata") != std::string::npos) {
+    std::lock_guard lock(outage_mutex_);
+    outage = outage_analyses_[image]++ < 2;
+  }
+  if (outage) {
     for (const auto& metric : canary.spec.analysis->metrics)
       result.metrics.push_back({metric.name, MetricOutcome::NoData,
                                 "simulated outage: Prometheus unreachable", nullptr});

@@ -4,6 +4,7 @@
 // that keeps what it was sent. Nothing here touches a network.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -44,13 +45,14 @@ class ImageMetrics final : public MetricsChecker {
  public:
   explicit ImageMetrics(kube::Cluster& cluster, std::string bad_marker = "bad")
       : cluster_(cluster), bad_marker_(std::move(bad_marker)) {}
-  AnalysisResult analyze(const model::Canary& canary) override;
+  AnalysisResult analyze(const model::Canary& canary) override;  // from any thread
   std::size_t calls() const { return calls_; }
 
  private:
   kube::Cluster& cluster_;
   std::string bad_marker_;
-  std::size_t calls_ = 0;
+  std::atomic<std::size_t> calls_{0};
+  std::mutex outage_mutex_;
   std::map<std::string, int> outage_analyses_;  // image -> NoData answers given
 };
 

@@ -10,6 +10,7 @@
 
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 #include "operator/kube/work_queue.hpp"
+#include "operator/runtime/analysis_pool.hpp"
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
 #include "operator/runtime/denied_urls.hpp"
@@ -74,6 +75,7 @@ struct Manager::Impl {
   std::vector<std::string> watch_warnings;
 
   std::optional<Collaborators> collaborators;
+  std::unique_ptr<AnalysisPool> analyses;  // null with analysis_concurrency 0
   std::unique_ptr<controller::CanaryReconciler> reconciler;
   std::unique_ptr<DeniedUrlEvents> denied_urls;               // null when Events are not written
   std::unique_ptr<ExperimentCountsSource> experiment_counts;  // when none was given
@@ -151,6 +153,7 @@ struct Manager::Impl {
                             [this](const kube::Json& c) {
                               release_unreferenced();
                               metrics.forget(kube::namespace_of(c), kube::name_of(c));
+                              if (analyses) analyses->forget(kube::key_of(c));
                               if (denied_urls)
                                 denied_urls->forget(kube::namespace_of(c), kube::name_of(c));
                               {
@@ -440,9 +443,15 @@ void Manager::start(Collaborators collaborators) {
     d.started = true;
   }
   d.collaborators.emplace(collaborators);
+  controller::MetricsChecker* metrics = &collaborators.metrics;
+  if (d.settings.analysis_concurrency > 0) {
+    d.analyses =
+        std::make_unique<AnalysisPool>(collaborators.metrics, d.settings.analysis_concurrency,
+                                       [&d](const std::string& key) { d.enqueue(key); });
+    metrics = d.analyses.get();
+  }
   d.reconciler = std::make_unique<controller::CanaryReconciler>(
-      d.cache, d.clock, collaborators.hooks, collaborators.metrics, collaborators.alerts,
-      d.settings.reconciler);
+      d.cache, d.clock, collaborators.hooks, *metrics, collaborators.alerts, d.settings.reconciler);
   auto* experiment_metrics = collaborators.experiments;
   if (!experiment_metrics) {
     d.experiment_counts = std::make_unique<ExperimentCountsSource>(d.cache);
@@ -483,6 +492,8 @@ void Manager::stop() {
   if (d.elector) d.elector->stop();  // run() returns, stopping the workers and releasing
   if (d.control.joinable()) d.control.join();
   d.stop_workers();
+  // Before the caller's checker goes: an analysis in flight finishes, its result is dropped.
+  if (d.analyses) d.analyses->stop();
   d.cache.stop();
 }
 
@@ -536,6 +547,14 @@ std::string Manager::metrics_text() const {
            "# TYPE veer_leader gauge\n"
         << "veer_leader " << (d.elector->is_leader() ? 1 : 0) << "\n";
   }
+  if (d.analyses) {
+    out << "# HELP veer_analyses_queued Canary analyses due and waiting for a free query slot\n"
+           "# TYPE veer_analyses_queued gauge\n"
+        << "veer_analyses_queued " << d.analyses->queued() << "\n"
+        << "# HELP veer_analyses_running Canary analyses querying their metrics now\n"
+           "# TYPE veer_analyses_running gauge\n"
+        << "veer_analyses_running " << d.analyses->running() << "\n";
+  }
   for (const auto& source : d.metrics_sources) out << source();
   return out.str();
 }
@@ -553,6 +572,10 @@ std::size_t Manager::queue_depth() const {
   return impl_->queue ? impl_->queue->length() : 0;
 }
 
+std::size_t Manager::analyses_queued() const {
+  return impl_->analyses ? impl_->analyses->queued() : 0;
+}
+
 std::size_t Manager::reconciles() const {
   return impl_->reconciles;
 }
@@ -567,6 +590,7 @@ bool Manager::settled(const std::string& resource_version) const {
   std::lock_guard guard(d.mutex);
   if (!d.queue) return true;
   if (d.queue->length() > 0) return false;
+  if (d.analyses && d.analyses->busy() > 0) return false;
   for (const auto& key : d.keys)
     if (d.queue->processing(key)) return false;
   return true;

@@ -25,6 +25,10 @@ struct ManagerSettings {
   std::string ns;  // watch only this namespace; "" = all
   controller::ReconcilerSettings reconciler;
   int workers = 2;
+  // Canaries' metric analyses run on this many threads of their own, never on the workers: at
+  // most this many queries are in flight (each analysis runs its queries one after another).
+  // 0: on the workers, as before (a slow Prometheus then holds a worker per query).
+  int analysis_concurrency = 64;
   // Every Canary is reconciled again this often even when nothing changed (level-triggered
   // safety net); served from the cache, so it costs no API reads. 0 = never.
   base::Clock::Duration resync = std::chrono::minutes(5);
@@ -91,7 +95,8 @@ class Manager {
   void on_report(std::function<void(const controller::ReconcileReport&)> callback);
 
   std::size_t queue_depth() const;
-  std::size_t reconciles() const;  // reconciles run so far
+  std::size_t analyses_queued() const;  // due analyses waiting for a query slot
+  std::size_t reconciles() const;       // reconciles run so far
   // Requests this Manager sent to the cluster it was given, by verb (get, list, watch, create,
   // update, patch, delete): what an operator costs the API server.
   std::map<std::string, std::size_t> api_requests() const;
