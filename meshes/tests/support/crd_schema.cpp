@@ -102,32 +102,6 @@ json CrdSchemas::stored(json object) const {
   return object;
 }
 
-json CrdSchemas::defaulted(json object) const {
-  const json schema = schema_of(object);
-  if (schema.is_null()) return object;
-  for (auto& [name, child] : object.items()) {
-    if (name == "metadata") continue;  // ObjectMeta: the server's own, no CRD defaults
-    const json& property = schema["properties"].value(name, json::object());
-    apply_defaults(child, property);
-  }
-  return object;
-}
-
-json CrdSchemas::schema_of(const json& object) const {
-  const auto found =
-      schemas_.find(key_of(object.value("apiVersion", ""), object.value("kind", "")));
-  if (found == schemas_.end()) return nullptr;
-  json schema = found->second;
-  if (!schema.contains("properties")) schema["properties"] = json::object();
-  for (const char* name : {"apiVersion", "kind"}) {
-    if (!schema["properties"].contains(name)) schema["properties"][name] = {{"type", "string"}};
-  }
-  if (!schema["properties"].contains("metadata")) {
-    schema["properties"]["metadata"] = {{"type", "object"}};
-  }
-  return schema;
-}
-
 std::string upstream_crds_dir() {
   const char* dir = std::getenv("VEER_UPSTREAM_CRDS");
   return dir && *dir ? dir : VEER_SOURCE_DIR "/../shared/fixtures/upstream-crds";

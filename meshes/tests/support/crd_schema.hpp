@@ -21,13 +21,6 @@ class CrdSchemas {
   bool covers(const nlohmann::json& object) const;
   // The object as the API server stores it: pruned, then defaulted.
   nlohmann::json stored(nlohmann::json object) const;
-  // The object with the schema's defaults filled in and nothing pruned: what the API server
-  // validates (it defaults before it validates). Unchanged when no CRD here covers it.
-  nlohmann::json defaulted(nlohmann::json object) const;
-  // The openAPIV3Schema of the object's apiVersion and kind, with apiVersion, kind and metadata
-  // declared at the root as every API server accepts them (some CRDs leave them out); null
-  // when no CRD here covers it.
-  nlohmann::json schema_of(const nlohmann::json& object) const;
 
  private:
   std::map<std::string, nlohmann::json> schemas_;  // "group/version Kind" -> openAPIV3Schema
