@@ -65,7 +65,7 @@ const std::map<std::string, json>& upstream_root_schemas() {
       if (entry.path().extension() != ".yaml") continue;
       for (const auto& crd : model::read_documents_from_file(entry.path()).documents) {
         if (crd.kind != "CustomResourceDefinition") continue;
-        const json& spec = crd.json["spec"];
+        const json spec = crd.json.value("spec", json::object());
         for (const auto& version : spec.value("versions", json::array())) {
           json schema = version.value("/schema/openAPIV3Schema"_json_pointer, json::object());
           if (!schema.contains("properties")) schema["properties"] = json::object();
@@ -75,7 +75,7 @@ const std::map<std::string, json>& upstream_root_schemas() {
           if (!schema["properties"].contains("metadata"))
             schema["properties"]["metadata"] = {{"type", "object"}};
           out[spec.value("group", "") + "/" + version.value("name", "") + " " +
-              spec["names"].value("kind", "")] = std::move(schema);
+              spec.value("/names/kind"_json_pointer, "")] = std::move(schema);
         }
       }
     }
@@ -342,6 +342,9 @@ TEST_CASE("every router example renders objects its router's upstream CRD accept
 
 TEST_CASE("every user object in a router example is valid for its upstream CRD") {
   if (examples_skipped_without_crds()) return;
+  REQUIRE_MESSAGE(upstream_root_schemas().size() > 10, "no upstream CRDs in "
+                                                           << testing::upstream_crds_dir()
+                                                           << " (VEER_UPSTREAM_CRDS)");
   int checked = 0;
   for (const auto& entry : example_routers()) {
     const std::string router = entry.first;
