@@ -1,5 +1,8 @@
 #include "model/tests/support/openapi_schema.hpp"
 
+#include <algorithm>
+#include <set>
+
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex> at -O1 with sanitizers.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -25,6 +28,27 @@ bool type_matches(const std::string& type, const nlohmann::json& v) {
             v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
   if (type == "number") return v.is_number();
   return false;
+}
+
+// x-kubernetes-list-type: `set` items are unique; `map` items are unique by their
+// x-kubernetes-list-map-keys (the API server refuses duplicates of either).
+void check_list_type(const nlohmann::json& v, const nlohmann::json& s, const std::string& path,
+                     std::vector<SchemaError>& out) {
+  const std::string type = s.value("x-kubernetes-list-type", "");
+  if (type != "set" && type != "map") return;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    nlohmann::json key = v[i];
+    if (type == "map") {
+      key = nlohmann::json::array();
+      for (const auto& name : s.value("x-kubernetes-list-map-keys", nlohmann::json::array()))
+        key.push_back(v[i].is_object() ? v[i].value(name.get<std::string>(), nlohmann::json())
+                                       : nlohmann::json());
+    }
+    if (!seen.insert(key.dump()).second)
+      out.push_back(
+          {path + "[" + std::to_string(i) + "]", "duplicate " + type + " entry " + key.dump()});
+  }
 }
 
 void check(const nlohmann::json& v, const nlohmann::json& s, const std::string& path,
@@ -57,6 +81,43 @@ void check(const nlohmann::json& v, const nlohmann::json& s, const std::string& 
         out.push_back({path, "above maximum"});
     }
   }
+  if (v.is_string()) {
+    // Kubernetes counts characters (code points), not bytes.
+    std::size_t length = 0;
+    for (unsigned char c : v.get_ref<const std::string&>()) length += (c & 0xC0) != 0x80;
+    if (s.contains("minLength") && length < s["minLength"].get<std::size_t>())
+      out.push_back({path, "shorter than " + s["minLength"].dump() + " characters"});
+    if (s.contains("maxLength") && length > s["maxLength"].get<std::size_t>())
+      out.push_back({path, "longer than " + s["maxLength"].dump() + " characters"});
+  }
+  if (v.is_array()) {
+    if (s.contains("minItems") && v.size() < s["minItems"].get<std::size_t>())
+      out.push_back({path, "fewer than " + s["minItems"].dump() + " items"});
+    if (s.contains("maxItems") && v.size() > s["maxItems"].get<std::size_t>())
+      out.push_back({path, "more than " + s["maxItems"].dump() + " items"});
+    check_list_type(v, s, path, out);
+  }
+  if (v.is_object()) {
+    if (s.contains("minProperties") && v.size() < s["minProperties"].get<std::size_t>())
+      out.push_back({path, "fewer than " + s["minProperties"].dump() + " properties"});
+    if (s.contains("maxProperties") && v.size() > s["maxProperties"].get<std::size_t>())
+      out.push_back({path, "more than " + s["maxProperties"].dump() + " properties"});
+  }
+  // Value validations in structural schemas: every allOf branch, at least one anyOf branch,
+  // exactly one oneOf branch, and not the `not` one. A branch declares no fields of its own
+  // (structural schemas), so a field it does not list is not an error there.
+  auto passes = [&](const nlohmann::json& branch) {
+    std::vector<SchemaError> errors;
+    check(v, branch, path, errors);
+    return std::all_of(errors.begin(), errors.end(),
+                       [](const SchemaError& e) { return e.reason == "unknown field"; });
+  };
+  for (const auto& branch : s.value("allOf", nlohmann::json::array())) check(v, branch, path, out);
+  if (s.contains("anyOf") && std::none_of(s["anyOf"].begin(), s["anyOf"].end(), passes))
+    out.push_back({path, "matches none of anyOf"});
+  if (s.contains("oneOf") && std::count_if(s["oneOf"].begin(), s["oneOf"].end(), passes) != 1)
+    out.push_back({path, "does not match exactly one of oneOf"});
+  if (s.contains("not") && passes(s["not"])) out.push_back({path, "matches `not`"});
   if (v.is_string() && s.contains("pattern")) {
     std::regex re(s["pattern"].get<std::string>(), std::regex::ECMAScript);
     if (!std::regex_search(v.get<std::string>(), re))
