@@ -252,14 +252,18 @@ void ApiStandIn::serve(int fd) {
     request.body = buffer.substr(0, length);
     buffer.erase(0, length);
 
-    if (settings_.latency.count() > 0) std::this_thread::sleep_for(settings_.latency);
+    const bool query = request.path == "/api/v1/query";
+    const auto latency = query ? settings_.query_latency : settings_.latency;
+    if (latency.count() > 0) std::this_thread::sleep_for(latency);
     if (request.param("watch") == "1" || request.param("watch") == "true") {
       stream_watch(fd, request);
       ::close(fd);
       return;
     }
     StandInReply reply;
-    if (request.path.rfind("/bench/", 0) != 0 && !take_token()) {
+    if (query) {
+      reply = answer_query();
+    } else if (request.path.rfind("/bench/", 0) != 0 && !take_token()) {
       count("throttled");
       reply = {
           429,
@@ -278,6 +282,16 @@ void ApiStandIn::serve(int fd) {
       return;
     }
   }
+}
+
+StandInReply ApiStandIn::answer_query() {
+  count("query");
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Json sample = {{"metric", Json::object()}, {"value", {now, "99.9"}}};
+  return {200, Json{{"status", "success"},
+                    {"data", {{"resultType", "vector"}, {"result", Json::array({sample})}}}}
+                   .dump()};
 }
 
 StandInReply ApiStandIn::answer(const Request& r) {

@@ -23,6 +23,9 @@ struct StandInSettings {
   std::chrono::milliseconds latency{0};  // before every answer (not between watch events)
   double max_qps = 0;                    // non-watch requests a second; 0 = no limit
   int burst = 1;                         // what the limit lets through at once
+  // Prometheus's instant-query API (/api/v1/query) on the same port: every query answers one
+  // sample of 99.9 (a passing success rate) after this long; outside the API's rate limit.
+  std::chrono::milliseconds query_latency{0};
 };
 
 struct StandInReply {
@@ -42,7 +45,7 @@ class ApiStandIn {
 
   int port() const { return port_; }
   // Requests answered so far by verb ("get", "list", "watch", "create", "update", "patch",
-  // "delete", "discovery"), and "throttled" for 429s.
+  // "delete", "discovery"), "throttled" for 429s and "query" for Prometheus queries.
   std::map<std::string, long> counts() const;
 
  private:
@@ -52,6 +55,7 @@ class ApiStandIn {
   bool take_token();
   void count(const std::string& verb);
   StandInReply answer(const Request& request);
+  StandInReply answer_query();
   void stream_watch(int fd, const Request& request);
 
   kube::MemoryCluster& cluster_;

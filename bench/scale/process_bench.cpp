@@ -29,6 +29,7 @@
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/rest_cluster.hpp"
 #include "operator/runtime/manager.hpp"
+#include "operator/runtime/metrics_checker.hpp"
 
 namespace veer::bench {
 namespace {
@@ -77,7 +78,9 @@ using Steady = std::chrono::steady_clock;
     sim::kubelet_pass(cluster, "bench");
   }
   std::atomic<int> rollouts{0};
+  ApiStandIn* self = nullptr;  // set once the server is made, before it answers
   auto extra = [&](const std::string& method, const std::string& path) -> StandInReply {
+    if (method == "GET" && path == "/bench/counts") return {200, json(self->counts()).dump()};
     if (method == "POST" && path == "/bench/rollout") {
       // A new image for every Deployment at once.
       const auto image = "podinfo:6.1." + std::to_string(++rollouts);
@@ -93,9 +96,11 @@ using Steady = std::chrono::steady_clock;
   };
   StandInSettings settings;
   settings.latency = o.api_latency;
+  settings.query_latency = o.metrics_latency;
   settings.max_qps = o.api_max_qps;
   settings.burst = o.api_burst > 0 ? o.api_burst : std::max(1, static_cast<int>(o.api_max_qps));
   ApiStandIn server(cluster, settings, extra);
+  self = &server;
   const int port = server.port();
   if (::write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
   ::close(port_fd);
@@ -110,6 +115,17 @@ using Steady = std::chrono::steady_clock;
       last_throttled = throttled;
     }
   }
+}
+
+// Prometheus queries the stand-in answered so far (it counts them in its process).
+long query_count(const std::string& server) {
+  http::Request request;
+  request.url = server + "/bench/counts";
+  request.timeout = std::chrono::seconds(30);
+  auto reply = http::send(request);
+  if (!reply.ok()) return 0;
+  auto counts = json::parse(reply.value().body, nullptr, false);
+  return counts.is_object() ? counts.value("query", 0L) : 0L;
 }
 
 double process_cpu_seconds() {
@@ -184,8 +200,13 @@ int run_process_bench(const ProcessBenchOptions& o) {
     return 1;
   }
   sim::ApprovingHooks hooks;
-  PassingMetrics metrics(o.metrics_latency);
+  // veer operator's own checker, querying the stand-in's Prometheus API over loopback (the
+  // Canaries' built-in request-success-rate: one instant query per analysis step).
+  runtime::MetricsCheckerSettings checker_settings;
+  checker_settings.metrics_server = config.server;
+  runtime::AnalysisMetricsChecker metrics(manager.cache(), clock, checker_settings);
   NoAlerts alerts;
+  std::atomic<long> analyses{0};  // passes that decided a step with a verdict
   std::mutex mutex;
   std::map<std::string, model::CanaryPhase> phases;
   std::map<std::string, Steady::time_point> last_step;  // of each Canary, to time the next
@@ -209,6 +230,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
     // the one that gets its result, and any the watch starts between.
     cpu_since_step[report.key] += ms;
     if (report.verdicts.empty()) return;
+    ++analyses;
     step_cpu_ms.push_back(cpu_since_step[report.key]);
     cpu_since_step[report.key] = 0;
     auto it = last_step.find(report.key);
@@ -248,7 +270,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
   trigger.timeout = std::chrono::minutes(5);
   const auto calls0 = manager.api_requests();
   const auto throttled0 = api.request_counts()["throttled"];
-  const long analyses0 = metrics.calls;
+  const long analyses0 = analyses;
+  const long queries0 = query_count(config.server);
   const double rollout_cpu0 = process_cpu_seconds();
   {
     std::lock_guard lock(mutex);
@@ -275,7 +298,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
   }
   const double wall = seconds_since(rollout_wall);
   const auto calls = manager.api_requests();
-  const long steps = metrics.calls - analyses0;
+  const long steps = analyses - analyses0;
+  const long queries = query_count(config.server) - queries0;
   std::map<std::string, std::size_t> delta;
   std::size_t requests = 0;
   for (const auto& [verb, count] : calls) {
@@ -283,8 +307,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
     requests += delta[verb];
   }
   const double per_step = steps > 0 ? 1.0 / static_cast<double>(steps) : 0;
-  std::printf("rollout_all %s in %.1f s wall, %ld analysis steps\n",
-              done ? "Succeeded" : "NOT DONE (timeout)", wall, steps);
+  std::printf("rollout_all %s in %.1f s wall, %ld analysis steps, %ld Prometheus queries\n",
+              done ? "Succeeded" : "NOT DONE (timeout)", wall, steps, queries);
   std::printf("api_writes_per_analysis_step %.2f (", writes_of(delta) * per_step);
   for (const char* verb : {"create", "update", "patch", "delete"})
     std::printf(" %s=%.2f", verb, static_cast<double>(delta[verb]) * per_step);
