@@ -25,6 +25,7 @@
 #include "bench/scale/process_bench.hpp"
 #include "bench/scale/process_stats.hpp"
 #include "http/client.hpp"
+#include "http/outbound_policy.hpp"
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/rest_cluster.hpp"
@@ -168,10 +169,12 @@ int run_process_bench(const ProcessBenchOptions& o) {
       o.canaries, static_cast<int>(child), port);
   std::printf(
       "settings interval=%llds client_qps=%.0f client_burst=%d api_latency=%lldms "
-      "api_max_qps=%.0f metrics_latency=%lldms workers=%d metric_query_concurrency=%d\n",
+      "api_max_qps=%.0f metrics_latency=%lldms workers=%d metric_query_concurrency=%d "
+      "max_outbound_calls=%d\n",
       static_cast<long long>(o.interval.count()), o.client_qps, o.client_burst,
       static_cast<long long>(o.api_latency.count()), o.api_max_qps,
-      static_cast<long long>(o.metrics_latency.count()), o.workers, o.metric_query_concurrency);
+      static_cast<long long>(o.metrics_latency.count()), o.workers, o.metric_query_concurrency,
+      o.max_outbound_calls);
   std::printf("api_process_ready %.1f s (objects created and initialized there)\n",
               seconds_since(start));
   const long rss_start = status_kb("VmRSS");
@@ -202,6 +205,9 @@ int run_process_bench(const ProcessBenchOptions& o) {
   sim::ApprovingHooks hooks;
   // veer operator's own checker, querying the stand-in's Prometheus API over loopback (the
   // Canaries' built-in request-success-rate: one instant query per analysis step).
+  auto policy = http::outbound_policy();
+  policy.max_concurrent_calls = o.max_outbound_calls;
+  http::set_outbound_policy(policy);
   runtime::MetricsCheckerSettings checker_settings;
   checker_settings.metrics_server = config.server;
   runtime::AnalysisMetricsChecker metrics(manager.cache(), clock, checker_settings);

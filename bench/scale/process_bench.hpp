@@ -17,7 +17,8 @@ struct ProcessBenchOptions {
   int api_burst = 400;                           // what that limit lets through at once
   std::chrono::milliseconds metrics_latency{0};  // each analysis waits this long
   int workers = 2;
-  int metric_query_concurrency = 64;  // --metric-query-concurrency of the operator
+  int metric_query_concurrency = 16;  // --metric-query-concurrency of the operator
+  int max_outbound_calls = 32;        // --max-outbound-calls of the operator
   std::chrono::seconds timeout{600};  // the whole run, bounded
   // With a value: the run fails (exit 1) unless every Canary succeeded with at most this many
   // API writes and no API reads per analysis step (the smoke run in the test command).

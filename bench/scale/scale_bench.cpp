@@ -362,6 +362,8 @@ int main(int argc, char** argv) {
       process.workers = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--metric-query-concurrency", value)) {
       process.metric_query_concurrency = std::atoi(value.c_str());
+    } else if (option(argc, argv, i, "--max-outbound-calls", value)) {
+      process.max_outbound_calls = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--timeout-seconds", value)) {
       process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
     } else if (option(argc, argv, i, "--check-writes-per-step", value)) {
@@ -377,7 +379,7 @@ int main(int argc, char** argv) {
                    "usage: bench_scale [--runtime [--api-process [--interval-seconds S] "
                    "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
                    "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
-                   "[--metric-query-concurrency N] "
+                   "[--metric-query-concurrency N] [--max-outbound-calls N] "
                    "[--timeout-seconds T] [--check-writes-per-step W]]] [canaries...]\n");
       return 2;
     }

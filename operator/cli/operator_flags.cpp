@@ -124,7 +124,7 @@ void OperatorFlags::add_to(ArgParser& parser) {
       .option("workers", &workers, "N", "Canaries reconciled in parallel (default 2)")
       .option("metric-query-concurrency", &metric_queries, "N",
               "metric analyses at once, on threads of their own: at most N queries to metrics "
-              "providers in flight (default 64; 0: on the workers)");
+              "providers in flight (default 16; 0: on the workers)");
   outbound.add_to(parser, true);
   dashboard.add_to(parser, false);
   parser

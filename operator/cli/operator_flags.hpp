@@ -20,7 +20,7 @@ struct OperatorFlags {
   std::string metrics_server = "http://prometheus:9090", event_webhook;
   std::string lease_namespace, listen = ":8080", log_level = "info", log_format = "text";
   std::string max_rollouts = "0", max_per_namespace = "0", workers = "2";
-  std::string metric_queries = "64";
+  std::string metric_queries = "16";
   std::string qps, burst;  // the defaults are set by the constructor
   std::string ingress_prefix = "nginx.ingress.kubernetes.io";
   bool leader_elect = false;

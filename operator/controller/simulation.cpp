@@ -80,7 +80,7 @@ void knative_pass(kube::Cluster& cluster, const std::string& ns,
                                 [&](const json& r) { return kube::name_of(r) == latest_created; });
     if (created == revisions->items.end() ||
         created->value(template_key, std::string()) != template_.dump()) {
-      char suffix[8];
+      char suffix[16];  // an int in %05d takes up to 11 bytes with the NUL
       std::snprintf(suffix, sizeof suffix, "%05d", count + 1);
       latest_created = name + "-" + suffix;
       json revision = {{"apiVersion", "serving.knative.dev/v1"},

@@ -28,7 +28,7 @@ struct ManagerSettings {
   // Canaries' metric analyses run on this many threads of their own, never on the workers: at
   // most this many queries are in flight (each analysis runs its queries one after another).
   // 0: on the workers, as before (a slow Prometheus then holds a worker per query).
-  int analysis_concurrency = 64;
+  int analysis_concurrency = 16;
   // Every Canary is reconciled again this often even when nothing changed (level-triggered
   // safety net); served from the cache, so it costs no API reads. 0 = never.
   base::Clock::Duration resync = std::chrono::minutes(5);
