@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -209,5 +211,59 @@ TEST_CASE("an informer with a field selector lists and follows one name only, tr
   CHECK(recorder.snapshot() == std::vector<std::string>{"add default/held", "update default/held=2",
                                                         "delete default/held"});
   CHECK(informer.size() == 0);
+  informer.stop();
+}
+
+// The cache keeps objects packed (MessagePack) to hold a fleet in less memory: what a read gives
+// back must be the object as listed and as watched, to the number type, and the indexes and the
+// update handlers' old object must survive the packing.
+TEST_CASE("a cached object reads back exactly as it was stored, numbers, text and nesting") {
+  veer::base::SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  Json odd = config_map("default", "odd", "1");
+  odd["metadata"]["labels"] = {{"app", "caf\u00e9 \xF0\x9F\x90\xA6"}};
+  odd["data"]["nested"] = Json::array({nullptr, true, false, Json::object(), Json::array()});
+  odd["extra"] = {{"int", -42},
+                  {"big", std::numeric_limits<std::int64_t>::max()},
+                  {"unsigned", std::numeric_limits<std::uint64_t>::max()},
+                  {"double", 0.1},
+                  {"whole_double", 2.0},
+                  {"empty", ""}};
+  auto created = cluster.create(odd);
+  REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
+  Informer informer(cluster, clock, kConfigMap);
+  std::mutex mutex;
+  std::vector<Json> old_objects;
+  informer.add_handlers({nullptr,
+                         [&](const Json& old_object, const Json&) {
+                           std::lock_guard guard(mutex);
+                           old_objects.push_back(old_object);
+                         },
+                         nullptr});
+  informer.add_index("namespace", Informer::namespace_index);
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  auto listed = informer.get("default", "odd");
+  REQUIRE(listed.has_value());
+  CHECK(*listed == *created);
+  CHECK((*listed)["extra"]["big"].is_number_integer());
+  CHECK((*listed)["extra"]["unsigned"].is_number_unsigned());
+  CHECK((*listed)["extra"]["whole_double"].is_number_float());
+  CHECK(informer.list("default") == std::vector<Json>{*created});
+  CHECK(informer.list("other").empty());
+  CHECK(informer.by_index("namespace", "default") == std::vector<Json>{*created});
+
+  Json changed = *created;
+  changed["data"]["value"] = "2";
+  auto updated = cluster.update(changed);
+  REQUIRE(updated.ok());
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard guard(mutex);
+        return old_objects.size() == 1;
+      },
+      5s));
+  CHECK(old_objects[0] == *created);  // the update handler's old object, unpacked
+  CHECK(informer.get("default", "odd").value() == *updated);
   informer.stop();
 }
