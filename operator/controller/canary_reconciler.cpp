@@ -17,6 +17,7 @@
 #include "operator/controller/router_writes.hpp"
 #include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
+#include "operator/kube/error_sink.hpp"
 #include "operator/webhooks/webhook_runner.hpp"
 
 namespace veer::controller {
@@ -105,7 +106,11 @@ kube::ReconcileResult CanaryReconciler::blocked(Context& ctx, const std::string&
     status.progress.message = problem;
     json update = ctx.object;
     update["status"] = to_json(status);
-    if (auto written = cluster_.update_status(update)) {
+    auto written = cluster_.update_status(update);
+    if (!written && !written.is(kube::ErrorType::Conflict))  // a conflict: the next pass says it
+      return fail(ctx, problem + " (and cannot write the status of " + ctx.key + ": " +
+                           written.error().message + ")");
+    if (written) {
       ctx.object = *written;
       write_event(ctx, {true, problem});
     }
@@ -191,7 +196,9 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   };
   apply_all(false);
   if (routes_first) {
-    if (!errors.empty()) return {true, std::nullopt, errors};
+    // Reported like any failed pass: a refused write here (the primary's Service, the routes,
+    // the target scaled down) is otherwise said nowhere, and the run waits without a word.
+    if (!errors.empty()) return fail(ctx, errors);
     if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
     apply_all(true);
   }
@@ -734,8 +741,13 @@ std::string CanaryReconciler::set_finalizer(Context& ctx, bool present) {
 
 void CanaryReconciler::write_event(Context& ctx, const Event& event) {
   if (!settings_.write_kubernetes_events) return;
-  // Best effort: an event never blocks a rollout.
-  cluster_.create(event_object(ctx.object, "Canary", ctx.ns, event, clock_.now()));
+  // Best effort: an event never blocks a rollout. But one not written is said (in the log, with
+  // the server's message): a role without `create events` would otherwise go unnoticed.
+  if (auto created =
+          cluster_.create(event_object(ctx.object, "Canary", ctx.ns, event, clock_.now()));
+      !created)
+    kube::report_error("creating an Event about Canary " + ctx.key + " (\"" + event.message + "\")",
+                       created.error());
 }
 
 namespace {

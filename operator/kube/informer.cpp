@@ -181,8 +181,7 @@ void Informer::run() {
         watch_options.timeout = options_.watch_timeout;
         auto opened = cluster_.watch(type_, options_.ns, watch_options);
         if (!opened) {
-          std::lock_guard guard(mutex_);
-          last_error_ = opened.error().message;
+          failed("watch", opened.error());
           end = opened.error().is(ErrorType::Gone) ? WatchEnd::Gone : WatchEnd::Failed;
         } else {
           WatchStream* stream = nullptr;
@@ -191,18 +190,17 @@ void Informer::run() {
             if (stopping_) return;
             stream_ = std::move(*opened);
             stream = stream_.get();
+            last_error_.clear();
+            told_error_.clear();  // the watch works: a later failure is news again
           }
           end = WatchEnd::Ended;
           while (auto event = stream->next()) {
             if (event->type == WatchEvent::Type::Error) {
               // Read through error_from_status: a Status of any shape, never an exception.
-              const auto error = error_from_status(0, event->object, "");
-              std::lock_guard guard(mutex_);
-              last_error_ =
-                  "watch of " + type_.describe() + ": " +
-                  (error.message.empty()
-                       ? event->object.dump(-1, ' ', false, Json::error_handler_t::replace)
-                       : error.message);
+              auto error = error_from_status(0, event->object, "");
+              if (error.message.empty())
+                error.message = event->object.dump(-1, ' ', false, Json::error_handler_t::replace);
+              failed("watch", error);
               end = error.code == 410 ? WatchEnd::Gone : WatchEnd::Failed;
               break;
             }
@@ -246,8 +244,7 @@ bool Informer::list_into_cache() {
   while (true) {
     auto page = cluster_.list(type_, options_.ns, list_options);
     if (!page) {
-      std::lock_guard guard(mutex_);
-      last_error_ = "list of " + type_.describe() + ": " + page.error().message;
+      failed("list", page.error());
       if (page.is(ErrorType::Gone) && !list_options.continue_token.empty()) {
         // The continue token expired: start the list over.
         items.clear();
@@ -297,6 +294,7 @@ bool Informer::list_into_cache() {
     resource_version_ = list_rv;
     synced_ = true;
     last_error_.clear();
+    told_error_.clear();
     changed_.notify_all();
   }
   for (const auto& change : changes) {
@@ -369,6 +367,27 @@ void Informer::run_resync() {
         if (h.on_update) h.on_update(object, object);
     }
   }
+}
+
+std::string Informer::subject() const {
+  std::string out = type_.describe();
+  if (!options_.field_selector.empty()) out += " (" + options_.field_selector + ")";
+  if (!options_.ns.empty()) out += " in namespace " + options_.ns;
+  return out;
+}
+
+void Informer::failed(const std::string& call, const ApiError& error) {
+  const auto what = call + " of " + subject();
+  const auto text = what + ": " + error.message;
+  {
+    std::lock_guard guard(mutex_);
+    last_error_ = text;
+    // A 410 Gone only asks for a relist; the same failure again is no news.
+    if (error.is(ErrorType::Gone) || error.code == 410 || text == told_error_ || !options_.on_error)
+      return;
+    told_error_ = text;
+  }
+  options_.on_error(what, error);
 }
 
 bool Informer::wait_backoff(int failures) {

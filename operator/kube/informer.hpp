@@ -36,6 +36,11 @@ struct InformerOptions {
   std::uint64_t seed = 1;  // jitter of the backoff
   // Applied to every object before it is cached, to drop what no reader needs (empty: none).
   std::function<void(Json& object)> trim;
+  // Told (on the informer's thread) when a list or a watch fails: `what` names the call ("watch
+  // of deployments.apps/v1 in namespace team-a"), the error keeps its kind and the server's
+  // message. Once per error: a retry failing the same way is not told again until a list or
+  // watch has worked. A 410 Gone (only a relist) is not told. Empty: nobody is told.
+  std::function<void(const std::string& what, const ApiError& error)> on_error;
 };
 
 struct InformerHandlers {
@@ -96,6 +101,10 @@ class Informer {
   // Returns false when the informer stops.
   bool watch_once();
   void apply_event(const WatchEvent& event);
+  // Records a failed list or watch as last_error() and tells on_error when it is new.
+  void failed(const std::string& call, const ApiError& error);
+  // What the informer follows, for messages: "deployments.apps/v1 in namespace team-a".
+  std::string subject() const;
   void store_locked(const std::string& key, ObjectPtr object);
   void erase_locked(const std::string& key);
   void run_resync();
@@ -116,6 +125,7 @@ class Informer {
   bool synced_ = false;
   bool stopping_ = false;
   std::string last_error_;
+  std::string told_error_;  // the last error given to on_error; cleared when a call works
   std::unique_ptr<WatchStream> stream_;
   std::mt19937_64 random_;
   std::thread thread_;

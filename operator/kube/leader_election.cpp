@@ -1,6 +1,7 @@
 #include "operator/kube/leader_election.hpp"
 
 #include "base/time_format.hpp"
+#include "operator/kube/error_sink.hpp"
 
 namespace veer::kube {
 namespace {
@@ -45,6 +46,7 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
                {"leaseDurationSeconds", seconds_of(config_.lease_duration)},
                {"renewTime", base::format_micro_time(now)}};
   auto current = cluster_.get(ObjectRef{kLease, config_.ns, config_.name});
+  if (!current && !current.is(ErrorType::NotFound)) return failed("reading", current.error());
   if (current.is(ErrorType::NotFound)) {
     spec["acquireTime"] = base::format_micro_time(now);
     spec["leaseTransitions"] = 0;
@@ -53,14 +55,14 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
                              {"kind", "Lease"},
                              {"metadata", {{"name", config_.name}, {"namespace", config_.ns}}},
                              {"spec", spec}});
-    if (!created) return Attempt::Failed;
+    if (!created) return failed("creating", created.error());
+    told_.clear();
     std::lock_guard guard(mutex_);
     observed_ = *created;
     observed_at_ = now;
     observed_leader_ = config_.identity;
     return Attempt::Acquired;
   }
-  if (!current) return Attempt::Failed;
   Json lease = *current;
   Json old_spec = lease.value("spec", Json::object());
   std::string holder = old_spec.value("holderIdentity", "");
@@ -86,7 +88,8 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
   }
   lease["spec"] = spec;
   auto updated = cluster_.update(lease);  // carries resourceVersion: a racing writer gets 409
-  if (!updated) return Attempt::Failed;
+  if (!updated) return failed("updating", updated.error());
+  told_.clear();
   std::lock_guard guard(mutex_);
   observed_ = *updated;
   observed_at_ = now;
@@ -94,16 +97,31 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
   return Attempt::Acquired;
 }
 
+LeaderElector::Attempt LeaderElector::failed(const char* doing, const ApiError& error) {
+  // A 409 (Conflict, AlreadyExists) is another candidate winning the race: the next attempt reads
+  // again. Anything else (a refused call above all) is told once, until an attempt works again.
+  if (error.is(ErrorType::Conflict) || error.is(ErrorType::AlreadyExists)) return Attempt::Failed;
+  const auto what =
+      std::string(doing) + " the Lease " + config_.ns + "/" + config_.name + " for leader election";
+  if (what + error.message == told_) return Attempt::Failed;
+  told_ = what + error.message;
+  report_error(what, error);
+  return Attempt::Failed;
+}
+
 void LeaderElector::release() {
   auto current = cluster_.get(ObjectRef{kLease, config_.ns, config_.name});
-  if (!current) return;
+  if (!current) {
+    if (!current.is(ErrorType::NotFound)) failed("reading", current.error());
+    return;
+  }
   Json lease = *current;
   if (lease.value("spec", Json::object()).value("holderIdentity", "") != config_.identity) return;
   auto now = clock_.now();
   lease["spec"]["holderIdentity"] = "";
   lease["spec"]["leaseDurationSeconds"] = 1;
   lease["spec"]["renewTime"] = base::format_micro_time(now);
-  cluster_.update(lease);
+  if (auto updated = cluster_.update(lease); !updated) failed("releasing", updated.error());
 }
 
 void LeaderElector::run(const LeaderCallbacks& callbacks) {

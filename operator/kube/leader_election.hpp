@@ -1,7 +1,8 @@
 // Leader election on a coordination.k8s.io/v1 Lease, as client-go's: acquire when the lease is
 // free or expired (as observed on our clock, not the holder's), renew every retry period, give up
 // leadership when a renewal has not succeeded within the renew deadline, and release the lease on
-// stop() (SIGTERM) so that a standby takes over at once.
+// stop() (SIGTERM) so that a standby takes over at once. A lease call that fails (but a 409 from
+// another candidate's write) is said through kube::report_error (error_sink.hpp), once per error.
 #pragma once
 
 #include <condition_variable>
@@ -47,6 +48,8 @@ class LeaderElector {
   enum class Attempt { Acquired, Held, Failed };
   Attempt try_acquire_or_renew();
   void release();
+  // Hands a failed lease call to kube::report_error (once per error; not a 409) and says Failed.
+  Attempt failed(const char* doing, const ApiError& error);
   bool wait(base::Clock::Duration d);  // false when stopped
 
   Cluster& cluster_;
@@ -59,6 +62,7 @@ class LeaderElector {
   Json observed_;                         // last lease seen
   base::Clock::TimePoint observed_at_{};  // when it last changed, on our clock
   std::string observed_leader_;
+  std::string told_;  // the last failure reported (run()'s thread only); cleared on success
 };
 
 }  // namespace veer::kube

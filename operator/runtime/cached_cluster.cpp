@@ -111,6 +111,14 @@ std::size_t CachedCluster::release_unreferenced() {
 kube::InformerOptions CachedCluster::informer_options(const kube::ResourceType& type, bool lazy,
                                                       Entry& entry) {
   auto out = options_.informer;
+  // A list or watch the API server refuses is said in the log at once (naming the call and the
+  // server's message), not only as "waiting for caches": a refused watch leaves the cache at its
+  // first list, which no later sync wait would show.
+  if (!out.on_error && options_.warn)
+    out.on_error = [warn = options_.warn](const std::string& what, const kube::ApiError& error) {
+      warn(what + " failed (" + kube::to_string(error.type) +
+           "); retrying with backoff: " + error.message);
+    };
   if (options_.trim) {
     const bool last_applied = !lazy && listed(options_.without_last_applied, type);
     entry.trim = [last_applied](kube::Json& object) {

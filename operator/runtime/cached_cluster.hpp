@@ -43,7 +43,8 @@ struct CacheOptions {
                                           {"", "v1", "secrets", "Secret"}};
   // Names watched at most, per by-name type; the others are read from the API server each time.
   std::size_t max_watched_names = 500;
-  // Says, once per type, that the cap was reached (no names or values in it).
+  // Says, once per type, that the cap was reached (no names or values in it); and, once per
+  // error, that an informer's list or watch failed (the call and the server's message).
   std::function<void(const std::string& message)> warn;
   // Every cached object leaves out metadata.managedFields.
   bool trim = true;

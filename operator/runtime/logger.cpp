@@ -8,6 +8,7 @@
 
 #include "base/time_format.hpp"
 #include "http/printable.hpp"
+#include "operator/kube/error_sink.hpp"
 
 namespace veer::runtime {
 namespace {
@@ -73,6 +74,7 @@ struct Logger::Impl {
   LogFormat format;
   LogLevel level;
   std::shared_ptr<spdlog::logger> logger;
+  std::uint64_t error_sink = 0;  // kube::add_error_sink's handle
 };
 
 Logger::Logger(std::ostream& out, LogFormat format, LogLevel level)
@@ -84,9 +86,17 @@ Logger::Logger(std::ostream& out, LogFormat format, LogLevel level)
   impl_->logger = std::make_shared<spdlog::logger>("veer", sink);
   impl_->logger->set_pattern("%v");  // time and level are written by log(), per format
   impl_->logger->set_level(to_spdlog(level));
+  // API errors no caller can be given (a refused Event, the leader election's lease calls) are
+  // said here: warn, with the call, the error's kind and the server's message.
+  impl_->error_sink = kube::add_error_sink([this](const std::string& what,
+                                                  const kube::ApiError& error) {
+    log(LogLevel::warn, what + " failed (" + kube::to_string(error.type) + "): " + error.message,
+        {{"error", kube::to_string(error.type)}});
+  });
 }
 
 Logger::~Logger() {
+  kube::remove_error_sink(impl_->error_sink);
   flush();
 }
 

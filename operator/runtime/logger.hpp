@@ -26,7 +26,9 @@ using LogFields = std::vector<LogField>;
 
 class Logger {
  public:
-  // Writes to `out` (std::cerr for the operator, a string stream in tests); thread-safe.
+  // Writes to `out` (std::cerr for the operator, a string stream in tests); thread-safe. While
+  // it lives it is the process's kube::error_sink (the latest logger made): API errors no caller
+  // could be given (a refused Event, a refused lease call) are written as warnings.
   Logger(std::ostream& out, LogFormat format = LogFormat::text, LogLevel level = LogLevel::info);
   ~Logger();
   Logger(const Logger&) = delete;

@@ -3,7 +3,8 @@
 // `helm uninstall` of the chart create, change and remove its objects (no container runtime: the
 // API objects are asserted, not running pods); a whole rollout runs as the chart's
 // ServiceAccount with the chart's RBAC and is never refused; and each permission the role grants
-// is needed: without it, the same run is refused a call naming exactly that permission.
+// is needed: without it, the same run is refused a call naming exactly that permission, and the
+// operator's log says so (the run stops on that line).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -22,6 +23,11 @@ namespace {
 
 using nlohmann::json;
 
+// The build defines it; clang-tidy (testing/check_style) may check this file with the flags of
+// a neighbour that does not.
+#ifndef VEER_SOURCE_DIR
+#define VEER_SOURCE_DIR "."
+#endif
 const std::string kSource = VEER_SOURCE_DIR;
 const std::string kManifests = kSource + "/charts/veer/manifests.yaml";
 
@@ -396,25 +402,28 @@ TEST_CASE(
   }
   REQUIRE(permissions.size() > 25);
 
+  const auto started = std::chrono::steady_clock::now();
   auto outcomes = probe(*cluster, rules, permissions, run_rollout);
   std::size_t named = 0;
   for (const auto& o : outcomes) {
     INFO("without " << o.permission.text() << ": phases " << o.run.phases.size() << ", forbidden "
                     << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
                     << o.run.log_tail);
-    const bool failed = o.run.phases != run_phases();
-    // Needed: the run was refused it by name, or (where the operator does not log the refusal)
-    // the run failed.
-    CHECK_MESSAGE((o.run.stopped || failed),
-                  "without " << o.permission.text() << " the whole run succeeded: not needed?");
-    if (o.run.stopped)
-      ++named;
-    else if (failed)
-      MESSAGE("without " << o.permission.text() << " the run failed (" << o.run.error
-                         << ") but the operator's log never named the refused call");
+    // Needed, and said: the operator's log names the refused call (verb, resource, group), as
+    // the API server words it. A run that merely fails, with the refusal said nowhere, is a
+    // refusal read as something else (absence, a conflict, success).
+    CHECK_MESSAGE(
+        o.run.stopped,
+        "without " << o.permission.text() << " the operator's log never named the refused call ("
+                   << (o.run.error.empty() ? "the whole run succeeded" : o.run.error) << ")");
+    if (o.run.stopped) ++named;
   }
   MESSAGE(permissions.size() << " permissions probed, " << named
-                             << " refused by name in the operator's log");
+                             << " refused by name in the operator's log, in "
+                             << std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count()
+                             << " s");
 }
 
 }  // namespace veer::e2e
@@ -442,24 +451,25 @@ TEST_CASE(
     if (experiments_permission(p) && !unreached(p)) permissions.push_back(p);
   // list experiments, update experiments (the finalizer), update experiments/status
   REQUIRE(permissions.size() == 3);
+  std::size_t named = 0;
   for (const auto& o : probe(*cluster, chart_rules(*cluster), permissions, run_experiment)) {
     INFO("without " << o.permission.text() << ": forbidden "
                     << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
                     << o.run.log_tail);
-    const bool failed = o.run.phases != experiment_phases();
-    CHECK_MESSAGE((o.run.stopped || failed),
-                  "without " << o.permission.text() << " the Experiment ran: not needed?");
-    // Measured: a refused status write is logged as "status ... changed meanwhile; retrying"
-    // (the Experiment reconciler reads every failed write as a Conflict), so it stalls unnamed.
-    if (!o.run.stopped && failed)
-      MESSAGE("without " << o.permission.text() << " the Experiment stalled (" << o.run.error
-                         << ") but the operator's log never named the refused call");
+    // A refused status write is said as refused (status_write.cpp), never as "changed
+    // meanwhile": every probe must stop on the refusal named in the log.
+    CHECK_MESSAGE(o.run.stopped,
+                  "without " << o.permission.text()
+                             << " the operator's log never named the refused call ("
+                             << (o.run.error.empty() ? "the Experiment ran" : o.run.error) << ")");
+    if (o.run.stopped) ++named;
   }
-  MESSAGE("the Experiment permissions probed in "
-          << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                              started)
-                 .count()
-          << " s");
+  MESSAGE("the Experiment permissions: " << permissions.size() << " probed, " << named
+                                         << " refused by name in the operator's log, in "
+                                         << std::chrono::duration_cast<std::chrono::seconds>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count()
+                                         << " s");
 }
 
 }  // namespace veer::e2e
@@ -538,7 +548,10 @@ TEST_CASE(
   }
   int ran = 0;
   for (const std::string page : {"docs/install.md", "docs/getting-started.md"}) {
-    for (auto [number, line] : doc_shell_lines(page)) {
+    for (const auto& numbered : doc_shell_lines(page)) {
+      // Not structured bindings: doctest's assertions capture them, which clang 14 refuses.
+      const int number = numbered.first;
+      std::string line = numbered.second;
       if (line.rfind("kubectl ", 0) != 0) continue;
       if (const auto at = line.find("examples/podinfo.yaml"); at != std::string::npos)
         line.replace(at, std::string("examples/podinfo.yaml").size(), podinfo);

@@ -11,6 +11,7 @@
 #include "operator/controller/router_writes.hpp"
 #include "operator/controller/status_write.hpp"
 #include "operator/controller/workload_health.hpp"
+#include "operator/kube/error_sink.hpp"
 #include "operator/webhooks/webhook_runner.hpp"
 
 namespace veer::controller::experiment {
@@ -33,6 +34,7 @@ struct ExperimentReconciler::Context {
   ExperimentObservations seen;
   meshes::ExperimentRouting routing;
   std::string routing_problem;  // why the versions cannot be routed ("" when they can)
+  std::string read_error;       // a version's workload that could not be read (not "absent")
   ExperimentDecision decision;
 };
 
@@ -96,7 +98,12 @@ kube::ReconcileResult ExperimentReconciler::blocked(Context& ctx, const std::str
     if (!status.contains("phase")) status["phase"] = "Pending";
     json update = ctx.object;
     update["status"] = status;
-    if (auto written = cluster_.update_status(update)) {
+    auto written = cluster_.update_status(update);
+    ctx.decision.status = ctx.experiment.status;
+    if (!written && !written.is(kube::ErrorType::Conflict))  // a conflict: the next pass says it
+      return done(ctx, problem + " (and cannot write the status of " + ctx.key + ": " +
+                           written.error().message + ")");
+    if (written) {
       ctx.object = *written;
       write_event(ctx, {true, problem});
     }
@@ -126,7 +133,10 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   }
   ctx.experiment = parsed.value;
   if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ns;
-  if (!observe(ctx)) return blocked(ctx, ctx.routing_problem);
+  const bool routable = observe(ctx);
+  // A read that failed (a refused GET above all) is no missing Deployment to wait for.
+  if (!ctx.read_error.empty()) return done(ctx, ctx.read_error);
+  if (!routable) return blocked(ctx, ctx.routing_problem);
   // Held before the first route is written, so a deletion at any later moment is finalized.
   if (auto error = hold_finalizer(ctx, true); !error.empty()) return done(ctx, error);
 
@@ -212,6 +222,7 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     if (ctx.experiment.metadata.namespace_.empty()) ctx.experiment.metadata.namespace_ = ctx.ns;
     ctx.decision.status = ctx.experiment.status;
     observe(ctx);
+    if (!ctx.read_error.empty()) return done(ctx, ctx.read_error);
     // A failed read is no "absent": the finalizer stays until the user's object is known.
     meshes::Observed observed;
     if (auto error = router_objects(ctx, observed); !error.empty()) return done(ctx, error);
@@ -240,6 +251,9 @@ bool ExperimentReconciler::observe(Context& ctx) {
     } else {
       all_exist = false;
       seen.health.message = found.error().message;
+      if (!found.is(kube::ErrorType::NotFound) && ctx.read_error.empty())
+        ctx.read_error = "cannot read " + std::string(kind) + " " + ctx.ns + "/" + ref.name +
+                         " (version " + v->name + "): " + found.error().message;
     }
     ctx.seen.versions.push_back(std::move(seen));
   }
@@ -340,8 +354,14 @@ std::string ExperimentReconciler::promote(Context& ctx, const std::string& winne
 
 void ExperimentReconciler::write_event(Context& ctx, const Event& event) {
   if (!settings_.write_kubernetes_events) return;
-  // Best effort: an event never blocks an experiment.
-  cluster_.create(event_object(ctx.object, "Experiment", ctx.ns, event, clock_.now()));
+  // Best effort: an event never blocks an experiment. But one not written is said (in the log,
+  // with the server's message): a role without `create events` would otherwise go unnoticed.
+  if (auto created =
+          cluster_.create(event_object(ctx.object, "Experiment", ctx.ns, event, clock_.now()));
+      !created)
+    kube::report_error(
+        "creating an Event about Experiment " + ctx.key + " (\"" + event.message + "\")",
+        created.error());
 }
 
 }  // namespace veer::controller::experiment

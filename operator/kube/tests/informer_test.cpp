@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -178,6 +179,52 @@ TEST_CASE("an informer keeps retrying a failing list with backoff and reports th
   clock.advance(5s);
   CHECK(informer.wait_for_sync());
   CHECK(informer.last_error().empty());
+  informer.stop();
+}
+
+TEST_CASE(
+    "a refused watch is told once, naming the call and keeping its kind, however often it is "
+    "retried; after a watch works, a new refusal is told again") {
+  veer::base::SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  const ApiError refused{ErrorType::Forbidden, 403, "Forbidden",
+                         "configmaps is forbidden: User \"veer\" cannot watch resource "
+                         "\"configmaps\" in API group \"\" in the namespace \"shop\""};
+  cluster.fail_next("watch", refused, 3);
+  std::mutex mutex;
+  std::vector<std::pair<std::string, ApiError>> told;
+  InformerOptions options;
+  options.ns = "shop";
+  options.on_error = [&](const std::string& what, const ApiError& error) {
+    std::lock_guard guard(mutex);
+    told.emplace_back(what, error);
+  };
+  auto told_count = [&] {
+    std::lock_guard guard(mutex);
+    return told.size();
+  };
+  // Moves the simulated time to each backoff's end until `done`.
+  auto drive = [&](const std::function<bool()>& done) {
+    return eventually([&] {
+      if (done()) return true;
+      if (auto next = clock.next_deadline()) clock.advance(*next - clock.now());
+      return false;
+    });
+  };
+  Informer informer(cluster, clock, kConfigMap, options);
+  informer.start();
+  REQUIRE(informer.wait_for_sync());  // the list works: only the watch is refused
+  REQUIRE(drive([&] { return cluster.open_watches() == 1; }));  // after three refusals
+  REQUIRE(told_count() == 1);
+  CHECK(told[0].first == "watch of configmaps (v1) in namespace shop");
+  CHECK(told[0].second.is(ErrorType::Forbidden));
+  CHECK(told[0].second.message == refused.message);
+  CHECK(informer.last_error().empty());  // the watch works now
+
+  // The watch ends and its reopening is refused again: news again.
+  cluster.fail_next("watch", refused, 1);
+  cluster.close_watches();
+  REQUIRE(drive([&] { return told_count() == 2; }));
   informer.stop();
 }
 

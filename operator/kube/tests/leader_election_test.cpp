@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "base/time_format.hpp"
+#include "operator/kube/error_sink.hpp"
 #include "operator/kube/leader_election.hpp"
 #include "operator/kube/memory_cluster.hpp"
 #include "operator/kube/tests/support/backends.hpp"
@@ -113,4 +115,50 @@ TEST_CASE("a leader that cannot renew within the renew deadline stops leading") 
   }
   REQUIRE(eventually([&] { return !a.leading.load(); }, 5s));
   CHECK(a.stopped == 1);
+}
+
+TEST_CASE(
+    "a refused lease call is reported once (to the process's error sink), naming the call and "
+    "keeping the server's message, while the candidate keeps trying; a 409 is not reported") {
+  veer::base::SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  std::mutex mutex;
+  std::vector<std::pair<std::string, ApiError>> told;
+  const auto sink = add_error_sink([&](const std::string& what, const ApiError& error) {
+    std::lock_guard guard(mutex);
+    told.emplace_back(what, error);
+  });
+  auto told_now = [&] {
+    std::lock_guard guard(mutex);
+    return told;
+  };
+  const ApiError refused{ErrorType::Forbidden, 403, "Forbidden",
+                         "leases.coordination.k8s.io is forbidden: User \"veer\" cannot create "
+                         "resource \"leases\" in API group \"coordination.k8s.io\" in the "
+                         "namespace \"default\""};
+  cluster.fail_next("create", refused, 4);
+  {
+    Candidate a(cluster, clock, "a");
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      clock.wait_for_waiters(1);
+      CHECK_FALSE(a.leading);
+      clock.advance(2s);
+    }
+    REQUIRE(eventually([&] { return a.leading.load(); }, 5s));  // the fifth create works
+    const auto seen = told_now();
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].first == "creating the Lease default/veer-leader for leader election");
+    CHECK(seen[0].second.is(ErrorType::Forbidden));
+    CHECK(seen[0].second.message == refused.message);
+
+    // A renewal losing a race (409) is routine: not reported.
+    cluster.fail_next("update", ApiError{ErrorType::Conflict, 409, "Conflict", "stale"}, 1);
+    clock.wait_for_waiters(1);
+    clock.advance(2s);
+    clock.wait_for_waiters(1);
+    CHECK(told_now().size() == 1);
+  }
+  remove_error_sink(sink);
+  report_error("after removal", refused);  // nobody is told
+  CHECK(told_now().size() == 1);
 }

@@ -3,6 +3,10 @@
 // back at once, and what is outside the watched namespace or never cached goes to the server.
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <mutex>
+#include <thread>
+
 #include "operator/controller/simulation.hpp"
 #include "operator/runtime/cached_cluster.hpp"
 #include "operator/runtime/counting_cluster.hpp"
@@ -99,5 +103,77 @@ TEST_CASE("a type read for the first time gets an informer, others go to the API
   // A type the server does not serve is not watched, and reads say what is missing.
   auto missing = cache.get({{"example.com", "v1", "widgets", "Widget"}, "shop", "w"});
   CHECK_FALSE(missing);
+  cache.stop();
+}
+
+TEST_CASE(
+    "a refused watch (of a type, or of one ConfigMap's name) is warned at once, naming the call "
+    "and the server's message, and once only while it stays refused") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  REQUIRE(w.cluster.create(sim::deployment("shop", "podinfo", "podinfo:1")));
+  REQUIRE(w.cluster.create({{"apiVersion", "v1"},
+                            {"kind", "ConfigMap"},
+                            {"metadata", {{"name", "podinfo-config"}, {"namespace", "shop"}}},
+                            {"data", {{"color", "blue"}}}}));
+  std::mutex mutex;
+  std::vector<std::string> warned;
+  auto warnings = [&] {
+    std::lock_guard guard(mutex);
+    return warned;
+  };
+  runtime::CacheOptions options;
+  options.ns = "shop";
+  options.warn = [&](const std::string& message) {
+    std::lock_guard guard(mutex);
+    warned.push_back(message);
+  };
+  runtime::CachedCluster cache(w.cluster, w.clock, options);
+  std::string error;
+  REQUIRE(cache.watch_type(kDeployment, error) != nullptr);
+  REQUIRE(cache.watch_names(kube::type_of("v1", "ConfigMap"), error) != nullptr);
+  auto refusal = [](const std::string& resource, const std::string& group) {
+    return kube::ApiError{kube::ErrorType::Forbidden, 403, "Forbidden",
+                          resource + " is forbidden: User \"veer\" cannot watch resource \"" +
+                              resource + "\" in API group \"" + group +
+                              "\" in the namespace \"shop\""};
+  };
+  w.cluster.fail_next("watch", refusal("deployments", "apps"), 3);
+  cache.start();
+  REQUIRE(cache.wait_for_sync(10s));  // the list works: the cache looks fine
+  // Moves the simulated time to each backoff's end until `done` (or 30 s of real time).
+  auto drive = [&](const std::function<bool()>& done) {
+    const auto limit = std::chrono::steady_clock::now() + 30s;
+    while (!done() && std::chrono::steady_clock::now() < limit) {
+      if (auto next = w.clock.next_deadline(); next && *next > w.clock.now())
+        w.clock.advance(*next - w.clock.now());
+      std::this_thread::yield();
+    }
+    return done();
+  };
+  REQUIRE(drive([&] { return w.cluster.open_watches() == 1; }));  // after three refusals
+  auto seen = warnings();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].find("watch of deployments.apps/v1 in namespace shop failed (Forbidden)") !=
+        std::string::npos);
+  CHECK(seen[0].find("cannot watch resource \"deployments\" in API group \"apps\"") !=
+        std::string::npos);
+
+  // A name's watch (ConfigMaps are watched by name) refused the same way (once: the injected
+  // failure is the next watch call's, whichever type's; the Deployments' watch stays open).
+  w.cluster.fail_next("watch", refusal("configmaps", ""), 1);
+  REQUIRE(cache.get({kube::type_of("v1", "ConfigMap"), "shop", "podinfo-config"}));
+  // Told before any time passes (moving time could end the Deployments' watch, whose reopening
+  // would take the injected failure instead).
+  const auto limit = std::chrono::steady_clock::now() + 30s;
+  while (warnings().size() < 2 && std::chrono::steady_clock::now() < limit)
+    std::this_thread::yield();
+  REQUIRE(drive([&] { return w.cluster.open_watches() == 2; }));
+  seen = warnings();
+  INFO(seen.back());
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].find("watch of configmaps (v1) (metadata.name=podinfo-config) in namespace shop") !=
+        std::string::npos);
+  CHECK(seen[1].find("cannot watch resource \"configmaps\"") != std::string::npos);
   cache.stop();
 }
