@@ -49,7 +49,7 @@ Informer::ObjectPtr Informer::pack(const Json& object) const {
 }
 
 Json Informer::unpack(const Stored& stored) {
-  return Json::from_msgpack(stored.packed);  // packed by pack_locked: never malformed
+  return Json::from_msgpack(stored.packed);  // packed by pack(): never malformed
 }
 
 void Informer::start() {
