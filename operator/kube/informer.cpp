@@ -27,29 +27,8 @@ void Informer::add_handlers(InformerHandlers handlers) {
 void Informer::add_index(const std::string& name, IndexFunc index) {
   std::lock_guard guard(mutex_);
   index_funcs_[name] = std::move(index);
-  for (auto& [key, object] : cache_) {
-    auto stored = std::make_shared<Stored>(*object);
-    stored->index_values[name] = index_funcs_[name](unpack(*object));
-    for (const auto& value : stored->index_values[name]) indices_[name][value].insert(key);
-    object = std::move(stored);
-  }
-}
-
-Informer::ObjectPtr Informer::pack(const Json& object) const {
-  auto stored = std::make_shared<Stored>();
-  stored->packed = [&] {
-    std::string out;
-    Json::to_msgpack(object, out);
-    return out;
-  }();
-  stored->ns = namespace_of(object);
-  stored->resource_version = resource_version_of(object);
-  for (const auto& [name, func] : index_funcs_) stored->index_values[name] = func(object);
-  return stored;
-}
-
-Json Informer::unpack(const Stored& stored) {
-  return Json::from_msgpack(stored.packed);  // packed by pack(): never malformed
+  for (const auto& [key, object] : cache_)
+    for (const auto& value : index_funcs_[name](*object)) indices_[name][value].insert(key);
 }
 
 void Informer::start() {
@@ -92,14 +71,14 @@ std::optional<Json> Informer::get(const std::string& key) const {
   std::lock_guard guard(mutex_);
   auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
-  return unpack(*it->second);
+  return *it->second;
 }
 
 std::vector<Json> Informer::list(const std::string& ns) const {
   std::lock_guard guard(mutex_);
   std::vector<Json> out;
   for (const auto& [key, object] : cache_)
-    if (ns.empty() || object->ns == ns) out.push_back(unpack(*object));
+    if (ns.empty() || namespace_of(*object) == ns) out.push_back(*object);
   return out;
 }
 
@@ -110,7 +89,7 @@ std::vector<Json> Informer::by_index(const std::string& index, const std::string
   if (idx == indices_.end()) return out;
   auto keys = idx->second.find(value);
   if (keys == idx->second.end()) return out;
-  for (const auto& key : keys->second) out.push_back(unpack(*cache_.at(key)));
+  for (const auto& key : keys->second) out.push_back(*cache_.at(key));
   return out;
 }
 
@@ -138,16 +117,16 @@ std::vector<std::string> Informer::owner_uid_index(const Json& object) {
 
 void Informer::store_locked(const std::string& key, ObjectPtr object) {
   erase_locked(key);
-  for (const auto& [name, values] : object->index_values)
-    for (const auto& value : values) indices_[name][value].insert(key);
+  for (const auto& [name, func] : index_funcs_)
+    for (const auto& value : func(*object)) indices_[name][value].insert(key);
   cache_[key] = std::move(object);
 }
 
 void Informer::erase_locked(const std::string& key) {
   auto it = cache_.find(key);
   if (it == cache_.end()) return;
-  for (const auto& [name, values] : it->second->index_values)
-    for (const auto& value : values) {
+  for (const auto& [name, func] : index_funcs_)
+    for (const auto& value : func(*it->second)) {
       auto& keys = indices_[name][value];
       keys.erase(key);
       if (keys.empty()) indices_[name].erase(value);
@@ -235,7 +214,7 @@ void Informer::run() {
 }
 
 bool Informer::list_into_cache() {
-  std::vector<Json> items;
+  std::vector<ObjectPtr> items;
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.field_selector = options_.field_selector;
@@ -257,7 +236,7 @@ bool Informer::list_into_cache() {
       if (!item.contains("apiVersion")) item["apiVersion"] = type_.api_version();
       if (!item.contains("kind") && !type_.kind.empty()) item["kind"] = type_.kind;
       if (options_.trim) options_.trim(item);
-      items.push_back(std::move(item));
+      items.push_back(std::make_shared<const Json>(std::move(item)));
     }
     if (list_rv.empty()) list_rv = page->resource_version;
     if (page->continue_token.empty()) break;
@@ -265,24 +244,24 @@ bool Informer::list_into_cache() {
   }
 
   struct Change {
-    ObjectPtr old_object;              // null: added
-    const Json* new_object = nullptr;  // null: deleted
+    ObjectPtr old_object;
+    ObjectPtr new_object;
   };
   std::vector<Change> changes;
   {
     std::lock_guard guard(mutex_);
     std::set<std::string> seen;
-    for (const auto& item : items) {
-      std::string key = key_of(item);
+    for (auto& item : items) {
+      std::string key = key_of(*item);
       seen.insert(key);
       auto it = cache_.find(key);
       ObjectPtr old = it == cache_.end() ? nullptr : it->second;
-      const auto rv = resource_version_of(item);
-      if (old && old->resource_version == rv) continue;
-      if (old && compare_resource_versions(rv, old->resource_version) == -1)
+      if (old && resource_version_of(*old) == resource_version_of(*item)) continue;
+      if (old &&
+          compare_resource_versions(resource_version_of(*item), resource_version_of(*old)) == -1)
         continue;  // never step back
-      store_locked(key, pack(item));
-      changes.push_back({old, &item});
+      store_locked(key, item);
+      changes.push_back({old, item});
     }
     std::vector<std::string> gone;
     for (const auto& [key, object] : cache_)
@@ -297,18 +276,16 @@ bool Informer::list_into_cache() {
     told_error_.clear();
     changed_.notify_all();
   }
-  for (const auto& change : changes) {
-    const auto old_object = change.old_object ? unpack(*change.old_object) : Json();
+  for (const auto& change : changes)
     for (const auto& h : handlers_) {
       if (!change.old_object) {
         if (h.on_add) h.on_add(*change.new_object);
       } else if (!change.new_object) {
-        if (h.on_delete) h.on_delete(old_object);
+        if (h.on_delete) h.on_delete(*change.old_object);
       } else if (h.on_update) {
-        h.on_update(old_object, *change.new_object);
+        h.on_update(*change.old_object, *change.new_object);
       }
     }
-  }
   return true;
 }
 
@@ -320,9 +297,9 @@ void Informer::apply_event(const WatchEvent& event) {
     return;
   }
   std::string key = key_of(event.object);
-  Json object = event.object;
-  if (options_.trim) options_.trim(object);
-  auto packed = event.type == WatchEvent::Type::Deleted ? nullptr : pack(object);
+  Json trimmed = event.object;
+  if (options_.trim) options_.trim(trimmed);
+  auto object = std::make_shared<const Json>(std::move(trimmed));
   ObjectPtr old;
   {
     std::lock_guard guard(mutex_);
@@ -330,23 +307,22 @@ void Informer::apply_event(const WatchEvent& event) {
     if (it != cache_.end()) old = it->second;
     if (!rv.empty()) resource_version_ = rv;
     if (old && event.type != WatchEvent::Type::Deleted &&
-        compare_resource_versions(rv, old->resource_version).value_or(1) <= 0)
+        compare_resource_versions(rv, resource_version_of(*old)).value_or(1) <= 0)
       return;  // an older or equal state than the cache has
     if (event.type == WatchEvent::Type::Deleted) {
       if (!old) return;
       erase_locked(key);
     } else {
-      store_locked(key, packed);
+      store_locked(key, object);
     }
   }
-  const auto old_object = old && event.type != WatchEvent::Type::Deleted ? unpack(*old) : Json();
   for (const auto& h : handlers_) {
     if (event.type == WatchEvent::Type::Deleted) {
-      if (h.on_delete) h.on_delete(object);
+      if (h.on_delete) h.on_delete(*object);
     } else if (old) {
-      if (h.on_update) h.on_update(old_object, object);
+      if (h.on_update) h.on_update(*old, *object);
     } else if (h.on_add) {
-      h.on_add(object);
+      h.on_add(*object);
     }
   }
 }
@@ -361,11 +337,9 @@ void Informer::run_resync() {
       if (stopping_) return;
       for (const auto& [key, object] : cache_) objects.push_back(object);
     }
-    for (const auto& stored : objects) {
-      const auto object = unpack(*stored);
+    for (const auto& object : objects)
       for (const auto& h : handlers_)
-        if (h.on_update) h.on_update(object, object);
-    }
+        if (h.on_update) h.on_update(*object, *object);
   }
 }
 

@@ -85,17 +85,7 @@ class Informer {
   static std::vector<std::string> owner_uid_index(const Json& object);
 
  private:
-  // An object as the cache keeps it: packed (MessagePack, about a third of a parsed Json's heap
-  // for a Deployment) and unpacked on every read, with what the cache itself looks at often.
-  struct Stored {
-    std::string packed;
-    std::string ns;
-    std::string resource_version;
-    std::map<std::string, std::vector<std::string>> index_values;  // by index name
-  };
-  using ObjectPtr = std::shared_ptr<const Stored>;
-  ObjectPtr pack(const Json& object) const;  // index functions are fixed once started
-  static Json unpack(const Stored& stored);
+  using ObjectPtr = std::shared_ptr<const Json>;
   void run();
   bool list_into_cache();
   // Returns false when the informer stops.

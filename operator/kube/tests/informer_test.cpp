@@ -261,9 +261,9 @@ TEST_CASE("an informer with a field selector lists and follows one name only, tr
   informer.stop();
 }
 
-// The cache keeps objects packed (MessagePack) to hold a fleet in less memory: what a read gives
-// back must be the object as listed and as watched, to the number type, and the indexes and the
-// update handlers' old object must survive the packing.
+// What a read gives back is the object as listed and as watched, to the number type, also
+// through the namespace list, an index and the update handlers' old object (the cache was packed
+// as MessagePack for a while; a layout change must keep this).
 TEST_CASE("a cached object reads back exactly as it was stored, numbers, text and nesting") {
   veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
