@@ -184,7 +184,7 @@ TEST_CASE("an informer keeps retrying a failing list with backoff and reports th
 
 TEST_CASE(
     "a refused watch is told once, naming the call and keeping its kind, however often it is "
-    "retried; after a watch works, a new refusal is told again") {
+    "retried, and after a watch works a new refusal is told again") {
   veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   const ApiError refused{ErrorType::Forbidden, 403, "Forbidden",

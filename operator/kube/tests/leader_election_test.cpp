@@ -119,7 +119,7 @@ TEST_CASE("a leader that cannot renew within the renew deadline stops leading") 
 
 TEST_CASE(
     "a refused lease call is reported once (to the process's error sink), naming the call and "
-    "keeping the server's message, while the candidate keeps trying; a 409 is not reported") {
+    "keeping the server's message, while the candidate keeps trying, and a 409 is not reported") {
   veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);
   std::mutex mutex;
