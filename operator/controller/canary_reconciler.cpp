@@ -125,7 +125,11 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   ctx.ns = ns;
   auto got = cluster_.get({canary_type(), ns, name});
   if (!got) {
-    if (got.is(kube::ErrorType::NotFound)) return {};
+    if (got.is(kube::ErrorType::NotFound)) {
+      std::lock_guard lock(held_mutex_);  // a Canary gone mid-analysis leaves nothing held
+      held_.erase(key);
+      return {};
+    }
     return fail(ctx, got.error().message);
   }
   ctx.object = *got;
