@@ -103,11 +103,11 @@ CheckResult compare_samples(const model::Comparison& comparison,
   };
   if (mann_whitney) {
     auto r = stats::mann_whitney(candidate, baseline, shift, comparison.confidence);
-    if (!r) return no_data(test, r.error());
+    if (!r) return no_data(test, r.error().message);
     fill(*r, r->u_candidate, r->hodges_lehmann);
   } else {
     auto r = stats::welch(candidate, baseline, shift, comparison.confidence);
-    if (!r) return no_data(test, r.error());
+    if (!r) return no_data(test, r.error().message);
     fill(*r, r->t, r->difference);
   }
   e.n_candidate = static_cast<double>(candidate.size());
@@ -150,7 +150,7 @@ CheckResult compare_counts(const model::Comparison& comparison, stats::Counts ca
       static_cast<double>(baseline.errors) / static_cast<double>(baseline.total);
   const double margin = absolute_margin(comparison, baseline_rate);
   auto r = stats::bayes_binomial(candidate, baseline, margin, comparison.confidence);
-  if (!r) return no_data(test, r.error());
+  if (!r) return no_data(test, r.error().message);
   CheckResult out;
   Evidence& e = out.evidence;
   e.test = test;
@@ -195,7 +195,7 @@ CheckResult compare_sequential(const model::Comparison& comparison, stats::Seque
   stats::SequentialState next = state;
   for (const auto& interval : intervals) {
     auto updated = stats::sequential_update(next, interval, options);
-    if (!updated) return no_data(test, updated.error());
+    if (!updated) return no_data(test, updated.error().message);
     next = *updated;
   }
   state = next;
@@ -224,7 +224,7 @@ CheckResult compare_sequential(const model::Comparison& comparison, stats::Seque
         return boost::math::quantile(
             boost::math::complement(boost::math::normal(), (1 - comparison.confidence) / 2));
       });
-  if (!z_of) return no_data(test, z_of.error());
+  if (!z_of) return no_data(test, z_of.error().message);
   const double z = *z_of;
   const double se = std::sqrt(pc * (1 - pc) / nc + pp * (1 - pp) / np);
   e.ci_low = *e.estimate - z * se;

@@ -45,7 +45,7 @@ Outcome<QuerySpec> from_template(const model::NamedReference& ref, const MetricC
   QuerySpec spec{t->spec.query, "template " + ns + "/" + ref.name, &fallback};
   if (c.source_for) {
     auto source = c.source_for(t->spec.provider);
-    if (!source) return fail(spec.origin + ": " + source.error());
+    if (!source) return fail(spec.origin + ": " + source.error().message);
     spec.source = *source;
   } else if (t->spec.provider.type != "prometheus") {
     return fail(spec.origin + ": provider " + t->spec.provider.type + " is not supported yet");
@@ -153,7 +153,7 @@ Outcome<Rendered> render_both(const QuerySpec& spec, const QuerySpec& primary_sp
 CheckResult threshold_check(const model::CanaryMetric& m, const QuerySpec& spec,
                             const std::string& query) {
   auto value = spec.source->instant(query);
-  if (!value) return no_data(m.name, "threshold", value.error(), {query});
+  if (!value) return no_data(m.name, "threshold", value.error().message, {query});
   std::optional<double> min, max;
   if (m.threshold_range) {
     min = m.threshold_range->min;
@@ -232,14 +232,14 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
     auto total_spec = count_query(m, cmp.total, false, c, fallback, false);
     auto total_primary = count_query(m, cmp.total, false, c, fallback, true);
     for (const auto* q : {&errors_spec, &errors_primary, &total_spec, &total_primary}) {
-      if (!*q) return no_data(m.name, test, q->error());
+      if (!*q) return no_data(m.name, test, q->error().message);
     }
     auto window = count_window(c);
-    if (!window) return no_data(m.name, test, window.error());
+    if (!window) return no_data(m.name, test, window.error().message);
     auto errors = render_both(*errors_spec, *errors_primary, window->context);
-    if (!errors) return no_data(m.name, test, errors.error());
+    if (!errors) return no_data(m.name, test, errors.error().message);
     auto total = render_both(*total_spec, *total_primary, window->context);
-    if (!total) return no_data(m.name, test, total.error());
+    if (!total) return no_data(m.name, test, total.error().message);
     std::vector<std::string> queries{errors->canary, total->canary, errors->primary,
                                      total->primary};
     auto ce = count(*errors_spec->source, errors->canary, window->at);
@@ -247,7 +247,7 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
     auto pe = count(*errors_primary->source, errors->primary, window->at);
     auto pt = count(*total_primary->source, total->primary, window->at);
     for (const auto* v : {&ce, &ct, &pe, &pt}) {
-      if (!*v) return no_data(m.name, test, v->error(), queries);
+      if (!*v) return no_data(m.name, test, v->error().message, queries);
     }
     // The window's length; without one, the metric's interval ending now.
     const double length = window->at && window->start
@@ -273,10 +273,10 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
   } else {
     auto spec = metric_query(m, c, fallback, false);
     auto primary_spec = metric_query(m, c, fallback, true);
-    if (!spec) return no_data(m.name, test, spec.error());
-    if (!primary_spec) return no_data(m.name, test, primary_spec.error());
+    if (!spec) return no_data(m.name, test, spec.error().message);
+    if (!primary_spec) return no_data(m.name, test, primary_spec.error().message);
     auto rendered = render_both(*spec, *primary_spec, c);
-    if (!rendered) return no_data(m.name, test, rendered.error());
+    if (!rendered) return no_data(m.name, test, rendered.error().message);
     std::vector<std::string> queries{rendered->canary, rendered->primary};
     // Samples: the metric at a step of its own interval (the range its query covers), so no two
     // points share data; the last kSampleBuckets of them.
@@ -284,9 +284,9 @@ CheckResult comparison_check(const model::CanaryMetric& m, const MetricCheckCont
     const double end = c.window ? c.window->end_unix_seconds : c.now_unix_seconds;
     const double span = bucket * (kSampleBuckets - 1);
     auto canary = spec->source->range(rendered->canary, end, span, bucket);
-    if (!canary) return no_data(m.name, test, canary.error(), queries);
+    if (!canary) return no_data(m.name, test, canary.error().message, queries);
     auto primary = primary_spec->source->range(rendered->primary, end, span, bucket);
-    if (!primary) return no_data(m.name, test, primary.error(), queries);
+    if (!primary) return no_data(m.name, test, primary.error().message, queries);
     auto samples = independent_samples(*canary, *primary, c.canary.interval);
     out = compare_samples(cmp, samples.canary, samples.primary);
     out.evidence.samples = samples.description;
@@ -308,16 +308,16 @@ std::vector<CheckResult> check_metric(const model::CanaryMetric& metric,
   const bool has_threshold = metric.threshold_range || metric.threshold;
   if (has_threshold || !metric.comparison) {
     auto spec = metric_query(metric, c, source, false);
-    if (!spec) return {no_data(metric.name, "threshold", spec.error())};
+    if (!spec) return {no_data(metric.name, "threshold", spec.error().message)};
     auto query = render_query(spec->text, c.canary, spec->origin);
-    if (!query) return {no_data(metric.name, "threshold", query.error())};
+    if (!query) return {no_data(metric.name, "threshold", query.error().message)};
     if (has_threshold) {
       results.push_back(threshold_check(metric, *spec, *query));
     } else {
       // Neither a threshold nor a comparison: Flagger only checks that the query returns data.
       auto value = spec->source->instant(*query);
       if (!value) {
-        results.push_back(no_data(metric.name, "value", value.error(), {*query}));
+        results.push_back(no_data(metric.name, "value", value.error().message, {*query}));
       } else {
         CheckResult r;
         r.metric = metric.name;

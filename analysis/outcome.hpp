@@ -2,7 +2,7 @@
 // server) with the project's result type, never as a crash or a silent number.
 #pragma once
 
-#include "base/outcome.hpp"
+#include "base/result.hpp"
 
 namespace veer::analysis {
 

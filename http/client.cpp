@@ -167,26 +167,40 @@ std::string why_failed(CURLcode code, const char* message, const Transfer& t,
   return why;
 }
 
+// A refused address is the policy's no; an answer over a limit fails the same way again; the
+// rest (DNS, refused, reset, TLS, timeouts, too slow) may work on a retry.
+base::ErrorKind kind_of(CURLcode code, const Transfer& t) {
+  if (t.refused_address) return base::ErrorKind::forbidden;
+  if (t.body_too_large || t.headers_too_large || code == CURLE_FILESIZE_EXCEEDED)
+    return base::ErrorKind::invalid;
+  if (code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT)
+    return base::ErrorKind::invalid;
+  return base::ErrorKind::unavailable;
+}
+
 }  // namespace
 
 base::Outcome<Response> send(const Request& request) {
   global_init();
   const auto secrets = secrets_of(request);
   const std::string where = request.method + " " + redact(request.url, secrets);
-  auto failed = [&](const std::string& why) {
-    return base::fail(where + ": " + redact(why, secrets));
+  auto failed = [&](base::ErrorKind kind, const std::string& why) {
+    return base::fail(kind, where + ": " + redact(why, secrets));
   };
 
   Transfer t;
   t.policy = outbound_policy();
-  if (auto why = refuse_url(t.policy, request.url)) return failed("refused: " + *why);
+  if (auto why = refuse_url(t.policy, request.url))
+    return failed(base::ErrorKind::forbidden, "refused: " + *why);
 
   const auto started = Clock::now();
   if (!call_slots().acquire(std::max(1, t.policy.max_concurrent_calls),
                             started + request.timeout)) {
-    return failed(std::to_string(std::max(1, t.policy.max_concurrent_calls)) +
-                  " outbound calls are in flight (--max-outbound-calls) and none finished within " +
-                  std::to_string(request.timeout.count()) + " ms");
+    return failed(
+        base::ErrorKind::unavailable,
+        std::to_string(std::max(1, t.policy.max_concurrent_calls)) +
+            " outbound calls are in flight (--max-outbound-calls) and none finished within " +
+            std::to_string(request.timeout.count()) + " ms");
   }
   CallSlot slot(call_slots());
   const auto left =
@@ -195,7 +209,7 @@ base::Outcome<Response> send(const Request& request) {
                    std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
 
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return failed("cannot initialise libcurl");
+  if (!curl) return failed(base::ErrorKind::failed, "cannot initialise libcurl");
   CURL* h = curl.get();
   Response response;
   t.response = &response;
@@ -255,7 +269,8 @@ base::Outcome<Response> send(const Request& request) {
   char message[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, message);
   const CURLcode code = curl_easy_perform(h);
-  if (code != CURLE_OK) return failed(why_failed(code, message, t, request.timeout));
+  if (code != CURLE_OK)
+    return failed(kind_of(code, t), why_failed(code, message, t, request.timeout));
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/outcome.hpp"
+#include "base/result.hpp"
 
 namespace veer::http {
 
@@ -56,9 +56,10 @@ struct Response {
   std::string body;
 };
 
-// A transport failure (refused by the policy, DNS, refused, TLS, timeout, too large, too slow)
-// is an error naming the method and the redacted URL; any HTTP status, 4xx and 5xx included, is
-// a Response.
+// A transport failure is an error naming the method and the redacted URL, of kind forbidden
+// (refused by the outbound policy), invalid (an answer over a limit, a malformed URL) or
+// unavailable (DNS, refused, TLS, a timeout, too slow: a retry may work); any HTTP status, 4xx
+// and 5xx included, is a Response.
 base::Outcome<Response> send(const Request& request);
 
 // Percent-encodes a query-string component.

@@ -4,7 +4,8 @@
 
 #include <string>
 #include <utility>
-#include <variant>
+
+#include "base/result.hpp"
 
 namespace veer::meshes {
 
@@ -16,7 +17,12 @@ struct RouterError {
   };
   Kind kind = Kind::invalid;
   std::string message;
+  bool is(Kind k) const { return kind == k; }
 };
+
+// The same error as the project's general one, for code that reports a router's and other
+// failures together: invalid (the user must fix it), not_found, or unavailable (not ready yet).
+base::Error to_error(const RouterError& error);
 
 inline RouterError invalid(std::string message) {
   return {RouterError::Kind::invalid, std::move(message)};
@@ -28,23 +34,8 @@ inline RouterError not_ready(std::string message) {
   return {RouterError::Kind::not_ready, std::move(message)};
 }
 
+// A value or a RouterError (base/result.hpp).
 template <class T>
-class Expected {
- public:
-  Expected(T value) : state_(std::move(value)) {}
-  Expected(RouterError error) : state_(std::move(error)) {}
-
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  const T& value() const& { return std::get<0>(state_); }
-  T& value() & { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
-  const T* operator->() const { return &value(); }
-  const T& operator*() const { return value(); }
-  const RouterError& error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, RouterError> state_;
-};
+using Expected = base::Result<T, RouterError>;
 
 }  // namespace veer::meshes

@@ -187,7 +187,7 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
     return fail("confidence must be in (0.5, 1), got " + std::to_string(config.confidence));
   if (config.versions.empty()) return fail("an experiment needs at least a baseline");
   auto ordered = ordered_counts(config, previous, counts);
-  if (!ordered) return fail(ordered.error());
+  if (!ordered) return fail(ordered.error().message);
   const auto& now = *ordered;
   const std::size_t k = config.versions.size();
   const double alpha = 1 - config.confidence;
@@ -222,7 +222,7 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
     auto mine = now[i].requests - before[i].requests;
     auto updated = stats::sample_ratio_update(out.state.versions[i].sample_ratio, w->second / 100.0,
                                               mine, interval_total - mine, srm);
-    if (!updated) return fail("version " + config.versions[i] + ": " + updated.error());
+    if (!updated) return fail("version " + config.versions[i] + ": " + updated.error().message);
     out.state.versions[i].sample_ratio = *updated;
   }
 
@@ -268,7 +268,8 @@ Outcome<Assessment> assess(const AssessmentConfig& config, const AssessmentState
           auto options = sequential_options(config, g);
           auto updated = stats::sequential_update(s.non_inferiority[g.metric], interval, options);
           if (!updated)
-            return fail("version " + v.name + ", metric " + g.metric + ": " + updated.error());
+            return fail("version " + v.name + ", metric " + g.metric + ": " +
+                        updated.error().message);
           s.non_inferiority[g.metric] = *updated;
           ga.e_value = stats::sequential_e_value(*updated);
           auto d = stats::sequential_decision(*updated, options);

@@ -91,7 +91,7 @@ Outcome<AssessmentState> parse_assessment_state(const json& j) {
                               r.get<std::uint64_t>(c, path + ".metrics." + name, "trials")};
     for (const auto& [name, s] : r.object(vj, path, "nonInferiority").items()) {
       auto parsed = parse_sequential_state(s);
-      if (!parsed) return fail(path + ".nonInferiority." + name + ": " + parsed.error());
+      if (!parsed) return fail(path + ".nonInferiority." + name + ": " + parsed.error().message);
       v.non_inferiority[name] = *parsed;
     }
     const auto& sr = r.object(vj, path, "sampleRatio");

@@ -36,7 +36,7 @@ Outcome<ExperimentStep> experiment_step(const model::ExperimentSpec& spec, std::
   AssessmentState previous;
   if (status.evidence.is_object() && status.evidence.contains("state")) {
     auto parsed = parse_assessment_state(status.evidence["state"]);
-    if (!parsed) return fail("status.evidence." + parsed.error());
+    if (!parsed) return fail("status.evidence." + parsed.error().message);
     previous = *parsed;
   }
   std::map<std::string, std::int32_t> in_effect;
@@ -44,7 +44,7 @@ Outcome<ExperimentStep> experiment_step(const model::ExperimentSpec& spec, std::
 
   auto config = assessment_config(spec);
   auto assessed = assess(config, previous, counts, in_effect);
-  if (!assessed) return fail(assessed.error());
+  if (!assessed) return fail(assessed.error().message);
 
   ExperimentStep out;
   out.assessment = *assessed;

@@ -144,13 +144,16 @@ Outcome<std::string> PrometheusSource::get(const std::string& path_and_query,
   request.timeout = config_.timeout;
   const std::string where = describe(query);
   auto response = http::send(request);
-  if (!response) return fail(where + ": " + response.error());
+  if (!response) return fail(response.error().kind, where + ": " + response.error().message);
   if (response->status < 200 || response->status >= 300) {
     // Prometheus explains 4xx/5xx in its JSON body (bad_data for a PromQL error).
     const std::string status = where + ": HTTP " + std::to_string(response->status);
+    const auto kind = response->status == 429 || response->status >= 500
+                          ? base::ErrorKind::unavailable
+                          : base::ErrorKind::invalid;
     auto explained = parse_data(response->body, status);
-    return fail(explained ? status + ": " + http::printable_excerpt(response->body)
-                          : explained.error());
+    return fail(kind, explained ? status + ": " + http::printable_excerpt(response->body)
+                                : explained.error().message);
   }
   return response->body;
 }

@@ -10,7 +10,7 @@ namespace veer::analysis {
 Outcome<std::string> fetch_body(const http::Request& request, const std::string& where,
                                 const ErrorExplainer& explain) {
   auto response = http::send(request);
-  if (!response) return fail(where + ": " + response.error());
+  if (!response) return fail(where + ": " + response.error().message);
   if (response->status < 200 || response->status >= 300) {
     const std::string status = where + ": HTTP " + std::to_string(response->status);
     if (explain) {

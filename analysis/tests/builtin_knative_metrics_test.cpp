@@ -95,8 +95,8 @@ TEST_CASE("a knative query without a known revision is an error that names why")
   unknown.revision_problem = "reading Knative Service test/podinfo failed: forbidden";
   auto rendered = render_query(queries->value, unknown, "request-duration");
   REQUIRE_FALSE(rendered.ok());
-  CHECK(contains(rendered.error(), "{{ revision }}"));
-  CHECK(contains(rendered.error(), "forbidden"));
+  CHECK(contains(rendered.error().message, "{{ revision }}"));
+  CHECK(contains(rendered.error().message, "forbidden"));
 
   // The canary's revision known, the primary's not: only the primary's query fails.
   auto no_primary = knative_podinfo();
@@ -104,5 +104,5 @@ TEST_CASE("a knative query without a known revision is an error that names why")
   CHECK(render_query(queries->value, no_primary, "request-duration").ok());
   auto primary = render_query(queries->value, primary_context(no_primary), "request-duration");
   REQUIRE_FALSE(primary.ok());
-  CHECK(contains(primary.error(), "no primary revision"));
+  CHECK(contains(primary.error().message, "no primary revision"));
 }

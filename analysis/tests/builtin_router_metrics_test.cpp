@@ -126,5 +126,5 @@ TEST_CASE("apisix measures the canary route only, refusing the primary with the 
                          std::regex(label_regex(apisix, "route"))));
   auto primary = builtin_queries("request-success-rate", "apisix", true);
   REQUIRE_FALSE(primary.ok());
-  CHECK(contains(primary.error(), "MetricTemplate"));
+  CHECK(contains(primary.error().message, "MetricTemplate"));
 }

@@ -213,13 +213,13 @@ TEST_CASE("impossible or decreasing counts are errors, and leave the state as it
   lower[1].requests -= 1;
   auto a = ex::assess(config, first->state, lower, {});
   REQUIRE_FALSE(a.ok());
-  CHECK(a.error().find("went down") != std::string::npos);
+  CHECK(a.error().message.find("went down") != std::string::npos);
   auto bad = w.counts;
   bad[0].metrics["errors"].events = bad[0].metrics["errors"].trials + 1;
   CHECK_FALSE(ex::assess(config, {}, bad, {}).ok());
   auto unknown = w.counts;
   unknown[1].name = "z";
-  CHECK(ex::assess(config, {}, unknown, {}).error().find("unknown version \"z\"") !=
+  CHECK(ex::assess(config, {}, unknown, {}).error().message.find("unknown version \"z\"") !=
         std::string::npos);
 }
 

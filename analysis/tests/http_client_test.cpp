@@ -58,8 +58,8 @@ TEST_CASE("an endless answer is cut at the size limit, fast, naming the URL and 
   auto reply = http::send(request);
   REQUIRE_FALSE(reply.ok());
   CHECK(since(start) < 3s);
-  CHECK(contains(reply.error(), "GET " + server.url() + "/api/v1/query: "));
-  CHECK(contains(reply.error(), "larger than the limit of 64 KiB"));
+  CHECK(contains(reply.error().message, "GET " + server.url() + "/api/v1/query: "));
+  CHECK(contains(reply.error().message, "larger than the limit of 64 KiB"));
   // What the server got into the socket is bounded by the kernel's buffers, not by its patience.
   CHECK(server.bytes_sent() < 16u * 1024 * 1024);
 }
@@ -77,7 +77,7 @@ TEST_CASE("the policy's size limit applies to every call and a call cannot raise
   request.max_response_bytes = 1 << 30;
   auto reply = http::send(request);
   REQUIRE_FALSE(reply.ok());
-  CHECK(contains(reply.error(), "larger than the limit of 32 KiB (--max-response-size)"));
+  CHECK(contains(reply.error().message, "larger than the limit of 32 KiB (--max-response-size)"));
 }
 
 TEST_CASE("a declared 1 GB answer is refused before its body is read") {
@@ -90,7 +90,7 @@ TEST_CASE("a declared 1 GB answer is refused before its body is read") {
   auto reply = http::send(get(server.url()));
   REQUIRE_FALSE(reply.ok());
   CHECK(since(start) < 3s);
-  CHECK(contains(reply.error(), "larger than the limit of 8 MiB"));
+  CHECK(contains(reply.error().message, "larger than the limit of 8 MiB"));
   CHECK(server.bytes_sent() < 16u * 1024 * 1024);
 }
 
@@ -102,7 +102,7 @@ TEST_CASE("endless headers are cut at 64 KiB") {
   });
   auto reply = http::send(get(server.url()));
   REQUIRE_FALSE(reply.ok());
-  CHECK(contains(reply.error(), "headers are larger than the limit of 64 KiB"));
+  CHECK(contains(reply.error().message, "headers are larger than the limit of 64 KiB"));
 }
 
 TEST_CASE("an answer that trickles in is abandoned after the stall window") {
@@ -117,7 +117,7 @@ TEST_CASE("an answer that trickles in is abandoned after the stall window") {
   auto reply = http::send(request);
   REQUIRE_FALSE(reply.ok());
   CHECK(since(start) < 5s);
-  CHECK(contains(reply.error(), "slower than 1024 bytes/s for 1000 ms"));
+  CHECK(contains(reply.error().message, "slower than 1024 bytes/s for 1000 ms"));
 }
 
 TEST_CASE("one byte per second is bounded by the whole-exchange timeout") {
@@ -130,7 +130,7 @@ TEST_CASE("one byte per second is bounded by the whole-exchange timeout") {
   auto reply = http::send(get(server.url(), 1500ms));
   REQUIRE_FALSE(reply.ok());
   CHECK(since(start) < 4s);
-  CHECK(contains(reply.error(), "no answer within 1500 ms"));
+  CHECK(contains(reply.error().message, "no answer within 1500 ms"));
 }
 
 TEST_CASE("a server that accepts and never answers times out") {
@@ -142,7 +142,7 @@ TEST_CASE("a server that accepts and never answers times out") {
   auto reply = http::send(get(server.url() + "/hook", 300ms));
   REQUIRE_FALSE(reply.ok());
   CHECK(since(start) < 2s);
-  CHECK(contains(reply.error(), "GET " + server.url() + "/hook: no answer within 300 ms"));
+  CHECK(contains(reply.error().message, "GET " + server.url() + "/hook: no answer within 300 ms"));
 }
 
 TEST_CASE("calls beyond the cap wait for a slot, and fail when none frees in time") {
@@ -161,7 +161,7 @@ TEST_CASE("calls beyond the cap wait for a slot, and fail when none frees in tim
   auto reply = http::send(get(server.url(), 200ms));
   slow.join();
   REQUIRE_FALSE(reply.ok());
-  CHECK(contains(reply.error(), "1 outbound calls are in flight (--max-outbound-calls)"));
+  CHECK(contains(reply.error().message, "1 outbound calls are in flight (--max-outbound-calls)"));
 }
 
 TEST_CASE("only http and https are called, other schemes fail with a reason") {
@@ -170,7 +170,8 @@ TEST_CASE("only http and https are called, other schemes fail with a reason") {
     CAPTURE(url);
     auto reply = http::send(get(url));
     REQUIRE_FALSE(reply.ok());
-    CHECK(contains(reply.error(), std::string("GET ") + url + ": refused: only http and https"));
+    CHECK(contains(reply.error().message,
+                   std::string("GET ") + url + ": refused: only http and https"));
   }
 }
 
@@ -182,15 +183,15 @@ TEST_CASE("link-local hosts are refused, written in the URL or resolved") {
     CAPTURE(url);
     auto reply = http::send(get(url));
     REQUIRE_FALSE(reply.ok());
-    CHECK(contains(reply.error(), "refused: the host "));
-    CHECK(contains(reply.error(), "is link-local"));
-    CHECK(contains(reply.error(), "--deny-link-local"));
+    CHECK(contains(reply.error().message, "refused: the host "));
+    CHECK(contains(reply.error().message, "is link-local"));
+    CHECK(contains(reply.error().message, "--deny-link-local"));
   }
   auto by_name = get("http://metadata.test:8080/latest/meta-data/");
   by_name.resolve = {"metadata.test:8080:169.254.169.254"};
   auto reply = http::send(by_name);
   REQUIRE_FALSE(reply.ok());
-  CHECK(contains(reply.error(),
+  CHECK(contains(reply.error().message,
                  "refused: the host resolves to 169.254.169.254, which is link-local"));
 }
 
@@ -200,7 +201,7 @@ TEST_CASE("--deny-link-local=false lets a link-local address through to the netw
   policy.deny_link_local = false;
   http::set_outbound_policy(policy);
   auto reply = http::send(get("http://169.254.169.254:9/", 200ms));
-  if (!reply.ok()) CHECK_FALSE(contains(reply.error(), "refused:"));
+  if (!reply.ok()) CHECK_FALSE(contains(reply.error().message, "refused:"));
 }
 
 TEST_CASE("with --allowed-url-hosts only the listed names, suffixes and blocks are called") {
@@ -215,7 +216,7 @@ TEST_CASE("with --allowed-url-hosts only the listed names, suffixes and blocks a
   CHECK(allowed->body == "ok");
   auto refused = http::send(get("http://localhost:" + std::to_string(server.port()) + "/"));
   REQUIRE_FALSE(refused.ok());
-  CHECK(contains(refused.error(),
+  CHECK(contains(refused.error().message,
                  "refused: the host localhost is not in --allowed-url-hosts (*.example.com, "
                  "127.0.0.0/8)"));
   CHECK_FALSE(http::refuse_url(policy, "https://prom.example.com/api"));
@@ -231,10 +232,11 @@ TEST_CASE("userinfo, tokens and passwords never appear in a client error") {
   request.bearer_token = "tok-abcdef-123";
   auto reply = http::send(request);
   REQUIRE_FALSE(reply.ok());
-  CHECK_FALSE(contains(reply.error(), "s3cr3t-pass"));
-  CHECK_FALSE(contains(reply.error(), "k3y-value"));
-  CHECK_FALSE(contains(reply.error(), "tok-abcdef-123"));
-  CHECK(contains(reply.error(), "GET http://<redacted>@127.0.0.1:1/api?api_key=<redacted>&q=up"));
+  CHECK_FALSE(contains(reply.error().message, "s3cr3t-pass"));
+  CHECK_FALSE(contains(reply.error().message, "k3y-value"));
+  CHECK_FALSE(contains(reply.error().message, "tok-abcdef-123"));
+  CHECK(contains(reply.error().message,
+                 "GET http://<redacted>@127.0.0.1:1/api?api_key=<redacted>&q=up"));
 }
 
 TEST_CASE("redact hides known secrets, any URL's userinfo and credential query values") {
@@ -268,6 +270,6 @@ TEST_CASE("a Prometheus answer of only white space or garbage is an error, never
     CHECK_FALSE(instant.ok());
     auto range = veer::analysis::parse_prometheus_range(body, "Prometheus q");
     CHECK_FALSE(range.ok());
-    if (!instant.ok()) CHECK(http::printable(instant.error()) == instant.error());
+    if (!instant.ok()) CHECK(http::printable(instant.error().message) == instant.error().message);
   }
 }

@@ -76,7 +76,7 @@ TEST_CASE("influxdb: POST /api/v2/query with the token, org and an annotated-CSV
   HttpServer server([](const HttpRequest&) { return csv(kOneValue); });
   InfluxdbSource source(config_for(server));
   auto value = source.instant(kQuery);
-  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error()));
+  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error().message));
   CHECK(*value == 0.75);
   const auto r = server.requests().at(0);
   CHECK(r.method == "POST");
@@ -96,21 +96,21 @@ TEST_CASE("influxdb: no tables, null values and several tables are errors, never
   InfluxdbSource source(config_for(server));
   auto value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "no values found"));
-  CHECK(contains(value.error(), server.url()));
-  CHECK(contains(value.error(), kQuery));
+  CHECK(contains(value.error().message, "no values found"));
+  CHECK(contains(value.error().message, server.url()));
+  CHECK(contains(value.error().message, kQuery));
 
   server.set_handler([](const HttpRequest&) {
     return csv(",result,table,_value\r\n,_result,0,\r\n");  // no annotations, one null _value
   });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "no values found"));
+  CHECK(contains(value.error().message, "no values found"));
 
   server.set_handler([](const HttpRequest&) { return csv(kTwoTables); });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "2 tables"));
+  CHECK(contains(value.error().message, "2 tables"));
 }
 
 TEST_CASE("influxdb: rows of one table are a range, one value is needed for an instant") {
@@ -121,8 +121,8 @@ TEST_CASE("influxdb: rows of one table are a range, one value is needed for an i
   CHECK(*values == std::vector<double>{1, 3.5});  // the null row carries nothing
   auto value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "2 rows"));
-  CHECK(contains(value.error(), "|> last()"));
+  CHECK(contains(value.error().message, "2 rows"));
+  CHECK(contains(value.error().message, "|> last()"));
 }
 
 TEST_CASE("influxdb: HTTP and in-band errors carry InfluxDB's message, the URL and the query") {
@@ -136,10 +136,10 @@ TEST_CASE("influxdb: HTTP and in-band errors carry InfluxDB's message, the URL a
   InfluxdbSource source(config_for(server));
   auto value = source.instant("frm(bucket: \"apps\")");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 400"));
-  CHECK(contains(value.error(), "InfluxDB error (invalid): compilation failed"));
-  CHECK(contains(value.error(), server.url()));
-  CHECK(contains(value.error(), "frm(bucket: \"apps\")"));
+  CHECK(contains(value.error().message, "HTTP 400"));
+  CHECK(contains(value.error().message, "InfluxDB error (invalid): compilation failed"));
+  CHECK(contains(value.error().message, server.url()));
+  CHECK(contains(value.error().message, "frm(bucket: \"apps\")"));
 
   server.set_handler([](const HttpRequest&) {
     return HttpResponse{
@@ -147,28 +147,29 @@ TEST_CASE("influxdb: HTTP and in-band errors carry InfluxDB's message, the URL a
   });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 401: InfluxDB error (unauthorized): unauthorized access"));
+  CHECK(contains(value.error().message,
+                 "HTTP 401: InfluxDB error (unauthorized): unauthorized access"));
 
   server.set_handler([](const HttpRequest&) { return csv(kInBandError); });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(
-      contains(value.error(), "InfluxDB error: runtime error @2:6-2:40: filter: bucket \"apps\""));
+  CHECK(contains(value.error().message,
+                 "InfluxDB error: runtime error @2:6-2:40: filter: bucket \"apps\""));
 }
 
 TEST_CASE("influxdb: invalid CSV names the line") {
   auto ragged = parse_influxdb_values(",result,table,_value\n,_result,0,1\n,_result,0\n", "q");
   REQUIRE_FALSE(ragged.ok());
-  CHECK(contains(ragged.error(), "line 3 has 3 columns"));
+  CHECK(contains(ragged.error().message, "line 3 has 3 columns"));
   auto unclosed = parse_influxdb_values(",result,table,_value\n,\"_result,0,1\n", "q");
   REQUIRE_FALSE(unclosed.ok());
-  CHECK(contains(unclosed.error(), "quote opened on line 2"));
+  CHECK(contains(unclosed.error().message, "quote opened on line 2"));
   auto not_number = parse_influxdb_values(",result,table,_value\n,_result,0,abc\n", "q");
   REQUIRE_FALSE(not_number.ok());
-  CHECK(contains(not_number.error(), "\"abc\" on line 2 is not a number"));
+  CHECK(contains(not_number.error().message, "\"abc\" on line 2 is not a number"));
   auto no_value = parse_influxdb_values(",result,table,_time\n,_result,0,2026\n", "q");
   REQUIRE_FALSE(no_value.ok());
-  CHECK(contains(no_value.error(), "no _value column"));
+  CHECK(contains(no_value.error().message, "no _value column"));
   auto html = parse_influxdb_values("<html><body>502 Bad Gateway</body></html>\n", "q");
   CHECK_FALSE(html.ok());
 }
@@ -180,7 +181,7 @@ TEST_CASE("influxdb: the factory wants an address, token and org, naming the Sec
   provider.secret_ref = "influx-auth";
   auto made = make_metrics_source(provider, {{"token", "t"}}, "");
   REQUIRE_FALSE(made.ok());
-  CHECK(made.error() ==
+  CHECK(made.error().message ==
         "provider influxdb needs token and org in its secretRef (Secret influx-auth)");
   CHECK(make_metrics_source(provider, {{"token", "t"}, {"org", "o"}}, "").ok());
   provider.address.clear();

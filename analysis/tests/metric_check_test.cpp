@@ -56,8 +56,8 @@ TEST_CASE("ingress, route, service and name render as Flagger's, the primary kee
 TEST_CASE("an unknown variable names the template and the variable") {
   auto r = render_query("up{x=\"{{ variables.missing }}\"}", podinfo(), "template test/latency");
   REQUIRE_FALSE(r.ok());
-  CHECK(contains(r.error(), "template test/latency"));
-  CHECK(contains(r.error(), "\"variables.missing\""));
+  CHECK(contains(r.error().message, "template test/latency"));
+  CHECK(contains(r.error().message, "\"variables.missing\""));
   CHECK_FALSE(render_query("up{{ name", podinfo(), "t").ok());
   CHECK(promql_duration(60'000) == "1m");
   CHECK(promql_duration(90'000) == "90s");
@@ -81,7 +81,7 @@ TEST_CASE("built-in metrics read Flagger's series per provider") {
   CHECK(builtin_queries("request-duration", "gatewayapi:v1", false).ok());
   auto unknown = builtin_queries("request-duration", "appmesh", false);
   REQUIRE_FALSE(unknown.ok());
-  CHECK(contains(unknown.error(), "appmesh"));
+  CHECK(contains(unknown.error().message, "appmesh"));
 }
 
 TEST_CASE("a threshold check queries the canary and applies min/max as Flagger") {

@@ -54,7 +54,7 @@ TEST_CASE("newrelic: GET /v1/accounts/<id>/query with X-Query-Key, SINCE appende
   HttpServer server([](const HttpRequest&) { return json_response(kValue); });
   NewRelicSource source(config_for(server));
   auto value = source.instant(kQuery);
-  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error()));
+  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error().message));
   CHECK(*value == 0.42);
   const auto r = server.requests().at(0);
   CHECK(r.method == "GET");
@@ -87,23 +87,23 @@ TEST_CASE("newrelic: no data, several results, facets and time series are errors
   NewRelicSource source(config_for(server));
   auto value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "no values found"));
-  CHECK(contains(value.error(), server.url()));
-  CHECK(contains(value.error(), "account 12345"));
-  CHECK(contains(value.error(), kQuery));
+  CHECK(contains(value.error().message, "no values found"));
+  CHECK(contains(value.error().message, server.url()));
+  CHECK(contains(value.error().message, "account 12345"));
+  CHECK(contains(value.error().message, kQuery));
 
   auto two = parse_newrelic_value(kTwoResults, "nr");
   REQUIRE_FALSE(two.ok());
-  CHECK(contains(two.error(), "2 results"));
+  CHECK(contains(two.error().message, "2 results"));
   auto facets = parse_newrelic_value(kFacets, "nr");
   REQUIRE_FALSE(facets.ok());
-  CHECK(contains(facets.error(), "2 facets"));
+  CHECK(contains(facets.error().message, "2 facets"));
   auto series = parse_newrelic_value(kSeries, "nr");
   REQUIRE_FALSE(series.ok());
-  CHECK(contains(series.error(), "TIMESERIES"));
+  CHECK(contains(series.error().message, "TIMESERIES"));
   auto events = parse_newrelic_value(R"({"results":[{"events":[{"duration":1}]}]})", "nr");
   REQUIRE_FALSE(events.ok());
-  CHECK(contains(events.error(), "not one number"));
+  CHECK(contains(events.error().message, "not one number"));
 }
 
 TEST_CASE("newrelic: a range is a TIMESERIES from end - window to end in epoch milliseconds") {
@@ -124,27 +124,27 @@ TEST_CASE("newrelic: HTTP errors and error bodies carry New Relic's message, the
   NewRelicSource source(config_for(server));
   auto value = source.instant("SELECT count(*) FORM Transaction");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 400: New Relic error: NRQL Syntax Error"));
-  CHECK(contains(value.error(), server.url()));
-  CHECK(contains(value.error(), "SELECT count(*) FORM Transaction"));
+  CHECK(contains(value.error().message, "HTTP 400: New Relic error: NRQL Syntax Error"));
+  CHECK(contains(value.error().message, server.url()));
+  CHECK(contains(value.error().message, "SELECT count(*) FORM Transaction"));
 
   server.set_handler(
       [](const HttpRequest&) { return json_response(R"({"error":"Query key is invalid"})", 200); });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "New Relic error: Query key is invalid"));
+  CHECK(contains(value.error().message, "New Relic error: Query key is invalid"));
 
   server.set_handler([](const HttpRequest&) {
     return HttpResponse{502, {}, "<html>Bad Gateway</html>", false};
   });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 502: <html>Bad Gateway</html>"));
+  CHECK(contains(value.error().message, "HTTP 502: <html>Bad Gateway</html>"));
 
   server.set_handler([](const HttpRequest&) { return json_response("{\"results\": [", 200); });
   value = source.instant(kQuery);
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "not JSON"));
+  CHECK(contains(value.error().message, "not JSON"));
 }
 
 TEST_CASE("newrelic: the factory wants both Secret keys and defaults the Insights address") {
@@ -153,7 +153,7 @@ TEST_CASE("newrelic: the factory wants both Secret keys and defaults the Insight
   provider.secret_ref = "newrelic";
   auto made = make_metrics_source(provider, {{"newrelic_account_id", "1"}}, "");
   REQUIRE_FALSE(made.ok());
-  CHECK(made.error() ==
+  CHECK(made.error().message ==
         "provider newrelic needs newrelic_account_id and newrelic_query_key in its secretRef "
         "(Secret newrelic)");
   CHECK(

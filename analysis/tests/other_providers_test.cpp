@@ -36,7 +36,7 @@ TEST_CASE("datadog: keys from the secret, last non-null point of the one series"
   apply_datadog_secret(config, {{"datadog_api_key", "api"}, {"datadog_application_key", "app"}});
   DatadogSource source(config);
   auto value = source.instant("avg:trace.http.request.errors{service:podinfo}");
-  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error()));
+  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error().message));
   CHECK(*value == 1.25);
   const auto r = server.requests().at(0);
   CHECK(r.path == "/api/v1/query");
@@ -55,15 +55,15 @@ TEST_CASE("datadog: keys from the secret, last non-null point of the one series"
   });
   value = source.instant("q");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "no values found"));
+  CHECK(contains(value.error().message, "no values found"));
   server.set_handler([](const HttpRequest&) {
     return HttpResponse{403, {}, R"({"errors":["Forbidden"]})", false};
   });
   value = source.instant("q");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 403"));
-  CHECK(contains(value.error(), "Datadog error: Forbidden"));
-  CHECK(contains(value.error(), server.url()));
+  CHECK(contains(value.error().message, "HTTP 403"));
+  CHECK(contains(value.error().message, "Datadog error: Forbidden"));
+  CHECK(contains(value.error().message, server.url()));
 }
 
 TEST_CASE("graphite: last non-null datapoint, several series and null-only are errors") {
@@ -81,7 +81,7 @@ TEST_CASE("graphite: last non-null datapoint, several series and null-only are e
   auto two = parse_graphite_render(
       R"([{"target":"a","datapoints":[[1,1]]},{"target":"b","datapoints":[[1,1]]}])", "g");
   REQUIRE_FALSE(two.ok());
-  CHECK(contains(two.error(), "2 series"));
+  CHECK(contains(two.error().message, "2 series"));
   CHECK_FALSE(parse_graphite_render("not json", "g").ok());
 }
 
@@ -90,11 +90,11 @@ TEST_CASE("the provider factory: implemented types, clear errors for the others"
   provider.type = "cloudwatch";
   auto made = make_metrics_source(provider, {}, "http://prometheus:9090");
   REQUIRE_FALSE(made.ok());
-  CHECK(made.error() == "provider cloudwatch is not supported yet");
+  CHECK(made.error().message == "provider cloudwatch is not supported yet");
   provider.type = "datadog";
   made = make_metrics_source(provider, {}, "");
   REQUIRE_FALSE(made.ok());
-  CHECK(contains(made.error(), "datadog_api_key"));
+  CHECK(contains(made.error().message, "datadog_api_key"));
   made = make_metrics_source(provider, {{"datadog_api_key", "a"}, {"datadog_application_key", "b"}},
                              "");
   CHECK(made.ok());

@@ -44,7 +44,7 @@ TEST_CASE("an instant query sends the query, credentials and headers, and reads 
   PrometheusSource source(config);
   const std::string query = R"(sum(rate(http_requests_total{app="podinfo",code=~"5.."}[1m])))";
   auto value = source.instant(query);
-  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error()));
+  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error().message));
   CHECK(*value == 0.25);
   const auto requests = server.requests();
   REQUIRE(requests.size() == 1);
@@ -100,9 +100,9 @@ TEST_CASE("no data, NaN, infinity and several series are explicit errors, never 
     auto value = source.instant("my_query");
     REQUIRE_FALSE(value.ok());
     INFO(value.error());
-    CHECK(contains(value.error(), c.expected));
-    CHECK(contains(value.error(), "my_query"));
-    CHECK(contains(value.error(), server.url()));
+    CHECK(contains(value.error().message, c.expected));
+    CHECK(contains(value.error().message, "my_query"));
+    CHECK(contains(value.error().message, server.url()));
   }
 }
 
@@ -114,16 +114,16 @@ TEST_CASE("a PromQL error and HTTP failures name the URL, the query and the reas
   PrometheusSource source(at(server.url()));
   auto value = source.instant("sum(");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 400"));
-  CHECK(contains(value.error(), "bad_data"));
-  CHECK(contains(value.error(), "parse error"));
-  CHECK(contains(value.error(), "\"sum(\""));
+  CHECK(contains(value.error().message, "HTTP 400"));
+  CHECK(contains(value.error().message, "bad_data"));
+  CHECK(contains(value.error().message, "parse error"));
+  CHECK(contains(value.error().message, "\"sum(\""));
 
   server.set_handler([](const HttpRequest&) { return HttpResponse{503, {}, "overloaded", false}; });
   value = source.instant("up");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "HTTP 503"));
-  CHECK(contains(value.error(), server.url()));
+  CHECK(contains(value.error().message, "HTTP 503"));
+  CHECK(contains(value.error().message, server.url()));
 }
 
 TEST_CASE("an unreachable server and a server that never answers are errors with the URL") {
@@ -135,7 +135,7 @@ TEST_CASE("an unreachable server and a server that never answers are errors with
   PrometheusSource unreachable(at(url));
   auto value = unreachable.instant("up");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), url));
+  CHECK(contains(value.error().message, url));
 
   HttpServer silent([](const HttpRequest&) {
     HttpResponse r;
@@ -148,8 +148,8 @@ TEST_CASE("an unreachable server and a server that never answers are errors with
   PrometheusSource slow(config);
   value = slow.instant("up");
   REQUIRE_FALSE(value.ok());
-  CHECK(contains(value.error(), "no answer within 200 ms"));
-  CHECK(contains(value.error(), silent.url()));
+  CHECK(contains(value.error().message, "no answer within 200 ms"));
+  CHECK(contains(value.error().message, silent.url()));
 }
 
 TEST_CASE("a proxy receives the request for the Prometheus URL, the timeout defaults to 5 s") {
@@ -160,7 +160,7 @@ TEST_CASE("a proxy receives the request for the Prometheus URL, the timeout defa
   CHECK(config.timeout == std::chrono::seconds(5));
   PrometheusSource source(config);
   auto value = source.instant("up");
-  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error()));
+  REQUIRE_MESSAGE(value.ok(), (value.ok() ? "" : value.error().message));
   CHECK(*value == 0.5);
   // A forward proxy is sent the absolute URL.
   CHECK(proxy.requests().at(0).target.rfind("http://prometheus.invalid:9090/api/v1/query?", 0) ==

@@ -20,7 +20,7 @@ TEST_CASE("a bad line or an empty file names the file and the line") {
   std::istringstream bad("1\n2\nabc\n");
   auto values = read_numbers(bad, "b.txt");
   REQUIRE_FALSE(values.ok());
-  CHECK(values.error() == "b.txt:3: \"abc\" is not a number (one finite number per line)");
+  CHECK(values.error().message == "b.txt:3: \"abc\" is not a number (one finite number per line)");
   std::istringstream trailing("1 2\n");
   CHECK_FALSE(read_numbers(trailing, "b.txt").ok());
   std::istringstream nan("nan\n");
@@ -28,7 +28,7 @@ TEST_CASE("a bad line or an empty file names the file and the line") {
   std::istringstream empty("\n# nothing\n");
   values = read_numbers(empty, "empty.txt");
   REQUIRE_FALSE(values.ok());
-  CHECK(values.error().find("empty.txt: the file is empty") == 0);
+  CHECK(values.error().message.find("empty.txt: the file is empty") == 0);
 }
 
 TEST_CASE("counts: `errors total` per line, errors never above total") {
@@ -41,7 +41,7 @@ TEST_CASE("counts: `errors total` per line, errors never above total") {
   std::istringstream more("5 4\n");
   auto bad = read_counts(more, "c.txt");
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error() == "c.txt:1: 5 errors is more than 4 requests");
+  CHECK(bad.error().message == "c.txt:1: 5 errors is more than 4 requests");
   std::istringstream single("5\n");
   CHECK_FALSE(read_counts(single, "c.txt").ok());
   std::istringstream fraction("1.5 10\n");
@@ -53,14 +53,14 @@ TEST_CASE("numbers a double cannot hold are errors, not 0 or infinity") {
     std::istringstream in(text);
     auto values = read_numbers(in, "b.txt");
     REQUIRE_FALSE(values.ok());
-    CHECK(values.error().find("b.txt:1: ") == 0);
-    CHECK(values.error().find("is out of the range of a double") != std::string::npos);
+    CHECK(values.error().message.find("b.txt:1: ") == 0);
+    CHECK(values.error().message.find("is out of the range of a double") != std::string::npos);
   }
   for (const char* text : {"inf\n", "-infinity\n", "nan\n", "NaN\n"}) {
     std::istringstream in(text);
     auto values = read_numbers(in, "b.txt");
     REQUIRE_FALSE(values.ok());
-    CHECK(values.error().find("is not a finite number") != std::string::npos);
+    CHECK(values.error().message.find("is not a finite number") != std::string::npos);
   }
   std::istringstream signs("+5\n-0.5\n1E3\n");
   auto values = read_numbers(signs, "b.txt");
@@ -78,7 +78,7 @@ TEST_CASE("a file over the size limit is refused at the limit, newlines or not")
   std::istringstream no_newline(std::string((1 << 20) + 1, '1'));
   auto values = read_numbers(no_newline, "big.txt", limits);
   REQUIRE_FALSE(values.ok());
-  CHECK(values.error() ==
+  CHECK(values.error().message ==
         "big.txt: the file is larger than 1 MiB (veer stats reads at most that much)");
   std::string lines;
   while (lines.size() <= (1 << 20)) lines += "1\n";
@@ -94,7 +94,7 @@ TEST_CASE("counts: the totals of a file are bounded so no sum can overflow") {
   std::istringstream in("1 60\n2 40\n0 1\n");
   auto counts = read_counts(in, "c.txt", limits);
   REQUIRE_FALSE(counts.ok());
-  CHECK(counts.error() ==
+  CHECK(counts.error().message ==
         "c.txt:3: the file counts more than 100 requests in all, more than "
         "veer stats adds up");
   std::istringstream huge("0 18446744073709551615\n");
@@ -121,7 +121,8 @@ TEST_CASE("compare_sample_files refuses a comparison the samples are too small f
   // 2 and 3 values: the smallest p is 1/10, never below alpha 0.05.
   auto result = veer::analysis::compare_sample_files(comparison, {baseline, "b"}, {candidate, "c"});
   REQUIRE_FALSE(result.ok());
-  CHECK(result.error().find("0.05: the smallest one-sided p-value so few values allow is 0.1;") !=
+  CHECK(result.error().message.find(
+            "0.05: the smallest one-sided p-value so few values allow is 0.1;") !=
         std::string::npos);
   std::istringstream more_baseline("1\n2\n3\n0\n"), same_candidate("4\n5\n6\n");
   result =

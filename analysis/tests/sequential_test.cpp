@@ -112,7 +112,7 @@ TEST_CASE("an absolute margin is fixed as a ratio once the primary has errors") 
 TEST_CASE("impossible counts are an error, not evidence") {
   auto r = stats::sequential_update({}, {5, 4, 0, 10}, {});
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().find("more errors than requests") != std::string::npos);
+  CHECK(r.error().message.find("more errors than requests") != std::string::npos);
 }
 
 TEST_CASE("Wald's expected sample size: larger regressions need fewer errors") {
@@ -160,7 +160,7 @@ TEST_CASE("the state survives the Canary status as JSON, and a bad status is an 
   broken["canaryTotal"] = -3;
   auto bad = veer::analysis::parse_sequential_state(broken);
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().find("canaryTotal") != std::string::npos);
+  CHECK(bad.error().message.find("canaryTotal") != std::string::npos);
 }
 
 TEST_CASE("the interval that fixes an absolute margin is not judged by it again") {

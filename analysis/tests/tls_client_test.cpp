@@ -30,31 +30,31 @@ TEST_CASE("TLS: the right CA and host name pass, a wrong CA or host name is refu
   const std::string port = std::to_string(server.port());
 
   auto good = http::send(get("https://127.0.0.1:" + port + "/", certificates.ca_file));
-  REQUIRE_MESSAGE(good.ok(), (good.ok() ? "" : good.error()));
+  REQUIRE_MESSAGE(good.ok(), (good.ok() ? "" : good.error().message));
   CHECK(good->status == 200);
   CHECK(good->body == "ok");
 
   auto wrong_ca = http::send(get("https://127.0.0.1:" + port + "/", certificates.other_ca_file));
   REQUIRE_FALSE(wrong_ca.ok());
-  CHECK(contains(wrong_ca.error(), "GET https://127.0.0.1:" + port + "/: TLS: "));
-  CHECK(contains(wrong_ca.error(), "certificate"));
-  CHECK(contains(wrong_ca.error(), "insecureSkipVerify turns the check off"));
+  CHECK(contains(wrong_ca.error().message, "GET https://127.0.0.1:" + port + "/: TLS: "));
+  CHECK(contains(wrong_ca.error().message, "certificate"));
+  CHECK(contains(wrong_ca.error().message, "insecureSkipVerify turns the check off"));
 
   auto system_store = http::send(get("https://localhost:" + port + "/", ""));
   REQUIRE_FALSE(system_store.ok());  // a CA made in the test is in no system store
-  CHECK(contains(system_store.error(), "TLS: "));
+  CHECK(contains(system_store.error().message, "TLS: "));
 
   auto wrong_host = get("https://veer-wrong-name.test:" + port + "/", certificates.ca_file);
   wrong_host.resolve = {"veer-wrong-name.test:" + port + ":127.0.0.1"};
   auto refused = http::send(wrong_host);
   REQUIRE_FALSE(refused.ok());
-  CHECK(contains(refused.error(), "TLS: "));
-  CHECK(contains(refused.error(), "veer-wrong-name.test"));
+  CHECK(contains(refused.error().message, "TLS: "));
+  CHECK(contains(refused.error().message, "veer-wrong-name.test"));
 
   auto skip = get("https://veer-wrong-name.test:" + port + "/", certificates.other_ca_file);
   skip.resolve = wrong_host.resolve;
   skip.insecure_skip_verify = true;
   auto accepted = http::send(skip);
-  REQUIRE_MESSAGE(accepted.ok(), (accepted.ok() ? "" : accepted.error()));
+  REQUIRE_MESSAGE(accepted.ok(), (accepted.ok() ? "" : accepted.error().message));
   CHECK(accepted->body == "ok");
 }

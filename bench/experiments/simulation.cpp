@@ -112,7 +112,7 @@ RunResult run_experiment(const Scenario& scenario, model::TrafficStrategy strate
     // A fresh process each time: the status goes through JSON.
     auto stored = model::parse_experiment_status(model::to_json(status)).value;
     auto step = ex::experiment_step(spec, "simulated", stored, counts);
-    if (!step) throw std::runtime_error(step.error());
+    if (!step) throw std::runtime_error(step.error().message);
     out.looks = look + 1;
     weights = step->weights;
     status.versions.clear();

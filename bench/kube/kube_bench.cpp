@@ -18,7 +18,8 @@
 
 using namespace std::chrono_literals;
 using namespace veer::kube;
-using namespace veer::base;
+using veer::base::RealClock;
+using veer::base::SimulatedClock;
 
 namespace {
 

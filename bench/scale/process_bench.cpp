@@ -272,6 +272,15 @@ int run_process_bench(const ProcessBenchOptions& o) {
   // How much of it is memory the allocator holds free (the start-up lists' transient JSON).
   malloc_trim(0);
   std::printf("rss_operator_idle_after_malloc_trim %ld kB\n", status_kb("VmRSS"));
+  // What the allocator says is in use: live objects, as against the RSS it holds.
+  const struct mallinfo2 heap = mallinfo2();
+  std::printf("heap_in_use %zu kB (malloc'd, all arenas), heap_free %zu kB, mmapped %zu kB\n",
+              (heap.uordblks + heap.hblkhd) / 1024, heap.fordblks / 1024, heap.hblkhd / 1024);
+  if (o.idle_only) {
+    std::fflush(stdout);
+    manager.stop();
+    return 0;
+  }
 
   // Every Deployment gets a new image at once.
   http::Request trigger;

@@ -23,6 +23,8 @@ struct ProcessBenchOptions {
   // With a value: the run fails (exit 1) unless every Canary succeeded with at most this many
   // API writes and no API reads per analysis step (the smoke run in the test command).
   std::optional<double> check_writes_per_step;
+  // Stop after the idle memory is measured (no rollout): for memory runs.
+  bool idle_only = false;
 };
 
 // Prints the numbers; 0, or 1 when the fleet did not finish within the timeout or a check failed.

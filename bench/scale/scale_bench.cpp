@@ -366,6 +366,8 @@ int main(int argc, char** argv) {
       process.max_outbound_calls = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--timeout-seconds", value)) {
       process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
+    } else if (arg == "--idle-only") {
+      process.idle_only = true;
     } else if (option(argc, argv, i, "--check-writes-per-step", value)) {
       process.check_writes_per_step = std::atof(value.c_str());
     } else {
@@ -380,7 +382,8 @@ int main(int argc, char** argv) {
                    "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
                    "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
                    "[--metric-query-concurrency N] [--max-outbound-calls N] "
-                   "[--timeout-seconds T] [--check-writes-per-step W]]] [canaries...]\n");
+                   "[--timeout-seconds T] [--check-writes-per-step W] [--idle-only]]] "
+                   "[canaries...]\n");
       return 2;
     }
     if (runtime && api_process) {

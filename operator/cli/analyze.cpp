@@ -91,7 +91,7 @@ using kube::SecretData;
 // A Secret object's keys; the first unreadable one fails, naming the Secret and the field.
 base::Outcome<SecretData> secret_data(const nlohmann::json& secret, const std::string& where) {
   auto out = kube::secret_data(secret);
-  if (!out) return base::fail(where + ": " + out.error());
+  if (!out) return base::fail(where + ": " + out.error().message);
   return out;
 }
 
@@ -343,7 +343,7 @@ ProviderSecrets resolve_secrets(Inputs& inputs, SecretResolver& secrets, Shown& 
           "MetricTemplate " + template_ns + "/" + t->metadata.name + ": spec.provider.secretRef: ";
       auto data = secrets.get(template_ns, t->spec.provider.secret_ref);
       if (!data) {
-        inputs.errors.push_back(who + data.error());
+        inputs.errors.push_back(who + data.error().message);
         continue;
       }
       if (auto missing = analysis::missing_secret_keys(t->spec.provider.type, *data)) {

@@ -115,7 +115,7 @@ std::optional<dashboard::DashboardOptions> DashboardFlags::options(
     }
     auto data = kube::secret_data(*secret);
     if (!data) {
-      error = "--dashboard-token-secret " + token_secret_ + ": " + data.error();
+      error = "--dashboard-token-secret " + token_secret_ + ": " + data.error().message;
       return std::nullopt;
     }
     out.shared_token = trimmed(data.value()["token"]);

@@ -104,7 +104,7 @@ int run_experiment_run(Invocation& call, const std::vector<std::string>& args) {
   std::vector<loadgen::Slo> slos;
   if (!slo_text.empty()) {
     auto parsed_slos = loadgen::parse_slos(slo_text);
-    if (!parsed_slos) return usage_error(parser, "--slo: " + parsed_slos.error(), call.err);
+    if (!parsed_slos) return usage_error(parser, "--slo: " + parsed_slos.error().message, call.err);
     slos = *parsed_slos;
   }
   std::string error;

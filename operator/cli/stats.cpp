@@ -107,19 +107,19 @@ struct CompareFlags {
     comparison.direction = direction == "higher-is-better" ? model::Direction::HigherIsBetter
                                                            : model::Direction::LowerIsBetter;
     auto a = number_flag("alpha", alpha, 0, 0.5, true, true);
-    if (!a) return base::fail(a.error());
+    if (!a) return base::fail(a.error().message);
     comparison.alpha = *a;
     auto c = number_flag("confidence", confidence, 0.5, 1, true, true);
-    if (!c) return base::fail(c.error());
+    if (!c) return base::fail(c.error().message);
     comparison.confidence = *c;
     if (!margin.empty()) {
       auto m = number_flag("margin", margin, 0, HUGE_VAL, false, false);
-      if (!m) return base::fail(m.error());
+      if (!m) return base::fail(m.error().message);
       comparison.margin = *m;
     }
     if (!relative_margin.empty()) {
       auto r = number_flag("relative-margin", relative_margin, 0, HUGE_VAL, false, false);
-      if (!r) return base::fail(r.error());
+      if (!r) return base::fail(r.error().message);
       comparison.relative_margin = *r;
     }
     auto n = number_flag("min-samples", min_samples, 0, 1e15, false, false);
@@ -145,11 +145,11 @@ int run_compare(Invocation& call, const std::vector<std::string>& args) {
   if (!parsed.positionals.empty())
     return usage_error(parser, "takes no positional arguments", call.err);
   const auto comparison = flags.check();
-  if (!comparison) return usage_error(parser, comparison.error(), call.err);
+  if (!comparison) return usage_error(parser, comparison.error().message, call.err);
 
   auto result = compare(*comparison, flags.baseline, flags.candidate, call.in);
   if (!result) {
-    call.err << "veer stats compare: " << result.error() << "\n";
+    call.err << "veer stats compare: " << result.error().message << "\n";
     return 1;
   }
   if (result->verdict == analysis::Verdict::NoData) {

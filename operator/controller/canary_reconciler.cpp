@@ -37,9 +37,9 @@ struct CanaryReconciler::Context {
   RolloutStatus status;
   json target;
   std::optional<json> primary;
-  std::optional<json> hpa;          // spec.autoscalerRef's HPA
-  std::optional<json> primary_hpa;  // <hpa>-primary
-  std::string hpa_error;            // why the HPA could not be read
+  std::optional<json> hpa;               // spec.autoscalerRef's HPA
+  std::optional<json> primary_hpa;       // <hpa>-primary
+  std::optional<base::Error> hpa_error;  // why the HPA could not be read
   SelectorLabel label;
   TrackedConfigs tracked;
   std::map<std::string, json> configs;  // "ConfigMap/name" -> object, of tracked configs
@@ -59,6 +59,13 @@ kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
   // A router reads a few objects outside the Canary's namespace (Gloo's spec.upstreamRef).
   return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
           ref.name};
+}
+
+// An API error as the reconciler reports it, with what was being done.
+base::Error api_failure(const kube::ApiError& error, const std::string& doing = "") {
+  auto failure = kube::to_error(error);
+  if (!doing.empty()) failure.message = doing + ": " + failure.message;
+  return failure;
 }
 
 bool has_finalizer(const json& object) {
@@ -100,22 +107,25 @@ kube::ReconcileResult CanaryReconciler::fail(Context& ctx, const std::string& er
 }
 
 kube::ReconcileResult CanaryReconciler::blocked(Context& ctx, const std::string& problem) {
+  return fail(ctx, say_blocked(ctx, problem));
+}
+
+std::string CanaryReconciler::say_blocked(Context& ctx, const std::string& problem) {
   auto status = rollout_status_from_json(ctx.object.value("status", json::object()));
-  if (status.progress.message != problem) {
-    status.progress.waiting_for = kWaitingForFix;
-    status.progress.message = problem;
-    json update = ctx.object;
-    update["status"] = to_json(status);
-    auto written = cluster_.update_status(update);
-    if (!written && !written.is(kube::ErrorType::Conflict))  // a conflict: the next pass says it
-      return fail(ctx, problem + " (and cannot write the status of " + ctx.key + ": " +
-                           written.error().message + ")");
-    if (written) {
-      ctx.object = *written;
-      write_event(ctx, {true, problem});
-    }
+  if (status.progress.message == problem) return problem;
+  status.progress.waiting_for = kWaitingForFix;
+  status.progress.message = problem;
+  json update = ctx.object;
+  update["status"] = to_json(status);
+  auto written = cluster_.update_status(update);
+  if (!written && !written.is(kube::ErrorType::Conflict))  // a conflict: the next pass says it
+    return problem + " (and cannot write the status of " + ctx.key + ": " +
+           written.error().message + ")";
+  if (written) {
+    ctx.object = *written;
+    write_event(ctx, {true, problem});
   }
-  return fail(ctx, problem);
+  return problem;
 }
 
 kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
@@ -155,13 +165,16 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   if (!observe(ctx)) return ctx.user_problem ? blocked(ctx, ctx.problem) : fail(ctx, ctx.problem);
   // A step counts only once the router applies its weights: until then nothing is analysed.
   if (auto pending = routes_pending(ctx); !pending.empty()) return wait_for_routes(ctx, pending);
-  if (ctx.status.progress.waiting_for == kWaitingForFix ||
-      ctx.status.progress.waiting_for == kWaitingForRoutes) {  // over: `decide` says what is next
+  // The routes are applied: `decide` says what is next. A fix the user was asked for is over only
+  // once this pass's writes succeed (below): a write that fails the same way again then says
+  // nothing new and writes nothing.
+  const bool was_blocked = ctx.status.progress.waiting_for == kWaitingForFix;
+  if (ctx.status.progress.waiting_for == kWaitingForRoutes) {
     ctx.status.progress.waiting_for.clear();
     ctx.status.progress.message.clear();
   }
 
-  run_checks(ctx);
+  if (auto checked = run_checks(ctx); !checked) return fail(ctx, checked.error().message);
   if (ctx.analysis_running) {
     // Nothing is decided until the analysis ends, and the checker queues the Canary again then;
     // the requeue is only a safety net, one interval away so a slow fleet is not polled.
@@ -185,25 +198,39 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
       ctx.status.canary.phase != now_phase;
   const bool routes_first = announces_initialized || announces_end;
   if (!routes_first) {
-    if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
+    if (auto written = write_status(ctx); !written) return fail(ctx, written.error().message);
   }
 
   // Post-rollout hooks tell others the run is over: never before its status says so.
   const auto is_hook = [](const Action& a) { return a.kind == ActionKind::RunPostRolloutHooks; };
   std::string errors;
+  std::string user_errors;  // of kind invalid: only the user can fix them
   const auto apply_all = [&](bool hooks) {
     for (const auto& action : ctx.decision.actions) {
       if (routes_first && is_hook(action) != hooks) continue;
-      auto error = apply(ctx, action);
-      if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+      auto applied = apply(ctx, action);
+      if (applied) continue;
+      const auto& message = applied.error().message;
+      errors += (errors.empty() ? "" : "; ") + message;
+      if (applied.is(base::ErrorKind::invalid))
+        user_errors += (user_errors.empty() ? "" : "; ") + message;
     }
   };
   apply_all(false);
+  if (was_blocked && errors.empty() &&
+      ctx.decision.status.progress.waiting_for == kWaitingForFix) {  // fixed: say so
+    ctx.decision.status.progress.waiting_for.clear();
+    ctx.decision.status.progress.message.clear();
+    if (!routes_first) {
+      if (auto written = write_status(ctx); !written) return fail(ctx, written.error().message);
+    }
+  }
   if (routes_first) {
     // Reported like any failed pass: a refused write here (the primary's Service, the routes,
     // the target scaled down) is otherwise said nowhere, and the run waits without a word.
+    if (!user_errors.empty()) return blocked(ctx, user_errors);
     if (!errors.empty()) return fail(ctx, errors);
-    if (auto error = write_status(ctx); !error.empty()) return fail(ctx, error);
+    if (auto written = write_status(ctx); !written) return fail(ctx, written.error().message);
     apply_all(true);
   }
   tell(ctx);
@@ -223,6 +250,9 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
     report.error = errors;
     report_(report);
   }
+  // A write only the user can fix is said in the status and one Warning event (the status
+  // written above keeps the intent; the next pass applies it again).
+  if (!user_errors.empty()) say_blocked(ctx, user_errors);
   if (!errors.empty()) return {true, std::nullopt, errors};
   kube::ReconcileResult result;
   if (ctx.decision.requeue_after.count() > 0) result.requeue_after = ctx.decision.requeue_after;
@@ -334,6 +364,18 @@ bool CanaryReconciler::observe_workloads(Context& ctx) {
   if (ctx.primary)
     seen.primary =
         workload_health(*ctx.primary, analysis ? analysis->primary_ready_threshold : 100);
+  // A ConfigMap or Secret the pods use and that does not exist is the likely reason they do not
+  // start (unless marked optional): say it where the wait is said. The primary uses it too (only
+  // tracked configs are copied).
+  if (!ctx.tracked.missing.empty()) {
+    std::string names;
+    for (const auto& name : ctx.tracked.missing) names += (names.empty() ? "" : ", ") + name;
+    const auto why =
+        " (the pods use " + names +
+        (ctx.tracked.missing.size() == 1 ? ", which does not exist)" : ", which do not exist)");
+    if (!seen.canary.ready) seen.canary.message += why;
+    if (ctx.primary && !seen.primary.ready) seen.primary.message += why;
+  }
   if (ctx.primary) {
     const auto& pod_meta = (*ctx.primary)["spec"]["template"].value("metadata", json::object());
     seen.primary_promotion_id =
@@ -341,10 +383,10 @@ bool CanaryReconciler::observe_workloads(Context& ctx) {
   }
   // Initialization is not done until the primary's scaler exists (Flagger's order).
   const auto phase = ctx.status.canary.phase;
-  if (!ctx.hpa_error.empty() &&
+  if (ctx.hpa_error &&
       (phase == model::CanaryPhase::None || phase == model::CanaryPhase::Initializing)) {
     seen.primary.ready = false;
-    seen.primary.message = ctx.hpa_error;
+    seen.primary.message = ctx.hpa_error->message;
   }
   seen.target_restored = seen.canary.ready;
   return true;
@@ -419,31 +461,43 @@ void CanaryReconciler::observe_scaler(Context& ctx) {
   const auto& ref = ctx.canary.spec.autoscaler_ref;
   if (!ref) return;
   if (ref->kind != "HorizontalPodAutoscaler") {
-    ctx.hpa_error = "Canary " + ctx.key + ": spec.autoscalerRef kind " + ref->kind +
-                    " is not supported yet; use a HorizontalPodAutoscaler or remove autoscalerRef";
+    ctx.hpa_error = base::fail(
+        base::ErrorKind::invalid,
+        "Canary " + ctx.key + ": spec.autoscalerRef kind " + ref->kind +
+            " is not supported yet; use a HorizontalPodAutoscaler or remove autoscalerRef");
     return;
   }
   const auto where =
       "HorizontalPodAutoscaler " + ctx.ns + "/" + ref->name + " (spec.autoscalerRef)";
-  ctx.hpa_error = where + ": autoscaling/v2 and autoscaling/v2beta2 are not served";
+  ctx.hpa_error = base::fail(base::ErrorKind::not_found,
+                             where + ": autoscaling/v2 and autoscaling/v2beta2 are not served");
   for (const auto& version : hpa_api_versions(*ref)) {
     const auto type = kube::type_of(version, ref->kind);
     auto served = cluster_.resolve(type);
     if (!served) continue;  // e.g. autoscaling/v2 on Kubernetes 1.20
     auto found = cluster_.get({type, ctx.ns, ref->name});
     if (!found) {
-      ctx.hpa_error = where + ": " + found.error().message;
+      ctx.hpa_error = api_failure(found.error(), where);
+      return;
+    }
+    auto primary = cluster_.get({type, ctx.ns, ref->name + "-primary"});
+    if (!primary && !primary.is(kube::ErrorType::NotFound)) {  // unknown, not absent
+      ctx.hpa_error = api_failure(
+          primary.error(), "HorizontalPodAutoscaler " + ctx.ns + "/" + ref->name + "-primary");
       return;
     }
     ctx.hpa = *found;
-    auto primary = cluster_.get({type, ctx.ns, ref->name + "-primary"});
     if (primary) ctx.primary_hpa = *primary;
-    ctx.hpa_error.clear();
+    ctx.hpa_error.reset();
     return;
   }
 }
 
-void CanaryReconciler::run_checks(Context& ctx) {
+// Each round runs what `decide` asked for and decides again. An answer stays in `seen` for the
+// pass, so a check is asked at most once and the rounds end after at most one per hook type and
+// the analysis; a check asked for again (a defect of `decide`) fails the pass, to be retried,
+// instead of deciding on without it.
+base::Status CanaryReconciler::run_checks(Context& ctx) {
   webhooks::WebhookRunner runner(hooks_);
   auto& seen = ctx.seen;
   {
@@ -455,48 +509,58 @@ void CanaryReconciler::run_checks(Context& ctx) {
     }
   }
   ctx.decision = decide(ctx.canary, ctx.status, seen, clock_.now(), settings_.decide);
-  for (int round = 0; round < 4 && !ctx.decision.needs.empty(); ++round) {
-    for (auto type : ctx.decision.needs.hooks) seen.hooks[type] = runner.run(ctx.canary, type);
-    if (ctx.decision.needs.analysis) {
+  while (!ctx.decision.needs.empty()) {
+    const auto& needs = ctx.decision.needs;
+    for (auto type : needs.hooks) {
+      if (seen.hooks.count(type))
+        return base::fail("Canary " + ctx.key + ": the " + std::string(model::to_string(type)) +
+                          " hooks were asked for twice in one pass (a defect; retrying)");
+      seen.hooks[type] = runner.run(ctx.canary, type);
+    }
+    if (needs.analysis) {
+      if (seen.analysis)
+        return base::fail("Canary " + ctx.key +
+                          ": the analysis was asked for twice in one pass (a defect; retrying)");
       auto result = metrics_.result_for(ctx.canary);
       if (!result) {  // `decision` stays the waiting one: the status as read, no actions
         ctx.analysis_running = true;
         std::lock_guard lock(held_mutex_);
         held_[ctx.key] = {analysis_request_id(ctx.canary), seen.hooks};
-        return;
+        return base::Empty{};
       }
       seen.analysis = std::move(*result);
     }
     ctx.decision = decide(ctx.canary, ctx.status, seen, clock_.now(), settings_.decide);
   }
+  return base::Empty{};
 }
 
-// "" or why the status was not written (status_write.hpp).
-std::string CanaryReconciler::write_status(Context& ctx) {
-  auto error = write_status_if_changed(cluster_, ctx.object, to_json(ctx.decision.status), ctx.key);
-  if (error.empty()) ctx.canary.status = ctx.decision.status.canary;
-  return error;
+// Writes the decided status when it differs (status_write.hpp).
+base::Status CanaryReconciler::write_status(Context& ctx) {
+  auto written =
+      write_status_if_changed(cluster_, ctx.object, to_json(ctx.decision.status), ctx.key);
+  if (written) ctx.canary.status = ctx.decision.status.canary;
+  return written;
 }
 
-std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
+base::Status CanaryReconciler::apply(Context& ctx, const Action& action) {
   if (ctx.knative) {
     if (auto done = apply_knative(ctx, action)) return *done;
   }
   webhooks::WebhookRunner runner(hooks_);
   switch (action.kind) {
     case ActionKind::InitializePrimary: {
-      auto error = apply_primary(ctx, true);
-      if (error.empty()) error = apply_primary_scaler(ctx, true);
-      if (!error.empty()) return error;
+      if (auto primary = apply_primary(ctx, true); !primary) return primary;
+      if (auto scaler = apply_primary_scaler(ctx, true); !scaler) return scaler;
       // Flagger's order: the apex Service and the routes move to the primary only once it
       // serves, so adopting a Service in use drops no request. `decide` routes on the pass
       // that sees the primary ready.
-      if (!ctx.seen.primary.ready) return "";
+      if (!ctx.seen.primary.ready) return base::Empty{};
       return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
     }
     case ActionKind::PromotePrimary: {
-      auto error = apply_primary(ctx, false);
-      return error.empty() ? apply_primary_scaler(ctx, false) : error;
+      auto primary = apply_primary(ctx, false);
+      return primary ? apply_primary_scaler(ctx, false) : primary;
     }
     case ActionKind::ScaleCanaryUp: {
       // From zero: the HPA's minimum (it takes over from there), else what the primary runs.
@@ -504,7 +568,7 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
                       : ctx.primary ? replicas_of(*ctx.primary).value_or(1)
                                     : 1;
       auto current = replicas_of(ctx.target);
-      if (current && *current > 0) return "";
+      if (current && *current > 0) return base::Empty{};
       return scale_target(ctx, std::max(1L, replicas));
     }
     case ActionKind::ScaleCanaryDown:
@@ -515,12 +579,12 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
       auto result = runner.run(ctx.canary, model::WebhookType::PostRollout);
       if (!result.passed)
         ctx.decision.events.push_back({true, "Post-rollout hook failed: " + result.message});
-      return "";
+      return base::Empty{};
     }
     case ActionKind::RestoreTarget: {
       long replicas = ctx.primary ? replicas_of(*ctx.primary).value_or(1) : 1;
       auto current = replicas_of(ctx.target);
-      if (current && *current > 0) return "";
+      if (current && *current > 0) return base::Empty{};
       return scale_target(ctx, replicas);
     }
     case ActionKind::FinalizeRoutes:
@@ -530,21 +594,21 @@ std::string CanaryReconciler::apply(Context& ctx, const Action& action) {
     case ActionKind::RemoveFinalizer:
       return set_finalizer(ctx, false);
   }
-  return "";
+  return base::Empty{};
 }
 
 // A Knative target has no workload of veer's: no primary to create or copy into, nothing to
 // scale (Knative scales revisions itself). Its primary is a revision the router writes.
 // nullopt: the action is the same as for any target.
-std::optional<std::string> CanaryReconciler::apply_knative(Context& ctx, const Action& action) {
+std::optional<base::Status> CanaryReconciler::apply_knative(Context& ctx, const Action& action) {
   switch (action.kind) {
     case ActionKind::InitializePrimary:
-      if (!ctx.seen.primary.ready) return "";
+      if (!ctx.seen.primary.ready) return base::Empty{};
       return apply_router(ctx, meshes::routes_of(ctx.canary, 0, false), false);
     case ActionKind::PromotePrimary:
       // Every phase that asserts a promotion also asserts its routes (decide's steady state),
       // and each router write records the promoted revision (apply_router): nothing more here.
-      return "";
+      return base::Empty{};
     case ActionKind::SetRoutes:
       return apply_router(ctx, action.routes, false);
     case ActionKind::FinalizeRoutes:
@@ -552,7 +616,7 @@ std::optional<std::string> CanaryReconciler::apply_knative(Context& ctx, const A
     case ActionKind::ScaleCanaryUp:
     case ActionKind::ScaleCanaryDown:
     case ActionKind::RestoreTarget:
-      return "";
+      return base::Empty{};
     case ActionKind::RunPostRolloutHooks:
     case ActionKind::AddFinalizer:
     case ActionKind::RemoveFinalizer:
@@ -561,8 +625,8 @@ std::optional<std::string> CanaryReconciler::apply_knative(Context& ctx, const A
   return std::nullopt;
 }
 
-std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& routes,
-                                           bool finalize) {
+base::Status CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& routes,
+                                            bool finalize) {
   // A Knative Service routes between its own revisions: no Services of veer's. The primary
   // revision is the one the status being written records.
   if (ctx.knative) {
@@ -578,26 +642,24 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
       observed.objects.push_back(*found);
     } else if (!found.is(kube::ErrorType::NotFound)) {
       // Not absent, unknown: creating it would fail or, worse, replace the user's object.
-      return "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " +
-             found.error().message;
+      return api_failure(found.error(), "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name);
     }
   }
+  // The router's kind is kept: `invalid` is the user's to fix (reconcile blocks on it).
   std::vector<meshes::Write> writes;
-  auto add = [&](meshes::Expected<std::vector<meshes::Write>> result) -> std::string {
-    if (!result) return result.error().message;
+  auto add = [&](meshes::Expected<std::vector<meshes::Write>> result) -> base::Status {
+    if (!result) return meshes::to_error(result.error());
     for (auto& w : result.value()) writes.push_back(std::move(w));
-    return "";
+    return base::Empty{};
   };
-  std::string error;
   if (!ctx.knative) {
-    error = finalize ? add(meshes::finalize_services(ctx.routing, observed))
-                     : add(meshes::apply_services(ctx.routing, observed));
+    auto services = finalize ? add(meshes::finalize_services(ctx.routing, observed))
+                             : add(meshes::apply_services(ctx.routing, observed));
+    if (!services) return services;
   }
-  if (error.empty()) {
-    error = finalize ? add(ctx.router->finalize(ctx.routing, observed))
-                     : add(ctx.router->apply(ctx.routing, routes, observed));
-  }
-  if (!error.empty()) return error;
+  auto rendered = finalize ? add(ctx.router->finalize(ctx.routing, observed))
+                           : add(ctx.router->apply(ctx.routing, routes, observed));
+  if (!rendered) return rendered;
   if (finalize) return apply_writes(cluster_, writes);
   // Someone else's edit of veer's fields is undone by these writes anyway; say so, once (the
   // write restamps the object, so the next pass finds nothing).
@@ -611,14 +673,13 @@ std::string CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& r
     if (auto drift = meshes::drift_of(write, *live)) drifts.push_back(std::move(*drift));
   }
   meshes::stamp_applied(writes);
-  error = apply_writes(cluster_, writes);
-  if (!error.empty()) return error;
+  if (auto applied = apply_writes(cluster_, writes); !applied) return applied;
   for (const auto& drift : drifts)
     ctx.decision.events.push_back({true, meshes::drift_message(drift)});
-  return "";
+  return base::Empty{};
 }
 
-std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
+base::Status CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
   const auto owner = canary_owner_reference(ctx.object);
   for (const auto& [key, config] : ctx.configs) {
     auto kind = config.value("kind", "");
@@ -629,7 +690,7 @@ std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
     auto existing = cluster_.get(kube::ref_of(copy));
     // A failed read is not an absent copy: creating over it would hide the failure.
     if (!existing && !existing.is(kube::ErrorType::NotFound))
-      return "cannot read " + kind + " " + kube::name_of(copy) + ": " + existing.error().message;
+      return api_failure(existing.error(), "cannot read " + kind + " " + kube::name_of(copy));
     if (existing && create_only) continue;
     if (existing) {
       if (existing->value("data", json()) == copy.value("data", json()) &&
@@ -637,56 +698,59 @@ std::string CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
         continue;
       copy["metadata"]["resourceVersion"] = kube::resource_version_of(*existing);
       auto updated = cluster_.update(copy);
-      if (!updated) return updated.error().message;
+      if (!updated) return api_failure(updated.error());
     } else {
       auto created = cluster_.create(copy);
-      if (!created && !created.is(kube::ErrorType::AlreadyExists)) return created.error().message;
+      if (!created && !created.is(kube::ErrorType::AlreadyExists))
+        return api_failure(created.error());
     }
   }
-  if (ctx.primary && create_only) return "";
+  if (ctx.primary && create_only) return base::Empty{};
   std::optional<long> replicas;
   if (ctx.primary) replicas = replicas_of(*ctx.primary);
   const auto& promotion =
       create_only ? ctx.seen.revision : ctx.decision.status.canary.last_applied_spec;
   auto made =
       make_primary(ctx.target, ctx.tracked.tracked, owner, settings_.clone, promotion, replicas);
-  if (!made.error.empty()) return made.error;
+  if (!made.error.empty()) return base::fail(base::ErrorKind::invalid, made.error);
   if (!ctx.primary) {
     auto created = cluster_.create(made.object);
-    if (!created && !created.is(kube::ErrorType::AlreadyExists)) return created.error().message;
+    if (!created && !created.is(kube::ErrorType::AlreadyExists))
+      return api_failure(created.error());
     if (created) ctx.primary = *created;
-    return "";
+    return base::Empty{};
   }
   json update = *ctx.primary;
   const auto& meta = made.object["metadata"];
   if (model::canonical_json(update["spec"]) == model::canonical_json(made.object["spec"]) &&
       update["metadata"].value("labels", json::object()) == meta["labels"])
-    return "";
+    return base::Empty{};
   update["spec"] = made.object["spec"];
   update["metadata"]["labels"] = meta["labels"];
   auto updated = cluster_.update(update);
-  if (!updated) return updated.error().message;
+  if (!updated) return api_failure(updated.error());
   ctx.primary = *updated;
-  return "";
+  return base::Empty{};
 }
 
-std::string CanaryReconciler::apply_primary_scaler(Context& ctx, bool create_only) {
+base::Status CanaryReconciler::apply_primary_scaler(Context& ctx, bool create_only) {
   const auto& ref = ctx.canary.spec.autoscaler_ref;
-  if (!ref) return "";
-  if (!ctx.hpa) return ctx.hpa_error;
-  if (ctx.primary_hpa && create_only) return "";
+  if (!ref) return base::Empty{};
+  if (!ctx.hpa) return ctx.hpa_error ? *ctx.hpa_error : base::fail("no HorizontalPodAutoscaler");
+  if (ctx.primary_hpa && create_only) return base::Empty{};
   const json workload = {{"apiVersion", ctx.target.value("apiVersion", "apps/v1")},
                          {"kind", ctx.target.value("kind", "Deployment")},
                          {"metadata", {{"name", kube::name_of(ctx.target) + "-primary"}}}};
   auto made = make_primary_hpa(*ctx.hpa, *ref, workload, canary_owner_reference(ctx.object));
-  if (!made.error.empty()) return made.error;
+  if (!made.error.empty()) return base::fail(base::ErrorKind::invalid, made.error);
   if (!ctx.primary_hpa) {
     auto created = cluster_.create(made.object);
-    if (!created && !created.is(kube::ErrorType::AlreadyExists)) return created.error().message;
+    if (!created && !created.is(kube::ErrorType::AlreadyExists))
+      return api_failure(created.error());
     if (created) ctx.primary_hpa = *created;
-    return "";
+    return base::Empty{};
   }
-  if (!primary_hpa_differs(*ctx.primary_hpa, made.object)) return "";
+  if (!primary_hpa_differs(*ctx.primary_hpa, made.object)) return base::Empty{};
   json update = *ctx.primary_hpa;
   update["spec"] = made.object["spec"];
   for (const char* key : {"labels", "annotations"}) {
@@ -697,19 +761,19 @@ std::string CanaryReconciler::apply_primary_scaler(Context& ctx, bool create_onl
     }
   }
   auto updated = cluster_.update(update);
-  if (!updated) return updated.error().message;
+  if (!updated) return api_failure(updated.error());
   ctx.primary_hpa = *updated;
-  return "";
+  return base::Empty{};
 }
 
-std::string CanaryReconciler::scale_target(Context& ctx, long replicas) {
+base::Status CanaryReconciler::scale_target(Context& ctx, long replicas) {
   json patch;
   if (ctx.target.value("kind", "") == "DaemonSet") {
     // No replicas: a nodeSelector no node has takes its pods away (revision.hpp).
     const auto& pod_spec = ctx.target["spec"]["template"].value("spec", json::object());
     const auto selector = pod_spec.value("nodeSelector", json::object());
     const bool zero = selector.contains(kScaleToZeroNodeSelector);
-    if (zero == (replicas == 0)) return "";
+    if (zero == (replicas == 0)) return base::Empty{};
     json wanted = nullptr;  // the whole map goes when it held only veer's key
     if (replicas == 0) {
       wanted = {{kScaleToZeroNodeSelector, "true"}};
@@ -719,16 +783,16 @@ std::string CanaryReconciler::scale_target(Context& ctx, long replicas) {
     patch = {{"spec", {{"template", {{"spec", {{"nodeSelector", wanted}}}}}}}};
   } else {
     auto current = replicas_of(ctx.target);
-    if (!current || *current == replicas) return "";
+    if (!current || *current == replicas) return base::Empty{};
     patch = {{"spec", {{"replicas", replicas}}}};
   }
   auto patched = cluster_.patch(kube::ref_of(ctx.target), kube::PatchType::Merge, patch);
-  if (!patched) return patched.error().message;
+  if (!patched) return api_failure(patched.error());
   ctx.target = *patched;
-  return "";
+  return base::Empty{};
 }
 
-std::string CanaryReconciler::set_finalizer(Context& ctx, bool present) {
+base::Status CanaryReconciler::set_finalizer(Context& ctx, bool present) {
   json finalizers = json::array();
   const auto& meta = ctx.object["metadata"];
   if (meta.contains("finalizers") && meta["finalizers"].is_array()) {
@@ -739,8 +803,8 @@ std::string CanaryReconciler::set_finalizer(Context& ctx, bool present) {
   if (present) finalizers.push_back(kFinalizer);
   auto patched = cluster_.patch(kube::ref_of(ctx.object), kube::PatchType::Merge,
                                 {{"metadata", {{"finalizers", finalizers}}}});
-  if (!patched && !patched.is(kube::ErrorType::NotFound)) return patched.error().message;
-  return "";
+  if (!patched && !patched.is(kube::ErrorType::NotFound)) return api_failure(patched.error());
+  return base::Empty{};
 }
 
 void CanaryReconciler::write_event(Context& ctx, const Event& event) {

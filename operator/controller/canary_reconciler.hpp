@@ -99,6 +99,8 @@ class CanaryReconciler {
   // A problem only the user can fix (invalid spec, missing target): said once in the status
   // and a Warning event, then retried with backoff.
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
+  // The status and event part of `blocked`; returns the problem (with a failed status write).
+  std::string say_blocked(Context& ctx, const std::string& problem);
   void write_event(Context& ctx, const Event& event);
   bool observe(Context& ctx);
   bool observe_workloads(Context& ctx);
@@ -106,15 +108,17 @@ class CanaryReconciler {
   std::string routes_pending(Context& ctx);
   kube::ReconcileResult wait_for_routes(Context& ctx, const std::string& why);
   void observe_scaler(Context& ctx);
-  void run_checks(Context& ctx);
-  std::string write_status(Context& ctx);
-  std::string apply(Context& ctx, const Action& action);
-  std::optional<std::string> apply_knative(Context& ctx, const Action& action);
-  std::string apply_router(Context& ctx, const meshes::Routes& routes, bool finalize);
-  std::string apply_primary(Context& ctx, bool create_only);
-  std::string apply_primary_scaler(Context& ctx, bool create_only);
-  std::string scale_target(Context& ctx, long replicas);
-  std::string set_finalizer(Context& ctx, bool present);
+  base::Status run_checks(Context& ctx);
+  // The writes of a pass: each fails with a kind (base::ErrorKind); `invalid` is the user's to
+  // fix (reconcile blocks on it, saying it in the status once), any other is retried.
+  base::Status write_status(Context& ctx);
+  base::Status apply(Context& ctx, const Action& action);
+  std::optional<base::Status> apply_knative(Context& ctx, const Action& action);
+  base::Status apply_router(Context& ctx, const meshes::Routes& routes, bool finalize);
+  base::Status apply_primary(Context& ctx, bool create_only);
+  base::Status apply_primary_scaler(Context& ctx, bool create_only);
+  base::Status scale_target(Context& ctx, long replicas);
+  base::Status set_finalizer(Context& ctx, bool present);
   void tell(Context& ctx);
   bool slot_free(const Context& ctx, std::string& message);
 

@@ -2,7 +2,7 @@
 
 namespace veer::controller {
 
-std::string apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write>& writes) {
+base::Status apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write>& writes) {
   for (const auto& write : writes) {
     kube::Result<nlohmann::json> result = nlohmann::json();
     switch (write.action) {
@@ -16,13 +16,14 @@ std::string apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write
         break;
       case meshes::Write::Action::remove: {
         auto removed = cluster.remove(kube::ref_of(write.object));
-        if (!removed && !removed.is(kube::ErrorType::NotFound)) return removed.error().message;
+        if (!removed && !removed.is(kube::ErrorType::NotFound))
+          return kube::to_error(removed.error());
         continue;
       }
     }
-    if (!result) return result.error().message;
+    if (!result) return kube::to_error(result.error());
   }
-  return "";
+  return base::Empty{};
 }
 
 }  // namespace veer::controller

@@ -10,7 +10,7 @@
 
 namespace veer::controller {
 
-// "" or the first failure's message (the writes after it are not made).
-std::string apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write>& writes);
+// Fails with the first failure (the writes after it are not made), its kind from the API's error.
+base::Status apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write>& writes);
 
 }  // namespace veer::controller

@@ -85,6 +85,39 @@ const char* to_string(WatchEvent::Type type) {
   return "UNKNOWN";
 }
 
+base::Error to_error(const ApiError& error) {
+  using base::ErrorKind;
+  auto kind = ErrorKind::failed;
+  switch (error.type) {
+    case ErrorType::BadRequest:
+    case ErrorType::Invalid:
+      kind = ErrorKind::invalid;
+      break;
+    case ErrorType::Unauthorized:
+    case ErrorType::Forbidden:
+      kind = ErrorKind::forbidden;
+      break;
+    case ErrorType::NotFound:
+      kind = ErrorKind::not_found;
+      break;
+    case ErrorType::AlreadyExists:
+    case ErrorType::Conflict:
+      kind = ErrorKind::conflict;
+      break;
+    case ErrorType::Transport:
+    case ErrorType::Gone:
+    case ErrorType::TooManyRequests:
+    case ErrorType::Timeout:
+    case ErrorType::Internal:
+      kind = ErrorKind::unavailable;
+      break;
+    case ErrorType::Configuration:
+      kind = ErrorKind::failed;
+      break;
+  }
+  return {kind, error.message};
+}
+
 ApiError error_from_status(int code, const Json& status, const std::string& context) {
   ApiError error;
   error.code = code;

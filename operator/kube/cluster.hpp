@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.hpp"
+
 namespace veer::kube {
 
 using Json = nlohmann::json;
@@ -72,32 +74,19 @@ struct ApiError {
   bool is(ErrorType t) const { return type == t; }
 };
 
+// The same error as the project's general one, for code that reports API and other failures
+// together (the controller's writes): the kind says what a caller can do about it.
+base::Error to_error(const ApiError& error);
+
 // The error an API Status (or an HTTP code alone) stands for.
 ApiError error_from_status(int code, const Json& status, const std::string& context);
 const char* to_string(ErrorType type);
 
-// A value or an ApiError.
+// A value or an ApiError (base/result.hpp).
 template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
-  Result(ApiError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const ApiError& error() const { return std::get<1>(v_); }
-  bool is(ErrorType t) const { return !ok() && error().is(t); }
+using Result = base::Result<T, ApiError>;
 
- private:
-  std::variant<T, ApiError> v_;
-};
-
-struct Empty {};
+using base::Empty;
 using Status = Result<Empty>;
 
 struct ListOptions {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/outcome.hpp"
+#include "base/result.hpp"
 
 namespace veer::kube {
 

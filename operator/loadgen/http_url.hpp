@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "base/outcome.hpp"
+#include "base/result.hpp"
 
 namespace veer::loadgen {
 

@@ -256,7 +256,7 @@ void UrlLoad::dispatch() {
 std::string prepare(const std::string& text, const LoadOptions& options, HttpUrl& url,
                     tcp::resolver& resolver, tcp::resolver::results_type& endpoints) {
   auto parsed = parse_http_url(text);
-  if (!parsed) return "bad URL: " + parsed.error();
+  if (!parsed) return "bad URL: " + parsed.error().message;
   url = *parsed;
   if (auto refusal = veer::http::refuse_url(options.policy, text)) return *refusal;
   beast::error_code ec;

@@ -90,7 +90,8 @@ base::Outcome<std::vector<Slo>> parse_slos(const std::string& text) {
     if (item.empty()) return base::fail("item " + std::to_string(position) + " is empty");
     auto slo = parse_one(item);
     if (!slo)
-      return base::fail("item " + std::to_string(position) + " \"" + item + "\": " + slo.error());
+      return base::fail("item " + std::to_string(position) + " \"" + item +
+                        "\": " + slo.error().message);
     out.push_back(*slo);
   }
   if (out.empty()) return base::fail("no objective given");
@@ -180,7 +181,7 @@ SloAssessment assess(const Slo& slo, const UrlCounts& counts, double confidence)
                            binomial_upper_bound(counts.errors, counts.requests, confidence)};
         });
     if (!bounds) {
-      out.reason = bounds.error();
+      out.reason = bounds.error().message;
       return out;
     }
     out.bound_low = bounds->first;
@@ -214,7 +215,7 @@ SloAssessment assess(const Slo& slo, const UrlCounts& counts, double confidence)
                          quantile_lower_rank(n, slo.quantile, confidence)};
       });
   if (!ranks) {
-    out.reason = ranks.error();
+    out.reason = ranks.error().message;
     return out;
   }
   const auto& [upper, lower] = *ranks;

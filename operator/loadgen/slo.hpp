@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "base/outcome.hpp"
+#include "base/result.hpp"
 #include "operator/loadgen/latency_histogram.hpp"
 
 namespace veer::loadgen {

@@ -17,7 +17,8 @@ HttpReply CurlTransport::post(const OutgoingRequest& request, std::chrono::milli
   auto answer = http::send(call);
   HttpReply reply;
   if (!answer.ok()) {
-    reply.error = answer.error();  // names the URL: callers redact before printing
+    reply.error = answer.error().message;  // names the URL: callers redact before printing
+    reply.error_kind = answer.error().kind;
     return reply;
   }
   reply.status = static_cast<int>(answer.value().status);

@@ -50,8 +50,9 @@ AttemptOutcome judge_attempt(const Destination& to, const HttpReply& reply, int 
   } else {
     return {};
   }
-  const bool retryable =
-      reply.status == 0 || reply.status == 408 || reply.status == 429 || reply.status >= 500;
+  const bool retryable = reply.status == 0
+                             ? reply.error_kind == base::ErrorKind::unavailable
+                             : reply.status == 408 || reply.status == 429 || reply.status >= 500;
   if (!retryable) return {AttemptOutcome::give_up, {}, reason};
   if (attempt >= policy.max_attempts) {
     return {AttemptOutcome::give_up,

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "base/result.hpp"
 #include "operator/notify/destination.hpp"
 
 namespace veer::notify {
@@ -15,6 +16,9 @@ struct HttpReply {
   std::map<std::string, std::string> headers;  // keys in lower case
   std::string body;
   std::string error;  // transport error (timeout, refused, TLS); may name the URL
+  // Of a transport error: only `unavailable` is retried (a call the outbound policy refuses or
+  // an answer over the size limit fails the same way every time).
+  base::ErrorKind error_kind = base::ErrorKind::unavailable;
 };
 
 class Transport {

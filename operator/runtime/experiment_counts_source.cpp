@@ -57,7 +57,7 @@ class VersionQueries {
     auto rendered = analysis::render_query(text, context, metric.name);
     if (!rendered) return base::Error{rendered.error()};
     auto got = source->instant(*rendered);
-    if (!got) return base::fail(where(metric) + ": " + got.error());
+    if (!got) return base::fail(where(metric) + ": " + got.error().message);
     return *got;
   }
 

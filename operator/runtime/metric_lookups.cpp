@@ -62,7 +62,7 @@ base::Outcome<analysis::MetricsSource*> Lookups::source_for(const model::MetricP
     auto data = kube::secret_data(*got);
     if (!data) {
       return base::fail("Secret " + ns + "/" + provider.secret_ref +
-                        " (provider.secretRef): " + data.error());
+                        " (provider.secretRef): " + data.error().message);
     }
     secret = std::move(data).value();
   }

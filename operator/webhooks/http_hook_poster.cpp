@@ -15,7 +15,7 @@ HookReply HttpHookPoster::post(const HookCall& call) {
   request.timeout = call.timeout;
   request.max_response_bytes = http::kSmallReplyBytes;
   auto reply = http::send(request);
-  if (!reply) return {0, "", reply.error()};
+  if (!reply) return {0, "", reply.error().message};
   return {static_cast<int>(reply->status), reply->body, ""};
 }
 

@@ -152,7 +152,7 @@ TEST_CASE("the webhook serves HTTPS on loopback: POST /validate answers, other p
   post.headers = {{"Content-Type", "application/json"}};
   post.body = review(broken_canary()).dump();
   auto reply = http::send(post);
-  REQUIRE_MESSAGE(reply.ok(), (reply.ok() ? "" : reply.error()));
+  REQUIRE_MESSAGE(reply.ok(), (reply.ok() ? "" : reply.error().message));
   CHECK(reply->status == 200);
   CHECK(json::parse(reply->body)["response"]["allowed"] == false);
 
@@ -174,7 +174,7 @@ TEST_CASE("the webhook serves HTTPS on loopback: POST /validate answers, other p
   if (huge.ok())
     CHECK(huge->status == 413);
   else
-    CHECK_MESSAGE(contains(huge.error(), "reset by peer"), huge.error());
+    CHECK_MESSAGE(contains(huge.error().message, "reset by peer"), huge.error().message);
 }
 
 TEST_CASE("a missing or unreadable certificate is a start-up error naming the file") {

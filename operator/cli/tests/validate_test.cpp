@@ -221,7 +221,8 @@ TEST_CASE("the MetricTemplate types veer validate accepts are exactly those anal
     provider.address = "https://metrics.example.com";
     auto made = veer::analysis::make_metrics_source(provider, {}, "http://prometheus:9090",
                                                     std::chrono::seconds(5));
-    bool unsupported = !made.ok() && made.error().find("not supported") != std::string::npos;
+    bool unsupported =
+        !made.ok() && made.error().message.find("not supported") != std::string::npos;
     const auto& measurable = veer::model::measurable_metric_provider_types();
     bool listed = std::find(measurable.begin(), measurable.end(), type) != measurable.end();
     CHECK_MESSAGE(listed == !unsupported, type);

@@ -11,7 +11,7 @@ base::Outcome<std::vector<ax::VersionCounts>> cumulative_counts(
   ax::AssessmentState previous;
   if (status.evidence.is_object() && status.evidence.contains("state")) {
     auto parsed = ax::parse_assessment_state(status.evidence["state"]);
-    if (!parsed) return base::fail("status.evidence." + parsed.error());
+    if (!parsed) return base::fail("status.evidence." + parsed.error().message);
     previous = *parsed;
   }
   std::vector<ax::VersionCounts> out;

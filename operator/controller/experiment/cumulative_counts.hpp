@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "analysis/experiment/counts.hpp"
-#include "base/outcome.hpp"
+#include "base/result.hpp"
 #include "model/experiment.hpp"
 
 namespace veer::controller::experiment {

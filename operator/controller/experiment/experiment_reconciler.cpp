@@ -138,36 +138,48 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
   if (!ctx.read_error.empty()) return done(ctx, ctx.read_error);
   if (!routable) return blocked(ctx, ctx.routing_problem);
   // Held before the first route is written, so a deletion at any later moment is finalized.
-  if (auto error = hold_finalizer(ctx, true); !error.empty()) return done(ctx, error);
+  if (auto held = hold_finalizer(ctx, true); !held) return done(ctx, held.error().message);
 
   const auto now = clock_.now();
   if (ctx.experiment.status.phase == model::ExperimentPhase::Running &&
       ctx.routing_problem.empty() && !performance(ctx.experiment) &&
       ctx.experiment.spec.strategy.testing_pattern != model::TestingPattern::Conformance) {
     meshes::Observed observed;
-    const auto error = router_objects(ctx, observed);
+    const auto read = router_objects(ctx, observed);
     // A router that cannot be read has not been seen applying the routes either.
     ctx.seen.routes_pending =
-        !error.empty() ? error
-                       : meshes::experiment_routes_pending(ctx.provider, ctx.routing, observed);
+        !read ? read.error().message
+              : meshes::experiment_routes_pending(ctx.provider, ctx.routing, observed);
   }
   ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
-  // What the decision asks for (a look's measurement, a gate's answer), then decide again; a
-  // gate and a look are never asked together, so two rounds suffice.
-  for (int round = 0; round < 2 && (ctx.decision.needs_step || ctx.decision.needs_gate); ++round) {
-    if (ctx.decision.needs_step) measure(ctx);
-    if (const auto gate = ctx.decision.needs_gate) ctx.seen.gates[*gate] = run_gate(ctx, *gate);
+  // What the decision asks for (a look's measurement, a gate's answer), then decide again. An
+  // answer stays for the pass, so each is asked once and the rounds end; one asked for again (a
+  // defect of the decision) fails the pass, to be retried, instead of deciding on without it.
+  bool measured = false;
+  while (ctx.decision.needs_step || ctx.decision.needs_gate) {
+    if (ctx.decision.needs_step) {
+      if (measured)
+        return done(ctx, "Experiment " + key + ": a look was asked for twice in one pass");
+      measure(ctx);
+      measured = true;
+    }
+    if (const auto gate = ctx.decision.needs_gate) {
+      if (ctx.seen.gates.count(*gate))
+        return done(ctx, "Experiment " + key + ": the " + std::string(model::to_string(*gate)) +
+                             " gate was asked for twice in one pass");
+      ctx.seen.gates[*gate] = run_gate(ctx, *gate);
+    }
     ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   }
   // The status first, as the intent: a pass killed after it applies the same routes again.
-  if (auto error =
+  if (auto written =
           write_status_if_changed(cluster_, ctx.object, model::to_json(ctx.decision.status), key);
-      !error.empty())
-    return done(ctx, error);
+      !written)
+    return done(ctx, written.error().message);
   std::string errors;
   for (const auto& action : ctx.decision.actions) {
-    auto error = apply(ctx, action);
-    if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+    if (auto applied = apply(ctx, action); !applied)
+      errors += (errors.empty() ? "" : "; ") + applied.error().message;
   }
   tell(ctx);
   return done(ctx, errors);
@@ -189,9 +201,9 @@ void ExperimentReconciler::tell(Context& ctx) {
   for (const auto& alert : ctx.decision.alerts) outbound_.alerts->send(told, alert);
 }
 
-// Adds (held) or removes the finalizer when it is not so already; "" or the error.
-std::string ExperimentReconciler::hold_finalizer(Context& ctx, bool held) {
-  if (has_finalizer(ctx.object) == held) return "";
+// Adds (held) or removes the finalizer when it is not so already.
+base::Status ExperimentReconciler::hold_finalizer(Context& ctx, bool held) {
+  if (has_finalizer(ctx.object) == held) return base::Empty{};
   json update = ctx.object;
   auto& finalizers = update["metadata"]["finalizers"];
   if (!finalizers.is_array()) finalizers = json::array();
@@ -204,11 +216,14 @@ std::string ExperimentReconciler::hold_finalizer(Context& ctx, bool held) {
     finalizers = kept;
   }
   auto written = cluster_.update(update);
-  if (!written)
-    return std::string(held ? "adding" : "removing") + " finalizer " + kExperimentFinalizer +
-           " on " + ctx.key + ": " + written.error().message;
+  if (!written) {
+    auto failure = kube::to_error(written.error());
+    failure.message = std::string(held ? "adding" : "removing") + " finalizer " +
+                      kExperimentFinalizer + " on " + ctx.key + ": " + failure.message;
+    return failure;
+  }
   ctx.object = *written;
-  return "";
+  return base::Empty{};
 }
 
 // Deleted: the router object veer adopted goes back to the user's spec (what veer created, and
@@ -225,13 +240,14 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     if (!ctx.read_error.empty()) return done(ctx, ctx.read_error);
     // A failed read is no "absent": the finalizer stays until the user's object is known.
     meshes::Observed observed;
-    if (auto error = router_objects(ctx, observed); !error.empty()) return done(ctx, error);
+    if (auto read = router_objects(ctx, observed); !read) return done(ctx, read.error().message);
     auto writes = meshes::restore_experiment_routes(ctx.provider, ctx.routing, observed);
     if (!writes) return done(ctx, writes.error().message);
-    if (auto error = apply_writes(cluster_, writes.value()); !error.empty())
-      return done(ctx, error);
+    if (auto applied = apply_writes(cluster_, writes.value()); !applied)
+      return done(ctx, applied.error().message);
   }
-  return done(ctx, hold_finalizer(ctx, false));
+  auto released = hold_finalizer(ctx, false);
+  return done(ctx, released ? "" : released.error().message);
 }
 
 bool ExperimentReconciler::observe(Context& ctx) {
@@ -281,75 +297,85 @@ void ExperimentReconciler::measure(Context& ctx) {
   const double window = std::chrono::duration<double>(now - last).count();
   auto measured = metrics_.measure(ctx.experiment, window);
   if (!measured) {
-    ctx.seen.step_error = measured.error();
+    ctx.seen.step_error = measured.error().message;
     return;
   }
   auto totals = cumulative_counts(status, *measured);
   if (!totals) {
-    ctx.seen.step_error = totals.error();
+    ctx.seen.step_error = totals.error().message;
     return;
   }
   auto step =
       ax::experiment_step(ctx.experiment.spec, ctx.experiment.metadata.uid, status, *totals);
   if (!step) {
-    ctx.seen.step_error = step.error();
+    ctx.seen.step_error = step.error().message;
     return;
   }
   ctx.seen.step = *step;
   ctx.seen.counts = *totals;
 }
 
-std::string ExperimentReconciler::apply(Context& ctx, const ExperimentAction& action) {
+base::Status ExperimentReconciler::apply(Context& ctx, const ExperimentAction& action) {
   switch (action.kind) {
     case ExperimentActionKind::SetRoutes:
       return route(ctx, action.weights);
     case ExperimentActionKind::PromoteWinner:
       return promote(ctx, action.winner);
   }
-  return "";
+  return base::Empty{};
 }
 
 // The apex and version Services and the router's objects, those that exist, into `observed`;
-// "" or why one could not be read (never taken for absent).
-std::string ExperimentReconciler::router_objects(Context& ctx, meshes::Observed& observed) {
+// fails when one could not be read (never taken for absent).
+base::Status ExperimentReconciler::router_objects(Context& ctx, meshes::Observed& observed) {
   for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
     auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
     if (found)
       observed.objects.push_back(*found);
-    else if (!found.is(kube::ErrorType::NotFound))
-      return "reading " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " + found.error().message;
+    else if (!found.is(kube::ErrorType::NotFound)) {
+      auto failure = kube::to_error(found.error());
+      failure.message =
+          "reading " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " + failure.message;
+      return failure;
+    }
   }
-  return "";
+  return base::Empty{};
 }
 
-std::string ExperimentReconciler::route(Context& ctx, const Weights& weights) {
-  if (!ctx.routing_problem.empty()) return "";  // waiting for a Deployment: nothing to route yet
+base::Status ExperimentReconciler::route(Context& ctx, const Weights& weights) {
+  // Waiting for a Deployment: nothing to route yet.
+  if (!ctx.routing_problem.empty()) return base::Empty{};
   meshes::Observed observed;
-  if (auto error = router_objects(ctx, observed); !error.empty()) return error;
+  if (auto read = router_objects(ctx, observed); !read) return read;
   meshes::VersionWeights wanted(weights.begin(), weights.end());
   // Performance shifts no traffic: only the version Services the load is aimed at.
   auto writes = performance(ctx.experiment)
                     ? meshes::apply_experiment_services(ctx.routing, observed)
                     : meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
-  if (!writes) return writes.error().message;
+  if (!writes) return meshes::to_error(writes.error());
   return apply_writes(cluster_, writes.value());
 }
 
-std::string ExperimentReconciler::promote(Context& ctx, const std::string& winner) {
+base::Status ExperimentReconciler::promote(Context& ctx, const std::string& winner) {
   const auto& baseline_name = ctx.experiment.spec.baseline.name;
   auto from = ctx.deployments.find(winner);
   auto to = ctx.deployments.find(baseline_name);
   if (from == ctx.deployments.end() || to == ctx.deployments.end())
-    return "cannot promote " + winner + ": its Deployment or the baseline's is missing";
-  if (ctx.seen.baseline_runs_winner) return "";
+    return base::fail(base::ErrorKind::not_found,
+                      "cannot promote " + winner + ": its Deployment or the baseline's is missing");
+  if (ctx.seen.baseline_runs_winner) return base::Empty{};
   json update = to->second;
   const auto labels = update.value("/spec/template/metadata/labels"_json_pointer, json::object());
   update["spec"]["template"] = promoted_part(from->second);
   if (!labels.empty()) update["spec"]["template"]["metadata"]["labels"] = labels;
   auto updated = cluster_.update(update);
-  if (!updated) return "promoting " + winner + ": " + updated.error().message;
+  if (!updated) {
+    auto failure = kube::to_error(updated.error());
+    failure.message = "promoting " + winner + ": " + failure.message;
+    return failure;
+  }
   to->second = *updated;
-  return "";
+  return base::Empty{};
 }
 
 void ExperimentReconciler::write_event(Context& ctx, const Event& event) {

@@ -71,12 +71,13 @@ class ExperimentReconciler {
   void tell(Context& ctx);
   kube::ReconcileResult blocked(Context& ctx, const std::string& problem);
   kube::ReconcileResult finalize(Context& ctx);
-  std::string hold_finalizer(Context& ctx, bool held);
+  base::Status hold_finalizer(Context& ctx, bool held);
   kube::ReconcileResult done(Context& ctx, const std::string& error);
-  std::string apply(Context& ctx, const ExperimentAction& action);
-  std::string router_objects(Context& ctx, meshes::Observed& observed);
-  std::string route(Context& ctx, const Weights& weights);
-  std::string promote(Context& ctx, const std::string& winner);
+  // Each fails with a kind (base::ErrorKind) and a message naming the object.
+  base::Status apply(Context& ctx, const ExperimentAction& action);
+  base::Status router_objects(Context& ctx, meshes::Observed& observed);
+  base::Status route(Context& ctx, const Weights& weights);
+  base::Status promote(Context& ctx, const std::string& winner);
   void write_event(Context& ctx, const Event& event);
 
   kube::Cluster& cluster_;

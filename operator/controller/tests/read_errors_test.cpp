@@ -222,3 +222,25 @@ TEST_CASE("a primary ConfigMap copy that cannot be read holds the promotion, nev
   CHECK(sim::image_of(r.primary()) == "podinfo:6.0.1");
   CHECK(r.get("v1", "ConfigMap", "podinfo-config-primary")["data"]["color"] == "green");
 }
+
+// Absent is not a read error, but it is worth saying: pods that use a ConfigMap that does not
+// exist do not start, and the wait for them names it (before, the reference was found and dropped).
+TEST_CASE("a ConfigMap the pods use that does not exist is named in the wait for them") {
+  Rollout r("istio", nullptr, target_using_config());  // no ConfigMap podinfo-config
+  r.unready.insert("podinfo-primary");
+  for (int i = 0; i < 5; ++i) r.pass();
+  const auto rollout = r.canary()["status"].value("rollout", json::object());
+  CHECK(rollout.value("waitingFor", "") == "primary");
+  const std::string message = rollout.value("message", "");
+  CHECK_MESSAGE(message.find("(the pods use configmap/podinfo-config, which does not exist)") !=
+                    std::string::npos,
+                message);
+
+  REQUIRE(r.cluster.create({{"apiVersion", "v1"},
+                            {"kind", "ConfigMap"},
+                            {"metadata", {{"name", "podinfo-config"}, {"namespace", "default"}}},
+                            {"data", {{"color", "blue"}}}}));
+  r.pass();
+  const std::string after = r.canary()["status"]["rollout"].value("message", "");
+  CHECK_MESSAGE(after.find("does not exist") == std::string::npos, after);
+}

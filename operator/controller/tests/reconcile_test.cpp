@@ -355,3 +355,90 @@ TEST_CASE("a gateway api step waits until the route's parents accept its generat
   CHECK(r.metrics.calls() > analyses);
   CHECK(r.canary()["status"]["rollout"].value("waitingFor", "") == "");
 }
+
+// A router's `invalid` (the Canary asks for routes it cannot render over the objects it finds)
+// is the user's to fix, like an invalid spec: said once in the status and a Warning event, then
+// not again on every retry; once fixed, the rollout goes on and the status says nothing more.
+TEST_CASE("routes the router cannot render are said once in the status and an event") {
+  auto c = sim::canary("default", "podinfo", "nginx");
+  c["spec"]["ingressRef"] = {
+      {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
+  Rollout r("nginx", c);
+  auto ingress = podinfo_ingress();  // sends / to another Service than the apex
+  ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = "frontend";
+  REQUIRE(r.cluster.create(ingress));
+  const std::string problem = "no backend points at the apex Service podinfo";
+  veer::kube::ReconcileResult result;
+  for (int i = 0; i < 10 && !result.failed; ++i) result = r.pass();
+  REQUIRE(result.failed);
+  CHECK_MESSAGE(result.error.find(problem) != std::string::npos, result.error);
+  const auto progress = r.canary()["status"]["rollout"];
+  CHECK(progress.value("waitingFor", "") == kWaitingForFix);
+  CHECK(progress.value("message", "").find(problem) != std::string::npos);
+  std::size_t warnings = 0;
+  for (const auto& e : r.events())
+    if (e["type"] == "Warning" && e.value("message", "").find(problem) != std::string::npos)
+      ++warnings;
+  CHECK(warnings == 1);
+  // Said once, not on every retry: the Canary is not written again, no other Event. (The
+  // kubelet stand-in marks the primary created on the failed pass ready on the next one.)
+  const auto canary_version = r.canary()["metadata"]["resourceVersion"];
+  const auto events = r.events().size();
+  CHECK(r.pass().failed);
+  const auto writes = r.writes();
+  for (int i = 0; i < 3; ++i) CHECK(r.pass().failed);
+  CHECK(r.writes() == writes);
+  CHECK(r.canary()["metadata"]["resourceVersion"] == canary_version);
+  CHECK(r.events().size() == events);
+
+  auto fixed = r.get("networking.k8s.io/v1", "Ingress", "podinfo");
+  fixed["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = "podinfo";
+  REQUIRE(r.cluster.update(fixed));
+  r.until("Initialized");
+  CHECK(r.canary()["status"]["rollout"].value("waitingFor", "") == "");
+  CHECK(r.canary()["status"]["rollout"].value("message", "") == "");
+}
+
+namespace {
+// Approves every hook and remembers which URL each call of the current pass went to.
+class PassHookLog final : public veer::webhooks::HookPoster {
+ public:
+  veer::webhooks::HookReply post(const veer::webhooks::HookCall& call) override {
+    ++calls[call.url];
+    return {200, "approved", ""};
+  }
+  std::map<std::string, int> calls;
+};
+}  // namespace
+
+// `decide` asks for one check at a time; the reconciler answers until it asks for nothing more.
+// With every kind of hook and metrics, a pass may need more rounds than there were before (4):
+// the rollout must still end, and no check may run twice within one pass.
+TEST_CASE("with every hook type, each pass runs each check at most once and the rollout ends") {
+  json c = sim::canary("default", "podinfo", "istio");
+  json hooks = json::array();
+  for (const char* type : {"confirm-rollout", "pre-rollout", "rollout", "confirm-traffic-increase",
+                           "confirm-promotion", "post-rollout"})
+    hooks.push_back(
+        {{"name", type}, {"type", type}, {"url", std::string("http://hooks.test/") + type}});
+  c["spec"]["analysis"]["webhooks"] = hooks;
+  Rollout r("istio", c);
+  PassHookLog log;
+  r.hooks = &log;
+  r.until("Initialized");
+  r.set_image("podinfo:6.0.1");
+  std::set<std::string> called;
+  for (int i = 0; i < 80 && r.phase() != "Succeeded"; ++i) {
+    log.calls.clear();
+    const auto result = r.pass();
+    CAPTURE(result.error);
+    CHECK_FALSE(result.failed);
+    for (const auto& [url, n] : log.calls) {
+      CAPTURE(url);
+      CHECK(n == 1);
+      called.insert(url);
+    }
+  }
+  CHECK(r.phase() == "Succeeded");
+  CHECK(called.size() == 6);
+}

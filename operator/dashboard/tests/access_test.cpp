@@ -6,8 +6,9 @@
 
 using namespace veer::dashboard;
 using namespace veer::kube;
-using namespace veer::base;
 using nlohmann::json;
+using veer::base::Clock;
+using veer::base::SimulatedClock;
 
 namespace {
 

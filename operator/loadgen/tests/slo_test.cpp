@@ -14,7 +14,7 @@ using veer::loadgen::SloVerdict;
 std::string parse_error(const std::string& text) {
   auto parsed = parse_slos(text);
   REQUIRE_FALSE(parsed);
-  return parsed.error();
+  return parsed.error().message;
 }
 
 }  // namespace

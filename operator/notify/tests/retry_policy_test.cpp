@@ -51,6 +51,26 @@ TEST_CASE("what is retried: transport errors, 408, 429 and 5xx, other answers ar
   }
 }
 
+TEST_CASE("a transport error is retried only when a retry may work") {
+  Destination webhook;
+  webhook.type = ProviderType::webhook;
+  RetryPolicy policy;
+  HttpReply refused;  // status 0: no answer
+  refused.error = "POST https://hooks.example/x: refused: 169.254.169.254 is link-local";
+  refused.error_kind = base::ErrorKind::forbidden;
+  auto outcome = judge_attempt(webhook, refused, 1, policy, kNow);
+  CHECK(outcome.kind == AttemptOutcome::give_up);
+  CHECK(outcome.reason == refused.error);
+  HttpReply too_large;
+  too_large.error = "POST https://hooks.example/x: the answer is larger than the limit";
+  too_large.error_kind = base::ErrorKind::invalid;
+  CHECK(judge_attempt(webhook, too_large, 1, policy, kNow).kind == AttemptOutcome::give_up);
+  HttpReply timed_out;
+  timed_out.error = "POST https://hooks.example/x: no answer within 5000 ms";
+  timed_out.error_kind = base::ErrorKind::unavailable;
+  CHECK(judge_attempt(webhook, timed_out, 1, policy, kNow).kind == AttemptOutcome::retry);
+}
+
 TEST_CASE("backoff doubles from the first delay up to the cap, Retry-After replaces it") {
   Destination d;
   RetryPolicy policy;

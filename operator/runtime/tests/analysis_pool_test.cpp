@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "operator/controller/simulation.hpp"
@@ -147,6 +148,11 @@ TEST_CASE("at most `concurrency` analyses run at once, the rest wait their turn 
         std::set<std::string>{"app0@0", "app1@0", "app2@0"});
   for (int i = 0; i < 10; ++i)
     CHECK(pool.result_for(canary_named("app" + std::to_string(i))).has_value());
+  // The last hand-over counts as busy until its callback has returned (the callback is what
+  // `handed` waited for), so wait for it to end.
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (pool.busy() != 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(1ms);
   CHECK(pool.busy() == 0);
 }
 

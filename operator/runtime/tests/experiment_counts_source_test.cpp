@@ -84,7 +84,7 @@ TEST_CASE("experiment counts: every version's queries, counted over the look's w
   settings.source = &source;
   runtime::ExperimentCountsSource counts_source(w.cluster, settings);
   auto counts = counts_source.measure(experiment(), 300);
-  REQUIRE_MESSAGE(counts.ok(), (counts.ok() ? "" : counts.error()));
+  REQUIRE_MESSAGE(counts.ok(), (counts.ok() ? "" : counts.error().message));
   REQUIRE(counts->size() == 2);
   const auto& current = (*counts)[0];
   const auto& next = (*counts)[1];
@@ -119,8 +119,8 @@ TEST_CASE("experiment counts: a failing query names the version and metric, an i
   e.spec.criteria.rewards.clear();
   auto counts = counts_source.measure(e, 60);
   REQUIRE_FALSE(counts.ok());
-  CHECK(has(counts.error(), "version next, metric requests"));
-  CHECK(has(counts.error(), "no data"));
+  CHECK(has(counts.error().message, "version next, metric requests"));
+  CHECK(has(counts.error().message, "no data"));
 
   e.status.versions = {{}, {}};
   e.status.versions[0].name = "current";

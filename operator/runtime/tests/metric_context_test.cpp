@@ -102,8 +102,8 @@ TEST_CASE("a Knative Service that cannot be read or has no revision is a reason,
   CHECK(missing.revision_problem.find("shop/podinfo") != std::string::npos);
   auto rendered = analysis::render_query("x{{ revision }}", missing, "request-success-rate");
   REQUIRE_FALSE(rendered.ok());
-  CHECK(rendered.error().find("{{ revision }}") != std::string::npos);
-  CHECK(rendered.error().find(missing.revision_problem) != std::string::npos);
+  CHECK(rendered.error().message.find("{{ revision }}") != std::string::npos);
+  CHECK(rendered.error().message.find(missing.revision_problem) != std::string::npos);
 
   add_knative_podinfo_service(w, "");
   const auto no_revision = runtime::template_context(canary, w.cluster);
@@ -135,7 +135,7 @@ TEST_CASE("a Deployment's context has no revision and reads no Knative Service")
   CHECK(context.revision_problem.empty());
   auto rendered = analysis::render_query("{{ revision }}", context, "t");
   REQUIRE_FALSE(rendered.ok());
-  CHECK(rendered.error().find("only a Knative Service target") != std::string::npos);
+  CHECK(rendered.error().message.find("only a Knative Service target") != std::string::npos);
 }
 
 TEST_CASE("the metrics checker queries a Knative Canary's built-ins by revision") {

@@ -69,7 +69,7 @@ std::string OperatorProcess::start() {
     auto response = http::send(request);
     if (response && response->status == 200) return "";
     last = response ? "HTTP " + std::to_string(response->status) + " " + response->body
-                    : response.error();
+                    : response.error().message;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling /readyz
   }
   return "veer operator's /readyz did not answer 200 within 60 s (last: " + last + "); its log:\n" +

@@ -83,7 +83,7 @@ std::optional<WriteCounts> operator_writes(int operator_port, std::string& why) 
   auto response = http::send(request);
   if (!response || response->status != 200) {
     why = request.url + ": " +
-          (response ? "HTTP " + std::to_string(response->status) : response.error());
+          (response ? "HTTP " + std::to_string(response->status) : response.error().message);
     return std::nullopt;
   }
   if (response->body.find("veer_api_requests_total{") == std::string::npos) {
