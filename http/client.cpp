@@ -276,18 +276,13 @@ base::Outcome<Response> send(const Request& request) {
 }
 
 std::string url_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  global_init();
+  // Every byte but the unreserved ones (RFC 3986: letters, digits, -._~) as %XX, whatever the
+  // locale. libcurl >= 7.82 takes no handle here.
+  std::unique_ptr<char, decltype(&curl_free)> escaped(
+      curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size())), &curl_free);
+  if (!escaped) throw std::bad_alloc();
+  return escaped.get();
 }
 
 }  // namespace veer::http

@@ -273,3 +273,12 @@ TEST_CASE("a Prometheus answer of only white space or garbage is an error, never
     if (!instant.ok()) CHECK(http::printable(instant.error().message) == instant.error().message);
   }
 }
+
+TEST_CASE("url_encode keeps the unreserved characters and escapes every other byte") {
+  CHECK(veer::http::url_encode("AZaz09-._~") == "AZaz09-._~");
+  CHECK(veer::http::url_encode("rate(x{a=\"b c\"}[1m])") ==
+        "rate%28x%7Ba%3D%22b%20c%22%7D%5B1m%5D%29");
+  CHECK(veer::http::url_encode("é/+&") == "%C3%A9%2F%2B%26");
+  CHECK(veer::http::url_encode(std::string("a\0b", 3)) == "a%00b");
+  CHECK(veer::http::url_encode("").empty());
+}

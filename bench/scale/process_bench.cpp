@@ -32,9 +32,30 @@
 #include "operator/kube/rest_cluster.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/metrics_checker.hpp"
+#include "operator/runtime/watched_types.hpp"
 
 namespace veer::bench {
 namespace {
+
+// About what a parsed nlohmann::json takes on the heap with glibc's malloc (16 bytes a block):
+// an object's std::map nodes (node 32 + key string 32 + value 16), an array's vector, strings
+// past the small-string buffer.
+std::size_t json_heap_bytes(const nlohmann::json& value) {
+  auto string_bytes = [](std::size_t n) { return n > 15 ? n + 1 + 16 : 0; };
+  std::size_t bytes = 0;
+  if (value.is_object()) {
+    bytes += 48 + 16;  // the map itself
+    for (const auto& [key, member] : value.items()) {
+      bytes += 32 + 32 + 16 + 16 + string_bytes(key.size()) + json_heap_bytes(member);
+    }
+  } else if (value.is_array()) {
+    bytes += 24 + 16 + value.size() * 16;
+    for (const auto& element : value) bytes += json_heap_bytes(element);
+  } else if (value.is_string()) {
+    bytes += 32 + 16 + string_bytes(value.get_ref<const std::string&>().size());
+  }
+  return bytes;
+}
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -276,6 +297,23 @@ int run_process_bench(const ProcessBenchOptions& o) {
   const struct mallinfo2 heap = mallinfo2();
   std::printf("heap_in_use %zu kB (malloc'd, all arenas), heap_free %zu kB, mmapped %zu kB\n",
               (heap.uordblks + heap.hblkhd) / 1024, heap.fordblks / 1024, heap.hblkhd / 1024);
+  // What the caches hold, type by type: objects, their JSON text, and an estimate of what the
+  // parsed objects take on the heap (nlohmann::json: a map node per member, a vector per array,
+  // a heap block per long string).
+  for (const auto& type :
+       {controller::canary_type(), runtime::types::deployments(), runtime::types::services(),
+        kube::type_of("networking.istio.io/v1beta1", "VirtualService"),
+        kube::type_of("networking.istio.io/v1beta1", "DestinationRule")}) {
+    auto listed = manager.cache().list(type, "");
+    if (!listed) continue;
+    std::size_t text = 0, parsed = 0;
+    for (const auto& item : listed->items) {
+      text += item.dump().size();
+      parsed += json_heap_bytes(item);
+    }
+    std::printf("cache %s: %zu objects, %zu kB as JSON text, about %zu kB parsed\n",
+                type.kind.c_str(), listed->items.size(), text / 1024, parsed / 1024);
+  }
   if (o.idle_only) {
     std::fflush(stdout);
     manager.stop();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/backoff.hpp"
+
 namespace veer::kube {
 namespace {
 
@@ -27,8 +29,20 @@ void Informer::add_handlers(InformerHandlers handlers) {
 void Informer::add_index(const std::string& name, IndexFunc index) {
   std::lock_guard guard(mutex_);
   index_funcs_[name] = std::move(index);
-  for (const auto& [key, object] : cache_)
-    for (const auto& value : index_funcs_[name](*object)) indices_[name][value].insert(key);
+  for (const auto& [key, stored] : cache_)
+    for (const auto& value : index_funcs_[name](unpack(*stored))) indices_[name][value].insert(key);
+}
+
+Informer::StoredPtr Informer::pack(const Json& object) {
+  auto stored = std::make_shared<Stored>();
+  stored->resource_version = resource_version_of(object);
+  stored->packed = Json::to_msgpack(object);
+  stored->packed.shrink_to_fit();
+  return stored;
+}
+
+Json Informer::unpack(const Stored& stored) {
+  return Json::from_msgpack(stored.packed);
 }
 
 void Informer::start() {
@@ -71,14 +85,15 @@ std::optional<Json> Informer::get(const std::string& key) const {
   std::lock_guard guard(mutex_);
   auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
-  return *it->second;
+  return unpack(*it->second);
 }
 
 std::vector<Json> Informer::list(const std::string& ns) const {
   std::lock_guard guard(mutex_);
   std::vector<Json> out;
-  for (const auto& [key, object] : cache_)
-    if (ns.empty() || namespace_of(*object) == ns) out.push_back(*object);
+  const std::string prefix = ns + "/";  // keys are "<ns>/<name>" (key_of)
+  for (const auto& [key, stored] : cache_)
+    if (ns.empty() || key.compare(0, prefix.size(), prefix) == 0) out.push_back(unpack(*stored));
   return out;
 }
 
@@ -89,7 +104,7 @@ std::vector<Json> Informer::by_index(const std::string& index, const std::string
   if (idx == indices_.end()) return out;
   auto keys = idx->second.find(value);
   if (keys == idx->second.end()) return out;
-  for (const auto& key : keys->second) out.push_back(*cache_.at(key));
+  for (const auto& key : keys->second) out.push_back(unpack(*cache_.at(key)));
   return out;
 }
 
@@ -115,22 +130,32 @@ std::vector<std::string> Informer::owner_uid_index(const Json& object) {
   return out;
 }
 
-void Informer::store_locked(const std::string& key, ObjectPtr object) {
-  erase_locked(key);
-  for (const auto& [name, func] : index_funcs_)
-    for (const auto& value : func(*object)) indices_[name][value].insert(key);
-  cache_[key] = std::move(object);
+Informer::IndexValues Informer::index_values(const Json& object) const {
+  IndexValues values;
+  for (const auto& [name, func] : index_funcs_) values.emplace_back(name, func(object));
+  return values;
 }
 
-void Informer::erase_locked(const std::string& key) {
+void Informer::store_locked(const std::string& key, StoredPtr stored, const IndexValues& values,
+                            const Json* old_object) {
+  erase_locked(key, old_object);
+  for (const auto& [name, keys] : values)
+    for (const auto& value : keys) indices_[name][value].insert(key);
+  cache_[key] = std::move(stored);
+}
+
+void Informer::erase_locked(const std::string& key, const Json* old_object) {
   auto it = cache_.find(key);
   if (it == cache_.end()) return;
-  for (const auto& [name, func] : index_funcs_)
-    for (const auto& value : func(*it->second)) {
-      auto& keys = indices_[name][value];
-      keys.erase(key);
-      if (keys.empty()) indices_[name].erase(value);
-    }
+  if (!index_funcs_.empty()) {
+    const Json old = old_object ? Json() : unpack(*it->second);
+    for (const auto& [name, func] : index_funcs_)
+      for (const auto& value : func(old_object ? *old_object : old)) {
+        auto& keys = indices_[name][value];
+        keys.erase(key);
+        if (keys.empty()) indices_[name].erase(value);
+      }
+  }
   cache_.erase(it);
 }
 
@@ -214,7 +239,13 @@ void Informer::run() {
 }
 
 bool Informer::list_into_cache() {
-  std::vector<ObjectPtr> items;
+  // Each page is packed as it arrives, so one page is all that is ever held parsed at once.
+  struct Listed {
+    std::string key;
+    StoredPtr stored;
+    IndexValues index_values;
+  };
+  std::vector<Listed> items;
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.field_selector = options_.field_selector;
@@ -236,7 +267,7 @@ bool Informer::list_into_cache() {
       if (!item.contains("apiVersion")) item["apiVersion"] = type_.api_version();
       if (!item.contains("kind") && !type_.kind.empty()) item["kind"] = type_.kind;
       if (options_.trim) options_.trim(item);
-      items.push_back(std::make_shared<const Json>(std::move(item)));
+      items.push_back({key_of(item), pack(item), index_values(item)});
     }
     if (list_rv.empty()) list_rv = page->resource_version;
     if (page->continue_token.empty()) break;
@@ -244,31 +275,30 @@ bool Informer::list_into_cache() {
   }
 
   struct Change {
-    ObjectPtr old_object;
-    ObjectPtr new_object;
+    StoredPtr old_object;
+    StoredPtr new_object;
   };
   std::vector<Change> changes;
   {
     std::lock_guard guard(mutex_);
     std::set<std::string> seen;
     for (auto& item : items) {
-      std::string key = key_of(*item);
-      seen.insert(key);
-      auto it = cache_.find(key);
-      ObjectPtr old = it == cache_.end() ? nullptr : it->second;
-      if (old && resource_version_of(*old) == resource_version_of(*item)) continue;
-      if (old &&
-          compare_resource_versions(resource_version_of(*item), resource_version_of(*old)) == -1)
+      seen.insert(item.key);
+      auto it = cache_.find(item.key);
+      StoredPtr old = it == cache_.end() ? nullptr : it->second;
+      const auto& rv = item.stored->resource_version;
+      if (old && old->resource_version == rv) continue;
+      if (old && compare_resource_versions(rv, old->resource_version) == -1)
         continue;  // never step back
-      store_locked(key, item);
-      changes.push_back({old, item});
+      store_locked(item.key, item.stored, item.index_values, nullptr);
+      changes.push_back({old, item.stored});
     }
     std::vector<std::string> gone;
     for (const auto& [key, object] : cache_)
       if (!seen.count(key)) gone.push_back(key);
     for (const auto& key : gone) {
       changes.push_back({cache_[key], nullptr});
-      erase_locked(key);
+      erase_locked(key, nullptr);
     }
     resource_version_ = list_rv;
     synced_ = true;
@@ -276,16 +306,20 @@ bool Informer::list_into_cache() {
     told_error_.clear();
     changed_.notify_all();
   }
-  for (const auto& change : changes)
+  items.clear();
+  for (const auto& change : changes) {
+    const Json new_object = change.new_object ? unpack(*change.new_object) : Json();
+    const Json old_object = change.old_object ? unpack(*change.old_object) : Json();
     for (const auto& h : handlers_) {
       if (!change.old_object) {
-        if (h.on_add) h.on_add(*change.new_object);
+        if (h.on_add) h.on_add(new_object);
       } else if (!change.new_object) {
-        if (h.on_delete) h.on_delete(*change.old_object);
+        if (h.on_delete) h.on_delete(old_object);
       } else if (h.on_update) {
-        h.on_update(*change.old_object, *change.new_object);
+        h.on_update(old_object, new_object);
       }
     }
+  }
   return true;
 }
 
@@ -297,39 +331,40 @@ void Informer::apply_event(const WatchEvent& event) {
     return;
   }
   std::string key = key_of(event.object);
-  Json trimmed = event.object;
-  if (options_.trim) options_.trim(trimmed);
-  auto object = std::make_shared<const Json>(std::move(trimmed));
-  ObjectPtr old;
+  Json object = event.object;
+  if (options_.trim) options_.trim(object);
+  auto stored = pack(object);
+  const auto values = index_values(object);
+  std::optional<Json> old;
   {
     std::lock_guard guard(mutex_);
     auto it = cache_.find(key);
-    if (it != cache_.end()) old = it->second;
     if (!rv.empty()) resource_version_ = rv;
-    if (old && event.type != WatchEvent::Type::Deleted &&
-        compare_resource_versions(rv, resource_version_of(*old)).value_or(1) <= 0)
+    if (it != cache_.end() && event.type != WatchEvent::Type::Deleted &&
+        compare_resource_versions(rv, it->second->resource_version).value_or(1) <= 0)
       return;  // an older or equal state than the cache has
+    if (it != cache_.end()) old = unpack(*it->second);
     if (event.type == WatchEvent::Type::Deleted) {
       if (!old) return;
-      erase_locked(key);
+      erase_locked(key, &*old);
     } else {
-      store_locked(key, object);
+      store_locked(key, std::move(stored), values, old ? &*old : nullptr);
     }
   }
   for (const auto& h : handlers_) {
     if (event.type == WatchEvent::Type::Deleted) {
-      if (h.on_delete) h.on_delete(*object);
+      if (h.on_delete) h.on_delete(object);
     } else if (old) {
-      if (h.on_update) h.on_update(*old, *object);
+      if (h.on_update) h.on_update(*old, object);
     } else if (h.on_add) {
-      h.on_add(*object);
+      h.on_add(object);
     }
   }
 }
 
 void Informer::run_resync() {
   while (true) {
-    std::vector<ObjectPtr> objects;
+    std::vector<StoredPtr> objects;
     {
       std::unique_lock lock(mutex_);
       auto deadline = clock_.now() + options_.resync;
@@ -337,9 +372,11 @@ void Informer::run_resync() {
       if (stopping_) return;
       for (const auto& [key, object] : cache_) objects.push_back(object);
     }
-    for (const auto& object : objects)
+    for (const auto& stored : objects) {
+      const Json object = unpack(*stored);
       for (const auto& h : handlers_)
-        if (h.on_update) h.on_update(*object, *object);
+        if (h.on_update) h.on_update(object, object);
+    }
   }
 }
 
@@ -365,9 +402,7 @@ void Informer::failed(const std::string& call, const ApiError& error) {
 }
 
 bool Informer::wait_backoff(int failures) {
-  auto delay = options_.backoff_base;
-  for (int i = 1; i < failures && delay < options_.backoff_cap; ++i) delay *= 2;
-  delay = std::min(delay, options_.backoff_cap);
+  auto delay = base::backoff(options_.backoff_base, options_.backoff_cap, failures - 1);
   std::unique_lock lock(mutex_);
   // Up to 10% jitter so that many informers do not reconnect in step.
   delay += base::Clock::Duration(static_cast<base::Clock::Duration::rep>(

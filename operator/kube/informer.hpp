@@ -2,6 +2,10 @@
 // of the API server. Reconnects with backoff when a watch ends or fails, relists on 410 Gone, and
 // never lets an older state of an object replace a newer one. Handlers run on the informer's own
 // thread after the cache is updated; keep them short (enqueue a key).
+// The cache keeps each object packed (MessagePack, about its JSON text's size) and unpacks it for
+// every read: a parsed object takes about seven times that on the heap, which made the caches
+// most of the operator's memory (bench/scale/results.md). A read copied the object before, so
+// unpacking costs about what the copy did.
 #pragma once
 
 #include <atomic>
@@ -85,7 +89,14 @@ class Informer {
   static std::vector<std::string> owner_uid_index(const Json& object);
 
  private:
-  using ObjectPtr = std::shared_ptr<const Json>;
+  // An object as cached: packed, with its resourceVersion (compared on every event) at hand.
+  struct Stored {
+    std::string resource_version;
+    std::vector<std::uint8_t> packed;
+  };
+  using StoredPtr = std::shared_ptr<const Stored>;
+  static StoredPtr pack(const Json& object);
+  static Json unpack(const Stored& stored);
   void run();
   bool list_into_cache();
   // Returns false when the informer stops.
@@ -95,8 +106,13 @@ class Informer {
   void failed(const std::string& call, const ApiError& error);
   // What the informer follows, for messages: "deployments.apps/v1 in namespace team-a".
   std::string subject() const;
-  void store_locked(const std::string& key, ObjectPtr object);
-  void erase_locked(const std::string& key);
+  // Each index's values for an object (index functions are set before start(): read unlocked).
+  using IndexValues = std::vector<std::pair<std::string, std::vector<std::string>>>;
+  IndexValues index_values(const Json& object) const;
+  // `values` are the new object's; `old_object` what the key held (null: unpacked when needed).
+  void store_locked(const std::string& key, StoredPtr stored, const IndexValues& values,
+                    const Json* old_object);
+  void erase_locked(const std::string& key, const Json* old_object);
   void run_resync();
   bool wait_backoff(int failures);
 
@@ -109,7 +125,7 @@ class Informer {
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::map<std::string, ObjectPtr> cache_;
+  std::map<std::string, StoredPtr> cache_;
   std::map<std::string, std::map<std::string, std::set<std::string>>> indices_;
   std::string resource_version_;
   bool synced_ = false;

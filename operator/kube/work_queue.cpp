@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/backoff.hpp"
+
 namespace veer::kube {
 
 WorkQueue::WorkQueue(base::Clock& clock, BackoffPolicy backoff)
@@ -48,10 +50,7 @@ void WorkQueue::add_rate_limited(const std::string& key) {
   base::Clock::Duration delay;
   {
     std::lock_guard guard(mutex_);
-    int n = failures_[key]++;
-    delay = backoff_.base;
-    for (int i = 0; i < n && delay < backoff_.cap; ++i) delay *= 2;
-    delay = std::min(delay, backoff_.cap);
+    delay = base::backoff(backoff_.base, backoff_.cap, failures_[key]++);
   }
   add_after(key, delay);
 }

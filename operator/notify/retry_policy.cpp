@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "base/backoff.hpp"
 #include "operator/notify/provider.hpp"
 
 namespace veer::notify {
@@ -59,9 +60,7 @@ AttemptOutcome judge_attempt(const Destination& to, const HttpReply& reply, int 
             {},
             reason + " (gave up after " + std::to_string(attempt) + " attempts)"};
   }
-  auto delay = policy.first_backoff;
-  for (int i = 1; i < attempt && delay < policy.max_backoff; ++i) delay *= 2;
-  delay = std::min(delay, policy.max_backoff);
+  auto delay = base::backoff(policy.first_backoff, policy.max_backoff, attempt - 1);
   if (auto header = reply.headers.find("retry-after"); header != reply.headers.end()) {
     if (auto wanted = parse_retry_after(header->second, now)) {
       if (*wanted > policy.max_retry_after) {

@@ -433,10 +433,10 @@ TEST_CASE("with every hook type, each pass runs each check at most once and the 
     const auto result = r.pass();
     CAPTURE(result.error);
     CHECK_FALSE(result.failed);
-    for (const auto& [url, n] : log.calls) {
-      CAPTURE(url);
-      CHECK(n == 1);
-      called.insert(url);
+    for (const auto& call : log.calls) {
+      CAPTURE(call.first);
+      CHECK(call.second == 1);
+      called.insert(call.first);
     }
   }
   CHECK(r.phase() == "Succeeded");
