@@ -425,6 +425,46 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
   return n;
 }
 
+long answered(const std::map<long, long>& answers) {
+  long n = 0;
+  for (const auto& [status, count] : answers) n += count;
+  return n;
+}
+
+// The requests `workload`'s apps served over the segments from `from` on.
+long served_by(const std::vector<Segment>& segments, const std::string& workload,
+               std::size_t from = 0) {
+  long n = 0;
+  for (std::size_t i = from; i < segments.size(); ++i) {
+    auto found = segments[i].served.find(workload);
+    if (found != segments[i].served.end()) n += found->second;
+  }
+  return n;
+}
+
+// The stand-in's routings from segment `from` on, one a line, with what each app served.
+std::string describe_segments(const std::vector<Segment>& segments, std::size_t from = 0) {
+  std::string text;
+  for (std::size_t i = from; i < segments.size(); ++i) {
+    text += "  " + to_string(segments[i].routing) + ":";
+    for (const auto& [workload, n] : segments[i].served)
+      text += " " + workload + " " + std::to_string(n);
+    text += "\n";
+  }
+  return text;
+}
+
+const kube::ResourceType kServices{"", "v1", "services", "Service"};
+const kube::ResourceType kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress"};
+
+// The apex Service's selector ({} when it cannot be read).
+nlohmann::json apex_selector(TrafficRollout& r) {
+  auto service = r.get(kServices, TrafficRollout::kName);
+  return service ? service->value("spec", nlohmann::json::object())
+                       .value("selector", nlohmann::json::object())
+                 : nlohmann::json::object();
+}
+
 }  // namespace
 
 TEST_CASE("istio with real traffic: a good canary is promoted step by step") {
@@ -1033,6 +1073,192 @@ TEST_CASE(
   CHECK(std::count(first_run.begin(), first_run.end(), "weight 20") == 1);
   CHECK(std::count(first_run.begin(), first_run.end(), "weight 30") == 0);
   check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
+}
+
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a promoted Canary with revertOnDeletion deleted "
+    "under load gives the traffic back to its target with no failed request") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  using std::chrono::steady_clock;
+  const std::string target = TrafficRollout::kName;
+  const std::string primary = target + "-primary";
+  // The stand-in sends the user's Ingress's requests to the pods the apex Service selects, as
+  // ingress-nginx does, and a workload scaled up from zero is ready 2 s after its app answers:
+  // an apex switched back to the target before its pods are ready fails requests.
+  auto options = through("nginx");
+  options.spec_extra = {{"revertOnDeletion", true}};
+  options.data_plane.route_by_apex = true;
+  options.data_plane.ready_delay = std::chrono::seconds(2);
+  auto r = initialized(*cluster, "revert", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_promoted(*r, r->roll_out(kGood), kGood);
+  REQUIRE_MESSAGE(wait_until([&] { return r->data_plane().app_image(target).empty(); },
+                             std::chrono::seconds(20)),
+                  "the target still runs " << r->data_plane().app_image(target));
+  const auto canary = r->get(kCanaries, target);
+  REQUIRE(canary.has_value());
+  CHECK_MESSAGE(canary->at("metadata")
+                        .value("finalizers", nlohmann::json::array())
+                        .dump()
+                        .find("veer.dev/finalizer") != std::string::npos,
+                "no finalizer on the Canary: " << canary->at("metadata").dump());
+  CHECK(apex_selector(*r) == nlohmann::json{{"app", primary}});
+
+  // Deleted while the load runs: veer scales the target up (the primary's 2 replicas), waits for
+  // it to be ready, points the apex Service back at its pods, removes the canary Ingress and
+  // releases the finalizer; the garbage collector then removes the primary and veer's Services.
+  const auto segments_before = r->data_plane().segments().size();
+  const long answered_before = answered(r->load().answers());
+  const auto began = steady_clock::now();
+  REQUIRE(r->delete_canary().empty());
+  std::vector<std::string> deletion_phases;
+  const bool gone = wait_until(
+      [&] {
+        const auto phase = r->observe().phase;
+        if (!phase.empty() && (deletion_phases.empty() || deletion_phases.back() != phase))
+          deletion_phases.push_back(phase);
+        return r->canary_gone() == true;
+      },
+      std::chrono::seconds(60));
+  const double took = std::chrono::duration<double>(steady_clock::now() - began).count();
+  const long answered_during = answered(r->load().answers()) - answered_before;
+  std::string phases_text;
+  for (const auto& p : deletion_phases) phases_text += " " + p;
+  MESSAGE("the Canary was gone " << took << " s after its deletion, " << answered_during
+                                 << " requests answered meanwhile; phases:" << phases_text);
+  REQUIRE_MESSAGE(gone, "the Canary is still there a minute after its deletion; operator log:\n"
+                            << r->operator_process().log_tail());
+  CHECK_MESSAGE(std::find(deletion_phases.begin(), deletion_phases.end(), "Terminating") !=
+                    deletion_phases.end(),
+                "Terminating never seen:" << phases_text);
+  CHECK(answered_during >= 40);  // at least a second of the load went through the revert
+  // The garbage collector removes what the Canary owned; nginx routes to the target alone.
+  CHECK_MESSAGE(wait_until([&] { return !r->get(kDeployments, primary).has_value(); },
+                           std::chrono::seconds(60)),
+                "the primary Deployment outlived its Canary");
+  CHECK_MESSAGE(wait_until([&] { return r->data_plane().app_image(primary).empty(); },
+                           std::chrono::seconds(10)),
+                "the primary's app still runs");
+  const auto after_gc = r->data_plane().segments();
+  const long target_base = served_by(after_gc, target);
+  CHECK_MESSAGE(wait_until(
+                    [&] {
+                      return served_by(r->data_plane().segments(), target) - target_base >=
+                             kMinRequests;
+                    },
+                    std::chrono::seconds(20)),
+                "the target did not serve " << kMinRequests << " requests after the revert");
+  const auto segments = r->data_plane().segments();
+  MESSAGE("routings from the deletion on:\n" << describe_segments(segments, segments_before - 1));
+  REQUIRE(!segments.empty());
+  CHECK_MESSAGE((segments.back().routing.apex == target && segments.back().split == Split{100, 0}),
+                "nginx routes by " << to_string(segments.back().routing));
+  // Every routing from the deletion on sent the requests to the primary or the target, never to
+  // nothing, and the old primary served none after the target took over.
+  for (std::size_t i = segments_before - 1; i < segments.size(); ++i)
+    CHECK_MESSAGE((segments[i].routing.apex == primary || segments[i].routing.apex == target),
+                  "routing " << to_string(segments[i].routing));
+  CHECK(served_by(segments, target, segments_before) > 0);
+
+  // The user's objects as they were before veer: the apex Service selects the target's pods and
+  // is no longer owned by the Canary, the canary Ingress is gone, the user's Ingress untouched,
+  // the target runs the promoted version with the primary's replicas.
+  const auto apex = r->get(kServices, target);
+  REQUIRE(apex.has_value());
+  CHECK(apex->at("spec").value("selector", nlohmann::json::object()) ==
+        nlohmann::json{{"app", target}});
+  CHECK(!apex->at("metadata").contains("ownerReferences"));
+  CHECK_MESSAGE(!r->get(kIngresses, target + "-canary").has_value(),
+                "the canary Ingress outlived the Canary");
+  const auto ingress = r->get(kIngresses, target);
+  REQUIRE(ingress.has_value());
+  CHECK(ingress->at("spec")
+            .at("rules")
+            .at(0)
+            .at("http")
+            .at("paths")
+            .at(0)
+            .at("backend")
+            .at("service")
+            .value("name", "") == target);
+  const auto deployment = r->get(kDeployments, target);
+  REQUIRE(deployment.has_value());
+  CHECK(deployment->at("spec").value("replicas", 0L) == 2);
+  CHECK(r->data_plane().app_image(target) == kGood);
+  const auto problems = r->data_plane().problems();
+  CHECK_MESSAGE(problems.empty(), "data plane: " << (problems.empty() ? "" : problems.front()));
+  check_no_failed_request(*r);
+}
+
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a Canary adopting a Service that serves traffic "
+    "initializes with no failed request") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  const std::string target = TrafficRollout::kName;
+  const std::string primary = target + "-primary";
+  // The user's Deployment, Service and Ingress serve the load through nginx before the Canary
+  // exists. The primary veer creates answers at once but is ready only 2 s later: an apex
+  // Service switched to it before then fails the requests of those 2 s.
+  auto options = through("nginx");
+  options.adopt = true;
+  options.data_plane.route_by_apex = true;
+  options.data_plane.ready_delay = std::chrono::seconds(2);
+  auto r = initialized(*cluster, "adopt", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  const auto& adoption = r->adoption();
+  const auto segments = r->data_plane().segments();
+  const auto from = adoption.segments;
+  MESSAGE("the Canary's states while it initialized:\n" << adoption.trail.describe());
+  MESSAGE("routings:\n" << describe_segments(segments));
+  check_phases(adoption.trail, {"", "Initializing", "Initialized"}, {"Initialized"});
+  REQUIRE(from >= 1);
+  // Before the Canary: the user's Service sent every request to the target's pods.
+  CHECK(adoption.served.at(target) >= 100);
+  // From the Canary on, nginx routed by the apex Service: the target's pods until veer switched
+  // it to the primary's (ready by then, else the stand-in reports it), then the primary alone.
+  std::optional<std::size_t> switched;
+  for (std::size_t i = from - 1; i < segments.size(); ++i) {
+    const auto& apex = segments[i].routing.apex;
+    CHECK_MESSAGE((apex == target || apex == primary),
+                  "routing " << to_string(segments[i].routing));
+    if (apex == primary && !switched) switched = i;
+    if (switched) {
+      CHECK_MESSAGE(apex == primary, "the apex went back to " << apex.value_or("?"));
+      CHECK_MESSAGE((segments[i].split == Split{100, 0}), to_string(segments[i].routing));
+    }
+  }
+  REQUIRE(switched.has_value());
+  // While the primary started (at least its 2 s to be ready) the target kept serving.
+  long target_while_initializing = -adoption.served.at(target);
+  for (std::size_t i = 0; i < *switched; ++i)
+    target_while_initializing +=
+        segments[i].served.count(target) ? segments[i].served.at(target) : 0;
+  MESSAGE("nginx routed to the primary " << adoption.seconds
+                                         << " s after the Canary was created; the target served "
+                                         << target_while_initializing << " requests meanwhile");
+  CHECK(target_while_initializing >= 40);  // a second of the load at least
+  CHECK(apex_selector(*r) == nlohmann::json{{"app", primary}});
+  // The target is scaled down once the primary serves: its app stops, the primary takes it all.
+  CHECK_MESSAGE(wait_until([&] { return r->data_plane().app_image(target).empty(); },
+                           std::chrono::seconds(20)),
+                "the target still runs " << r->data_plane().app_image(target));
+  const auto base = r->data_plane().segments();
+  CHECK(wait_until(
+      [&] {
+        return served_by(r->data_plane().segments(), primary) - served_by(base, primary) >=
+               kMinRequests;
+      },
+      std::chrono::seconds(20)));
+  CHECK(r->primary_image() == kStable);
+  CHECK(r->data_plane().app_image(primary) == kStable);
+  const auto problems = r->data_plane().problems();
+  CHECK_MESSAGE(problems.empty(), "data plane: " << (problems.empty() ? "" : problems.front()));
+  check_no_failed_request(*r);
+  MESSAGE("answers: " << to_string(r->load().answers()));
 }
 
 TEST_CASE(

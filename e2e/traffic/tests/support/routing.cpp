@@ -178,7 +178,7 @@ std::optional<Routing> gatewayapi_routing(const json& rules, const std::string& 
     why = "no rule of the HTTPRoute matches every request: " + rules.dump();
     return std::nullopt;
   }
-  return Routing{*rest, conditions, matched.value_or(Split{}), {}};
+  return Routing{*rest, conditions, matched.value_or(Split{}), {}, {}};
 }
 
 }  // namespace
@@ -227,7 +227,7 @@ std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& p
   }
   auto split = read_split(cluster, provider, ns, name, why);
   if (!split) return std::nullopt;
-  return Routing{*split, {}, {}, {}};
+  return Routing{*split, {}, {}, {}, {}};
 }
 
 std::optional<Routing> read_experiment_routing(kube::Cluster& cluster, const std::string& ns,
@@ -267,6 +267,9 @@ std::string to_string(const Routing& routing) {
     return text;
   }
   auto text = e2e::to_string(routing.rest);
+  if (routing.apex)
+    text +=
+        " (the apex Service selects " + (routing.apex->empty() ? "nothing" : *routing.apex) + ")";
   if (routing.match.empty()) return text;
   std::string conditions;
   for (const auto& m : routing.match)
