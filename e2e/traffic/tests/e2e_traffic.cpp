@@ -465,6 +465,26 @@ nlohmann::json apex_selector(TrafficRollout& r) {
                  : nlohmann::json::object();
 }
 
+// What a watch of the Canaries in `ns` from `version` gets first: "ERROR <code> <reason>:
+// <message>" for an Error event (410 Gone: the version has expired), the event's type for another,
+// or why there was none.
+std::string watch_answer(kube::Cluster& api, const std::string& ns, const std::string& version) {
+  kube::WatchOptions options;
+  options.resource_version = version;
+  options.allow_bookmarks = false;
+  options.timeout = std::chrono::seconds(5);
+  auto opened = api.watch(kCanaries, ns, options);
+  if (!opened)
+    return "ERROR " + std::to_string(opened.error().code) +
+           " (the watch was refused): " + opened.error().message;
+  auto event = (*opened)->next();
+  if (!event) return "no event within 5 s";
+  if (event->type != kube::WatchEvent::Type::Error) return kube::to_string(event->type);
+  const auto& status = event->object;
+  return "ERROR " + std::to_string(status.value("code", 0)) + " " + status.value("reason", "") +
+         ": " + status.value("message", "");
+}
+
 }  // namespace
 
 TEST_CASE("istio with real traffic: a good canary is promoted step by step") {
@@ -737,11 +757,29 @@ TEST_CASE(
   auto r = initialized(own.cluster(), "apiserver", through("istio"));
   REQUIRE(r);
   INFO("namespace " << r->ns());
+  // veer lists a type only when its informer starts and when a watch answers 410 Gone (an
+  // expired resourceVersion: operator/kube/informer.cpp relists then, and neither logs nor counts
+  // the 410 itself). Its list count must hold still while it runs undisturbed, and grow after the
+  // restart: the new server's watch cache starts at etcd's current revision, older than any
+  // resourceVersion veer holds once anything was written meanwhile (the stand-ins and the
+  // controller-manager write all the time), so veer's watches resumed there get 410.
+  const int port = r->operator_process().port();
+  std::string why;
+  auto lists = [&]() -> long {
+    const auto counts = operator_requests(port, why);
+    return counts && counts->count("list") ? counts->at("list") : -1;
+  };
+  const long lists_initialized = lists();
+  MESSAGE("veer's lists once the Canary was Initialized: " << lists_initialized);
+  REQUIRE_MESSAGE(lists_initialized > 0, why);
   // At 10% the API server goes away for longer than an analysis interval (a step falls due while
   // it is down) and comes back on the same port and etcd: the operator's watches break and must
   // resume; traffic keeps flowing by the routing nginx has.
   bool restarted = false;
   std::string restart_error;
+  long lists_before = -1;
+  std::string canary_version;  // the Canary's resourceVersion just before the restart
+  std::string probe;           // what a watch of Canaries from it got after the restart
   const auto began = std::chrono::steady_clock::now();
   const auto trail = r->roll_out(kGood, [&](const State& state) {
     if (restarted || state.weight != 10 || !(state.split == Split{90, 10})) return;
@@ -756,7 +794,11 @@ TEST_CASE(
                       },
                       std::chrono::seconds(10)),
                   "nginx never routed 90/10");
+    lists_before = lists();
+    if (auto canary = r->get(kCanaries, TrafficRollout::kName))
+      canary_version = canary->at("metadata").value("resourceVersion", "");
     restart_error = own.restart_apiserver(std::chrono::seconds(12));
+    probe = watch_answer(own.cluster().api(), r->ns(), canary_version);
   });
   MESSAGE("the rollout took " << std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::steady_clock::now() - began)
@@ -770,6 +812,15 @@ TEST_CASE(
   check_weight_never_went_back(trail);
   check_promoted(*r, trail, kGood);
   check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
+  // The 410 Gone: the server expired the resourceVersion veer's watches held, veer relisted.
+  const long lists_after = lists();
+  MESSAGE("a watch of Canaries from resourceVersion " << canary_version
+                                                      << " after the restart got: " << probe);
+  MESSAGE("veer's lists: " << lists_initialized << " at Initialized, " << lists_before
+                           << " before the restart, " << lists_after << " after the rollout");
+  CHECK_MESSAGE(probe.rfind("ERROR 410", 0) == 0, "no 410 Gone after the restart: " << probe);
+  CHECK_MESSAGE(lists_before == lists_initialized, "veer listed while undisturbed");
+  CHECK_MESSAGE(lists_after > lists_before, "veer never relisted after the restart");
 }
 
 TEST_CASE(
