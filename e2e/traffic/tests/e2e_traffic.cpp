@@ -8,11 +8,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "e2e/traffic/tests/support/api_writes.hpp"
@@ -484,6 +487,72 @@ std::string watch_answer(kube::Cluster& api, const std::string& ns, const std::s
   return "ERROR " + std::to_string(status.value("code", 0)) + " " + status.value("reason", "") +
          ": " + status.value("message", "");
 }
+
+// Kills the operator with SIGKILL at seeded random moments and starts it again at once, from a
+// thread of its own, until stopped: the gaps between one start and the next kill are drawn
+// uniformly from [min, max] by a generator seeded with `seed`, so a seed names the schedule.
+class RandomKiller {
+ public:
+  struct Kill {
+    double at = 0;  // seconds since the killer began
+    State state;    // the Canary as the test saw it just before
+  };
+
+  RandomKiller(TrafficRollout& r, std::uint64_t seed, std::chrono::milliseconds min,
+               std::chrono::milliseconds max)
+      : r_(r), rng_(seed), gap_(min.count(), max.count()), thread_([this] { run(); }) {}
+  ~RandomKiller() { stop(); }
+  RandomKiller(const RandomKiller&) = delete;
+  RandomKiller& operator=(const RandomKiller&) = delete;
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<Kill> kills() {
+    std::lock_guard lock(mutex_);
+    return kills_;
+  }
+  std::vector<std::string> errors() {
+    std::lock_guard lock(mutex_);
+    return errors_;
+  }
+
+ private:
+  void run() {
+    using std::chrono::steady_clock;
+    const auto began = steady_clock::now();
+    for (;;) {
+      const auto due = steady_clock::now() + std::chrono::milliseconds(gap_(rng_));
+      {
+        std::unique_lock lock(mutex_);
+        // The schedule itself is what is waited for: the next kill is due at `due`.
+        if (wake_.wait_until(lock, due, [&] { return stopping_; })) return;
+      }
+      const auto state = r_.observe();
+      const double at = std::chrono::duration<double>(steady_clock::now() - began).count();
+      r_.operator_process().kill9();
+      const auto error = r_.operator_process().start();
+      std::lock_guard lock(mutex_);
+      kills_.push_back({at, state});
+      if (!error.empty()) errors_.push_back(error);
+    }
+  }
+
+  TrafficRollout& r_;
+  std::mt19937_64 rng_;
+  std::uniform_int_distribution<long> gap_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<Kill> kills_;
+  std::vector<std::string> errors_;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -1310,6 +1379,76 @@ TEST_CASE(
   CHECK_MESSAGE(problems.empty(), "data plane: " << (problems.empty() ? "" : problems.front()));
   check_no_failed_request(*r);
   MESSAGE("answers: " << to_string(r->load().answers()));
+}
+
+TEST_CASE(
+    "istio with real traffic: the operator killed with SIGKILL at 20 or more seeded random "
+    "moments of two rollouts ends each as an undisturbed run") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  // The seed names the kill schedule; VEER_TRAFFIC_KILL_SEED replays another one.
+  std::uint64_t seed = 20261128;
+  if (const char* named = std::getenv("VEER_TRAFFIC_KILL_SEED"); named != nullptr && *named != 0)
+    seed = std::strtoull(named, nullptr, 10);
+  MESSAGE("kill schedule seed " << seed);
+  auto r = initialized(*cluster, "random-kills", through("istio"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns() << ", seed " << seed);
+  // From the first rollout's start to the second one's end, the operator dies every 1 to 4 s
+  // (after it is ready again) and a new process starts from what is in the cluster. Each rollout
+  // must end as an undisturbed one does: promoted step by step, the primary on the new image,
+  // the route back at 100/0, no step repeated, every request answered, and no weight ever sent
+  // to a canary without a ready app (the stand-in reports that as a problem).
+  const auto began = std::chrono::steady_clock::now();
+  RandomKiller killer(*r, seed, std::chrono::milliseconds(1000), std::chrono::milliseconds(4000));
+  const auto first = r->roll_out(kGood);
+  const auto first_history = r->history_notes();
+  const auto first_primary = r->primary_image();
+  const auto second = r->roll_out(kNewer);
+  killer.stop();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const auto kills = killer.kills();
+  std::string schedule;
+  for (const auto& k : kills) {
+    char at[32];
+    std::snprintf(at, sizeof at, "%.1f", k.at);
+    schedule += std::string("  ") + at + " s: " + to_string(k.state) + "\n";
+  }
+  MESSAGE(kills.size() << " kills in " << seconds << " s (seed " << seed << "):\n" << schedule);
+  for (const auto& error : killer.errors()) FAIL_CHECK("restarting the operator: " << error);
+  CHECK(kills.size() >= 20);
+  CHECK(r->operator_process().starts() == static_cast<int>(kills.size()) + 1);
+  // The first rollout, as an undisturbed one ends.
+  REQUIRE_MESSAGE(first.error.empty(), first.describe());
+  MESSAGE("first rollout:\n" << first.describe());
+  CHECK_MESSAGE(first.end_phase() == "Succeeded", first.describe());
+  check_phases(first, {"Initialized", "Progressing", "Promoting", "Finalising", "Succeeded"},
+               {"Progressing", "Succeeded"});
+  check_weight_never_went_back(first);
+  CHECK(first.max_weight() == 30);
+  for (int w : {10, 20, 30}) CHECK_MESSAGE(first.saw_weight(w), "weight " << w << " never seen");
+  CHECK(first_primary == kGood);
+  for (const auto& note : {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"})
+    CHECK_MESSAGE(std::count(first_history.begin(), first_history.end(), note) == 1,
+                  "\"" << note << "\" not once in the first rollout's history");
+  // The second (its trail begins at the first one's Succeeded), with every step measured at the
+  // apps over both, and the data plane at rest.
+  REQUIRE_MESSAGE(second.error.empty(), second.describe());
+  MESSAGE("second rollout:\n" << second.describe());
+  Trail run = second;
+  while (!run.states.empty() && run.states.front().phase != "Progressing")
+    run.states.erase(run.states.begin());
+  CHECK_MESSAGE(run.end_phase() == "Succeeded", second.describe());
+  check_phases(run, {"Progressing", "Promoting", "Finalising", "Succeeded"},
+               {"Progressing", "Succeeded"});
+  check_weight_never_went_back(run);
+  CHECK(run.max_weight() == 30);
+  check_steps(*r, run, {10, 20, 30});
+  check_at_rest(*r, kNewer);
+  CHECK(r->data_plane().app_image(std::string(TrafficRollout::kName) + "-primary") == kNewer);
+  check_no_failed_request(*r);
+  check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
 }
 
 TEST_CASE(
