@@ -1452,6 +1452,96 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "istio session affinity with real traffic: a client the canary gave its cookie stays on the "
+    "canary") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  using std::chrono::steady_clock;
+  const std::string target = TrafficRollout::kName;
+  // 100 sessions, each a cookie jar (the load generator's requests take them in turn): a session
+  // the canary served through the weighted route gets the Set-Cookie of Istio's response header,
+  // and its later requests match the sticky rule (the cookie's regex), which the stand-in renders
+  // as an nginx map on $http_cookie to the canary.
+  auto options = through("istio");
+  options.analysis_extra = {{"sessionAffinity", {{"cookieName", "veer-canary"}, {"maxAge", 600}}}};
+  options.sessions = 100;
+  auto r = initialized(*cluster, "affinity", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  std::optional<steady_clock::time_point> sticky_until;  // first look at a phase past Progressing
+  const auto trail = r->roll_out(kGood, [&](const State& state) {
+    if (!sticky_until && state.phase != "Progressing") sticky_until = steady_clock::now();
+  });
+  REQUIRE_MESSAGE(trail.error.empty(), trail.describe());
+  MESSAGE("phases and splits:\n" << trail.describe());
+  CHECK_MESSAGE(trail.end_phase() == "Succeeded", trail.describe()
+                                                      << "operator log:\n"
+                                                      << r->operator_process().log_tail());
+  check_phases(trail, {"Initialized", "Progressing", "Promoting", "Finalising", "Succeeded"},
+               {"Progressing", "Succeeded"});
+  check_weight_never_went_back(trail);
+  for (int w : {10, 20, 30}) CHECK_MESSAGE(trail.saw_weight(w), "weight " << w << " never seen");
+  REQUIRE(sticky_until.has_value());
+  for (const auto& s : r->data_plane().segments())
+    MESSAGE("routing " << to_string(s.routing) << ": primary " << s.primary << ", canary "
+                       << s.canary);
+  check_at_rest(*r, kGood);
+  // Once the rollout is over veer keeps the sticky rule for the run's cookie, to the primary:
+  // wait until every session has sent a request since nginx routes so.
+  const auto rested = steady_clock::now();
+  CHECK(wait_until(
+      [&] {
+        for (const auto& session : r->load().sessions())
+          if (session.empty() || session.back().at < rested) return false;
+        return true;
+      },
+      std::chrono::seconds(20)));
+  const auto sessions = r->load().sessions();
+  long holders = 0;           // sessions the canary gave its cookie while analysed
+  long sticky = 0;            // their later requests sent before the rollout left Progressing
+  long left_canary = 0;       // of those, served by another app
+  long cookie_elsewhere = 0;  // the cookie set by an answer the canary did not serve
+  long after_run = 0;         // cookie holders' requests after the run, served by the new primary
+  long after_run_elsewhere = 0;
+  std::string example;
+  for (const auto& session : sessions) {
+    bool holds = false;
+    for (const auto& request : session) {
+      const bool sends_cookie = request.cookies.find("veer-canary") != std::string::npos;
+      if (request.at < *sticky_until) {
+        if (holds || sends_cookie) {
+          ++sticky;
+          if (request.served_by != target) {
+            ++left_canary;
+            if (example.empty()) example = request.served_by + " with Cookie " + request.cookies;
+          }
+        }
+        if (request.set_cookie.rfind("veer-canary", 0) == 0) {
+          if (request.served_by != target) ++cookie_elsewhere;
+          if (!holds) ++holders;
+          holds = true;
+        }
+      } else if (request.at >= rested && (holds || sends_cookie)) {
+        ++after_run;
+        if (request.served_by != target + "-primary") ++after_run_elsewhere;
+      }
+    }
+  }
+  MESSAGE(holders << " of " << sessions.size() << " sessions got the canary's cookie; " << sticky
+                  << " of their later requests while analysed, " << left_canary
+                  << " of them not served by the canary; after the run " << after_run
+                  << " of their requests, " << after_run_elsewhere << " not on the new primary");
+  CHECK(holders >= 10);
+  CHECK(sticky >= kMinRequests);
+  CHECK_MESSAGE(left_canary == 0, "a session with the canary's cookie left it: " << example);
+  CHECK(cookie_elsewhere == 0);
+  CHECK(after_run > 0);
+  CHECK(after_run_elsewhere == 0);
+  CHECK(r->data_plane().app_image(target + "-primary") == kGood);
+  check_no_failed_request(*r);
+}
+
+TEST_CASE(
     "gatewayapi (HTTPRoute) with real traffic: after a promoted rollout, 60 idle seconds make "
     "no write to the API server") {
   if (!traffic_cluster()) return;  // skipped: no server configured, or no upstream CRDs

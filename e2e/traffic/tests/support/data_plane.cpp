@@ -187,7 +187,7 @@ void DataPlaneStandIn::settle_routing() {
       auto canary_ingress = cluster_.get(
           {kube::type_of("networking.k8s.io/v1", "Ingress"), ns_, target_ + "-canary"});
       if (!canary_ingress.is(kube::ErrorType::NotFound)) return;
-      routing = Routing{Split{100, 0}, {}, {}, {}, {}};
+      routing = Routing{Split{100, 0}, {}, {}, {}, {}, {}};
     }
     routing->apex = *apex;
   }
@@ -228,7 +228,12 @@ void DataPlaneStandIn::settle_routing() {
   }
   if (routed_ == routing && backends == backends_ && matched == matched_backends_) return;
   close_segment();
-  if (auto error = nginx_.route(backends, routing->match, matched); !error.empty()) {
+  int canary_port = 0;
+  if (auto found = apps_.find(target_); found != apps_.end())
+    canary_port = found->second.app->port();
+  if (auto error =
+          nginx_.route(backends, routing->match, matched, routing->canary_set_cookie, canary_port);
+      !error.empty()) {
     problem(error);
     return;
   }
@@ -270,7 +275,7 @@ std::vector<Segment> DataPlaneStandIn::segments() {
 Segment DataPlaneStandIn::measured(const Split& split) {
   std::lock_guard lock(mutex_);
   close_segment();
-  Segment total{split, 0, 0, {split, {}, {}, {}, {}}, 0, 0, {}, {}};
+  Segment total{split, 0, 0, {split, {}, {}, {}, {}, {}}, 0, 0, {}, {}};
   for (const auto& s : segments_) {
     if (!(s.split == split)) continue;
     total.primary += s.primary;

@@ -34,6 +34,8 @@ struct Routing {
   // DataPlaneOptions::route_by_apex: the workload the apex Service selects, which takes the
   // primary's share ("" when it selects none); nullopt otherwise.
   std::optional<std::string> apex;
+  // istio session affinity: the Set-Cookie the weighted route adds to the canary's answers.
+  std::string canary_set_cookie;
   bool operator==(const Routing&) const = default;
 };
 

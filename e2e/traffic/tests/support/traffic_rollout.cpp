@@ -210,7 +210,8 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
           },
           30s))
     return "nginx does not route by the " + options_.provider + " routing 100/0 within 30 s";
-  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second, options_.marker);
+  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second, options_.marker,
+                                          kDefaultClients, options_.sessions);
   return "";
 }
 

@@ -44,7 +44,8 @@ struct CanaryOptions {
   std::string interval = "10s";
   std::string metric_interval = "15s";  // the built-in metrics' window
   int load_per_second = 40;
-  Marker marker;  // A/B: the requests of insiders, which the load generator marks
+  Marker marker;     // A/B: the requests of insiders, which the load generator marks
+  int sessions = 0;  // session affinity: the load generator's sessions (cookie jars)
   std::vector<std::string> operator_args;  // more flags of `veer operator` (--slack-url ...)
   // More than one: that many `veer operator` processes with --leader-elect (the Lease in the
   // case's namespace), started one after the other.
