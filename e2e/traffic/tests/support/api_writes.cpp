@@ -47,20 +47,19 @@ WriteCounts count_samples(const std::string& text, const std::string& metric, Ke
   return counts;
 }
 
-}  // namespace
-
-std::optional<WriteCounts> apiserver_writes(const E2eCluster& cluster, std::string& why) {
+// The kube-apiserver's apiserver_request_total by "VERB group/resource[/subresource]", of the
+// verbs in `verbs` (every verb when empty).
+std::optional<WriteCounts> apiserver_counts(const E2eCluster& cluster,
+                                            const std::set<std::string>& verbs, std::string& why) {
   auto metrics = cluster.kubectl({"get", "--raw", "/metrics"});
   if (metrics.status != 0) {
     why = "kubectl get --raw /metrics: " + metrics.out;
     return std::nullopt;
   }
-  static const std::set<std::string> writes = {"POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION",
-                                               "APPLY"};
   auto counts = count_samples(metrics.out, "apiserver_request_total",
-                              [](const std::map<std::string, std::string>& labels) -> std::string {
+                              [&](const std::map<std::string, std::string>& labels) -> std::string {
                                 const auto verb = labels.count("verb") ? labels.at("verb") : "";
-                                if (writes.count(verb) == 0) return "";
+                                if (!verbs.empty() && verbs.count(verb) == 0) return "";
                                 auto at = [&](const char* key) {
                                   return labels.count(key) ? labels.at(key) : std::string();
                                 };
@@ -76,7 +75,9 @@ std::optional<WriteCounts> apiserver_writes(const E2eCluster& cluster, std::stri
   return counts;
 }
 
-std::optional<WriteCounts> operator_writes(int operator_port, std::string& why) {
+// veer's veer_api_requests_total by verb, of the verbs in `verbs` (every verb when empty).
+std::optional<WriteCounts> operator_counts(int operator_port, const std::set<std::string>& verbs,
+                                           std::string& why) {
   http::Request request;
   request.url = "http://127.0.0.1:" + std::to_string(operator_port) + "/metrics";
   request.timeout = std::chrono::seconds(5);
@@ -90,12 +91,26 @@ std::optional<WriteCounts> operator_writes(int operator_port, std::string& why) 
     why = "veer's /metrics has no veer_api_requests_total";
     return std::nullopt;
   }
-  static const std::set<std::string> writes = {"create", "update", "patch", "delete"};
   return count_samples(response->body, "veer_api_requests_total",
-                       [](const std::map<std::string, std::string>& labels) -> std::string {
+                       [&](const std::map<std::string, std::string>& labels) -> std::string {
                          const auto verb = labels.count("verb") ? labels.at("verb") : "";
-                         return writes.count(verb) ? verb : "";
+                         return verbs.empty() || verbs.count(verb) ? verb : "";
                        });
+}
+
+}  // namespace
+
+std::optional<WriteCounts> apiserver_writes(const E2eCluster& cluster, std::string& why) {
+  return apiserver_counts(cluster, {"POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION", "APPLY"},
+                          why);
+}
+
+std::optional<WriteCounts> operator_writes(int operator_port, std::string& why) {
+  return operator_counts(operator_port, {"create", "update", "patch", "delete"}, why);
+}
+
+std::optional<WriteCounts> operator_requests(int operator_port, std::string& why) {
+  return operator_counts(operator_port, {}, why);
 }
 
 WriteCounts grown(const WriteCounts& before, const WriteCounts& after) {

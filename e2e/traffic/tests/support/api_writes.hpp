@@ -23,6 +23,10 @@ using WriteCounts = std::map<std::string, long>;
 
 std::optional<WriteCounts> apiserver_writes(const E2eCluster& cluster, std::string& why);
 std::optional<WriteCounts> operator_writes(int operator_port, std::string& why);
+// Every request, not only writes (the API-server restart case counts veer's lists): veer's
+// `veer_api_requests_total` by verb ("list", "watch", ...). (The 1.20 kube-apiserver cannot tell
+// veer's lists apart: it counts a GET of one custom resource as a LIST, and has no client label.)
+std::optional<WriteCounts> operator_requests(int operator_port, std::string& why);
 
 // The entries of `after` that grew since `before`, by how much.
 WriteCounts grown(const WriteCounts& before, const WriteCounts& after);

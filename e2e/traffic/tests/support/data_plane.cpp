@@ -31,7 +31,8 @@ json rollout_fields(const json& status) {
 
 DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns,
                                    std::string target, std::string dir, NginxProcess& nginx,
-                                   PrometheusProcess& prometheus, Routes routes, std::uint64_t seed)
+                                   PrometheusProcess& prometheus, Routes routes, std::uint64_t seed,
+                                   DataPlaneOptions options)
     : cluster_(cluster),
       provider_(std::move(provider)),
       ns_(std::move(ns)),
@@ -41,6 +42,7 @@ DataPlaneStandIn::DataPlaneStandIn(kube::Cluster& cluster, std::string provider,
       prometheus_(prometheus),
       routes_(routes),
       seed_(seed),
+      options_(options),
       thread_([this] { run(); }) {}
 
 DataPlaneStandIn::~DataPlaneStandIn() {
@@ -110,16 +112,19 @@ void DataPlaneStandIn::settle_workloads() {
           if (!live.app) apps_.erase(name);
           continue;  // not ready: the Deployment's status stays as it is
         }
+        const auto ready_at = std::chrono::steady_clock::now() +
+                              (live.app ? std::chrono::milliseconds(0) : options_.ready_delay);
         if (live.app) retire(name);
         // A pod name as a ReplicaSet gives it (<deployment>-<hash>-<suffix>), new per app.
         const auto n = std::to_string(started_);
-        apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, {}, true};
+        apps_[name] = Live{std::move(app), name + "-rs" + n + "-pod" + n, {}, true, ready_at};
       }
       pod_labels_[name] =
           deployment["spec"]["template"]["metadata"].value("labels", json::object());
       // A new app's Deployment is rolled out on the next loop, not this one: the routing in force
       // while it started is rendered first (see data_plane.hpp).
       if (std::exchange(apps_[name].fresh, false)) continue;
+      if (std::chrono::steady_clock::now() < apps_[name].ready_at) continue;  // not ready yet
     } else {
       retire(name);
     }
@@ -154,25 +159,55 @@ std::string DataPlaneStandIn::workload_of(const std::string& service) {
   return "";
 }
 
+std::optional<std::string> DataPlaneStandIn::apex_workload() {
+  auto object = cluster_.get({kube::type_of("v1", "Service"), ns_, target_});
+  if (!object) return std::nullopt;
+  const auto selector = object->value("spec", json::object()).value("selector", json::object());
+  if (selector.empty()) return "";
+  for (const auto& [workload, labels] : pod_labels_) {
+    bool selected = true;
+    for (const auto& [key, value] : selector.items())
+      selected = selected && labels.value(key, json()) == value;
+    if (selected) return workload;
+  }
+  return "";
+}
+
 void DataPlaneStandIn::settle_routing() {
   std::string why;
   auto routing = routes_ == Routes::Experiment
                      ? read_experiment_routing(cluster_, ns_, target_, why)
                      : read_routing(cluster_, provider_, ns_, target_, why);
+  if (options_.route_by_apex && routes_ == Routes::Canary) {
+    const auto apex = apex_workload();
+    if (!apex) return;  // no apex Service (yet), or unreadable: nginx keeps what it has
+    if (!routing) {
+      // No canary Ingress (before the Canary, or after it was reverted): the user's Ingress
+      // alone, all to the apex Service.
+      auto canary_ingress = cluster_.get(
+          {kube::type_of("networking.k8s.io/v1", "Ingress"), ns_, target_ + "-canary"});
+      if (!canary_ingress.is(kube::ErrorType::NotFound)) return;
+      routing = Routing{Split{100, 0}, {}, {}, {}, {}, {}};
+    }
+    routing->apex = *apex;
+  }
   if (!routing) return;  // no routing object yet (or unreadable): nginx keeps what it has
+  const auto now = std::chrono::steady_clock::now();
   auto add = [&](std::vector<Backend>& backends, const std::string& workload, int weight) {
     if (weight <= 0) return;
     auto found = apps_.find(workload);
-    if (found == apps_.end()) {
+    if (found == apps_.end() || now < found->second.ready_at) {
       problem("the " + provider_ + " routing " + to_string(*routing) + " sends " +
-              std::to_string(weight) + "% to " + workload + ", which has no ready app");
+              std::to_string(weight) + "% to " +
+              (workload.empty() ? std::string("no workload") : workload) +
+              ", which has no ready app");
       return;
     }
     backends.push_back({found->second.app->port(), weight});
   };
   auto backends_of = [&](const Split& split) {
     std::vector<Backend> backends;
-    add(backends, target_ + "-primary", split.primary);
+    add(backends, routing->apex.value_or(target_ + "-primary"), split.primary);
     add(backends, target_, split.canary);
     return backends;
   };
@@ -193,7 +228,12 @@ void DataPlaneStandIn::settle_routing() {
   }
   if (routed_ == routing && backends == backends_ && matched == matched_backends_) return;
   close_segment();
-  if (auto error = nginx_.route(backends, routing->match, matched); !error.empty()) {
+  int canary_port = 0;
+  if (auto found = apps_.find(target_); found != apps_.end())
+    canary_port = found->second.app->port();
+  if (auto error =
+          nginx_.route(backends, routing->match, matched, routing->canary_set_cookie, canary_port);
+      !error.empty()) {
     problem(error);
     return;
   }
@@ -235,7 +275,7 @@ std::vector<Segment> DataPlaneStandIn::segments() {
 Segment DataPlaneStandIn::measured(const Split& split) {
   std::lock_guard lock(mutex_);
   close_segment();
-  Segment total{split, 0, 0, {split, {}, {}, {}}, 0, 0, {}, {}};
+  Segment total{split, 0, 0, {split, {}, {}, {}, {}, {}}, 0, 0, {}, {}};
   for (const auto& s : segments_) {
     if (!(s.split == split)) continue;
     total.primary += s.primary;

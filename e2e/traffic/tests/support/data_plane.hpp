@@ -22,6 +22,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,11 +57,26 @@ struct Segment {
 
 enum class Routes { Canary, Experiment };
 
+struct DataPlaneOptions {
+  // nginx (the canary Ingress): the user's Ingress names the apex Service, so the requests it
+  // takes (the primary's share, or all of them without a canary Ingress) go to the workload whose
+  // pods the apex Service `<target>` selects, read on every loop, as ingress-nginx sends them to
+  // that Service's ready endpoints: a selector switched to pods that are not ready fails requests.
+  // Without it the primary's share goes to `<target>-primary` by name.
+  bool route_by_apex = false;
+  // A workload's first app (a new Deployment, or one scaled up from zero) is ready this long after
+  // it answers: until then its Deployment is not marked rolled out and a routing that sends it
+  // requests is a problem (and nginx answers 503 for that share). A new image's app replaces the
+  // old one at once, as without a delay.
+  std::chrono::milliseconds ready_delay{0};
+};
+
 class DataPlaneStandIn {
  public:
   DataPlaneStandIn(kube::Cluster& cluster, std::string provider, std::string ns, std::string target,
                    std::string dir, NginxProcess& nginx, PrometheusProcess& prometheus,
-                   Routes routes = Routes::Canary, std::uint64_t seed = 0);
+                   Routes routes = Routes::Canary, std::uint64_t seed = 0,
+                   DataPlaneOptions options = {});
   ~DataPlaneStandIn();
   DataPlaneStandIn(const DataPlaneStandIn&) = delete;
   DataPlaneStandIn& operator=(const DataPlaneStandIn&) = delete;
@@ -87,6 +103,8 @@ class DataPlaneStandIn {
     // primary ready and read the route before veer wrote it, and one loop later veer had switched
     // back.
     bool fresh = false;
+    // Ready (marked rolled out, routable) from then on: DataPlaneOptions::ready_delay.
+    std::chrono::steady_clock::time_point ready_at{};
   };
 
   void run();
@@ -97,6 +115,9 @@ class DataPlaneStandIn {
   void retire(const std::string& workload);
   // The workload whose pods the Service `service` selects; "" when unknown (yet).
   std::string workload_of(const std::string& service);
+  // route_by_apex: the workload the apex Service selects now (not cached: the operator switches
+  // it), "" when it selects none; nullopt when the Service cannot be read.
+  std::optional<std::string> apex_workload();
   void problem(const std::string& what);
 
   kube::Cluster& cluster_;
@@ -108,6 +129,7 @@ class DataPlaneStandIn {
   PrometheusProcess& prometheus_;
   Routes routes_;
   std::uint64_t seed_;  // each sample app's (converts-<pct>)
+  DataPlaneOptions options_;
 
   mutable std::mutex mutex_;
   std::map<std::string, Live> apps_;  // by workload name

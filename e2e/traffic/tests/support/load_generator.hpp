@@ -24,9 +24,21 @@ struct Marker {
 
 inline constexpr int kDefaultClients = 4;
 
+// With sessions (session affinity): request n is session n % count's, which keeps the cookies its
+// answers set (a Set-Cookie of Max-Age 0 or less removes one) and sends them back, as a browser
+// does. Each session's requests are recorded in order.
+struct SessionRequest {
+  std::chrono::steady_clock::time_point at;  // when it was sent
+  std::string cookies;                       // the Cookie header it sent ("" for none)
+  std::string served_by;                     // the app that answered (its body's first word)
+  std::string set_cookie;                    // the Set-Cookie of its answer ("" for none)
+  long status = 0;
+};
+
 class LoadGenerator {
  public:
-  LoadGenerator(std::string url, int per_second, Marker marker = {}, int clients = kDefaultClients);
+  LoadGenerator(std::string url, int per_second, Marker marker = {}, int clients = kDefaultClients,
+                int sessions = 0);
   ~LoadGenerator();
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
@@ -36,6 +48,8 @@ class LoadGenerator {
   // Of those, the answers to marked requests.
   std::map<long, long> marked_answers() const;
   long sent() const;
+  // With sessions: each session's requests, oldest first.
+  std::vector<std::vector<SessionRequest>> sessions() const;
 
  private:
   void run();
@@ -47,6 +61,8 @@ class LoadGenerator {
   mutable std::mutex mutex_;
   std::map<long, long> answers_;
   std::map<long, long> marked_answers_;
+  std::vector<std::map<std::string, std::string>> jars_;  // by session: cookie name -> value
+  std::vector<std::vector<SessionRequest>> sessions_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };

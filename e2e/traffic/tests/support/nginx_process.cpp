@@ -67,7 +67,8 @@ NginxProcess::~NginxProcess() {
 
 std::string NginxProcess::write_config(const std::vector<Backend>& backends,
                                        const std::vector<RequestMatch>& match,
-                                       const std::vector<Backend>& matched) {
+                                       const std::vector<Backend>& matched,
+                                       const std::string& set_cookie, int set_cookie_port) {
   ++generation_;
   const std::string t = dir_ + "/temp";
   std::ofstream conf(dir_ + "/nginx.conf", std::ios::trunc);
@@ -99,11 +100,27 @@ std::string NginxProcess::write_config(const std::vector<Backend>& backends,
          << "; \"~1\" " << (both ? "app_matched" : "app_none") << "; }\n";
     pass = "proxy_pass http://$veer_pool;";
   }
+  std::string add_header;
+  if (!set_cookie.empty() && set_cookie_port > 0) {
+    // Only the answers of that backend through the weighted pool (`app`), as Istio adds the
+    // header on the weighted route's destination and not on the sticky route's.
+    std::string value;
+    for (char c : set_cookie) {
+      if (c == '"' || c == '\\' || c == '$') value += '\\';
+      value += c;
+    }
+    const auto pool = match.empty() ? std::string("app") : std::string("$veer_pool");
+    conf << "  map \"" << pool
+         << "|$upstream_addr\" $veer_set_cookie { default \"\"; \"app|127.0.0.1:" << set_cookie_port
+         << "\" \"" << value << "\"; }\n";
+    add_header = " add_header Set-Cookie $veer_set_cookie;";
+  }
   conf << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
        << "    location = /__generation { return 200 \"" << generation_
        << "\"; }\n"
        // A failed request stays failed: no retry on the other backend hides it.
-       << "    location / { " << pass << " proxy_next_upstream off; }\n  }\n}\n";
+       << "    location / { " << pass << " proxy_next_upstream off;" << add_header
+       << " }\n  }\n}\n";
   return conf ? "" : "cannot write " + dir_ + "/nginx.conf";
 }
 
@@ -136,9 +153,12 @@ std::string NginxProcess::route(const std::vector<Backend>& backends) {
 
 std::string NginxProcess::route(const std::vector<Backend>& backends,
                                 const std::vector<RequestMatch>& match,
-                                const std::vector<Backend>& matched) {
+                                const std::vector<Backend>& matched, const std::string& set_cookie,
+                                int set_cookie_port) {
   if (!process_ || !process_->running()) return "nginx is not running";
-  if (auto error = write_config(backends, match, matched); !error.empty()) return error;
+  if (auto error = write_config(backends, match, matched, set_cookie, set_cookie_port);
+      !error.empty())
+    return error;
   ::kill(process_->pid(), SIGHUP);  // reload: new workers take the new configuration
   return wait_generation();
 }

@@ -42,8 +42,12 @@ class NginxProcess {
   // answers; "" or why not.
   std::string route(const std::vector<Backend>& backends);
   // The same, with requests that meet any of `match` sent to `matched` instead (A/B testing).
+  // `set_cookie`: the Set-Cookie header added to the answers of backend `set_cookie_port` among
+  // `backends` (not `matched`): Istio's response header on the canary's weighted destination,
+  // which hands session affinity's cookie to the clients the canary served.
   std::string route(const std::vector<Backend>& backends, const std::vector<RequestMatch>& match,
-                    const std::vector<Backend>& matched);
+                    const std::vector<Backend>& matched, const std::string& set_cookie = "",
+                    int set_cookie_port = 0);
 
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
@@ -51,7 +55,8 @@ class NginxProcess {
  private:
   std::string write_config(const std::vector<Backend>& backends,
                            const std::vector<RequestMatch>& match = {},
-                           const std::vector<Backend>& matched = {});
+                           const std::vector<Backend>& matched = {},
+                           const std::string& set_cookie = "", int set_cookie_port = 0);
   std::string wait_generation();
 
   std::string dir_;

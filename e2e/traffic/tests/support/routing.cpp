@@ -58,6 +58,10 @@ std::optional<Routing> istio_ab(const json& http, const std::string& name, std::
   routing.match = *match;
   routing.matched = istio_split(http.at(0).at("route"), name);
   routing.rest = istio_split(http.back().at("route"), name);
+  for (const auto& entry : http.back().at("route"))
+    if (entry.at("destination").value("host", std::string()) == name + "-canary")
+      routing.canary_set_cookie =
+          entry.value(json::json_pointer("/headers/response/add/Set-Cookie"), std::string());
   return routing;
 }
 
@@ -178,7 +182,7 @@ std::optional<Routing> gatewayapi_routing(const json& rules, const std::string& 
     why = "no rule of the HTTPRoute matches every request: " + rules.dump();
     return std::nullopt;
   }
-  return Routing{*rest, conditions, matched.value_or(Split{}), {}};
+  return Routing{*rest, conditions, matched.value_or(Split{}), {}, {}, {}};
 }
 
 }  // namespace
@@ -227,7 +231,7 @@ std::optional<Routing> read_routing(kube::Cluster& cluster, const std::string& p
   }
   auto split = read_split(cluster, provider, ns, name, why);
   if (!split) return std::nullopt;
-  return Routing{*split, {}, {}, {}};
+  return Routing{*split, {}, {}, {}, {}, {}};
 }
 
 std::optional<Routing> read_experiment_routing(kube::Cluster& cluster, const std::string& ns,
@@ -267,7 +271,11 @@ std::string to_string(const Routing& routing) {
     return text;
   }
   auto text = e2e::to_string(routing.rest);
+  if (routing.apex)
+    text +=
+        " (the apex Service selects " + (routing.apex->empty() ? "nothing" : *routing.apex) + ")";
   if (routing.match.empty()) return text;
+  if (!routing.canary_set_cookie.empty()) text += " (the canary sets a cookie)";
   std::string conditions;
   for (const auto& m : routing.match)
     conditions += (conditions.empty() ? "" : " or ") + m.header +

@@ -13,6 +13,7 @@
 //   rest by canary-weight, as ingress-nginx does.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct Routing {
   // An Experiment's split: weight by destination Service (its name, without a domain); empty
   // for a Canary, and then the only field set for an Experiment.
   std::map<std::string, int> versions;
+  // DataPlaneOptions::route_by_apex: the workload the apex Service selects, which takes the
+  // primary's share ("" when it selects none); nullopt otherwise.
+  std::optional<std::string> apex;
+  // istio session affinity: the Set-Cookie the weighted route adds to the canary's answers.
+  std::string canary_set_cookie;
   bool operator==(const Routing&) const = default;
 };
 

@@ -106,6 +106,7 @@ json TrafficRollout::canary_object() const {
                {"progressDeadlineSeconds", 60},
                {"service", service},
                {"analysis", analysis}};
+  spec.update(options_.spec_extra);
   if (options_.provider == "nginx")
     spec["ingressRef"] = {
         {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", kName}};
@@ -127,32 +128,30 @@ json TrafficRollout::user_ingress() const {
                                     {"http", {{"paths", json::array({path})}}}}})}}}};
 }
 
-std::string TrafficRollout::set_up(const std::string& first_image) {
-  for (const char* program : {"/usr/sbin/nginx", "/usr/bin/prometheus", "/usr/bin/python3"})
-    if (!std::filesystem::exists(program))
-      return std::string(program) + " is missing: run scripts/setup e2e";
-  ns_ = unique_name("veer-traffic-" + label_);
-  dir_ = (std::filesystem::temp_directory_path() / ns_).string();
-  std::filesystem::create_directories(dir_);
-  if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
-  auto& api = cluster_.api();
-  if (auto created = api.create(controller::simulation::deployment(ns_, kName, first_image));
-      !created)
-    return created.error().message;
-  if (options_.provider == "nginx") {  // the user's Ingress, which veer copies for the canary
-    if (auto created = api.create(user_ingress()); !created) return created.error().message;
-  }
-  if (auto created = api.create(canary_object()); !created) return created.error().message;
+json TrafficRollout::user_service() const {
+  return {{"apiVersion", "v1"},
+          {"kind", "Service"},
+          {"metadata", {{"name", kName}, {"namespace", ns_}}},
+          {"spec",
+           {{"selector", {{"app", kName}}},
+            {"ports", json::array({{{"name", "http"}, {"port", 9898}, {"targetPort", 9898}}})}}}};
+}
 
+std::string TrafficRollout::start_programs() {
   nginx_ = std::make_unique<NginxProcess>(dir_ + "/nginx");
   if (auto error = nginx_->start(); !error.empty()) return error;
   prometheus_ = std::make_unique<PrometheusProcess>(dir_ + "/prometheus");
   if (auto error = prometheus_->start(); !error.empty()) return error;
+  auto& api = cluster_.api();
   if (gateway_api())  // veer waits for the route's acceptance by the Gateway's controller
     gateway_ = std::make_unique<KubeletStandIn>(api, ns_, KubeletStandIn::Kind::HttpRoutes);
-  data_plane_ = std::make_unique<DataPlaneStandIn>(api, options_.provider, ns_, kName, dir_,
-                                                   *nginx_, *prometheus_);
+  data_plane_ =
+      std::make_unique<DataPlaneStandIn>(api, options_.provider, ns_, kName, dir_, *nginx_,
+                                         *prometheus_, Routes::Canary, 0, options_.data_plane);
+  return "";
+}
 
+std::string TrafficRollout::start_operators() {
   std::string why;
   const auto kubeconfig = cluster_.operator_kubeconfig("veer-traffic-" + label_, why);
   if (kubeconfig.empty()) return why;
@@ -165,16 +164,44 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
         OperatorOptions{kubeconfig, ns_, options_.provider, prometheus_->url(), log, args}));
     if (auto error = operators_.back()->start(); !error.empty()) return error;
   }
+  return "";
+}
 
+std::string TrafficRollout::wait_initialized(Trail* trail) {
   State last;
   if (!wait_until(
           [&] {
             last = observe();
+            if (trail != nullptr && (trail->states.empty() || !(trail->states.back() == last)))
+              trail->states.push_back(last);
             return last.phase == "Initialized";
           },
           90s))
     return "the Canary did not reach Initialized within 90 s; last: " + to_string(last) +
            "\noperator log:\n" + operator_process().log_tail();
+  return "";
+}
+
+std::string TrafficRollout::set_up(const std::string& first_image) {
+  for (const char* program : {"/usr/sbin/nginx", "/usr/bin/prometheus", "/usr/bin/python3"})
+    if (!std::filesystem::exists(program))
+      return std::string(program) + " is missing: run scripts/setup e2e";
+  ns_ = unique_name("veer-traffic-" + label_);
+  dir_ = (std::filesystem::temp_directory_path() / ns_).string();
+  std::filesystem::create_directories(dir_);
+  if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
+  if (options_.adopt) return set_up_adopted(first_image);
+  auto& api = cluster_.api();
+  if (auto created = api.create(controller::simulation::deployment(ns_, kName, first_image));
+      !created)
+    return created.error().message;
+  if (options_.provider == "nginx") {  // the user's Ingress, which veer copies for the canary
+    if (auto created = api.create(user_ingress()); !created) return created.error().message;
+  }
+  if (auto created = api.create(canary_object()); !created) return created.error().message;
+  if (auto error = start_programs(); !error.empty()) return error;
+  if (auto error = start_operators(); !error.empty()) return error;
+  if (auto error = wait_initialized(nullptr); !error.empty()) return error;
   // The load starts once nginx routes by the routing object veer wrote (all to the primary).
   if (!wait_until(
           [&] {
@@ -183,8 +210,88 @@ std::string TrafficRollout::set_up(const std::string& first_image) {
           },
           30s))
     return "nginx does not route by the " + options_.provider + " routing 100/0 within 30 s";
-  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second, options_.marker);
+  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second, options_.marker,
+                                          kDefaultClients, options_.sessions);
   return "";
+}
+
+std::string TrafficRollout::set_up_adopted(const std::string& first_image) {
+  if (options_.provider != "nginx" || !options_.data_plane.route_by_apex)
+    return "adoption is staged for nginx with the stand-in routing by the apex Service";
+  auto& api = cluster_.api();
+  // The user's application as it ran before veer: the Deployment, rolled out, then its Service
+  // and Ingress, serving the load through nginx.
+  if (auto error = start_programs(); !error.empty()) return error;
+  if (auto created = api.create(controller::simulation::deployment(ns_, kName, first_image));
+      !created)
+    return created.error().message;
+  auto rolled_out = [&](const std::string& name) {
+    auto d = api.get({kDeployments, ns_, name});
+    if (!d) return false;
+    const auto status = d->value("status", json::object());
+    return status.value("observedGeneration", 0L) == d->at("metadata").value("generation", -1L) &&
+           status.value("readyReplicas", 0L) == d->at("spec").value("replicas", 1L);
+  };
+  if (!wait_until([&] { return rolled_out(kName); }, 30s))
+    return "the user's Deployment was not rolled out within 30 s";
+  if (auto created = api.create(user_service()); !created) return created.error().message;
+  if (auto created = api.create(user_ingress()); !created) return created.error().message;
+  if (!wait_until(
+          [&] {
+            const auto segments = data_plane_->segments();
+            return !segments.empty() && segments.back().routing.apex == std::string(kName);
+          },
+          30s))
+    return "nginx does not route by the user's Service within 30 s";
+  load_ = std::make_unique<LoadGenerator>(nginx_->url(), options_.load_per_second, options_.marker);
+  // veer runs before the Canary is applied, as in a cluster where it is installed already.
+  if (auto error = start_operators(); !error.empty()) return error;
+  if (!wait_until(
+          [&] {
+            auto segments = data_plane_->segments();
+            return !segments.empty() && segments.back().served[kName] >= 100;
+          },
+          30s))
+    return "the user's app did not serve 100 requests within 30 s";
+  const auto before = data_plane_->segments();
+  adoption_.segments = before.size();
+  adoption_.answers = load_->answers();
+  for (const auto& segment : before)
+    for (const auto& [workload, n] : segment.served) adoption_.served[workload] += n;
+  const auto created_at = std::chrono::steady_clock::now();
+  if (auto created = api.create(canary_object()); !created) return created.error().message;
+  if (auto error = wait_initialized(&adoption_.trail); !error.empty()) return error;
+  // Initialized is written after the apex Service is switched; nginx follows within a loop or two.
+  if (!wait_until(
+          [&] {
+            const auto segments = data_plane_->segments();
+            return !segments.empty() &&
+                   segments.back().routing.apex == std::string(kName) + "-primary" &&
+                   segments.back().split == Split{100, 0};
+          },
+          30s))
+    return "nginx does not route by the apex Service switched to the primary within 30 s";
+  adoption_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - created_at).count();
+  return "";
+}
+
+std::string TrafficRollout::delete_canary() {
+  auto removed = cluster_.api().remove({kCanaries, ns_, kName});
+  return removed ? "" : "cannot delete the Canary: " + removed.error().message;
+}
+
+std::optional<bool> TrafficRollout::canary_gone() {
+  auto canary = cluster_.api().get({kCanaries, ns_, kName});
+  if (canary) return false;
+  if (canary.is(kube::ErrorType::NotFound)) return true;
+  return std::nullopt;
+}
+
+std::optional<json> TrafficRollout::get(const kube::ResourceType& type, const std::string& name) {
+  auto object = cluster_.api().get({type, ns_, name});
+  if (!object) return std::nullopt;
+  return *object;
 }
 
 State TrafficRollout::observe() {

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +44,8 @@ struct CanaryOptions {
   std::string interval = "10s";
   std::string metric_interval = "15s";  // the built-in metrics' window
   int load_per_second = 40;
-  Marker marker;  // A/B: the requests of insiders, which the load generator marks
+  Marker marker;     // A/B: the requests of insiders, which the load generator marks
+  int sessions = 0;  // session affinity: the load generator's sessions (cookie jars)
   std::vector<std::string> operator_args;  // more flags of `veer operator` (--slack-url ...)
   // More than one: that many `veer operator` processes with --leader-elect (the Lease in the
   // case's namespace), started one after the other.
@@ -50,6 +53,15 @@ struct CanaryOptions {
   // Merged into spec.analysis; a null value removes the key (blue/green and A/B drop stepWeight
   // and maxWeight).
   nlohmann::json analysis_extra = nlohmann::json::object();
+  // Merged into the Canary's spec (revertOnDeletion, ...).
+  nlohmann::json spec_extra = nlohmann::json::object();
+  // The stand-in's options: route_by_apex (nginx), ready_delay.
+  DataPlaneOptions data_plane;
+  // Adoption (nginx, with data_plane.route_by_apex): the target Deployment, the user's apex
+  // Service and Ingress exist and serve the load through nginx before the Canary is applied, and
+  // the operator runs before it too; set_up then returns once the Canary is Initialized and nginx
+  // routes by the apex Service switched to the primary (adoption_trail() has what it saw).
+  bool adopt = false;
 };
 
 class TrafficRollout {
@@ -61,6 +73,22 @@ class TrafficRollout {
 
   // Everything up to an Initialized Canary with the load running; "" or what failed.
   std::string set_up(const std::string& first_image);
+  // CanaryOptions::adopt: what was seen from the Canary's creation until nginx routed by the
+  // apex Service switched to the primary.
+  struct Adoption {
+    Trail trail;                         // the Canary's states
+    std::size_t segments = 0;            // the stand-in's segments when the Canary was created
+    std::map<long, long> answers;        // the load's answers then
+    std::map<std::string, long> served;  // what each workload's apps had served then
+    double seconds = 0;  // from the Canary's creation to nginx routing to the primary
+  };
+  const Adoption& adoption() const { return adoption_; }
+  // Deletes the Canary (as `kubectl delete canary` does: background propagation); "" or why not.
+  std::string delete_canary();
+  // Whether the Canary is gone (NotFound); nullopt when that cannot be told.
+  std::optional<bool> canary_gone();
+  // The object `name` of `type` in the case's namespace (nullopt when absent or unreadable).
+  std::optional<nlohmann::json> get(const kube::ResourceType& type, const std::string& name);
   // Sets the target's image and follows the rollout to Succeeded or Failed (or a deadline).
   // While it runs, `during` (if any) is called with each new state and may act (an outage).
   Trail roll_out(const std::string& image, const std::function<void(const State&)>& during = {});
@@ -92,6 +120,11 @@ class TrafficRollout {
   nlohmann::json canary_object() const;
   nlohmann::json user_ingress() const;  // nginx: the Ingress the Canary's ingressRef names
   bool gateway_api() const { return options_.provider.rfind("gatewayapi", 0) == 0; }
+  nlohmann::json user_service() const;  // adopt: the user's apex Service
+  std::string start_programs();         // nginx, Prometheus, the stand-ins
+  std::string start_operators();
+  std::string wait_initialized(Trail* trail);
+  std::string set_up_adopted(const std::string& first_image);
 
   E2eCluster& cluster_;
   std::string label_;
@@ -104,6 +137,7 @@ class TrafficRollout {
   std::unique_ptr<DataPlaneStandIn> data_plane_;
   std::vector<std::unique_ptr<OperatorProcess>> operators_;
   std::unique_ptr<LoadGenerator> load_;
+  Adoption adoption_;
 };
 
 // The distinct phases of a trail in order ("Progressing", "Succeeded", ...).
