@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "operator/kube/cluster_decorator.hpp"
 #include "operator/kube/memory_cluster.hpp"
 #include "operator/kube/work_queue.hpp"
+#include "operator/runtime/counting_cluster.hpp"
 
 using namespace std::chrono_literals;
 using namespace veer;
@@ -43,16 +45,14 @@ namespace {
 constexpr int kWorkers = 2;
 constexpr const char* kTick = "bench/tick";  // a key due every simulated minute (see drive())
 
-// The controller's view of the API server: counts its calls by verb and notes the first write
-// to one watched object name.
-class CountingCluster final : public kube::ClusterDecorator {
+// What the bench adds to the runtime's verb counts (runtime::CountingCluster, under it): Event
+// creates and status updates apart, and the first write to one watched object name.
+class WriteWatch final : public kube::ClusterDecorator {
  public:
-  explicit CountingCluster(kube::Cluster& inner) : ClusterDecorator(inner) {}
+  explicit WriteWatch(kube::Cluster& inner) : ClusterDecorator(inner) {}
 
-  std::map<std::string, long> counts() const {
-    std::lock_guard lock(mutex_);
-    return counts_;
-  }
+  long event_creates() const { return event_creates_; }
+  long status_updates() const { return status_updates_; }
   void watch_first_write(const std::string& name) {
     std::lock_guard lock(mutex_);
     watched_ = name;
@@ -66,23 +66,20 @@ class CountingCluster final : public kube::ClusterDecorator {
  protected:
   std::optional<kube::ApiError> before(const kube::CallInfo& call) override {
     using V = kube::CallInfo::Verb;
-    if (call.verb == V::Create)
-      count(call.kind == "Event" ? "create(Event)" : "create", "");
-    else
-      count(call.verb_name(), call.is_write() ? call.name : "");
+    if (call.verb == V::Create && call.kind == "Event") ++event_creates_;
+    if (call.verb == V::UpdateStatus) ++status_updates_;
+    if (call.is_write()) {
+      std::lock_guard lock(mutex_);
+      if (!call.name.empty() && call.name == watched_ && !first_write_)
+        first_write_ = std::chrono::steady_clock::now();
+    }
     return std::nullopt;
   }
 
  private:
-  void count(const char* verb, const std::string& name) {
-    std::lock_guard lock(mutex_);
-    ++counts_[verb];
-    if (!name.empty() && name == watched_ && !first_write_)
-      first_write_ = std::chrono::steady_clock::now();
-  }
-
+  std::atomic<long> event_creates_{0};
+  std::atomic<long> status_updates_{0};
   mutable std::mutex mutex_;
-  std::map<std::string, long> counts_;
   std::string watched_;
   std::optional<std::chrono::steady_clock::time_point> first_write_;
 };
@@ -183,7 +180,7 @@ class Bench {
     for (int i = 0; i < n_; ++i) set_image(i, "podinfo:6.0.1");
     const auto cpu0 = cpu_ns_.load();
     const auto reconciles0 = reconciles_.load();
-    const auto calls0 = api_.counts();
+    const auto calls0 = calls();
     const auto sim0 = clock_.now();
     {
       std::lock_guard lock(mutex_);
@@ -193,7 +190,7 @@ class Bench {
     for (int i = 0; i < n_; ++i) queue.add("bench/" + name_of(i));
     drive_until(model::CanaryPhase::Succeeded);
     const double rollout_seconds = seconds_since(rollout_wall);
-    const auto calls = minus(api_.counts(), calls0);
+    const auto rollout_calls = minus(calls(), calls0);
     const long steps = analysis_steps_;
     const double cpu_ms = (cpu_ns_ - cpu0) / 1e6;
     const long reconciles = reconciles_ - reconciles0;
@@ -207,28 +204,29 @@ class Bench {
         cpu_ms / static_cast<double>(steps));
     std::printf("cpu_per_reconcile %.3f ms\n", cpu_ms / static_cast<double>(reconciles));
     std::printf("api_writes_per_analysis_step %.2f (",
-                writes_of(calls) / static_cast<double>(steps));
-    for (const auto& [verb, count] : calls) {
+                writes_of(rollout_calls) / static_cast<double>(steps));
+    for (const auto& [verb, count] : rollout_calls) {
       if (verb != "get" && verb != "list" && verb != "resolve" && verb != "watch")
         std::printf(" %s=%.2f", verb.c_str(), count / static_cast<double>(steps));
     }
     std::printf(" )\n");
-    std::printf("api_reads_per_analysis_step %.2f (live GETs)\n",
-                calls.count("get") ? calls.at("get") / static_cast<double>(steps) : 0.0);
+    std::printf(
+        "api_reads_per_analysis_step %.2f (live GETs)\n",
+        rollout_calls.count("get") ? rollout_calls.at("get") / static_cast<double>(steps) : 0.0);
     std::printf("rss_after_rollout %ld kB (VmRSS), peak %ld kB (VmHWM)\n", status_kb("VmRSS"),
                 status_kb("VmHWM"));
 
     // Idle: everything Succeeded; 10 simulated minutes. Nothing requeues an idle Canary; the
     // runtime's informer resync (every 5 minutes) is played by queueing every key at minutes 5
     // and 10, so the reads it costs a reconciler that reads the API directly show too.
-    const auto idle0 = api_.counts();
+    const auto idle0 = calls();
     const auto idle_start = clock_.now();
     for (int resync = 1; resync <= 2; ++resync) {
       while (clock_.now() - idle_start < resync * 5min) step();
       for (int i = 0; i < n_; ++i) queue.add("bench/" + name_of(i));
       quiesce();
     }
-    const auto idle = minus(api_.counts(), idle0);
+    const auto idle = minus(calls(), idle0);
     std::printf("api_writes_idle_10_simulated_minutes %ld (2 resyncs of every Canary)\n",
                 writes_of(idle));
     std::printf("api_reads_idle_10_simulated_minutes %ld (live GETs: %.1f per Canary per resync)\n",
@@ -298,10 +296,23 @@ class Bench {
     std::exit(1);
   }
 
+  // Calls by verb, with Event creates ("create(Event)") and status updates ("update(status)")
+  // apart from the other creates and updates.
+  std::map<std::string, long> calls() const {
+    std::map<std::string, long> out;
+    for (const auto& [verb, count] : counting_.counts()) out[verb] = static_cast<long>(count);
+    out["create(Event)"] = api_.event_creates();
+    out["create"] -= api_.event_creates();
+    out["update(status)"] = api_.status_updates();
+    out["update"] -= api_.status_updates();
+    return out;
+  }
+
   int n_;
   base::SimulatedClock clock_;
   kube::MemoryCluster cluster_{clock_};
-  CountingCluster api_{cluster_};
+  runtime::CountingCluster counting_{cluster_};
+  WriteWatch api_{counting_};  // what the reconciler talks to
   sim::ApprovingHooks hooks_;
   PassingMetrics metrics_;
   CountingAlerts alerts_;
