@@ -301,6 +301,7 @@ bool Informer::list_into_cache() {
       erase_locked(key, nullptr);
     }
     resource_version_ = list_rv;
+    ++lists_;
     synced_ = true;
     last_error_.clear();
     told_error_.clear();

@@ -83,6 +83,9 @@ class Informer {
   std::size_t size() const;
   // The resourceVersion the cache is at.
   std::string resource_version() const;
+  // Lists after the first: a watch history gone (410 Gone) or a list that failed and was tried
+  // again. A relist is normal once in a while; many mean the watches keep breaking.
+  std::size_t relists() const { return lists_.load() > 0 ? lists_.load() - 1 : 0; }
 
   // Ready-made index functions.
   static std::vector<std::string> namespace_index(const Json& object);
@@ -133,6 +136,7 @@ class Informer {
   std::string last_error_;
   std::string told_error_;  // the last error given to on_error; cleared when a call works
   std::unique_ptr<WatchStream> stream_;
+  std::atomic<std::size_t> lists_{0};  // lists that filled the cache
   std::mt19937_64 random_;
   std::thread thread_;
   std::thread resync_thread_;

@@ -164,6 +164,14 @@ bool CachedCluster::has_synced() const {
   return unsynced().empty();
 }
 
+std::size_t CachedCluster::relists() const {
+  std::lock_guard guard(mutex_);
+  std::size_t n = 0;
+  for (const auto& entry : entries_)
+    if (entry->informer) n += entry->informer->relists();
+  return n;
+}
+
 std::string CachedCluster::unsynced() const {
   std::lock_guard guard(mutex_);
   std::string out;

@@ -88,6 +88,8 @@ class CachedCluster final : public kube::Cluster {
   void start();
   void stop();
   bool has_synced() const;
+  // Relists of the type informers (kube::Informer::relists), summed: /metrics.
+  std::size_t relists() const;
   // "deployments.apps/v1: <last error>" for informers that have not synced; "" when all have.
   std::string unsynced() const;
   bool wait_for_sync(std::chrono::milliseconds timeout) const;

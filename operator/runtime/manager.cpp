@@ -542,6 +542,10 @@ std::string Manager::metrics_text() const {
   out << "# HELP veer_cache_synced 1 once every informer has listed its type\n"
          "# TYPE veer_cache_synced gauge\n"
       << "veer_cache_synced " << (d.cache.has_synced() ? 1 : 0) << "\n";
+  out << "# HELP veer_informer_relists_total lists of a watched type after its first (a watch "
+         "history gone, 410 Gone, or a failed list tried again)\n"
+         "# TYPE veer_informer_relists_total counter\n"
+      << "veer_informer_relists_total " << d.cache.relists() << "\n";
   if (d.elector) {
     out << "# HELP veer_leader 1 while this replica holds the leader lease\n"
            "# TYPE veer_leader gauge\n"

@@ -115,6 +115,7 @@ TEST_CASE("after its watch history is gone the informer relists and reports what
                                           "update default/stays=2"});
   CHECK(informer.size() == 2);
   CHECK(cluster.request_counts()["list"] == 2);
+  CHECK(informer.relists() == 1);
   informer.stop();
 }
 

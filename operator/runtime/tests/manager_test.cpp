@@ -106,6 +106,7 @@ TEST_CASE("the runtime takes a Canary to Succeeded and a bad revision to Failed"
   CHECK(text.find("veer_api_requests_total{verb=\"watch\"}") != std::string::npos);
   CHECK(text.find("veer_workqueue_depth 0") != std::string::npos);
   CHECK(text.find("veer_cache_synced 1") != std::string::npos);
+  CHECK(text.find("veer_informer_relists_total 0") != std::string::npos);
   m.stop();
   CHECK_FALSE(m.leading());
 }
