@@ -18,6 +18,7 @@
 #include <random>
 #include <thread>
 
+#include "e2e/controller/tests/support/resource_types.hpp"
 #include "e2e/traffic/tests/support/api_writes.hpp"
 #include "e2e/traffic/tests/support/loopback.hpp"
 #include "e2e/traffic/tests/support/own_cluster.hpp"
