@@ -171,6 +171,33 @@ void check_errors_from_canary(TrafficRollout& r) {
   CHECK_MESSAGE(answers.size() == 2, "answers: " << to_string(answers));
 }
 
+// The rollout was held by `metric` and by nothing else: status.rollout.history has at least one
+// `held: <metric>: <value> ...` note (veer's failed check names the metric), and no other `held:`.
+void check_held_only_by(TrafficRollout& r, const std::string& metric) {
+  const auto notes = r.history_notes();
+  const std::string held = "held: ";
+  long by_metric = 0;
+  for (const auto& note : notes) {
+    if (note.rfind(held, 0) != 0) continue;
+    MESSAGE("history: " << note);
+    if (note.rfind(held + metric + ": ", 0) == 0)
+      ++by_metric;
+    else
+      FAIL_CHECK("held by something other than " << metric << ": " << note);
+  }
+  CHECK_MESSAGE(by_metric > 0, "no check failed on " << metric << " in the history");
+}
+
+// A slow canary rolled back on request-duration alone: every request a client sent was answered
+// 200, so the success rate held and only the duration judged it.
+void check_slow_not_failing(TrafficRollout& r) {
+  const auto answers = r.load().answers();
+  MESSAGE("answers: " << to_string(answers));
+  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
+  CHECK(answers.count(200) == 1);
+  check_held_only_by(r, "request-duration");
+}
+
 CanaryOptions through(const std::string& provider) {
   CanaryOptions options;
   options.provider = provider;
@@ -583,11 +610,7 @@ TEST_CASE(
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_rolled_back(*r, r->roll_out(kSlow));
-  // Slow, not failing: every request was answered 200, so only the duration rolled it back.
-  const auto answers = r->load().answers();
-  MESSAGE("answers: " << to_string(answers));
-  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
-  CHECK(answers.count(200) == 1);
+  check_slow_not_failing(*r);
 }
 
 TEST_CASE("linkerd (SMI TrafficSplit) with real traffic: a good canary is promoted") {
@@ -610,6 +633,18 @@ TEST_CASE(
   check_errors_from_canary(*r);
 }
 
+TEST_CASE(
+    "linkerd (SMI TrafficSplit) with real traffic: a canary answering in 600 ms is rolled back on "
+    "request-duration") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "linkerd-slow", through("linkerd"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kSlow));
+  check_slow_not_failing(*r);
+}
+
 TEST_CASE("nginx (canary Ingress) with real traffic: a good canary is promoted") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
@@ -629,6 +664,18 @@ TEST_CASE("nginx (canary Ingress) with real traffic: a canary answering 20% 5xx 
   check_errors_from_canary(*r);
 }
 
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a canary answering in 600 ms is rolled back on "
+    "request-duration") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "nginx-slow", through("nginx"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kSlow));
+  check_slow_not_failing(*r);
+}
+
 TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
@@ -636,6 +683,29 @@ TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted")
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a canary answering 20% 5xx is rolled back") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "gatewayapi-errors", through("gatewayapi"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kErrors));
+  check_errors_from_canary(*r);
+  check_held_only_by(*r, "request-success-rate");
+}
+
+TEST_CASE(
+    "gatewayapi (HTTPRoute) with real traffic: a canary answering in 600 ms is rolled back on "
+    "request-duration") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "gatewayapi-slow", through("gatewayapi"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kSlow));
+  check_slow_not_failing(*r);
 }
 
 TEST_CASE(
