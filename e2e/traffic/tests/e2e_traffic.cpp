@@ -634,7 +634,7 @@ TEST_CASE(
                                                                   {"slowerThan", "500ms"},
                                                                   {"relativeMargin", 0.1},
                                                                   {"alpha", 0.01},
-                                                                  {"minSamples", 20},
+                                                                  {"minSamples", 10},
                                                                   {"scrapeInterval", "1s"}}}}})}};
   auto r = initialized(*cluster, "sequential-slow", options);
   REQUIRE(r);
