@@ -172,6 +172,33 @@ void check_errors_from_canary(TrafficRollout& r) {
   CHECK_MESSAGE(answers.size() == 2, "answers: " << to_string(answers));
 }
 
+// The rollout was held by `metric` and by nothing else: status.rollout.history has at least one
+// `held: <metric>: <value> ...` note (veer's failed check names the metric), and no other `held:`.
+void check_held_only_by(TrafficRollout& r, const std::string& metric) {
+  const auto notes = r.history_notes();
+  const std::string held = "held: ";
+  long by_metric = 0;
+  for (const auto& note : notes) {
+    if (note.rfind(held, 0) != 0) continue;
+    MESSAGE("history: " << note);
+    if (note.rfind(held + metric + ": ", 0) == 0)
+      ++by_metric;
+    else
+      FAIL_CHECK("held by something other than " << metric << ": " << note);
+  }
+  CHECK_MESSAGE(by_metric > 0, "no check failed on " << metric << " in the history");
+}
+
+// A slow canary rolled back on request-duration alone: every request a client sent was answered
+// 200, so the success rate held and only the duration judged it.
+void check_slow_not_failing(TrafficRollout& r) {
+  const auto answers = r.load().answers();
+  MESSAGE("answers: " << to_string(answers));
+  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
+  CHECK(answers.count(200) == 1);
+  check_held_only_by(r, "request-duration");
+}
+
 CanaryOptions through(const std::string& provider) {
   CanaryOptions options;
   options.provider = provider;
@@ -584,7 +611,57 @@ TEST_CASE(
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_rolled_back(*r, r->roll_out(kSlow));
-  // Slow, not failing: every request was answered 200, so only the duration rolled it back.
+  check_slow_not_failing(*r);
+}
+
+TEST_CASE(
+    "istio with real traffic: a canary answering in 600 ms is proven slower by the sequential test "
+    "and rolled back at once") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  // request-duration judged by the anytime-valid sequential test alone (no thresholdRange): the
+  // requests slower than 500 ms (a bucket boundary of the apps' istio histogram) are its errors.
+  // `threshold: 3`: had the rollback come from failed checks it would take three looks, each
+  // one a `held:` note; the proof rolls back without any. Prometheus scrapes every second.
+  auto options = through("istio");
+  options.analysis_extra = {{"threshold", 3},
+                            {"metrics", nlohmann::json::array({{{"name", "request-success-rate"},
+                                                                {"interval", "15s"},
+                                                                {"thresholdRange", {{"min", 99}}}},
+                                                               {{"name", "request-duration"},
+                                                                {"interval", "15s"},
+                                                                {"comparison",
+                                                                 {{"test", "sequential-binomial"},
+                                                                  {"slowerThan", "500ms"},
+                                                                  {"relativeMargin", 0.1},
+                                                                  {"alpha", 0.01},
+                                                                  {"minSamples", 10},
+                                                                  {"scrapeInterval", "1s"}}}}})}};
+  auto r = initialized(*cluster, "sequential-slow", options);
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> at_10, failed;
+  const auto trail = r->roll_out(kSlow, [&](const State& s) {
+    if (s.weight == 10 && !at_10) at_10 = Clock::now();
+    if (s.phase == "Failed" && !failed) failed = Clock::now();
+  });
+  check_rolled_back(*r, trail);
+  const auto notes = r->history_notes();
+  long proven = 0;
+  for (const auto& note : notes) {
+    MESSAGE("history: " << note);
+    if (note.rfind("rolled back: canary proven worse than primary", 0) == 0) ++proven;
+    CHECK_MESSAGE(note.rfind("held: ", 0) != 0, "a failed check was counted: " << note);
+  }
+  CHECK_MESSAGE(proven == 1, "no rollback by the sequential test in the history");
+  REQUIRE(at_10);
+  REQUIRE(failed);
+  const double decided_s = std::chrono::duration<double>(*failed - *at_10).count();
+  MESSAGE("rolled back " << decided_s << " s after the weight reached 10");
+  // Decided at the first step, within two looks (the threshold path needs three, and the last
+  // step, 30, would come 20 s after 10).
+  CHECK(decided_s < 20.0);
   const auto answers = r->load().answers();
   MESSAGE("answers: " << to_string(answers));
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
@@ -611,6 +688,18 @@ TEST_CASE(
   check_errors_from_canary(*r);
 }
 
+TEST_CASE(
+    "linkerd (SMI TrafficSplit) with real traffic: a canary answering in 600 ms is rolled back on "
+    "request-duration") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "linkerd-slow", through("linkerd"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kSlow));
+  check_slow_not_failing(*r);
+}
+
 TEST_CASE("nginx (canary Ingress) with real traffic: a good canary is promoted") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
@@ -630,6 +719,18 @@ TEST_CASE("nginx (canary Ingress) with real traffic: a canary answering 20% 5xx 
   check_errors_from_canary(*r);
 }
 
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a canary answering in 600 ms is rolled back on "
+    "request-duration") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "nginx-slow", through("nginx"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kSlow));
+  check_slow_not_failing(*r);
+}
+
 TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted") {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
@@ -637,6 +738,29 @@ TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a good canary is promoted")
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_promoted(*r, r->roll_out(kGood), kGood);
+}
+
+TEST_CASE("gatewayapi (HTTPRoute) with real traffic: a canary answering 20% 5xx is rolled back") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "gatewayapi-errors", through("gatewayapi"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kErrors));
+  check_errors_from_canary(*r);
+  check_held_only_by(*r, "request-success-rate");
+}
+
+TEST_CASE(
+    "gatewayapi (HTTPRoute) with real traffic: a canary answering in 600 ms is rolled back on "
+    "request-duration") {
+  auto cluster = traffic_cluster();
+  if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
+  auto r = initialized(*cluster, "gatewayapi-slow", through("gatewayapi"));
+  REQUIRE(r);
+  INFO("namespace " << r->ns());
+  check_rolled_back(*r, r->roll_out(kSlow));
+  check_slow_not_failing(*r);
 }
 
 TEST_CASE(
