@@ -658,10 +658,10 @@ TEST_CASE(
   REQUIRE(at_10);
   REQUIRE(failed);
   const double decided_s = std::chrono::duration<double>(*failed - *at_10).count();
+  // Reported, not asserted (no timed assertions): that it decided at the first step is what
+  // check_rolled_back (the weight never past 10) and the history (proven worse, no held look;
+  // the threshold path needs three) show.
   MESSAGE("rolled back " << decided_s << " s after the weight reached 10");
-  // Decided at the first step, within two looks (the threshold path needs three, and the last
-  // step, 30, would come 20 s after 10).
-  CHECK(decided_s < 20.0);
   const auto answers = r->load().answers();
   MESSAGE("answers: " << to_string(answers));
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
