@@ -544,6 +544,8 @@ std::string describe_segments(const std::vector<Segment>& segments, std::size_t 
 
 const kube::ResourceType kServices{"", "v1", "services", "Service"};
 const kube::ResourceType kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress"};
+const kube::ResourceType kVirtualServices{"networking.istio.io", "v1beta1", "virtualservices",
+                                          "VirtualService"};
 
 // The apex Service's selector ({} when it cannot be read).
 nlohmann::json apex_selector(TrafficRollout& r) {
@@ -1409,22 +1411,25 @@ TEST_CASE(
   check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
 }
 
-TEST_CASE(
-    "nginx (canary Ingress) with real traffic: a promoted Canary with revertOnDeletion deleted "
-    "under load gives the traffic back to its target with no failed request") {
+namespace {
+
+// A promoted Canary with revertOnDeletion through `provider` (nginx, istio), deleted while the
+// load runs, gives the traffic back to its target with no failed request.
+void reverted_under_load(const std::string& provider, const std::string& label) {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
   using std::chrono::steady_clock;
   const std::string target = TrafficRollout::kName;
   const std::string primary = target + "-primary";
   // The stand-in sends the user's Ingress's requests to the pods the apex Service selects, as
-  // ingress-nginx does, and a workload scaled up from zero is ready 2 s after its app answers:
-  // an apex switched back to the target before its pods are ready fails requests.
-  auto options = through("nginx");
+  // ingress-nginx does (istio: the apex host's, once no VirtualService routes it), and a workload
+  // scaled up from zero is ready 2 s after its app answers: an apex switched back to the target
+  // before its pods are ready fails requests.
+  auto options = through(provider);
   options.spec_extra = {{"revertOnDeletion", true}};
   options.data_plane.route_by_apex = true;
   options.data_plane.ready_delay = std::chrono::seconds(2);
-  auto r = initialized(*cluster, "revert", options);
+  auto r = initialized(*cluster, label, options);
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_promoted(*r, r->roll_out(kGood), kGood);
@@ -1441,8 +1446,10 @@ TEST_CASE(
   CHECK(apex_selector(*r) == nlohmann::json{{"app", primary}});
 
   // Deleted while the load runs: veer scales the target up (the primary's 2 replicas), waits for
-  // it to be ready, points the apex Service back at its pods, removes the canary Ingress and
-  // releases the finalizer; the garbage collector then removes the primary and veer's Services.
+  // it to be ready, points the apex Service back at its pods, hands the routing back (nginx: the
+  // canary Ingress removed; istio: its VirtualService routes the apex host to the apex Service)
+  // and releases the finalizer; the garbage collector then removes the primary, veer's Services
+  // and (istio) the VirtualService, in no fixed order.
   const auto segments_before = r->data_plane().segments().size();
   const long answered_before = answered(r->load().answers());
   const auto began = steady_clock::now();
@@ -1504,19 +1511,25 @@ TEST_CASE(
   CHECK(apex->at("spec").value("selector", nlohmann::json::object()) ==
         nlohmann::json{{"app", target}});
   CHECK(!apex->at("metadata").contains("ownerReferences"));
-  CHECK_MESSAGE(!r->get(kIngresses, target + "-canary").has_value(),
-                "the canary Ingress outlived the Canary");
-  const auto ingress = r->get(kIngresses, target);
-  REQUIRE(ingress.has_value());
-  CHECK(ingress->at("spec")
-            .at("rules")
-            .at(0)
-            .at("http")
-            .at("paths")
-            .at(0)
-            .at("backend")
-            .at("service")
-            .value("name", "") == target);
+  if (provider == "nginx") {
+    CHECK_MESSAGE(!r->get(kIngresses, target + "-canary").has_value(),
+                  "the canary Ingress outlived the Canary");
+    const auto ingress = r->get(kIngresses, target);
+    REQUIRE(ingress.has_value());
+    CHECK(ingress->at("spec")
+              .at("rules")
+              .at(0)
+              .at("http")
+              .at("paths")
+              .at(0)
+              .at("backend")
+              .at("service")
+              .value("name", "") == target);
+  } else {
+    CHECK_MESSAGE(wait_until([&] { return !r->get(kVirtualServices, target).has_value(); },
+                             std::chrono::seconds(30)),
+                  "the VirtualService veer created outlived the Canary");
+  }
   const auto deployment = r->get(kDeployments, target);
   REQUIRE(deployment.has_value());
   CHECK(deployment->at("spec").value("replicas", 0L) == 2);
@@ -1524,6 +1537,20 @@ TEST_CASE(
   const auto problems = r->data_plane().problems();
   CHECK_MESSAGE(problems.empty(), "data plane: " << (problems.empty() ? "" : problems.front()));
   check_no_failed_request(*r);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a promoted Canary with revertOnDeletion deleted "
+    "under load gives the traffic back to its target with no failed request") {
+  reverted_under_load("nginx", "revert");
+}
+
+TEST_CASE(
+    "istio with real traffic: a promoted Canary with revertOnDeletion deleted under load gives the "
+    "traffic back to its target with no failed request") {
+  reverted_under_load("istio", "istio-revert");
 }
 
 TEST_CASE(
