@@ -7,16 +7,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "e2e/controller/tests/support/resource_types.hpp"
 #include "e2e/traffic/tests/support/api_writes.hpp"
@@ -245,6 +249,59 @@ void check_no_failed_request(TrafficRollout& r) {
   MESSAGE("answers: " << to_string(answers));
   CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
   CHECK(answers.count(200) == 1);
+}
+
+// After a rollout has ended in `phase`: once veer has counted no write for 3 s (the pass that
+// wrote the end goes on: routes, the canary's scale-down, an Event), 60 idle seconds with the load
+// still running and Prometheus scraping must add nothing to veer's own count of its writes (its
+// /metrics `veer_api_requests_total` of create, update, patch and delete: the runtime's counting
+// client that its informers, controller and Events go through; each case runs its own operator,
+// so the count is this case's alone, on the shared server). The count must have counted veer's
+// writes of the rollout, so it is not dead. `at_start` runs when the 60 s begin. Returns the
+// seconds waited (the first write veer counts ends the wait early).
+double check_idle(TrafficRollout& r, const std::string& phase,
+                  const std::function<void()>& at_start = {}) {
+  using std::chrono::steady_clock;
+  const int port = r.operator_process().port();
+  std::string why;
+  auto last = operator_writes(port, why);
+  REQUIRE_MESSAGE(last.has_value(), why);
+  auto changed_at = steady_clock::now();
+  const bool quiet = wait_until(
+      [&] {
+        auto now = operator_writes(port, why);
+        if (now && *now != *last) {
+          last = now;
+          changed_at = steady_clock::now();
+        }
+        return steady_clock::now() - changed_at >= std::chrono::seconds(3);
+      },
+      std::chrono::seconds(30));
+  REQUIRE_MESSAGE(quiet, "veer kept writing after the rollout: " << to_string(*last));
+  if (at_start) at_start();
+  const auto before = operator_writes(port, why);
+  REQUIRE_MESSAGE(before.has_value(), why);
+  MESSAGE("veer's writes so far: " << total(*before) << " (" << to_string(*before) << ")");
+  CHECK(total(*before) > 0);
+  const auto began = steady_clock::now();
+  WriteCounts wrote;
+  auto read_at = began;
+  wait_until(
+      [&] {
+        if (steady_clock::now() - read_at < std::chrono::seconds(1)) return false;
+        read_at = steady_clock::now();
+        if (auto now = operator_writes(port, why)) wrote = grown(*before, *now);
+        return !wrote.empty();
+      },
+      std::chrono::seconds(60));
+  const double seconds = std::chrono::duration<double>(steady_clock::now() - began).count();
+  MESSAGE("in " << seconds << " idle seconds after " << phase << " veer counted " << total(wrote)
+                << " writes");
+  CHECK_MESSAGE(wrote.empty(), "veer wrote while idle: " << to_string(wrote));
+  CHECK(seconds >= 60);
+  CHECK(r.operator_process().running());
+  CHECK(r.observe().phase == phase);
+  return seconds;
 }
 
 // The requests of all segments together.
@@ -487,6 +544,8 @@ std::string describe_segments(const std::vector<Segment>& segments, std::size_t 
 
 const kube::ResourceType kServices{"", "v1", "services", "Service"};
 const kube::ResourceType kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress"};
+const kube::ResourceType kVirtualServices{"networking.istio.io", "v1beta1", "virtualservices",
+                                          "VirtualService"};
 
 // The apex Service's selector ({} when it cannot be read).
 nlohmann::json apex_selector(TrafficRollout& r) {
@@ -614,16 +673,21 @@ TEST_CASE(
   check_slow_not_failing(*r);
 }
 
-TEST_CASE(
-    "istio with real traffic: a canary answering in 600 ms is proven slower by the sequential test "
-    "and rolled back at once") {
+namespace {
+
+// A `slow-600` canary through `provider` with request-duration judged by the anytime-valid
+// sequential test alone (no thresholdRange): the requests slower than 500 ms (a bucket boundary
+// of the router's latency histogram: Istio's and Linkerd's in ms, ingress-nginx's
+// request_duration_seconds and the app's own http_request_duration_seconds in s) are its errors.
+// `threshold: 3`: had the rollback come from failed checks it would take three looks, each one a
+// `held:` note; the proof rolls back without any. Prometheus scrapes every second. Rolled back at
+// the first step with the evidence in the history, every request answered 200. `idle`: then
+// check_idle (a rollback by the proof, not by failed checks).
+void sequential_slow_rolled_back(const std::string& provider, const std::string& label,
+                                 bool idle = false) {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
-  // request-duration judged by the anytime-valid sequential test alone (no thresholdRange): the
-  // requests slower than 500 ms (a bucket boundary of the apps' istio histogram) are its errors.
-  // `threshold: 3`: had the rollback come from failed checks it would take three looks, each
-  // one a `held:` note; the proof rolls back without any. Prometheus scrapes every second.
-  auto options = through("istio");
+  auto options = through(provider);
   options.analysis_extra = {{"threshold", 3},
                             {"metrics", nlohmann::json::array({{{"name", "request-success-rate"},
                                                                 {"interval", "15s"},
@@ -637,7 +701,7 @@ TEST_CASE(
                                                                   {"alpha", 0.01},
                                                                   {"minSamples", 10},
                                                                   {"scrapeInterval", "1s"}}}}})}};
-  auto r = initialized(*cluster, "sequential-slow", options);
+  auto r = initialized(*cluster, label, options);
   REQUIRE(r);
   INFO("namespace " << r->ns());
   using Clock = std::chrono::steady_clock;
@@ -661,11 +725,35 @@ TEST_CASE(
   // Reported, not asserted (no timed assertions): that it decided at the first step is what
   // check_rolled_back (the weight never past 10) and the history (proven worse, no held look;
   // the threshold path needs three) show.
-  MESSAGE("rolled back " << decided_s << " s after the weight reached 10");
-  const auto answers = r->load().answers();
-  MESSAGE("answers: " << to_string(answers));
-  CHECK_MESSAGE(answers.size() == 1, "answers: " << to_string(answers));
-  CHECK(answers.count(200) == 1);
+  MESSAGE(provider << ": rolled back " << decided_s << " s after the weight reached 10");
+  check_no_failed_request(*r);
+  if (idle) check_idle(*r, "Failed");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "istio with real traffic: a canary answering in 600 ms is proven slower by the sequential test "
+    "and rolled back at once") {
+  sequential_slow_rolled_back("istio", "sequential-slow", true);
+}
+
+TEST_CASE(
+    "linkerd (SMI TrafficSplit) with real traffic: a canary answering in 600 ms is proven slower "
+    "by the sequential test and rolled back at once") {
+  sequential_slow_rolled_back("linkerd", "linkerd-sequential");
+}
+
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a canary answering in 600 ms is proven slower by "
+    "the sequential test and rolled back at once") {
+  sequential_slow_rolled_back("nginx", "nginx-sequential");
+}
+
+TEST_CASE(
+    "gatewayapi (HTTPRoute) with real traffic: a canary answering in 600 ms is proven slower by "
+    "the sequential test and rolled back at once") {
+  sequential_slow_rolled_back("gatewayapi", "gatewayapi-sequential");
 }
 
 TEST_CASE("linkerd (SMI TrafficSplit) with real traffic: a good canary is promoted") {
@@ -686,6 +774,7 @@ TEST_CASE(
   INFO("namespace " << r->ns());
   check_rolled_back(*r, r->roll_out(kErrors));
   check_errors_from_canary(*r);
+  check_idle(*r, "Failed");
 }
 
 TEST_CASE(
@@ -873,6 +962,7 @@ TEST_CASE("nginx A/B with real traffic: only requests with the canary cookie rea
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_ab_promoted(*r, r->roll_out(kGood), 3);
+  check_idle(*r, "Succeeded");
 }
 
 TEST_CASE(
@@ -937,6 +1027,7 @@ TEST_CASE("istio blue/green with real traffic: no request fails across the switc
   check_no_failed_request(*r);
   CHECK(r->data_plane().app_image(std::string(TrafficRollout::kName) + "-primary") == kGood);
   check_history_once(*r, {"iteration 1", "iteration 2", "iteration 3", "succeeded"});
+  check_idle(*r, "Succeeded");
 }
 
 TEST_CASE(
@@ -1320,22 +1411,25 @@ TEST_CASE(
   check_history_once(*r, {"weight 10", "weight 20", "weight 30", "promoting", "succeeded"});
 }
 
-TEST_CASE(
-    "nginx (canary Ingress) with real traffic: a promoted Canary with revertOnDeletion deleted "
-    "under load gives the traffic back to its target with no failed request") {
+namespace {
+
+// A promoted Canary with revertOnDeletion through `provider` (nginx, istio), deleted while the
+// load runs, gives the traffic back to its target with no failed request.
+void reverted_under_load(const std::string& provider, const std::string& label) {
   auto cluster = traffic_cluster();
   if (!cluster) return;  // skipped: no server configured, or no upstream CRDs
   using std::chrono::steady_clock;
   const std::string target = TrafficRollout::kName;
   const std::string primary = target + "-primary";
   // The stand-in sends the user's Ingress's requests to the pods the apex Service selects, as
-  // ingress-nginx does, and a workload scaled up from zero is ready 2 s after its app answers:
-  // an apex switched back to the target before its pods are ready fails requests.
-  auto options = through("nginx");
+  // ingress-nginx does (istio: the apex host's, once no VirtualService routes it), and a workload
+  // scaled up from zero is ready 2 s after its app answers: an apex switched back to the target
+  // before its pods are ready fails requests.
+  auto options = through(provider);
   options.spec_extra = {{"revertOnDeletion", true}};
   options.data_plane.route_by_apex = true;
   options.data_plane.ready_delay = std::chrono::seconds(2);
-  auto r = initialized(*cluster, "revert", options);
+  auto r = initialized(*cluster, label, options);
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_promoted(*r, r->roll_out(kGood), kGood);
@@ -1352,8 +1446,10 @@ TEST_CASE(
   CHECK(apex_selector(*r) == nlohmann::json{{"app", primary}});
 
   // Deleted while the load runs: veer scales the target up (the primary's 2 replicas), waits for
-  // it to be ready, points the apex Service back at its pods, removes the canary Ingress and
-  // releases the finalizer; the garbage collector then removes the primary and veer's Services.
+  // it to be ready, points the apex Service back at its pods, hands the routing back (nginx: the
+  // canary Ingress removed; istio: its VirtualService routes the apex host to the apex Service)
+  // and releases the finalizer; the garbage collector then removes the primary, veer's Services
+  // and (istio) the VirtualService, in no fixed order.
   const auto segments_before = r->data_plane().segments().size();
   const long answered_before = answered(r->load().answers());
   const auto began = steady_clock::now();
@@ -1415,19 +1511,25 @@ TEST_CASE(
   CHECK(apex->at("spec").value("selector", nlohmann::json::object()) ==
         nlohmann::json{{"app", target}});
   CHECK(!apex->at("metadata").contains("ownerReferences"));
-  CHECK_MESSAGE(!r->get(kIngresses, target + "-canary").has_value(),
-                "the canary Ingress outlived the Canary");
-  const auto ingress = r->get(kIngresses, target);
-  REQUIRE(ingress.has_value());
-  CHECK(ingress->at("spec")
-            .at("rules")
-            .at(0)
-            .at("http")
-            .at("paths")
-            .at(0)
-            .at("backend")
-            .at("service")
-            .value("name", "") == target);
+  if (provider == "nginx") {
+    CHECK_MESSAGE(!r->get(kIngresses, target + "-canary").has_value(),
+                  "the canary Ingress outlived the Canary");
+    const auto ingress = r->get(kIngresses, target);
+    REQUIRE(ingress.has_value());
+    CHECK(ingress->at("spec")
+              .at("rules")
+              .at(0)
+              .at("http")
+              .at("paths")
+              .at(0)
+              .at("backend")
+              .at("service")
+              .value("name", "") == target);
+  } else {
+    CHECK_MESSAGE(wait_until([&] { return !r->get(kVirtualServices, target).has_value(); },
+                             std::chrono::seconds(30)),
+                  "the VirtualService veer created outlived the Canary");
+  }
   const auto deployment = r->get(kDeployments, target);
   REQUIRE(deployment.has_value());
   CHECK(deployment->at("spec").value("replicas", 0L) == 2);
@@ -1435,6 +1537,20 @@ TEST_CASE(
   const auto problems = r->data_plane().problems();
   CHECK_MESSAGE(problems.empty(), "data plane: " << (problems.empty() ? "" : problems.front()));
   check_no_failed_request(*r);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "nginx (canary Ingress) with real traffic: a promoted Canary with revertOnDeletion deleted "
+    "under load gives the traffic back to its target with no failed request") {
+  reverted_under_load("nginx", "revert");
+}
+
+TEST_CASE(
+    "istio with real traffic: a promoted Canary with revertOnDeletion deleted under load gives the "
+    "traffic back to its target with no failed request") {
+  reverted_under_load("istio", "istio-revert");
 }
 
 TEST_CASE(
@@ -1670,10 +1786,10 @@ TEST_CASE(
     "gatewayapi (HTTPRoute) with real traffic: after a promoted rollout, 60 idle seconds make "
     "no write to the API server") {
   if (!traffic_cluster()) return;  // skipped: no server configured, or no upstream CRDs
-  using std::chrono::steady_clock;
   // Its own etcd and kube-apiserver: the server's own request counter (it has no label for the
   // user) then counts only this case's clients, and nothing but veer writes once the rollout has
-  // settled (the stand-ins write a status only when an object veer wrote changes).
+  // settled (the stand-ins write a status only when an object veer wrote changes). The other
+  // idle checks count veer's own writes alone (check_idle); this one shows the server agrees.
   OwnCluster own(
       (std::filesystem::temp_directory_path() / unique_name("veer-traffic-idle")).string());
   REQUIRE_MESSAGE(own.error().empty(), own.error());
@@ -1681,62 +1797,26 @@ TEST_CASE(
   REQUIRE(r);
   INFO("namespace " << r->ns());
   check_promoted(*r, r->roll_out(kGood), kGood);
-  const int port = r->operator_process().port();
   std::string why;
-  // The pass that wrote Succeeded goes on (routes, the canary's scale-down, an Event): the idle
-  // time begins once veer has counted no write for 3 s.
-  auto last = operator_writes(port, why);
-  REQUIRE_MESSAGE(last.has_value(), why);
-  auto changed_at = steady_clock::now();
-  const bool quiet = wait_until(
-      [&] {
-        auto now = operator_writes(port, why);
-        if (now && *now != *last) {
-          last = now;
-          changed_at = steady_clock::now();
-        }
-        return steady_clock::now() - changed_at >= std::chrono::seconds(3);
-      },
-      std::chrono::seconds(30));
-  REQUIRE_MESSAGE(quiet, "veer kept writing after the rollout: " << to_string(*last));
-  const auto api_before = apiserver_writes(own.cluster(), why);
-  REQUIRE_MESSAGE(api_before.has_value(), why);
-  const auto veer_before = operator_writes(port, why);
-  REQUIRE_MESSAGE(veer_before.has_value(), why);
-  MESSAGE("writes so far: veer counted " << total(*veer_before) << " (" << to_string(*veer_before)
-                                         << "); the kube-apiserver " << total(*api_before));
-  // Both counters count veer's writes at all: veer its own, the server the Canary's status.
-  CHECK(total(*veer_before) > 0);
-  long canary_writes = 0;
-  for (const auto& [what, n] : *api_before)
-    if (what.find("veer.dev/canaries") != std::string::npos) canary_writes += n;
-  CHECK(canary_writes > 0);
-  // 60 idle seconds, the load still running and Prometheus scraping; the first write veer counts
-  // ends the wait early.
-  const auto began = steady_clock::now();
-  WriteCounts veer_grown;
-  auto read_at = began;
-  wait_until(
-      [&] {
-        if (steady_clock::now() - read_at < std::chrono::seconds(1)) return false;
-        read_at = steady_clock::now();
-        if (auto now = operator_writes(port, why)) veer_grown = grown(*veer_before, *now);
-        return !veer_grown.empty();
-      },
-      std::chrono::seconds(60));
-  const double idle_seconds = std::chrono::duration<double>(steady_clock::now() - began).count();
+  std::optional<WriteCounts> api_before;
+  const auto idle = check_idle(*r, "Succeeded", [&] {
+    api_before = apiserver_writes(own.cluster(), why);
+    REQUIRE_MESSAGE(api_before.has_value(), why);
+    MESSAGE("writes so far: the kube-apiserver " << total(*api_before));
+    // The server counted veer's writes at all: the Canary's status.
+    long canary_writes = 0;
+    for (const auto& [what, n] : *api_before)
+      if (what.find("veer.dev/canaries") != std::string::npos) canary_writes += n;
+    CHECK(canary_writes > 0);
+  });
+  REQUIRE(api_before.has_value());
   const auto api_after = apiserver_writes(own.cluster(), why);
   REQUIRE_MESSAGE(api_after.has_value(), why);
   const auto api_grown = grown(*api_before, *api_after);
-  MESSAGE("in " << idle_seconds << " idle seconds: veer counted " << total(veer_grown)
-                << " writes, the kube-apiserver " << total(api_grown) << " ("
-                << to_string(api_grown) << ")");
-  CHECK_MESSAGE(veer_grown.empty(), "veer wrote while idle: " << to_string(veer_grown));
+  MESSAGE("in " << idle << " idle seconds the kube-apiserver counted " << total(api_grown)
+                << " writes (" << to_string(api_grown) << ")");
   CHECK_MESSAGE(api_grown.empty(),
                 "the kube-apiserver was written to while veer was idle: " << to_string(api_grown));
-  CHECK(idle_seconds >= 60);
-  CHECK(r->operator_process().running());
-  CHECK(r->observe().phase == "Succeeded");
 }
 
 }  // namespace veer::e2e::traffic

@@ -173,12 +173,44 @@ std::optional<std::string> DataPlaneStandIn::apex_workload() {
   return "";
 }
 
+std::optional<bool> DataPlaneStandIn::istio_routes_by_apex() {
+  auto vs =
+      cluster_.get({kube::type_of("networking.istio.io/v1beta1", "VirtualService"), ns_, target_});
+  if (vs.is(kube::ErrorType::NotFound)) return true;
+  if (!vs) return std::nullopt;
+  // One rule whose every destination is the apex host (short or fully qualified).
+  const auto http = vs->value("spec", json::object()).value("http", json::array());
+  if (http.size() != 1) return false;
+  const auto route = http.at(0).value("route", json::array());
+  if (route.empty()) return false;
+  for (const auto& entry : route) {
+    const auto host = entry.value("destination", json::object()).value("host", std::string());
+    if (host != target_ && host.rfind(target_ + ".", 0) != 0) return false;
+  }
+  return true;
+}
+
 void DataPlaneStandIn::settle_routing() {
   std::string why;
   auto routing = routes_ == Routes::Experiment
                      ? read_experiment_routing(cluster_, ns_, target_, why)
                      : read_routing(cluster_, provider_, ns_, target_, why);
-  if (options_.route_by_apex && routes_ == Routes::Canary) {
+  if (options_.route_by_apex && routes_ == Routes::Canary && provider_ == "istio") {
+    // istio: the VirtualService for the apex host decides; where it names the primary's Service
+    // that Service's workload takes the primary's share. Without one (gone, or routing the apex
+    // host to itself) the sidecars send the apex host's requests to the apex Service's endpoints,
+    // as Kubernetes does: to the workload it selects.
+    const auto by_apex = istio_routes_by_apex();
+    if (!by_apex) return;  // unreadable: nginx keeps what it has
+    if (*by_apex) {
+      const auto apex = apex_workload();
+      if (!apex) return;
+      routing = Routing{Split{100, 0}, {}, {}, {}, {}, {}};
+      routing->apex = *apex;
+    } else if (routing) {
+      routing->apex = target_ + "-primary";
+    }
+  } else if (options_.route_by_apex && routes_ == Routes::Canary) {
     const auto apex = apex_workload();
     if (!apex) return;  // no apex Service (yet), or unreadable: nginx keeps what it has
     if (!routing) {

@@ -63,6 +63,10 @@ struct DataPlaneOptions {
   // pods the apex Service `<target>` selects, read on every loop, as ingress-nginx sends them to
   // that Service's ready endpoints: a selector switched to pods that are not ready fails requests.
   // Without it the primary's share goes to `<target>-primary` by name.
+  // istio: the VirtualService `<target>` routes the apex host; while it names the primary's
+  // Service the primary's share goes to `<target>-primary`, and once it is gone (or routes the
+  // apex host to itself) every request goes to the workload the apex Service selects, as the
+  // sidecars then send the host's requests to that Service's endpoints.
   bool route_by_apex = false;
   // A workload's first app (a new Deployment, or one scaled up from zero) is ready this long after
   // it answers: until then its Deployment is not marked rolled out and a routing that sends it
@@ -118,6 +122,10 @@ class DataPlaneStandIn {
   // route_by_apex: the workload the apex Service selects now (not cached: the operator switches
   // it), "" when it selects none; nullopt when the Service cannot be read.
   std::optional<std::string> apex_workload();
+  // route_by_apex, istio: whether the apex host goes by the apex Service (no VirtualService
+  // `<target>`, or one whose only rule routes every request to the apex host itself); nullopt
+  // when the VirtualService cannot be read.
+  std::optional<bool> istio_routes_by_apex();
   void problem(const std::string& what);
 
   kube::Cluster& cluster_;

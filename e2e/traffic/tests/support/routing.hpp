@@ -32,7 +32,9 @@ struct Routing {
   // for a Canary, and then the only field set for an Experiment.
   std::map<std::string, int> versions;
   // DataPlaneOptions::route_by_apex: the workload the apex Service selects, which takes the
-  // primary's share ("" when it selects none); nullopt otherwise.
+  // primary's share ("" when it selects none); nullopt otherwise. istio: `<target>-primary` while
+  // the VirtualService names the primary's Service (to_string still says "the apex Service
+  // selects" it), the apex Service's workload once none routes the apex host.
   std::optional<std::string> apex;
   // istio session affinity: the Set-Cookie the weighted route adds to the canary's answers.
   std::string canary_set_cookie;

@@ -11,8 +11,8 @@ with probability 30% (a generator seeded with S, the workload and the behaviour,
 n-th visit converts or not the same way in every run). /metrics exposes the series the meshes' proxies report for
 the destination workload, with the labels veer's built-in queries select: Istio's
 istio_requests_total and istio_request_duration_milliseconds, Linkerd's inbound response_total
-and response_latency_ms, ingress-nginx's nginx_ingress_controller_requests and
-response_duration_seconds, and an app's own http_request_duration_seconds (Gateway API); so those
+and response_latency_ms, ingress-nginx's nginx_ingress_controller_requests,
+response_duration_seconds and request_duration_seconds, and an app's own http_request_duration_seconds (Gateway API); so those
 queries run unchanged against a real Prometheus. It also exposes a shop's business metrics, which
 an Experiment's queries read: checkout_visits_total (every request to /) and checkout_orders_total
 (the visits that converted), labelled app="<workload>" and counted from 0 at start. /served answers the number of requests to / so far
@@ -131,6 +131,11 @@ class App:
                     f'nginx_ingress_controller_requests{{{self.nginx_labels},status="{code}"}} {n}')
             lines.append("# TYPE nginx_ingress_controller_response_duration_seconds histogram")
             self.histogram(lines, "nginx_ingress_controller_response_duration_seconds",
+                           self.nginx_labels, 1000, codes)
+            # ingress-nginx's whole-request histogram too (here the same time: the app's), the
+            # one veer's sequential test (comparison.slowerThan) reads its buckets from.
+            lines.append("# TYPE nginx_ingress_controller_request_duration_seconds histogram")
+            self.histogram(lines, "nginx_ingress_controller_request_duration_seconds",
                            self.nginx_labels, 1000, codes)
             # The app's own histogram (in seconds, by status), as Gateway API's and Kubernetes'
             # built-in queries read it; Prometheus adds the pod's labels (kubernetes_namespace,
