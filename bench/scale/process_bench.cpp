@@ -15,6 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -30,6 +32,7 @@
 #include "operator/controller/canary_reconciler.hpp"
 #include "operator/controller/simulation.hpp"
 #include "operator/kube/rest_cluster.hpp"
+#include "operator/runtime/logger.hpp"
 #include "operator/runtime/manager.hpp"
 #include "operator/runtime/metrics_checker.hpp"
 #include "operator/runtime/watched_types.hpp"
@@ -222,6 +225,14 @@ int run_process_bench(const ProcessBenchOptions& o) {
   // Flagger's 10 s floor on the interval, lowered for a short smoke run only.
   settings.reconciler.decide.min_interval =
       std::min<std::chrono::milliseconds>(settings.reconciler.decide.min_interval, o.interval);
+  // The operator's log (debug), as `veer operator` would write it: VEER_BENCH_LOG=<file>.
+  std::ofstream log_file;
+  std::optional<runtime::Logger> logger;
+  if (const char* path = std::getenv("VEER_BENCH_LOG")) {
+    log_file.open(path);
+    logger.emplace(log_file, runtime::LogFormat::text, runtime::LogLevel::debug);
+    settings.logger = &*logger;
+  }
   runtime::Manager manager(api, clock, settings);
   if (auto problem = manager.check(); !problem.empty()) {
     std::fprintf(stderr, "bench_scale: %s\n", problem.c_str());
@@ -242,6 +253,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::map<std::string, model::CanaryPhase> phases;
   std::map<std::string, Steady::time_point> last_step;  // of each Canary, to time the next
   std::vector<double> step_cpu_ms, late_s;
+  std::map<std::string, Steady::time_point> due_at;  // when each Canary's last step fell due
+  std::vector<double> due_late_s;                    // a step done minus when it fell due
   std::map<std::string, double> cpu_since_step;  // reconcile CPU of a Canary since its last step
   std::optional<Steady::time_point> rollout_start;
   std::map<std::string, Steady::time_point> revised_at;  // when each Canary got its new image
@@ -273,6 +286,17 @@ int run_process_bench(const ProcessBenchOptions& o) {
       late_s.push_back(std::chrono::duration<double>(now - it->second).count() -
                        static_cast<double>(o.interval.count()));
     last_step[report.key] = now;
+    // When this step fell due, by the operator's rule (decide.cpp step_time): one interval
+    // after the previous step's due time, unless that is an interval or more ago.
+    auto due = due_at.find(report.key);
+    if (due != due_at.end()) {
+      const auto next = due->second + o.interval;
+      const double late = std::chrono::duration<double>(now - next).count();
+      due_late_s.push_back(late);
+      due->second = late < static_cast<double>(o.interval.count()) ? next : now;
+    } else {
+      due_at[report.key] = now;
+    }
   });
   const double cpu0 = process_cpu_seconds();
   const auto sync_start = Steady::now();
@@ -351,6 +375,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
     step_cpu_ms.clear();
     cpu_since_step.clear();
     last_step.clear();
+    due_at.clear();
+    due_late_s.clear();
     rollout_start = Steady::now();
   }
   const auto rollout_wall = Steady::now();
@@ -369,6 +395,38 @@ int run_process_bench(const ProcessBenchOptions& o) {
   while (Steady::now() < deadline) {
     depths.push_back(manager.queue_depth());
     analyses_waiting.push_back(manager.analyses_queued());
+    if (depths.size() % 20 == 1) {  // every 10 s: where the fleet is
+      std::map<std::string, int> by_phase;
+      {
+        std::lock_guard lock(mutex);
+        for (const auto& [key, phase] : phases) ++by_phase[std::string(model::to_string(phase))];
+      }
+      std::printf("at %.0f s: queue %zu,", seconds_since(rollout_wall), depths.back());
+      for (const auto& [phase, count] : by_phase) std::printf(" %s %d", phase.c_str(), count);
+      std::printf("\n");
+      // A few left behind: say which and what their status says.
+      std::vector<std::string> behind;
+      {
+        std::lock_guard lock(mutex);
+        for (const auto& [key, phase] : phases)
+          if (phase != model::CanaryPhase::Succeeded && behind.size() < 3) behind.push_back(key);
+      }
+      if (by_phase["Succeeded"] >= o.canaries - 3)
+        for (const auto& key : behind) {
+          const auto slash = key.find('/');
+          auto got = manager.cache().get(
+              {controller::canary_type(), key.substr(0, slash), key.substr(slash + 1)});
+          if (got) {
+            auto status = got->value("status", kube::Json::object());
+            status.erase("evidence");
+            auto& history = status["rollout"]["history"];
+            if (history.is_array() && history.size() > 4)
+              history.erase(history.begin(), history.end() - 4);
+            std::printf("  %s: %s\n", key.c_str(), status.dump().c_str());
+          }
+        }
+      std::fflush(stdout);
+    }
     if (all_in(model::CanaryPhase::Succeeded)) {
       done = true;
       break;
@@ -416,6 +474,20 @@ int run_process_bench(const ProcessBenchOptions& o) {
         "analysis steps minus the %llds interval; %zu gaps)\n",
         quantile(late_s, 0.5), quantile(late_s, 0.99), quantile(late_s, 1.0),
         static_cast<long long>(o.interval.count()), late_s.size());
+    std::printf(
+        "step_late_from_due %.2f s median, %.2f s p99, %.2f s max (a step done minus when it "
+        "fell due: the previous step's due time plus the interval; %zu steps; %.0f%% within "
+        "10%% of the interval)\n",
+        quantile(due_late_s, 0.5), quantile(due_late_s, 0.99), quantile(due_late_s, 1.0),
+        due_late_s.size(),
+        due_late_s.empty() ? 0.0
+                           : 100.0 *
+                                 static_cast<double>(std::count_if(
+                                     due_late_s.begin(), due_late_s.end(),
+                                     [&](double l) {
+                                       return l <= 0.1 * static_cast<double>(o.interval.count());
+                                     })) /
+                                 static_cast<double>(due_late_s.size()));
     std::printf("new_revision_to_progressing %.2f s median, %.2f s max (%zu)\n",
                 quantile(first_write_s, 0.5), quantile(first_write_s, 1.0), first_write_s.size());
   }
