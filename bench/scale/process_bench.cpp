@@ -104,10 +104,13 @@ using Steady = std::chrono::steady_clock;
   ApiStandIn* self = nullptr;  // set once the server is made, before it answers
   auto extra = [&](const std::string& method, const std::string& path) -> StandInReply {
     if (method == "GET" && path == "/bench/counts") return {200, json(self->counts()).dump()};
-    if (method == "POST" && path == "/bench/rollout") {
-      // A new image for every Deployment at once.
-      const auto image = "podinfo:6.1." + std::to_string(++rollouts);
-      for (int i = 0; i < o.canaries; ++i) {
+    if (method == "POST" && path.rfind("/bench/rollout/", 0) == 0) {
+      // A new image for the Deployments [from, to): "/bench/rollout/<from>/<to>".
+      const auto range = path.substr(std::string("/bench/rollout/").size());
+      const int from = std::stoi(range.substr(0, range.find('/')));
+      const int to = std::min(o.canaries, std::stoi(range.substr(range.find('/') + 1)));
+      const auto image = "podinfo:6.1." + std::to_string(from == 0 ? ++rollouts : rollouts.load());
+      for (int i = from; i < to; ++i) {
         auto d = cluster.get({kube::type_of("apps/v1", "Deployment"), "bench", fleet_name(i)});
         if (!d) continue;
         (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = image;
@@ -192,11 +195,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::printf(
       "settings interval=%llds client_qps=%.0f client_burst=%d api_latency=%lldms "
       "api_max_qps=%.0f metrics_latency=%lldms workers=%d metric_query_concurrency=%d "
-      "max_outbound_calls=%d\n",
+      "max_outbound_calls=%d stagger=%llds\n",
       static_cast<long long>(o.interval.count()), o.client_qps, o.client_burst,
       static_cast<long long>(o.api_latency.count()), o.api_max_qps,
       static_cast<long long>(o.metrics_latency.count()), o.workers, o.metric_query_concurrency,
-      o.max_outbound_calls);
+      o.max_outbound_calls, static_cast<long long>(o.stagger.count()));
   std::printf("api_process_ready %.1f s (objects created and initialized there)\n",
               seconds_since(start));
   const long rss_start = status_kb("VmRSS");
@@ -241,6 +244,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::vector<double> step_cpu_ms, late_s;
   std::map<std::string, double> cpu_since_step;  // reconcile CPU of a Canary since its last step
   std::optional<Steady::time_point> rollout_start;
+  std::map<std::string, Steady::time_point> revised_at;  // when each Canary got its new image
   std::vector<double> first_write_s;  // new revision -> the Canary's first reconcile writing
   manager.on_report([&](const controller::ReconcileReport& report) {
     thread_local std::int64_t last = thread_cpu_ns();
@@ -252,8 +256,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
     const auto before = phases.count(report.key) ? phases[report.key] : report.phase;
     phases[report.key] = report.phase;
     if (rollout_start && before != model::CanaryPhase::Progressing &&
-        report.phase == model::CanaryPhase::Progressing)
-      first_write_s.push_back(std::chrono::duration<double>(now - *rollout_start).count());
+        report.phase == model::CanaryPhase::Progressing) {
+      auto revised = revised_at.find(report.key);
+      const auto since = revised == revised_at.end() ? *rollout_start : revised->second;
+      first_write_s.push_back(std::chrono::duration<double>(now - since).count());
+    }
     // A step's passes: the one that asks for the analysis (it runs on the analysis threads),
     // the one that gets its result, and any the watch starts between.
     cpu_since_step[report.key] += ms;
@@ -320,11 +327,20 @@ int run_process_bench(const ProcessBenchOptions& o) {
     return 0;
   }
 
-  // Every Deployment gets a new image at once.
-  http::Request trigger;
-  trigger.method = "POST";
-  trigger.url = config.server + "/bench/rollout";
-  trigger.timeout = std::chrono::minutes(5);
+  // Every Deployment gets a new image: at once, or in batches every 100 ms over --stagger.
+  auto revise = [&](int from, int to) {
+    {
+      std::lock_guard lock(mutex);
+      const auto now = Steady::now();
+      for (int i = from; i < to; ++i) revised_at["bench/" + fleet_name(i)] = now;
+    }
+    http::Request trigger;
+    trigger.method = "POST";
+    trigger.url =
+        config.server + "/bench/rollout/" + std::to_string(from) + "/" + std::to_string(to);
+    trigger.timeout = std::chrono::minutes(5);
+    return http::send(trigger).ok();
+  };
   const auto calls0 = manager.api_requests();
   const auto throttled0 = api.request_counts()["throttled"];
   const long analyses0 = analyses;
@@ -338,10 +354,16 @@ int run_process_bench(const ProcessBenchOptions& o) {
     rollout_start = Steady::now();
   }
   const auto rollout_wall = Steady::now();
-  if (auto sent = http::send(trigger); !sent.ok()) {
-    std::fprintf(stderr, "bench_scale: could not start the rollout\n");
-    return 1;
-  }
+  const int batches = std::max(1, static_cast<int>(o.stagger.count()) * 10);
+  std::atomic<bool> revise_failed{false};
+  std::thread reviser([&] {
+    for (int b = 0; b < batches; ++b) {
+      std::this_thread::sleep_until(rollout_wall + b * 100ms);
+      const int from = static_cast<int>(static_cast<long>(o.canaries) * b / batches);
+      const int to = static_cast<int>(static_cast<long>(o.canaries) * (b + 1) / batches);
+      if (from < to && !revise(from, to)) revise_failed = true;
+    }
+  });
   std::vector<std::size_t> depths, analyses_waiting;
   bool done = false;
   while (Steady::now() < deadline) {
@@ -352,6 +374,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
       break;
     }
     std::this_thread::sleep_for(500ms);
+  }
+  reviser.join();
+  if (revise_failed) {
+    std::fprintf(stderr, "bench_scale: could not give every Deployment its new image\n");
+    return 1;
   }
   const double wall = seconds_since(rollout_wall);
   const auto calls = manager.api_requests();
@@ -389,7 +416,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
         "analysis steps minus the %llds interval; %zu gaps)\n",
         quantile(late_s, 0.5), quantile(late_s, 0.99), quantile(late_s, 1.0),
         static_cast<long long>(o.interval.count()), late_s.size());
-    std::printf("new_revision_to_progressing %.2f s median, %.2f s max (all N at once; %zu)\n",
+    std::printf("new_revision_to_progressing %.2f s median, %.2f s max (%zu)\n",
                 quantile(first_write_s, 0.5), quantile(first_write_s, 1.0), first_write_s.size());
   }
   std::printf("queue_depth %zu median, %zu max (sampled every 0.5 s)\n", quantile(depths, 0.5),

@@ -20,6 +20,10 @@ struct ProcessBenchOptions {
   int metric_query_concurrency = 16;  // --metric-query-concurrency of the operator
   int max_outbound_calls = 32;        // --max-outbound-calls of the operator
   std::chrono::seconds timeout{600};  // the whole run, bounded
+  // 0: every Deployment gets its new image at the same instant (the worst burst). S > 0: the
+  // new images arrive in even batches over S seconds (a fleet whose rollouts start at any
+  // moment; with S = the interval, steps fall due at an even rate).
+  std::chrono::seconds stagger{0};
   // With a value: the run fails (exit 1) unless every Canary succeeded with at most this many
   // API writes and no API reads per analysis step (the smoke run in the test command).
   std::optional<double> check_writes_per_step;

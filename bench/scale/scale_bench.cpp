@@ -375,6 +375,8 @@ int main(int argc, char** argv) {
       process.metric_query_concurrency = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--max-outbound-calls", value)) {
       process.max_outbound_calls = std::atoi(value.c_str());
+    } else if (option(argc, argv, i, "--stagger-seconds", value)) {
+      process.stagger = std::chrono::seconds(std::atoi(value.c_str()));
     } else if (option(argc, argv, i, "--timeout-seconds", value)) {
       process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
     } else if (arg == "--idle-only") {
@@ -393,7 +395,8 @@ int main(int argc, char** argv) {
                    "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
                    "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
                    "[--metric-query-concurrency N] [--max-outbound-calls N] "
-                   "[--timeout-seconds T] [--check-writes-per-step W] [--idle-only]]] "
+                   "[--stagger-seconds S] [--timeout-seconds T] [--check-writes-per-step W] "
+                   "[--idle-only]]] "
                    "[canaries...]\n");
       return 2;
     }

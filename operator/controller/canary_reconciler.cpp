@@ -62,12 +62,6 @@ kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
 }
 
 // An API error as the reconciler reports it, with what was being done.
-base::Error api_failure(const kube::ApiError& error, const std::string& doing = "") {
-  auto failure = kube::to_error(error);
-  if (!doing.empty()) failure.message = doing + ": " + failure.message;
-  return failure;
-}
-
 bool has_finalizer(const json& object) {
   const auto& meta = object.value("metadata", json::object());
   if (!meta.contains("finalizers") || !meta["finalizers"].is_array()) return false;
@@ -477,12 +471,12 @@ void CanaryReconciler::observe_scaler(Context& ctx) {
     if (!served) continue;  // e.g. autoscaling/v2 on Kubernetes 1.20
     auto found = cluster_.get({type, ctx.ns, ref->name});
     if (!found) {
-      ctx.hpa_error = api_failure(found.error(), where);
+      ctx.hpa_error = kube::to_error(found.error(), where);
       return;
     }
     auto primary = cluster_.get({type, ctx.ns, ref->name + "-primary"});
     if (!primary && !primary.is(kube::ErrorType::NotFound)) {  // unknown, not absent
-      ctx.hpa_error = api_failure(
+      ctx.hpa_error = kube::to_error(
           primary.error(), "HorizontalPodAutoscaler " + ctx.ns + "/" + ref->name + "-primary");
       return;
     }
@@ -642,7 +636,8 @@ base::Status CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& 
       observed.objects.push_back(*found);
     } else if (!found.is(kube::ErrorType::NotFound)) {
       // Not absent, unknown: creating it would fail or, worse, replace the user's object.
-      return api_failure(found.error(), "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name);
+      return kube::to_error(found.error(),
+                            "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name);
     }
   }
   // The router's kind is kept: `invalid` is the user's to fix (reconcile blocks on it).
@@ -690,7 +685,7 @@ base::Status CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
     auto existing = cluster_.get(kube::ref_of(copy));
     // A failed read is not an absent copy: creating over it would hide the failure.
     if (!existing && !existing.is(kube::ErrorType::NotFound))
-      return api_failure(existing.error(), "cannot read " + kind + " " + kube::name_of(copy));
+      return kube::to_error(existing.error(), "cannot read " + kind + " " + kube::name_of(copy));
     if (existing && create_only) continue;
     if (existing) {
       if (existing->value("data", json()) == copy.value("data", json()) &&
@@ -698,11 +693,11 @@ base::Status CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
         continue;
       copy["metadata"]["resourceVersion"] = kube::resource_version_of(*existing);
       auto updated = cluster_.update(copy);
-      if (!updated) return api_failure(updated.error());
+      if (!updated) return kube::to_error(updated.error());
     } else {
       auto created = cluster_.create(copy);
       if (!created && !created.is(kube::ErrorType::AlreadyExists))
-        return api_failure(created.error());
+        return kube::to_error(created.error());
     }
   }
   if (ctx.primary && create_only) return base::Empty{};
@@ -716,7 +711,7 @@ base::Status CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
   if (!ctx.primary) {
     auto created = cluster_.create(made.object);
     if (!created && !created.is(kube::ErrorType::AlreadyExists))
-      return api_failure(created.error());
+      return kube::to_error(created.error());
     if (created) ctx.primary = *created;
     return base::Empty{};
   }
@@ -728,7 +723,7 @@ base::Status CanaryReconciler::apply_primary(Context& ctx, bool create_only) {
   update["spec"] = made.object["spec"];
   update["metadata"]["labels"] = meta["labels"];
   auto updated = cluster_.update(update);
-  if (!updated) return api_failure(updated.error());
+  if (!updated) return kube::to_error(updated.error());
   ctx.primary = *updated;
   return base::Empty{};
 }
@@ -746,7 +741,7 @@ base::Status CanaryReconciler::apply_primary_scaler(Context& ctx, bool create_on
   if (!ctx.primary_hpa) {
     auto created = cluster_.create(made.object);
     if (!created && !created.is(kube::ErrorType::AlreadyExists))
-      return api_failure(created.error());
+      return kube::to_error(created.error());
     if (created) ctx.primary_hpa = *created;
     return base::Empty{};
   }
@@ -761,7 +756,7 @@ base::Status CanaryReconciler::apply_primary_scaler(Context& ctx, bool create_on
     }
   }
   auto updated = cluster_.update(update);
-  if (!updated) return api_failure(updated.error());
+  if (!updated) return kube::to_error(updated.error());
   ctx.primary_hpa = *updated;
   return base::Empty{};
 }
@@ -787,7 +782,7 @@ base::Status CanaryReconciler::scale_target(Context& ctx, long replicas) {
     patch = {{"spec", {{"replicas", replicas}}}};
   }
   auto patched = cluster_.patch(kube::ref_of(ctx.target), kube::PatchType::Merge, patch);
-  if (!patched) return api_failure(patched.error());
+  if (!patched) return kube::to_error(patched.error());
   ctx.target = *patched;
   return base::Empty{};
 }
@@ -803,7 +798,7 @@ base::Status CanaryReconciler::set_finalizer(Context& ctx, bool present) {
   if (present) finalizers.push_back(kFinalizer);
   auto patched = cluster_.patch(kube::ref_of(ctx.object), kube::PatchType::Merge,
                                 {{"metadata", {{"finalizers", finalizers}}}});
-  if (!patched && !patched.is(kube::ErrorType::NotFound)) return api_failure(patched.error());
+  if (!patched && !patched.is(kube::ErrorType::NotFound)) return kube::to_error(patched.error());
   return base::Empty{};
 }
 

@@ -69,6 +69,24 @@ class Decider {
     auto configured = spec_.analysis ? spec_.analysis->interval : milliseconds(60'000);
     return std::max(configured, settings_.min_interval);
   }
+  // What a step records as its time: when it fell due (the last step's time plus the interval),
+  // so that a step done a little late (a busy queue, a slow metrics query) does not push every
+  // later step back and the cadence stays one interval; now when there was no step yet or it is
+  // an interval or more overdue (veer was down or far behind), so missed steps never run back
+  // to back.
+  std::string step_time() const {
+    if (auto last = base::parse_time(d_.status.progress.last_step_time)) {
+      const auto due = *last + interval();
+      if (now_ >= due && now_ - due < interval()) return base::format_time(due);
+    }
+    return base::format_time(now_);
+  }
+  // Until the next step falls due, after one was recorded at `step_time()`.
+  milliseconds until_next_step() const {
+    auto last = base::parse_time(d_.status.progress.last_step_time).value_or(now_);
+    return std::max(milliseconds(1),
+                    std::chrono::duration_cast<milliseconds>(last + interval() - now_));
+  }
   std::string provider() const {
     return spec_.provider.empty() ? settings_.default_provider : spec_.provider;
   }
@@ -484,8 +502,8 @@ class Decider {
       checks = hook(WebhookType::Rollout);
       if (checks.passed) verdicts = analysis();
     }
-    pg().last_step_time = base::format_time(now_);
-    requeue(interval());
+    pg().last_step_time = step_time();
+    requeue(until_next_step());
     if (first_step) {
       if (!checks.passed)
         return failed_check("pre-rollout check failed: " + checks.message, true, checks.mute_alert);
@@ -765,12 +783,12 @@ class Decider {
           return;
         }
       }
-      pg().last_step_time = base::format_time(now_);
+      pg().last_step_time = step_time();
       s.canary_weight = std::max(0, s.canary_weight - step);
       step_event("Advance " + name() + " primary weight " + std::to_string(100 - s.canary_weight));
       note("primary weight " + std::to_string(100 - s.canary_weight));
       if (s.canary_weight > 0) {
-        requeue(interval());
+        requeue(until_next_step());
         return;
       }
     }

@@ -12,11 +12,12 @@ base::Status write_status_if_changed(kube::Cluster& cluster, nlohmann::json& obj
   update["status"] = wanted;
   auto written = cluster.update_status(update);
   if (!written) {
-    auto failure = kube::to_error(written.error());
-    failure.message = written.is(kube::ErrorType::Conflict)
-                          ? "status of " + key + " changed meanwhile; retrying"
-                          : "cannot write the status of " + key + ": " + failure.message;
-    return failure;
+    if (written.is(kube::ErrorType::Conflict)) {
+      auto failure = kube::to_error(written.error());
+      failure.message = "status of " + key + " changed meanwhile; retrying";
+      return failure;
+    }
+    return kube::to_error(written.error(), "cannot write the status of " + key);
   }
   object = *written;
   return base::Empty{};

@@ -118,6 +118,12 @@ base::Error to_error(const ApiError& error) {
   return {kind, error.message};
 }
 
+base::Error to_error(const ApiError& error, const std::string& doing) {
+  auto failure = to_error(error);
+  if (!doing.empty()) failure.message = doing + ": " + failure.message;
+  return failure;
+}
+
 ApiError error_from_status(int code, const Json& status, const std::string& context) {
   ApiError error;
   error.code = code;

@@ -77,6 +77,8 @@ struct ApiError {
 // The same error as the project's general one, for code that reports API and other failures
 // together (the controller's writes): the kind says what a caller can do about it.
 base::Error to_error(const ApiError& error);
+// The same, its message prefixed with what was being done: "promoting b: <API's message>".
+base::Error to_error(const ApiError& error, const std::string& doing);
 
 // The error an API Status (or an HTTP code alone) stands for.
 ApiError error_from_status(int code, const Json& status, const std::string& context);

@@ -7,7 +7,15 @@
 namespace veer::kube {
 namespace {
 
-enum class WatchEnd { Stopped, Ended, Gone, Failed };
+// Refused: the watch is not allowed (403) while the list was; the cache is kept current by
+// listing again after each backoff instead, so it never stays at its first list.
+enum class WatchEnd { Stopped, Ended, Gone, Failed, Refused };
+
+WatchEnd failed_watch(const ApiError& error) {
+  if (error.is(ErrorType::Gone) || error.code == 410) return WatchEnd::Gone;
+  if (error.is(ErrorType::Forbidden) || error.code == 403) return WatchEnd::Refused;
+  return WatchEnd::Failed;
+}
 
 }  // namespace
 
@@ -161,6 +169,7 @@ void Informer::erase_locked(const std::string& key, const Json* old_object) {
 
 void Informer::run() {
   int failures = 0;
+  bool watch_refused = false;  // polling by list: the backoff keeps growing up to its cap
   while (true) {
     {
       std::lock_guard guard(mutex_);
@@ -170,7 +179,8 @@ void Informer::run() {
       if (!wait_backoff(++failures)) return;
       continue;
     }
-    failures = 0;
+    if (!watch_refused) failures = 0;
+    watch_refused = false;
     bool relist = false;
     while (!relist) {
       auto started = clock_.now();
@@ -186,7 +196,7 @@ void Informer::run() {
         auto opened = cluster_.watch(type_, options_.ns, watch_options);
         if (!opened) {
           failed("watch", opened.error());
-          end = opened.error().is(ErrorType::Gone) ? WatchEnd::Gone : WatchEnd::Failed;
+          end = failed_watch(opened.error());
         } else {
           WatchStream* stream = nullptr;
           {
@@ -205,7 +215,7 @@ void Informer::run() {
               if (error.message.empty())
                 error.message = event->object.dump(-1, ' ', false, Json::error_handler_t::replace);
               failed("watch", error);
-              end = error.code == 410 ? WatchEnd::Gone : WatchEnd::Failed;
+              end = failed_watch(error);
               break;
             }
             ++events;
@@ -232,6 +242,10 @@ void Informer::run() {
           [[fallthrough]];
         case WatchEnd::Failed:
           if (!wait_backoff(++failures)) return;
+          break;
+        case WatchEnd::Refused:
+          if (!wait_backoff(++failures)) return;
+          relist = watch_refused = true;
           break;
       }
     }
@@ -304,7 +318,9 @@ bool Informer::list_into_cache() {
     ++lists_;
     synced_ = true;
     last_error_.clear();
-    told_error_.clear();
+    // A list that works makes a later list failure news again; a refused watch polled around
+    // by lists stays told until a watch works.
+    if (told_error_.rfind("list", 0) == 0) told_error_.clear();
     changed_.notify_all();
   }
   items.clear();

@@ -217,10 +217,9 @@ base::Status ExperimentReconciler::hold_finalizer(Context& ctx, bool held) {
   }
   auto written = cluster_.update(update);
   if (!written) {
-    auto failure = kube::to_error(written.error());
-    failure.message = std::string(held ? "adding" : "removing") + " finalizer " +
-                      kExperimentFinalizer + " on " + ctx.key + ": " + failure.message;
-    return failure;
+    return kube::to_error(written.error(), std::string(held ? "adding" : "removing") +
+                                               " finalizer " + kExperimentFinalizer + " on " +
+                                               ctx.key);
   }
   ctx.object = *written;
   return base::Empty{};
@@ -333,10 +332,7 @@ base::Status ExperimentReconciler::router_objects(Context& ctx, meshes::Observed
     if (found)
       observed.objects.push_back(*found);
     else if (!found.is(kube::ErrorType::NotFound)) {
-      auto failure = kube::to_error(found.error());
-      failure.message =
-          "reading " + ref.kind + " " + ctx.ns + "/" + ref.name + ": " + failure.message;
-      return failure;
+      return kube::to_error(found.error(), "reading " + ref.kind + " " + ctx.ns + "/" + ref.name);
     }
   }
   return base::Empty{};
@@ -370,9 +366,7 @@ base::Status ExperimentReconciler::promote(Context& ctx, const std::string& winn
   if (!labels.empty()) update["spec"]["template"]["metadata"]["labels"] = labels;
   auto updated = cluster_.update(update);
   if (!updated) {
-    auto failure = kube::to_error(updated.error());
-    failure.message = "promoting " + winner + ": " + failure.message;
-    return failure;
+    return kube::to_error(updated.error(), "promoting " + winner);
   }
   to->second = *updated;
   return base::Empty{};

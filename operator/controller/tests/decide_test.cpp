@@ -280,6 +280,37 @@ TEST_CASE("a canary rollout steps by stepWeight each interval, promotes and scal
   CHECK(idle.run_end == RunEnd::None);
 }
 
+TEST_CASE(
+    "a step done a little late keeps the cadence: it is recorded when it fell due, so lateness "
+    "does not add up, and one an interval or more overdue starts a new cadence") {
+  World w;
+  w.start_rollout();
+  w.tick();  // the first step at once: weight 10, recorded now
+  REQUIRE(w.status.canary.canary_weight == 10);
+  const auto first = veer::base::parse_time(w.status.progress.last_step_time).value();
+
+  // Done 7 s late (a busy queue, a slow query): the next falls due one interval after the
+  // first, not after this one, and the requeue says so.
+  w.advance(seconds(67));
+  auto& late = w.tick();
+  REQUIRE(w.status.canary.canary_weight == 20);
+  CHECK(veer::base::parse_time(w.status.progress.last_step_time).value() == first + minutes(1));
+  CHECK(late.requeue_after == seconds(53));
+  w.advance(seconds(53));
+  w.tick();
+  CHECK(w.status.canary.canary_weight == 30);
+  CHECK(veer::base::parse_time(w.status.progress.last_step_time).value() == first + minutes(2));
+
+  // 90 s overdue (veer was down): recorded now, the next one interval from now, never two
+  // steps back to back to catch up.
+  w.canary.spec.analysis->max_weight = 50;
+  w.advance(minutes(1) + seconds(90));
+  auto& overdue = w.tick();
+  CHECK(w.status.canary.canary_weight == 40);
+  CHECK(veer::base::parse_time(w.status.progress.last_step_time).value() == w.now);
+  CHECK(overdue.requeue_after == minutes(1));
+}
+
 TEST_CASE("stepWeights are followed and their last entry is the maximum") {
   World w;
   w.canary.spec.analysis->step_weight = 0;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -226,6 +227,52 @@ TEST_CASE(
   cluster.fail_next("watch", refused, 1);
   cluster.close_watches();
   REQUIRE(drive([&] { return told_count() == 2; }));
+  informer.stop();
+}
+
+TEST_CASE(
+    "with its watch refused for good an informer keeps its cache current by listing again, and "
+    "its handlers see each change") {
+  veer::base::SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  auto a = cluster.create(config_map("default", "a", "0"));
+  REQUIRE(a.ok());
+  cluster.fail_next("watch",
+                    ApiError{ErrorType::Forbidden, 403, "Forbidden",
+                             "configmaps is forbidden: User \"veer\" cannot watch"},
+                    1000);
+  Recorder recorder;
+  Informer informer(cluster, clock, kConfigMap);
+  informer.add_handlers(recorder.handlers());
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  Json changed = *a;
+  changed["data"]["value"] = "1";
+  REQUIRE(cluster.update(changed).ok());
+  REQUIRE(cluster.create(config_map("default", "b", "0")).ok());
+  // Moves the simulated time to each backoff's end until the cache has both changes.
+  REQUIRE(eventually([&] {
+    auto cached = informer.get("default", "a");
+    if (cached && (*cached)["data"]["value"] == "1" && informer.get("default", "b")) return true;
+    if (auto next = clock.next_deadline()) clock.advance(*next - clock.now());
+    return false;
+  }));
+  CHECK(cluster.open_watches() == 0);
+  const auto events = recorder.snapshot();
+  CHECK(std::count(events.begin(), events.end(), "update default/a=1") == 1);
+  CHECK(std::count(events.begin(), events.end(), "add default/b") == 1);
+  CHECK(std::count(events.begin(), events.end(), "add default/a") == 1);
+  // Polling backs off: at most one list per 30 s once the backoff reached its cap.
+  auto lists_so_far = [&] { return cluster.request_counts()["list"]; };
+  const auto lists = lists_so_far();
+  for (int i = 0; i < 20; ++i)
+    if (auto next = clock.next_deadline()) clock.advance(*next - clock.now());
+  clock.wait_for_waiters(1);
+  const auto later = lists_so_far();
+  clock.advance(10min);
+  clock.wait_for_waiters(1);
+  CHECK(lists_so_far() - later <= 10min / 30s + 1);
+  CHECK(later >= lists);
   informer.stop();
 }
 
