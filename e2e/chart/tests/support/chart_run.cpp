@@ -21,6 +21,9 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kName = "podinfo";
+const kube::ResourceType kServices{"", "v1", "services", "Service"};
+const kube::ResourceType kAutoscalers{"autoscaling", "v1", "horizontalpodautoscalers",
+                                      "HorizontalPodAutoscaler"};
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {
@@ -132,6 +135,7 @@ class Run {
     // In the order of run_phases().
     return go({[&] { return initialize(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+               [&] { return follow_changes(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
                [&] { return delete_canary(); }},
               run_phases());
@@ -253,9 +257,16 @@ class Run {
         15s, "an Event about the Canary");
   }
 
-  // After a promotion the -primary copies hold the target's configuration (read through the
-  // operator's informers, so a refused watch leaves them stale).
+  // After a promotion the -primary copies hold the target's configuration, and podinfo-primary's
+  // HPA the target HPA's bounds (read through the operator's informers, so a refused watch
+  // leaves them stale).
   std::optional<std::string> copies_current() {
+    auto primary_hpa = cluster_.api().get({kAutoscalers, ns_, std::string(kName) + "-primary"});
+    auto hpa = cluster_.api().get({kAutoscalers, ns_, kName});
+    if (!primary_hpa || !hpa ||
+        primary_hpa->value("/spec/maxReplicas"_json_pointer, 0) !=
+            hpa->value("/spec/maxReplicas"_json_pointer, -1))
+      return std::nullopt;
     for (const auto& [type, name] :
          {std::pair{kConfigMaps, "podinfo-config"}, std::pair{kSecrets, "podinfo-secret"}}) {
       auto source = cluster_.api().get({type, ns_, name});
@@ -276,6 +287,12 @@ class Run {
               api.patch({type, ns_, object["metadata"]["name"]}, kube::PatchType::Merge, object);
           !patched)
         return patched.error().message;
+    // The promoted revision comes with new HPA bounds, which podinfo-primary's HPA must follow.
+    if (end == "Succeeded")
+      if (auto patched = api.patch({kAutoscalers, ns_, kName}, kube::PatchType::Merge,
+                                   json{{"spec", {{"maxReplicas", 5}}}});
+          !patched)
+        return patched.error().message;
     json patch = json::array({{{"op", "replace"},
                                {"path", "/spec/template/spec/containers/0/image"},
                                {"value", image}}});
@@ -294,7 +311,28 @@ class Run {
         120s, image + " ending " + end);
     if (!ended.empty() || stopped_ || end != "Succeeded") return ended;
     return wait([&] { return copies_current(); }, 15s,
-                "podinfo-config-primary and podinfo-secret-primary holding the new configuration");
+                "podinfo-config-primary and podinfo-secret-primary holding the new configuration, "
+                "podinfo-primary's HPA the new bounds");
+  }
+
+  // Someone else changes veer's podinfo-canary Service: veer sees it through its watch (its
+  // cache would stay stale without it) and writes its routing back (an update).
+  std::string follow_changes() {
+    const std::string service = std::string(kName) + "-canary";
+    if (auto patched =
+            cluster_.api().patch({kServices, ns_, service}, kube::PatchType::Merge,
+                                 json{{"spec", {{"selector", {{"app", "someone-else"}}}}}});
+        !patched)
+      return patched.error().message;
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto canary = cluster_.api().get({kServices, ns_, service});
+          if (canary &&
+              canary->value("/spec/selector/app"_json_pointer, std::string()) != "someone-else")
+            return "";
+          return std::nullopt;
+        },
+        30s, "podinfo-canary's selector put back");
   }
 
   std::string delete_canary() {
@@ -321,8 +359,8 @@ class Run {
 }  // namespace
 
 const std::vector<std::string>& run_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted", "rolled back",
-                                                  "reverted"};
+  static const std::vector<std::string> phases = {"initialized", "promoted", "changes followed",
+                                                  "rolled back", "reverted"};
   return phases;
 }
 
