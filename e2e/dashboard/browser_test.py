@@ -227,6 +227,20 @@ def series_points(driver, chart, series):
     return int(driver.attribute(found[0], "data-points"))
 
 
+def phase_after_retry(driver, page, timeout=120):
+    """The rollout page's phase once it is no longer Failed (or still Failed after `timeout`):
+    the controller takes the retry at its next reconcile."""
+    deadline = time.monotonic() + timeout
+    phase = ""
+    while time.monotonic() < deadline:
+        driver.go(page)
+        phase = driver.text(driver.find("#phase"))
+        if phase != "Failed":
+            break
+        time.sleep(0.5)
+    return phase
+
+
 def test(args, driver, base, lines):
     shots = args.artifacts
 
@@ -325,14 +339,7 @@ def test(args, driver, base, lines):
     driver.submit(driver.find("#action-retry"))
     check("retry requested by alice" in driver.text(driver.find("table.events")),
           "the retry is an Event naming alice")
-    deadline = time.monotonic() + 120
-    phase = ""
-    while time.monotonic() < deadline:
-        driver.go(base + "/canary/demo/podinfo")
-        phase = driver.text(driver.find("#phase"))
-        if phase != "Failed":
-            break
-        time.sleep(0.5)
+    phase = phase_after_retry(driver, base + "/canary/demo/podinfo")
     check(phase != "Failed", "after retry the controller runs podinfo again (phase %s)" % phase)
     driver.screenshot(os.path.join(shots, "06-after-actions.png"))
 
@@ -479,14 +486,7 @@ def test_operator(args, driver, base, world):
     driver.submit(driver.find("#action-retry"))
     check("retry requested by %s" % user in driver.text(driver.find("table.events")),
           "the retry is an Event naming " + user)
-    deadline = time.monotonic() + 120
-    phase = ""
-    while time.monotonic() < deadline:
-        driver.go(page)
-        phase = driver.text(driver.find("#phase"))
-        if phase != "Failed":
-            break
-        time.sleep(0.5)
+    phase = phase_after_retry(driver, page)
     check(phase != "Failed", "after retry veer operator runs the revision again (phase %s)" % phase)
     driver.screenshot(os.path.join(shots, "05-after-actions.png"))
 

@@ -42,11 +42,12 @@ const std::vector<Unreached> kUnreached = {
     {{"veer.dev/canaries", "veer.dev/metrictemplates", "veer.dev/alertproviders",
       "veer.dev/experiments", "apps/deployments", "apps/daemonsets", "configmaps", "secrets",
       "services", "autoscaling/horizontalpodautoscalers", "networking.istio.io/virtualservices",
-      "networking.istio.io/destinationrules"},
+      "networking.istio.io/destinationrules", "gateway.networking.k8s.io/httproutes"},
      {"get"},
      "the informers' caches answer every read; GET is the fallback when a type cannot be listed "
      "or a lazily started informer has not listed within 10 s"},
-    {{"networking.istio.io/virtualservices", "networking.istio.io/destinationrules"},
+    {{"networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
+      "gateway.networking.k8s.io/httproutes"},
      {"list", "watch"},
      "router objects are read with GET when their type cannot be listed (docs/operator.md)"},
     {{"configmaps", "secrets"},
@@ -57,7 +58,8 @@ const std::vector<Unreached> kUnreached = {
     {{"apps/daemonsets"},
      {"watch", "create", "update", "patch"},
      "DaemonSet targets only (the run's target is a Deployment; the same code handles both)"},
-    {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules"},
+    {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
+      "gateway.networking.k8s.io/httproutes"},
      {"delete"},
      "when a router's plan drops an object (a Canary changing provider or strategy)"},
     {{"networking.istio.io/destinationrules"},
@@ -378,7 +380,8 @@ TEST_CASE(
   const auto applied = apply_manifests(*cluster);
   REQUIRE_MESSAGE(applied.empty(), applied);
   const json rules = chart_rules(*cluster);
-  // Only the routers this run drives are probed; the others' rules have the same shape.
+  // Only the routers this run drives are probed (the Gateway API's by its own case below); the
+  // others' rules have the same shape.
   const std::vector<std::string> probed_groups = {
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   std::vector<Permission> permissions;
@@ -462,6 +465,57 @@ TEST_CASE(
                                                 std::chrono::steady_clock::now() - started)
                                                 .count()
                                          << " s");
+}
+
+}  // namespace veer::e2e
+
+namespace veer::e2e {
+
+TEST_CASE(
+    "another router's permissions: a Gateway API Canary is initialized and promoted as the "
+    "chart's ServiceAccount, and without create or update on httproutes it is refused a call "
+    "naming it") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  std::string why;
+  const auto kubeconfig = chart_kubeconfig(*cluster, why);
+  REQUIRE_MESSAGE(!kubeconfig.empty(), why);
+  const auto started = std::chrono::steady_clock::now();
+  auto control = run_router({"gatewayapi", kubeconfig, "veer-system", std::nullopt});
+  INFO("operator log: " << control.log_tail);
+  REQUIRE_MESSAGE(control.phases == router_phases(), control.error);
+  CHECK_MESSAGE(control.forbidden.empty(), control.forbidden.front());
+
+  const json rules = chart_rules(*cluster);
+  std::vector<Permission> permissions;
+  for (const auto& p : permissions_of(rules)) {
+    if (p.group != "gateway.networking.k8s.io") continue;
+    if (const auto* u = unreached(p)) {
+      MESSAGE("not probed: " << p.text() << ": " << std::string(u->why));
+      continue;
+    }
+    permissions.push_back(p);
+  }
+  REQUIRE(permissions.size() == 2);  // create and update httproutes
+  std::size_t named = 0;
+  for (const auto& o : probe(*cluster, rules, permissions, run_router)) {
+    INFO("without " << o.permission.text() << ": forbidden "
+                    << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
+                    << o.run.log_tail);
+    CHECK_MESSAGE(o.run.stopped,
+                  "without " << o.permission.text()
+                             << " the operator's log never named the refused call ("
+                             << (o.run.error.empty() ? "the rollout ran" : o.run.error) << ")");
+    if (o.run.stopped) ++named;
+  }
+  MESSAGE("the Gateway API permissions: " << permissions.size() << " probed, " << named
+                                          << " refused by name in the operator's log, in "
+                                          << std::chrono::duration_cast<std::chrono::seconds>(
+                                                 std::chrono::steady_clock::now() - started)
+                                                 .count()
+                                          << " s");
 }
 
 }  // namespace veer::e2e

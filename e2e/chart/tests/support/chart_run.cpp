@@ -85,7 +85,7 @@ json autoscaler(const std::string& ns) {
         {"targetCPUUtilizationPercentage", 80}}}};
 }
 
-json canary(const std::string& ns) {
+json canary(const std::string& ns, const std::string& provider) {
   json analysis = {{"interval", "5s"},
                    {"threshold", 1},
                    {"maxWeight", 20},
@@ -96,18 +96,21 @@ json canary(const std::string& ns) {
                                             {{"name", "request-duration"},
                                              {"interval", "1m"},
                                              {"thresholdRange", {{"max", 500}}}}})}};
+  json service = {{"port", 9898}, {"targetPort", 9898}};
+  if (provider == "gatewayapi")
+    service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns}}});
   return {
       {"apiVersion", "veer.dev/v1beta1"},
       {"kind", "Canary"},
       {"metadata", {{"name", kName}, {"namespace", ns}}},
       {"spec",
-       {{"provider", "istio"},
+       {{"provider", provider},
         {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
         {"autoscalerRef",
          {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
         {"revertOnDeletion", true},
         {"progressDeadlineSeconds", 60},
-        {"service", {{"port", 9898}, {"targetPort", 9898}}},
+        {"service", service},
         {"analysis", analysis}}}};
 }
 
@@ -127,6 +130,7 @@ class Run {
   ~Run() {
     if (process_) process_->stop(SIGTERM, 20s);
     kubelet_.reset();
+    gateway_.reset();
     prometheus_.reset();
     if (!ns_.empty()) cluster_.delete_namespace(ns_);
   }
@@ -139,6 +143,14 @@ class Run {
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
                [&] { return delete_canary(); }},
               run_phases());
+  }
+
+  // Another router's objects: initialized and a good revision promoted (the route created,
+  // watched and its weights updated).
+  RunResult go_router() {
+    return go({[&] { return initialize(); },
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); }},
+              router_phases());
   }
 
   RunResult go_experiment() {
@@ -195,7 +207,10 @@ class Run {
   // The kubelet and Prometheus stand-ins and `veer operator` for the run's namespace.
   void start_operator() {
     kubelet_ = std::make_unique<KubeletStandIn>(cluster_.api(), ns_);
-    prometheus_ = std::make_unique<FakePrometheus>(builtin_series("istio"), [this] {
+    if (options_.provider == "gatewayapi")  // veer waits for the route's acceptance
+      gateway_ =
+          std::make_unique<KubeletStandIn>(cluster_.api(), ns_, KubeletStandIn::Kind::HttpRoutes);
+    prometheus_ = std::make_unique<FakePrometheus>(builtin_series(options_.provider), [this] {
       auto t = cluster_.api().get({kDeployments, ns_, kName});
       return t && controller::simulation::image_of(*t).find("bad") != std::string::npos;
     });
@@ -233,9 +248,9 @@ class Run {
     ns_ = unique_name("veer-chart-" + options_.label);
     auto& api = cluster_.api();
     if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
-    for (const auto& object :
-         {config_map(ns_, "blue"), secret(ns_, "one"),
-          target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_), canary(ns_)})
+    for (const auto& object : {config_map(ns_, "blue"), secret(ns_, "one"),
+                               target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_),
+                               canary(ns_, options_.provider)})
       if (auto created = api.create(object); !created) return created.error().message;
     start_operator();
     auto initialized = wait(
@@ -351,6 +366,7 @@ class Run {
   RunOptions options_;
   std::string ns_;
   std::unique_ptr<KubeletStandIn> kubelet_;
+  std::unique_ptr<KubeletStandIn> gateway_;
   std::unique_ptr<FakePrometheus> prometheus_;
   std::unique_ptr<ChildProcess> process_;
   bool stopped_ = false;
@@ -378,6 +394,24 @@ RunResult run_experiment(const RunOptions& options) {
   }
   Run run(*cluster, options);
   return run.go_experiment();
+}
+
+const std::vector<std::string>& router_phases() {
+  static const std::vector<std::string> phases = {"initialized", "promoted"};
+  return phases;
+}
+
+RunResult run_router(const RunOptions& options) {
+  auto cluster = E2eCluster::from_environment();
+  if (!cluster) {
+    RunResult result;
+    result.error = "VEER_TEST_KUBECONFIG is not set (the case is skipped)";
+    return result;
+  }
+  RunOptions gatewayapi = options;
+  gatewayapi.provider = "gatewayapi";
+  Run run(*cluster, gatewayapi);
+  return run.go_router();
 }
 
 RunResult run_rollout(const RunOptions& options) {
