@@ -105,6 +105,10 @@ RUNNABLE = ("validate", "convert", "demo", "version")
 
 def not_runnable(words):
     """Why a doc's veer line is not run here, or None to run it."""
+    if words[1] == "status" and "--watch" not in words:
+        return "reads the reader's cluster (run on the API server by the e2e test e2e_chart)"
+    if words[1] == "operator" and any(w.startswith("--dashboard") for w in words):
+        return "runs until stopped (these dashboard flags: the e2e test dashboard/browser-operator)"
     if words[1] not in RUNNABLE:
         return "needs a cluster, a server or files of the reader's (parsed by doc_commands_test)"
     if any(w in (">", "<", "|") for w in words):
