@@ -385,7 +385,10 @@ const std::vector<std::string>& experiment_phases() {
   return phases;
 }
 
-RunResult run_experiment(const RunOptions& options) {
+namespace {
+
+// `go` on a Run of `options` against VEER_TEST_KUBECONFIG (fails the case when unreachable).
+RunResult on_cluster(const RunOptions& options, RunResult (Run::*go)()) {
   auto cluster = E2eCluster::from_environment();
   if (!cluster) {
     RunResult result;
@@ -393,7 +396,13 @@ RunResult run_experiment(const RunOptions& options) {
     return result;
   }
   Run run(*cluster, options);
-  return run.go_experiment();
+  return (run.*go)();
+}
+
+}  // namespace
+
+RunResult run_experiment(const RunOptions& options) {
+  return on_cluster(options, &Run::go_experiment);
 }
 
 const std::vector<std::string>& router_phases() {
@@ -402,27 +411,13 @@ const std::vector<std::string>& router_phases() {
 }
 
 RunResult run_router(const RunOptions& options) {
-  auto cluster = E2eCluster::from_environment();
-  if (!cluster) {
-    RunResult result;
-    result.error = "VEER_TEST_KUBECONFIG is not set (the case is skipped)";
-    return result;
-  }
   RunOptions gatewayapi = options;
   gatewayapi.provider = "gatewayapi";
-  Run run(*cluster, gatewayapi);
-  return run.go_router();
+  return on_cluster(gatewayapi, &Run::go_router);
 }
 
 RunResult run_rollout(const RunOptions& options) {
-  auto cluster = E2eCluster::from_environment();  // fails the case when unreachable
-  if (!cluster) {
-    RunResult result;
-    result.error = "VEER_TEST_KUBECONFIG is not set (the case is skipped)";
-    return result;
-  }
-  Run run(*cluster, options);
-  return run.go();
+  return on_cluster(options, &Run::go);
 }
 
 }  // namespace veer::e2e
