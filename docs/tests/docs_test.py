@@ -6,18 +6,22 @@
   docs/cli.md, and every flag each command's `--help` prints is in the docs;
 * every `veer` line of a shell block of README.md and docs/*.md that needs nothing of the
   reader's (validate and convert of files in this repository, demo, version) is run and must
-  exit 0; the others are listed with the reason (docs/README.md says which check them).
+  exit 0; those that need only the reader's files or chat webhook run by bash as written in a
+  fresh folder with fixtures (FIXTURES: samples, a Flagger Canary, a webhook stand-in); the
+  others are listed with the reason (docs/README.md says which check them).
 
     docs_test.py --veer PATH        exit 0 pass, 1 fail
 """
 import argparse
 import glob
+import http.server
 import os
 import re
 import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -101,6 +105,10 @@ RUNNABLE = ("validate", "convert", "demo", "version")
 
 def not_runnable(words):
     """Why a doc's veer line is not run here, or None to run it."""
+    if words[1] == "status" and "--watch" not in words:
+        return "reads the reader's cluster (run on the API server by the e2e test e2e_chart)"
+    if words[1] == "operator" and any(w.startswith("--dashboard") for w in words):
+        return "runs until stopped (these dashboard flags: the e2e test dashboard/browser-operator)"
     if words[1] not in RUNNABLE:
         return "needs a cluster, a server or files of the reader's (parsed by doc_commands_test)"
     if any(w in (">", "<", "|") for w in words):
@@ -117,10 +125,121 @@ def not_runnable(words):
     return None
 
 
+class StandIn:
+    """A chat webhook stand-in on a port the kernel picks: answers every POST 200 "ok" and keeps
+    the bodies (what `veer notify` sent)."""
+
+    def __init__(self):
+        bodies = self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+
+
+def write(directory, path, text):
+    path = os.path.join(directory, path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def flagger_tree(directory):
+    """clusters/: a reader's GitOps folder with a Flagger Canary (examples/flagger/)."""
+    write(directory, "clusters/prod/podinfo.yaml", read("examples/flagger/podinfo.yaml"))
+
+
+def flagger_file(directory):
+    write(directory, "flagger/podinfo.yaml", read("examples/flagger/podinfo.yaml"))
+    os.makedirs(os.path.join(directory, "veer"), exist_ok=True)
+
+
+def samples(directory):
+    write(directory, "primary.txt", "".join("%d\n" % (100 + i % 7) for i in range(40)))
+    write(directory, "canary.txt", "".join("%d\n" % (101 + i % 7) for i in range(40)))
+
+
+def binomial_samples(directory):
+    write(directory, "primary.txt", "".join("%d 1000\n" % (2 + i % 3) for i in range(10)))
+    write(directory, "canary.txt", "".join("%d 1000\n" % (3 + i % 3) for i in range(10)))
+
+
+def converted(directory, path):
+    """After a convert: the file says veer.dev and validates."""
+    text = open(os.path.join(directory, path)).read()
+    return "veer.dev/v1beta1" in text and "flagger.app" not in text
+
+
+# The doc lines run with a fixture of the reader's files, in a fresh folder, by bash exactly as
+# written (veer on PATH); each: (words the line starts with, placeholder replacements, fixture,
+# check of the folder after it ran or None).
+EXAMPLES = "examples/istio/canary.yaml examples/kubernetes/blue-green.yaml"
+FIXTURES = [
+    (["veer", "validate"], {"PATH...": EXAMPLES}, None, None),
+    (["veer", "stats", "compare", "--test", "mann-whitney"], {}, samples, None),
+    (["veer", "stats", "compare", "--test", "sequential-binomial"], {}, binomial_samples, None),
+    (["veer", "convert", "flagger/podinfo.yaml"], {}, flagger_file,
+     lambda d: converted(d, "veer/podinfo.yaml")),
+    (["veer", "convert", "--in-place", "clusters/"], {}, flagger_tree,
+     lambda d: converted(d, "clusters/prod/podinfo.yaml")),
+    # getting-started's validate follows its convert: the folder as the convert left it.
+    (["veer", "validate", "--mesh-provider", "istio", "clusters/"], {},
+     lambda d: (flagger_tree(d), subprocess.run(["veer", "convert", "--in-place", "clusters/"],
+                                                cwd=d, env=ENV, check=True,
+                                                capture_output=True)), None),
+    (["veer", "notify", "--type", "slack", "--address"], {}, None, "stand-in"),
+    (["veer", "notify", "--type", "msteams"], {}, None, "stand-in"),
+]
+ENV = dict(os.environ)
+
+
+def fixture_for(words):
+    for prefix, replace, setup, after in FIXTURES:
+        if words[:len(prefix)] == prefix and (prefix[1] != "validate" or len(prefix) > 2 or
+                                              "PATH..." in words):
+            return replace, setup, after
+    return None
+
+
+def run_with_fixture(veer, page, number, line, fixture, stand_in):
+    replace, setup, after = fixture
+    for placeholder, value in replace.items():
+        line = line.replace(placeholder, value)
+    directory = tempfile.mkdtemp(prefix="veer-docs-reader-")
+    for path in EXAMPLES.split():  # the repository's examples, as the reader has them
+        write(directory, path, read(path))
+    if setup:
+        setup(directory)
+    sent = len(stand_in.bodies)
+    got = subprocess.run(["bash", "-c", line], capture_output=True, text=True, cwd=directory,
+                         env=ENV, timeout=300)
+    check(got.returncode == 0, f"{page}:{number}: `{line}` (with a fixture) exited "
+          f"{got.returncode}: {(got.stderr or got.stdout).strip()[-800:]}")
+    if after == "stand-in":
+        check(len(stand_in.bodies) == sent + 1, f"{page}:{number}: `{line}` sent nothing")
+    elif after:
+        check(after(directory), f"{page}:{number}: `{line}` did not convert the file")
+
+
 def check_doc_commands_run(veer):
     pages = ["README.md"] + sorted(os.path.relpath(p, ROOT)
                                    for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
-    ran, skipped = 0, []
+    stand_in = StandIn()
+    ENV["PATH"] = os.path.dirname(os.path.abspath(veer)) + os.pathsep + ENV.get("PATH", "")
+    ENV["SLACK_URL"] = stand_in.url + "/services/T/B/x"
+    ENV["TEAMS_URL"] = stand_in.url + "/webhookb2/x"
+    ran, with_fixtures, skipped = 0, 0, []
     for page in pages:
         for number, line in shell_lines(os.path.join(ROOT, page)):
             try:
@@ -128,6 +247,11 @@ def check_doc_commands_run(veer):
             except ValueError:
                 continue
             if len(words) < 2 or words[0] != "veer":
+                continue
+            fixture = fixture_for(words)
+            if fixture:
+                run_with_fixture(veer, page, number, line, fixture, stand_in)
+                with_fixtures += 1
                 continue
             why = not_runnable(words)
             if why:
@@ -142,7 +266,9 @@ def check_doc_commands_run(veer):
         print("not run: " + s)
     # getting-started's demo and validate, canary.md's and experiments.md's demos at least.
     check(ran >= 6, f"only {ran} doc commands run")
-    print(f"doc commands: {ran} run, {len(skipped)} not run")
+    check(with_fixtures >= 12, f"only {with_fixtures} doc commands run with fixtures")
+    print(f"doc commands: {ran} run as written, {with_fixtures} run with fixtures of the "
+          f"reader's files or servers, {len(skipped)} not run")
 
 
 LITERAL = r'"((?:[^"\\]|\\.)*)"'

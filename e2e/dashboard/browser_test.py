@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """The evidence dashboard in a real headless Chromium (docs/dashboard.md).
 
-Runs `veer demo --dashboard` (the real controller on the in-memory cluster with the simulated
+--mode demo runs `veer demo --dashboard` (the real controller on the in-memory cluster with the simulated
 world) and --experiment-world (a whole Experiment run by the real Experiment reconciler on the
 in-memory cluster, served by the same dashboard), then drives /usr/bin/chromium through
 chromedriver with plain WebDriver JSON over HTTP: unauthenticated requests are refused, a token
 scoped to another namespace sees nothing, pages load, the charts carry the expected series (one
 per version on the Experiment page), and the actions work and are evented.
-Screenshots go to --artifacts. Exit 0 pass, 1 fail, 77 skipped (no chromium or chromedriver).
+--mode operator runs dashboard_operator_world: `veer operator --dashboard-listen
+--dashboard-tokenreview --dashboard-actions` as its own process on the real API server of
+VEER_TEST_KUBECONFIG (a Canary promoted then rolled back), and checks the same against it with
+ServiceAccount tokens reviewed by the API server (TokenReview, SubjectAccessReview).
+Screenshots go to --artifacts. Exit 0 pass, 1 fail, 77 skipped (no chromium or chromedriver; in
+operator mode also VEER_TEST_KUBECONFIG unset; set but unreachable is a failure).
 """
 import argparse
 import base64
@@ -222,6 +227,20 @@ def series_points(driver, chart, series):
     return int(driver.attribute(found[0], "data-points"))
 
 
+def phase_after_retry(driver, page, timeout=120):
+    """The rollout page's phase once it is no longer Failed (or still Failed after `timeout`):
+    the controller takes the retry at its next reconcile."""
+    deadline = time.monotonic() + timeout
+    phase = ""
+    while time.monotonic() < deadline:
+        driver.go(page)
+        phase = driver.text(driver.find("#phase"))
+        if phase != "Failed":
+            break
+        time.sleep(0.5)
+    return phase
+
+
 def test(args, driver, base, lines):
     shots = args.artifacts
 
@@ -320,14 +339,7 @@ def test(args, driver, base, lines):
     driver.submit(driver.find("#action-retry"))
     check("retry requested by alice" in driver.text(driver.find("table.events")),
           "the retry is an Event naming alice")
-    deadline = time.monotonic() + 120
-    phase = ""
-    while time.monotonic() < deadline:
-        driver.go(base + "/canary/demo/podinfo")
-        phase = driver.text(driver.find("#phase"))
-        if phase != "Failed":
-            break
-        time.sleep(0.5)
+    phase = phase_after_retry(driver, base + "/canary/demo/podinfo")
     check(phase != "Failed", "after retry the controller runs podinfo again (phase %s)" % phase)
     driver.screenshot(os.path.join(shots, "06-after-actions.png"))
 
@@ -384,19 +396,176 @@ def test_experiment(args, driver, base):
     driver.screenshot(os.path.join(shots, "08-experiment.png"))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--veer", required=True)
-    parser.add_argument("--experiment-world", required=True)
-    parser.add_argument("--artifacts", required=True)
-    args = parser.parse_args()
-    for tool in (CHROMIUM, CHROMEDRIVER):
-        if not os.access(tool, os.X_OK):
-            print("SKIPPED: %s is not installed (scripts/setup installs chromium "
-                  "chromium-driver)" % tool)
-            return SKIP
-    os.makedirs(args.artifacts, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="veer-dashboard-")
+def test_operator(args, driver, base, world):
+    """`veer operator --dashboard-listen --dashboard-tokenreview --dashboard-actions` on the real
+    API server (dashboard_operator_world): its Canary promoted 2.0.0 then rolled back 3.0.0-bad;
+    the callers are ServiceAccount tokens the API server reviews."""
+    shots = args.artifacts
+    ns, other = world["namespace"], world["other"]
+    viewer, outsider = world["token viewer"], world["token outsider"]
+    canary = ns + "/podinfo"
+    page = base + "/canary/" + canary
+
+    # Unauthenticated requests are refused; a token the API server does not know is refused.
+    for method, path in [("GET", "/"), ("GET", "/canary/" + canary),
+                         ("POST", "/canary/%s/promote" % canary)]:
+        status, _, _ = http(method, base + path, body="" if method == "POST" else None)
+        check(status == 401, "%s %s without a token: 401 (got %s)" % (method, path, status))
+    status, _, _ = http("GET", base + "/", headers={"Authorization": "Bearer not-a-token"})
+    check(status == 401, "a token the TokenReview rejects: 401 (got %s)" % status)
+    driver.go(base + "/")
+    check(driver.find_all("#token") and canary not in driver.source(),
+          "the browser without a session gets the sign-in form and nothing else")
+    driver.screenshot(os.path.join(shots, "01-sign-in.png"))
+
+    # The outsider may list and patch Canaries, but only in its own namespace.
+    status, _, body = http("GET", base + "/", headers={"Authorization": "Bearer " + outsider})
+    check(status == 200 and canary not in body, "the outsider over HTTP: 200, no %s listed" % canary)
+    status, _, _ = http("POST", page + "/abort", body="",
+                        headers={"Authorization": "Bearer " + outsider})
+    check(status == 404, "the outsider's abort of %s: 404 like a missing one (got %s)"
+          % (canary, status))
+    sign_in(driver, base, outsider)
+    check(driver.text(driver.find("#user")) == "system:serviceaccount:%s:outsider" % other,
+          "signed in as the outsider ServiceAccount, named by the TokenReview")
+    check(driver.find_all("#no-canaries") and not driver.find_all("tr[data-canary]"),
+          "the outsider's index lists no Canary")
+    driver.screenshot(os.path.join(shots, "02-other-namespace-index.png"))
+    driver.go(page)
+    check("Not found" in driver.source() and not driver.find_all("svg"),
+          "the outsider opening %s gets Not found, no chart" % canary)
+    sign_out(driver)
+
+    user = "system:serviceaccount:%s:viewer" % ns
+    sign_in(driver, base, viewer)
+    check(driver.text(driver.find("#user")) == user, "signed in as " + user)
+    rows = {driver.attribute(r, "data-canary"): driver.text(r)
+            for r in driver.find_all("tr[data-canary]")}
+    check(set(rows) == {canary}, "the viewer's index lists its Canary: %s" % sorted(rows))
+    check("Failed" in rows[canary] and "rolled back after" in rows[canary] and
+          ": fail" in rows[canary], "the index row: Failed, rolled back after, a failed verdict")
+    driver.screenshot(os.path.join(shots, "03-index.png"))
+
+    driver.go(page)
+    weight = series_points(driver, "weight", "weight")
+    check(weight >= 6, "the weight chart drawn with %d points (two rollouts)" % weight)
+    decisions = {driver.attribute(m, "data-decision")
+                 for m in driver.find_all('svg[data-chart="weight"] line[data-decision]')}
+    check({"Succeeded", "Failed"} <= decisions,
+          "decision markers include the promotion and the rollback: %s" % sorted(decisions))
+    for metric, limit, value in (("request-success-rate", "min", "99"),
+                                 ("request-duration", "max", "500")):
+        n = series_points(driver, "metric:" + metric, "canary")
+        check(n >= 3, "%s chart: canary series drawn with %d points" % (metric, n))
+        lines = driver.find_all('svg[data-chart="metric:%s"] line[data-limit="%s"]'
+                                % (metric, limit))
+        check(lines and driver.attribute(lines[0], "data-value") == value,
+              "%s: the threshold %s %s drawn" % (metric, limit, value))
+        check(driver.find_all('table[data-evidence="%s"]' % metric),
+              "%s: the evidence of the last decision shown" % metric)
+    check(driver.find_all('table[data-evidence="request-success-rate"] td[data-key="queries"]'),
+          "the rendered query shown")
+    check(len(driver.find_all("details.evidence-then")) >= 2, "the decisions keep their evidence")
+    driver.screenshot(os.path.join(shots, "04-canary.png"))
+
+    # Actions: a forged CSRF value is refused; pause, resume and retry patch the Canary (the
+    # API server checks nothing for the dashboard: the SubjectAccessReview allowed `patch`) and
+    # are Events naming the ServiceAccount.
+    session = [c["value"] for c in driver.cookies() if c["name"] == "veer_session"]
+    check(session, "the session cookie is set")
+    status, _, _ = http("POST", page + "/abort", body="csrf=x",
+                        headers={"Cookie": "veer_session=" + session[0]})
+    check(status == 403, "a POST with the cookie but a forged CSRF value: 403")
+    driver.submit(driver.find("#action-pause"))
+    check("pause requested" in driver.text(driver.find("#notice")), "pause: notice shown")
+    check("yes" in driver.source().split("<th>paused</th>")[1][:40], "the Canary shows paused")
+    check("pause requested by %s from the dashboard" % user in
+          driver.text(driver.find("table.events")), "the pause is an Event naming " + user)
+    driver.submit(driver.find("#action-resume"))
+    check("no" in driver.source().split("<th>paused</th>")[1][:40], "resume: not paused")
+    driver.submit(driver.find("#action-retry"))
+    check("retry requested by %s" % user in driver.text(driver.find("table.events")),
+          "the retry is an Event naming " + user)
+    phase = phase_after_retry(driver, page)
+    check(phase != "Failed", "after retry veer operator runs the revision again (phase %s)" % phase)
+    driver.screenshot(os.path.join(shots, "05-after-actions.png"))
+
+
+def start_browser(work):
+    """chromedriver on a free port and a headless Chromium session: (process, driver)."""
+    process = subprocess.Popen([CHROMEDRIVER, "--port=0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    port = int(Lines(process.stdout).wait_for(r"started successfully on port (\d+)",
+                                              60).group(1))
+    driver = WebDriver(port)
+    driver.start(os.path.join(work, "profile"))
+    return process, driver
+
+
+def keep_failure(args, driver):
+    if driver and driver.session:
+        try:
+            driver.screenshot(os.path.join(args.artifacts, "failure.png"))
+            with open(os.path.join(args.artifacts, "failure.html"), "w") as f:
+                f.write(driver.source())
+        except Exception as e:  # the failure itself is what matters
+            print("     (no failure screenshot: %s)" % e)
+
+
+def stop_browser(driver, process):
+    if driver:
+        driver.quit()
+    if process:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def run_operator(args, work):
+    """--mode operator: dashboard_operator_world on VEER_TEST_KUBECONFIG."""
+    if not os.environ.get("VEER_TEST_KUBECONFIG"):
+        print("SKIPPED: VEER_TEST_KUBECONFIG is not set (e2e/cluster/up brings a server up)")
+        return SKIP
+    world = subprocess.Popen([args.operator_world], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    driver_process = driver = None
+    failed = False
+    lines = Lines(world.stdout)
+    try:
+        facts = {}
+        for key in ("namespace", "other", "token viewer", "token outsider"):
+            facts[key] = lines.wait_for(r"^%s (\S+)$" % key, 300).group(1)
+        base = "http://" + lines.wait_for(r"dashboard listening on http://([0-9.:]+)/",
+                                          120).group(1)
+        print("     %s, rollouts in %s" % (base, facts["namespace"]), flush=True)
+        print("     " + lines.wait_for(r"rollouts finished: .*", 600).group(0), flush=True)
+        driver_process, driver = start_browser(work)
+        test_operator(args, driver, base, facts)
+    except Failure as failure:
+        print("FAILED: %s" % failure)
+        keep_failure(args, driver)
+        failed = True
+    finally:
+        stop_browser(driver, driver_process)
+        world.stdin.close()  # the world serves until its input closes
+        try:
+            code = world.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            world.kill()
+            code = world.wait()
+        try:
+            lines.wait_for(r"\0never", 5)  # the rest of its output, for the report below
+        except Failure:
+            pass
+    if code != 0 or failed:
+        print("dashboard_operator_world exited %s; its output:\n%s"
+              % (code, "".join(lines.seen)[-6000:]))
+        return 1
+    print("PASSED: veer operator's dashboard in headless Chromium")
+    return 0
+
+
+def run_demo(args, work):
+    """--mode demo: `veer demo --dashboard` and dashboard_experiment_world, in memory."""
     users = os.path.join(work, "users")
     with open(users, "w") as f:
         f.write(USERS)
@@ -416,12 +585,7 @@ def main():
         lines = Lines(demo.stdout)
         base = "http://" + lines.wait_for(r"dashboard listening on http://([0-9.:]+)/", 120).group(1)
         lines.wait_for(r"serving the dashboard on", 300)  # the demo's rollouts are done
-        driver_process = subprocess.Popen([CHROMEDRIVER, "--port=0"], stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, text=True)
-        port = int(Lines(driver_process.stdout).wait_for(r"started successfully on port (\d+)",
-                                                          60).group(1))
-        driver = WebDriver(port)
-        driver.start(os.path.join(work, "profile"))
+        driver_process, driver = start_browser(work)
         test(args, driver, base, lines)
         world_lines = Lines(world.stdout)
         world_base = "http://" + world_lines.wait_for(
@@ -432,20 +596,10 @@ def main():
         return 0
     except Failure as failure:
         print("FAILED: %s" % failure)
-        if driver and driver.session:
-            try:
-                driver.screenshot(os.path.join(args.artifacts, "failure.png"))
-                with open(os.path.join(args.artifacts, "failure.html"), "w") as f:
-                    f.write(driver.source())
-            except Exception as e:  # the failure itself is what matters
-                print("     (no failure screenshot: %s)" % e)
+        keep_failure(args, driver)
         return 1
     finally:
-        if driver:
-            driver.quit()
-        if driver_process:
-            driver_process.terminate()
-            driver_process.wait(timeout=30)
+        stop_browser(driver, driver_process)
         world.stdin.close()  # the world serves until its input closes
         try:
             world.wait(timeout=60)
@@ -460,6 +614,28 @@ def main():
             code = demo.wait()
         if code != 0 or demo_err:
             print("veer demo exited %s; stderr:\n%s" % (code, "".join(demo_err)[-4000:]))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=("demo", "operator"), default="demo")
+    parser.add_argument("--veer", help="demo: the veer binary")
+    parser.add_argument("--experiment-world", help="demo: dashboard_experiment_world")
+    parser.add_argument("--operator-world", help="operator: dashboard_operator_world")
+    parser.add_argument("--artifacts", required=True)
+    args = parser.parse_args()
+    needed = ("veer", "experiment_world") if args.mode == "demo" else ("operator_world",)
+    for name in needed:
+        if not getattr(args, name):
+            parser.error("--mode %s needs --%s" % (args.mode, name.replace("_", "-")))
+    for tool in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(tool, os.X_OK):
+            print("SKIPPED: %s is not installed (scripts/setup installs chromium "
+                  "chromium-driver)" % tool)
+            return SKIP
+    os.makedirs(args.artifacts, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="veer-dashboard-")
+    return run_demo(args, work) if args.mode == "demo" else run_operator(args, work)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -30,6 +31,9 @@ using nlohmann::json;
 #endif
 const std::string kSource = VEER_SOURCE_DIR;
 const std::string kManifests = kSource + "/charts/veer/manifests.yaml";
+#ifndef VEER_BINARY_DIR
+#define VEER_BINARY_DIR "."
+#endif
 
 // Permissions of the probed rules that the run cannot show to be needed, and why; they are not
 // probed (each probe of one would be a whole run for nothing). Every other one must be.
@@ -42,11 +46,12 @@ const std::vector<Unreached> kUnreached = {
     {{"veer.dev/canaries", "veer.dev/metrictemplates", "veer.dev/alertproviders",
       "veer.dev/experiments", "apps/deployments", "apps/daemonsets", "configmaps", "secrets",
       "services", "autoscaling/horizontalpodautoscalers", "networking.istio.io/virtualservices",
-      "networking.istio.io/destinationrules"},
+      "networking.istio.io/destinationrules", "gateway.networking.k8s.io/httproutes"},
      {"get"},
      "the informers' caches answer every read; GET is the fallback when a type cannot be listed "
      "or a lazily started informer has not listed within 10 s"},
-    {{"networking.istio.io/virtualservices", "networking.istio.io/destinationrules"},
+    {{"networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
+      "gateway.networking.k8s.io/httproutes"},
      {"list", "watch"},
      "router objects are read with GET when their type cannot be listed (docs/operator.md)"},
     {{"configmaps", "secrets"},
@@ -57,21 +62,14 @@ const std::vector<Unreached> kUnreached = {
     {{"apps/daemonsets"},
      {"watch", "create", "update", "patch"},
      "DaemonSet targets only (the run's target is a Deployment; the same code handles both)"},
-    {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules"},
+    {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
+      "gateway.networking.k8s.io/httproutes"},
      {"delete"},
      "when a router's plan drops an object (a Canary changing provider or strategy)"},
-    {{"autoscaling/horizontalpodautoscalers"},
+    {{"networking.istio.io/destinationrules"},
      {"update"},
-     "when the target's HPA changes; the run leaves it as it is"},
-    {{"services", "networking.istio.io/destinationrules"},
-     {"update"},
-     "when the object differs from the one the Canary wants (ports, selector, traffic policy); "
-     "the run makes the apex Service differ in some runs only, the DestinationRules never"},
-    {{"services", "autoscaling/horizontalpodautoscalers", "veer.dev/metrictemplates",
-      "veer.dev/alertproviders", "veer.dev/experiments"},
-     {"watch"},
-     "a change someone else makes is seen through the watch; the run changes none of these (an "
-     "Experiment reaches Running without it: the first list and the requeues suffice)"},
+     "when the DestinationRule differs from the one the Canary wants (traffic policy); the run "
+     "never makes it differ"},
 };
 
 // The Experiment controller's permissions (list and update experiments, update
@@ -386,7 +384,8 @@ TEST_CASE(
   const auto applied = apply_manifests(*cluster);
   REQUIRE_MESSAGE(applied.empty(), applied);
   const json rules = chart_rules(*cluster);
-  // Only the routers this run drives are probed; the others' rules have the same shape.
+  // Only the routers this run drives are probed (the Gateway API's by its own case below); the
+  // others' rules have the same shape.
   const std::vector<std::string> probed_groups = {
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   std::vector<Permission> permissions;
@@ -429,10 +428,16 @@ TEST_CASE(
 }  // namespace veer::e2e
 
 namespace veer::e2e {
+namespace {
 
-TEST_CASE(
-    "the Experiment controller's permissions: an Experiment reaches Running as the chart's "
-    "ServiceAccount, and without any one of them it does not, refused a call naming it") {
+// A targeted run: as the chart's ServiceAccount `run` finishes every one of `phases` and is never
+// refused; then each permission `wanted` picks (`expected` of them; the unreached ones are
+// said and skipped) is removed in turn, side by side, and the operator's log must name the
+// refused call (a run that merely fails, the refusal said nowhere, is a refusal read as
+// something else).
+void control_and_probe(const std::string& what, RunResult (*run)(const RunOptions&),
+                       const std::vector<std::string>& phases,
+                       const std::function<bool(const Permission&)>& wanted, std::size_t expected) {
   auto cluster = cluster_or_skip();
   if (!cluster) return;
   const auto applied = apply_manifests(*cluster);
@@ -441,35 +446,58 @@ TEST_CASE(
   const auto kubeconfig = chart_kubeconfig(*cluster, why);
   REQUIRE_MESSAGE(!kubeconfig.empty(), why);
   const auto started = std::chrono::steady_clock::now();
-  auto control = run_experiment({"experiment", kubeconfig, "veer-system", std::nullopt});
+  auto control = run({what, kubeconfig, "veer-system", std::nullopt});
   INFO("operator log: " << control.log_tail);
-  REQUIRE_MESSAGE(control.phases == experiment_phases(), control.error);
+  REQUIRE_MESSAGE(control.phases == phases, control.error);
   CHECK_MESSAGE(control.forbidden.empty(), control.forbidden.front());
 
+  const json rules = chart_rules(*cluster);
   std::vector<Permission> permissions;
-  for (const auto& p : permissions_of(chart_rules(*cluster)))
-    if (experiments_permission(p) && !unreached(p)) permissions.push_back(p);
-  // list experiments, update experiments (the finalizer), update experiments/status
-  REQUIRE(permissions.size() == 3);
+  for (const auto& p : permissions_of(rules)) {
+    if (!wanted(p)) continue;
+    if (const auto* u = unreached(p)) {
+      MESSAGE("not probed: " << p.text() << ": " << std::string(u->why));
+      continue;
+    }
+    permissions.push_back(p);
+  }
+  REQUIRE(permissions.size() == expected);
   std::size_t named = 0;
-  for (const auto& o : probe(*cluster, chart_rules(*cluster), permissions, run_experiment)) {
+  for (const auto& o : probe(*cluster, rules, permissions, run)) {
     INFO("without " << o.permission.text() << ": forbidden "
                     << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
                     << o.run.log_tail);
-    // A refused status write is said as refused (status_write.cpp), never as "changed
-    // meanwhile": every probe must stop on the refusal named in the log.
     CHECK_MESSAGE(o.run.stopped,
                   "without " << o.permission.text()
                              << " the operator's log never named the refused call ("
-                             << (o.run.error.empty() ? "the Experiment ran" : o.run.error) << ")");
+                             << (o.run.error.empty() ? "the run finished" : o.run.error) << ")");
     if (o.run.stopped) ++named;
   }
-  MESSAGE("the Experiment permissions: " << permissions.size() << " probed, " << named
-                                         << " refused by name in the operator's log, in "
-                                         << std::chrono::duration_cast<std::chrono::seconds>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count()
-                                         << " s");
+  MESSAGE(what << ": " << permissions.size() << " permissions probed, " << named
+               << " refused by name in the operator's log, in "
+               << std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count()
+               << " s (with the control run)");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the Experiment controller's permissions: an Experiment reaches Running as the chart's "
+    "ServiceAccount, and without any one of them it does not, refused a call naming it") {
+  // list, watch and update experiments (the finalizer), update experiments/status. A refused
+  // status write is said as refused (status_write.cpp), never as "changed meanwhile".
+  control_and_probe("experiment", run_experiment, experiment_phases(), experiments_permission, 4);
+}
+
+TEST_CASE(
+    "another router's permissions: a Gateway API Canary is initialized and promoted as the "
+    "chart's ServiceAccount, and without create or update on httproutes it is refused a call "
+    "naming it") {
+  control_and_probe(
+      "gatewayapi", run_router, router_phases(),
+      [](const Permission& p) { return p.group == "gateway.networking.k8s.io"; }, 2);
 }
 
 }  // namespace veer::e2e
@@ -525,7 +553,8 @@ std::vector<std::string> doc_yaml_blocks(const std::string& page) {
 }  // namespace
 
 TEST_CASE(
-    "the kubectl lines of docs/install.md and docs/getting-started.md run as written on the API "
+    "the kubectl and veer status lines of docs/install.md and docs/getting-started.md run as "
+    "written on the API "
     "server, and every Canary getting-started.md shows is accepted by the CRD's schema") {
   auto cluster = cluster_or_skip();
   if (!cluster) return;
@@ -552,7 +581,10 @@ TEST_CASE(
       // Not structured bindings: doctest's assertions capture them, which clang 14 refuses.
       const int number = numbered.first;
       std::string line = numbered.second;
-      if (line.rfind("kubectl ", 0) != 0) continue;
+      // veer lines that only read the cluster run too (the doc test runs the others it can;
+      // a watch never ends).
+      const bool veer_reads = line.rfind("veer status ", 0) == 0;
+      if (line.rfind("kubectl ", 0) != 0 && !veer_reads) continue;
       if (const auto at = line.find("examples/podinfo.yaml"); at != std::string::npos)
         line.replace(at, std::string("examples/podinfo.yaml").size(), podinfo);
       // A watch never ends; the reader stops it.
@@ -562,14 +594,15 @@ TEST_CASE(
       auto done =
           run_command({"bash", "-c",
                        "cd '" + kSource + "' && export KUBECONFIG='" + cluster->admin_kubeconfig() +
-                           "' SLACK_URL=https://hooks.slack.invalid/services/T/B/x && " + line});
+                           "' SLACK_URL=https://hooks.slack.invalid/services/T/B/x PATH='" +
+                           std::string(VEER_BINARY_DIR) + "/operator':\"$PATH\" && " + line});
       CHECK_MESSAGE(done.status == 0, page << ":" << number << ": " << line << "\n" << done.out);
       ++ran;
     }
   }
-  // install.md: apply, set image, two secrets; getting-started.md: podinfo, the Canary, set
-  // image, describe.
-  CHECK(ran >= 8);
+  // install.md: apply, set image, two secrets; getting-started.md: podinfo, the Canary,
+  // veer status, set image, describe.
+  CHECK(ran >= 9);
   CHECK(cluster->kubectl({"get", "canary", "podinfo", "-n", "test"}).status == 0);
 
   int canaries = 0;

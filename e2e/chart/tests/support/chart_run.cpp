@@ -21,6 +21,9 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kName = "podinfo";
+const kube::ResourceType kServices{"", "v1", "services", "Service"};
+const kube::ResourceType kAutoscalers{"autoscaling", "v1", "horizontalpodautoscalers",
+                                      "HorizontalPodAutoscaler"};
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {
@@ -82,7 +85,7 @@ json autoscaler(const std::string& ns) {
         {"targetCPUUtilizationPercentage", 80}}}};
 }
 
-json canary(const std::string& ns) {
+json canary(const std::string& ns, const std::string& provider) {
   json analysis = {{"interval", "5s"},
                    {"threshold", 1},
                    {"maxWeight", 20},
@@ -93,18 +96,21 @@ json canary(const std::string& ns) {
                                             {{"name", "request-duration"},
                                              {"interval", "1m"},
                                              {"thresholdRange", {{"max", 500}}}}})}};
+  json service = {{"port", 9898}, {"targetPort", 9898}};
+  if (provider == "gatewayapi")
+    service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns}}});
   return {
       {"apiVersion", "veer.dev/v1beta1"},
       {"kind", "Canary"},
       {"metadata", {{"name", kName}, {"namespace", ns}}},
       {"spec",
-       {{"provider", "istio"},
+       {{"provider", provider},
         {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
         {"autoscalerRef",
          {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
         {"revertOnDeletion", true},
         {"progressDeadlineSeconds", 60},
-        {"service", {{"port", 9898}, {"targetPort", 9898}}},
+        {"service", service},
         {"analysis", analysis}}}};
 }
 
@@ -124,6 +130,7 @@ class Run {
   ~Run() {
     if (process_) process_->stop(SIGTERM, 20s);
     kubelet_.reset();
+    gateway_.reset();
     prometheus_.reset();
     if (!ns_.empty()) cluster_.delete_namespace(ns_);
   }
@@ -132,9 +139,18 @@ class Run {
     // In the order of run_phases().
     return go({[&] { return initialize(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+               [&] { return follow_changes(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
                [&] { return delete_canary(); }},
               run_phases());
+  }
+
+  // Another router's objects: initialized and a good revision promoted (the route created,
+  // watched and its weights updated).
+  RunResult go_router() {
+    return go({[&] { return initialize(); },
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); }},
+              router_phases());
   }
 
   RunResult go_experiment() {
@@ -191,7 +207,10 @@ class Run {
   // The kubelet and Prometheus stand-ins and `veer operator` for the run's namespace.
   void start_operator() {
     kubelet_ = std::make_unique<KubeletStandIn>(cluster_.api(), ns_);
-    prometheus_ = std::make_unique<FakePrometheus>(builtin_series("istio"), [this] {
+    if (options_.provider == "gatewayapi")  // veer waits for the route's acceptance
+      gateway_ =
+          std::make_unique<KubeletStandIn>(cluster_.api(), ns_, KubeletStandIn::Kind::HttpRoutes);
+    prometheus_ = std::make_unique<FakePrometheus>(builtin_series(options_.provider), [this] {
       auto t = cluster_.api().get({kDeployments, ns_, kName});
       return t && controller::simulation::image_of(*t).find("bad") != std::string::npos;
     });
@@ -229,9 +248,9 @@ class Run {
     ns_ = unique_name("veer-chart-" + options_.label);
     auto& api = cluster_.api();
     if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
-    for (const auto& object :
-         {config_map(ns_, "blue"), secret(ns_, "one"),
-          target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_), canary(ns_)})
+    for (const auto& object : {config_map(ns_, "blue"), secret(ns_, "one"),
+                               target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_),
+                               canary(ns_, options_.provider)})
       if (auto created = api.create(object); !created) return created.error().message;
     start_operator();
     auto initialized = wait(
@@ -253,9 +272,16 @@ class Run {
         15s, "an Event about the Canary");
   }
 
-  // After a promotion the -primary copies hold the target's configuration (read through the
-  // operator's informers, so a refused watch leaves them stale).
+  // After a promotion the -primary copies hold the target's configuration, and podinfo-primary's
+  // HPA the target HPA's bounds (read through the operator's informers, so a refused watch
+  // leaves them stale).
   std::optional<std::string> copies_current() {
+    auto primary_hpa = cluster_.api().get({kAutoscalers, ns_, std::string(kName) + "-primary"});
+    auto hpa = cluster_.api().get({kAutoscalers, ns_, kName});
+    if (!primary_hpa || !hpa ||
+        primary_hpa->value("/spec/maxReplicas"_json_pointer, 0) !=
+            hpa->value("/spec/maxReplicas"_json_pointer, -1))
+      return std::nullopt;
     for (const auto& [type, name] :
          {std::pair{kConfigMaps, "podinfo-config"}, std::pair{kSecrets, "podinfo-secret"}}) {
       auto source = cluster_.api().get({type, ns_, name});
@@ -276,6 +302,12 @@ class Run {
               api.patch({type, ns_, object["metadata"]["name"]}, kube::PatchType::Merge, object);
           !patched)
         return patched.error().message;
+    // The promoted revision comes with new HPA bounds, which podinfo-primary's HPA must follow.
+    if (end == "Succeeded")
+      if (auto patched = api.patch({kAutoscalers, ns_, kName}, kube::PatchType::Merge,
+                                   json{{"spec", {{"maxReplicas", 5}}}});
+          !patched)
+        return patched.error().message;
     json patch = json::array({{{"op", "replace"},
                                {"path", "/spec/template/spec/containers/0/image"},
                                {"value", image}}});
@@ -294,7 +326,28 @@ class Run {
         120s, image + " ending " + end);
     if (!ended.empty() || stopped_ || end != "Succeeded") return ended;
     return wait([&] { return copies_current(); }, 15s,
-                "podinfo-config-primary and podinfo-secret-primary holding the new configuration");
+                "podinfo-config-primary and podinfo-secret-primary holding the new configuration, "
+                "podinfo-primary's HPA the new bounds");
+  }
+
+  // Someone else changes veer's podinfo-canary Service: veer sees it through its watch (its
+  // cache would stay stale without it) and writes its routing back (an update).
+  std::string follow_changes() {
+    const std::string service = std::string(kName) + "-canary";
+    if (auto patched =
+            cluster_.api().patch({kServices, ns_, service}, kube::PatchType::Merge,
+                                 json{{"spec", {{"selector", {{"app", "someone-else"}}}}}});
+        !patched)
+      return patched.error().message;
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto canary = cluster_.api().get({kServices, ns_, service});
+          if (canary &&
+              canary->value("/spec/selector/app"_json_pointer, std::string()) != "someone-else")
+            return "";
+          return std::nullopt;
+        },
+        30s, "podinfo-canary's selector put back");
   }
 
   std::string delete_canary() {
@@ -313,6 +366,7 @@ class Run {
   RunOptions options_;
   std::string ns_;
   std::unique_ptr<KubeletStandIn> kubelet_;
+  std::unique_ptr<KubeletStandIn> gateway_;
   std::unique_ptr<FakePrometheus> prometheus_;
   std::unique_ptr<ChildProcess> process_;
   bool stopped_ = false;
@@ -321,8 +375,8 @@ class Run {
 }  // namespace
 
 const std::vector<std::string>& run_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted", "rolled back",
-                                                  "reverted"};
+  static const std::vector<std::string> phases = {"initialized", "promoted", "changes followed",
+                                                  "rolled back", "reverted"};
   return phases;
 }
 
@@ -331,7 +385,10 @@ const std::vector<std::string>& experiment_phases() {
   return phases;
 }
 
-RunResult run_experiment(const RunOptions& options) {
+namespace {
+
+// `go` on a Run of `options` against VEER_TEST_KUBECONFIG (fails the case when unreachable).
+RunResult on_cluster(const RunOptions& options, RunResult (Run::*go)()) {
   auto cluster = E2eCluster::from_environment();
   if (!cluster) {
     RunResult result;
@@ -339,18 +396,28 @@ RunResult run_experiment(const RunOptions& options) {
     return result;
   }
   Run run(*cluster, options);
-  return run.go_experiment();
+  return (run.*go)();
+}
+
+}  // namespace
+
+RunResult run_experiment(const RunOptions& options) {
+  return on_cluster(options, &Run::go_experiment);
+}
+
+const std::vector<std::string>& router_phases() {
+  static const std::vector<std::string> phases = {"initialized", "promoted"};
+  return phases;
+}
+
+RunResult run_router(const RunOptions& options) {
+  RunOptions gatewayapi = options;
+  gatewayapi.provider = "gatewayapi";
+  return on_cluster(gatewayapi, &Run::go_router);
 }
 
 RunResult run_rollout(const RunOptions& options) {
-  auto cluster = E2eCluster::from_environment();  // fails the case when unreachable
-  if (!cluster) {
-    RunResult result;
-    result.error = "VEER_TEST_KUBECONFIG is not set (the case is skipped)";
-    return result;
-  }
-  Run run(*cluster, options);
-  return run.go();
+  return on_cluster(options, &Run::go);
 }
 
 }  // namespace veer::e2e

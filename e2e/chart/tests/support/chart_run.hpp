@@ -21,6 +21,8 @@ struct RunOptions {
   std::string lease_namespace;
   // Stop as soon as the log reports this permission refused.
   std::optional<Permission> stop_on;
+  // The Canary's spec.provider (istio, or gatewayapi for run_router).
+  std::string provider = "istio";
 };
 
 struct RunResult {
@@ -35,6 +37,12 @@ struct RunResult {
 const std::vector<std::string>& run_phases();
 
 RunResult run_rollout(const RunOptions& options);
+
+// A targeted run for another router's permissions: the same Canary through the Gateway API (an
+// HTTPRoute, accepted by a stand-in gateway controller) is initialized and a good revision
+// promoted. Phases "initialized", "promoted".
+const std::vector<std::string>& router_phases();
+RunResult run_router(const RunOptions& options);
 
 // A targeted run for the Experiment controller's permissions: an A/B Experiment (istio, two
 // Deployments) is started and must reach Running, which needs its informer (get, list, watch)
