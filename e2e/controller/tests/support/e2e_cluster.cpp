@@ -45,11 +45,12 @@ std::string unique_name(const std::string& prefix) {
 }
 
 std::unique_ptr<E2eCluster> E2eCluster::from_environment() {
-  const char* path = std::getenv("VEER_TEST_KUBECONFIG");
-  if (path == nullptr || *path == '\0') {
+  const char* from_env = std::getenv("VEER_TEST_KUBECONFIG");
+  if (from_env == nullptr || *from_env == '\0') {
     testing::skip_test("VEER_TEST_KUBECONFIG is not set (scripts/test brings a server up)");
     return nullptr;
   }
+  const std::string path = from_env;  // as text: doctest prints a char pointer as an address
   // Asked to run against a server: anything short of reaching it is a failure, not a skip.
   auto config = kube::load_client_config({path, ""});
   if (!config) FAIL("VEER_TEST_KUBECONFIG=" << path << ": " << config.error().message);
