@@ -2,6 +2,7 @@
 // minutes of rollout in milliseconds under a SimulatedClock, deterministically.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -30,6 +31,13 @@ class Clock {
   void sleep_until(TimePoint deadline);
   void sleep_for(Duration d) { sleep_until(now() + d); }
 };
+
+// A requeue delay: whole milliseconds rounded up, at least 1 ms. A controller's requeue of 0 is
+// "none", so a wait rounded down from a fraction of a millisecond would be dropped, and a pass
+// woken just before its time would wait for an unrelated event instead of coming back.
+inline std::chrono::milliseconds requeue_delay(Clock::Duration wait) {
+  return std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(wait));
+}
 
 // Wall-clock time.
 class RealClock final : public Clock {

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/clock.hpp"
 #include "base/time_format.hpp"
 #include "model/duration.hpp"
 #include "operator/controller/decision.hpp"
@@ -82,10 +83,9 @@ class Decider {
     return base::format_time(now_);
   }
   // Until the next step falls due, after one was recorded at `step_time()`.
-  milliseconds until_next_step() const {
+  base::Clock::Duration until_next_step() const {
     auto last = base::parse_time(d_.status.progress.last_step_time).value_or(now_);
-    return std::max(milliseconds(1),
-                    std::chrono::duration_cast<milliseconds>(last + interval() - now_));
+    return last + interval() - now_;
   }
   std::string provider() const {
     return spec_.provider.empty() ? settings_.default_provider : spec_.provider;
@@ -120,8 +120,9 @@ class Decider {
   void alert(AlertSeverity severity, std::string message) {
     d_.alerts.push_back({severity, std::move(message)});
   }
-  void requeue(milliseconds after) {
-    if (d_.requeue_after.count() == 0 || after < d_.requeue_after) d_.requeue_after = after;
+  void requeue(base::Clock::Duration after) {
+    const auto ms = base::requeue_delay(after);
+    if (d_.requeue_after.count() == 0 || ms < d_.requeue_after) d_.requeue_after = ms;
   }
   void note(const std::string& text) {
     append_history(pg(), {base::format_time(now_), std::string(model::to_string(st().phase)),
@@ -412,8 +413,7 @@ class Decider {
     }
     wait_for("canary", "Waiting for " + target() + " to be ready: " + seen_.canary.message, false,
              true);
-    requeue(std::min(settings_.poll_interval,
-                     std::chrono::duration_cast<milliseconds>(deadline - (now_ - since))));
+    requeue(std::min<base::Clock::Duration>(settings_.poll_interval, deadline - (now_ - since)));
     return false;
   }
 
@@ -460,7 +460,7 @@ class Decider {
     if (!pg().last_step_time.empty()) {
       auto last = base::parse_time(pg().last_step_time).value_or(now_);
       if (now_ < last + interval()) {
-        requeue(std::chrono::duration_cast<milliseconds>(last + interval() - now_));
+        requeue(last + interval() - now_);
         return;
       }
     }
@@ -779,7 +779,7 @@ class Decider {
       if (!pg().last_step_time.empty()) {
         auto last = base::parse_time(pg().last_step_time).value_or(now_);
         if (now_ < last + interval()) {
-          requeue(std::chrono::duration_cast<milliseconds>(last + interval() - now_));
+          requeue(last + interval() - now_);
           return;
         }
       }

@@ -4,6 +4,7 @@
 
 #include "analysis/experiment/allocation.hpp"
 #include "analysis/experiment/experiment_config.hpp"
+#include "base/clock.hpp"
 #include "base/time_format.hpp"
 #include "operator/controller/experiment/step_status.hpp"
 
@@ -11,7 +12,6 @@ namespace veer::controller::experiment {
 
 namespace ax = analysis::experiment;
 using model::ExperimentPhase;
-using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 namespace {
@@ -280,7 +280,7 @@ ExperimentDecision decide_experiment(const model::Experiment& e,
   const auto last = parsed(s.last_update_time).value_or(now - interval);
   if (now < last + interval) {
     route(weights_in(s));
-    d.requeue_after = duration_cast<milliseconds>(last + interval - now);
+    d.requeue_after = base::requeue_delay(last + interval - now);
     return d;
   }
   if (!observed.step && observed.step_error.empty()) {

@@ -311,6 +311,39 @@ TEST_CASE(
   CHECK(overdue.requeue_after == minutes(1));
 }
 
+TEST_CASE(
+    "a pass a fraction of a millisecond before a step falls due comes back for it: its requeue is "
+    "rounded up, never to 0 (no requeue), which left a Canary waiting minutes for a resync") {
+  World w;
+  w.start_rollout();
+  w.tick();
+  REQUIRE(w.status.canary.canary_weight == 10);
+  // The requeue of that step (60 000 ms) woke the pass 0.4 ms early: the step's time is stored
+  // in whole seconds, the wait in milliseconds.
+  w.now += minutes(1) - std::chrono::microseconds(400);
+  auto& early = w.tick();
+  CHECK(w.status.canary.canary_weight == 10);
+  CHECK(early.requeue_after == milliseconds(1));
+  w.advance(milliseconds(1));
+  w.tick();
+  CHECK(w.status.canary.canary_weight == 20);
+
+  // The same in promotion's primary-weight steps.
+  World p;
+  p.canary.spec.analysis->step_weight_promotion = 20;
+  p.start_rollout();
+  p.run_until(CanaryPhase::Promoting);
+  p.tick();
+  REQUIRE(p.status.canary.canary_weight == 10);
+  p.now += minutes(1) - std::chrono::microseconds(400);
+  auto& promoting = p.tick();
+  CHECK(p.status.canary.phase == CanaryPhase::Promoting);
+  CHECK(promoting.requeue_after == milliseconds(1));
+  p.advance(milliseconds(1));
+  p.tick();
+  CHECK(p.status.canary.phase == CanaryPhase::Succeeded);
+}
+
 TEST_CASE("stepWeights are followed and their last entry is the maximum") {
   World w;
   w.canary.spec.analysis->step_weight = 0;
