@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/controller/tests/support/builtin_metrics.hpp"
 #include "e2e/controller/tests/support/e2e_cluster.hpp"
 #include "e2e/controller/tests/support/fake_prometheus.hpp"
 #include "e2e/controller/tests/support/kubelet.hpp"
@@ -59,12 +60,7 @@ json world_canary(const std::string& ns) {
                    {"threshold", 1},
                    {"maxWeight", 30},
                    {"stepWeight", 10},
-                   {"metrics", json::array({{{"name", "request-success-rate"},
-                                             {"interval", "1m"},
-                                             {"thresholdRange", {{"min", 99}}}},
-                                            {{"name", "request-duration"},
-                                             {"interval", "1m"},
-                                             {"thresholdRange", {{"max", 500}}}}})}};
+                   {"metrics", builtin_metrics()}};
   return {{"apiVersion", "veer.dev/v1beta1"},
           {"kind", "Canary"},
           {"metadata", {{"name", kTarget}, {"namespace", ns}}},

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/controller/tests/support/builtin_metrics.hpp"
 #include "e2e/controller/tests/support/e2e_cluster.hpp"
 #include "e2e/controller/tests/support/fake_prometheus.hpp"
 #include "e2e/controller/tests/support/kubelet.hpp"
@@ -90,12 +91,7 @@ json canary(const std::string& ns, const std::string& provider) {
                    {"threshold", 1},
                    {"maxWeight", 20},
                    {"stepWeight", 10},
-                   {"metrics", json::array({{{"name", "request-success-rate"},
-                                             {"interval", "1m"},
-                                             {"thresholdRange", {{"min", 99}}}},
-                                            {{"name", "request-duration"},
-                                             {"interval", "1m"},
-                                             {"thresholdRange", {{"max", 500}}}}})}};
+                   {"metrics", builtin_metrics()}};
   json service = {{"port", 9898}, {"targetPort", 9898}};
   if (provider == "gatewayapi")
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns}}});

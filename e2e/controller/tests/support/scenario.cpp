@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/controller/tests/support/builtin_metrics.hpp"
 #include "e2e/controller/tests/support/resource_types.hpp"
 #include "operator/controller/simulation.hpp"
 
@@ -121,14 +122,7 @@ json Scenario::canary_object() const {
   json service = {{"port", 9898}, {"targetPort", 9898}};
   if (router_.provider.rfind("gatewayapi", 0) == 0)
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns_}}});
-  json analysis = {{"interval", "10s"},
-                   {"threshold", 1},
-                   {"metrics", json::array({{{"name", "request-success-rate"},
-                                             {"interval", "1m"},
-                                             {"thresholdRange", {{"min", 99}}}},
-                                            {{"name", "request-duration"},
-                                             {"interval", "1m"},
-                                             {"thresholdRange", {{"max", 500}}}}})}};
+  json analysis = {{"interval", "10s"}, {"threshold", 1}, {"metrics", builtin_metrics()}};
   if (router_.blue_green) {
     analysis["iterations"] = 2;
   } else {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "e2e/controller/tests/support/builtin_metrics.hpp"
 #include "e2e/controller/tests/support/resource_types.hpp"
 #include "e2e/traffic/tests/support/loopback.hpp"
 #include "operator/controller/simulation.hpp"
@@ -89,12 +90,7 @@ json TrafficRollout::canary_object() const {
                    {"threshold", 1},
                    {"maxWeight", 30},
                    {"stepWeight", 10},
-                   {"metrics", json::array({{{"name", "request-success-rate"},
-                                             {"interval", options_.metric_interval},
-                                             {"thresholdRange", {{"min", 99}}}},
-                                            {{"name", "request-duration"},
-                                             {"interval", options_.metric_interval},
-                                             {"thresholdRange", {{"max", 500}}}}})}};
+                   {"metrics", builtin_metrics(options_.metric_interval)}};
   analysis.update(options_.analysis_extra);
   for (const auto& [key, value] : options_.analysis_extra.items())
     if (value.is_null()) analysis.erase(key);
