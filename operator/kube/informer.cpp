@@ -96,6 +96,13 @@ std::optional<Json> Informer::get(const std::string& key) const {
   return unpack(*it->second);
 }
 
+std::optional<std::string> Informer::cached_resource_version(const std::string& key) const {
+  std::lock_guard guard(mutex_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  return it->second->resource_version;
+}
+
 std::vector<Json> Informer::list(const std::string& ns) const {
   std::lock_guard guard(mutex_);
   std::vector<Json> out;

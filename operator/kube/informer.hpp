@@ -78,6 +78,9 @@ class Informer {
 
   std::optional<Json> get(const std::string& ns, const std::string& name) const;
   std::optional<Json> get(const std::string& key) const;
+  // The resourceVersion the cache holds for `key` (nothing when it holds no such object), without
+  // unpacking it.
+  std::optional<std::string> cached_resource_version(const std::string& key) const;
   std::vector<Json> list(const std::string& ns = "") const;
   std::vector<Json> by_index(const std::string& index, const std::string& value) const;
   std::size_t size() const;

@@ -80,6 +80,12 @@ std::unique_ptr<CachedCluster::Entry> CachedCluster::make_entry(const kube::Reso
                                                  options_.max_watched_names, options_.warn);
   } else {
     entry->informer = std::make_unique<kube::Informer>(api_, clock_, info.type, options);
+    const auto settle_seen = [this, e = entry.get()](const kube::Json& seen) {
+      settle(overlay_key(*e, kube::key_of(seen)), kube::resource_version_of(seen));
+    };
+    entry->informer->add_handlers(
+        {settle_seen, [settle_seen](const kube::Json&, const kube::Json& o) { settle_seen(o); },
+         settle_seen});
   }
   return entry;
 }
@@ -283,9 +289,30 @@ void CachedCluster::remember(const kube::Result<kube::Json>& written) {
   if (!entry) return;
   auto kept = object;
   if (entry->trim) entry->trim(kept);
+  const auto key = overlay_key(*entry, kube::key_of(object));
+  {
+    std::lock_guard guard(overlay_mutex_);
+    if (overlay_.size() >= kOverlayLimit) overlay_.clear();
+    overlay_[key] = std::move(kept);
+  }
+  // The watch may have delivered the write before it was remembered: its handler found nothing
+  // to settle then.
+  if (!entry->informer) return;
+  if (auto cached = entry->informer->cached_resource_version(kube::key_of(object)))
+    settle(key, *cached);
+}
+
+void CachedCluster::settle(const std::string& key, const std::string& seen_rv) {
   std::lock_guard guard(overlay_mutex_);
-  if (overlay_.size() >= kOverlayLimit) overlay_.clear();
-  overlay_[overlay_key(*entry, kube::key_of(object))] = std::move(kept);
+  auto it = overlay_.find(key);
+  if (it == overlay_.end()) return;
+  auto order = kube::compare_resource_versions(kube::resource_version_of(it->second), seen_rv);
+  if (order && *order <= 0) overlay_.erase(it);
+}
+
+std::size_t CachedCluster::unsettled_writes() const {
+  std::lock_guard guard(overlay_mutex_);
+  return overlay_.size();
 }
 
 kube::Result<kube::ResourceInfo> CachedCluster::resolve(const kube::ResourceType& type) {

@@ -96,6 +96,8 @@ class CachedCluster final : public kube::Cluster {
   // True when every informer has applied the events up to `resource_version` (simulations
   // send bookmarks to move informers of quiet types along).
   bool caught_up(const std::string& resource_version) const;
+  // Objects written here that the watches have not delivered yet (read back from the overlay).
+  std::size_t unsettled_writes() const;
 
   kube::Result<kube::ResourceInfo> resolve(const kube::ResourceType& type) override;
   kube::Result<kube::Json> get(const kube::ObjectRef& ref) override;
@@ -132,6 +134,10 @@ class CachedCluster final : public kube::Cluster {
   std::string overlay_key(const Entry& entry, const std::string& key) const;
   std::optional<kube::Json> newest(const Entry& entry, const std::string& key,
                                    std::optional<kube::Json> cached);
+  // Drops the remembered write of `overlay_key` once the cache holds `seen_rv` or newer: the
+  // watch has delivered it. Without this, a write never read again (a Canary's last status, the
+  // routes at the end of a rollout) stayed in the overlay, parsed, until the limit.
+  void settle(const std::string& overlay_key, const std::string& seen_rv);
 
   kube::Cluster& api_;
   base::Clock& clock_;
@@ -141,7 +147,7 @@ class CachedCluster final : public kube::Cluster {
   std::set<std::string> unwatchable_;  // describe() of types that cannot be cached
   bool started_ = false;
   bool stopped_ = false;
-  std::mutex overlay_mutex_;
+  mutable std::mutex overlay_mutex_;
   std::map<std::string, kube::Json> overlay_;  // objects written here, newer than the cache
 };
 

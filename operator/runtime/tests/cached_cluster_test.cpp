@@ -177,3 +177,32 @@ TEST_CASE(
   CHECK(seen[1].find("cannot watch resource \"configmaps\"") != std::string::npos);
   cache.stop();
 }
+
+TEST_CASE(
+    "a write is kept for reading back only until the watch delivers it, also when it is never "
+    "read again (a Canary's last status, the routes at the end of a rollout)") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  REQUIRE(w.cluster.create(sim::deployment("shop", "podinfo", "podinfo:1")));
+  runtime::CachedCluster cache(w.cluster, w.clock);
+  std::string error;
+  REQUIRE(cache.watch_type(kDeployment, error) != nullptr);
+  cache.start();
+  REQUIRE(cache.wait_for_sync(10s));
+  auto d = *cache.get({kDeployment, "shop", "podinfo"});
+  for (int i = 2; i < 6; ++i) {
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = "podinfo:" + std::to_string(i);
+    auto written = cache.update(d);
+    REQUIRE(written);
+    d = *written;
+  }
+  // Not read since: only the watch's delivery can let it go.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (cache.unsettled_writes() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  CHECK(cache.unsettled_writes() == 0);
+  auto read = cache.get({kDeployment, "shop", "podinfo"});
+  REQUIRE(read);
+  CHECK(sim::image_of(*read) == "podinfo:5");
+  cache.stop();
+}
