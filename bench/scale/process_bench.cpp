@@ -198,11 +198,12 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::printf(
       "settings interval=%llds client_qps=%.0f client_burst=%d api_latency=%lldms "
       "api_max_qps=%.0f metrics_latency=%lldms workers=%d metric_query_concurrency=%d "
-      "max_outbound_calls=%d stagger=%llds\n",
+      "max_outbound_calls=%d stagger=%llds rolling=%d\n",
       static_cast<long long>(o.interval.count()), o.client_qps, o.client_burst,
       static_cast<long long>(o.api_latency.count()), o.api_max_qps,
       static_cast<long long>(o.metrics_latency.count()), o.workers, o.metric_query_concurrency,
-      o.max_outbound_calls, static_cast<long long>(o.stagger.count()));
+      o.max_outbound_calls, static_cast<long long>(o.stagger.count()),
+      o.rolling > 0 ? std::min(o.rolling, o.canaries) : o.canaries);
   std::printf("api_process_ready %.1f s (objects created and initialized there)\n",
               seconds_since(start));
   const long rss_start = status_kb("VmRSS");
@@ -380,13 +381,22 @@ int run_process_bench(const ProcessBenchOptions& o) {
     rollout_start = Steady::now();
   }
   const auto rollout_wall = Steady::now();
+  const int rolling = o.rolling > 0 ? std::min(o.rolling, o.canaries) : o.canaries;
+  // The rollout is over when every Canary given a new image has Succeeded (the idle ones stay
+  // Initialized).
+  auto rolled_out = [&] {
+    std::lock_guard lock(mutex);
+    return std::count_if(phases.begin(), phases.end(), [](const auto& entry) {
+             return entry.second == model::CanaryPhase::Succeeded;
+           }) == rolling;
+  };
   const int batches = std::max(1, static_cast<int>(o.stagger.count()) * 10);
   std::atomic<bool> revise_failed{false};
   std::thread reviser([&] {
     for (int b = 0; b < batches; ++b) {
       std::this_thread::sleep_until(rollout_wall + b * 100ms);
-      const int from = static_cast<int>(static_cast<long>(o.canaries) * b / batches);
-      const int to = static_cast<int>(static_cast<long>(o.canaries) * (b + 1) / batches);
+      const int from = static_cast<int>(static_cast<long>(rolling) * b / batches);
+      const int to = static_cast<int>(static_cast<long>(rolling) * (b + 1) / batches);
       if (from < to && !revise(from, to)) revise_failed = true;
     }
   });
@@ -409,9 +419,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
       {
         std::lock_guard lock(mutex);
         for (const auto& [key, phase] : phases)
-          if (phase != model::CanaryPhase::Succeeded && behind.size() < 3) behind.push_back(key);
+          if (phase != model::CanaryPhase::Succeeded && revised_at.count(key) && behind.size() < 3)
+            behind.push_back(key);
       }
-      if (by_phase["Succeeded"] >= o.canaries - 3)
+      if (by_phase["Succeeded"] >= rolling - 3)
         for (const auto& key : behind) {
           const auto slash = key.find('/');
           auto got = manager.cache().get(
@@ -427,7 +438,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
         }
       std::fflush(stdout);
     }
-    if (all_in(model::CanaryPhase::Succeeded)) {
+    if (rolled_out()) {
       done = true;
       break;
     }

@@ -24,6 +24,9 @@ struct ProcessBenchOptions {
   // new images arrive in even batches over S seconds (a fleet whose rollouts start at any
   // moment; with S = the interval, steps fall due at an even rate).
   std::chrono::seconds stagger{0};
+  // How many of the Canaries get a new image (the first N; the others stay idle, as most of a
+  // fleet is at any moment); 0 = all of them.
+  int rolling = 0;
   // With a value: the run fails (exit 1) unless every Canary succeeded with at most this many
   // API writes and no API reads per analysis step (the smoke run in the test command).
   std::optional<double> check_writes_per_step;
