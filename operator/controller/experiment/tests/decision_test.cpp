@@ -100,8 +100,8 @@ TEST_CASE(
     "a pass a fraction of a millisecond before a look falls due comes back for it (a requeue "
     "rounded down to 0 is none, and the experiment would wait for a resync)") {
   auto e = running();
-  auto d = decide_experiment(e, all_ready(), t0 + std::chrono::minutes(1) -
-                                                 std::chrono::microseconds(400));
+  auto d = decide_experiment(e, all_ready(),
+                             t0 + std::chrono::minutes(1) - std::chrono::microseconds(400));
   CHECK_FALSE(d.needs_step);
   CHECK(d.requeue_after == std::chrono::milliseconds(1));
 }
