@@ -44,6 +44,7 @@ class Decider {
       return waiting;
     }
     assert_steady_state();
+    come_back_while_under_way();
     return std::move(d_);
   }
 
@@ -844,6 +845,24 @@ class Decider {
 
   void set_routes(int canary_weight, bool mirror = false) {
     d_.actions.push_back({ActionKind::SetRoutes, routes(canary_weight, mirror)});
+  }
+
+  // A rollout under way comes back within one interval whatever this pass decided: a wait that
+  // only an event ends (a gate, a paused hold, another rollout finishing) or a requeue lost to a
+  // defect then costs one interval, not the minutes until the informers' resync.
+  void come_back_while_under_way() {
+    if (spec_.suspend || seen_.deleting) return;
+    switch (st().phase) {
+      case CanaryPhase::Waiting:
+      case CanaryPhase::Progressing:
+      case CanaryPhase::WaitingPromotion:
+      case CanaryPhase::Promoting:
+      case CanaryPhase::Finalising:
+        if (d_.requeue_after.count() == 0) requeue(interval());
+        return;
+      default:
+        return;
+    }
   }
 
   void assert_steady_state() {

@@ -461,11 +461,16 @@ TEST_CASE("NoData past maxNoData rolls back by default, or pauses with onHoldExp
     CHECK(w.status.progress.waiting_for == "hold-expired");
     CHECK(has_alert(d, AlertSeverity::Warn, "paused: hold budget exhausted"));
     CHECK(has_event(d, "veer promote or veer abort decides"));
+    // The gate's annotation queues the Canary; a lost event costs one interval, not a resync.
+    CHECK(d.requeue_after == minutes(1));
     const auto asked = w.asked.size();
     w.verdicts = all_pass();
     for (int i = 0; i < 3; ++i) {
       w.advance(minutes(1));
-      CHECK(w.tick().events.empty());  // no more analysis, no repeated event
+      auto& paused = w.tick();
+      CHECK(paused.events.empty());  // no more analysis, no repeated event
+      CHECK(paused.requeue_after == minutes(1));
+      CHECK(paused.actions.size() == d.actions.size());  // the same steady routes, nothing new
     }
     CHECK(w.asked.size() == asked);
     CHECK(w.status.canary.canary_weight == 10);

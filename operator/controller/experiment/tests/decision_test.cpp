@@ -181,8 +181,11 @@ TEST_CASE("a winner without promoteWinner keeps all the traffic") {
 }
 
 TEST_CASE("abort and no winner roll all traffic back to the baseline") {
-  for (auto [verdict, phase] : {std::pair{ax::Verdict::Abort, ExperimentPhase::Aborted},
-                                std::pair{ax::Verdict::NoWinner, ExperimentPhase::Failed}}) {
+  for (const auto& verdict_phase : {std::pair{ax::Verdict::Abort, ExperimentPhase::Aborted},
+                                    std::pair{ax::Verdict::NoWinner, ExperimentPhase::Failed}}) {
+    // Not a structured binding: CAPTURE makes a lambda, which may not capture one before C++20.
+    const auto verdict = verdict_phase.first;
+    const auto phase = verdict_phase.second;
     CAPTURE(ax::to_string(verdict));
     auto e = running();
     auto seen = all_ready();
