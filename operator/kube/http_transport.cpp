@@ -95,6 +95,20 @@ bool is_ip(const std::string& host) {
   return !ec;
 }
 
+// The endpoint of a server whose URL names an IP address and a numeric port: nothing to
+// resolve. Asio resolves on a thread of its own, started anew for every request's io_context,
+// which cost more CPU than the rest of a request on loopback (issue 19).
+std::optional<tcp::endpoint> literal_endpoint(const Endpoint& ep) {
+  beast::error_code ec;
+  auto address = net::ip::make_address(ep.host, ec);
+  if (ec || ep.port.empty() || ep.port.size() > 5 ||
+      ep.port.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int port = std::stoi(ep.port);
+  if (port > 65535) return std::nullopt;
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
 // What a transport failure means for the person reading it.
 std::string advice(const beast::error_code& ec, SSL* ssl_handle) {
   if (ssl_handle != nullptr) {
@@ -198,7 +212,8 @@ class BeastTransport final : public HttpTransport {
         ctx_(std::move(ctx)),
         server_(std::move(server)),
         tls_name_(std::move(tls_name)),
-        origin_(std::move(origin)) {}
+        origin_(std::move(origin)),
+        literal_(literal_endpoint(ep_)) {}
 
   const std::string& server() const override { return server_; }
 
@@ -260,14 +275,19 @@ class BeastTransport final : public HttpTransport {
   template <class Stream>
   net::awaitable<std::optional<ApiError>> connect(Stream& stream, const TransportRequest& request) {
     beast::error_code ec;
-    auto executor = co_await net::this_coro::executor;
-    tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(ep_.host, ep_.port,
-                                                     net::redirect_error(net::use_awaitable, ec));
-    if (ec) co_return failure(request, "cannot resolve " + ep_.host, ec, nullptr);
     auto& lowest = beast::get_lowest_layer(stream);
-    lowest.expires_after(request.timeout);
-    co_await lowest.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+    if (literal_) {
+      lowest.expires_after(request.timeout);
+      co_await lowest.async_connect(*literal_, net::redirect_error(net::use_awaitable, ec));
+    } else {
+      auto executor = co_await net::this_coro::executor;
+      tcp::resolver resolver(executor);
+      auto endpoints = co_await resolver.async_resolve(ep_.host, ep_.port,
+                                                       net::redirect_error(net::use_awaitable, ec));
+      if (ec) co_return failure(request, "cannot resolve " + ep_.host, ec, nullptr);
+      lowest.expires_after(request.timeout);
+      co_await lowest.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+    }
     if (ec) co_return failure(request, "cannot connect", ec, nullptr);
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
       SSL* handle = stream.native_handle();
@@ -420,6 +440,7 @@ class BeastTransport final : public HttpTransport {
   std::string server_;
   std::string tls_name_;
   std::string origin_;
+  std::optional<tcp::endpoint> literal_;  // the server's address when its URL names an IP
 };
 
 }  // namespace
