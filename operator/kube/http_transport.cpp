@@ -8,6 +8,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <poll.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -26,6 +27,7 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace veer::kube {
 namespace {
@@ -95,6 +97,20 @@ bool is_ip(const std::string& host) {
   return !ec;
 }
 
+// The endpoint of a server whose URL names an IP address and a numeric port: nothing to
+// resolve. Asio resolves on a thread of its own, started anew for every request's io_context,
+// which cost more CPU than the rest of a request on loopback (issue 19).
+std::optional<tcp::endpoint> literal_endpoint(const Endpoint& ep) {
+  beast::error_code ec;
+  auto address = net::ip::make_address(ep.host, ec);
+  if (ec || ep.port.empty() || ep.port.size() > 5 ||
+      ep.port.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int port = std::stoi(ep.port);
+  if (port > 65535) return std::nullopt;
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
 // What a transport failure means for the person reading it.
 std::string advice(const beast::error_code& ec, SSL* ssl_handle) {
   if (ssl_handle != nullptr) {
@@ -117,6 +133,47 @@ std::string advice(const beast::error_code& ec, SSL* ssl_handle) {
 }
 
 class BeastTransport;
+
+// A connection kept alive between requests, with the io_context its requests run on (on the
+// caller's thread, as a new connection's do). A connect per request (and a TLS handshake on a
+// real API server) cost more CPU than the request itself (issue 19).
+struct KeptConnection {
+  net::io_context ioc;  // first: the streams are destroyed before it
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  bool connected = false;
+  Clock::time_point idle_since{};
+
+  tcp::socket& socket() { return tls ? beast::get_lowest_layer(*tls).socket() : plain->socket(); }
+};
+
+// What one request on a connection came to.
+struct Exchange {
+  std::optional<Result<TransportResponse>> result;
+  bool ok = false;           // a whole answer was read
+  bool answered = false;     // some of an answer was read
+  bool keep = false;         // the connection may carry another request
+  bool peer_closed = false;  // it failed because the server had closed the connection
+};
+
+bool closed_by_peer(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == ssl::error::stream_truncated;
+}
+
+// Under API servers' idle timeouts (Go's net/http: 90 s and more), so the server rarely closes
+// a connection just as it is used again; the retry in send() covers the rest.
+constexpr auto kMaxIdle = std::chrono::seconds(30);
+constexpr std::size_t kMaxIdleConnections = 16;
+
+// True when nothing arrived on an idle connection: a server that closed it (or sent anything
+// unasked) makes it readable.
+bool quiet(tcp::socket& socket) {
+  if (!socket.is_open()) return false;
+  pollfd polled{socket.native_handle(), POLLIN, 0};
+  return ::poll(&polled, 1, 0) == 0;
+}
 
 class BeastLineStream final : public LineStream {
  public:
@@ -198,17 +255,27 @@ class BeastTransport final : public HttpTransport {
         ctx_(std::move(ctx)),
         server_(std::move(server)),
         tls_name_(std::move(tls_name)),
-        origin_(std::move(origin)) {}
+        origin_(std::move(origin)),
+        literal_(literal_endpoint(ep_)) {}
 
   const std::string& server() const override { return server_; }
 
+  // On a kept-alive connection when one is idle. If the server closed that one while it was
+  // idle (the request failed on a closed connection before any answer arrived), the request
+  // goes once more on a new connection: the server had closed it before reading the request,
+  // so it did not act on it. A timeout is not retried: the server may be acting on it.
   Result<TransportResponse> send(const TransportRequest& request) override {
-    net::io_context ioc;
-    std::optional<Result<TransportResponse>> outcome;
-    net::co_spawn(ioc, exchange(request, outcome), net::detached);
-    ioc.run();
-    if (!outcome) return failure(request, "the request was abandoned", {}, nullptr);
-    return *outcome;
+    auto connection = take_idle();
+    const bool reused = connection != nullptr;
+    if (!reused) connection = fresh();
+    auto outcome = send_on(*connection, request);
+    if (reused && outcome.peer_closed && !outcome.answered) {
+      connection = fresh();
+      outcome = send_on(*connection, request);
+    }
+    if (outcome.keep) give_back(std::move(connection));
+    if (!outcome.result) return failure(request, "the request was abandoned", {}, nullptr);
+    return *outcome.result;
   }
 
   Result<Opened> open_stream(const TransportRequest& request,
@@ -252,22 +319,26 @@ class BeastTransport final : public HttpTransport {
       req.body() = request.body;
       req.prepare_payload();
     }
-    req.keep_alive(false);
-    return req;
+    return req;  // HTTP/1.1: kept alive unless the server says otherwise
   }
 
   // Connects (and handshakes) `stream`; returns a failure or nullopt.
   template <class Stream>
   net::awaitable<std::optional<ApiError>> connect(Stream& stream, const TransportRequest& request) {
     beast::error_code ec;
-    auto executor = co_await net::this_coro::executor;
-    tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(ep_.host, ep_.port,
-                                                     net::redirect_error(net::use_awaitable, ec));
-    if (ec) co_return failure(request, "cannot resolve " + ep_.host, ec, nullptr);
     auto& lowest = beast::get_lowest_layer(stream);
-    lowest.expires_after(request.timeout);
-    co_await lowest.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+    if (literal_) {
+      lowest.expires_after(request.timeout);
+      co_await lowest.async_connect(*literal_, net::redirect_error(net::use_awaitable, ec));
+    } else {
+      auto executor = co_await net::this_coro::executor;
+      tcp::resolver resolver(executor);
+      auto endpoints = co_await resolver.async_resolve(ep_.host, ep_.port,
+                                                       net::redirect_error(net::use_awaitable, ec));
+      if (ec) co_return failure(request, "cannot resolve " + ep_.host, ec, nullptr);
+      lowest.expires_after(request.timeout);
+      co_await lowest.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+    }
     if (ec) co_return failure(request, "cannot connect", ec, nullptr);
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
       SSL* handle = stream.native_handle();
@@ -286,43 +357,89 @@ class BeastTransport final : public HttpTransport {
     co_return std::nullopt;
   }
 
+  // One request and its answer on `stream`, connecting first unless it is connected.
   template <class Stream>
-  net::awaitable<void> exchange_on(Stream& stream, const TransportRequest& request,
-                                   std::optional<Result<TransportResponse>>& outcome) {
-    if (auto failed = co_await connect(stream, request)) {
-      outcome = *failed;
-      co_return;
+  net::awaitable<void> exchange_on(Stream& stream, bool connected, const TransportRequest& request,
+                                   Exchange& out) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    if (!connected) {
+      if (auto failed = co_await connect(stream, request)) {
+        out.result = *failed;
+        co_return;
+      }
+    } else {
+      lowest.expires_after(request.timeout);
     }
     beast::error_code ec;
     auto req = build(request);
     co_await http::async_write(stream, req, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-      outcome = failure(request, "cannot send the request", ec, nullptr);
+      out.result = failure(request, "cannot send the request", ec, nullptr);
+      out.peer_closed = closed_by_peer(ec);
       co_return;
     }
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(std::uint64_t{1} << 31);
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    out.answered = parser.got_some();
     if (ec) {
-      outcome = failure(request, "no complete response", ec, nullptr);
+      out.result = failure(request, "no complete response", ec, nullptr);
+      out.peer_closed = closed_by_peer(ec);
       co_return;
     }
-    outcome = TransportResponse{static_cast<int>(parser.get().result_int()),
-                                std::move(parser.get().body()), retry_after(parser.get())};
-    beast::get_lowest_layer(stream).close();
+    out.ok = true;
+    // Bytes past the answer would belong to no request: such a connection is not used again.
+    out.keep = parser.get().keep_alive() && buffer.size() == 0;
+    out.result = TransportResponse{static_cast<int>(parser.get().result_int()),
+                                   std::move(parser.get().body()), retry_after(parser.get())};
+    lowest.expires_never();
   }
 
-  net::awaitable<void> exchange(const TransportRequest& request,
-                                std::optional<Result<TransportResponse>>& outcome) {
-    auto executor = co_await net::this_coro::executor;
-    if (ep_.tls) {
-      beast::ssl_stream<beast::tcp_stream> stream(executor, *ctx_);
-      co_await exchange_on(stream, request, outcome);
+  Exchange send_on(KeptConnection& connection, const TransportRequest& request) {
+    Exchange out;
+    connection.ioc.restart();
+    if (connection.tls) {
+      net::co_spawn(connection.ioc,
+                    exchange_on(*connection.tls, connection.connected, request, out),
+                    net::detached);
     } else {
-      beast::tcp_stream stream(executor);
-      co_await exchange_on(stream, request, outcome);
+      net::co_spawn(connection.ioc,
+                    exchange_on(*connection.plain, connection.connected, request, out),
+                    net::detached);
     }
+    connection.ioc.run();
+    connection.connected = out.ok;
+    return out;
+  }
+
+  std::unique_ptr<KeptConnection> fresh() const {
+    auto connection = std::make_unique<KeptConnection>();
+    if (ep_.tls)
+      connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(
+          connection->ioc.get_executor(), *ctx_);
+    else
+      connection->plain = std::make_unique<beast::tcp_stream>(connection->ioc.get_executor());
+    return connection;
+  }
+
+  // An idle connection still worth using (none: connect anew). One idle too long, or that the
+  // server closed or wrote to meanwhile, is dropped.
+  std::unique_ptr<KeptConnection> take_idle() {
+    std::lock_guard guard(idle_mutex_);
+    while (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      if (Clock::now() - connection->idle_since < kMaxIdle && quiet(connection->socket()))
+        return connection;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<KeptConnection> connection) {
+    connection->idle_since = Clock::now();
+    std::lock_guard guard(idle_mutex_);
+    if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(connection));
   }
 
   template <class Stream>
@@ -348,6 +465,7 @@ class BeastTransport final : public HttpTransport {
     }
     beast::error_code ec;
     auto req = build(request);
+    req.keep_alive(false);  // a watch's connection ends with it
     co_await http::async_write(stream, req, net::redirect_error(net::use_awaitable, ec));
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
@@ -420,6 +538,9 @@ class BeastTransport final : public HttpTransport {
   std::string server_;
   std::string tls_name_;
   std::string origin_;
+  std::optional<tcp::endpoint> literal_;  // the server's address when its URL names an IP
+  std::mutex idle_mutex_;
+  std::vector<std::unique_ptr<KeptConnection>> idle_;  // kept alive, newest last
 };
 
 }  // namespace

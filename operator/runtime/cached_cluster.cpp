@@ -341,7 +341,7 @@ kube::Result<kube::Json> CachedCluster::get(const kube::ObjectRef& ref) {
     return kube::ApiError{kube::ErrorType::NotFound, 404, "NotFound",
                           ref.describe() + " not found"};
   }
-  return *found;
+  return std::move(*found);  // not a copy of the whole object
 }
 
 kube::Result<kube::ObjectList> CachedCluster::list(const kube::ResourceType& type,

@@ -290,7 +290,9 @@ struct Manager::Impl {
       return result;
     }
     if (denied_urls) {
-      if (auto canary = canaries->get(key)) denied_urls->check(*canary);
+      // Unpacked and parsed only when its resourceVersion is new (DeniedUrlEvents).
+      if (auto version = canaries->cached_resource_version(key))
+        denied_urls->check(key, *version, [&] { return canaries->get(key); });
     }
     std::optional<controller::ReconcileReport> report;
     current_report = &report;

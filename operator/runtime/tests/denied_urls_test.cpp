@@ -118,3 +118,53 @@ TEST_CASE("the operator writes one Warning event per denied URL, not one per pas
   REQUIRE(events.size() == 2);
   CHECK((contains(events[0], "/other") || contains(events[1], "/other")));
 }
+
+TEST_CASE(
+    "what a Canary names is read once per resourceVersion, parsed again when its spec changes") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  auto canary = sim::canary("shop", "podinfo", "istio");
+  canary["metadata"]["resourceVersion"] = "7";
+  canary["metadata"]["uid"] = "u1";
+  canary["metadata"]["generation"] = 1;
+  canary["spec"]["analysis"]["webhooks"] =
+      json::array({{{"name", "load"}, {"url", "http://169.254.169.254/load"}}});
+  runtime::DeniedUrlEvents events(w.cluster, w.clock);
+  int reads = 0;
+  auto read = [&]() -> std::optional<json> {
+    ++reads;
+    return canary;
+  };
+  CHECK(events.check("shop/podinfo", "7", read) == 1);
+  CHECK(reads == 1);
+  CHECK(events.check("shop/podinfo", "7", read) == 0);  // nothing new: not read again
+  CHECK(reads == 1);
+
+  // A status write (a new resourceVersion, the same generation): read, nothing new to tell.
+  canary["metadata"]["resourceVersion"] = "8";
+  CHECK(events.check("shop/podinfo", "8", read) == 0);
+  CHECK(reads == 2);
+  CHECK(events.check("shop/podinfo", "8", read) == 0);
+  CHECK(reads == 2);
+
+  // A spec change (generation 2): its new URL is told.
+  canary["metadata"]["resourceVersion"] = "9";
+  canary["metadata"]["generation"] = 2;
+  canary["spec"]["analysis"]["webhooks"][0]["url"] = "http://169.254.169.254/other";
+  CHECK(events.check("shop/podinfo", "9", read) == 1);
+  CHECK(reads == 3);
+  REQUIRE(denied_events(w.cluster, "shop").size() == 2);
+
+  // The same name and generation, another uid (deleted and created again): parsed again.
+  canary["metadata"]["resourceVersion"] = "10";
+  canary["metadata"]["uid"] = "u2";
+  canary["metadata"]["generation"] = 2;
+  canary["spec"]["analysis"]["webhooks"][0]["url"] = "http://169.254.169.254/third";
+  CHECK(events.check("shop/podinfo", "10", read) == 1);
+  CHECK(reads == 4);
+
+  // Forgotten (the Canary was deleted): read again, and its denied URL told again.
+  events.forget("shop", "podinfo");
+  CHECK(events.check("shop/podinfo", "10", read) == 1);
+  CHECK(reads == 5);
+}
