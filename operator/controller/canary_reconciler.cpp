@@ -202,6 +202,10 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   const auto apply_all = [&](bool hooks) {
     for (const auto& action : ctx.decision.actions) {
       if (routes_first && is_hook(action) != hooks) continue;
+      // The finalizer comes off only once every cleanup before it worked: off after a refused
+      // one (a user's router object not given its own spec back, a copy not deleted), the Canary
+      // would go and leave the routing as veer had it, pointing at a primary about to go.
+      if (action.kind == ActionKind::RemoveFinalizer && !errors.empty()) continue;
       auto applied = apply(ctx, action);
       if (applied) continue;
       const auto& message = applied.error().message;

@@ -101,3 +101,32 @@ TEST_CASE(
   CHECK(result.error.find("spec.targetRef") != std::string::npos);
   CHECK_MESSAGE(result.error.find(refusing.message()) != std::string::npos, result.error);
 }
+
+TEST_CASE(
+    "a Canary with revertOnDeletion keeps its finalizer while a cleanup is refused (the nginx "
+    "canary Ingress's delete), says the refusal, and goes once the cleanup works") {
+  auto c = sim::canary("default", "podinfo", "nginx");
+  c["spec"]["revertOnDeletion"] = true;
+  c["spec"]["ingressRef"] = {
+      {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", "podinfo"}};
+  Rollout r("nginx", c);
+  REQUIRE(r.cluster.create(podinfo_ingress()));
+  r.until("Initialized");
+  r.pass();
+  REQUIRE(r.canary()["metadata"]["finalizers"].size() == 1);
+  REQUIRE_FALSE(r.get("networking.k8s.io/v1", "Ingress", "podinfo-canary").is_null());
+  RefusingCluster refusing(r.cluster, "Ingress", Verb::Delete, "ingresses", "networking.k8s.io");
+  r.api = &refusing;
+  REQUIRE(r.cluster.remove({veer::controller::canary_type(), "default", "podinfo"}));
+  const auto reports = passes(r, 8);
+  CHECK(refusing.refused > 0);
+  CHECK(r.cluster.get({veer::controller::canary_type(), "default", "podinfo"}));
+  CHECK_FALSE(r.get("networking.k8s.io/v1", "Ingress", "podinfo-canary").is_null());
+  REQUIRE(!reports.empty());
+  CHECK(reports.back().error.find(refusing.message()) != std::string::npos);
+
+  refusing.refusing = false;
+  passes(r, 3);
+  CHECK_FALSE(r.cluster.get({veer::controller::canary_type(), "default", "podinfo"}));
+  CHECK(r.get("networking.k8s.io/v1", "Ingress", "podinfo-canary").is_null());
+}
