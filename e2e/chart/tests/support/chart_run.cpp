@@ -169,11 +169,13 @@ class Run {
               run_phases());
   }
 
-  // Another router's objects: initialized and a good revision promoted (the route created,
-  // watched and its weights updated).
+  // Another router's objects: initialized, a good revision promoted (the route created, watched
+  // and its weights updated), and the Canary deleted with revertOnDeletion (nginx's canary
+  // Ingress copy is deleted then).
   RunResult go_router() {
     return go({[&] { return initialize(); },
-               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); }},
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+               [&] { return delete_canary(); }},
               router_phases());
   }
 
@@ -438,7 +440,7 @@ RunResult run_experiment(const RunOptions& options) {
 }
 
 const std::vector<std::string>& router_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted"};
+  static const std::vector<std::string> phases = {"initialized", "promoted", "reverted"};
   return phases;
 }
 

@@ -40,8 +40,8 @@ RunResult run_rollout(const RunOptions& options);
 
 // A targeted run for another router's permissions: the same Canary through options.provider (the
 // Gateway API's HTTPRoute, accepted by a stand-in gateway controller, linkerd's SMI TrafficSplit,
-// or nginx's canary Ingress) is initialized and a good revision promoted. Phases "initialized",
-// "promoted".
+// or nginx's canary Ingress) is initialized, a good revision promoted and the Canary deleted with
+// revertOnDeletion. Phases "initialized", "promoted", "reverted".
 const std::vector<std::string>& router_phases();
 RunResult run_router(const RunOptions& options);
 
