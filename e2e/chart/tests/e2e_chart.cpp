@@ -517,8 +517,8 @@ TEST_CASE(
 
 TEST_CASE(
     "the SMI router's permissions: a linkerd Canary is initialized, promoted and deleted as the "
-    "chart's ServiceAccount, and without create or update on trafficsplits it is refused a call naming "
-    "it") {
+    "chart's ServiceAccount, and without create or update on trafficsplits it is refused a call "
+    "naming it") {
   control_and_probe(
       "linkerd", run_router, router_phases(),
       [](const Permission& p) { return p.group == "split.smi-spec.io"; }, 2, "linkerd");
