@@ -25,6 +25,7 @@ constexpr const char* kName = "podinfo";
 const kube::ResourceType kServices{"", "v1", "services", "Service"};
 const kube::ResourceType kAutoscalers{"autoscaling", "v1", "horizontalpodautoscalers",
                                       "HorizontalPodAutoscaler"};
+const kube::ResourceType kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress"};
 const kube::ResourceType kDestinationRules{"networking.istio.io", "v1beta1", "destinationrules",
                                            "DestinationRule"};
 
@@ -197,6 +198,9 @@ class Run {
       }
       result.phases.push_back(name);
     }
+    // A refusal logged as the last step ends (a finalizer's delete refused as the Canary goes)
+    // counts too.
+    refusal_seen();
     result.stopped = stopped_;
     if (stopped_) result.error.clear();
     const auto log = process_ ? process_->log() : "";
@@ -387,11 +391,17 @@ class Run {
   std::string delete_canary() {
     if (auto removed = cluster_.api().remove({kCanaries, ns_, kName}); !removed)
       return removed.error().message;
-    // revertOnDeletion: the finalizer holds the Canary until the target is restored.
+    // revertOnDeletion: the finalizer holds the Canary until the target is restored; nginx's
+    // canary Ingress copy is deleted then.
+    auto gone = [&](const kube::ResourceType& type, const std::string& name) {
+      return cluster_.api().get({type, ns_, name}).is(kube::ErrorType::NotFound);
+    };
     return wait(
         [&]() -> std::optional<std::string> {
-          if (cluster_.api().get({kCanaries, ns_, kName}).is(kube::ErrorType::NotFound)) return "";
-          return std::nullopt;
+          if (!gone(kCanaries, kName)) return std::nullopt;
+          if (options_.provider == "nginx" && !gone(kIngresses, std::string(kName) + "-canary"))
+            return std::nullopt;
+          return "";
         },
         60s, "the Canary's removal");
   }
