@@ -25,6 +25,9 @@ constexpr const char* kName = "podinfo";
 const kube::ResourceType kServices{"", "v1", "services", "Service"};
 const kube::ResourceType kAutoscalers{"autoscaling", "v1", "horizontalpodautoscalers",
                                       "HorizontalPodAutoscaler"};
+const kube::ResourceType kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress"};
+const kube::ResourceType kDestinationRules{"networking.istio.io", "v1beta1", "destinationrules",
+                                           "DestinationRule"};
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {
@@ -95,19 +98,45 @@ json canary(const std::string& ns, const std::string& provider) {
   json service = {{"port", 9898}, {"targetPort", 9898}};
   if (provider == "gatewayapi")
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns}}});
-  return {
-      {"apiVersion", "veer.dev/v1beta1"},
-      {"kind", "Canary"},
-      {"metadata", {{"name", kName}, {"namespace", ns}}},
-      {"spec",
-       {{"provider", provider},
-        {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
-        {"autoscalerRef",
-         {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
-        {"revertOnDeletion", true},
-        {"progressDeadlineSeconds", 60},
-        {"service", service},
-        {"analysis", analysis}}}};
+  json spec = {
+      {"provider", provider},
+      {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", kName}}},
+      {"autoscalerRef",
+       {{"apiVersion", "autoscaling/v2"}, {"kind", "HorizontalPodAutoscaler"}, {"name", kName}}},
+      {"revertOnDeletion", true},
+      {"progressDeadlineSeconds", 60},
+      {"service", service},
+      {"analysis", analysis}};
+  if (provider == "nginx")
+    spec["ingressRef"] = {
+        {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", kName}};
+  return {{"apiVersion", "veer.dev/v1beta1"},
+          {"kind", "Canary"},
+          {"metadata", {{"name", kName}, {"namespace", ns}}},
+          {"spec", spec}};
+}
+
+// The user's Ingress of an nginx Canary, which veer copies into podinfo-canary.
+json ingress(const std::string& ns) {
+  json backend = {{"service", {{"name", kName}, {"port", {{"number", 9898}}}}}};
+  json path = {{"path", "/"}, {"pathType", "Prefix"}, {"backend", backend}};
+  return {{"apiVersion", "networking.k8s.io/v1"},
+          {"kind", "Ingress"},
+          {"metadata", {{"name", kName}, {"namespace", ns}}},
+          {"spec",
+           {{"ingressClassName", "nginx"},
+            {"rules", json::array({{{"host", "app.example.com"},
+                                    {"http", {{"paths", json::array({path})}}}}})}}}};
+}
+
+// The objects a run starts from: the target with its configuration and HPA, the router's own
+// input (nginx: the user's Ingress), and the Canary.
+std::vector<json> run_objects(const std::string& ns, const std::string& provider) {
+  std::vector<json> objects = {config_map(ns, "blue"), secret(ns, "one"),
+                               target(ns, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns)};
+  if (provider == "nginx") objects.push_back(ingress(ns));
+  objects.push_back(canary(ns, provider));
+  return objects;
 }
 
 std::vector<std::string> forbidden_lines(const std::string& log) {
@@ -141,11 +170,13 @@ class Run {
               run_phases());
   }
 
-  // Another router's objects: initialized and a good revision promoted (the route created,
-  // watched and its weights updated).
+  // Another router's objects: initialized, a good revision promoted (the route created, watched
+  // and its weights updated), and the Canary deleted with revertOnDeletion (nginx's canary
+  // Ingress copy is deleted then).
   RunResult go_router() {
     return go({[&] { return initialize(); },
-               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); }},
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+               [&] { return delete_canary(); }},
               router_phases());
   }
 
@@ -167,6 +198,9 @@ class Run {
       }
       result.phases.push_back(name);
     }
+    // A refusal logged as the last step ends (a finalizer's delete refused as the Canary goes)
+    // counts too.
+    refusal_seen();
     result.stopped = stopped_;
     if (stopped_) result.error.clear();
     const auto log = process_ ? process_->log() : "";
@@ -244,9 +278,7 @@ class Run {
     ns_ = unique_name("veer-chart-" + options_.label);
     auto& api = cluster_.api();
     if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
-    for (const auto& object : {config_map(ns_, "blue"), secret(ns_, "one"),
-                               target(ns_, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns_),
-                               canary(ns_, options_.provider)})
+    for (const auto& object : run_objects(ns_, options_.provider))
       if (auto created = api.create(object); !created) return created.error().message;
     start_operator();
     auto initialized = wait(
@@ -326,34 +358,50 @@ class Run {
                 "podinfo-primary's HPA the new bounds");
   }
 
-  // Someone else changes veer's podinfo-canary Service: veer sees it through its watch (its
-  // cache would stay stale without it) and writes its routing back (an update).
+  // Someone else changes veer's podinfo-canary Service and DestinationRule: veer sees each
+  // through its watch (its cache would stay stale without it) and writes its routing back (an
+  // update of each).
   std::string follow_changes() {
-    const std::string service = std::string(kName) + "-canary";
-    if (auto patched =
-            cluster_.api().patch({kServices, ns_, service}, kube::PatchType::Merge,
-                                 json{{"spec", {{"selector", {{"app", "someone-else"}}}}}});
+    const std::string canary = std::string(kName) + "-canary";
+    if (auto error = written_back(kServices, canary, "/spec/selector/app",
+                                  json{{"spec", {{"selector", {{"app", "someone-else"}}}}}});
+        !error.empty() || stopped_)
+      return error;
+    return written_back(kDestinationRules, canary, "/spec/host",
+                        json{{"spec", {{"host", "someone-else"}}}});
+  }
+
+  // Merges `change` (setting `field` to "someone-else") into veer's object `name`; "" once veer
+  // has put `field` back.
+  std::string written_back(const kube::ResourceType& type, const std::string& name,
+                           const std::string& field, const json& change) {
+    if (auto patched = cluster_.api().patch({type, ns_, name}, kube::PatchType::Merge, change);
         !patched)
       return patched.error().message;
+    const json::json_pointer pointer(field);
     return wait(
         [&]() -> std::optional<std::string> {
-          auto canary = cluster_.api().get({kServices, ns_, service});
-          if (canary &&
-              canary->value("/spec/selector/app"_json_pointer, std::string()) != "someone-else")
-            return "";
+          auto object = cluster_.api().get({type, ns_, name});
+          if (object && object->value(pointer, std::string()) != "someone-else") return "";
           return std::nullopt;
         },
-        30s, "podinfo-canary's selector put back");
+        30s, name + "'s " + field + " put back");
   }
 
   std::string delete_canary() {
     if (auto removed = cluster_.api().remove({kCanaries, ns_, kName}); !removed)
       return removed.error().message;
-    // revertOnDeletion: the finalizer holds the Canary until the target is restored.
+    // revertOnDeletion: the finalizer holds the Canary until the target is restored; nginx's
+    // canary Ingress copy is deleted then.
+    auto gone = [&](const kube::ResourceType& type, const std::string& name) {
+      return cluster_.api().get({type, ns_, name}).is(kube::ErrorType::NotFound);
+    };
     return wait(
         [&]() -> std::optional<std::string> {
-          if (cluster_.api().get({kCanaries, ns_, kName}).is(kube::ErrorType::NotFound)) return "";
-          return std::nullopt;
+          if (!gone(kCanaries, kName)) return std::nullopt;
+          if (options_.provider == "nginx" && !gone(kIngresses, std::string(kName) + "-canary"))
+            return std::nullopt;
+          return "";
         },
         60s, "the Canary's removal");
   }
@@ -402,14 +450,12 @@ RunResult run_experiment(const RunOptions& options) {
 }
 
 const std::vector<std::string>& router_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted"};
+  static const std::vector<std::string> phases = {"initialized", "promoted", "reverted"};
   return phases;
 }
 
 RunResult run_router(const RunOptions& options) {
-  RunOptions gatewayapi = options;
-  gatewayapi.provider = "gatewayapi";
-  return on_cluster(gatewayapi, &Run::go_router);
+  return on_cluster(options, &Run::go_router);
 }
 
 RunResult run_rollout(const RunOptions& options) {

@@ -21,7 +21,7 @@ struct RunOptions {
   std::string lease_namespace;
   // Stop as soon as the log reports this permission refused.
   std::optional<Permission> stop_on;
-  // The Canary's spec.provider (istio, or gatewayapi for run_router).
+  // The Canary's spec.provider (istio; for run_router gatewayapi, linkerd or nginx).
   std::string provider = "istio";
 };
 
@@ -38,9 +38,10 @@ const std::vector<std::string>& run_phases();
 
 RunResult run_rollout(const RunOptions& options);
 
-// A targeted run for another router's permissions: the same Canary through the Gateway API (an
-// HTTPRoute, accepted by a stand-in gateway controller) is initialized and a good revision
-// promoted. Phases "initialized", "promoted".
+// A targeted run for another router's permissions: the same Canary through options.provider (the
+// Gateway API's HTTPRoute, accepted by a stand-in gateway controller, linkerd's SMI TrafficSplit,
+// or nginx's canary Ingress) is initialized, a good revision promoted and the Canary deleted with
+// revertOnDeletion. Phases "initialized", "promoted", "reverted".
 const std::vector<std::string>& router_phases();
 RunResult run_router(const RunOptions& options);
 
