@@ -222,6 +222,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   runtime::ManagerSettings settings;
   settings.workers = o.workers;
   settings.analysis_concurrency = o.metric_query_concurrency;
+  settings.memory_return_interval = o.memory_return;
   settings.reconciler.decide.default_provider = "istio";
   // Flagger's 10 s floor on the interval, lowered for a short smoke run only.
   settings.reconciler.decide.min_interval =
@@ -401,9 +402,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
     }
   });
   std::vector<std::size_t> depths, analyses_waiting;
+  std::vector<long> rss_kb;
   bool done = false;
   while (Steady::now() < deadline) {
     depths.push_back(manager.queue_depth());
+    rss_kb.push_back(status_kb("VmRSS"));
     analyses_waiting.push_back(manager.analyses_queued());
     if (depths.size() % 20 == 1) {  // every 10 s: where the fleet is
       std::map<std::string, int> by_phase;
@@ -506,8 +509,19 @@ int run_process_bench(const ProcessBenchOptions& o) {
               quantile(depths, 1.0));
   std::printf("analyses_waiting_for_a_query_slot %zu median, %zu max (sampled every 0.5 s)\n",
               quantile(analyses_waiting, 0.5), quantile(analyses_waiting, 1.0));
+  std::printf("rss_operator_during_rollout %ld kB median, %ld kB max (sampled every 0.5 s)\n",
+              quantile(rss_kb, 0.5), quantile(rss_kb, 1.0));
   std::printf("rss_operator_after_rollout %ld kB (VmRSS), peak %ld kB (VmHWM)\n",
               status_kb("VmRSS"), status_kb("VmHWM"));
+  if (o.memory_return.count() > 0) {
+    // What stays once the operator has given the allocator's free memory back (MemoryReturn).
+    const auto returns = manager.memory_returns();
+    const auto until = Steady::now() + o.memory_return + 5s;
+    while (manager.memory_returns() == returns && Steady::now() < until)
+      std::this_thread::sleep_for(100ms);
+    std::printf("rss_operator_after_rollout_and_a_memory_return %ld kB (VmRSS)\n",
+                status_kb("VmRSS"));
+  }
   std::printf("total_wall %.1f s\n\n", seconds_since(start));
   std::fflush(stdout);
   manager.stop();

@@ -30,6 +30,9 @@ struct ProcessBenchOptions {
   // With a value: the run fails (exit 1) unless every Canary succeeded with at most this many
   // API writes and no API reads per analysis step (the smoke run in the test command).
   std::optional<double> check_writes_per_step;
+  // The operator's MemoryReturn interval (ManagerSettings::memory_return_interval); after the
+  // rollout the bench waits for one more return and reports the RSS after it.
+  std::chrono::seconds memory_return{30};
   // Stop after the idle memory is measured (no rollout): for memory runs.
   bool idle_only = false;
 };

@@ -381,6 +381,8 @@ int main(int argc, char** argv) {
       process.rolling = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--timeout-seconds", value)) {
       process.timeout = std::chrono::seconds(std::atoi(value.c_str()));
+    } else if (option(argc, argv, i, "--memory-return-seconds", value)) {
+      process.memory_return = std::chrono::seconds(std::atoi(value.c_str()));
     } else if (arg == "--idle-only") {
       process.idle_only = true;
     } else if (option(argc, argv, i, "--check-writes-per-step", value)) {
@@ -392,15 +394,15 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {1000, 5000};
   for (int n : sizes) {
     if (n <= 0) {
-      std::fprintf(
-          stderr,
-          "usage: bench_scale [--runtime [--api-process [--interval-seconds S] "
-          "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
-          "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
-          "[--metric-query-concurrency N] [--max-outbound-calls N] "
-          "[--stagger-seconds S] [--rolling N] [--timeout-seconds T] [--check-writes-per-step W] "
-          "[--idle-only]]] "
-          "[canaries...]\n");
+      std::fprintf(stderr,
+                   "usage: bench_scale [--runtime [--api-process [--interval-seconds S] "
+                   "[--kube-api-qps Q] [--kube-api-burst B] [--api-latency-ms L] "
+                   "[--api-max-qps Q] [--metrics-latency-ms L] [--workers W] "
+                   "[--metric-query-concurrency N] [--max-outbound-calls N] "
+                   "[--stagger-seconds S] [--rolling N] [--memory-return-seconds S] "
+                   "[--timeout-seconds T] [--check-writes-per-step W] "
+                   "[--idle-only]]] "
+                   "[canaries...]\n");
       return 2;
     }
     if (runtime && api_process) {

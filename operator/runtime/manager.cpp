@@ -15,6 +15,7 @@
 #include "operator/runtime/counting_cluster.hpp"
 #include "operator/runtime/denied_urls.hpp"
 #include "operator/runtime/experiment_counts_source.hpp"
+#include "operator/runtime/memory_return.hpp"
 #include "operator/runtime/reconcile_sample.hpp"
 #include "operator/runtime/watched_types.hpp"
 #include "operator/server/operator_metrics.hpp"
@@ -95,6 +96,7 @@ struct Manager::Impl {
 
   std::unique_ptr<kube::LeaderElector> elector;
   std::thread control;
+  std::unique_ptr<MemoryReturn> memory_return;
 
   void log(LogLevel level, std::string_view msg, const LogFields& fields = {}) {
     if (settings.logger) settings.logger->log(level, msg, fields);
@@ -481,6 +483,13 @@ void Manager::start(Collaborators collaborators) {
         std::make_unique<kube::LeaderElector>(d.counting, d.clock, d.settings.leader_election);
   d.cache.start();
   d.control = std::thread([&d] { d.run_control(); });
+  d.memory_return = std::make_unique<MemoryReturn>(
+      d.settings.memory_return_interval, MemoryReturn::Release{},
+      [&d](const MemoryReturned& returned) {
+        d.log(LogLevel::debug, "gave free memory back to the system",
+              {{"rssBeforeKB", std::to_string(returned.rss_before_kb)},
+               {"rssAfterKB", std::to_string(returned.rss_after_kb)}});
+      });
 }
 
 void Manager::stop() {
@@ -497,6 +506,7 @@ void Manager::stop() {
   // Before the caller's checker goes: an analysis in flight finishes, its result is dropped.
   if (d.analyses) d.analyses->stop();
   d.cache.stop();
+  if (d.memory_return) d.memory_return->stop();
 }
 
 Readiness Manager::readiness() const {
@@ -584,6 +594,10 @@ std::size_t Manager::analyses_queued() const {
 
 std::size_t Manager::reconciles() const {
   return impl_->reconciles;
+}
+
+std::size_t Manager::memory_returns() const {
+  return impl_->memory_return ? impl_->memory_return->returns() : 0;
 }
 
 std::map<std::string, std::size_t> Manager::api_requests() const {

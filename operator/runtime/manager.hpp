@@ -32,6 +32,8 @@ struct ManagerSettings {
   // Every Canary is reconciled again this often even when nothing changed (level-triggered
   // safety net); served from the cache, so it costs no API reads. 0 = never.
   base::Clock::Duration resync = std::chrono::minutes(5);
+  // The allocator's free memory is given back to the system this often (MemoryReturn). 0 = never.
+  std::chrono::milliseconds memory_return_interval = std::chrono::seconds(30);
   bool leader_elect = false;
   kube::LeaderElectionConfig leader_election;
   Logger* logger = nullptr;  // null: no logs
@@ -97,6 +99,7 @@ class Manager {
   std::size_t queue_depth() const;
   std::size_t analyses_queued() const;  // due analyses waiting for a query slot
   std::size_t reconciles() const;       // reconciles run so far
+  std::size_t memory_returns() const;   // times free memory was given back to the system
   // Requests this Manager sent to the cluster it was given, by verb (get, list, watch, create,
   // update, patch, delete): what an operator costs the API server.
   std::map<std::string, std::size_t> api_requests() const;
