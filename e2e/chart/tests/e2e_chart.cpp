@@ -15,7 +15,6 @@
 #include <functional>
 #include <map>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -425,19 +424,6 @@ TEST_CASE(
     auto got = cluster->kubectl({"get", "-n", ns, object, "-o", "jsonpath={" + path + "}"});
     return got.status == 0 ? last_line(got.out) : "";
   };
-  // Which of `objects` exist (in `ns`; cluster-scoped when ""), asked side by side: a kubectl call
-  // is mostly its start-up.
-  auto existing = [&](const std::string& ns, const std::vector<std::string>& objects) {
-    std::vector<int> found(objects.size());
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < objects.size(); ++i)
-      threads.emplace_back([&, i] { found[i] = exists(ns, objects[i]) ? 1 : 0; });
-    for (auto& t : threads) t.join();
-    std::set<std::string> out;
-    for (std::size_t i = 0; i < objects.size(); ++i)
-      if (found[i] != 0) out.insert(objects[i]);
-    return out;
-  };
   std::string chart = kSource + "/charts/veer";
   // A source-built kube-apiserver says v0.0.0-master, which the chart's `kubeVersion: >=1.20`
   // refuses (helm install has no --kube-version): then a copy without that line is installed.
@@ -453,21 +439,15 @@ TEST_CASE(
 
   auto installed = helm_run({"install", a, chart, "--namespace", a});
   REQUIRE_MESSAGE(installed.status == 0, installed.out);
-  const std::vector<std::string> installed_a = {"deployment/" + a, "serviceaccount/" + a,
-                                                "service/" + a, "role/" + a + "-leader-election",
-                                                "rolebinding/" + a + "-leader-election"};
-  const std::vector<std::string> cluster_a = {"clusterrole/" + a, "clusterrolebinding/" + a};
-  auto in_a = existing(a, {installed_a[0], installed_a[1], installed_a[2], installed_a[3],
-                           installed_a[4], "poddisruptionbudget/" + a});
-  auto in_cluster = existing("", {cluster_a[0], cluster_a[1], "crd/experiments.veer.dev"});
-  for (const auto& object : installed_a)
-    CHECK_MESSAGE(in_a.count(object), "helm install (defaults): " << object << " in " << a);
-  for (const auto& object : cluster_a)
-    CHECK_MESSAGE(in_cluster.count(object), "helm install (defaults): " << object);
+  for (const auto& object :
+       {"deployment/" + a, "serviceaccount/" + a, "service/" + a, "role/" + a + "-leader-election",
+        "rolebinding/" + a + "-leader-election"})
+    CHECK_MESSAGE(exists(a, object), "helm install (defaults): " << object << " in " << a);
+  for (const auto& object : {"clusterrole/" + a, "clusterrolebinding/" + a})
+    CHECK_MESSAGE(exists("", object), "helm install (defaults): " << object);
   CHECK(jsonpath(a, "deployment/" + a, ".spec.replicas") == "1");
-  CHECK(!in_a.count("poddisruptionbudget/" + a));  // one replica: no budget
-  // The chart's crds/ (kept if already there).
-  CHECK(in_cluster.count("crd/experiments.veer.dev"));
+  CHECK(!exists(a, "poddisruptionbudget/" + a));  // one replica: no budget
+  CHECK(exists("", "crd/experiments.veer.dev"));  // the chart's crds/ (kept if already there)
 
   // One namespace, leader election, 2 replicas: a Role where the ClusterRole was, and a budget.
   const std::vector<std::string> ha = {"--set", "replicas=2", "--set",
@@ -478,15 +458,12 @@ TEST_CASE(
   auto upgraded = helm_run(upgrade);
   REQUIRE_MESSAGE(upgraded.status == 0, upgraded.out);
   CHECK(jsonpath(a, "deployment/" + a, ".spec.replicas") == "2");
-  in_a = existing(a, {"poddisruptionbudget/" + a, "role/" + a, "rolebinding/" + a});
-  in_cluster = existing("", cluster_a);
-  CHECK(in_a.count("poddisruptionbudget/" + a));
-  CHECK(in_a.count("role/" + a));
-  CHECK(in_a.count("rolebinding/" + a));
-  CHECK_MESSAGE(!in_cluster.count("clusterrole/" + a),
+  CHECK(exists(a, "poddisruptionbudget/" + a));
+  CHECK(exists(a, "role/" + a));
+  CHECK(exists(a, "rolebinding/" + a));
+  CHECK_MESSAGE(!exists("", "clusterrole/" + a),
                 "helm upgrade left the every-namespace ClusterRole");
-  CHECK_MESSAGE(!in_cluster.count("clusterrolebinding/" + a),
-                "helm upgrade left its ClusterRoleBinding");
+  CHECK_MESSAGE(!exists("", "clusterrolebinding/" + a), "helm upgrade left its ClusterRoleBinding");
   CHECK(jsonpath(a, "deployment/" + a, ".spec.template.spec.containers[0].args")
             .find("--namespace=" + a) != std::string::npos);
   auto listed = helm_run({"list", "--namespace", a, "-o", "json"});
@@ -502,26 +479,22 @@ TEST_CASE(
   install_b.insert(install_b.end(), ha.begin(), ha.end());
   auto second = helm_run(install_b);
   REQUIRE_MESSAGE(second.status == 0, second.out);
-  const std::vector<std::string> installed_b = {"deployment/" + b, "poddisruptionbudget/" + b,
-                                                "role/" + b, "rolebinding/" + b,
-                                                "role/" + b + "-leader-election"};
-  const auto in_b = existing(b, installed_b);
-  for (const auto& object : installed_b)
-    CHECK_MESSAGE(in_b.count(object), "helm install (one namespace, HA): " << object);
+  for (const auto& object : {"deployment/" + b, "poddisruptionbudget/" + b, "role/" + b,
+                             "rolebinding/" + b, "role/" + b + "-leader-election"})
+    CHECK_MESSAGE(exists(b, object), "helm install (one namespace, HA): " << object);
   CHECK(!exists("", "clusterrole/" + b));
 
   for (const auto& release : {a, b}) {
     auto removed = helm_run({"uninstall", release, "--namespace", release});
     CHECK_MESSAGE(removed.status == 0, removed.out);
-    for (const auto& object : existing(
-             release, {"deployment/" + release, "serviceaccount/" + release, "service/" + release,
-                       "role/" + release, "rolebinding/" + release,
-                       "role/" + release + "-leader-election", "poddisruptionbudget/" + release}))
-      FAIL_CHECK("after helm uninstall: " << object << " remains");
     for (const auto& object :
-         existing("", {"clusterrole/" + release, "clusterrolebinding/" + release,
-                       "clusterrole/" + release + "-cluster-scoped"}))
-      FAIL_CHECK("after helm uninstall: " << object << " remains");
+         {"deployment/" + release, "serviceaccount/" + release, "service/" + release,
+          "role/" + release, "rolebinding/" + release, "role/" + release + "-leader-election",
+          "poddisruptionbudget/" + release})
+      CHECK_MESSAGE(!exists(release, object), "after helm uninstall: " << object << " remains");
+    for (const auto& object : {"clusterrole/" + release, "clusterrolebinding/" + release,
+                               "clusterrole/" + release + "-cluster-scoped"})
+      CHECK_MESSAGE(!exists("", object), "after helm uninstall: " << object << " remains");
     cluster->kubectl({"delete", "namespace", release, "--wait=false"});
   }
   // Helm never deletes CRDs (their objects would go with them): docs/install.md says so.
