@@ -368,36 +368,23 @@ TEST_CASE(
   REQUIRE(served.status == 0);
   const std::string kube_version =
       served.out.find("policy/v1\n") == std::string::npos ? "1.20.0" : "1.30.0";
-  // Each combination rendered and checked side by side (a kubectl or helm run is mostly start-up
-  // on busy cores), each in its own file; the assertions after, on this thread.
-  struct Checked {
+  const auto file = cluster->state_dir() + "/veer-chart-combination.yaml";
+  for (const auto& values : combinations) {
+    std::vector<std::string> args = {
+        helm_path,     "template",    "veer",           kSource + "/charts/veer",
+        "--namespace", "veer-system", "--kube-version", kube_version};
     std::string label;
-    CommandResult rendered, accepted;
-  };
-  std::vector<Checked> checked(combinations.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < combinations.size(); ++i)
-    threads.emplace_back([&, i] {
-      std::vector<std::string> args = {
-          helm_path,     "template",    "veer",           kSource + "/charts/veer",
-          "--namespace", "veer-system", "--kube-version", kube_version};
-      for (const auto& v : combinations[i]) {
-        args.insert(args.end(), {"--set", v});
-        checked[i].label += v + " ";
-      }
-      checked[i].rendered = run_command(args);
-      if (checked[i].rendered.status != 0) return;
-      // helm's notes on stderr (a linked crds/) are not YAML.
-      const auto& out = checked[i].rendered.out;
-      const auto file =
-          cluster->state_dir() + "/veer-chart-combination-" + std::to_string(i) + ".yaml";
-      std::ofstream(file) << out.substr(std::min(out.find("---"), out.size()));
-      checked[i].accepted = cluster->kubectl({"apply", "--dry-run=server", "-f", file});
-    });
-  for (auto& t : threads) t.join();
-  for (const auto& c : checked) {
-    REQUIRE_MESSAGE(c.rendered.status == 0, c.label << c.rendered.out);
-    CHECK_MESSAGE(c.accepted.status == 0, c.label << ": " << c.accepted.out);
+    for (const auto& v : values) {
+      args.insert(args.end(), {"--set", v});
+      label += v + " ";
+    }
+    auto rendered = run_command(args);
+    REQUIRE_MESSAGE(rendered.status == 0, label << rendered.out);
+    // helm's notes on stderr (a linked crds/) are not YAML.
+    std::string yaml = rendered.out.substr(std::min(rendered.out.find("---"), rendered.out.size()));
+    std::ofstream(file) << yaml;
+    auto accepted = cluster->kubectl({"apply", "--dry-run=server", "-f", file});
+    CHECK_MESSAGE(accepted.status == 0, label << ": " << accepted.out);
   }
 }
 
