@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
+#include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "e2e/chart/tests/support/chart_run.hpp"
@@ -50,16 +52,11 @@ const std::vector<Unreached> kUnreached = {
      "(named in the log) the operator waits for that first list and reads nothing, so no run "
      "reaches the GET (measured: Initialized never comes); GET is only the fallback of a lazily "
      "started informer that has not listed within 10 s"},
-    {{"veer.dev/experiments", "gateway.networking.k8s.io/httproutes",
-      "split.smi-spec.io/trafficsplits", "networking.k8s.io/ingresses"},
+    {{"veer.dev/experiments"},
      {"get"},
-     "the informers' caches answer every read; GET is the fallback when a type cannot be listed "
-     "or a lazily started informer has not listed within 10 s (these runs' types are not probed "
-     "so)"},
-    {{"gateway.networking.k8s.io/httproutes", "split.smi-spec.io/trafficsplits",
-      "networking.k8s.io/ingresses"},
-     {"list", "watch"},
-     "router objects are read with GET when their type cannot be listed (docs/operator.md)"},
+     "with experiments' list refused too the operator runs no Experiment controller (it logs the "
+     "refused list as a type it does not watch) and never reads an Experiment (measured: Running "
+     "never comes); the informer's cache answers every read otherwise"},
     {{"apps/daemonsets"},
      {"create", "update", "patch"},
      "DaemonSet targets only (the run's target is a Deployment; the same code handles both)"},
@@ -152,52 +149,176 @@ std::string helm() {
   return last_line(found.out);
 }
 
+const kube::ResourceType kServiceAccounts{"", "v1", "serviceaccounts", "ServiceAccount"};
+const kube::ResourceType kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles",
+                                       "ClusterRole"};
+const kube::ResourceType kClusterRoleBindings{"rbac.authorization.k8s.io", "v1",
+                                              "clusterrolebindings", "ClusterRoleBinding"};
+
+// A value of e2e/cluster/up's STATE_DIR/env (KEY=value lines); "" when absent.
+std::string cluster_env(const std::string& state_dir, const std::string& key) {
+  std::ifstream in(state_dir + "/env");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  return "";
+}
+
+// A fresh ServiceAccount default/`name` bound to a new ClusterRole `name` of `rules`, with a
+// TokenRequest token in its own kubeconfig: what e2e/cluster/sa-kubeconfig does, through the API
+// instead of kubectl (six kubectl calls a probe, one at a time, were most of the probes' wall
+// time on busy cores). Ready once the API server's authorizer sees the binding (a
+// SubjectAccessReview of the role's first permission answers allowed); removed on destruction.
+class Account {
+ public:
+  Account(const std::string& name, const json& rules) : name_(name) {
+    cluster_ = E2eCluster::from_environment();
+    if (!cluster_) {
+      error_ = "VEER_TEST_KUBECONFIG is not set";
+      return;
+    }
+    auto& api = cluster_->api();
+    const std::vector<json> objects = {
+        {{"apiVersion", "v1"},
+         {"kind", "ServiceAccount"},
+         {"metadata", {{"name", name}, {"namespace", "default"}}}},
+        {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+         {"kind", "ClusterRole"},
+         {"metadata", {{"name", name}}},
+         {"rules", rules}},
+        {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+         {"kind", "ClusterRoleBinding"},
+         {"metadata", {{"name", name}}},
+         {"roleRef",
+          {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", name}}},
+         {"subjects",
+          json::array({{{"kind", "ServiceAccount"}, {"name", name}, {"namespace", "default"}}})}}};
+    for (const auto& object : objects) {
+      if (auto created = api.create(object); !created) {
+        error_ = "creating " + object["kind"].get<std::string>() + " " + name + ": " +
+                 created.error().message;
+        return;
+      }
+      ++made_;
+    }
+    const auto state = cluster_->state_dir();
+    auto token = run_command(
+        {"curl", "-fsS", "--cacert", cluster_env(state, "VEER_E2E_CA"), "-H",
+         "Authorization: Bearer " + cluster_env(state, "VEER_E2E_TOKEN"), "-H",
+         "Content-Type: application/json", "-X", "POST", "-d",
+         R"({"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":86400}})",
+         cluster_env(state, "VEER_E2E_SERVER") + "/api/v1/namespaces/default/serviceaccounts/" +
+             name + "/token"});
+    const auto answer = json::parse(token.out, nullptr, false);
+    if (token.status != 0 || !answer.is_object() || !answer.contains("status")) {
+      error_ = "TokenRequest for " + name + ": " + token.out;
+      return;
+    }
+    std::ifstream in(cluster_->admin_kubeconfig());
+    std::stringstream admin;
+    admin << in.rdbuf();
+    auto text = std::regex_replace(admin.str(), std::regex("(\n    token: ).*"),
+                                   "$1" + answer["status"].value("token", ""));
+    text = std::regex_replace(text, std::regex("veer-admin"), name);
+    kubeconfig_ = state + "/" + name + ".kubeconfig";
+    std::ofstream(kubeconfig_) << text;
+    error_ = await_binding(rules);
+  }
+  ~Account() {
+    if (!cluster_) return;
+    auto& api = cluster_->api();
+    if (made_ > 2) api.remove({kClusterRoleBindings, "", name_});
+    if (made_ > 1) api.remove({kClusterRoles, "", name_});
+    if (made_ > 0) api.remove({kServiceAccounts, "default", name_});
+  }
+  Account(const Account&) = delete;
+  Account& operator=(const Account&) = delete;
+
+  const std::string& kubeconfig() const { return kubeconfig_; }
+  const std::string& error() const { return error_; }  // "" when usable
+
+ private:
+  std::string await_binding(const json& rules) {
+    const auto granted = permissions_of(rules);
+    if (granted.empty()) return "";
+    const auto& p = granted.front();
+    const json review = {
+        {"apiVersion", "authorization.k8s.io/v1"},
+        {"kind", "SubjectAccessReview"},
+        {"spec",
+         {{"user", "system:serviceaccount:default:" + name_},
+          {"resourceAttributes",
+           {{"group", p.group}, {"resource", p.resource}, {"verb", p.verb}, {"namespace", "x"}}}}}};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto answered = cluster_->api().create(review);
+      if (answered && answered->value("/status/allowed"_json_pointer, false)) return "";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return "the API server's authorizer never allowed " + name_ + " to " + p.text();
+  }
+
+  std::string name_;
+  std::unique_ptr<E2eCluster> cluster_;
+  int made_ = 0;
+  std::string kubeconfig_;
+  std::string error_;
+};
+
+// One run of the RBAC probes: a control (no permission removed: it must finish every phase and
+// never be refused) or a probe (`without` removed, with removed_with's; the run must be refused a
+// call naming it).
+struct Job {
+  std::string what;  // the run's kind: "rollout", "experiment", or the router's provider
+  RunResult (*run)(const RunOptions&) = nullptr;
+  std::string provider = "istio";
+  std::optional<Permission> without;
+  // The chart's own account (the whole rollout's control, its Lease in veer-system); otherwise
+  // a fresh account whose ClusterRole is the rules probed minus `without`.
+  std::string kubeconfig;
+  std::string lease_namespace;
+};
+
 struct Outcome {
-  Permission permission;
+  Job job;
   RunResult run;
 };
 
-// Runs `run` once per permission, each as a fresh account whose role is `rules` without it,
-// four side by side, each in its own namespace with its own Lease, each Canary through `provider`.
-std::vector<Outcome> probe(E2eCluster& cluster, const json& rules,
-                           const std::vector<Permission>& permissions,
-                           RunResult (*run)(const RunOptions&),
-                           const std::string& provider = "istio") {
-  std::vector<Outcome> outcomes(permissions.size());
+// How many runs go side by side: a run mostly waits (analysis ticks of 10 s), and each is in its
+// own namespace with its own account and Lease.
+constexpr int kSideBySide = 4;
+
+// Runs every job, kSideBySide at a time, in the order given (longest first keeps the last ones
+// from running alone).
+std::vector<Outcome> run_jobs(const json& rules, const std::vector<Job>& jobs) {
+  std::vector<Outcome> outcomes(jobs.size());
   std::atomic<std::size_t> next{0};
-  std::mutex setup;
   auto worker = [&] {
-    for (std::size_t i = next++; i < permissions.size(); i = next++) {
-      const auto& p = permissions[i];
-      const auto name = unique_name("veer-chart-probe");
-      outcomes[i].permission = p;
-      json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                   {"kind", "ClusterRole"},
-                   {"metadata", {{"name", name}}},
-                   {"rules", rules_without(rules, p)}};
-      if (const auto with = removed_with(p, rules))
-        role["rules"] = rules_without(role["rules"], *with);
-      const auto file = cluster.state_dir() + "/" + name + ".json";
-      std::ofstream(file) << role.dump();
-      CommandResult made;
-      {
-        std::lock_guard lock(setup);  // kubectl runs are short; one at a time keeps them simple
-        made =
-            run_command({kSource + "/e2e/cluster/sa-kubeconfig", cluster.state_dir(), name, file});
-      }
-      if (made.status != 0) {
-        outcomes[i].run.error = "sa-kubeconfig: " + made.out;
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      const auto& job = jobs[i];
+      auto& outcome = outcomes[i];
+      outcome.job = job;
+      const std::string label = job.without ? "probe" : job.what;
+      if (!job.kubeconfig.empty()) {
+        outcome.run =
+            job.run({label, job.kubeconfig, job.lease_namespace, job.without, job.provider});
         continue;
       }
-      outcomes[i].run = run({"probe", last_line(made.out), "", p, provider});
-      std::lock_guard lock(setup);
-      cluster.kubectl({"delete", "clusterrolebinding", name, "--wait=false"});
-      cluster.kubectl({"delete", "clusterrole", name, "--wait=false"});
-      cluster.kubectl({"delete", "serviceaccount", name, "-n", "default", "--wait=false"});
+      json role = rules;
+      if (job.without) {
+        role = rules_without(role, *job.without);
+        if (const auto with = removed_with(*job.without, rules)) role = rules_without(role, *with);
+      }
+      Account account(unique_name("veer-chart-probe"), role);
+      if (!account.error().empty()) {
+        outcome.run.error = account.error();
+        continue;
+      }
+      outcome.run =
+          job.run({label, account.kubeconfig(), job.lease_namespace, job.without, job.provider});
     }
   };
   std::vector<std::thread> workers;
-  for (int i = 0; i < 4; ++i) workers.emplace_back(worker);
+  for (int i = 0; i < kSideBySide; ++i) workers.emplace_back(worker);
   for (auto& w : workers) w.join();
   return outcomes;
 }
@@ -367,170 +488,146 @@ TEST_CASE(
   CHECK(exists("", "crd/canaries.veer.dev"));
 }
 
-TEST_CASE(
-    "a whole rollout as the chart's ServiceAccount with the chart's RBAC: initialized, "
-    "promoted, rolled back, reverted on deletion, never refused") {
-  auto cluster = cluster_or_skip();
-  if (!cluster) return;
-  const auto applied = apply_manifests(*cluster);
-  REQUIRE_MESSAGE(applied.empty(), applied);
-  std::string why;
-  const auto kubeconfig = chart_kubeconfig(*cluster, why);
-  REQUIRE_MESSAGE(!kubeconfig.empty(), why);
-  // The Lease in veer-system, where the chart's Role for it is.
-  auto run = run_rollout({"full", kubeconfig, "veer-system", std::nullopt});
-  INFO("operator log: " << run.log_tail);
-  CHECK_MESSAGE(run.error.empty(), run.error);
-  CHECK(run.phases == run_phases());
-  CHECK_MESSAGE(cluster->kubectl({"get", "lease", "veer-leader", "-n", "veer-system"}).status == 0,
-                "the Lease veer-leader was never taken in veer-system");
-  CHECK_MESSAGE(run.forbidden.empty(), "the chart's role lacks a permission: "
-                                           << (run.forbidden.empty() ? "" : run.forbidden.front()));
-}
-
-TEST_CASE(
-    "every permission of the chart's role is needed: without it the run is refused a call "
-    "naming it, a get of a listed type with the list removed too (GET is the fallback)") {
-  auto cluster = cluster_or_skip();
-  if (!cluster) return;
-  const auto applied = apply_manifests(*cluster);
-  REQUIRE_MESSAGE(applied.empty(), applied);
-  const json rules = chart_rules(*cluster);
-  // Only the routers this run drives are probed (the Gateway API's by its own case below); the
-  // others' rules have the same shape.
-  const std::vector<std::string> probed_groups = {
-      "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
-  std::vector<Permission> permissions;
-  for (const auto& p : permissions_of(rules)) {
-    if (std::find(probed_groups.begin(), probed_groups.end(), p.group) == probed_groups.end() ||
-        experiments_permission(p))
-      continue;
-    if (const auto* u = unreached(p)) {
-      MESSAGE("not probed: " << p.text() << ": " << std::string(u->why));
-      continue;
-    }
-    permissions.push_back(p);
-  }
-  REQUIRE(permissions.size() > 25);
-
-  const auto started = std::chrono::steady_clock::now();
-  auto outcomes = probe(*cluster, rules, permissions, run_rollout);
-  std::size_t named = 0;
-  for (const auto& o : outcomes) {
-    const auto with = removed_with(o.permission, rules);
-    INFO("without " << o.permission.text() << (with ? " and " + with->text() : "") << ": phases "
-                    << o.run.phases.size() << ", forbidden "
-                    << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
-                    << o.run.log_tail);
-    // Needed, and said: the operator's log names the refused call (verb, resource, group), as
-    // the API server words it. A run that merely fails, with the refusal said nowhere, is a
-    // refusal read as something else (absence, a conflict, success).
-    CHECK_MESSAGE(
-        o.run.stopped,
-        "without " << o.permission.text() << " the operator's log never named the refused call ("
-                   << (o.run.error.empty() ? "the whole run succeeded" : o.run.error) << ")");
-    if (o.run.stopped) ++named;
-  }
-  MESSAGE(permissions.size() << " permissions probed, " << named
-                             << " refused by name in the operator's log, in "
-                             << std::chrono::duration_cast<std::chrono::seconds>(
-                                    std::chrono::steady_clock::now() - started)
-                                    .count()
-                             << " s");
-}
-
-}  // namespace veer::e2e
-
-namespace veer::e2e {
 namespace {
 
-// A targeted run: as the chart's ServiceAccount `run` (its Canary through `provider`) finishes
-// every one of `phases` and is never refused; then each permission `wanted` picks (`expected` of
-// them; the unreached ones are said and skipped) is removed in turn, side by side, and the
-// operator's log must name the refused call (a run that merely fails, the refusal said nowhere,
-// is a refusal read as something else).
-void control_and_probe(const std::string& what, RunResult (*run)(const RunOptions&),
-                       const std::vector<std::string>& phases,
-                       const std::function<bool(const Permission&)>& wanted, std::size_t expected,
-                       const std::string& provider = "istio") {
-  auto cluster = cluster_or_skip();
-  if (!cluster) return;
-  const auto applied = apply_manifests(*cluster);
-  REQUIRE_MESSAGE(applied.empty(), applied);
-  std::string why;
-  const auto kubeconfig = chart_kubeconfig(*cluster, why);
-  REQUIRE_MESSAGE(!kubeconfig.empty(), why);
-  const auto started = std::chrono::steady_clock::now();
-  auto control = run({what, kubeconfig, "veer-system", std::nullopt, provider});
-  INFO("operator log: " << control.log_tail);
-  REQUIRE_MESSAGE(control.phases == phases, control.error);
-  CHECK_MESSAGE(control.forbidden.empty(), control.forbidden.front());
+// A set of probes: the runs that show its permissions needed, and the control run that shows
+// them enough.
+struct ProbeSet {
+  std::string what;  // "rollout", "experiment", or the router's provider
+  RunResult (*run)(const RunOptions&);
+  std::vector<std::string> phases;  // a control run's
+  std::string provider;
+  std::function<bool(const Permission&)> wanted;
+};
 
-  const json rules = chart_rules(*cluster);
+// The permissions of `rules` that `set` probes (the unreached ones said and skipped).
+std::vector<Permission> probed_by(const ProbeSet& set, const json& rules) {
   std::vector<Permission> permissions;
   for (const auto& p : permissions_of(rules)) {
-    if (!wanted(p)) continue;
+    if (!set.wanted(p)) continue;
     if (const auto* u = unreached(p)) {
       MESSAGE("not probed: " << p.text() << ": " << std::string(u->why));
       continue;
     }
     permissions.push_back(p);
   }
-  REQUIRE(permissions.size() == expected);
-  std::size_t named = 0;
-  for (const auto& o : probe(*cluster, rules, permissions, run, provider)) {
-    INFO("without " << o.permission.text() << ": forbidden "
-                    << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
-                    << o.run.log_tail);
-    CHECK_MESSAGE(o.run.stopped,
-                  "without " << o.permission.text()
-                             << " the operator's log never named the refused call ("
-                             << (o.run.error.empty() ? "the run finished" : o.run.error) << ")");
-    if (o.run.stopped) ++named;
-  }
-  MESSAGE(what << ": " << permissions.size() << " permissions probed, " << named
-               << " refused by name in the operator's log, in "
-               << std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count()
-               << " s (with the control run)");
+  return permissions;
 }
 
 }  // namespace
 
 TEST_CASE(
-    "the Experiment controller's permissions: an Experiment reaches Running as the chart's "
-    "ServiceAccount, and without any one of them it does not, refused a call naming it") {
-  // list, watch and update experiments (the finalizer), update experiments/status. A refused
-  // status write is said as refused (status_write.cpp), never as "changed meanwhile".
-  control_and_probe("experiment", run_experiment, experiment_phases(), experiments_permission, 4);
-}
+    "every permission of the chart's role is needed: without it the run is refused a call naming "
+    "it (a get of a listed type with the list removed too: GET is the fallback), and with all of "
+    "them each run finishes, never refused: a whole rollout as the chart's ServiceAccount, the "
+    "Experiment controller's run and Gateway API, SMI and NGINX Canaries") {
+  auto cluster = cluster_or_skip();
+  if (!cluster) return;
+  const auto applied = apply_manifests(*cluster);
+  REQUIRE_MESSAGE(applied.empty(), applied);
+  std::string why;
+  const auto kubeconfig = chart_kubeconfig(*cluster, why);
+  REQUIRE_MESSAGE(!kubeconfig.empty(), why);
+  const json rules = chart_rules(*cluster);
 
-TEST_CASE(
-    "another router's permissions: a Gateway API Canary is initialized, promoted and deleted as "
-    "the chart's ServiceAccount, and without create or update on httproutes it is refused a call "
-    "naming it") {
-  control_and_probe(
-      "gatewayapi", run_router, router_phases(),
-      [](const Permission& p) { return p.group == "gateway.networking.k8s.io"; }, 2, "gatewayapi");
-}
+  // The whole rollout drives the core, Istio and Lease rules; the Experiment controller's
+  // permissions (list, watch and update experiments, update experiments/status: a refused status
+  // write is said as refused, never as "changed meanwhile") and three routers' (nginx's canary
+  // Ingress copy is deleted with the Canary) are probed by targeted runs of their own. The other
+  // routers' rules have the same shape.
+  const std::vector<std::string> core_groups = {
+      "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
+  const std::vector<ProbeSet> sets = {
+      {"rollout", run_rollout, run_phases(), "istio",
+       [&](const Permission& p) {
+         return std::find(core_groups.begin(), core_groups.end(), p.group) != core_groups.end() &&
+                !experiments_permission(p);
+       }},
+      {"experiment", run_experiment, experiment_phases(), "istio", experiments_permission},
+      {"gatewayapi", run_router, router_phases(), "gatewayapi",
+       [](const Permission& p) { return p.group == "gateway.networking.k8s.io"; }},
+      {"linkerd", run_router, router_phases(), "linkerd",
+       [](const Permission& p) { return p.group == "split.smi-spec.io"; }},
+      {"nginx", run_router, router_phases(), "nginx",
+       [](const Permission& p) { return p.group == "networking.k8s.io"; }},
+  };
+  const std::map<std::string, std::size_t> expected = {
+      {"experiment", 4}, {"gatewayapi", 5}, {"linkerd", 5}, {"nginx", 6}};
 
-TEST_CASE(
-    "the SMI router's permissions: a linkerd Canary is initialized, promoted and deleted as the "
-    "chart's ServiceAccount, and without create or update on trafficsplits it is refused a call "
-    "naming it") {
-  control_and_probe(
-      "linkerd", run_router, router_phases(),
-      [](const Permission& p) { return p.group == "split.smi-spec.io"; }, 2, "linkerd");
-}
+  // Longest first: the controls (whole runs), then the targeted probes, then the rollout's, whose
+  // list and watch probes (refused as the operator starts) come last.
+  std::vector<Job> controls, targeted, core, early;
+  for (const auto& set : sets) {
+    if (set.what == "rollout")  // as the chart's own ServiceAccount, its Lease in veer-system
+      controls.push_back(
+          {set.what, set.run, set.provider, std::nullopt, kubeconfig, "veer-system"});
+    else  // as a fresh account with the rules probed; each Lease in its run's namespace
+      controls.push_back({set.what, set.run, set.provider, std::nullopt, "", ""});
+    const auto permissions = probed_by(set, rules);
+    if (set.what == "rollout")
+      REQUIRE(permissions.size() > 25);
+    else
+      REQUIRE_MESSAGE(permissions.size() == expected.at(set.what), set.what);
+    for (const auto& p : permissions) {
+      Job job{set.what, set.run, set.provider, p, "", ""};
+      if (set.what != "rollout")
+        targeted.push_back(job);
+      else if (p.verb == "list" || p.verb == "watch")
+        early.push_back(job);
+      else
+        core.push_back(job);
+    }
+  }
+  std::vector<Job> jobs = controls;
+  for (const auto* part : {&targeted, &core, &early})
+    jobs.insert(jobs.end(), part->begin(), part->end());
 
-TEST_CASE(
-    "the NGINX router's permissions: an nginx Canary is initialized, promoted and deleted as the "
-    "chart's ServiceAccount, and without create, update or delete on ingresses (its canary copy "
-    "is deleted with the Canary) it is refused a call naming it") {
-  control_and_probe(
-      "nginx", run_router, router_phases(),
-      [](const Permission& p) { return p.group == "networking.k8s.io"; }, 3, "nginx");
+  const auto started = std::chrono::steady_clock::now();
+  const auto outcomes = run_jobs(rules, jobs);
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
+
+  std::map<std::string, std::pair<std::size_t, std::size_t>> counts;  // probed, named
+  for (const auto& o : outcomes) {
+    const auto& set = *std::find_if(sets.begin(), sets.end(),
+                                    [&](const ProbeSet& s) { return s.what == o.job.what; });
+    if (!o.job.without) {
+      // The control: every phase, never refused.
+      INFO(o.job.what << " control run; operator log: " << o.run.log_tail);
+      CHECK_MESSAGE(o.run.error.empty(), o.run.error);
+      CHECK(o.run.phases == set.phases);
+      CHECK_MESSAGE(o.run.forbidden.empty(),
+                    "the chart's role lacks a permission: "
+                        << (o.run.forbidden.empty() ? "" : o.run.forbidden.front()));
+      if (o.job.what == "rollout")
+        CHECK_MESSAGE(
+            cluster->kubectl({"get", "lease", "veer-leader", "-n", "veer-system"}).status == 0,
+            "the Lease veer-leader was never taken in veer-system");
+      continue;
+    }
+    const auto& p = *o.job.without;
+    const auto with = removed_with(p, rules);
+    INFO(o.job.what << " run without " << p.text() << (with ? " and " + with->text() : "")
+                    << ": phases " << o.run.phases.size() << ", forbidden "
+                    << (o.run.forbidden.empty() ? "none" : o.run.forbidden.front()) << "\n"
+                    << o.run.log_tail);
+    // Needed, and said: the operator's log names the refused call (verb, resource, group), as
+    // the API server words it. A run that merely fails, with the refusal said nowhere, is a
+    // refusal read as something else (absence, a conflict, success).
+    CHECK_MESSAGE(o.run.stopped,
+                  "without " << p.text() << " the operator's log never named the refused call ("
+                             << (o.run.error.empty() ? "the whole run succeeded" : o.run.error)
+                             << ")");
+    auto& [probed, named] = counts[o.job.what];
+    ++probed;
+    if (o.run.stopped) ++named;
+  }
+  for (const auto& [what, count] : counts)
+    MESSAGE(what << ": " << count.first << " permissions probed, " << count.second
+                 << " refused by name in the operator's log");
+  MESSAGE(jobs.size() << " runs (" << controls.size() << " controls), " << kSideBySide
+                      << " side by side, in " << seconds << " s");
 }
 
 }  // namespace veer::e2e
