@@ -51,6 +51,10 @@ struct CanaryReconciler::Context {
   std::string problem;            // why observe could not go on
   bool user_problem = false;      // ... and only a change to the user's objects fixes it
   bool analysis_running = false;  // the checker is still measuring this step
+  // The router's objects as routes_pending read them this pass, for the SetRoutes or
+  // FinalizeRoutes that follows to use instead of reading them again; dropped once an action
+  // other than the target's scale has been applied (its writes may have changed them).
+  std::vector<std::pair<kube::ObjectRef, kube::Result<json>>> router_reads;
 };
 
 namespace {
@@ -206,7 +210,17 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
       // one (a user's router object not given its own spec back, a copy not deleted), the Canary
       // would go and leave the routing as veer had it, pointing at a primary about to go.
       if (action.kind == ActionKind::RemoveFinalizer && !errors.empty()) continue;
+      // The router's objects routes_pending read serve only a route write that comes before
+      // any other action's writes but the target's scale (it writes the target workload only,
+      // nothing for a Knative target, never a router's object).
+      const bool scales_target = action.kind == ActionKind::ScaleCanaryUp ||
+                                 action.kind == ActionKind::ScaleCanaryDown ||
+                                 action.kind == ActionKind::RestoreTarget;
+      if (action.kind != ActionKind::SetRoutes && action.kind != ActionKind::FinalizeRoutes &&
+          !scales_target)
+        ctx.router_reads.clear();
       auto applied = apply(ctx, action);
+      if (!scales_target) ctx.router_reads.clear();
       if (applied) continue;
       const auto& message = applied.error().message;
       errors += (errors.empty() ? "" : "; ") + message;
@@ -398,13 +412,37 @@ std::string CanaryReconciler::routes_pending(Context& ctx) {
       (phase != model::CanaryPhase::Progressing && phase != model::CanaryPhase::WaitingPromotion))
     return "";
   meshes::Observed observed;
+  std::vector<std::size_t> found_at;  // where each of observed.objects came from in router_reads
+  ctx.router_reads.clear();
   for (const auto& ref : ctx.router->objects(ctx.routing)) {
-    auto found = cluster_.get(ref_of(ref, ctx.ns));
-    if (found) observed.objects.push_back(*found);
+    auto where = ref_of(ref, ctx.ns);
+    auto found = cluster_.get(where);
+    if (!found) {  // a failed read is kept only when it says absent: another may succeed
+      if (found.is(kube::ErrorType::NotFound))
+        ctx.router_reads.emplace_back(std::move(where), std::move(found));
+      continue;
+    }
+    found_at.push_back(ctx.router_reads.size());
+    observed.objects.push_back(std::move(*found));
+    ctx.router_reads.emplace_back(std::move(where), std::move(found));
   }
   auto routes = ctx.router->read(ctx.routing, observed);
+  for (std::size_t i = 0; i < found_at.size(); ++i)  // kept for apply_router, without a copy
+    *ctx.router_reads[found_at[i]].second = std::move(observed.objects[i]);
   if (routes || routes.error().kind != meshes::RouterError::Kind::not_ready) return "";
   return routes.error().message;
+}
+
+kube::Result<json> CanaryReconciler::read_router_object(Context& ctx, const kube::ObjectRef& ref) {
+  for (auto it = ctx.router_reads.begin(); it != ctx.router_reads.end(); ++it) {
+    const auto& read = it->first;
+    if (read.type == ref.type && read.ns == ref.ns && read.name == ref.name) {
+      auto found = std::move(it->second);
+      ctx.router_reads.erase(it);
+      return found;
+    }
+  }
+  return cluster_.get(ref);
 }
 
 kube::ReconcileResult CanaryReconciler::wait_for_routes(Context& ctx, const std::string& why) {
@@ -635,9 +673,9 @@ base::Status CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& 
   for (const auto& ref : ctx.router->objects(ctx.routing)) refs.push_back(ref);
   meshes::Observed observed;
   for (const auto& ref : refs) {
-    auto found = cluster_.get(ref_of(ref, ctx.ns));
+    auto found = read_router_object(ctx, ref_of(ref, ctx.ns));
     if (found) {
-      observed.objects.push_back(*found);
+      observed.objects.push_back(std::move(*found));
     } else if (!found.is(kube::ErrorType::NotFound)) {
       // Not absent, unknown: creating it would fail or, worse, replace the user's object.
       return kube::to_error(found.error(),

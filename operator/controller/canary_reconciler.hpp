@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,7 +39,22 @@ class MetricsChecker {
 
 // Which analysis a Canary asks for: its spec and its status (the step, its weight and times, the
 // revision). An answer computed for one id is never used for another.
-std::string analysis_request_id(const model::Canary& canary);
+// The spec is named by the object's uid and metadata.generation (the API server moves the
+// generation with every change of the spec: the Canary CRD has a status subresource); a Canary
+// without them (not read from a cluster) is named by its spec's JSON text. The status is compared
+// by its step's numbers and a 64-bit hash of all its fields. Computed on every pass that asks for
+// an analysis, so it renders nothing to JSON when the object has a uid and generation.
+struct AnalysisRequestId {
+  std::string spec;  // "<uid>", or the spec as JSON text when the uid or generation is missing
+  std::int64_t generation = 0;
+  model::CanaryPhase phase = model::CanaryPhase::None;
+  std::int32_t canary_weight = 0;
+  std::int32_t iterations = 0;
+  std::int32_t failed_checks = 0;
+  std::uint64_t status_hash = 0;  // every field of the status
+  bool operator==(const AnalysisRequestId&) const = default;
+};
+AnalysisRequestId analysis_request_id(const model::Canary& canary);
 
 // Where alerts go (Slack and the other notifiers, routed by the Canary's analysis.alerts).
 class AlertSink {
@@ -106,6 +122,9 @@ class CanaryReconciler {
   bool observe_workloads(Context& ctx);
   bool observe_revisions(Context& ctx);
   std::string routes_pending(Context& ctx);
+  // One of the router's objects: as routes_pending read it this pass while no action but the
+  // target's scale has been applied since (taken once), else read from the cluster.
+  kube::Result<kube::Json> read_router_object(Context& ctx, const kube::ObjectRef& ref);
   kube::ReconcileResult wait_for_routes(Context& ctx, const std::string& why);
   void observe_scaler(Context& ctx);
   base::Status run_checks(Context& ctx);
@@ -133,7 +152,7 @@ class CanaryReconciler {
   // analysis_request_id they were for): the pass that gets the analysis uses them instead of
   // calling the hooks again. Memory only: after a restart the hooks run again.
   struct HeldChecks {
-    std::string request_id;
+    AnalysisRequestId request_id;
     std::map<model::WebhookType, HookResult> hooks;
   };
   std::mutex held_mutex_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/backoff.hpp"
+#include "operator/kube/packed_json.hpp"
 
 namespace veer::kube {
 namespace {
@@ -50,7 +51,7 @@ Informer::StoredPtr Informer::pack(const Json& object) {
 }
 
 Json Informer::unpack(const Stored& stored) {
-  return Json::from_msgpack(stored.packed);
+  return unpack_json(stored.packed);
 }
 
 void Informer::start() {

@@ -90,7 +90,7 @@ void AnalysisPool::work() {
   for (;;) {
     std::string key;
     model::Canary canary;
-    std::string request_id;
+    controller::AnalysisRequestId request_id;
     {
       std::unique_lock lock(mutex_);
       ++idle_;

@@ -48,7 +48,7 @@ class AnalysisPool final : public controller::MetricsChecker {
  private:
   enum class State { Queued, Running, Done };
   struct Job {
-    std::string request_id;
+    controller::AnalysisRequestId request_id;
     model::Canary canary;
     State state = State::Queued;
     bool asked_again = false;  // a newer request came while running: queue it after
