@@ -78,10 +78,15 @@ TEST_CASE("the analysis request id moves with every field of the status") {
   // The sample sets every field: to_json writes back each key it was given.
   CHECK(model::to_json(canary_with(status).status).size() == status.size());
   CHECK(controller::analysis_request_id(canary_with(status)) == base);
-  for (const auto& [key, value] : status.items()) {
+  for (const auto& item : status.items()) {
+    // Not a structured binding: CAPTURE's lambda cannot capture one (clang rejects it).
+    const std::string key = item.key();
+    const auto& value = item.value();
     CAPTURE(key);
     if (key == "conditions") {
-      for (const auto& [field, field_value] : value[0].items()) {
+      for (const auto& entry : value[0].items()) {
+        const std::string field = entry.key();
+        const auto& field_value = entry.value();
         CAPTURE(field);
         auto edited = status;
         edited["conditions"][0][field] = changed(field_value);
