@@ -261,11 +261,17 @@ std::string CachedCluster::overlay_key(const Entry& entry, const std::string& ke
   return entry.info.type.describe() + " " + key;
 }
 
-std::optional<kube::Json> CachedCluster::newest(const Entry& entry, const std::string& key,
-                                                std::optional<kube::Json> cached) {
+std::optional<kube::Json> CachedCluster::newest(
+    const Entry& entry, const std::string& key, std::optional<kube::Json> cached,
+    std::uint64_t settles_before, const std::function<std::optional<kube::Json>()>& reread) {
   std::lock_guard guard(overlay_mutex_);
   auto it = overlay_.find(overlay_key(entry, key));
-  if (it == overlay_.end()) return cached;
+  if (it == overlay_.end()) {
+    // settle() runs after the cache stored what it settles: read again under the lock, so that
+    // a write of this key settled between the read and here is seen in the cache.
+    if (settles_.load() != settles_before) return reread();
+    return cached;
+  }
   if (cached) {
     auto order = kube::compare_resource_versions(kube::resource_version_of(it->second),
                                                  kube::resource_version_of(*cached));
@@ -307,7 +313,10 @@ void CachedCluster::settle(const std::string& key, const std::string& seen_rv) {
   auto it = overlay_.find(key);
   if (it == overlay_.end()) return;
   auto order = kube::compare_resource_versions(kube::resource_version_of(it->second), seen_rv);
-  if (order && *order <= 0) overlay_.erase(it);
+  if (order && *order <= 0) {
+    overlay_.erase(it);
+    ++settles_;
+  }
 }
 
 std::size_t CachedCluster::unsettled_writes() const {
@@ -327,16 +336,19 @@ kube::Result<kube::Json> CachedCluster::get(const kube::ObjectRef& ref) {
   Entry* entry = entry_for(ref.type, ref.ns);
   if (!entry) return api_.get(ref);
   const auto key = kube::key_of(ref.ns, ref.name);
-  std::optional<kube::Json> cached;
+  std::function<std::optional<kube::Json>()> read;
+  std::shared_ptr<const kube::Informer> held;  // a name watch, kept while it is read
   if (entry->names) {
     // Not referenced, past the cap or not listable: the API server answers.
     auto watch = entry->names->hold(ref.ns, ref.name, options_.lazy_sync_timeout);
     if (!watch) return api_.get(ref);
-    cached = watch->get(key);
+    held = watch;
+    read = [&held, &key] { return held->get(key); };
   } else {
-    cached = entry->informer->get(key);
+    read = [entry, &key] { return entry->informer->get(key); };
   }
-  auto found = newest(*entry, key, std::move(cached));
+  const auto settles_before = settles_.load();
+  auto found = newest(*entry, key, read(), settles_before, read);
   if (!found) {
     return kube::ApiError{kube::ErrorType::NotFound, 404, "NotFound",
                           ref.describe() + " not found"};
@@ -359,9 +371,11 @@ kube::Result<kube::ObjectList> CachedCluster::list(const kube::ResourceType& typ
   if (!fields) return fields.error();
   kube::ObjectList out;
   out.resource_version = entry->informer->resource_version();
+  const auto settles_before = settles_.load();
   for (auto& item : entry->informer->list(ns)) {
     const auto key = kube::key_of(item);  // before the move below
-    auto object = newest(*entry, key, std::move(item));
+    auto object = newest(*entry, key, std::move(item), settles_before,
+                         [entry, &key] { return entry->informer->get(key); });
     if (object && labels->matches(*object) && fields->matches(*object))
       out.items.push_back(std::move(*object));
   }

@@ -10,7 +10,9 @@
 // the reference goes. Cached objects leave out what veer never reads (cache_trim.hpp).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -132,8 +134,12 @@ class CachedCluster final : public kube::Cluster {
   Entry* find_locked(const kube::ResourceType& type) const;
   void remember(const kube::Result<kube::Json>& written);
   std::string overlay_key(const Entry& entry, const std::string& key) const;
+  // The newer of `cached` (read when settles_ was `settles_before`) and our write of `key`. With
+  // no write left to compare and a settle since `cached` was read, that settle may have been of
+  // this key: `reread` reads the cache again (it holds the write by then).
   std::optional<kube::Json> newest(const Entry& entry, const std::string& key,
-                                   std::optional<kube::Json> cached);
+                                   std::optional<kube::Json> cached, std::uint64_t settles_before,
+                                   const std::function<std::optional<kube::Json>()>& reread);
   // Drops the remembered write of `overlay_key` once the cache holds `seen_rv` or newer: the
   // watch has delivered it. Without this, a write never read again (a Canary's last status, the
   // routes at the end of a rollout) stayed in the overlay, parsed, until the limit.
@@ -149,6 +155,7 @@ class CachedCluster final : public kube::Cluster {
   bool stopped_ = false;
   mutable std::mutex overlay_mutex_;
   std::map<std::string, kube::Json> overlay_;  // objects written here, newer than the cache
+  std::atomic<std::uint64_t> settles_{0};      // writes settle() dropped, so far
 };
 
 }  // namespace veer::runtime

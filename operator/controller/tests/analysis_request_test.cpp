@@ -80,12 +80,12 @@ TEST_CASE("the analysis request id moves with every field of the status") {
   CHECK(controller::analysis_request_id(canary_with(status)) == base);
   for (const auto& item : status.items()) {
     // Not a structured binding: CAPTURE's lambda cannot capture one (clang rejects it).
-    const std::string key = item.key();
+    const auto& key = item.key();
     const auto& value = item.value();
     CAPTURE(key);
     if (key == "conditions") {
       for (const auto& entry : value[0].items()) {
-        const std::string field = entry.key();
+        const auto& field = entry.key();
         const auto& field_value = entry.value();
         CAPTURE(field);
         auto edited = status;
