@@ -17,9 +17,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -164,6 +167,22 @@ double process_cpu_seconds() {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+// CPU time of another process (the API stand-in), from /proc/<pid>/stat; 0 when unreadable.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) in parentheses: utime and stime are
+  // the 12th and 13th of them.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && fields >> field; ++i)
+    if (i >= 12) ticks += std::atof(field.c_str());
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 }  // namespace
 
 int run_process_bench(const ProcessBenchOptions& o) {
@@ -257,6 +276,15 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::vector<double> step_cpu_ms, late_s;
   std::map<std::string, Steady::time_point> due_at;  // when each Canary's last step fell due
   std::vector<double> due_late_s;                    // a step done minus when it fell due
+  // The same steps by which step of its Canary each was and by the minute it fell due, to see
+  // which steps are late (the first waves, while new revisions still arrive, or all of them).
+  struct DueStep {
+    int step = 0;      // 1: the first step timed from the one before it
+    double due_s = 0;  // when it fell due, seconds since the rollout began
+    double late_s = 0;
+  };
+  std::vector<DueStep> due_steps;
+  std::map<std::string, int> steps_timed;        // of each Canary in this rollout
   std::map<std::string, double> cpu_since_step;  // reconcile CPU of a Canary since its last step
   std::optional<Steady::time_point> rollout_start;
   std::map<std::string, Steady::time_point> revised_at;  // when each Canary got its new image
@@ -295,6 +323,9 @@ int run_process_bench(const ProcessBenchOptions& o) {
       const auto next = due->second + o.interval;
       const double late = std::chrono::duration<double>(now - next).count();
       due_late_s.push_back(late);
+      if (rollout_start)
+        due_steps.push_back({++steps_timed[report.key],
+                             std::chrono::duration<double>(next - *rollout_start).count(), late});
       due->second = late < static_cast<double>(o.interval.count()) ? next : now;
     } else {
       due_at[report.key] = now;
@@ -372,6 +403,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   const long analyses0 = analyses;
   const long queries0 = query_count(config.server);
   const double rollout_cpu0 = process_cpu_seconds();
+  const double api_cpu0 = process_cpu_seconds(child);
   {
     std::lock_guard lock(mutex);
     step_cpu_ms.clear();
@@ -379,6 +411,8 @@ int run_process_bench(const ProcessBenchOptions& o) {
     last_step.clear();
     due_at.clear();
     due_late_s.clear();
+    due_steps.clear();
+    steps_timed.clear();
     rollout_start = Steady::now();
   }
   const auto rollout_wall = Steady::now();
@@ -484,6 +518,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
     std::printf("operator_cpu_during_rollout %.1f s (process, all threads)\n",
                 process_cpu_seconds() - rollout_cpu0);
     std::printf(
+        "api_process_cpu_during_rollout %.1f s (the stand-in for the API server, its kubelet and "
+        "Prometheus, on the same cores)\n",
+        process_cpu_seconds(child) - api_cpu0);
+    std::printf(
         "step_late %.2f s median, %.2f s p99, %.2f s max (time between a Canary's "
         "analysis steps minus the %llds interval; %zu gaps)\n",
         quantile(late_s, 0.5), quantile(late_s, 0.99), quantile(late_s, 1.0),
@@ -502,6 +540,22 @@ int run_process_bench(const ProcessBenchOptions& o) {
                                        return l <= 0.1 * static_cast<double>(o.interval.count());
                                      })) /
                                  static_cast<double>(due_late_s.size()));
+    // Which steps were late: by the step of its Canary, and by the minute it fell due.
+    const double allowed = 0.1 * static_cast<double>(o.interval.count());
+    auto print_group = [&](const char* kind, long group, const std::vector<double>& late) {
+      const auto within =
+          std::count_if(late.begin(), late.end(), [&](double l) { return l <= allowed; });
+      std::printf("step_late_by_%s %ld: %zu steps, %.2f s median, %.2f s max, %.0f%% within 10%%\n",
+                  kind, group, late.size(), quantile(late, 0.5), quantile(late, 1.0),
+                  100.0 * static_cast<double>(within) / static_cast<double>(late.size()));
+    };
+    std::map<long, std::vector<double>> by_step, by_minute;
+    for (const auto& d : due_steps) {
+      by_step[d.step].push_back(d.late_s);
+      by_minute[static_cast<long>(d.due_s / 60.0)].push_back(d.late_s);
+    }
+    for (const auto& [step, late] : by_step) print_group("step", step, late);
+    for (const auto& [minute, late] : by_minute) print_group("minute_due", minute, late);
     std::printf("new_revision_to_progressing %.2f s median, %.2f s max (%zu)\n",
                 quantile(first_write_s, 0.5), quantile(first_write_s, 1.0), first_write_s.size());
   }

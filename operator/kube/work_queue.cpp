@@ -13,17 +13,35 @@ WorkQueue::~WorkQueue() {
   shutdown();
 }
 
-void WorkQueue::add_locked(const std::string& key) {
-  if (shutting_down_ || dirty_.count(key)) return;
-  dirty_.insert(key);
-  if (processing_.count(key)) return;  // done() queues it again
-  queue_.push_back(key);
+void WorkQueue::push_locked(const std::string& key, Lane lane) {
+  (lane == Lane::First ? first_ : queue_).push_back(key);
   cv_.notify_one();
+}
+
+void WorkQueue::add_locked(const std::string& key, Lane lane) {
+  if (shutting_down_) return;
+  const bool first = lane == Lane::First;
+  if (dirty_.count(key)) {
+    // Already queued: moved to the first lane if asked (its entry in the other lane is skipped).
+    if (!first || !dirty_first_.insert(key).second) return;
+    if (!processing_.count(key)) push_locked(key, lane);
+    return;
+  }
+  dirty_.insert(key);
+  if (first) dirty_first_.insert(key);
+  if (processing_.count(key)) return;  // done() queues it again
+  ++ready_;
+  push_locked(key, lane);
 }
 
 void WorkQueue::add(const std::string& key) {
   std::lock_guard guard(mutex_);
-  add_locked(key);
+  add_locked(key, Lane::Changes);
+}
+
+void WorkQueue::add_first(const std::string& key) {
+  std::lock_guard guard(mutex_);
+  add_locked(key, Lane::First);
 }
 
 void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay) {
@@ -72,7 +90,7 @@ void WorkQueue::promote_due_locked() {
     std::string key = waiting_.begin()->second;
     waiting_.erase(waiting_.begin());
     waiting_by_key_.erase(key);
-    add_locked(key);
+    add_locked(key, Lane::First);
   }
 }
 
@@ -81,9 +99,9 @@ std::optional<std::string> WorkQueue::get() {
   while (true) {
     promote_due_locked();
     if (shutting_down_) return std::nullopt;
-    if (!queue_.empty()) break;
+    if (ready_ > 0) break;
     auto ready = [this] {
-      return shutting_down_ || !queue_.empty() ||
+      return shutting_down_ || ready_ > 0 ||
              (!waiting_.empty() && waiting_.begin()->first <= clock_.now());
     };
     if (waiting_.empty()) {
@@ -97,19 +115,35 @@ std::optional<std::string> WorkQueue::get() {
       });
     }
   }
-  std::string key = queue_.front();
-  queue_.pop_front();
-  dirty_.erase(key);
-  processing_.insert(key);
+  auto key = pop_locked();
+  dirty_.erase(*key);
+  dirty_first_.erase(*key);
+  processing_.insert(*key);
+  --ready_;
   return key;
+}
+
+std::optional<std::string> WorkQueue::pop_locked() {
+  while (!first_.empty()) {
+    std::string key = std::move(first_.front());
+    first_.pop_front();
+    if (dirty_.count(key) && !processing_.count(key)) return key;
+  }
+  while (!queue_.empty()) {
+    std::string key = std::move(queue_.front());
+    queue_.pop_front();
+    // Left behind: handed out already, or waiting in the first lane.
+    if (dirty_.count(key) && !dirty_first_.count(key) && !processing_.count(key)) return key;
+  }
+  return std::nullopt;
 }
 
 void WorkQueue::done(const std::string& key) {
   std::lock_guard guard(mutex_);
   processing_.erase(key);
   if (dirty_.count(key) && !shutting_down_) {
-    queue_.push_back(key);
-    cv_.notify_one();
+    ++ready_;
+    push_locked(key, dirty_first_.count(key) ? Lane::First : Lane::Changes);
   }
 }
 
@@ -121,7 +155,7 @@ void WorkQueue::shutdown() {
 
 std::size_t WorkQueue::length() const {
   std::lock_guard guard(mutex_);
-  return queue_.size();
+  return ready_;
 }
 
 std::size_t WorkQueue::delayed() const {

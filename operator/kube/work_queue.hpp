@@ -1,6 +1,10 @@
 // A rate-limited work queue of object keys, as client-go's: a key queued many times is processed
 // once; a key being processed is never handed to a second worker (it is queued again when done
 // if it was added meanwhile); delayed adds and per-key exponential backoff wait on the Clock.
+// Two lanes: keys whose time has come (a delayed add falling due, add_first) are handed out
+// before keys added by changes (add), so a burst of watch events (thousands of primaries rolling
+// out at the end of a fleet's rollout) cannot make a Canary's next step late; a key in both is
+// handed out once, from the first lane.
 #pragma once
 
 #include <condition_variable>
@@ -31,6 +35,9 @@ class WorkQueue {
   WorkQueue& operator=(const WorkQueue&) = delete;
 
   void add(const std::string& key);
+  // Adds the key ahead of every key added by add(): for work whose time has come (an analysis
+  // that finished). Delayed adds join this lane when they fall due.
+  void add_first(const std::string& key);
   // Adds the key once `delay` has passed on the clock (an earlier pending add wins).
   void add_after(const std::string& key, base::Clock::Duration delay);
   // Adds after the key's backoff: base * 2^failures, capped.
@@ -50,16 +57,23 @@ class WorkQueue {
   bool processing(const std::string& key) const;
 
  private:
+  enum class Lane { First, Changes };
   void promote_due_locked();
-  void add_locked(const std::string& key);
+  void add_locked(const std::string& key, Lane lane);
+  void push_locked(const std::string& key, Lane lane);
+  // The next key to hand out, skipping entries left behind by a key moved to the first lane.
+  std::optional<std::string> pop_locked();
 
   base::Clock& clock_;
   BackoffPolicy backoff_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  std::set<std::string> dirty_;       // queued and not yet handed out
-  std::set<std::string> processing_;  // handed out, not done
+  std::deque<std::string> first_;      // keys whose time has come
+  std::deque<std::string> queue_;      // keys added by changes
+  std::set<std::string> dirty_;        // queued and not yet handed out
+  std::set<std::string> dirty_first_;  // of those, the ones in the first lane
+  std::size_t ready_ = 0;              // dirty keys not being processed (in one of the lanes)
+  std::set<std::string> processing_;   // handed out, not done
   std::multimap<base::Clock::TimePoint, std::string> waiting_;
   std::map<std::string, base::Clock::TimePoint> waiting_by_key_;
   std::map<std::string, int> failures_;

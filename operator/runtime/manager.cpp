@@ -107,6 +107,12 @@ struct Manager::Impl {
     if (queue) queue->add(key);
   }
 
+  // An analysis that finished: its step's pass goes ahead of passes that watch events started.
+  void enqueue_first(const std::string& key) {
+    std::lock_guard guard(mutex);
+    if (queue) queue->add_first(key);
+  }
+
   void enqueue_canaries(const std::string& ref) {
     if (!canaries) return;
     for (const auto& canary : canaries->by_index(kRefsIndex, ref)) enqueue(kube::key_of(canary));
@@ -451,7 +457,7 @@ void Manager::start(Collaborators collaborators) {
   if (d.settings.analysis_concurrency > 0) {
     d.analyses =
         std::make_unique<AnalysisPool>(collaborators.metrics, d.settings.analysis_concurrency,
-                                       [&d](const std::string& key) { d.enqueue(key); });
+                                       [&d](const std::string& key) { d.enqueue_first(key); });
     metrics = d.analyses.get();
   }
   d.reconciler = std::make_unique<controller::CanaryReconciler>(

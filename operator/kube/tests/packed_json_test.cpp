@@ -24,15 +24,15 @@ void check_same(const nlohmann::json& value) {
   CHECK(got.dump() == expected.dump());
   CHECK(got == value);
   // Kinds, all the way down.
-  std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> todo{{&got, &expected}};
-  while (!todo.empty()) {
-    auto [a, b] = todo.back();
-    todo.pop_back();
+  std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> pending{{&got, &expected}};
+  while (!pending.empty()) {
+    auto [a, b] = pending.back();
+    pending.pop_back();
     REQUIRE(a->type() == b->type());
     if (a->is_structured())
       for (auto ia = a->begin(), ib = b->begin(); ia != a->end(); ++ia, ++ib) {
         if (a->is_object()) CHECK(ia.key() == ib.key());
-        todo.push_back({&*ia, &*ib});
+        pending.push_back({&*ia, &*ib});
       }
   }
 }

@@ -147,3 +147,67 @@ TEST_CASE("a failed reconcile is retried with backoff, requeue_after comes back 
   CHECK(seen[1].second == start + 1s);
   CHECK(seen[2].second == start + 31s);
 }
+
+TEST_CASE("keys whose time has come are handed out before keys added by changes, each once") {
+  veer::base::SimulatedClock clock;
+  WorkQueue queue(clock);
+  // Thousands of watch events queued first (here three), then a step falls due and an
+  // analysis finishes: both go ahead of the changes.
+  queue.add("ns/changed-1");
+  queue.add("ns/changed-2");
+  queue.add("ns/changed-3");
+  queue.add_after("ns/step-due", 60s);
+  clock.advance(60s);
+  queue.add_first("ns/analysed");
+  CHECK(queue.length() == 4);  // the due key joins the first lane when a get() looks
+  CHECK(queue.get() == "ns/analysed");
+  CHECK(queue.get() == "ns/step-due");
+  // A key queued by a change and then asked first moves ahead, and is handed out once.
+  queue.add_first("ns/changed-3");
+  CHECK(queue.length() == 3);
+  CHECK(queue.get() == "ns/changed-3");
+  CHECK(queue.get() == "ns/changed-1");
+  // ns/changed-3's old place in the changes lane is skipped.
+  CHECK(queue.length() == 1);
+  CHECK(queue.get() == "ns/changed-2");
+  CHECK(queue.length() == 0);
+  // A change after add_first does not move the key back.
+  queue.add("ns/other");
+  queue.add_first("ns/analysed-2");
+  queue.add("ns/analysed-2");
+  CHECK(queue.get() == "ns/analysed-2");
+  CHECK(queue.get() == "ns/other");
+  CHECK(queue.length() == 0);
+}
+
+TEST_CASE("a key asked first while it is processed is queued first when done") {
+  veer::base::SimulatedClock clock;
+  WorkQueue queue(clock);
+  queue.add("ns/a");
+  REQUIRE(queue.get() == "ns/a");
+  queue.add("ns/b");
+  queue.add("ns/a");        // a change while a is reconciled
+  queue.add_first("ns/a");  // and its analysis finished
+  CHECK(queue.length() == 1);
+  queue.done("ns/a");
+  CHECK(queue.length() == 2);
+  CHECK(queue.get() == "ns/a");
+  CHECK(queue.get() == "ns/b");
+  // A key handed out from the first lane and added again by a change is handed out once more,
+  // not twice (its old entry in the changes lane stays behind).
+  queue.add("ns/c");
+  queue.add_first("ns/c");
+  REQUIRE(queue.get() == "ns/c");
+  queue.done("ns/c");
+  queue.add("ns/d");
+  queue.add("ns/c");
+  CHECK(queue.length() == 2);
+  CHECK(queue.get() == "ns/c");
+  CHECK(queue.get() == "ns/d");
+  CHECK(queue.length() == 0);
+  queue.done("ns/a");
+  queue.done("ns/b");
+  queue.done("ns/c");
+  queue.done("ns/d");
+  CHECK(queue.length() == 0);
+}
