@@ -543,9 +543,9 @@ TEST_CASE(
 
   // The whole rollout drives the core, Istio and Lease rules; the Experiment controller's
   // permissions (list, watch and update experiments, update experiments/status: a refused status
-  // write is said as refused, never as "changed meanwhile") and three routers' (nginx's canary
-  // Ingress copy is deleted with the Canary) are probed by targeted runs of their own. The other
-  // routers' rules have the same shape.
+  // write is said as refused, never as "changed meanwhile"), the DaemonSet writes (a DaemonSet
+  // target) and three routers' (nginx's canary Ingress copy is deleted with the Canary) are
+  // probed by targeted runs of their own. The other routers' rules have the same shape.
   const std::vector<std::string> core_groups = {
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   const std::vector<ProbeSet> sets = {
