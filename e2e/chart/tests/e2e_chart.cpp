@@ -57,14 +57,24 @@ const std::vector<Unreached> kUnreached = {
      "with experiments' list refused too the operator runs no Experiment controller (it logs the "
      "refused list as a type it does not watch) and never reads an Experiment (measured: Running "
      "never comes); the informer's cache answers every read otherwise"},
-    {{"apps/daemonsets"},
-     {"create", "update", "patch"},
-     "DaemonSet targets only (the run's target is a Deployment; the same code handles both)"},
     {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
       "gateway.networking.k8s.io/httproutes", "split.smi-spec.io/trafficsplits"},
      {"delete"},
-     "when a router's plan drops an object (a Canary changing provider or strategy)"},
+     "no run reaches it: veer never deletes these kinds (its only DELETEs are of nginx's, "
+     "skipper's and APISIX's canary copies of the user's object and of Kuma's TrafficRoute, as "
+     "the Canary goes: meshes/user_copy.cpp remove_copy, KumaRouter::finalize); a Canary "
+     "changing provider or strategy leaves the old objects, which it owns, to the garbage "
+     "collector, as does the Canary's deletion. The verb is needed where the "
+     "OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift): setting or "
+     "removing an object's ownerReferences needs delete on it; e2e/cluster runs without it"},
 };
+
+// The DaemonSet writes (create the -primary copy, patch the target off every node, update the
+// copy on promotion) are probed by a run whose target is a DaemonSet.
+bool daemon_set_write(const Permission& p) {
+  return p.group == "apps" && p.resource == "daemonsets" &&
+         (p.verb == "create" || p.verb == "update" || p.verb == "patch");
+}
 
 // The Experiment controller's permissions (list and update experiments, update
 // experiments/status) are probed by their own, shorter run.
@@ -520,7 +530,8 @@ TEST_CASE(
     "every permission of the chart's role is needed: without it the run is refused a call naming "
     "it (a get of a listed type with the list removed too: GET is the fallback), and with all of "
     "them each run finishes, never refused: a whole rollout as the chart's ServiceAccount, the "
-    "Experiment controller's run and Gateway API, SMI and NGINX Canaries") {
+    "Experiment controller's run, a DaemonSet target's, and Gateway API, SMI and NGINX "
+    "Canaries") {
   auto cluster = cluster_or_skip();
   if (!cluster) return;
   const auto applied = apply_manifests(*cluster);
@@ -532,18 +543,19 @@ TEST_CASE(
 
   // The whole rollout drives the core, Istio and Lease rules; the Experiment controller's
   // permissions (list, watch and update experiments, update experiments/status: a refused status
-  // write is said as refused, never as "changed meanwhile") and three routers' (nginx's canary
-  // Ingress copy is deleted with the Canary) are probed by targeted runs of their own. The other
-  // routers' rules have the same shape.
+  // write is said as refused, never as "changed meanwhile"), the DaemonSet writes (a DaemonSet
+  // target) and three routers' (nginx's canary Ingress copy is deleted with the Canary) are
+  // probed by targeted runs of their own. The other routers' rules have the same shape.
   const std::vector<std::string> core_groups = {
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   const std::vector<ProbeSet> sets = {
       {"rollout", run_rollout, run_phases(), "istio",
        [&](const Permission& p) {
          return std::find(core_groups.begin(), core_groups.end(), p.group) != core_groups.end() &&
-                !experiments_permission(p);
+                !experiments_permission(p) && !daemon_set_write(p);
        }},
       {"experiment", run_experiment, experiment_phases(), "istio", experiments_permission},
+      {"daemonset", run_daemon_set, daemon_set_phases(), "istio", daemon_set_write},
       {"gatewayapi", run_router, router_phases(), "gatewayapi",
        [](const Permission& p) { return p.group == "gateway.networking.k8s.io"; }},
       {"linkerd", run_router, router_phases(), "linkerd",
@@ -552,7 +564,7 @@ TEST_CASE(
        [](const Permission& p) { return p.group == "networking.k8s.io"; }},
   };
   const std::map<std::string, std::size_t> expected = {
-      {"experiment", 4}, {"gatewayapi", 5}, {"linkerd", 5}, {"nginx", 6}};
+      {"experiment", 4}, {"daemonset", 3}, {"gatewayapi", 5}, {"linkerd", 5}, {"nginx", 6}};
 
   // Longest first: the controls (whole runs), then the targeted probes, then the rollout's, whose
   // list and watch probes (refused as the operator starts) come last.

@@ -130,8 +130,15 @@ json ingress(const std::string& ns) {
 }
 
 // The objects a run starts from: the target with its configuration and HPA, the router's own
-// input (nginx: the user's Ingress), and the Canary.
-std::vector<json> run_objects(const std::string& ns, const std::string& provider) {
+// input (nginx: the user's Ingress), and the Canary. A DaemonSet target has no HPA (nothing to
+// scale) and mounts nothing.
+std::vector<json> run_objects(const std::string& ns, const std::string& provider, bool daemon_set) {
+  if (daemon_set) {
+    auto c = canary(ns, provider);
+    c["spec"].erase("autoscalerRef");
+    c["spec"]["targetRef"]["kind"] = "DaemonSet";
+    return {controller::simulation::daemon_set(ns, kName, "ghcr.io/veer-e2e/podinfo:1.0.0"), c};
+  }
   std::vector<json> objects = {config_map(ns, "blue"), secret(ns, "one"),
                                target(ns, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns)};
   if (provider == "nginx") objects.push_back(ingress(ns));
@@ -151,7 +158,8 @@ std::vector<std::string> forbidden_lines(const std::string& log) {
 // One run's fixtures; everything is removed (namespace, processes) on destruction.
 class Run {
  public:
-  Run(E2eCluster& cluster, const RunOptions& options) : cluster_(cluster), options_(options) {}
+  Run(E2eCluster& cluster, const RunOptions& options, bool daemon_set)
+      : cluster_(cluster), options_(options), daemon_set_(daemon_set) {}
   ~Run() {
     if (process_) process_->stop(SIGTERM, 20s);
     kubelet_.reset();
@@ -178,6 +186,14 @@ class Run {
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
                [&] { return delete_canary(); }},
               router_phases());
+  }
+
+  // A DaemonSet target: initialized (its -primary copy created, the target's pods taken away by
+  // a nodeSelector patch) and a new revision promoted (the copy updated).
+  RunResult go_daemon_set() {
+    return go({[&] { return initialize(); },
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); }},
+              daemon_set_phases());
   }
 
   RunResult go_experiment() {
@@ -236,12 +252,14 @@ class Run {
 
   // The kubelet and Prometheus stand-ins and `veer operator` for the run's namespace.
   void start_operator() {
-    kubelet_ = std::make_unique<KubeletStandIn>(cluster_.api(), ns_);
+    kubelet_ = std::make_unique<KubeletStandIn>(
+        cluster_.api(), ns_,
+        daemon_set_ ? KubeletStandIn::Kind::DaemonSets : KubeletStandIn::Kind::Deployments);
     if (options_.provider == "gatewayapi")  // veer waits for the route's acceptance
       gateway_ =
           std::make_unique<KubeletStandIn>(cluster_.api(), ns_, KubeletStandIn::Kind::HttpRoutes);
     prometheus_ = std::make_unique<FakePrometheus>(builtin_series(options_.provider), [this] {
-      auto t = cluster_.api().get({kDeployments, ns_, kName});
+      auto t = cluster_.api().get({target_type(), ns_, kName});
       return t && controller::simulation::image_of(*t).find("bad") != std::string::npos;
     });
     const auto log = std::filesystem::temp_directory_path() / (ns_ + "-operator.log");
@@ -278,7 +296,7 @@ class Run {
     ns_ = unique_name("veer-chart-" + options_.label);
     auto& api = cluster_.api();
     if (auto error = cluster_.create_namespace(ns_); !error.empty()) return error;
-    for (const auto& object : run_objects(ns_, options_.provider))
+    for (const auto& object : run_objects(ns_, options_.provider, daemon_set_))
       if (auto created = api.create(object); !created) return created.error().message;
     start_operator();
     auto initialized = wait(
@@ -324,14 +342,16 @@ class Run {
     auto& api = cluster_.api();
     // The new revision changes its configuration too: the -primary copies must follow.
     const auto mark = image.substr(image.rfind(':') + 1);
-    for (const auto& [type, object] :
-         {std::pair{kConfigMaps, config_map(ns_, mark)}, std::pair{kSecrets, secret(ns_, mark)}})
+    std::vector<std::pair<kube::ResourceType, json>> configuration;
+    if (!daemon_set_)
+      configuration = {{kConfigMaps, config_map(ns_, mark)}, {kSecrets, secret(ns_, mark)}};
+    for (const auto& [type, object] : configuration)
       if (auto patched =
               api.patch({type, ns_, object["metadata"]["name"]}, kube::PatchType::Merge, object);
           !patched)
         return patched.error().message;
     // The promoted revision comes with new HPA bounds, which podinfo-primary's HPA must follow.
-    if (end == "Succeeded")
+    if (end == "Succeeded" && !daemon_set_)
       if (auto patched = api.patch({kAutoscalers, ns_, kName}, kube::PatchType::Merge,
                                    json{{"spec", {{"maxReplicas", 5}}}});
           !patched)
@@ -339,7 +359,7 @@ class Run {
     json patch = json::array({{{"op", "replace"},
                                {"path", "/spec/template/spec/containers/0/image"},
                                {"value", image}}});
-    if (auto patched = api.patch({kDeployments, ns_, kName}, kube::PatchType::JsonPatch, patch);
+    if (auto patched = api.patch({target_type(), ns_, kName}, kube::PatchType::JsonPatch, patch);
         !patched)
       return patched.error().message;
     bool started = false;
@@ -353,10 +373,24 @@ class Run {
         },
         120s, image + " ending " + end);
     if (!ended.empty() || stopped_ || end != "Succeeded") return ended;
+    if (daemon_set_) return primary_image_is(image);
     return wait([&] { return copies_current(); }, 15s,
                 "podinfo-config-primary and podinfo-secret-primary holding the new configuration, "
                 "podinfo-primary's HPA the new bounds");
   }
+
+  // The promoted image in podinfo-primary (veer's update of the copy).
+  std::string primary_image_is(const std::string& image) {
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto primary = cluster_.api().get({target_type(), ns_, std::string(kName) + "-primary"});
+          if (primary && controller::simulation::image_of(*primary) == image) return "";
+          return std::nullopt;
+        },
+        15s, "podinfo-primary running " + image);
+  }
+
+  const kube::ResourceType& target_type() const { return daemon_set_ ? kDaemonSets : kDeployments; }
 
   // Someone else changes veer's podinfo-canary Service and DestinationRule: veer sees each
   // through its watch (its cache would stay stale without it) and writes its routing back (an
@@ -413,6 +447,7 @@ class Run {
   std::unique_ptr<KubeletStandIn> gateway_;
   std::unique_ptr<FakePrometheus> prometheus_;
   std::unique_ptr<ChildProcess> process_;
+  bool daemon_set_ = false;  // the target is a DaemonSet (a Deployment otherwise)
   bool stopped_ = false;
 };
 
@@ -432,14 +467,14 @@ const std::vector<std::string>& experiment_phases() {
 namespace {
 
 // `go` on a Run of `options` against VEER_TEST_KUBECONFIG (fails the case when unreachable).
-RunResult on_cluster(const RunOptions& options, RunResult (Run::*go)()) {
+RunResult on_cluster(const RunOptions& options, RunResult (Run::*go)(), bool daemon_set = false) {
   auto cluster = E2eCluster::from_environment();
   if (!cluster) {
     RunResult result;
     result.error = "VEER_TEST_KUBECONFIG is not set (the case is skipped)";
     return result;
   }
-  Run run(*cluster, options);
+  Run run(*cluster, options, daemon_set);
   return (run.*go)();
 }
 
@@ -456,6 +491,15 @@ const std::vector<std::string>& router_phases() {
 
 RunResult run_router(const RunOptions& options) {
   return on_cluster(options, &Run::go_router);
+}
+
+const std::vector<std::string>& daemon_set_phases() {
+  static const std::vector<std::string> phases = {"initialized", "promoted"};
+  return phases;
+}
+
+RunResult run_daemon_set(const RunOptions& options) {
+  return on_cluster(options, &Run::go_daemon_set, true);
 }
 
 RunResult run_rollout(const RunOptions& options) {

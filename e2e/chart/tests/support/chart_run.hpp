@@ -45,6 +45,13 @@ RunResult run_rollout(const RunOptions& options);
 const std::vector<std::string>& router_phases();
 RunResult run_router(const RunOptions& options);
 
+// A targeted run for the DaemonSet writes: the istio Canary targets a DaemonSet (the daemon set
+// controller's status stood in for: one node), is initialized (podinfo-primary created, the
+// target patched off every node) and a good revision promoted (podinfo-primary updated). Phases
+// "initialized", "promoted".
+const std::vector<std::string>& daemon_set_phases();
+RunResult run_daemon_set(const RunOptions& options);
+
 // A targeted run for the Experiment controller's permissions: an A/B Experiment (istio, two
 // Deployments) is started and must reach Running, which needs its informer (get, list, watch)
 // and its status writes. One phase: "experiment running".

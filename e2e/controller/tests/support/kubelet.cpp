@@ -2,6 +2,7 @@
 
 #include "base/time_format.hpp"
 #include "e2e/controller/tests/support/resource_types.hpp"
+#include "operator/controller/revision.hpp"
 
 namespace veer::e2e {
 
@@ -59,6 +60,25 @@ json rolled_out_status(const json& deployment) {
   return status;
 }
 
+json rolled_out_daemon_status(const json& daemon_set) {
+  const auto selector = daemon_set["spec"]["template"]
+                            .value("spec", json::object())
+                            .value("nodeSelector", json::object());
+  const long nodes = selector.contains(controller::kScaleToZeroNodeSelector) ? 0 : 1;
+  json status = {{"observedGeneration", daemon_set["metadata"].value("generation", 1L)},
+                 {"desiredNumberScheduled", nodes},
+                 {"currentNumberScheduled", nodes},
+                 {"numberMisscheduled", 0},
+                 {"updatedNumberScheduled", nodes},
+                 {"numberReady", nodes},
+                 {"numberAvailable", nodes}};
+  if (nodes == 0) {
+    status.erase("updatedNumberScheduled");  // as the API server leaves them at zero (omitempty)
+    status.erase("numberAvailable");
+  }
+  return status;
+}
+
 json accepted_status(const json& route) {
   const auto generation = route["metadata"].value("generation", 1L);
   json parents = json::array();
@@ -91,7 +111,9 @@ KubeletStandIn::~KubeletStandIn() {
 
 void KubeletStandIn::settle(json object) {
   const bool routes = kind_ == Kind::HttpRoutes;
-  auto wanted = routes ? accepted_status(object) : rolled_out_status(object);
+  auto wanted = routes                      ? accepted_status(object)
+                : kind_ == Kind::DaemonSets ? rolled_out_daemon_status(object)
+                                            : rolled_out_status(object);
   const auto current = object.value("status", json::object());
   if (routes ? comparable_parents(current) == comparable_parents(wanted)
              : comparable(current) == comparable(wanted))
@@ -103,7 +125,9 @@ void KubeletStandIn::settle(json object) {
 
 void KubeletStandIn::run() {
   while (!stopping_) {
-    const auto& type = kind_ == Kind::HttpRoutes ? kHttpRoutes : kDeployments;
+    const auto& type = kind_ == Kind::HttpRoutes   ? kHttpRoutes
+                       : kind_ == Kind::DaemonSets ? kDaemonSets
+                                                   : kDeployments;
     auto list = cluster_.list(type, ns_);
     if (!list) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // retry back-off

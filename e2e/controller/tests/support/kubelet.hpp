@@ -2,8 +2,8 @@
 // controller, so this marks every Deployment of one namespace rolled out whenever its spec
 // changes: observedGeneration, replicas, updated/ready/available replicas and the Available and
 // Progressing conditions, as a healthy rollout leaves them. It follows a watch, so it reacts at
-// once; it writes only when the status differs. The same loop stands in for a Gateway
-// controller accepting HTTPRoutes (Kind::HttpRoutes).
+// once; it writes only when the status differs. The same loop stands in for the daemon set
+// controller (Kind::DaemonSets) and a Gateway controller accepting HTTPRoutes (Kind::HttpRoutes).
 #pragma once
 
 #include <atomic>
@@ -18,10 +18,11 @@ namespace veer::e2e {
 
 class KubeletStandIn {
  public:
-  // What it stands in for: the kubelet and deployment controller (Deployments), or a Gateway
-  // controller (HTTPRoutes: every parent accepts the route's current generation, as
+  // What it stands in for: the kubelet and deployment controller (Deployments), the daemon set
+  // controller (DaemonSets: one node, none while veer's scale-to-zero nodeSelector is set), or a
+  // Gateway controller (HTTPRoutes: every parent accepts the route's current generation, as
   // status.parents[].conditions Accepted with observedGeneration).
-  enum class Kind { Deployments, HttpRoutes };
+  enum class Kind { Deployments, DaemonSets, HttpRoutes };
   KubeletStandIn(kube::Cluster& cluster, std::string ns, Kind kind = Kind::Deployments);
   ~KubeletStandIn();
   KubeletStandIn(const KubeletStandIn&) = delete;
@@ -46,5 +47,9 @@ class KubeletStandIn {
 
 // The status a healthy kubelet and deployment controller leave on `deployment`.
 nlohmann::json rolled_out_status(const nlohmann::json& deployment);
+
+// The status a healthy kubelet and daemon set controller leave on `daemon_set` on a one-node
+// cluster: no node scheduled while its pod template selects veer's scale-to-zero label.
+nlohmann::json rolled_out_daemon_status(const nlohmann::json& daemon_set);
 
 }  // namespace veer::e2e

@@ -9,6 +9,7 @@ namespace veer::e2e {
 inline const kube::ResourceType kCanaries{"veer.dev", "v1beta1", "canaries", "Canary"};
 inline const kube::ResourceType kExperiments{"veer.dev", "v1beta1", "experiments", "Experiment"};
 inline const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment"};
+inline const kube::ResourceType kDaemonSets{"apps", "v1", "daemonsets", "DaemonSet"};
 inline const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap"};
 inline const kube::ResourceType kSecrets{"", "v1", "secrets", "Secret"};
 inline const kube::ResourceType kHttpRoutes{"gateway.networking.k8s.io", "v1", "httproutes",
