@@ -99,7 +99,17 @@ std::optional<std::string> WorkQueue::get() {
   while (true) {
     promote_due_locked();
     if (shutting_down_) return std::nullopt;
-    if (ready_ > 0) break;
+    if (ready_ > 0) {
+      if (auto key = pop_locked()) {
+        dirty_.erase(*key);
+        dirty_first_.erase(*key);
+        processing_.insert(*key);
+        --ready_;
+        return key;
+      }
+      ready_ = 0;  // no key left in either lane: the count cannot be ahead of them
+      continue;
+    }
     auto ready = [this] {
       return shutting_down_ || ready_ > 0 ||
              (!waiting_.empty() && waiting_.begin()->first <= clock_.now());
@@ -115,12 +125,6 @@ std::optional<std::string> WorkQueue::get() {
       });
     }
   }
-  auto key = pop_locked();
-  dirty_.erase(*key);
-  dirty_first_.erase(*key);
-  processing_.insert(*key);
-  --ready_;
-  return key;
 }
 
 std::optional<std::string> WorkQueue::pop_locked() {
