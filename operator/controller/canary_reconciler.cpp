@@ -1,12 +1,14 @@
 #include "operator/controller/canary_reconciler.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "base/time_format.hpp"
 #include "meshes/drift.hpp"
 #include "meshes/from_canary.hpp"
 #include "meshes/port_discovery.hpp"
 #include "meshes/router.hpp"
+#include "meshes/router_switch.hpp"
 #include "meshes/services.hpp"
 #include "model/canonical_json.hpp"
 #include "operator/controller/config_tracking.hpp"
@@ -46,6 +48,7 @@ struct CanaryReconciler::Context {
   Observations seen;
   Decision decision;
   std::unique_ptr<meshes::Router> router;
+  std::string provider;  // router's: spec.provider, else the operator's default
   meshes::CanaryRouting routing;
   bool knative = false;           // the target is a Knative Service: no primary workload
   std::string problem;            // why observe could not go on
@@ -161,6 +164,10 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   ctx.status = rollout_status_from_json(ctx.object.value("status", json::object()));
   ctx.canary.status = ctx.status.canary;
   if (!observe(ctx)) return ctx.user_problem ? blocked(ctx, ctx.problem) : fail(ctx, ctx.problem);
+  if (auto retired = retire_previous_router(ctx); !retired) {
+    return retired.is(base::ErrorKind::invalid) ? blocked(ctx, retired.error().message)
+                                                : fail(ctx, retired.error().message);
+  }
   // A step counts only once the router applies its weights: until then nothing is analysed.
   if (auto pending = routes_pending(ctx); !pending.empty()) return wait_for_routes(ctx, pending);
   // The routes are applied: `decide` says what is next. A fix the user was asked for is over only
@@ -304,6 +311,7 @@ bool CanaryReconciler::observe(Context& ctx) {
     return false;
   }
   ctx.router = std::move(router.value());
+  ctx.provider = provider;
   ctx.routing = meshes::routing_of(ctx.canary, ctx.label.key, ctx.label.value);
   if (ctx.routing.port_discovery && !ctx.knative) {
     const auto& pod_spec = ctx.target["spec"]["template"].value("spec", json::object());
@@ -431,6 +439,78 @@ std::string CanaryReconciler::routes_pending(Context& ctx) {
     *ctx.router_reads[found_at[i]].second = std::move(observed.objects[i]);
   if (routes || routes.error().kind != meshes::RouterError::Kind::not_ready) return "";
   return routes.error().message;
+}
+
+// Before the router of spec.provider routes, the one the routes were last applied through stops
+// (meshes/router_switch.hpp): two routers never split the same Canary's traffic. The provider is
+// recorded in the status (written with this pass's), so a pass that fails after the writes
+// retires nothing twice: what is gone reads as absent.
+base::Status CanaryReconciler::retire_previous_router(Context& ctx) {
+  auto& recorded = ctx.status.progress.router;
+  if (recorded == ctx.provider) return base::Empty{};
+  if (!recorded.empty()) {
+    auto old_router = meshes::make_router(recorded, settings_.ingress_annotations_prefix);
+    if (!old_router) {
+      // Not a provider this veer routes: nothing of it can be read, so nothing is retired.
+      write_event(ctx, {true, "The routes of provider \"" + recorded +
+                                  "\" were not retired: " + old_router.error().message});
+    } else {
+      // By name, the user's objects the old router changed; by owner, those it made: their
+      // names may come from a reference the switch removed (nginx's spec.ingressRef), which
+      // validation asks for.
+      meshes::Observed observed;
+      std::set<std::string> seen;
+      auto keep = [&](json object) {
+        if (seen.insert(kube::ref_of(object).describe()).second)
+          observed.objects.push_back(std::move(object));
+      };
+      std::set<std::pair<std::string, std::string>> kinds;
+      for (const auto& ref : old_router.value()->objects(ctx.routing)) {
+        if (ref.namespace_.empty()) kinds.insert({ref.api_version, ref.kind});
+        if (ref.name.empty()) continue;
+        auto found = cluster_.get(ref_of(ref, ctx.ns));
+        if (found) {
+          keep(std::move(*found));
+        } else if (!found.is(kube::ErrorType::NotFound)) {
+          return kube::to_error(found.error(), "cannot read " + ref.kind + " " + ctx.ns + "/" +
+                                                   ref.name + " of provider " + recorded);
+        }
+      }
+      for (const auto& [api_version, kind] : kinds) {
+        auto listed = cluster_.list(kube::type_of(api_version, kind), ctx.ns);
+        if (!listed) {
+          if (listed.is(kube::ErrorType::NotFound)) continue;  // its CRD is gone: nothing routes
+          return kube::to_error(listed.error(), "cannot list the " + kind + "s of provider " +
+                                                    recorded + " in " + ctx.ns);
+        }
+        for (auto& item : listed->items) {
+          // A cluster-scoped kind (Kuma's) lists every namespace's: found by name only.
+          if (kube::namespace_of(item) != ctx.ns || !meshes::is_controlled_by(item, ctx.routing))
+            continue;
+          // A list's items may leave out what every item is (the real API server's do).
+          if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
+          if (!item.contains("kind")) item["kind"] = kind;
+          keep(std::move(item));
+        }
+      }
+      auto writes = meshes::retire_router(*old_router.value(), *ctx.router, ctx.routing, observed);
+      if (!writes) return meshes::to_error(writes.error());
+      if (auto applied = apply_writes(cluster_, writes.value()); !applied) return applied;
+      std::string retired;
+      for (const auto& write : writes.value()) {
+        if (!write.needs_write()) continue;
+        retired +=
+            (retired.empty() ? "" : ", ") +
+            std::string(write.action == meshes::Write::Action::remove ? "deleted " : "gave back ") +
+            meshes::object_name(write.object);  // "Kind name.namespace"
+      }
+      if (!retired.empty())
+        write_event(ctx, {false, "Provider changed from " + recorded + " to " + ctx.provider +
+                                     ": " + retired});
+    }
+  }
+  recorded = ctx.provider;
+  return base::Empty{};
 }
 
 kube::Result<json> CanaryReconciler::read_router_object(Context& ctx, const kube::ObjectRef& ref) {

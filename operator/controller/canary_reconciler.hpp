@@ -121,6 +121,7 @@ class CanaryReconciler {
   bool observe(Context& ctx);
   bool observe_workloads(Context& ctx);
   bool observe_revisions(Context& ctx);
+  base::Status retire_previous_router(Context& ctx);
   std::string routes_pending(Context& ctx);
   // One of the router's objects: as routes_pending read it this pass while no action but the
   // target's scale has been applied since (taken once), else read from the cluster.

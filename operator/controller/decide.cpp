@@ -351,8 +351,10 @@ class Decider {
           spec_.analysis->session_affinity->cookie_name, std::hash<std::string>{}(seen_.revision));
     }
     auto gates = pg().handled_gates;
+    auto router = pg().router;  // the routes outlive a run
     pg() = RolloutProgress{};
     pg().handled_gates = gates;
+    pg().router = router;
     pg().started_time = base::format_time(now_);
     set_phase(CanaryPhase::Progressing);
     note("started revision " + seen_.revision);

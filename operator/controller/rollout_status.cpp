@@ -61,6 +61,7 @@ json to_json(const RolloutStatus& status) {
   if (p.no_data_looks) rollout["noDataLooks"] = p.no_data_looks;
   if (p.hold_expired) rollout["holdExpired"] = true;
   if (!p.handled_gates.empty()) rollout["handledGates"] = p.handled_gates;
+  set_text("router", p.router);
   if (!p.history.empty()) {
     json history = json::array();
     for (const auto& step : p.history) {
@@ -97,6 +98,7 @@ RolloutStatus rollout_status_from_json(const json& status) {
   p.held_seconds = integer(r, "heldSeconds");
   p.no_data_looks = integer(r, "noDataLooks");
   p.hold_expired = boolean(r, "holdExpired");
+  p.router = text(r, "router");
   if (r.contains("handledGates") && r["handledGates"].is_object()) {
     for (const auto& [gate, id] : r["handledGates"].items()) {
       if (id.is_string()) p.handled_gates[gate] = id.get<std::string>();

@@ -40,6 +40,10 @@ struct RolloutProgress {
   int no_data_looks = 0;       // NoData looks of this run
   bool hold_expired = false;   // the budget ran out with onHoldExpired: pause
   std::map<std::string, std::string> handled_gates;  // gate -> request id already acted on
+  // The provider whose router the routes were last applied through: when spec.provider changes,
+  // the old router's objects are retired (meshes/router_switch.hpp). "" = not known (a status
+  // of an older veer or of Flagger).
+  std::string router;
   std::vector<StepRecord> history;
   bool operator==(const RolloutProgress&) const = default;
 };

@@ -20,15 +20,14 @@ void WorkQueue::push_locked(const std::string& key, Lane lane) {
 
 void WorkQueue::add_locked(const std::string& key, Lane lane) {
   if (shutting_down_) return;
-  const bool first = lane == Lane::First;
-  if (dirty_.count(key)) {
+  if (auto queued = dirty_.find(key); queued != dirty_.end()) {
     // Already queued: moved to the first lane if asked (its entry in the other lane is skipped).
-    if (!first || !dirty_first_.insert(key).second) return;
+    if (lane != Lane::First || queued->second == Lane::First) return;
+    queued->second = Lane::First;
     if (!processing_.count(key)) push_locked(key, lane);
     return;
   }
-  dirty_.insert(key);
-  if (first) dirty_first_.insert(key);
+  dirty_.emplace(key, lane);
   if (processing_.count(key)) return;  // done() queues it again
   ++ready_;
   push_locked(key, lane);
@@ -102,7 +101,6 @@ std::optional<std::string> WorkQueue::get() {
     if (ready_ > 0) {
       if (auto key = pop_locked()) {
         dirty_.erase(*key);
-        dirty_first_.erase(*key);
         processing_.insert(*key);
         --ready_;
         return key;
@@ -128,16 +126,18 @@ std::optional<std::string> WorkQueue::get() {
 }
 
 std::optional<std::string> WorkQueue::pop_locked() {
-  while (!first_.empty()) {
-    std::string key = std::move(first_.front());
-    first_.pop_front();
-    if (dirty_.count(key) && !processing_.count(key)) return key;
-  }
-  while (!queue_.empty()) {
-    std::string key = std::move(queue_.front());
-    queue_.pop_front();
-    // Left behind: handed out already, or waiting in the first lane.
-    if (dirty_.count(key) && !dirty_first_.count(key) && !processing_.count(key)) return key;
+  // An entry counts only while its key waits in that entry's lane and is not being processed.
+  auto waits_in = [&](const std::string& key, Lane lane) {
+    auto queued = dirty_.find(key);
+    return queued != dirty_.end() && queued->second == lane && !processing_.count(key);
+  };
+  for (auto lane : {Lane::First, Lane::Changes}) {
+    auto& entries = lane == Lane::First ? first_ : queue_;
+    while (!entries.empty()) {
+      std::string key = std::move(entries.front());
+      entries.pop_front();
+      if (waits_in(key, lane)) return key;
+    }
   }
   return std::nullopt;
 }
@@ -145,9 +145,9 @@ std::optional<std::string> WorkQueue::pop_locked() {
 void WorkQueue::done(const std::string& key) {
   std::lock_guard guard(mutex_);
   processing_.erase(key);
-  if (dirty_.count(key) && !shutting_down_) {
+  if (auto queued = dirty_.find(key); queued != dirty_.end() && !shutting_down_) {
     ++ready_;
-    push_locked(key, dirty_first_.count(key) ? Lane::First : Lane::Changes);
+    push_locked(key, queued->second);
   }
 }
 

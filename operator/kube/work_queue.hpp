@@ -68,12 +68,13 @@ class WorkQueue {
   BackoffPolicy backoff_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::string> first_;      // keys whose time has come
-  std::deque<std::string> queue_;      // keys added by changes
-  std::set<std::string> dirty_;        // queued and not yet handed out
-  std::set<std::string> dirty_first_;  // of those, the ones in the first lane
-  std::size_t ready_ = 0;              // dirty keys not being processed (in one of the lanes)
-  std::set<std::string> processing_;   // handed out, not done
+  std::deque<std::string> first_;  // keys whose time has come
+  std::deque<std::string> queue_;  // keys added by changes
+  // Queued and not yet handed out, with the lane each waits in. A key moved to the first lane
+  // leaves an entry behind in queue_, skipped when it comes up (and so does a key handed out).
+  std::map<std::string, Lane> dirty_;
+  std::size_t ready_ = 0;             // dirty keys not being processed (in one of the lanes)
+  std::set<std::string> processing_;  // handed out, not done
   std::multimap<base::Clock::TimePoint, std::string> waiting_;
   std::map<std::string, base::Clock::TimePoint> waiting_by_key_;
   std::map<std::string, int> failures_;

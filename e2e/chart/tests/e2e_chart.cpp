@@ -57,16 +57,14 @@ const std::vector<Unreached> kUnreached = {
      "with experiments' list refused too the operator runs no Experiment controller (it logs the "
      "refused list as a type it does not watch) and never reads an Experiment (measured: Running "
      "never comes); the informer's cache answers every read otherwise"},
-    {{"services", "networking.istio.io/virtualservices", "networking.istio.io/destinationrules",
-      "gateway.networking.k8s.io/httproutes", "split.smi-spec.io/trafficsplits"},
+    {{"services"},
      {"delete"},
-     "no run reaches it: veer never deletes these kinds (its only DELETEs are of nginx's, "
-     "skipper's and APISIX's canary copies of the user's object and of Kuma's TrafficRoute, as "
-     "the Canary goes: meshes/user_copy.cpp remove_copy, KumaRouter::finalize); a Canary "
-     "changing provider or strategy leaves the old objects, which it owns, to the garbage "
-     "collector, as does the Canary's deletion. The verb is needed where the "
-     "OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift): setting or "
-     "removing an object's ownerReferences needs delete on it; e2e/cluster runs without it"},
+     "no run reaches it: veer never deletes a Service (the three Services are every provider's, "
+     "so a provider switch keeps them, and the Canary's deletion leaves them to the garbage "
+     "collector, as their owner). The verb is needed where the "
+     "OwnerReferencesPermissionEnforcement "
+     "admission plugin is on (OpenShift): setting or removing an object's ownerReferences needs "
+     "delete on it; e2e/cluster runs without it"},
 };
 
 // The DaemonSet writes (create the -primary copy, patch the target off every node, update the
@@ -544,8 +542,9 @@ TEST_CASE(
   // The whole rollout drives the core, Istio and Lease rules; the Experiment controller's
   // permissions (list, watch and update experiments, update experiments/status: a refused status
   // write is said as refused, never as "changed meanwhile"), the DaemonSet writes (a DaemonSet
-  // target) and three routers' (nginx's canary Ingress copy is deleted with the Canary) are
-  // probed by targeted runs of their own. The other routers' rules have the same shape.
+  // target) and three routers' (each router's objects are deleted as the Canary moves to provider
+  // kubernetes) are probed by targeted runs of their own. The other routers' rules have the same
+  // shape.
   const std::vector<std::string> core_groups = {
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   const std::vector<ProbeSet> sets = {
@@ -564,7 +563,7 @@ TEST_CASE(
        [](const Permission& p) { return p.group == "networking.k8s.io"; }},
   };
   const std::map<std::string, std::size_t> expected = {
-      {"experiment", 4}, {"daemonset", 3}, {"gatewayapi", 5}, {"linkerd", 5}, {"nginx", 6}};
+      {"experiment", 4}, {"daemonset", 3}, {"gatewayapi", 6}, {"linkerd", 6}, {"nginx", 6}};
 
   // Longest first: the controls (whole runs), then the targeted probes, then the rollout's, whose
   // list and watch probes (refused as the operator starts) come last.

@@ -1094,12 +1094,14 @@ TEST_CASE("status JSON keeps veer's progress under status.rollout") {
   s.progress.last_step_time = "2026-11-22T01:02:03Z";
   s.progress.pre_rollout_passed = true;
   s.progress.handled_gates["promote"] = "x";
+  s.progress.router = "istio";
   for (int i = 0; i < 25; ++i) append_history(s.progress, {"t", "Progressing", i, 0, "weight"});
   CHECK(s.progress.history.size() == kHistoryLength);
   CHECK(s.progress.history.front().weight == 5);
   auto json = to_json(s);
   CHECK(json["phase"] == "Progressing");
   CHECK(json["rollout"]["lastStepTime"] == "2026-11-22T01:02:03Z");
+  CHECK(json["rollout"]["router"] == "istio");
   auto back = rollout_status_from_json(json);
   CHECK(back.progress == s.progress);
   CHECK(back.canary.canary_weight == 20);

@@ -28,6 +28,10 @@ const kube::ResourceType kAutoscalers{"autoscaling", "v1", "horizontalpodautosca
 const kube::ResourceType kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress"};
 const kube::ResourceType kDestinationRules{"networking.istio.io", "v1beta1", "destinationrules",
                                            "DestinationRule"};
+const kube::ResourceType kVirtualServices{"networking.istio.io", "v1beta1", "virtualservices",
+                                          "VirtualService"};
+const kube::ResourceType kTrafficSplits{"split.smi-spec.io", "v1alpha1", "trafficsplits",
+                                        "TrafficSplit"};
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {
@@ -174,17 +178,17 @@ class Run {
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
                [&] { return follow_changes(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:3.0.0-bad", "Failed"); },
-               [&] { return delete_canary(); }},
+               [&] { return switch_provider(); }, [&] { return delete_canary(); }},
               run_phases());
   }
 
   // Another router's objects: initialized, a good revision promoted (the route created, watched
-  // and its weights updated), and the Canary deleted with revertOnDeletion (nginx's canary
-  // Ingress copy is deleted then).
+  // and its weights updated), the Canary moved to provider kubernetes (the router's objects
+  // deleted) and deleted with revertOnDeletion.
   RunResult go_router() {
     return go({[&] { return initialize(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
-               [&] { return delete_canary(); }},
+               [&] { return switch_provider(); }, [&] { return delete_canary(); }},
               router_phases());
   }
 
@@ -422,6 +426,40 @@ class Run {
         30s, name + "'s " + field + " put back");
   }
 
+  // The Canary moved to provider kubernetes (no router objects of its own, the references only
+  // the old router read removed, as validation asks): veer deletes the old router's objects
+  // (docs/routers.md "Changing the provider").
+  std::string switch_provider() {
+    const json change = {{"spec",
+                          {{"provider", "kubernetes"},
+                           {"ingressRef", nullptr},
+                           {"service", {{"gatewayRefs", nullptr}}}}}};
+    if (auto patched =
+            cluster_.api().patch({kCanaries, ns_, kName}, kube::PatchType::Merge, change);
+        !patched)
+      return patched.error().message;
+    const std::string apex = kName;
+    std::vector<std::pair<const kube::ResourceType*, std::string>> old;
+    if (options_.provider == "istio")
+      old = {{&kVirtualServices, apex},
+             {&kDestinationRules, apex + "-primary"},
+             {&kDestinationRules, apex + "-canary"}};
+    else if (options_.provider == "gatewayapi")
+      old = {{&kHttpRoutes, apex}};
+    else if (options_.provider == "linkerd")
+      old = {{&kTrafficSplits, apex}};
+    else if (options_.provider == "nginx")
+      old = {{&kIngresses, apex + "-canary"}};
+    return wait(
+        [&]() -> std::optional<std::string> {
+          for (const auto& [type, name] : old)
+            if (!cluster_.api().get({*type, ns_, name}).is(kube::ErrorType::NotFound))
+              return std::nullopt;
+          return "";
+        },
+        30s, "the " + options_.provider + " router's objects deleted");
+  }
+
   std::string delete_canary() {
     if (auto removed = cluster_.api().remove({kCanaries, ns_, kName}); !removed)
       return removed.error().message;
@@ -454,8 +492,9 @@ class Run {
 }  // namespace
 
 const std::vector<std::string>& run_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted", "changes followed",
-                                                  "rolled back", "reverted"};
+  static const std::vector<std::string> phases = {"initialized",       "promoted",
+                                                  "changes followed",  "rolled back",
+                                                  "provider switched", "reverted"};
   return phases;
 }
 
@@ -485,7 +524,8 @@ RunResult run_experiment(const RunOptions& options) {
 }
 
 const std::vector<std::string>& router_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted", "reverted"};
+  static const std::vector<std::string> phases = {"initialized", "promoted", "provider switched",
+                                                  "reverted"};
   return phases;
 }
 

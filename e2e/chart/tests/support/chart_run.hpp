@@ -1,8 +1,9 @@
 // One run of `veer operator` on the real cluster with a given kubeconfig (the chart's
 // ServiceAccount, or a probe account with one permission less), through every phase that needs
 // a permission: an istio Canary whose target mounts a ConfigMap and a Secret and has an HPA is
-// initialized, a good revision (with changed configuration) promoted, a bad one rolled back, and
-// the Canary deleted with revertOnDeletion. The run stops early when the operator's log reports
+// initialized, a good revision (with changed configuration) promoted, a bad one rolled back, the
+// Canary moved to provider kubernetes (its VirtualService and DestinationRules deleted), and
+// deleted with revertOnDeletion. The run stops early when the operator's log reports
 // the refused call it is looking for.
 #pragma once
 
@@ -40,8 +41,9 @@ RunResult run_rollout(const RunOptions& options);
 
 // A targeted run for another router's permissions: the same Canary through options.provider (the
 // Gateway API's HTTPRoute, accepted by a stand-in gateway controller, linkerd's SMI TrafficSplit,
-// or nginx's canary Ingress) is initialized, a good revision promoted and the Canary deleted with
-// revertOnDeletion. Phases "initialized", "promoted", "reverted".
+// or nginx's canary Ingress) is initialized, a good revision promoted, the Canary moved to
+// provider kubernetes (the router's object deleted) and deleted with revertOnDeletion. Phases
+// "initialized", "promoted", "provider switched", "reverted".
 const std::vector<std::string>& router_phases();
 RunResult run_router(const RunOptions& options);
 
