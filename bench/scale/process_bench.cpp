@@ -160,29 +160,6 @@ long query_count(const std::string& server) {
   return counts.is_object() ? counts.value("query", 0L) : 0L;
 }
 
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// CPU time of another process (the API stand-in), from /proc/<pid>/stat; 0 when unreadable.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces) in parentheses: utime and stime are
-  // the 12th and 13th of them.
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 1; i <= 13 && fields >> field; ++i)
-    if (i >= 12) ticks += std::atof(field.c_str());
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 }  // namespace
 
 int run_process_bench(const ProcessBenchOptions& o) {
@@ -354,6 +331,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::printf(
       "rss_operator_idle %ld kB (VmRSS of the operator process; %ld kB before the Manager)\n",
       status_kb("VmRSS"), rss_start);
+  // The operator's own peak so far: the informers' first lists and every Canary's first pass
+  // (for a new fleet: its primary, Services and routes created). Read before the cache report
+  // below, whose lists parse every cached object at once in this process.
+  std::printf("rss_operator_peak_startup %ld kB (VmHWM after the first passes)\n",
+              status_kb("VmHWM"));
   // How much of it is memory the allocator holds free (the start-up lists' transient JSON).
   malloc_trim(0);
   std::printf("rss_operator_idle_after_malloc_trim %ld kB\n", status_kb("VmRSS"));
@@ -378,6 +360,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
     std::printf("cache %s: %zu objects, %zu kB as JSON text, about %zu kB parsed\n",
                 type.kind.c_str(), listed->items.size(), text / 1024, parsed / 1024);
   }
+  // The rollout's peak is of the rollout: not of the report above.
+  malloc_trim(0);
+  if (!reset_peak_rss())
+    std::printf("(VmHWM could not be reset: the peak below includes the above)\n");
   if (o.idle_only) {
     std::fflush(stdout);
     manager.stop();
@@ -565,8 +551,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
               quantile(analyses_waiting, 0.5), quantile(analyses_waiting, 1.0));
   std::printf("rss_operator_during_rollout %ld kB median, %ld kB max (sampled every 0.5 s)\n",
               quantile(rss_kb, 0.5), quantile(rss_kb, 1.0));
-  std::printf("rss_operator_after_rollout %ld kB (VmRSS), peak %ld kB (VmHWM)\n",
-              status_kb("VmRSS"), status_kb("VmHWM"));
+  std::printf(
+      "rss_operator_after_rollout %ld kB (VmRSS), peak %ld kB (VmHWM since the idle "
+      "report)\n",
+      status_kb("VmRSS"), status_kb("VmHWM"));
   if (o.memory_return.count() > 0) {
     // What stays once the operator has given the allocator's free memory back (MemoryReturn).
     const auto returns = manager.memory_returns();

@@ -455,44 +455,9 @@ base::Status CanaryReconciler::retire_previous_router(Context& ctx) {
       write_event(ctx, {true, "The routes of provider \"" + recorded +
                                   "\" were not retired: " + old_router.error().message});
     } else {
-      // By name, the user's objects the old router changed; by owner, those it made: their
-      // names may come from a reference the switch removed (nginx's spec.ingressRef), which
-      // validation asks for.
       meshes::Observed observed;
-      std::set<std::string> seen;
-      auto keep = [&](json object) {
-        if (seen.insert(kube::ref_of(object).describe()).second)
-          observed.objects.push_back(std::move(object));
-      };
-      std::set<std::pair<std::string, std::string>> kinds;
-      for (const auto& ref : old_router.value()->objects(ctx.routing)) {
-        if (ref.namespace_.empty()) kinds.insert({ref.api_version, ref.kind});
-        if (ref.name.empty()) continue;
-        auto found = cluster_.get(ref_of(ref, ctx.ns));
-        if (found) {
-          keep(std::move(*found));
-        } else if (!found.is(kube::ErrorType::NotFound)) {
-          return kube::to_error(found.error(), "cannot read " + ref.kind + " " + ctx.ns + "/" +
-                                                   ref.name + " of provider " + recorded);
-        }
-      }
-      for (const auto& [api_version, kind] : kinds) {
-        auto listed = cluster_.list(kube::type_of(api_version, kind), ctx.ns);
-        if (!listed) {
-          if (listed.is(kube::ErrorType::NotFound)) continue;  // its CRD is gone: nothing routes
-          return kube::to_error(listed.error(), "cannot list the " + kind + "s of provider " +
-                                                    recorded + " in " + ctx.ns);
-        }
-        for (auto& item : listed->items) {
-          // A cluster-scoped kind (Kuma's) lists every namespace's: found by name only.
-          if (kube::namespace_of(item) != ctx.ns || !meshes::is_controlled_by(item, ctx.routing))
-            continue;
-          // A list's items may leave out what every item is (the real API server's do).
-          if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
-          if (!item.contains("kind")) item["kind"] = kind;
-          keep(std::move(item));
-        }
-      }
+      if (auto read = observe_router_objects(ctx, *old_router.value(), observed); !read)
+        return read;
       auto writes = meshes::retire_router(*old_router.value(), *ctx.router, ctx.routing, observed);
       if (!writes) return meshes::to_error(writes.error());
       if (auto applied = apply_writes(cluster_, writes.value()); !applied) return applied;
@@ -510,6 +475,48 @@ base::Status CanaryReconciler::retire_previous_router(Context& ctx) {
     }
   }
   recorded = ctx.provider;
+  return base::Empty{};
+}
+
+// By name, the user's objects `router` changed; by owner, those it made: their names may come
+// from a reference a provider switch removes (nginx's spec.ingressRef), as validation asks.
+base::Status CanaryReconciler::observe_router_objects(Context& ctx, const meshes::Router& router,
+                                                      meshes::Observed& observed) {
+  const auto& provider = router.provider();
+  std::set<std::string> seen;
+  auto keep = [&](json object) {
+    if (seen.insert(kube::ref_of(object).describe()).second)
+      observed.objects.push_back(std::move(object));
+  };
+  std::set<std::pair<std::string, std::string>> kinds;
+  for (const auto& ref : router.objects(ctx.routing)) {
+    if (ref.namespace_.empty()) kinds.insert({ref.api_version, ref.kind});
+    if (ref.name.empty()) continue;
+    auto found = cluster_.get(ref_of(ref, ctx.ns));
+    if (found) {
+      keep(std::move(*found));
+    } else if (!found.is(kube::ErrorType::NotFound)) {
+      return kube::to_error(found.error(), "cannot read " + ref.kind + " " + ctx.ns + "/" +
+                                               ref.name + " of provider " + provider);
+    }
+  }
+  for (const auto& [api_version, kind] : kinds) {
+    auto listed = cluster_.list(kube::type_of(api_version, kind), ctx.ns);
+    if (!listed) {
+      if (listed.is(kube::ErrorType::NotFound)) continue;  // its CRD is gone: nothing routes
+      return kube::to_error(listed.error(), "cannot list the " + kind + "s of provider " +
+                                                provider + " in " + ctx.ns);
+    }
+    for (auto& item : listed->items) {
+      // A cluster-scoped kind (Kuma's) lists every namespace's: found by name only.
+      if (kube::namespace_of(item) != ctx.ns || !meshes::is_controlled_by(item, ctx.routing))
+        continue;
+      // A list's items may leave out what every item is (the real API server's do).
+      if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
+      if (!item.contains("kind")) item["kind"] = kind;
+      keep(std::move(item));
+    }
+  }
   return base::Empty{};
 }
 

@@ -21,6 +21,11 @@
 #include "operator/kube/work_queue.hpp"
 #include "operator/webhooks/hook_poster.hpp"
 
+namespace veer::meshes {
+class Router;
+struct Observed;
+}  // namespace veer::meshes
+
 namespace veer::controller {
 
 // One analysis step of a Canary's metrics (canary against primary). Failures to measure are
@@ -122,6 +127,8 @@ class CanaryReconciler {
   bool observe_workloads(Context& ctx);
   bool observe_revisions(Context& ctx);
   base::Status retire_previous_router(Context& ctx);
+  base::Status observe_router_objects(Context& ctx, const meshes::Router& router,
+                                      meshes::Observed& observed);
   std::string routes_pending(Context& ctx);
   // One of the router's objects: as routes_pending read it this pass while no action but the
   // target's scale has been applied since (taken once), else read from the cluster.
