@@ -450,6 +450,7 @@ class Run {
       old = {{&kTrafficSplits, apex}};
     else if (options_.provider == "nginx")
       old = {{&kIngresses, apex + "-canary"}};
+    if (old.empty()) return "no router objects known for provider " + options_.provider;
     return wait(
         [&]() -> std::optional<std::string> {
           for (const auto& [type, name] : old)
