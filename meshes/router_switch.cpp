@@ -24,16 +24,17 @@ ObjectRef ref_of(const json& object) {
 
 Expected<std::vector<Write>> retire_router(const Router& old_router, const Router& new_router,
                                            const CanaryRouting& canary, const Observed& observed) {
-  const auto kept = new_router.objects(canary);
+  // A ref of the Canary's namespace names no namespace; the objects read back name theirs.
+  auto in_ns = [&](ObjectRef ref) {
+    if (ref.namespace_.empty()) ref.namespace_ = canary.namespace_;
+    return ref;
+  };
+  auto kept = new_router.objects(canary);
+  for (auto& ref : kept) ref = in_ns(std::move(ref));
   auto used_by_new = [&](const ObjectRef& ref) {
-    return std::any_of(kept.begin(), kept.end(), [&](const ObjectRef& k) {
-      // A ref of the Canary's namespace names no namespace; the objects read back name theirs.
-      auto in_ns = k;
-      if (in_ns.namespace_.empty()) in_ns.namespace_ = canary.namespace_;
-      auto of = ref;
-      if (of.namespace_.empty()) of.namespace_ = canary.namespace_;
-      return same_object(in_ns, of);
-    });
+    const auto of = in_ns(ref);
+    return std::any_of(kept.begin(), kept.end(),
+                       [&](const ObjectRef& k) { return same_object(k, of); });
   };
 
   auto finalized = old_router.finalize(canary, observed);

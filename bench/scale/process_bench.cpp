@@ -136,15 +136,49 @@ using Steady = std::chrono::steady_clock;
   const int port = server.port();
   if (::write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
   ::close(port_fd);
-  long last_throttled = -1;
-  for (;;) {  // the kubelet stand-in; the parent kills this process when it is done
-    std::this_thread::sleep_for(1s);
-    sim::kubelet_pass(cluster, "bench");
-    const auto counts = server.counts();
-    const long throttled = counts.count("throttled") ? counts.at("throttled") : 0;
-    if (throttled != last_throttled) {
-      std::fprintf(stderr, "api process: %ld requests refused with 429 so far\n", throttled);
-      last_throttled = throttled;
+  std::thread([&server] {
+    long last_throttled = -1;
+    for (;;) {
+      std::this_thread::sleep_for(1s);
+      const auto counts = server.counts();
+      const long throttled = counts.count("throttled") ? counts.at("throttled") : 0;
+      if (throttled != last_throttled) {
+        std::fprintf(stderr, "api process: %ld requests refused with 429 so far\n", throttled);
+        last_throttled = throttled;
+      }
+    }
+  }).detach();
+  // The kubelet stand-in (with the deployment controller's part): a Deployment gets its
+  // rolled-out status when the watch says it changed, as the real controllers react to events.
+  // (sim::kubelet_pass relists every Deployment each second: at 10,000 Canaries that copy of
+  // 20,000 objects took most of a core here, on the cores the operator runs on.) The parent
+  // kills this process when it is done.
+  const auto deployments = kube::type_of("apps/v1", "Deployment");
+  std::string since;  // "" the first time: every Deployment as ADDED, then changes
+  for (;;) {
+    kube::WatchOptions options;
+    options.resource_version = since;
+    auto stream = cluster.watch(deployments, "bench", options);
+    if (!stream) {
+      std::this_thread::sleep_for(1s);
+      continue;
+    }
+    while (auto event = (*stream)->next()) {
+      if (event->type == kube::WatchEvent::Type::Error) {
+        since.clear();  // too old: start over from the current objects
+        break;
+      }
+      if (event->type == kube::WatchEvent::Type::Bookmark ||
+          event->type == kube::WatchEvent::Type::Deleted) {
+        since = kube::resource_version_of(event->object);
+        continue;
+      }
+      auto& d = event->object;
+      since = kube::resource_version_of(d);
+      auto status = sim::deployment_status(d, true);
+      if (d.value("status", json::object()) == status) continue;
+      d["status"] = std::move(status);
+      cluster.update_status(d);  // a conflict: the newer version's event follows
     }
   }
 }
@@ -251,14 +285,16 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::map<std::string, model::CanaryPhase> phases;
   std::map<std::string, Steady::time_point> last_step;  // of each Canary, to time the next
   std::vector<double> step_cpu_ms, late_s;
-  std::map<std::string, Steady::time_point> due_at;  // when each Canary's last step fell due
-  std::vector<double> due_late_s;                    // a step done minus when it fell due
+  std::map<std::string, Steady::time_point> due_at;         // when each Canary's last step fell due
+  std::map<std::string, Steady::time_point> first_pass_at;  // its first pass once the next fell due
+  std::vector<double> due_late_s;                           // a step done minus when it fell due
   // The same steps by which step of its Canary each was and by the minute it fell due, to see
   // which steps are late (the first waves, while new revisions still arrive, or all of them).
   struct DueStep {
     int step = 0;      // 1: the first step timed from the one before it
     double due_s = 0;  // when it fell due, seconds since the rollout began
     double late_s = 0;
+    double first_pass_s = 0;  // the Canary's first pass at or after due, minus due
   };
   std::vector<DueStep> due_steps;
   std::map<std::string, int> steps_timed;        // of each Canary in this rollout
@@ -284,6 +320,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
     // A step's passes: the one that asks for the analysis (it runs on the analysis threads),
     // the one that gets its result, and any the watch starts between.
     cpu_since_step[report.key] += ms;
+    // The first pass once a step fell due: what came before it was waiting for a worker (or
+    // a token); what comes after, the analysis and the deciding pass.
+    if (auto due = due_at.find(report.key);
+        due != due_at.end() && !first_pass_at.count(report.key) && now >= due->second + o.interval)
+      first_pass_at[report.key] = now;
     if (report.verdicts.empty()) return;
     ++analyses;
     step_cpu_ms.push_back(cpu_since_step[report.key]);
@@ -293,6 +334,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
       late_s.push_back(std::chrono::duration<double>(now - it->second).count() -
                        static_cast<double>(o.interval.count()));
     last_step[report.key] = now;
+    first_pass_at.erase(report.key);
     // When this step fell due, by the operator's rule (decide.cpp step_time): one interval
     // after the previous step's due time, unless that is an interval or more ago.
     auto due = due_at.find(report.key);
@@ -300,9 +342,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
       const auto next = due->second + o.interval;
       const double late = std::chrono::duration<double>(now - next).count();
       due_late_s.push_back(late);
+      const auto first = first_pass_at.count(report.key) ? first_pass_at[report.key] : now;
       if (rollout_start)
         due_steps.push_back({++steps_timed[report.key],
-                             std::chrono::duration<double>(next - *rollout_start).count(), late});
+                             std::chrono::duration<double>(next - *rollout_start).count(), late,
+                             std::chrono::duration<double>(first - next).count()});
       due->second = late < static_cast<double>(o.interval.count()) ? next : now;
     } else {
       due_at[report.key] = now;
@@ -387,6 +431,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   const auto calls0 = manager.api_requests();
   const auto throttled0 = api.request_counts()["throttled"];
   const long analyses0 = analyses;
+  const auto reconciles0 = manager.reconciles();
   const long queries0 = query_count(config.server);
   const double rollout_cpu0 = process_cpu_seconds();
   const double api_cpu0 = process_cpu_seconds(child);
@@ -396,6 +441,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
     cpu_since_step.clear();
     last_step.clear();
     due_at.clear();
+    first_pass_at.clear();
     due_late_s.clear();
     due_steps.clear();
     steps_timed.clear();
@@ -424,6 +470,7 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::vector<std::size_t> depths, analyses_waiting;
   std::vector<long> rss_kb;
   bool done = false;
+  auto passes_before = manager.reconciles();
   while (Steady::now() < deadline) {
     depths.push_back(manager.queue_depth());
     rss_kb.push_back(status_kb("VmRSS"));
@@ -436,7 +483,9 @@ int run_process_bench(const ProcessBenchOptions& o) {
       }
       std::printf("at %.0f s: queue %zu,", seconds_since(rollout_wall), depths.back());
       for (const auto& [phase, count] : by_phase) std::printf(" %s %d", phase.c_str(), count);
-      std::printf("\n");
+      const auto passes = manager.reconciles();
+      std::printf(", passes %zu since the line before\n", passes - passes_before);
+      passes_before = passes;
       // A few left behind: say which and what their status says.
       std::vector<std::string> behind;
       {
@@ -488,7 +537,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::printf("api_writes_per_analysis_step %.2f (", writes_of(delta) * per_step);
   for (const char* verb : {"create", "update", "patch", "delete"})
     std::printf(" %s=%.2f", verb, static_cast<double>(delta[verb]) * per_step);
-  std::printf(" )\napi_reads_per_analysis_step %.2f (gets and lists; watches opened %zu)\n",
+  std::printf(
+      " )\nreconciles_per_analysis_step %.2f (every pass of the rollout, whatever started it)\n",
+      static_cast<double>(manager.reconciles() - reconciles0) * per_step);
+  std::printf("api_reads_per_analysis_step %.2f (gets and lists; watches opened %zu)\n",
               static_cast<double>(delta["get"] + delta["list"]) * per_step, delta["watch"]);
   std::printf(
       "api_requests_per_second %.1f over the rollout (client limit %.0f/s, burst %d); "
@@ -535,12 +587,17 @@ int run_process_bench(const ProcessBenchOptions& o) {
                   kind, group, late.size(), quantile(late, 0.5), quantile(late, 1.0),
                   100.0 * static_cast<double>(within) / static_cast<double>(late.size()));
     };
-    std::map<long, std::vector<double>> by_step, by_minute;
+    std::map<long, std::vector<double>> by_step, by_minute, first_by_step;
     for (const auto& d : due_steps) {
       by_step[d.step].push_back(d.late_s);
+      first_by_step[d.step].push_back(d.first_pass_s);
       by_minute[static_cast<long>(d.due_s / 60.0)].push_back(d.late_s);
     }
-    for (const auto& [step, late] : by_step) print_group("step", step, late);
+    for (const auto& [step, late] : by_step) {
+      print_group("step", step, late);
+      std::printf("  of which to its first pass: %.2f s median, %.2f s max\n",
+                  quantile(first_by_step[step], 0.5), quantile(first_by_step[step], 1.0));
+    }
     for (const auto& [minute, late] : by_minute) print_group("minute_due", minute, late);
     std::printf("new_revision_to_progressing %.2f s median, %.2f s max (%zu)\n",
                 quantile(first_write_s, 0.5), quantile(first_write_s, 1.0), first_write_s.size());

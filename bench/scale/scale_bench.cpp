@@ -161,7 +161,7 @@ class Bench {
     kube::WorkQueue queue(clock_);
     queue_ = &queue;
     kube::WorkerPool workers(queue, kWorkers, [this](const std::string& key) {
-      if (key == kTick) return kube::ReconcileResult{false, std::chrono::minutes(1), ""};
+      if (key == kTick) return kube::ReconcileResult{false, std::chrono::minutes(1), "", false};
       const auto start = thread_cpu_ns();
       auto result = reconciler_->reconcile(key);
       cpu_ns_ += thread_cpu_ns() - start;

@@ -62,12 +62,6 @@ struct CanaryReconciler::Context {
 
 namespace {
 
-kube::ObjectRef ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
-  // A router reads a few objects outside the Canary's namespace (Gloo's spec.upstreamRef).
-  return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
-          ref.name};
-}
-
 // An API error as the reconciler reports it, with what was being done.
 bool has_finalizer(const json& object) {
   const auto& meta = object.value("metadata", json::object());
@@ -104,7 +98,7 @@ void CanaryReconciler::report_unchanged(Context& ctx, const std::string& error) 
 
 kube::ReconcileResult CanaryReconciler::fail(Context& ctx, const std::string& error) {
   report_unchanged(ctx, error);
-  return {true, std::nullopt, error};
+  return {true, std::nullopt, error, false};
 }
 
 kube::ReconcileResult CanaryReconciler::blocked(Context& ctx, const std::string& problem) {
@@ -272,9 +266,12 @@ kube::ReconcileResult CanaryReconciler::reconcile(const std::string& key) {
   // A write only the user can fix is said in the status and one Warning event (the status
   // written above keeps the intent; the next pass applies it again).
   if (!user_errors.empty()) say_blocked(ctx, user_errors);
-  if (!errors.empty()) return {true, std::nullopt, errors};
+  if (!errors.empty()) return {true, std::nullopt, errors, false};
   kube::ReconcileResult result;
-  if (ctx.decision.requeue_after.count() > 0) result.requeue_after = ctx.decision.requeue_after;
+  if (ctx.decision.requeue_after.count() > 0) {
+    result.requeue_after = ctx.decision.requeue_after;
+    result.poll = ctx.decision.requeue_is_poll;
+  }
   return result;
 }
 
@@ -423,7 +420,7 @@ std::string CanaryReconciler::routes_pending(Context& ctx) {
   std::vector<std::size_t> found_at;  // where each of observed.objects came from in router_reads
   ctx.router_reads.clear();
   for (const auto& ref : ctx.router->objects(ctx.routing)) {
-    auto where = ref_of(ref, ctx.ns);
+    auto where = api_ref_of(ref, ctx.ns);
     auto found = cluster_.get(where);
     if (!found) {  // a failed read is kept only when it says absent: another may succeed
       if (found.is(kube::ErrorType::NotFound))
@@ -483,23 +480,22 @@ base::Status CanaryReconciler::retire_previous_router(Context& ctx) {
 base::Status CanaryReconciler::observe_router_objects(Context& ctx, const meshes::Router& router,
                                                       meshes::Observed& observed) {
   const auto& provider = router.provider();
+  std::vector<meshes::ObjectRef> named;
+  std::set<std::pair<std::string, std::string>> kinds;
+  for (const auto& ref : router.objects(ctx.routing)) {
+    if (ref.namespace_.empty()) kinds.insert({ref.api_version, ref.kind});
+    if (!ref.name.empty()) named.push_back(ref);
+  }
+  auto get = [this](const kube::ObjectRef& ref) { return cluster_.get(ref); };
+  if (auto read = read_router_objects(named, ctx.ns, get, observed, " of provider " + provider);
+      !read)
+    return read;
   std::set<std::string> seen;
+  for (const auto& object : observed.objects) seen.insert(kube::ref_of(object).describe());
   auto keep = [&](json object) {
     if (seen.insert(kube::ref_of(object).describe()).second)
       observed.objects.push_back(std::move(object));
   };
-  std::set<std::pair<std::string, std::string>> kinds;
-  for (const auto& ref : router.objects(ctx.routing)) {
-    if (ref.namespace_.empty()) kinds.insert({ref.api_version, ref.kind});
-    if (ref.name.empty()) continue;
-    auto found = cluster_.get(ref_of(ref, ctx.ns));
-    if (found) {
-      keep(std::move(*found));
-    } else if (!found.is(kube::ErrorType::NotFound)) {
-      return kube::to_error(found.error(), "cannot read " + ref.kind + " " + ctx.ns + "/" +
-                                               ref.name + " of provider " + provider);
-    }
-  }
   for (const auto& [api_version, kind] : kinds) {
     auto listed = cluster_.list(kube::type_of(api_version, kind), ctx.ns);
     if (!listed) {
@@ -544,6 +540,7 @@ kube::ReconcileResult CanaryReconciler::wait_for_routes(Context& ctx, const std:
   report_unchanged(ctx, "");
   kube::ReconcileResult result;
   result.requeue_after = settings_.decide.poll_interval;
+  result.poll = true;  // a look again: the steps go first
   return result;
 }
 
@@ -759,16 +756,8 @@ base::Status CanaryReconciler::apply_router(Context& ctx, const meshes::Routes& 
   auto refs = ctx.knative ? std::vector<meshes::ObjectRef>{} : meshes::service_objects(ctx.routing);
   for (const auto& ref : ctx.router->objects(ctx.routing)) refs.push_back(ref);
   meshes::Observed observed;
-  for (const auto& ref : refs) {
-    auto found = read_router_object(ctx, ref_of(ref, ctx.ns));
-    if (found) {
-      observed.objects.push_back(std::move(*found));
-    } else if (!found.is(kube::ErrorType::NotFound)) {
-      // Not absent, unknown: creating it would fail or, worse, replace the user's object.
-      return kube::to_error(found.error(),
-                            "cannot read " + ref.kind + " " + ctx.ns + "/" + ref.name);
-    }
-  }
+  auto read = [&](const kube::ObjectRef& ref) { return read_router_object(ctx, ref); };
+  if (auto found = read_router_objects(refs, ctx.ns, read, observed); !found) return found;
   // The router's kind is kept: `invalid` is the user's to fix (reconcile blocks on it).
   std::vector<meshes::Write> writes;
   auto add = [&](meshes::Expected<std::vector<meshes::Write>> result) -> base::Status {

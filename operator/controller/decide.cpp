@@ -121,10 +121,15 @@ class Decider {
   void alert(AlertSeverity severity, std::string message) {
     d_.alerts.push_back({severity, std::move(message)});
   }
-  void requeue(base::Clock::Duration after) {
+  void requeue(base::Clock::Duration after, bool poll = false) {
     const auto ms = base::requeue_delay(after);
-    if (d_.requeue_after.count() == 0 || ms < d_.requeue_after) d_.requeue_after = ms;
+    if (d_.requeue_after.count() == 0 || ms < d_.requeue_after) {
+      d_.requeue_after = ms;
+      d_.requeue_is_poll = poll;
+    }
   }
+  // A look again while a workload becomes ready: its watch events bring the pass too.
+  void poll(base::Clock::Duration after) { requeue(after, true); }
   void note(const std::string& text) {
     append_history(pg(), {base::format_time(now_), std::string(model::to_string(st().phase)),
                           st().canary_weight, st().iterations, text});
@@ -272,7 +277,7 @@ class Decider {
                "Waiting for " + primary(seen_.revision) + " to be ready: " +
                    (seen_.primary.exists ? seen_.primary.message : "not created yet"),
                false);
-      requeue(settings_.poll_interval);
+      poll(settings_.poll_interval);
       return;
     }
     clear_wait();
@@ -363,7 +368,7 @@ class Decider {
     pg().canary_unready_since = base::format_time(now_);
     wait_for("canary", "Waiting for " + target() + " to be ready: the new revision starts", false,
              true);
-    requeue(settings_.poll_interval);
+    poll(settings_.poll_interval);
   }
 
   // The run's traffic is back on the primary: its cookie becomes the one routers expire
@@ -416,7 +421,7 @@ class Decider {
     }
     wait_for("canary", "Waiting for " + target() + " to be ready: " + seen_.canary.message, false,
              true);
-    requeue(std::min<base::Clock::Duration>(settings_.poll_interval, deadline - (now_ - since)));
+    poll(std::min<base::Clock::Duration>(settings_.poll_interval, deadline - (now_ - since)));
     return false;
   }
 
@@ -731,7 +736,7 @@ class Decider {
                  (knative() ? " to become the primary: the Service is told its new primary revision"
                             : " to roll out: the new template is copied"),
              false, true);
-    requeue(settings_.poll_interval);
+    poll(settings_.poll_interval);
   }
 
   void promoting() {
@@ -770,7 +775,7 @@ class Decider {
                    (knative() ? " to become the primary: " : " to roll out: ") +
                    seen_.primary.message,
                false, true);
-      requeue(settings_.poll_interval);
+      poll(settings_.poll_interval);
       return;
     }
     pg().primary_unready_since.clear();
@@ -823,7 +828,7 @@ class Decider {
         set_phase(CanaryPhase::Terminating);
         event(false, "Reverting " + target() + " before deleting " + name());
       }
-      requeue(settings_.poll_interval);
+      poll(settings_.poll_interval);
       return;
     }
     set_phase(CanaryPhase::Terminated);

@@ -150,6 +150,9 @@ struct Decision {
   std::vector<Alert> alerts;
   Needs needs;  // non-empty: run these and call decide again; status/actions are unchanged
   std::chrono::milliseconds requeue_after{0};  // 0 = only when something changes
+  // requeue_after is a check while a workload becomes ready (its watch events say it too), not a
+  // step falling due: it waits behind the steps in the work queue.
+  bool requeue_is_poll = false;
   RunEnd run_end = RunEnd::None;
 };
 

@@ -2,6 +2,27 @@
 
 namespace veer::controller {
 
+kube::ObjectRef api_ref_of(const meshes::ObjectRef& ref, const std::string& ns) {
+  return {kube::type_of(ref.api_version, ref.kind), ref.namespace_.empty() ? ns : ref.namespace_,
+          ref.name};
+}
+
+base::Status read_router_objects(const std::vector<meshes::ObjectRef>& refs, const std::string& ns,
+                                 const ObjectReader& read, meshes::Observed& observed,
+                                 const std::string& what) {
+  for (const auto& ref : refs) {
+    const auto where = api_ref_of(ref, ns);
+    auto found = read(where);
+    if (found) {
+      observed.objects.push_back(std::move(*found));
+    } else if (!found.is(kube::ErrorType::NotFound)) {
+      return kube::to_error(found.error(),
+                            "cannot read " + ref.kind + " " + where.ns + "/" + ref.name + what);
+    }
+  }
+  return base::Empty{};
+}
+
 base::Status apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write>& writes) {
   for (const auto& write : writes) {
     kube::Result<nlohmann::json> result = nlohmann::json();

@@ -109,6 +109,16 @@ void knative_pass(kube::Cluster& cluster, const std::string& ns,
   }
 }
 
+json deployment_status(const json& deployment, bool available) {
+  const auto replicas = deployment["spec"].value("replicas", 1L);
+  const auto ready = available ? replicas : 0L;
+  return {{"observedGeneration", deployment["metadata"].value("generation", 1L)},
+          {"replicas", replicas},
+          {"updatedReplicas", replicas},
+          {"readyReplicas", ready},
+          {"availableReplicas", ready}};
+}
+
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready, bool gateway) {
   if (gateway) accept_routes(cluster, ns);
@@ -119,15 +129,7 @@ void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
     cluster.update_status(workload);
   };
   if (auto list = cluster.list(kube::type_of("apps/v1", "Deployment"), ns)) {
-    for (auto& d : list->items) {
-      const auto replicas = d["spec"].value("replicas", 1L);
-      const auto available = unready.count(kube::name_of(d)) ? 0L : replicas;
-      write(d, {{"observedGeneration", d["metadata"].value("generation", 1L)},
-                {"replicas", replicas},
-                {"updatedReplicas", replicas},
-                {"readyReplicas", available},
-                {"availableReplicas", available}});
-    }
+    for (auto& d : list->items) write(d, deployment_status(d, !unready.count(kube::name_of(d))));
   }
   if (auto list = cluster.list(kube::type_of("apps/v1", "DaemonSet"), ns)) {
     for (auto& d : list->items) {

@@ -28,6 +28,10 @@ inline constexpr long kNodes = 3;
 void kubelet_pass(kube::Cluster& cluster, const std::string& ns,
                   const std::set<std::string>& unready = {}, bool gateway = true);
 
+// The status kubelet_pass gives a Deployment: rolled out at its generation, every replica
+// available unless `available` is false.
+nlohmann::json deployment_status(const nlohmann::json& deployment, bool available);
+
 // Knative Serving's part of kubelet_pass: every Knative Service in `ns` whose template differs
 // from its latest revision's gets a new Revision <service>-0000N; a Revision is Ready unless
 // named in `unready` (then Ready=Unknown, still deploying, or Ready=False as a test left it); the

@@ -387,21 +387,42 @@ void Informer::apply_event(const WatchEvent& event) {
   }
 }
 
+// Each period every cached object once, in slices spread evenly over it (a slice a second at
+// most, the last at the period's end): a cache of 10,000 Canaries does not put them all in the
+// work queue at one moment, where they would hold back the steps falling due then.
 void Informer::run_resync() {
+  constexpr auto kSlice = std::chrono::seconds(1);
+  auto period_start = clock_.now();
   while (true) {
-    std::vector<StoredPtr> objects;
+    std::vector<std::string> keys;
     {
-      std::unique_lock lock(mutex_);
-      auto deadline = clock_.now() + options_.resync;
-      clock_.wait_until(lock, changed_, deadline, [this] { return stopping_; });
-      if (stopping_) return;
-      for (const auto& [key, object] : cache_) objects.push_back(object);
+      std::lock_guard guard(mutex_);
+      keys.reserve(cache_.size());
+      for (const auto& entry : cache_) keys.push_back(entry.first);
     }
-    for (const auto& stored : objects) {
-      const Json object = unpack(*stored);
-      for (const auto& h : handlers_)
-        if (h.on_update) h.on_update(object, object);
+    const auto per_period = std::max<std::int64_t>(1, options_.resync / kSlice);
+    const auto slices =
+        std::clamp<std::int64_t>(static_cast<std::int64_t>(keys.size()), 1, per_period);
+    for (std::int64_t i = 0; i < slices; ++i) {
+      std::vector<StoredPtr> objects;
+      {
+        std::unique_lock lock(mutex_);
+        const auto deadline = period_start + options_.resync * (i + 1) / slices;
+        clock_.wait_until(lock, changed_, deadline, [this] { return stopping_; });
+        if (stopping_) return;
+        const auto n = static_cast<std::int64_t>(keys.size());
+        for (auto k = n * i / slices; k < n * (i + 1) / slices; ++k)
+          if (auto it = cache_.find(keys[static_cast<std::size_t>(k)]); it != cache_.end())
+            objects.push_back(it->second);
+      }
+      for (const auto& stored : objects) {
+        const Json object = unpack(*stored);
+        for (const auto& h : handlers_)
+          if (h.on_update) h.on_update(object, object);
+      }
     }
+    // A period that overran (a clock moved far ahead) is not made up for: the next starts now.
+    period_start = std::max(period_start + options_.resync, clock_.now());
   }
 }
 

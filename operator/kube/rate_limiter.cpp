@@ -5,6 +5,22 @@
 
 namespace veer::kube {
 
+namespace {
+thread_local bool t_due = false;
+}  // namespace
+
+DueWork::DueWork(bool due) : before_(t_due) {
+  t_due = due;
+}
+
+DueWork::~DueWork() {
+  t_due = before_;
+}
+
+bool DueWork::active() {
+  return t_due;
+}
+
 RateLimiter::RateLimiter(base::Clock& clock, double qps, int burst)
     : clock_(clock),
       qps_(qps),
@@ -31,14 +47,22 @@ bool RateLimiter::try_acquire() {
 
 void RateLimiter::acquire() {
   if (qps_ <= 0) return;
+  const bool due = t_due;
   std::unique_lock lock(mutex_);
+  if (due) ++due_waiting_;
   while (true) {
     refill_locked();
-    if (tokens_ >= 1) {
+    if (tokens_ >= 1 && (due || due_waiting_ == 0)) {
       tokens_ -= 1;
+      if (due) --due_waiting_;
       return;
     }
-    double missing = 1 - tokens_;
+    // Due work waits for the next token; other work for the tokens of the due work ahead of it
+    // too, and at least one token's time when due work waits with tokens there (it takes them on
+    // waking), so nothing spins.
+    const bool behind = !due && due_waiting_ > 0;
+    double missing = (behind ? due_waiting_ : 0) + 1 - tokens_;
+    if (behind) missing = std::max(missing, 1.0);
     auto wait = std::chrono::duration_cast<base::Clock::Duration>(
         std::chrono::duration<double>(missing / qps_));
     auto deadline = clock_.now() + std::max(wait, base::Clock::Duration(1));

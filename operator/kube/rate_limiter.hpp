@@ -1,5 +1,7 @@
 // Client-side rate limiting as client-go's token bucket: `qps` tokens a second, up to `burst`
-// saved; a caller waits (on the Clock) for its token.
+// saved; a caller waits (on the Clock) for its token. A thread doing work whose time has come (a
+// Canary's step that fell due: DueWork) is served before the others waiting, so a burst of writes
+// that can wait (thousands of rollouts ending at once) does not make steps late.
 #pragma once
 
 #include <condition_variable>
@@ -8,6 +10,19 @@
 #include "base/clock.hpp"
 
 namespace veer::kube {
+
+// While one lives, the requests of this thread take their tokens ahead of other threads'.
+class DueWork {
+ public:
+  explicit DueWork(bool due = true);
+  ~DueWork();
+  DueWork(const DueWork&) = delete;
+  DueWork& operator=(const DueWork&) = delete;
+  static bool active();
+
+ private:
+  bool before_;
+};
 
 class RateLimiter {
  public:
@@ -24,6 +39,7 @@ class RateLimiter {
   double qps_;
   double burst_;
   double tokens_;
+  int due_waiting_ = 0;  // DueWork callers waiting for a token: the others wait behind them
   base::Clock::TimePoint last_;
   std::mutex mutex_;
   std::condition_variable cv_;

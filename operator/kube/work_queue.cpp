@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/backoff.hpp"
+#include "operator/kube/rate_limiter.hpp"
 
 namespace veer::kube {
 
@@ -43,7 +44,7 @@ void WorkQueue::add_first(const std::string& key) {
   add_locked(key, Lane::First);
 }
 
-void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay) {
+void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay, bool due) {
   if (delay <= base::Clock::Duration::zero()) return add(key);
   std::lock_guard guard(mutex_);
   if (shutting_down_) return;
@@ -60,6 +61,10 @@ void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay) {
   }
   waiting_.emplace(when, key);
   waiting_by_key_[key] = when;
+  if (due)
+    polls_.erase(key);
+  else
+    polls_.insert(key);
   cv_.notify_all();  // a sleeping get() may need an earlier wake-up
 }
 
@@ -89,17 +94,19 @@ void WorkQueue::promote_due_locked() {
     std::string key = waiting_.begin()->second;
     waiting_.erase(waiting_.begin());
     waiting_by_key_.erase(key);
-    add_locked(key, Lane::First);
+    add_locked(key, polls_.erase(key) ? Lane::Changes : Lane::First);
   }
 }
 
-std::optional<std::string> WorkQueue::get() {
+std::optional<std::string> WorkQueue::get(bool* due) {
   std::unique_lock lock(mutex_);
   while (true) {
     promote_due_locked();
     if (shutting_down_) return std::nullopt;
     if (ready_ > 0) {
-      if (auto key = pop_locked()) {
+      Lane from = Lane::Changes;
+      if (auto key = pop_locked(from)) {
+        if (due) *due = from == Lane::First;
         dirty_.erase(*key);
         processing_.insert(*key);
         --ready_;
@@ -125,7 +132,7 @@ std::optional<std::string> WorkQueue::get() {
   }
 }
 
-std::optional<std::string> WorkQueue::pop_locked() {
+std::optional<std::string> WorkQueue::pop_locked(Lane& from) {
   // An entry counts only while its key waits in that entry's lane and is not being processed.
   auto waits_in = [&](const std::string& key, Lane lane) {
     auto queued = dirty_.find(key);
@@ -136,7 +143,10 @@ std::optional<std::string> WorkQueue::pop_locked() {
     while (!entries.empty()) {
       std::string key = std::move(entries.front());
       entries.pop_front();
-      if (waits_in(key, lane)) return key;
+      if (waits_in(key, lane)) {
+        from = lane;
+        return key;
+      }
     }
   }
   return std::nullopt;
@@ -175,18 +185,21 @@ bool WorkQueue::processing(const std::string& key) const {
 WorkerPool::WorkerPool(WorkQueue& queue, int workers, Reconcile reconcile) : queue_(queue) {
   for (int i = 0; i < workers; ++i)
     threads_.emplace_back([this, reconcile] {
-      while (auto key = queue_.get()) {
+      bool due = false;
+      while (auto key = queue_.get(&due)) {
+        // A pass whose time has come takes its API tokens ahead of the others (rate_limiter.hpp).
+        DueWork scope(due);
         ReconcileResult result;
         try {
           result = reconcile(*key);
         } catch (const std::exception& e) {
-          result = ReconcileResult{true, std::nullopt, e.what()};
+          result = ReconcileResult{true, std::nullopt, e.what(), false};
         }
         if (result.failed) {
           queue_.add_rate_limited(*key);
         } else {
           queue_.forget(*key);
-          if (result.requeue_after) queue_.add_after(*key, *result.requeue_after);
+          if (result.requeue_after) queue_.add_after(*key, *result.requeue_after, !result.poll);
         }
         queue_.done(*key);
       }

@@ -38,8 +38,9 @@ class WorkQueue {
   // Adds the key ahead of every key added by add(): for work whose time has come (an analysis
   // that finished). Delayed adds join this lane when they fall due.
   void add_first(const std::string& key);
-  // Adds the key once `delay` has passed on the clock (an earlier pending add wins).
-  void add_after(const std::string& key, base::Clock::Duration delay);
+  // Adds the key once `delay` has passed on the clock (an earlier pending add wins): to the first
+  // lane, or with `due` false (a check for what a watch event also says) to the changes lane.
+  void add_after(const std::string& key, base::Clock::Duration delay, bool due = true);
   // Adds after the key's backoff: base * 2^failures, capped.
   void add_rate_limited(const std::string& key);
   // Clears the key's failure count (after a success).
@@ -47,7 +48,8 @@ class WorkQueue {
   int failures(const std::string& key) const;
 
   // Blocks until a key is ready or the queue shuts down (nullopt). Call done(key) afterwards.
-  std::optional<std::string> get();
+  // `due`, when given, says whether the key came from the first lane (its time has come).
+  std::optional<std::string> get(bool* due = nullptr);
   void done(const std::string& key);
   // Wakes every get(); keys still queued are dropped.
   void shutdown();
@@ -62,7 +64,7 @@ class WorkQueue {
   void add_locked(const std::string& key, Lane lane);
   void push_locked(const std::string& key, Lane lane);
   // The next key to hand out, skipping entries left behind by a key moved to the first lane.
-  std::optional<std::string> pop_locked();
+  std::optional<std::string> pop_locked(Lane& from);
 
   base::Clock& clock_;
   BackoffPolicy backoff_;
@@ -77,6 +79,7 @@ class WorkQueue {
   std::set<std::string> processing_;  // handed out, not done
   std::multimap<base::Clock::TimePoint, std::string> waiting_;
   std::map<std::string, base::Clock::TimePoint> waiting_by_key_;
+  std::set<std::string> polls_;  // waiting keys that join the changes lane when due
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;
 };
@@ -86,6 +89,9 @@ struct ReconcileResult {
   bool failed = false;                                 // retry with backoff
   std::optional<base::Clock::Duration> requeue_after;  // come back later (analysis interval)
   std::string error;                                   // for logs, when failed
+  // requeue_after is a check for what a watch event also says (a workload being ready), not
+  // work whose time comes: it waits behind due work (the changes lane).
+  bool poll = false;
 };
 
 // N threads taking keys from a queue and calling `reconcile`; joins on destruction or stop().

@@ -85,7 +85,7 @@ kube::ReconcileResult ExperimentReconciler::done(Context& ctx, const std::string
     report.error = error;
     report_(report);
   }
-  if (!error.empty()) return {true, std::nullopt, error};
+  if (!error.empty()) return {true, std::nullopt, error, false};
   kube::ReconcileResult result;
   if (ctx.decision.requeue_after.count() > 0) result.requeue_after = ctx.decision.requeue_after;
   return result;
@@ -327,15 +327,9 @@ base::Status ExperimentReconciler::apply(Context& ctx, const ExperimentAction& a
 // The apex and version Services and the router's objects, those that exist, into `observed`;
 // fails when one could not be read (never taken for absent).
 base::Status ExperimentReconciler::router_objects(Context& ctx, meshes::Observed& observed) {
-  for (const auto& ref : meshes::experiment_objects(ctx.provider, ctx.routing)) {
-    auto found = cluster_.get({kube::type_of(ref.api_version, ref.kind), ctx.ns, ref.name});
-    if (found)
-      observed.objects.push_back(*found);
-    else if (!found.is(kube::ErrorType::NotFound)) {
-      return kube::to_error(found.error(), "reading " + ref.kind + " " + ctx.ns + "/" + ref.name);
-    }
-  }
-  return base::Empty{};
+  auto get = [this](const kube::ObjectRef& ref) { return cluster_.get(ref); };
+  return read_router_objects(meshes::experiment_objects(ctx.provider, ctx.routing), ctx.ns, get,
+                             observed);
 }
 
 base::Status ExperimentReconciler::route(Context& ctx, const Weights& weights) {

@@ -154,6 +154,7 @@ TEST_CASE("initialization waits for the primary, then records the revision as pr
   CHECK(w.status.canary.phase == CanaryPhase::Initializing);
   CHECK(has_action(first, ActionKind::InitializePrimary));
   CHECK(first.requeue_after > milliseconds(0));
+  CHECK(first.requeue_is_poll);  // the primary's watch events say it too: not a step falling due
 
   w.seen.primary.ready = true;
   auto& done = w.tick();
@@ -229,6 +230,7 @@ TEST_CASE("a canary rollout steps by stepWeight each interval, promotes and scal
   CHECK(routes_of(first)->primary_weight == 90);
   CHECK(has_event(first, "Advance podinfo.test canary weight 10"));
   CHECK(first.requeue_after == minutes(1));
+  CHECK_FALSE(first.requeue_is_poll);  // the next step: ahead of watch events in the queue
 
   // Called again early (a watch event): no step, requeued for the rest of the interval.
   w.advance(seconds(20));

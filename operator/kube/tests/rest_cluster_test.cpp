@@ -305,6 +305,33 @@ TEST_CASE("the rate limiter allows a burst, then qps, waiting on the clock") {
   CHECK_FALSE(limiter.try_acquire());
 }
 
+TEST_CASE("the rate limiter serves work that is due before the work waiting ahead of it") {
+  veer::base::SimulatedClock clock;
+  RateLimiter limiter(clock, 1, 1);
+  CHECK(limiter.try_acquire());
+  std::atomic<bool> change_done{false}, due_done{false};
+  std::thread change([&] {  // queued by a watch event: can wait
+    limiter.acquire();
+    change_done = true;
+  });
+  clock.wait_for_waiters(1);
+  std::thread due([&] {  // a step that fell due, asking after the other
+    DueWork scope;
+    limiter.acquire();
+    due_done = true;
+  });
+  clock.wait_for_waiters(2);
+  clock.advance(1s);  // one token: the due work's, whichever thread wakes first
+  due.join();
+  CHECK(due_done);
+  CHECK_FALSE(change_done);
+  clock.wait_for_waiters(1);
+  clock.advance(1s);
+  change.join();
+  CHECK(change_done);
+  CHECK_FALSE(DueWork::active());  // the scope was the other thread's
+}
+
 TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock, and a lasting 429 ends") {
   std::atomic<int> refusals{2};
   HttpServer server([&](const HttpRequest& r) {

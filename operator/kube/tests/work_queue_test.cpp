@@ -128,8 +128,8 @@ TEST_CASE("a failed reconcile is retried with backoff, requeue_after comes back 
     std::lock_guard guard(mutex);
     seen.emplace_back(key, clock.now());
     reconciled.notify_all();
-    if (seen.size() == 1) return ReconcileResult{true, std::nullopt, "boom"};
-    if (seen.size() == 2) return ReconcileResult{false, 30s, ""};
+    if (seen.size() == 1) return ReconcileResult{true, std::nullopt, "boom", false};
+    if (seen.size() == 2) return ReconcileResult{false, 30s, "", false};
     return ReconcileResult{};
   });
   queue.add("ns/c");
@@ -160,13 +160,17 @@ TEST_CASE("keys whose time has come are handed out before keys added by changes,
   clock.advance(60s);
   queue.add_first("ns/analysed");
   CHECK(queue.length() == 4);  // the due key joins the first lane when a get() looks
-  CHECK(queue.get() == "ns/analysed");
-  CHECK(queue.get() == "ns/step-due");
+  bool due = false;
+  CHECK(queue.get(&due) == "ns/analysed");
+  CHECK(due);  // its API requests go ahead of the changes' (rate_limiter.hpp)
+  CHECK(queue.get(&due) == "ns/step-due");
+  CHECK(due);
   // A key queued by a change and then asked first moves ahead, and is handed out once.
   queue.add_first("ns/changed-3");
   CHECK(queue.length() == 3);
   CHECK(queue.get() == "ns/changed-3");
-  CHECK(queue.get() == "ns/changed-1");
+  CHECK(queue.get(&due) == "ns/changed-1");
+  CHECK_FALSE(due);
   // ns/changed-3's old place in the changes lane is skipped.
   CHECK(queue.length() == 1);
   CHECK(queue.get() == "ns/changed-2");
@@ -178,6 +182,34 @@ TEST_CASE("keys whose time has come are handed out before keys added by changes,
   CHECK(queue.get() == "ns/analysed-2");
   CHECK(queue.get() == "ns/other");
   CHECK(queue.length() == 0);
+}
+
+TEST_CASE("a poll falling due waits behind the changes; a step falling due does not") {
+  veer::base::SimulatedClock clock;
+  WorkQueue queue(clock);
+  // Thousands of Canaries waiting for their primaries to roll out look again every few seconds;
+  // at the same moment a step falls due.
+  queue.add_after("ns/promoting", 5s, false);
+  queue.add_after("ns/step-due", 5s);
+  queue.add("ns/changed");
+  clock.advance(5s);
+  bool due = true;
+  CHECK(queue.get(&due) == "ns/step-due");
+  CHECK(due);
+  CHECK(queue.get(&due) == "ns/changed");
+  CHECK_FALSE(due);
+  CHECK(queue.get(&due) == "ns/promoting");
+  CHECK_FALSE(due);
+  // An earlier step replaces a later poll of the same key: the step's lane is kept.
+  queue.add_after("ns/both", 10s, false);
+  queue.add_after("ns/both", 5s);
+  queue.add("ns/changed-2");
+  clock.advance(10s);
+  CHECK(queue.get(&due) == "ns/both");
+  CHECK(due);
+  CHECK(queue.get() == "ns/changed-2");
+  CHECK(queue.length() == 0);
+  CHECK(queue.delayed() == 0);
 }
 
 TEST_CASE("a key asked first while it is processed is queued first when done") {

@@ -141,7 +141,7 @@ TEST_CASE("two versions on SMI: a TrafficSplit that cannot be read is never take
   REQUIRE(w.cluster.remove(kRedesign));
   result = w.pass();
   CHECK(result.failed);
-  CHECK_MESSAGE(result.error.find("reading TrafficSplit shop/checkout") != std::string::npos,
+  CHECK_MESSAGE(result.error.find("cannot read TrafficSplit shop/checkout") != std::string::npos,
                 result.error);
   REQUIRE(w.cluster.get(kRedesign));
   refusing.failing = false;
