@@ -1,6 +1,7 @@
 #include "operator/kube/informer.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "base/backoff.hpp"
 #include "operator/kube/packed_json.hpp"
@@ -387,33 +388,28 @@ void Informer::apply_event(const WatchEvent& event) {
   }
 }
 
-// Each period every cached object once, in slices spread evenly over it (a slice a second at
-// most, the last at the period's end): a cache of 10,000 Canaries does not put them all in the
-// work queue at one moment, where they would hold back the steps falling due then.
+// Each period every cached object once, spread over it: the period is cut into one-second
+// slots and a key's slot is fixed by its hash, so a cache of 10,000 Canaries puts about 33 a
+// second in the work queue instead of all of them at one moment, where they would hold back the
+// steps falling due then. Each slot looks at the cache as it is then (objects listed after the
+// period began are in it).
 void Informer::run_resync() {
-  constexpr auto kSlice = std::chrono::seconds(1);
+  constexpr auto kSlot = std::chrono::seconds(1);
+  const auto slots = static_cast<std::size_t>(std::max<std::int64_t>(
+      1, options_.resync / std::chrono::duration_cast<base::Clock::Duration>(kSlot)));
+  const auto slot_length = options_.resync / static_cast<std::int64_t>(slots);
+  const std::hash<std::string> hash;
   auto period_start = clock_.now();
   while (true) {
-    std::vector<std::string> keys;
-    {
-      std::lock_guard guard(mutex_);
-      keys.reserve(cache_.size());
-      for (const auto& entry : cache_) keys.push_back(entry.first);
-    }
-    const auto per_period = std::max<std::int64_t>(1, options_.resync / kSlice);
-    const auto slices =
-        std::clamp<std::int64_t>(static_cast<std::int64_t>(keys.size()), 1, per_period);
-    for (std::int64_t i = 0; i < slices; ++i) {
+    for (std::size_t slot = 0; slot < slots; ++slot) {
       std::vector<StoredPtr> objects;
       {
         std::unique_lock lock(mutex_);
-        const auto deadline = period_start + options_.resync * (i + 1) / slices;
+        const auto deadline = period_start + slot_length * static_cast<std::int64_t>(slot + 1);
         clock_.wait_until(lock, changed_, deadline, [this] { return stopping_; });
         if (stopping_) return;
-        const auto n = static_cast<std::int64_t>(keys.size());
-        for (auto k = n * i / slices; k < n * (i + 1) / slices; ++k)
-          if (auto it = cache_.find(keys[static_cast<std::size_t>(k)]); it != cache_.end())
-            objects.push_back(it->second);
+        for (const auto& [key, object] : cache_)
+          if (hash(key) % slots == slot) objects.push_back(object);
       }
       for (const auto& stored : objects) {
         const Json object = unpack(*stored);

@@ -33,7 +33,7 @@ struct InformerOptions {
   std::string field_selector;  // "metadata.name=x": one object (the list and the watch ask for it)
   std::int64_t page_size = 500;  // list pagination
   // Calls on_update(obj, obj) for every cached object this often (0 = never), spread over the
-  // period in slices (one a second at most): each object once a period, not all at one moment.
+  // period (each object in its own one-second slot): once a period each, not all at one moment.
   base::Clock::Duration resync = base::Clock::Duration::zero();
   // Watch timeout asked of the server, like client-go (a new watch is opened after it).
   std::chrono::seconds watch_timeout{std::chrono::minutes(5)};

@@ -164,6 +164,37 @@ TEST_CASE("resync replays every cached object as an update") {
   informer.stop();
 }
 
+TEST_CASE("a resync is spread over its period, each object once") {
+  veer::base::SimulatedClock clock;
+  MemoryCluster cluster(clock);
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(cluster.create(config_map("default", "c" + std::to_string(i), "1")).ok());
+  InformerOptions options;
+  options.resync = 10min;
+  options.watch_timeout = 1h;
+  Informer informer(cluster, clock, kConfigMap, options);
+  Recorder recorder;
+  informer.add_handlers(recorder.handlers());
+  informer.start();
+  REQUIRE(informer.wait_for_sync());
+  REQUIRE(eventually([&] { return cluster.open_watches() == 1; }, 5s));
+  clock.wait_for_waiters(2);        // resync timer and the watch
+  REQUIRE(recorder.size() == 100);  // the list's adds
+  clock.advance(5min);
+  clock.wait_for_waiters(2);  // the resync caught up with the clock
+  // Half the period: some of the objects, not all (100 one-second slots of 600 drawn by hash).
+  const auto half = recorder.size() - 100;
+  CHECK(half > 0);
+  CHECK(half < 100);
+  clock.advance(5min);
+  clock.wait_for_waiters(2);
+  const auto all = recorder.snapshot();
+  REQUIRE(all.size() == 200);
+  std::set<std::string> updated(all.begin() + 100, all.end());
+  CHECK(updated.size() == 100);  // each once
+  informer.stop();
+}
+
 TEST_CASE("an informer keeps retrying a failing list with backoff and reports the error") {
   veer::base::SimulatedClock clock;
   MemoryCluster cluster(clock);

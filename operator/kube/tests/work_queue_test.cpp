@@ -184,7 +184,7 @@ TEST_CASE("keys whose time has come are handed out before keys added by changes,
   CHECK(queue.length() == 0);
 }
 
-TEST_CASE("a poll falling due waits behind the changes; a step falling due does not") {
+TEST_CASE("a poll falling due waits behind the changes, a step falling due does not") {
   veer::base::SimulatedClock clock;
   WorkQueue queue(clock);
   // Thousands of Canaries waiting for their primaries to roll out look again every few seconds;
