@@ -51,8 +51,8 @@ void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay, b
   auto when = clock_.now() + delay;
   auto existing = waiting_by_key_.find(key);
   if (existing != waiting_by_key_.end()) {
-    if (existing->second <= when) return;
-    auto range = waiting_.equal_range(existing->second);
+    if (existing->second.when <= when) return;
+    auto range = waiting_.equal_range(existing->second.when);
     for (auto it = range.first; it != range.second; ++it)
       if (it->second == key) {
         waiting_.erase(it);
@@ -60,11 +60,7 @@ void WorkQueue::add_after(const std::string& key, base::Clock::Duration delay, b
       }
   }
   waiting_.emplace(when, key);
-  waiting_by_key_[key] = when;
-  if (due)
-    polls_.erase(key);
-  else
-    polls_.insert(key);
+  waiting_by_key_[key] = {when, due ? Lane::First : Lane::Changes};
   cv_.notify_all();  // a sleeping get() may need an earlier wake-up
 }
 
@@ -93,8 +89,8 @@ void WorkQueue::promote_due_locked() {
   while (!waiting_.empty() && waiting_.begin()->first <= now) {
     std::string key = waiting_.begin()->second;
     waiting_.erase(waiting_.begin());
-    waiting_by_key_.erase(key);
-    add_locked(key, polls_.erase(key) ? Lane::Changes : Lane::First);
+    auto waiting = waiting_by_key_.extract(key);
+    add_locked(key, waiting ? waiting.mapped().lane : Lane::First);
   }
 }
 

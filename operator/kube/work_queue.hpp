@@ -78,8 +78,11 @@ class WorkQueue {
   std::size_t ready_ = 0;             // dirty keys not being processed (in one of the lanes)
   std::set<std::string> processing_;  // handed out, not done
   std::multimap<base::Clock::TimePoint, std::string> waiting_;
-  std::map<std::string, base::Clock::TimePoint> waiting_by_key_;
-  std::set<std::string> polls_;  // waiting keys that join the changes lane when due
+  struct Waiting {
+    base::Clock::TimePoint when;
+    Lane lane;  // the lane it joins when due: the changes lane for a poll
+  };
+  std::map<std::string, Waiting> waiting_by_key_;
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;
 };
