@@ -226,10 +226,12 @@ int run_process_bench(const ProcessBenchOptions& o) {
       "canaries %d (runtime Manager -> RestCluster -> API stand-in in process %d, port %d)\n",
       o.canaries, static_cast<int>(child), port);
   std::printf(
-      "settings interval=%llds client_qps=%.0f client_burst=%d api_latency=%lldms "
+      "settings interval=%llds client_qps=%s client_burst=%s api_latency=%lldms "
       "api_max_qps=%.0f metrics_latency=%lldms workers=%d metric_query_concurrency=%d "
       "max_outbound_calls=%d stagger=%llds rolling=%d\n",
-      static_cast<long long>(o.interval.count()), o.client_qps, o.client_burst,
+      static_cast<long long>(o.interval.count()),
+      o.client_qps ? std::to_string(*o.client_qps).c_str() : "auto",
+      o.client_burst ? std::to_string(*o.client_burst).c_str() : "auto",
       static_cast<long long>(o.api_latency.count()), o.api_max_qps,
       static_cast<long long>(o.metrics_latency.count()), o.workers, o.metric_query_concurrency,
       o.max_outbound_calls, static_cast<long long>(o.stagger.count()),
@@ -242,8 +244,6 @@ int run_process_bench(const ProcessBenchOptions& o) {
   kube::ClientConfig config;
   config.server = "http://127.0.0.1:" + std::to_string(port);
   config.origin = "bench_scale --api-process";
-  config.qps = o.client_qps;
-  config.burst = o.client_burst;
   kube::RestCluster api(config, clock);
   if (auto version = api.check(); !version) {
     std::fprintf(stderr, "bench_scale: %s\n", version.error().message.c_str());
@@ -257,6 +257,11 @@ int run_process_bench(const ProcessBenchOptions& o) {
   // Flagger's 10 s floor on the interval, lowered for a short smoke run only.
   settings.reconciler.decide.min_interval =
       std::min<std::chrono::milliseconds>(settings.reconciler.decide.min_interval, o.interval);
+  // The client's rate as `veer operator` sets it: auto unless the flags pin it.
+  runtime::FleetRate fleet_rate(
+      {o.client_qps, o.client_burst, settings.reconciler.decide.min_interval},
+      [&](const runtime::ClientRate& rate) { api.set_rate(rate.qps, rate.burst); });
+  settings.fleet_rate = &fleet_rate;
   // The operator's log (debug), as `veer operator` would write it: VEER_BENCH_LOG=<file>.
   std::ofstream log_file;
   std::optional<runtime::Logger> logger;
@@ -543,10 +548,10 @@ int run_process_bench(const ProcessBenchOptions& o) {
   std::printf("api_reads_per_analysis_step %.2f (gets and lists; watches opened %zu)\n",
               static_cast<double>(delta["get"] + delta["list"]) * per_step, delta["watch"]);
   std::printf(
-      "api_requests_per_second %.1f over the rollout (client limit %.0f/s, burst %d); "
+      "api_requests_per_second %.1f over the rollout (client limit %.0f/s, burst %d%s); "
       "429s retried %zu\n",
-      static_cast<double>(requests) / wall, o.client_qps, o.client_burst,
-      api.request_counts()["throttled"] - throttled0);
+      static_cast<double>(requests) / wall, fleet_rate.rate().qps, fleet_rate.rate().burst,
+      o.client_qps ? "" : ", auto", api.request_counts()["throttled"] - throttled0);
   {
     std::lock_guard lock(mutex);
     std::printf(

@@ -10,8 +10,8 @@ namespace veer::bench {
 struct ProcessBenchOptions {
   int canaries = 100;
   std::chrono::seconds interval{30};             // the Canaries' analysis interval
-  double client_qps = 100;                       // --kube-api-qps of the operator
-  int client_burst = 250;                        // --kube-api-burst
+  std::optional<double> client_qps;              // --kube-api-qps of the operator; nullopt: auto
+  std::optional<int> client_burst;               // --kube-api-burst; nullopt: auto
   std::chrono::milliseconds api_latency{0};      // added by the stand-in to every answer
   double api_max_qps = 0;                        // the stand-in's own limit (429 beyond); 0 = none
   int api_burst = 400;                           // what that limit lets through at once

@@ -360,9 +360,9 @@ int main(int argc, char** argv) {
     } else if (option(argc, argv, i, "--interval-seconds", value)) {
       process.interval = std::chrono::seconds(std::atoi(value.c_str()));
     } else if (option(argc, argv, i, "--kube-api-qps", value)) {
-      process.client_qps = std::atof(value.c_str());
+      if (value != "auto") process.client_qps = std::atof(value.c_str());
     } else if (option(argc, argv, i, "--kube-api-burst", value)) {
-      process.client_burst = std::atoi(value.c_str());
+      if (value != "auto") process.client_burst = std::atoi(value.c_str());
     } else if (option(argc, argv, i, "--api-latency-ms", value)) {
       process.api_latency = std::chrono::milliseconds(std::atoi(value.c_str()));
     } else if (option(argc, argv, i, "--api-max-qps", value)) {

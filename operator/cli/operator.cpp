@@ -122,6 +122,8 @@ void log_start(runtime::Logger& logger, const OperatorFlags& flags, const Operat
                {"mesh_provider", flags.mesh_provider},
                {"metrics_server", http::redact(flags.metrics_server)},
                {"leader_elect", flags.leader_elect ? "true" : "false"},
+               {"kube_api_qps", flags.qps},
+               {"kube_api_burst", flags.burst},
                {"allowed_url_hosts", join(options.policy.allowed_hosts)},
                {"deny_link_local", options.policy.deny_link_local ? "true" : "false"},
                {"max_response_bytes", std::to_string(options.policy.max_response_bytes)},
@@ -152,18 +154,22 @@ int run_operator(Invocation& call) {
     call.err << "veer operator: " << config.error().message << "\n";
     return 1;
   }
-  config->qps = options->qps;
-  config->burst = options->burst;
 
   SignalGuard signals;  // before any thread starts, so every thread leaves the signals to us
   base::RealClock clock;
   kube::RestCluster cluster(*config, clock);
+  auto settings = manager_settings(flags, *options, logger);
+  // Sets the client's rate now (the floor, or the numbers given) and as the fleet is seen.
+  runtime::FleetRate fleet_rate(
+      {options->qps, options->burst, settings.reconciler.decide.min_interval},
+      [&](const runtime::ClientRate& rate) { cluster.set_rate(rate.qps, rate.burst); });
+  settings.fleet_rate = &fleet_rate;
   if (auto version = cluster.check(); !version) {
     call.err << "veer operator: cannot reach the API server " << config->server << " ("
              << config->origin << "): " << version.error().message << "\n";
     return 1;
   }
-  runtime::Manager manager(cluster, clock, manager_settings(flags, *options, logger));
+  runtime::Manager manager(cluster, clock, settings);
   if (auto problem = manager.check(); !problem.empty()) {
     call.err << "veer operator: " << problem << "\n";
     return 1;
@@ -173,6 +179,7 @@ int run_operator(Invocation& call) {
   notify::DeliveryQueue deliveries(clock, transport);
   manager.add_metrics_source(
       [&] { return notify::prometheus_text(deliveries.by_provider(), deliveries.pending()); });
+  manager.add_metrics_source([&] { return fleet_rate.prometheus_text(); });
   runtime::AnalysisMetricsChecker checker(manager.cache(), clock, {flags.metrics_server});
   // Experiments' counts come from the same --metrics-server (or each one's metricsServer).
   runtime::ExperimentCountsSource experiment_counts(manager.cache(), {flags.metrics_server});

@@ -11,13 +11,10 @@
 namespace veer::cli {
 namespace {
 
-// The client's rate limit. Reads come from the informer caches; a Canary rolling out writes
-// about 6 times per analysis step over its rollout (bench/scale/results.md), so 100 writes a
-// second carry about 1,000 Canaries rolling out at once on a 1-minute interval; the burst lets
-// about 80 Canaries due at the same instant step without waiting and covers the start-up lists.
-// Flagger's load-tested defaults are the same (docs/operator.md "Client rate").
-constexpr const char* kDefaultKubeApiQps = "100";
-constexpr const char* kDefaultKubeApiBurst = "250";
+// The client's rate limit: "auto" follows the fleet (runtime/fleet_rate.hpp: 100 a second plus
+// 4 writes per analysis interval of each Canary and Experiment, bursts of 2.5 times that), so
+// that all of them can step at once; a number pins it (docs/operator.md "Client rate").
+constexpr const char* kAuto = "auto";
 
 bool parse_count(const std::string& flag, const std::string& text, int min, int& out,
                  std::string& error) {
@@ -31,17 +28,39 @@ bool parse_count(const std::string& flag, const std::string& text, int min, int&
   return false;
 }
 
-// --kube-api-qps: a positive finite number of requests a second (fractions allowed, as in
-// client-go); no "unlimited", so a fleet can never flood the API server by a typo.
-bool parse_qps(const std::string& text, double& out, std::string& error) {
+// --kube-api-qps: "auto" (nullopt) or a positive finite number of requests a second (fractions
+// allowed, as in client-go); no "unlimited", so a fleet can never flood the API server by a typo.
+bool parse_qps(const std::string& text, std::optional<double>& out, std::string& error) {
+  if (text == kAuto) {
+    out.reset();
+    return true;
+  }
   try {
     std::size_t used = 0;
-    out = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(out) && out > 0) return true;
+    const double qps = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(qps) && qps > 0) {
+      out = qps;
+      return true;
+    }
   } catch (const std::exception&) {
   }
-  error = "--kube-api-qps \"" + text + "\" is not a number > 0";
+  error = "--kube-api-qps \"" + text + "\" is not a number > 0 or auto";
   return false;
+}
+
+// --kube-api-burst: "auto" (nullopt) or a whole number >= 1.
+bool parse_burst(const std::string& text, std::optional<int>& out, std::string& error) {
+  if (text == kAuto) {
+    out.reset();
+    return true;
+  }
+  int burst = 0;
+  if (!parse_count("kube-api-burst", text, 1, burst, error)) {
+    error += " or auto";
+    return false;
+  }
+  out = burst;
+  return true;
 }
 
 // The admission webhook's three flags go together.
@@ -81,7 +100,7 @@ bool check_urls(const OperatorFlags& flags, const http::OutboundPolicy& policy,
 
 }  // namespace
 
-OperatorFlags::OperatorFlags() : qps(kDefaultKubeApiQps), burst(kDefaultKubeApiBurst) {}
+OperatorFlags::OperatorFlags() : qps(kAuto), burst(kAuto) {}
 
 void OperatorFlags::add_to(ArgParser& parser) {
   parser
@@ -89,11 +108,11 @@ void OperatorFlags::add_to(ArgParser& parser) {
               "kubeconfig file (default: $KUBECONFIG, then in-cluster, then ~/.kube/config)")
       .option("context", &context, "NAME", "kubeconfig context (default: current-context)")
       .option("kube-api-qps", &qps, "QPS",
-              std::string("requests a second to the API server, on average (default ") +
-                  kDefaultKubeApiQps + ")")
+              "requests a second to the API server, on average, or auto: 100 plus 4 per analysis "
+              "interval of each Canary and Experiment (default auto)")
       .option("kube-api-burst", &burst, "N",
-              std::string("requests above --kube-api-qps allowed at once (default ") +
-                  kDefaultKubeApiBurst + ")")
+              "requests above --kube-api-qps allowed at once, or auto: 2.5 times the QPS "
+              "(default auto)")
       .option("namespace", &ns, "NS", "watch only this namespace (default: all)", 'n')
       .option("mesh-provider", &mesh_provider, "P",
               "traffic router for Canaries without spec.provider (default kubernetes)")
@@ -149,8 +168,7 @@ std::optional<OperatorOptions> check(const OperatorFlags& flags, std::string& er
       !parse_count("workers", flags.workers, 1, options.workers, error) ||
       !parse_count("metric-query-concurrency", flags.metric_queries, 0, options.metric_queries,
                    error) ||
-      !parse_qps(flags.qps, options.qps, error) ||
-      !parse_count("kube-api-burst", flags.burst, 1, options.burst, error))
+      !parse_qps(flags.qps, options.qps, error) || !parse_burst(flags.burst, options.burst, error))
     return std::nullopt;
   if (!model::is_known_provider(flags.mesh_provider)) {
     error = "--mesh-provider \"" + flags.mesh_provider + "\" is not one of " +

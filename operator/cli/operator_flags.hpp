@@ -21,7 +21,7 @@ struct OperatorFlags {
   std::string lease_namespace, listen = ":8080", log_level = "info", log_format = "text";
   std::string max_rollouts = "0", max_per_namespace = "0", workers = "2";
   std::string metric_queries = "16";
-  std::string qps, burst;  // the defaults are set by the constructor
+  std::string qps, burst;  // "auto" unless given (set by the constructor)
   std::string ingress_prefix = "nginx.ingress.kubernetes.io";
   bool leader_elect = false;
   notify::GlobalDefaults defaults;
@@ -39,8 +39,8 @@ struct OperatorOptions {
   std::optional<Listen> admission_listen;
   int max_concurrent_rollouts = 0, max_rollouts_per_namespace = 0, workers = 0;
   int metric_queries = 0;
-  double qps = 0;
-  int burst = 0;
+  std::optional<double> qps;  // nullopt: auto (runtime/fleet_rate.hpp)
+  std::optional<int> burst;   // nullopt: auto
   http::OutboundPolicy policy;
 };
 

@@ -37,20 +37,34 @@ void RateLimiter::refill_locked() {
 }
 
 bool RateLimiter::try_acquire() {
-  if (qps_ <= 0) return true;
   std::lock_guard guard(mutex_);
+  if (qps_ <= 0) return true;
   refill_locked();
   if (tokens_ < 1) return false;
   tokens_ -= 1;
   return true;
 }
 
+void RateLimiter::set_rate(double qps, int burst) {
+  std::lock_guard guard(mutex_);
+  refill_locked();  // the time so far at the old rate
+  qps_ = qps;
+  burst_ = std::max(1, burst);
+  tokens_ = std::min(tokens_, burst_);
+  ++rate_changes_;
+  cv_.notify_all();
+}
+
 void RateLimiter::acquire() {
-  if (qps_ <= 0) return;
   const bool due = t_due;
   std::unique_lock lock(mutex_);
+  if (qps_ <= 0) return;
   if (due) ++due_waiting_;
   while (true) {
+    if (qps_ <= 0) {  // the limit was lifted while this caller waited
+      if (due) --due_waiting_;
+      return;
+    }
     refill_locked();
     if (tokens_ >= 1 && (due || due_waiting_ == 0)) {
       tokens_ -= 1;
@@ -66,7 +80,8 @@ void RateLimiter::acquire() {
     auto wait = std::chrono::duration_cast<base::Clock::Duration>(
         std::chrono::duration<double>(missing / qps_));
     auto deadline = clock_.now() + std::max(wait, base::Clock::Duration(1));
-    clock_.wait_until(lock, cv_, deadline, [] { return false; });
+    const auto changes = rate_changes_;
+    clock_.wait_until(lock, cv_, deadline, [&] { return rate_changes_ != changes; });
   }
 }
 

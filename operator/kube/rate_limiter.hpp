@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 
 #include "base/clock.hpp"
@@ -31,6 +32,9 @@ class RateLimiter {
   void acquire();
   // Takes a token if one is there now.
   bool try_acquire();
+  // A new rate from now on (the tokens saved so far kept, up to the new burst); callers waiting
+  // for a token look again at once.
+  void set_rate(double qps, int burst);
 
  private:
   void refill_locked();
@@ -40,6 +44,7 @@ class RateLimiter {
   double burst_;
   double tokens_;
   int due_waiting_ = 0;  // DueWork callers waiting for a token: the others wait behind them
+  std::uint64_t rate_changes_ = 0;  // wakes the waiters when set_rate changes the rate
   base::Clock::TimePoint last_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -371,6 +371,10 @@ Result<std::unique_ptr<WatchStream>> RestCluster::watch(const ResourceType& type
       new RestWatchStream(std::move(std::get<std::unique_ptr<LineStream>>(*opened)), what));
 }
 
+void RestCluster::set_rate(double qps, int burst) {
+  impl_->limiter.set_rate(qps, burst);
+}
+
 std::map<std::string, std::size_t> RestCluster::request_counts() const {
   std::lock_guard guard(impl_->mutex);
   return impl_->counts;

@@ -40,6 +40,10 @@ class RestCluster final : public Cluster {
   Result<std::unique_ptr<WatchStream>> watch(const ResourceType& type, const std::string& ns,
                                              const WatchOptions& options = {}) override;
 
+  // The client-side rate limit from now on (`veer operator --kube-api-qps auto` follows the
+  // fleet's need: runtime/fleet_rate.hpp).
+  void set_rate(double qps, int burst);
+
   // Requests sent so far, by verb (benchmarks and idle-controller tests count them).
   std::map<std::string, std::size_t> request_counts() const;
 

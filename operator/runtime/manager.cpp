@@ -142,6 +142,11 @@ struct Manager::Impl {
           {{"watches", std::to_string(released)}});
   }
 
+  // The client's rate follows the objects that step (FleetRate), when it is auto.
+  void count_rate(const std::string& key, std::chrono::milliseconds interval) {
+    if (settings.fleet_rate) settings.fleet_rate->set(key, interval);
+  }
+
   void setup_informers() {
     std::string error;
     canaries = cache.watch_type(controller::canary_type(), error, settings.resync);
@@ -152,9 +157,11 @@ struct Manager::Impl {
                                 std::lock_guard guard(mutex);
                                 keys.insert(kube::key_of(c));
                               }
+                              count_rate(kube::key_of(c), canary_step_interval(c));
                               enqueue(kube::key_of(c));
                             },
                             [this](const kube::Json& old_c, const kube::Json& new_c) {
+                              count_rate(kube::key_of(new_c), canary_step_interval(new_c));
                               if (canary_changed(old_c, new_c)) enqueue(kube::key_of(new_c));
                               if (canary_refs(old_c) != canary_refs(new_c)) release_unreferenced();
                             },
@@ -168,6 +175,7 @@ struct Manager::Impl {
                                 std::lock_guard guard(mutex);
                                 keys.erase(kube::key_of(c));
                               }
+                              if (settings.fleet_rate) settings.fleet_rate->forget(kube::key_of(c));
                               enqueue(kube::key_of(c));
                             }});
 
@@ -260,11 +268,17 @@ struct Manager::Impl {
       return;
     }
     auto key = [](const kube::Json& e) { return std::string(kExperimentKey) + kube::key_of(e); };
-    experiments->add_handlers({[this, key](const kube::Json& e) { enqueue(key(e)); },
+    experiments->add_handlers({[this, key](const kube::Json& e) {
+                                 count_rate(key(e), experiment_step_interval(e));
+                                 enqueue(key(e));
+                               },
                                [this, key](const kube::Json& old_e, const kube::Json& new_e) {
+                                 count_rate(key(new_e), experiment_step_interval(new_e));
                                  if (canary_changed(old_e, new_e)) enqueue(key(new_e));
                                },
-                               [](const kube::Json&) {}});
+                               [this, key](const kube::Json& e) {
+                                 if (settings.fleet_rate) settings.fleet_rate->forget(key(e));
+                               }});
   }
 
   // Knative Services, as Canary targets, only where they are served and the operator may list

@@ -16,6 +16,7 @@
 #include "operator/controller/experiment/experiment_metrics.hpp"
 #include "operator/kube/cluster.hpp"
 #include "operator/kube/leader_election.hpp"
+#include "operator/runtime/fleet_rate.hpp"
 #include "operator/runtime/logger.hpp"
 #include "operator/webhooks/hook_poster.hpp"
 
@@ -36,6 +37,9 @@ struct ManagerSettings {
   std::chrono::milliseconds memory_return_interval = std::chrono::seconds(30);
   bool leader_elect = false;
   kube::LeaderElectionConfig leader_election;
+  // Told of every Canary and Experiment the informers see and of each one gone, with its step
+  // interval (`--kube-api-qps auto`); null: the client's rate is fixed.
+  FleetRate* fleet_rate = nullptr;
   Logger* logger = nullptr;  // null: no logs
 };
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "operator/cli/operator_flags.hpp"
 #include "operator/cli/tests/support/run_cli.hpp"
 #include "testing/http_server.hpp"
 
@@ -59,6 +60,10 @@ TEST_CASE("veer operator: bad flags are usage errors naming the flag") {
       {{"operator", "--kube-api-qps", "inf"}, "--kube-api-qps \"inf\""},
       {{"operator", "--kube-api-burst", "0"}, "--kube-api-burst \"0\""},
       {{"operator", "--kube-api-burst", "2.5"}, "--kube-api-burst \"2.5\""},
+      {{"operator", "--kube-api-qps", "Auto"},
+       "--kube-api-qps \"Auto\" is not a number > 0 or auto"},
+      {{"operator", "--kube-api-burst", "many"},
+       "--kube-api-burst \"many\" is not a whole number >= 1 or auto"},
       {{"operator", "extra"}, "takes no arguments"},
   };
   for (const auto& c : cases) {
@@ -162,4 +167,25 @@ TEST_CASE("veer operator: --kube-api-qps and --kube-api-burst limit the requests
   REQUIRE(times.size() >= 2);
   const auto spread = times.back() - times.front();
   CHECK(spread >= std::chrono::milliseconds(150) * static_cast<int>(times.size() - 1));
+}
+
+TEST_CASE("--kube-api-qps and --kube-api-burst are auto unless given, numbers are kept") {
+  veer::cli::OperatorFlags flags;
+  std::string error;
+  auto options = veer::cli::check(flags, error);
+  REQUIRE_MESSAGE(options, error);
+  CHECK_FALSE(options->qps);  // the fleet's need (runtime/fleet_rate.hpp)
+  CHECK_FALSE(options->burst);
+  flags.qps = "2.5";
+  flags.burst = "auto";
+  options = veer::cli::check(flags, error);
+  REQUIRE_MESSAGE(options, error);
+  CHECK(options->qps == 2.5);
+  CHECK_FALSE(options->burst);
+  flags.qps = "auto";
+  flags.burst = "40";
+  options = veer::cli::check(flags, error);
+  REQUIRE_MESSAGE(options, error);
+  CHECK_FALSE(options->qps);
+  CHECK(options->burst == 40);
 }

@@ -332,6 +332,36 @@ TEST_CASE("the rate limiter serves work that is due before the work waiting ahea
   CHECK_FALSE(DueWork::active());  // the scope was the other thread's
 }
 
+TEST_CASE("a new rate reaches a caller already waiting for its token, and keeps what was saved") {
+  veer::base::SimulatedClock clock;
+  RateLimiter limiter(clock, 1, 1);
+  CHECK(limiter.try_acquire());
+  const auto start = clock.now();
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    limiter.acquire();
+    done = true;
+  });
+  clock.wait_for_waiters(1);
+  CHECK(*clock.next_deadline() - start == 1s);  // a token a second
+  limiter.set_rate(10, 20);
+  // The waiter looks again at once: its token now comes in a tenth of a second.
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (clock.next_deadline() != start + 100ms && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::yield();
+  REQUIRE(clock.next_deadline() == start + 100ms);
+  clock.advance(100ms);
+  waiter.join();
+  CHECK(done);
+  clock.advance(2s);  // 20 saved at the new rate
+  for (int i = 0; i < 20; ++i) CHECK(limiter.try_acquire());
+  CHECK_FALSE(limiter.try_acquire());
+  clock.advance(2s);
+  limiter.set_rate(1, 5);  // a smaller burst: what was saved is cut to it
+  for (int i = 0; i < 5; ++i) CHECK(limiter.try_acquire());
+  CHECK_FALSE(limiter.try_acquire());
+}
+
 TEST_CASE("a 429 is retried after its Retry-After, waiting on the clock, and a lasting 429 ends") {
   std::atomic<int> refusals{2};
   HttpServer server([&](const HttpRequest& r) {

@@ -171,3 +171,35 @@ TEST_CASE("an idle operator makes no API reads or writes: 100 Succeeded canaries
           after.at("watch") - before.at("watch"), " watches re-opened, 0 gets/lists/writes");
   m.stop();
 }
+
+TEST_CASE("--kube-api-qps auto: the client's rate follows the Canaries the informers see") {
+  runtime::testing::World w;
+  w.add_namespace("shop");
+  w.add_app("shop", "a");
+  w.add_app("shop", "b");
+  runtime::FleetRate rate({std::nullopt, std::nullopt, 10s}, nullptr);
+  auto settings = runtime::testing::simulated_settings();
+  settings.fleet_rate = &rate;
+  runtime::Manager m(w.cluster, w.clock, settings);
+  Fakes fakes(m);
+  StopOnExit stop_on_exit{m};
+  m.start(fakes.collaborators());
+  runtime::SimulatedDriver driver(w.cluster, w.clock, {&m});
+  auto kubelet = [&] { w.kubelet("shop"); };
+  auto qps_is = [&](double qps) {
+    return [&rate, qps] { return rate.rate().qps == doctest::Approx(qps); };
+  };
+  // Two Canaries stepping every minute, 4 writes a step each, over the floor of 100.
+  CHECK(driver.run_until(qps_is(100 + 2 * 4.0 / 60), 1min, kubelet));
+
+  // One steps every 10 s from now on.
+  auto a = w.get("veer.dev/v1beta1", "Canary", "shop", "a");
+  a["spec"]["analysis"]["interval"] = "10s";
+  REQUIRE(w.cluster.update(a));
+  CHECK(driver.run_until(qps_is(100 + 4.0 / 60 + 0.4), 1min, kubelet));
+
+  // A Canary gone no longer counts.
+  REQUIRE(w.cluster.remove({controller::canary_type(), "shop", "a"}));
+  CHECK(driver.run_until(qps_is(100 + 4.0 / 60), 5min, kubelet));
+  CHECK(rate.rate().burst == 251);
+}
