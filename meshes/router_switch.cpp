@@ -20,24 +20,16 @@ ObjectRef ref_of(const json& object) {
           meta.value("namespace", "")};
 }
 
-}  // namespace
-
-Expected<std::vector<Write>> retire_router(const Router& old_router, const Router& new_router,
-                                           const CanaryRouting& canary, const Observed& observed) {
-  // A ref of the Canary's namespace names no namespace; the objects read back name theirs.
-  auto in_ns = [&](ObjectRef ref) {
-    if (ref.namespace_.empty()) ref.namespace_ = canary.namespace_;
-    return ref;
-  };
-  auto kept = new_router.objects(canary);
-  for (auto& ref : kept) ref = in_ns(std::move(ref));
-  auto used_by_new = [&](const ObjectRef& ref) {
-    const auto of = in_ns(ref);
+// The old router's finalize writes, then a removal of each object it read that the owner
+// controls, leaving alone what the new router uses (`kept`, in the namespace).
+Expected<std::vector<Write>> retire(Expected<std::vector<Write>> finalized,
+                                    const std::vector<ObjectRef>& kept, const CanaryRouting& owner,
+                                    const Observed& observed) {
+  auto used_by_new = [&](ObjectRef ref) {
+    if (ref.namespace_.empty()) ref.namespace_ = owner.namespace_;
     return std::any_of(kept.begin(), kept.end(),
-                       [&](const ObjectRef& k) { return same_object(k, of); });
+                       [&](const ObjectRef& k) { return same_object(k, ref); });
   };
-
-  auto finalized = old_router.finalize(canary, observed);
   if (!finalized) return finalized.error();
   std::vector<Write> writes;
   for (auto& write : finalized.value())
@@ -45,7 +37,7 @@ Expected<std::vector<Write>> retire_router(const Router& old_router, const Route
 
   for (const auto& object : observed.objects) {
     const auto ref = ref_of(object);
-    if (used_by_new(ref) || !is_controlled_by(object, canary)) continue;
+    if (used_by_new(ref) || !is_controlled_by(object, owner)) continue;
     const bool written = std::any_of(writes.begin(), writes.end(), [&](const Write& w) {
       return same_object(ref_of(w.object), ref);
     });
@@ -56,6 +48,31 @@ Expected<std::vector<Write>> retire_router(const Router& old_router, const Route
     writes.push_back(std::move(remove));
   }
   return writes;
+}
+
+// A ref of the owner's namespace names no namespace; the objects read back name theirs.
+std::vector<ObjectRef> in_namespace(std::vector<ObjectRef> refs, const std::string& ns) {
+  for (auto& ref : refs)
+    if (ref.namespace_.empty()) ref.namespace_ = ns;
+  return refs;
+}
+
+}  // namespace
+
+Expected<std::vector<Write>> retire_router(const Router& old_router, const Router& new_router,
+                                           const CanaryRouting& canary, const Observed& observed) {
+  return retire(old_router.finalize(canary, observed),
+                in_namespace(new_router.objects(canary), canary.namespace_), canary, observed);
+}
+
+Expected<std::vector<Write>> retire_experiment_routes(const std::string& old_provider,
+                                                      const std::string& new_provider,
+                                                      const ExperimentRouting& experiment,
+                                                      const Observed& observed) {
+  return retire(
+      restore_experiment_routes(old_provider, experiment, observed),
+      in_namespace(experiment_objects(new_provider, experiment), experiment.owner.namespace_),
+      experiment.owner, observed);
 }
 
 }  // namespace veer::meshes

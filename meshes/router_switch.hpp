@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "meshes/canary_routing.hpp"
+#include "meshes/experiment_routes.hpp"
 #include "meshes/objects.hpp"
 #include "meshes/result.hpp"
 #include "meshes/router.hpp"
@@ -19,5 +20,13 @@ namespace veer::meshes {
 // controls are deleted; one it does not control is never deleted, only given back.
 Expected<std::vector<Write>> retire_router(const Router& old_router, const Router& new_router,
                                            const CanaryRouting& canary, const Observed& observed);
+
+// The same for an Experiment whose spec.provider changed: the old provider's object goes back to
+// the user's spec (restore_experiment_routes) or, made by veer for the Experiment, is deleted;
+// the apex and version Services, every provider's, stay.
+Expected<std::vector<Write>> retire_experiment_routes(const std::string& old_provider,
+                                                      const std::string& new_provider,
+                                                      const ExperimentRouting& experiment,
+                                                      const Observed& observed);
 
 }  // namespace veer::meshes

@@ -401,6 +401,7 @@ nlohmann::json to_json(const ExperimentStatus& s) {
   }
   if (!s.winner.empty()) j["winner"] = s.winner;
   if (!s.message.empty()) j["message"] = s.message;
+  if (!s.router.empty()) j["router"] = s.router;
   put_conditions(j, s.conditions);
   if (s.observed_generation) j["observedGeneration"] = s.observed_generation;
   if (s.evidence.is_object() && !s.evidence.empty()) j["evidence"] = s.evidence;
@@ -437,6 +438,7 @@ Parsed<ExperimentStatus> parse_experiment_status(const nlohmann::json& status) {
   });
   s.winner = r.string("winner");
   s.message = r.string("message");
+  s.router = r.string("router");
   r.each("conditions",
          [&](FieldReader& c, std::size_t) { s.conditions.push_back(read_condition(c)); });
   s.observed_generation = r.integer("observedGeneration");

@@ -127,6 +127,9 @@ struct ExperimentStatus {
   std::vector<VersionStatus> versions;
   std::string winner;  // "" until found
   std::string message;
+  // The provider the routes were last applied through: a change of spec.provider retires that
+  // router's objects before the new one routes ("" until the first routes).
+  std::string router;
   std::vector<Condition> conditions;
   std::int64_t observed_generation = 0;
   nlohmann::json evidence = nlohmann::json::object();  // per-iteration detail, analysis-owned

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "meshes/experiment_routes.hpp"
+#include "meshes/router_switch.hpp"
 #include "support/scenarios.hpp"
 
 namespace veer::meshes {
@@ -150,6 +151,60 @@ TEST_CASE("experiment routes: a user's VirtualService and Service are kept") {
       writes[4].object["metadata"]["annotations"]["veer.dev/original-configuration"];
   REQUIRE(saved.is_string());
   CHECK(json::parse(saved.get<std::string>()) == user_vs["spec"]);
+}
+
+namespace {
+
+// "Kind/name" of each write of `action`.
+std::vector<std::string> named(const std::vector<Write>& writes, Write::Action action) {
+  std::vector<std::string> out;
+  for (const auto& w : writes)
+    if (w.action == action)
+      out.push_back(w.object.value("kind", "") + "/" + w.object["metadata"].value("name", ""));
+  return out;
+}
+
+std::vector<Write> retire(const std::string& from, const std::string& to,
+                          const ExperimentRouting& r, const Observed& observed) {
+  auto writes = retire_experiment_routes(from, to, r, observed);
+  REQUIRE_MESSAGE(writes.ok(), testing::why(writes));
+  return writes.value();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "experiment routes: moving from istio to gatewayapi deletes the VirtualService veer made, "
+    "the Services stay") {
+  const auto r = routing(experiment("istio"));
+  const auto on_istio = testing::after({}, render("istio", r, kSplit, {}));
+  REQUIRE(on_istio.objects.size() == 5);  // the apex and 3 version Services, the VirtualService
+  const auto writes = retire("istio", "gatewayapi:v1", r, on_istio);
+  CHECK(named(writes, Write::Action::remove) ==
+        std::vector<std::string>{"VirtualService/checkout"});
+  CHECK(writes.size() == 1);
+  // Once it is gone, nothing is left to retire.
+  CHECK(retire("istio", "gatewayapi:v1", r, testing::after(on_istio, writes)).empty());
+  // The same HTTPRoute under another API version is the new provider's to write.
+  const auto on_gateway = testing::after({}, render("gatewayapi:v1", r, kSplit, {}));
+  CHECK(retire("gatewayapi:v1", "gatewayapi:v1beta1", r, on_gateway).empty());
+}
+
+TEST_CASE("experiment routes: moving away, the user's VirtualService gets its own spec back") {
+  const auto r = routing(experiment("istio"));
+  json user_vs = {{"apiVersion", "networking.istio.io/v1beta1"},
+                  {"kind", "VirtualService"},
+                  {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
+                  {"spec",
+                   {{"hosts", {"checkout"}},
+                    {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}}}}}}}}}};
+  const Observed before{{user_vs}};
+  const auto on_istio = testing::after(before, render("istio", r, kSplit, before));
+  const auto writes = retire("istio", "gatewayapi:v1", r, on_istio);
+  CHECK(named(writes, Write::Action::remove).empty());
+  REQUIRE(named(writes, Write::Action::update) ==
+          std::vector<std::string>{"VirtualService/checkout"});
+  CHECK(writes.front().object["spec"] == user_vs["spec"]);
 }
 
 TEST_CASE("experiment routes: an HTTPRoute is pending until every parent accepted its generation") {

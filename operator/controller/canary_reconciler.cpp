@@ -458,15 +458,7 @@ base::Status CanaryReconciler::retire_previous_router(Context& ctx) {
       auto writes = meshes::retire_router(*old_router.value(), *ctx.router, ctx.routing, observed);
       if (!writes) return meshes::to_error(writes.error());
       if (auto applied = apply_writes(cluster_, writes.value()); !applied) return applied;
-      std::string retired;
-      for (const auto& write : writes.value()) {
-        if (!write.needs_write()) continue;
-        retired +=
-            (retired.empty() ? "" : ", ") +
-            std::string(write.action == meshes::Write::Action::remove ? "deleted " : "gave back ") +
-            meshes::object_name(write.object);  // "Kind name.namespace"
-      }
-      if (!retired.empty())
+      if (auto retired = retired_text(writes.value()); !retired.empty())
         write_event(ctx, {false, "Provider changed from " + recorded + " to " + ctx.provider +
                                      ": " + retired});
     }

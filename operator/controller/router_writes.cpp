@@ -47,4 +47,15 @@ base::Status apply_writes(kube::Cluster& cluster, const std::vector<meshes::Writ
   return base::Empty{};
 }
 
+std::string retired_text(const std::vector<meshes::Write>& writes) {
+  std::string said;
+  for (const auto& write : writes) {
+    if (!write.needs_write()) continue;
+    said += (said.empty() ? "" : ", ") +
+            std::string(write.action == meshes::Write::Action::remove ? "deleted " : "gave back ") +
+            meshes::object_name(write.object);  // "Kind name.namespace"
+  }
+  return said;
+}
+
 }  // namespace veer::controller

@@ -29,4 +29,8 @@ base::Status read_router_objects(const std::vector<meshes::ObjectRef>& refs, con
 // Fails with the first failure (the writes after it are not made), its kind from the API's error.
 base::Status apply_writes(kube::Cluster& cluster, const std::vector<meshes::Write>& writes);
 
+// What a provider switch's writes did, for its Event: "deleted VirtualService x.ns, gave back
+// HTTPRoute y.ns" ("" when they change nothing).
+std::string retired_text(const std::vector<meshes::Write>& writes);
+
 }  // namespace veer::controller

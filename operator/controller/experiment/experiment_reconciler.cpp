@@ -1,10 +1,12 @@
 #include "operator/controller/experiment/experiment_reconciler.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "analysis/experiment/experiment_step.hpp"
 #include "base/time_format.hpp"
 #include "meshes/experiment_routes.hpp"
+#include "meshes/router_switch.hpp"
 #include "model/canonical_json.hpp"
 #include "operator/controller/event_object.hpp"
 #include "operator/controller/experiment/cumulative_counts.hpp"
@@ -171,6 +173,8 @@ kube::ReconcileResult ExperimentReconciler::reconcile(const std::string& key) {
     }
     ctx.decision = decide_experiment(ctx.experiment, ctx.seen, now, settings_.decide);
   }
+  if (auto retired = retire_previous_router(ctx); !retired)
+    return done(ctx, retired.error().message);
   // The status first, as the intent: a pass killed after it applies the same routes again.
   if (auto written =
           write_status_if_changed(cluster_, ctx.object, model::to_json(ctx.decision.status), key);
@@ -344,6 +348,39 @@ base::Status ExperimentReconciler::route(Context& ctx, const Weights& weights) {
                     : meshes::apply_experiment_routes(ctx.provider, ctx.routing, wanted, observed);
   if (!writes) return meshes::to_error(writes.error());
   return apply_writes(cluster_, writes.value());
+}
+
+// Before a pass routes through spec.provider, the provider the routes last went through
+// (status.router) stops routing (meshes/router_switch.hpp): two routers never split the same
+// Experiment's traffic. Only a pass that sets routes does it, so a finished Experiment's routing
+// is left as it ended. The provider is recorded with this pass's status: a pass that fails after
+// the writes retires nothing twice, what is gone reads as absent.
+base::Status ExperimentReconciler::retire_previous_router(Context& ctx) {
+  const auto& actions = ctx.decision.actions;
+  const bool routes = !performance(ctx.experiment) && ctx.routing_problem.empty() &&
+                      std::any_of(actions.begin(), actions.end(), [](const ExperimentAction& a) {
+                        return a.kind == ExperimentActionKind::SetRoutes;
+                      });
+  auto& recorded = ctx.decision.status.router;
+  if (!routes || recorded == ctx.provider) return base::Empty{};
+  if (!recorded.empty()) {
+    std::vector<meshes::ObjectRef> named;  // an nginx Ingress the spec no longer names is not read
+    for (auto& ref : meshes::experiment_objects(recorded, ctx.routing))
+      if (!ref.name.empty()) named.push_back(std::move(ref));
+    meshes::Observed observed;
+    auto get = [this](const kube::ObjectRef& ref) { return cluster_.get(ref); };
+    if (auto read = read_router_objects(named, ctx.ns, get, observed, " of provider " + recorded);
+        !read)
+      return read;
+    auto writes = meshes::retire_experiment_routes(recorded, ctx.provider, ctx.routing, observed);
+    if (!writes) return meshes::to_error(writes.error());
+    if (auto applied = apply_writes(cluster_, writes.value()); !applied) return applied;
+    if (auto said = retired_text(writes.value()); !said.empty())
+      write_event(
+          ctx, {false, "Provider changed from " + recorded + " to " + ctx.provider + ": " + said});
+  }
+  recorded = ctx.provider;
+  return base::Empty{};
 }
 
 base::Status ExperimentReconciler::promote(Context& ctx, const std::string& winner) {

@@ -77,6 +77,7 @@ class ExperimentReconciler {
   base::Status apply(Context& ctx, const ExperimentAction& action);
   base::Status router_objects(Context& ctx, meshes::Observed& observed);
   base::Status route(Context& ctx, const Weights& weights);
+  base::Status retire_previous_router(Context& ctx);
   base::Status promote(Context& ctx, const std::string& winner);
   void write_event(Context& ctx, const Event& event);
 
