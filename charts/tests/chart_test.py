@@ -183,7 +183,7 @@ def combination_checks(name, docs, values):
             check([r["metadata"]["name"] for r in cluster_roles] == ["veer-cluster-scoped"],
                   f"namespaced: one ClusterRole, for cluster-scoped router objects")
             check(cluster_roles and triples(cluster_roles[0]["rules"]) ==
-                  {("kuma.io", "trafficroutes", v) for v in ["get", "list", "watch", "create", "update", "delete"]},
+                  {("kuma.io", "trafficroutes", v) for v in ["get", "list", "create", "update", "delete"]},
                   "namespaced: the cluster-scoped ClusterRole holds only kuma.io trafficroutes")
         else:
             check(not cluster_roles and not by_kind(docs, "ClusterRoleBinding"),

@@ -76,7 +76,6 @@ type cannot be listed and the read of a single object the cache does not hold.
       "gatewayapi" (dict "groups" (list "gateway.networking.k8s.io") "resources" (list "httproutes"))
       "ingress" (dict "groups" (list "networking.k8s.io") "resources" (list "ingresses"))
       "contour" (dict "groups" (list "projectcontour.io") "resources" (list "httpproxies"))
-      "gloo" (dict "groups" (list "gateway.solo.io" "gloo.solo.io") "resources" (list "routetables" "upstreams"))
       "traefik" (dict "groups" (list "traefik.io") "resources" (list "traefikservices"))
       "apisix" (dict "groups" (list "apisix.apache.org") "resources" (list "apisixroutes")) }}
 {{- if has $router $routers }}
@@ -84,6 +83,14 @@ type cannot be listed and the read of a single object the cache does not hold.
   resources: {{ $rule.resources | toJson }}
   verbs: {{ $manage | toJson }}
 {{- end }}
+{{- end }}
+{{- if has "gloo" $routers }}
+- apiGroups: ["gateway.solo.io"]
+  resources: ["routetables"]
+  verbs: {{ $manage | toJson }}
+- apiGroups: ["gloo.solo.io"]
+  resources: ["upstreams"]
+  verbs: {{ $manage | toJson }}
 {{- end }}
 {{- if has "knative" $routers }}
 - apiGroups: ["serving.knative.dev"]
@@ -101,7 +108,7 @@ the dashboard's reviews (dashboard.auth tokenreview): who a caller is, and what 
 {{- if has "kuma" .Values.rbac.routers }}
 - apiGroups: ["kuma.io"]
   resources: ["trafficroutes"]
-  verbs: ["get", "list", "watch", "create", "update", "delete"]
+  verbs: ["get", "list", "create", "update", "delete"]
 {{- end }}
 {{- if and .Values.dashboard.enabled (eq .Values.dashboard.auth "tokenreview") }}
 - apiGroups: ["authentication.k8s.io"]

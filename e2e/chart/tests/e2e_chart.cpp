@@ -528,8 +528,8 @@ TEST_CASE(
     "every permission of the chart's role is needed: without it the run is refused a call naming "
     "it (a get of a listed type with the list removed too: GET is the fallback), and with all of "
     "them each run finishes, never refused: a whole rollout as the chart's ServiceAccount, the "
-    "Experiment controller's run, a DaemonSet target's, and Gateway API, SMI and NGINX "
-    "Canaries") {
+    "Experiment controller's run, a DaemonSet target's, and Gateway API, SMI, NGINX, Contour, "
+    "Traefik, Kuma, APISIX and Gloo Canaries") {
   auto cluster = cluster_or_skip();
   if (!cluster) return;
   const auto applied = apply_manifests(*cluster);
@@ -538,13 +538,20 @@ TEST_CASE(
   const auto kubeconfig = chart_kubeconfig(*cluster, why);
   REQUIRE_MESSAGE(!kubeconfig.empty(), why);
   const json rules = chart_rules(*cluster);
+  // The other routers' CRDs, as their projects ship them (../shared/fixtures/upstream-crds).
+  const auto crds = upstream_crds_dir();
+  if (crds.empty()) return;  // marked skipped, naming the folder
+  REQUIRE(cluster->install_upstream_crds(
+              crds, {"contour_httpproxies.yaml", "traefik_traefikservices.yaml",
+                     "kuma_trafficroutes.yaml", "apisix_apisixroutes.yaml", "gloo_routetables.yaml",
+                     "gloo_upstreams.yaml"}) == "");
 
   // The whole rollout drives the core, Istio and Lease rules; the Experiment controller's
   // permissions (list, watch and update experiments, update experiments/status: a refused status
   // write is said as refused, never as "changed meanwhile"), the DaemonSet writes (a DaemonSet
-  // target) and three routers' (each router's objects are deleted as the Canary moves to provider
-  // kubernetes) are probed by targeted runs of their own. The other routers' rules have the same
-  // shape.
+  // target) and eight routers' (each router's objects are deleted as the Canary moves to provider
+  // kubernetes) are probed by targeted runs of their own. Knative's rules (a Knative Service as
+  // the target, not a Deployment) are not probed here.
   const std::vector<std::string> core_groups = {
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   const std::vector<ProbeSet> sets = {
@@ -561,9 +568,22 @@ TEST_CASE(
        [](const Permission& p) { return p.group == "split.smi-spec.io"; }},
       {"nginx", run_router, router_phases(), "nginx",
        [](const Permission& p) { return p.group == "networking.k8s.io"; }},
+      {"contour", run_router, router_phases(), "contour",
+       [](const Permission& p) { return p.group == "projectcontour.io"; }},
+      {"traefik", run_router, router_phases(), "traefik",
+       [](const Permission& p) { return p.group == "traefik.io"; }},
+      {"kuma", run_router, router_phases(), "kuma",
+       [](const Permission& p) { return p.group == "kuma.io"; }},
+      {"apisix", run_router, router_phases(), "apisix",
+       [](const Permission& p) { return p.group == "apisix.apache.org"; }},
+      {"gloo", run_router, gloo_phases(), "gloo",
+       [](const Permission& p) {
+         return p.group == "gateway.solo.io" || p.group == "gloo.solo.io";
+       }},
   };
   const std::map<std::string, std::size_t> expected = {
-      {"experiment", 4}, {"daemonset", 3}, {"gatewayapi", 6}, {"linkerd", 6}, {"nginx", 6}};
+      {"experiment", 4}, {"daemonset", 3}, {"gatewayapi", 6}, {"linkerd", 6}, {"nginx", 6},
+      {"contour", 6},    {"traefik", 6},   {"kuma", 5},       {"apisix", 6},  {"gloo", 12}};
 
   // Longest first: the controls (whole runs), then the targeted probes, then the rollout's, whose
   // list and watch probes (refused as the operator starts) come last.

@@ -32,6 +32,22 @@ const kube::ResourceType kVirtualServices{"networking.istio.io", "v1beta1", "vir
                                           "VirtualService"};
 const kube::ResourceType kTrafficSplits{"split.smi-spec.io", "v1alpha1", "trafficsplits",
                                         "TrafficSplit"};
+const kube::ResourceType kHttpProxies{"projectcontour.io", "v1", "httpproxies", "HTTPProxy"};
+const kube::ResourceType kTraefikServices{"traefik.io", "v1alpha1", "traefikservices",
+                                          "TraefikService"};
+// Cluster-scoped: read without a namespace.
+const kube::ResourceType kTrafficRoutes{"kuma.io", "v1alpha1", "trafficroutes", "TrafficRoute"};
+const kube::ResourceType kApisixRoutes{"apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"};
+const kube::ResourceType kRouteTables{"gateway.solo.io", "v1", "routetables", "RouteTable"};
+const kube::ResourceType kUpstreams{"gloo.solo.io", "v1", "upstreams", "Upstream"};
+
+// The routers whose Canaries these runs judge by no metric: each router's built-in series would
+// need a Prometheus stand-in of its own (APISIX's have no primary side), and the permissions
+// probed are the router's, not the analysis's. Every step then passes on its weight alone.
+bool without_metrics(const std::string& provider) {
+  return provider == "contour" || provider == "gloo" || provider == "traefik" ||
+         provider == "apisix" || provider == "kuma";
+}
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {
@@ -98,8 +114,11 @@ json canary(const std::string& ns, const std::string& provider) {
                    {"threshold", 1},
                    {"maxWeight", 20},
                    {"stepWeight", 10},
-                   {"metrics", builtin_metrics()}};
+                   {"metrics", without_metrics(provider) ? json::array() : builtin_metrics()}};
   json service = {{"port", 9898}, {"targetPort", 9898}};
+  // Kuma's TrafficRoute is cluster-scoped and named after the Service: runs side by side need
+  // names of their own (the namespace's), or one Canary's route would block the others'.
+  if (provider == "kuma") service["name"] = ns;
   if (provider == "gatewayapi")
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns}}});
   json spec = {
@@ -114,6 +133,9 @@ json canary(const std::string& ns, const std::string& provider) {
   if (provider == "nginx")
     spec["ingressRef"] = {
         {"apiVersion", "networking.k8s.io/v1"}, {"kind", "Ingress"}, {"name", kName}};
+  if (provider == "apisix")
+    spec["routeRef"] = {
+        {"apiVersion", "apisix.apache.org/v2"}, {"kind", "ApisixRoute"}, {"name", kName}};
   return {{"apiVersion", "veer.dev/v1beta1"},
           {"kind", "Canary"},
           {"metadata", {{"name", kName}, {"namespace", ns}}},
@@ -133,6 +155,18 @@ json ingress(const std::string& ns) {
                                     {"http", {{"paths", json::array({path})}}}}})}}}};
 }
 
+// The user's ApisixRoute of an apisix Canary, whose rule veer copies into
+// podinfo-podinfo-canary.
+json apisix_route(const std::string& ns) {
+  json rule = {{"name", "main"},
+               {"match", {{"hosts", {"app.example.com"}}, {"paths", {"/*"}}}},
+               {"backends", json::array({{{"serviceName", kName}, {"servicePort", 9898}}})}};
+  return {{"apiVersion", "apisix.apache.org/v2"},
+          {"kind", "ApisixRoute"},
+          {"metadata", {{"name", kName}, {"namespace", ns}}},
+          {"spec", {{"http", json::array({rule})}}}};
+}
+
 // The objects a run starts from: the target with its configuration and HPA, the router's own
 // input (nginx: the user's Ingress), and the Canary. A DaemonSet target has no HPA (nothing to
 // scale) and mounts nothing.
@@ -146,6 +180,7 @@ std::vector<json> run_objects(const std::string& ns, const std::string& provider
   std::vector<json> objects = {config_map(ns, "blue"), secret(ns, "one"),
                                target(ns, "ghcr.io/veer-e2e/podinfo:1.0.0"), autoscaler(ns)};
   if (provider == "nginx") objects.push_back(ingress(ns));
+  if (provider == "apisix") objects.push_back(apisix_route(ns));
   objects.push_back(canary(ns, provider));
   return objects;
 }
@@ -166,6 +201,9 @@ class Run {
       : cluster_(cluster), options_(options), daemon_set_(daemon_set) {}
   ~Run() {
     if (process_) process_->stop(SIGTERM, 20s);
+    // A Kuma probe refused its delete leaves the cluster-scoped TrafficRoute behind.
+    if (options_.provider == "kuma" && !ns_.empty())
+      (void)cluster_.api().remove({kTrafficRoutes, "", ns_});
     kubelet_.reset();
     gateway_.reset();
     prometheus_.reset();
@@ -186,6 +224,12 @@ class Run {
   // and its weights updated), the Canary moved to provider kubernetes (the router's objects
   // deleted) and deleted with revertOnDeletion.
   RunResult go_router() {
+    if (options_.provider == "gloo")  // its Upstreams change only when someone changes them
+      return go({[&] { return initialize(); },
+                 [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
+                 [&] { return upstream_put_back(); }, [&] { return switch_provider(); },
+                 [&] { return delete_canary(); }},
+                gloo_phases());
     return go({[&] { return initialize(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
                [&] { return switch_provider(); }, [&] { return delete_canary(); }},
@@ -426,6 +470,14 @@ class Run {
         30s, name + "'s " + field + " put back");
   }
 
+  // Someone points veer's primary Upstream at another port: veer sees it through its watch and
+  // writes it back (an update of the Upstream).
+  std::string upstream_put_back() {
+    return written_back(kUpstreams, ns_ + "-" + std::string(kName) + "-primaryupstream-9898",
+                        "/spec/kube/serviceName",
+                        json{{"spec", {{"kube", {{"serviceName", "someone-else"}}}}}});
+  }
+
   // The Canary moved to provider kubernetes (no router objects of its own, the references only
   // the old router read removed, as validation asks): veer deletes the old router's objects
   // (docs/routers.md "Changing the provider").
@@ -433,6 +485,7 @@ class Run {
     const json change = {{"spec",
                           {{"provider", "kubernetes"},
                            {"ingressRef", nullptr},
+                           {"routeRef", nullptr},
                            {"service", {{"gatewayRefs", nullptr}}}}}};
     if (auto patched =
             cluster_.api().patch({kCanaries, ns_, kName}, kube::PatchType::Merge, change);
@@ -450,11 +503,25 @@ class Run {
       old = {{&kTrafficSplits, apex}};
     else if (options_.provider == "nginx")
       old = {{&kIngresses, apex + "-canary"}};
+    else if (options_.provider == "contour")
+      old = {{&kHttpProxies, apex}};
+    else if (options_.provider == "traefik")
+      old = {{&kTraefikServices, apex}};
+    else if (options_.provider == "kuma")
+      old = {{&kTrafficRoutes, ns_}};  // named after the run's Service (canary())
+    else if (options_.provider == "apisix")
+      old = {{&kApisixRoutes, apex + "-" + apex + "-canary"}};
+    else if (options_.provider == "gloo")
+      old = {{&kRouteTables, apex},
+             {&kUpstreams, ns_ + "-" + apex + "-primaryupstream-9898"},
+             {&kUpstreams, ns_ + "-" + apex + "-canaryupstream-9898"}};
     if (old.empty()) return "no router objects known for provider " + options_.provider;
     return wait(
         [&]() -> std::optional<std::string> {
           for (const auto& [type, name] : old)
-            if (!cluster_.api().get({*type, ns_, name}).is(kube::ErrorType::NotFound))
+            if (!cluster_.api()
+                     .get({*type, *type == kTrafficRoutes ? std::string() : ns_, name})
+                     .is(kube::ErrorType::NotFound))
               return std::nullopt;
           return "";
         },
@@ -522,6 +589,12 @@ RunResult on_cluster(const RunOptions& options, RunResult (Run::*go)(), bool dae
 
 RunResult run_experiment(const RunOptions& options) {
   return on_cluster(options, &Run::go_experiment);
+}
+
+const std::vector<std::string>& gloo_phases() {
+  static const std::vector<std::string> phases = {"initialized", "promoted", "upstream put back",
+                                                  "provider switched", "reverted"};
+  return phases;
 }
 
 const std::vector<std::string>& router_phases() {

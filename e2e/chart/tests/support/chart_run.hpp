@@ -45,6 +45,9 @@ RunResult run_rollout(const RunOptions& options);
 // provider kubernetes (the router's object deleted) and deleted with revertOnDeletion. Phases
 // "initialized", "promoted", "provider switched", "reverted".
 const std::vector<std::string>& router_phases();
+// Gloo's run changes veer's primary Upstream after the promotion (the Upstreams are written only
+// when they differ) and waits for veer to write it back: "upstream put back" after "promoted".
+const std::vector<std::string>& gloo_phases();
 RunResult run_router(const RunOptions& options);
 
 // A targeted run for the DaemonSet writes: the istio Canary targets a DaemonSet (the daemon set
