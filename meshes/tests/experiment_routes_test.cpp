@@ -51,6 +51,16 @@ ExperimentRouting routing(const model::Experiment& e) {
                                    {"express", {{"app", "checkout-express"}}}});
 }
 
+// The VirtualService a user routed the apex Service with before the Experiment.
+json user_virtual_service() {
+  return {{"apiVersion", "networking.istio.io/v1beta1"},
+          {"kind", "VirtualService"},
+          {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
+          {"spec",
+           {{"hosts", {"checkout"}},
+            {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}}}}}}}}}};
+}
+
 const VersionWeights kSplit{{"current", 50}, {"one-page", 30}, {"express", 20}};
 
 std::vector<Write> render(const std::string& provider, const ExperimentRouting& r,
@@ -132,12 +142,7 @@ TEST_CASE("experiment routes: every split round-trips through apply and read, in
 
 TEST_CASE("experiment routes: a user's VirtualService and Service are kept") {
   const auto r = routing(experiment("istio"));
-  json user_vs = {{"apiVersion", "networking.istio.io/v1beta1"},
-                  {"kind", "VirtualService"},
-                  {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
-                  {"spec",
-                   {{"hosts", {"checkout"}},
-                    {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}}}}}}}}}};
+  const json user_vs = user_virtual_service();
   json user_svc = {{"apiVersion", "v1"},
                    {"kind", "Service"},
                    {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
@@ -192,12 +197,7 @@ TEST_CASE(
 
 TEST_CASE("experiment routes: moving away, the user's VirtualService gets its own spec back") {
   const auto r = routing(experiment("istio"));
-  json user_vs = {{"apiVersion", "networking.istio.io/v1beta1"},
-                  {"kind", "VirtualService"},
-                  {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
-                  {"spec",
-                   {{"hosts", {"checkout"}},
-                    {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}}}}}}}}}};
+  const json user_vs = user_virtual_service();
   const Observed before{{user_vs}};
   const auto on_istio = testing::after(before, render("istio", r, kSplit, before));
   const auto writes = retire("istio", "gatewayapi:v1", r, on_istio);
