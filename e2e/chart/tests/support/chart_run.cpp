@@ -1,5 +1,6 @@
 #include "e2e/chart/tests/support/chart_run.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <functional>
@@ -9,6 +10,7 @@
 #include "e2e/controller/tests/support/builtin_metrics.hpp"
 #include "e2e/controller/tests/support/e2e_cluster.hpp"
 #include "e2e/controller/tests/support/fake_prometheus.hpp"
+#include "e2e/controller/tests/support/knative_stand_in.hpp"
 #include "e2e/controller/tests/support/kubelet.hpp"
 #include "e2e/controller/tests/support/operator_process.hpp"
 #include "e2e/controller/tests/support/resource_types.hpp"
@@ -35,19 +37,12 @@ const kube::ResourceType kTrafficSplits{"split.smi-spec.io", "v1alpha1", "traffi
 const kube::ResourceType kHttpProxies{"projectcontour.io", "v1", "httpproxies", "HTTPProxy"};
 const kube::ResourceType kTraefikServices{"traefik.io", "v1alpha1", "traefikservices",
                                           "TraefikService"};
-// Cluster-scoped: read without a namespace.
-const kube::ResourceType kTrafficRoutes{"kuma.io", "v1alpha1", "trafficroutes", "TrafficRoute"};
 const kube::ResourceType kApisixRoutes{"apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"};
 const kube::ResourceType kRouteTables{"gateway.solo.io", "v1", "routetables", "RouteTable"};
 const kube::ResourceType kUpstreams{"gloo.solo.io", "v1", "upstreams", "Upstream"};
-
-// The routers whose Canaries these runs judge by no metric: each router's built-in series would
-// need a Prometheus stand-in of its own (APISIX's have no primary side), and the permissions
-// probed are the router's, not the analysis's. Every step then passes on its weight alone.
-bool without_metrics(const std::string& provider) {
-  return provider == "contour" || provider == "gloo" || provider == "traefik" ||
-         provider == "apisix" || provider == "kuma";
-}
+// Cluster-scoped: read and removed without a namespace.
+const kube::ResourceType kTrafficRoutes{"kuma.io", "v1alpha1", "trafficroutes", "TrafficRoute"};
+constexpr const char* kPrimaryRevision = "veer.dev/primary-revision";
 
 json experiment(const std::string& ns) {
   auto version = [](const std::string& name, const std::string& deployment) {
@@ -109,16 +104,81 @@ json autoscaler(const std::string& ns) {
         {"targetCPUUtilizationPercentage", 80}}}};
 }
 
+// The Service a run's Canary routes: Kuma's TrafficRoute is cluster-scoped and named after it, so
+// runs side by side name it after their namespace (one route each, not one for all).
+std::string apex_name(const std::string& ns, const std::string& provider) {
+  return provider == "kuma" ? ns : kName;
+}
+
+// Knative has no built-in metrics the stand-ins answer: the Canary reads the queue-proxy's
+// request series through MetricTemplates, as the controller e2e's Knative case does.
+std::vector<json> knative_metric_templates(const std::string& ns) {
+  const std::string sel = R"(namespace_name="{{ namespace }}",configuration_name="{{ target }}")";
+  auto metric_template = [&](const std::string& name, const std::string& query) {
+    return json{{"apiVersion", "veer.dev/v1beta1"},
+                {"kind", "MetricTemplate"},
+                {"metadata", {{"name", name}, {"namespace", ns}}},
+                {"spec", {{"provider", {{"type", "prometheus"}}}, {"query", query}}}};
+  };
+  return {metric_template("knative-success-rate",
+                          "sum(rate(revision_app_request_count{" + sel +
+                              R"(,response_code_class!="5xx"}[{{ interval }}])) / )"
+                              "sum(rate(revision_app_request_count{" +
+                              sel + "}[{{ interval }}])) * 100"),
+          metric_template("knative-latency",
+                          "histogram_quantile(0.99, sum(rate(revision_app_request_latencies_bucket{" +
+                              sel + "}[{{ interval }}])) by (le))")};
+}
+
+// The Knative target: Knative's own shape, a template with one container (its revisions are the
+// stand-in's).
+json knative_service(const std::string& ns, const std::string& image) {
+  json container = {
+      {"name", "podinfo"}, {"image", image}, {"ports", json::array({{{"containerPort", 9898}}})}};
+  return {{"apiVersion", "serving.knative.dev/v1"},
+          {"kind", "Service"},
+          {"metadata", {{"name", kName}, {"namespace", ns}}},
+          {"spec",
+           {{"template",
+             {{"metadata", {{"labels", {{"app", kName}}}}},
+              {"spec", {{"containers", json::array({container})}}}}}}}};
+}
+
+// A Knative Service's Canary: no spec.service (Knative routes between its own revisions), no
+// autoscaler, and the metrics of knative_metric_templates.
+json knative_canary(const std::string& ns) {
+  auto metric = [](const char* name, const char* range, int bound) {
+    return json{{"name", name},
+                {"templateRef", {{"name", std::string("knative-") + name}}},
+                {"interval", "1m"},
+                {"thresholdRange", {{range, bound}}}};
+  };
+  json analysis = {
+      {"interval", "5s"},
+      {"threshold", 1},
+      {"maxWeight", 20},
+      {"stepWeight", 10},
+      {"metrics", json::array({metric("success-rate", "min", 99), metric("latency", "max", 500)})}};
+  return {
+      {"apiVersion", "veer.dev/v1beta1"},
+      {"kind", "Canary"},
+      {"metadata", {{"name", kName}, {"namespace", ns}}},
+      {"spec",
+       {{"provider", "knative"},
+        {"targetRef",
+         {{"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", kName}}},
+        {"progressDeadlineSeconds", 60},
+        {"analysis", analysis}}}};
+}
+
 json canary(const std::string& ns, const std::string& provider) {
   json analysis = {{"interval", "5s"},
                    {"threshold", 1},
                    {"maxWeight", 20},
                    {"stepWeight", 10},
-                   {"metrics", without_metrics(provider) ? json::array() : builtin_metrics()}};
+                   {"metrics", builtin_metrics()}};
   json service = {{"port", 9898}, {"targetPort", 9898}};
-  // Kuma's TrafficRoute is cluster-scoped and named after the Service: runs side by side need
-  // names of their own (the namespace's), or one Canary's route would block the others'.
-  if (provider == "kuma") service["name"] = ns;
+  if (provider == "kuma") service["name"] = apex_name(ns, provider);
   if (provider == "gatewayapi")
     service["gatewayRefs"] = json::array({{{"name", "public"}, {"namespace", ns}}});
   json spec = {
@@ -155,8 +215,8 @@ json ingress(const std::string& ns) {
                                     {"http", {{"paths", json::array({path})}}}}})}}}};
 }
 
-// The user's ApisixRoute of an apisix Canary, whose rule veer copies into
-// podinfo-podinfo-canary.
+// The user's ApisixRoute of an apisix Canary (spec.routeRef), whose rule veer copies into
+// podinfo-podinfo-canary with the weights.
 json apisix_route(const std::string& ns) {
   json rule = {{"name", "main"},
                {"match", {{"hosts", {"app.example.com"}}, {"paths", {"/*"}}}},
@@ -164,13 +224,20 @@ json apisix_route(const std::string& ns) {
   return {{"apiVersion", "apisix.apache.org/v2"},
           {"kind", "ApisixRoute"},
           {"metadata", {{"name", kName}, {"namespace", ns}}},
-          {"spec", {{"http", json::array({rule})}}}};
+          {"spec", {{"ingressClassName", "apisix"}, {"http", json::array({rule})}}}};
 }
 
 // The objects a run starts from: the target with its configuration and HPA, the router's own
-// input (nginx: the user's Ingress), and the Canary. A DaemonSet target has no HPA (nothing to
-// scale) and mounts nothing.
+// input (nginx: the user's Ingress; apisix: the user's ApisixRoute), and the Canary. A DaemonSet
+// target has no HPA (nothing to scale) and mounts nothing; a Knative Service has neither, and
+// its Canary's MetricTemplates.
 std::vector<json> run_objects(const std::string& ns, const std::string& provider, bool daemon_set) {
+  if (provider == "knative") {
+    auto objects = knative_metric_templates(ns);
+    objects.push_back(knative_service(ns, "ghcr.io/veer-e2e/podinfo:1.0.0"));
+    objects.push_back(knative_canary(ns));
+    return objects;
+  }
   if (daemon_set) {
     auto c = canary(ns, provider);
     c["spec"].erase("autoscalerRef");
@@ -201,9 +268,10 @@ class Run {
       : cluster_(cluster), options_(options), daemon_set_(daemon_set) {}
   ~Run() {
     if (process_) process_->stop(SIGTERM, 20s);
-    // A Kuma probe refused its delete leaves the cluster-scoped TrafficRoute behind.
+    // Cluster-scoped, so not removed with the namespace (a probe refused its delete leaves it).
     if (options_.provider == "kuma" && !ns_.empty())
-      (void)cluster_.api().remove({kTrafficRoutes, "", ns_});
+      (void)cluster_.api().remove({kTrafficRoutes, "", apex_name(ns_, "kuma")});
+    knative_.reset();
     kubelet_.reset();
     gateway_.reset();
     prometheus_.reset();
@@ -224,11 +292,10 @@ class Run {
   // and its weights updated), the Canary moved to provider kubernetes (the router's objects
   // deleted) and deleted with revertOnDeletion.
   RunResult go_router() {
-    if (options_.provider == "gloo")  // its Upstreams change only when someone changes them
-      return go({[&] { return initialize(); },
+    if (options_.provider == "gloo")  // its Upstreams are written only when they differ
+      return go({[&] { return initialize(); }, [&] { return upstream_put_back(); },
                  [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
-                 [&] { return upstream_put_back(); }, [&] { return switch_provider(); },
-                 [&] { return delete_canary(); }},
+                 [&] { return switch_provider(); }, [&] { return delete_canary(); }},
                 gloo_phases());
     return go({[&] { return initialize(); },
                [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); },
@@ -244,16 +311,38 @@ class Run {
               daemon_set_phases());
   }
 
+  // A Knative Service as the target: initialized (traffic all to its first revision) and its
+  // second revision promoted through the Service's spec.traffic. It has no provider to switch to.
+  RunResult go_knative() {
+    return go({[&] { return initialize(); },
+               [&] { return roll_out("ghcr.io/veer-e2e/podinfo:2.0.0", "Succeeded"); }},
+              knative_phases());
+  }
+
   RunResult go_experiment() {
     return go({[&] { return start_experiment(); }}, experiment_phases());
   }
 
  private:
+  // A probe of anything but an update goes from initialization straight to the provider switch:
+  // only an update is first needed by a promotion, a change followed or a rollback (measured:
+  // every other probe is refused at initialization, or at the switch, where the old router's
+  // objects are listed and deleted). A control runs every phase.
+  bool detour(const std::string& phase) const {
+    static const std::vector<std::string> detours = {"promoted", "upstream put back",
+                                                     "changes followed", "rolled back"};
+    return options_.stop_on && options_.stop_on->verb != "update" &&
+           std::find(detours.begin(), detours.end(), phase) != detours.end() &&
+           std::find(names_.begin(), names_.end(), "provider switched") != names_.end();
+  }
+
   RunResult go(const std::vector<std::function<std::string()>>& steps,
                const std::vector<std::string>& names) {
     RunResult result;
+    names_ = names;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const auto& name = names[i];
+      if (detour(name)) continue;
       result.error = steps[i]();
       if (stopped_) break;
       if (!result.error.empty()) {
@@ -300,9 +389,12 @@ class Run {
 
   // The kubelet and Prometheus stand-ins and `veer operator` for the run's namespace.
   void start_operator() {
-    kubelet_ = std::make_unique<KubeletStandIn>(
-        cluster_.api(), ns_,
-        daemon_set_ ? KubeletStandIn::Kind::DaemonSets : KubeletStandIn::Kind::Deployments);
+    if (options_.provider == "knative")
+      knative_ = std::make_unique<KnativeStandIn>(cluster_.api(), ns_);
+    else
+      kubelet_ = std::make_unique<KubeletStandIn>(
+          cluster_.api(), ns_,
+          daemon_set_ ? KubeletStandIn::Kind::DaemonSets : KubeletStandIn::Kind::Deployments);
     if (options_.provider == "gatewayapi")  // veer waits for the route's acceptance
       gateway_ =
           std::make_unique<KubeletStandIn>(cluster_.api(), ns_, KubeletStandIn::Kind::HttpRoutes);
@@ -391,7 +483,7 @@ class Run {
     // The new revision changes its configuration too: the -primary copies must follow.
     const auto mark = image.substr(image.rfind(':') + 1);
     std::vector<std::pair<kube::ResourceType, json>> configuration;
-    if (!daemon_set_)
+    if (!daemon_set_ && !knative())
       configuration = {{kConfigMaps, config_map(ns_, mark)}, {kSecrets, secret(ns_, mark)}};
     for (const auto& [type, object] : configuration)
       if (auto patched =
@@ -399,7 +491,7 @@ class Run {
           !patched)
         return patched.error().message;
     // The promoted revision comes with new HPA bounds, which podinfo-primary's HPA must follow.
-    if (end == "Succeeded" && !daemon_set_)
+    if (end == "Succeeded" && !daemon_set_ && !knative())
       if (auto patched = api.patch({kAutoscalers, ns_, kName}, kube::PatchType::Merge,
                                    json{{"spec", {{"maxReplicas", 5}}}});
           !patched)
@@ -422,6 +514,7 @@ class Run {
         120s, image + " ending " + end);
     if (!ended.empty() || stopped_ || end != "Succeeded") return ended;
     if (daemon_set_) return primary_image_is(image);
+    if (knative()) return knative_promoted();
     return wait([&] { return copies_current(); }, 15s,
                 "podinfo-config-primary and podinfo-secret-primary holding the new configuration, "
                 "podinfo-primary's HPA the new bounds");
@@ -438,7 +531,32 @@ class Run {
         15s, "podinfo-primary running " + image);
   }
 
-  const kube::ResourceType& target_type() const { return daemon_set_ ? kDaemonSets : kDeployments; }
+  bool knative() const { return options_.provider == "knative"; }
+
+  const kube::ResourceType& target_type() const {
+    if (knative()) return kKnativeServices;
+    return daemon_set_ ? kDaemonSets : kDeployments;
+  }
+
+  // The promoted revision is the Service's latest, named as primary (veer's update of the
+  // Service), and it serves all traffic.
+  std::string knative_promoted() {
+    return wait(
+        [&]() -> std::optional<std::string> {
+          auto service = cluster_.api().get({kKnativeServices, ns_, kName});
+          if (!service) return std::nullopt;
+          const auto latest =
+              service->value("/status/latestCreatedRevisionName"_json_pointer, std::string());
+          const auto primary = (*service)["metadata"]
+                                   .value("annotations", json::object())
+                                   .value(kPrimaryRevision, std::string());
+          if (latest.empty() || primary != latest) return std::nullopt;
+          for (const auto& t : service->value("/spec/traffic"_json_pointer, json::array()))
+            if (t.value("revisionName", "") == latest && t.value("percent", 0) == 100) return "";
+          return std::nullopt;
+        },
+        15s, "the Knative Service's latest revision promoted, with all traffic");
+  }
 
   // Someone else changes veer's podinfo-canary Service and DestinationRule: veer sees each
   // through its watch (its cache would stay stale without it) and writes its routing back (an
@@ -470,7 +588,7 @@ class Run {
         30s, name + "'s " + field + " put back");
   }
 
-  // Someone points veer's primary Upstream at another port: veer sees it through its watch and
+  // Someone points veer's primary Upstream at another Service: veer sees it through its watch and
   // writes it back (an update of the Upstream).
   std::string upstream_put_back() {
     return written_back(kUpstreams, ns_ + "-" + std::string(kName) + "-primaryupstream-9898",
@@ -508,8 +626,8 @@ class Run {
     else if (options_.provider == "traefik")
       old = {{&kTraefikServices, apex}};
     else if (options_.provider == "kuma")
-      old = {{&kTrafficRoutes, ns_}};  // named after the run's Service (canary())
-    else if (options_.provider == "apisix")
+      old = {{&kTrafficRoutes, apex_name(ns_, "kuma")}};
+    else if (options_.provider == "apisix")  // veer's copy; the user's ApisixRoute stays
       old = {{&kApisixRoutes, apex + "-" + apex + "-canary"}};
     else if (options_.provider == "gloo")
       old = {{&kRouteTables, apex},
@@ -550,10 +668,12 @@ class Run {
   RunOptions options_;
   std::string ns_;
   std::unique_ptr<KubeletStandIn> kubelet_;
+  std::unique_ptr<KnativeStandIn> knative_;
   std::unique_ptr<KubeletStandIn> gateway_;
   std::unique_ptr<FakePrometheus> prometheus_;
   std::unique_ptr<ChildProcess> process_;
-  bool daemon_set_ = false;  // the target is a DaemonSet (a Deployment otherwise)
+  std::vector<std::string> names_;  // the phases of the run
+  bool daemon_set_ = false;         // the target is a DaemonSet (a Deployment otherwise)
   bool stopped_ = false;
 };
 
@@ -591,12 +711,6 @@ RunResult run_experiment(const RunOptions& options) {
   return on_cluster(options, &Run::go_experiment);
 }
 
-const std::vector<std::string>& gloo_phases() {
-  static const std::vector<std::string> phases = {"initialized", "promoted", "upstream put back",
-                                                  "provider switched", "reverted"};
-  return phases;
-}
-
 const std::vector<std::string>& router_phases() {
   static const std::vector<std::string> phases = {"initialized", "promoted", "provider switched",
                                                   "reverted"};
@@ -605,6 +719,23 @@ const std::vector<std::string>& router_phases() {
 
 RunResult run_router(const RunOptions& options) {
   return on_cluster(options, &Run::go_router);
+}
+
+const std::vector<std::string>& gloo_phases() {
+  static const std::vector<std::string> phases = {"initialized", "upstream put back", "promoted",
+                                                  "provider switched", "reverted"};
+  return phases;
+}
+
+const std::vector<std::string>& knative_phases() {
+  static const std::vector<std::string> phases = {"initialized", "promoted"};
+  return phases;
+}
+
+RunResult run_knative(const RunOptions& options) {
+  RunOptions knative = options;
+  knative.provider = "knative";
+  return on_cluster(knative, &Run::go_knative);
 }
 
 const std::vector<std::string>& daemon_set_phases() {

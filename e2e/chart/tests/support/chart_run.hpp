@@ -4,7 +4,8 @@
 // initialized, a good revision (with changed configuration) promoted, a bad one rolled back, the
 // Canary moved to provider kubernetes (its VirtualService and DestinationRules deleted), and
 // deleted with revertOnDeletion. The run stops early when the operator's log reports
-// the refused call it is looking for.
+// the refused call it is looking for; a probe of anything but an update skips the promotion, the
+// changes and the rollback (the first calls of every other verb come before or after them).
 #pragma once
 
 #include <optional>
@@ -22,7 +23,8 @@ struct RunOptions {
   std::string lease_namespace;
   // Stop as soon as the log reports this permission refused.
   std::optional<Permission> stop_on;
-  // The Canary's spec.provider (istio; for run_router gatewayapi, linkerd or nginx).
+  // The Canary's spec.provider (istio; for run_router gatewayapi, linkerd, nginx, contour,
+  // traefik, kuma, apisix or gloo).
   std::string provider = "istio";
 };
 
@@ -41,14 +43,24 @@ RunResult run_rollout(const RunOptions& options);
 
 // A targeted run for another router's permissions: the same Canary through options.provider (the
 // Gateway API's HTTPRoute, accepted by a stand-in gateway controller, linkerd's SMI TrafficSplit,
-// or nginx's canary Ingress) is initialized, a good revision promoted, the Canary moved to
-// provider kubernetes (the router's object deleted) and deleted with revertOnDeletion. Phases
-// "initialized", "promoted", "provider switched", "reverted".
+// nginx's canary Ingress, Contour's HTTPProxy, Traefik's TraefikService, Kuma's cluster-scoped
+// TrafficRoute, a copy of the user's ApisixRoute, or Gloo's RouteTable and Upstreams) is
+// initialized, a good revision promoted, the Canary moved to provider kubernetes (the router's
+// objects deleted) and deleted with revertOnDeletion. Phases "initialized", "promoted",
+// "provider switched", "reverted"; Gloo's are gloo_phases().
 const std::vector<std::string>& router_phases();
-// Gloo's run changes veer's primary Upstream after the promotion (the Upstreams are written only
-// when they differ) and waits for veer to write it back: "upstream put back" after "promoted".
+// Gloo writes its Upstreams only when they differ: after the initialization the run changes
+// veer's primary Upstream and waits for veer to write it back, "upstream put back" before
+// "promoted".
 const std::vector<std::string>& gloo_phases();
 RunResult run_router(const RunOptions& options);
+
+// A targeted run for the Knative permissions: a Canary whose target is a Knative Service (the
+// Knative controller stood in for: a Revision per template, its Ready condition, the Service's
+// status) is initialized and its second revision promoted through the Service's spec.traffic.
+// Phases "initialized", "promoted".
+const std::vector<std::string>& knative_phases();
+RunResult run_knative(const RunOptions& options);
 
 // A targeted run for the DaemonSet writes: the istio Canary targets a DaemonSet (the daemon set
 // controller's status stood in for: one node), is initialized (podinfo-primary created, the

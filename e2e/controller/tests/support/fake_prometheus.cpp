@@ -31,6 +31,12 @@ std::string builtin_series(const std::string& provider) {
   // Knative has no built-in metrics in veer: its Canary's MetricTemplates read the queue-proxy's
   // series, as a Knative user's would (scenario.cpp).
   if (provider == "knative") return "revision_app_request_";
+  // The Envoy-based routers count the upstream cluster veer's router sends to; Traefik and APISIX
+  // their own series (analysis/builtin_metrics.cpp).
+  if (provider == "contour" || provider == "gloo" || provider == "kuma")
+    return "envoy_cluster_upstream_rq";
+  if (provider == "traefik") return "traefik_service_request_duration_seconds";
+  if (provider == "apisix") return "apisix_http_";
   return "http_request_duration_seconds";  // kubernetes, gatewayapi
 }
 
