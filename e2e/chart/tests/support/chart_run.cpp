@@ -110,8 +110,8 @@ std::string apex_name(const std::string& ns, const std::string& provider) {
   return provider == "kuma" ? ns : kName;
 }
 
-// Knative has no built-in metrics the stand-ins answer: the Canary reads the queue-proxy's
-// request series through MetricTemplates, as the controller e2e's Knative case does.
+// The Knative Canary reads the queue-proxy's request series through MetricTemplates, as the
+// controller e2e's Knative case does (the fake Prometheus's builtin_series("knative")).
 std::vector<json> knative_metric_templates(const std::string& ns) {
   const std::string sel = R"(namespace_name="{{ namespace }}",configuration_name="{{ target }}")";
   auto metric_template = [&](const std::string& name, const std::string& query) {
@@ -120,14 +120,15 @@ std::vector<json> knative_metric_templates(const std::string& ns) {
                 {"metadata", {{"name", name}, {"namespace", ns}}},
                 {"spec", {{"provider", {{"type", "prometheus"}}}, {"query", query}}}};
   };
-  return {metric_template("knative-success-rate",
-                          "sum(rate(revision_app_request_count{" + sel +
-                              R"(,response_code_class!="5xx"}[{{ interval }}])) / )"
-                              "sum(rate(revision_app_request_count{" +
-                              sel + "}[{{ interval }}])) * 100"),
-          metric_template("knative-latency",
-                          "histogram_quantile(0.99, sum(rate(revision_app_request_latencies_bucket{" +
-                              sel + "}[{{ interval }}])) by (le))")};
+  return {
+      metric_template("knative-success-rate",
+                      "sum(rate(revision_app_request_count{" + sel +
+                          R"(,response_code_class!="5xx"}[{{ interval }}])) / )"
+                          "sum(rate(revision_app_request_count{" +
+                          sel + "}[{{ interval }}])) * 100"),
+      metric_template("knative-latency",
+                      "histogram_quantile(0.99, sum(rate(revision_app_request_latencies_bucket{" +
+                          sel + "}[{{ interval }}])) by (le))")};
 }
 
 // The Knative target: Knative's own shape, a template with one container (its revisions are the
@@ -159,16 +160,15 @@ json knative_canary(const std::string& ns) {
       {"maxWeight", 20},
       {"stepWeight", 10},
       {"metrics", json::array({metric("success-rate", "min", 99), metric("latency", "max", 500)})}};
-  return {
-      {"apiVersion", "veer.dev/v1beta1"},
-      {"kind", "Canary"},
-      {"metadata", {{"name", kName}, {"namespace", ns}}},
-      {"spec",
-       {{"provider", "knative"},
-        {"targetRef",
-         {{"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", kName}}},
-        {"progressDeadlineSeconds", 60},
-        {"analysis", analysis}}}};
+  return {{"apiVersion", "veer.dev/v1beta1"},
+          {"kind", "Canary"},
+          {"metadata", {{"name", kName}, {"namespace", ns}}},
+          {"spec",
+           {{"provider", "knative"},
+            {"targetRef",
+             {{"apiVersion", "serving.knative.dev/v1"}, {"kind", "Service"}, {"name", kName}}},
+            {"progressDeadlineSeconds", 60},
+            {"analysis", analysis}}}};
 }
 
 json canary(const std::string& ns, const std::string& provider) {
@@ -267,7 +267,9 @@ class Run {
   Run(E2eCluster& cluster, const RunOptions& options, bool daemon_set)
       : cluster_(cluster), options_(options), daemon_set_(daemon_set) {}
   ~Run() {
-    if (process_) process_->stop(SIGTERM, 20s);
+    // A probe that saw its refusal has nothing more to show: killed at once, as its shutdown would
+    // wait for a read held by a lazily started informer's first list (up to 10 s).
+    if (process_) process_->stop(stopped_ ? SIGKILL : SIGTERM, 20s);
     // Cluster-scoped, so not removed with the namespace (a probe refused its delete leaves it).
     if (options_.provider == "kuma" && !ns_.empty())
       (void)cluster_.api().remove({kTrafficRoutes, "", apex_name(ns_, "kuma")});
