@@ -293,7 +293,7 @@ struct Outcome {
 
 // How many runs go side by side: a run mostly waits (analysis ticks of 5 s, a lazily started
 // informer's 10 s), and each is in its own namespace with its own account and Lease. Six, not
-// four: 193 s for the 128 runs instead of 238 s on 2 cores at load 8 to 10.
+// four: 193 s for the 128 runs instead of 238 s on 2 cores at load 8 to 10 (135 s at load 3).
 constexpr int kSideBySide = 6;
 
 // Runs every job, kSideBySide at a time, in the order given (longest first keeps the last ones
