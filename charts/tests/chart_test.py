@@ -32,7 +32,6 @@ COMBINATIONS = {
     "servicemonitor": ["serviceMonitor.enabled=true", "serviceMonitor.labels.release=prom"],
     "slack": ["slack.existingSecret=veer-slack", "slack.channel=deploys", "slack.user=veer"],
     "no-leader-election": ["leaderElection.enabled=false"],
-    "openshift": ["rbac.ownerReferencesPermissionEnforcement=true"],
     "dashboard": ["dashboard.enabled=true", "dashboard.actions=true"],
     "dashboard-secret": ["dashboard.enabled=true", "dashboard.auth=secret",
                          "dashboard.existingSecret=veer-dashboard"],
@@ -215,12 +214,13 @@ def combination_checks(name, docs, values):
         check("--slack-channel=deploys" in args and "--slack-user=veer" in args, "slack: channel and user flags")
     else:
         check("SLACK_URL" not in env, f"{name}: no Slack URL unless asked")
-    finalizers = ("veer.dev", "canaries/finalizers", "update")
     all_rules = set()
     for r in cluster_roles + by_kind(docs, "Role"):
         all_rules |= triples(r["rules"])
-    check((finalizers in all_rules) == (name == "openshift"),
-          f"{name}: canaries/finalizers only with ownerReferencesPermissionEnforcement")
+    # Every combination runs where the OwnerReferencesPermissionEnforcement plugin is on.
+    for owner in ("canaries", "experiments"):
+        check(("veer.dev", f"{owner}/finalizers", "update") in all_rules,
+              f"{name}: update on {owner}/finalizers (blockOwnerDeletion)")
     dashboard_checks(name, docs, args, cluster_roles, all_rules)
     admission_checks(name, docs, deployment, args)
 

@@ -8,6 +8,7 @@
 #include "http/client.hpp"
 #include "operator/kube/credentials.hpp"
 #include "operator/kube/http_transport.hpp"
+#include "operator/kube/owner_reference_refusal.hpp"
 #include "operator/kube/rate_limiter.hpp"
 #include "operator/kube/watch_frames.hpp"
 
@@ -181,6 +182,20 @@ struct RestCluster::Impl {
   }
 
   // "/apis/apps/v1/namespaces/default/deployments[/name[/status]]"
+  // A write refused by the OwnerReferencesPermissionEnforcement admission plugin, said with the
+  // permission it wanted (its own message names none).
+  Result<Json> owner_references_explained(Result<Json> written, const Json& object,
+                                          const ResourceInfo& info) {
+    if (written || !written.error().is(ErrorType::Forbidden)) return written;
+    auto error = written.error();
+    error.message += owner_reference_refusal(error.message, object, info.type.resource,
+                                             [this](const ResourceType& type) {
+                                               auto owner = resolve(type);
+                                               return owner ? owner->type.resource : std::string();
+                                             });
+    return error;
+  }
+
   Result<std::string> path(const ResourceType& type, const std::string& ns, const std::string& name,
                            bool status, ResourceInfo* resolved = nullptr) {
     auto info = resolve(type);
@@ -253,25 +268,28 @@ Result<ObjectList> RestCluster::list(const ResourceType& type, const std::string
 }
 
 Result<Json> RestCluster::create(const Json& object) {
-  auto p = impl_->path(type_of(object), impl_->object_namespace(object), "", false);
+  ResourceInfo info;
+  auto p = impl_->path(type_of(object), impl_->object_namespace(object), "", false, &info);
   if (!p) return p.error();
   TransportRequest request;
   request.method = "POST";
   request.target = *p;
   request.body = object.dump();
   request.content_type = "application/json";
-  return impl_->call("create", request);
+  return impl_->owner_references_explained(impl_->call("create", request), object, info);
 }
 
 Result<Json> RestCluster::update(const Json& object) {
-  auto p = impl_->path(type_of(object), impl_->object_namespace(object), name_of(object), false);
+  ResourceInfo info;
+  auto p =
+      impl_->path(type_of(object), impl_->object_namespace(object), name_of(object), false, &info);
   if (!p) return p.error();
   TransportRequest request;
   request.method = "PUT";
   request.target = *p;
   request.body = object.dump();
   request.content_type = "application/json";
-  return impl_->call("update", request);
+  return impl_->owner_references_explained(impl_->call("update", request), object, info);
 }
 
 Result<Json> RestCluster::update_status(const Json& object) {

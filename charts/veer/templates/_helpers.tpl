@@ -39,11 +39,12 @@ type cannot be listed and the read of a single object the cache does not hold.
 - apiGroups: ["veer.dev"]
   resources: ["canaries/status"]
   verbs: ["update"]
-{{- if .Values.rbac.ownerReferencesPermissionEnforcement }}
+{{- /* Owner references with blockOwnerDeletion on what veer creates: the
+OwnerReferencesPermissionEnforcement admission plugin (OpenShift) asks for update on the owner's
+finalizers. Nothing more than patch on canaries and update on experiments grant already. */}}
 - apiGroups: ["veer.dev"]
-  resources: ["canaries/finalizers"]
+  resources: ["canaries/finalizers", "experiments/finalizers"]
   verbs: ["update"]
-{{- end }}
 - apiGroups: ["veer.dev"]
   resources: ["metrictemplates", "alertproviders"]
   verbs: ["get", "list", "watch"]

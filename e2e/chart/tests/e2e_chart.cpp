@@ -57,14 +57,6 @@ const std::vector<Unreached> kUnreached = {
      "with experiments' list refused too the operator runs no Experiment controller (it logs the "
      "refused list as a type it does not watch) and never reads an Experiment (measured: Running "
      "never comes); the informer's cache answers every read otherwise"},
-    {{"services"},
-     {"delete"},
-     "no run reaches it: veer never deletes a Service (the three Services are every provider's, "
-     "so a provider switch keeps them, and the Canary's deletion leaves them to the garbage "
-     "collector, as their owner). The verb is needed where the "
-     "OwnerReferencesPermissionEnforcement "
-     "admission plugin is on (OpenShift): setting or removing an object's ownerReferences needs "
-     "delete on it; e2e/cluster runs without it"},
 };
 
 // The DaemonSet writes (create the -primary copy, patch the target off every node, update the
@@ -75,7 +67,7 @@ bool daemon_set_write(const Permission& p) {
 }
 
 // The Experiment controller's permissions (list and update experiments, update
-// experiments/status) are probed by their own, shorter run.
+// experiments/status and experiments/finalizers) are probed by their own, shorter run.
 bool experiments_permission(const Permission& p) {
   return p.group == "veer.dev" && p.resource.rfind("experiments", 0) == 0;
 }
@@ -370,7 +362,7 @@ TEST_CASE(
       {"watchNamespace=team-a", "rbac.routers={istio,gatewayapi}"},
       {"slack.existingSecret=veer-slack", "slack.channel=deploys"},
       {"leaderElection.enabled=false"},
-      {"rbac.ownerReferencesPermissionEnforcement=true"}};
+      {"dashboard.enabled=true", "dashboard.actions=true"}};
   // helm template cannot ask the server: tell it a 1.20 when policy/v1 is not served (the
   // PodDisruptionBudget's API version depends on it; a source-built server says v0.0.0).
   auto served = cluster->kubectl({"api-versions"});
@@ -587,7 +579,7 @@ TEST_CASE(
        [](const Permission& p) { return p.group == "serving.knative.dev"; }},
   };
   const std::map<std::string, std::size_t> expected = {
-      {"experiment", 4}, {"daemonset", 3}, {"gatewayapi", 6}, {"linkerd", 6},
+      {"experiment", 5}, {"daemonset", 3}, {"gatewayapi", 6}, {"linkerd", 6},
       {"nginx", 6},      {"contour", 6},   {"traefik", 6},    {"kuma", 5},
       {"apisix", 6},     {"gloo", 12},     {"knative", 7}};
 

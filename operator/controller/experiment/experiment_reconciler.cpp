@@ -241,6 +241,9 @@ kube::ReconcileResult ExperimentReconciler::finalize(Context& ctx) {
     ctx.decision.status = ctx.experiment.status;
     observe(ctx);
     if (!ctx.read_error.empty()) return done(ctx, ctx.read_error);
+    // The routes went through the provider the status records: spec.provider may name another
+    // one since (changed, then deleted before a routing pass retired the old router).
+    if (!ctx.decision.status.router.empty()) ctx.provider = ctx.decision.status.router;
     // A failed read is no "absent": the finalizer stays until the user's object is known.
     meshes::Observed observed;
     if (auto read = router_objects(ctx, observed); !read) return done(ctx, read.error().message);

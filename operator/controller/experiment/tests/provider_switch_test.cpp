@@ -48,3 +48,29 @@ TEST_CASE(
   CHECK(w.phase() == "Completed");
   CHECK(w.experiment()["status"]["winner"] == "express");
 }
+
+TEST_CASE(
+    "an Experiment whose provider changed and which is deleted before a routing pass gives the "
+    "user's VirtualService of the provider it routed through its spec back") {
+  World w(experiment_json("istio"), kExpressBest);
+  const json user_spec = user_virtual_service()["spec"];
+  REQUIRE(w.cluster.create(user_virtual_service()));
+  for (int i = 0; i < 6; ++i) w.pass();
+  REQUIRE(w.phase() == "Running");
+  REQUIRE(w.routed().count("checkout-express"));  // veer's split is on the user's object
+
+  // The provider changes and the Experiment is deleted with no pass in between.
+  auto moved = w.experiment();
+  moved["spec"]["provider"] = "gatewayapi:v1";
+  moved["spec"]["service"]["gatewayRefs"] =
+      json::array({{{"name", "public"}, {"namespace", "gw"}}});
+  REQUIRE(w.cluster.update(moved));
+  const veer::kube::ObjectRef ref{experiment_type(), "shop", "checkout-redesign"};
+  REQUIRE(w.cluster.remove(ref));
+  w.pass();
+  CHECK_MESSAGE(w.last_error.empty(), w.last_error);
+  CHECK(w.cluster.get(ref).is(veer::kube::ErrorType::NotFound));
+  const auto vs = w.get("networking.istio.io/v1beta1", "VirtualService", "checkout");
+  CHECK(vs["spec"] == user_spec);
+  CHECK_FALSE(w.get("gateway.networking.k8s.io/v1", "HTTPRoute", "checkout").contains("spec"));
+}

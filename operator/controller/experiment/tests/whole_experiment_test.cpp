@@ -250,13 +250,8 @@ TEST_CASE(
 TEST_CASE("deleting a running Experiment puts the adopted VirtualService back as the user had it") {
   World w(experiment_json(), kExpressBest);
   // The user's own VirtualService, all to the apex Service: veer adopts it.
-  const json user_spec = {
-      {"hosts", {"checkout"}},
-      {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}, {"weight", 100}}}}}}}};
-  REQUIRE(w.cluster.create({{"apiVersion", "networking.istio.io/v1beta1"},
-                            {"kind", "VirtualService"},
-                            {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
-                            {"spec", user_spec}}));
+  const json user_spec = user_virtual_service()["spec"];
+  REQUIRE(w.cluster.create(user_virtual_service()));
   for (int i = 0; i < 6; ++i) w.pass();
   REQUIRE(w.phase() == "Running");
   CHECK(w.experiment()["metadata"]["finalizers"] == json::array({kExperimentFinalizer}));

@@ -46,6 +46,16 @@ json experiment_json(const std::string& provider) {
         {"duration", {{"interval", "1m"}, {"iterations", 30}}}}}};
 }
 
+json user_virtual_service() {
+  return {
+      {"apiVersion", "networking.istio.io/v1beta1"},
+      {"kind", "VirtualService"},
+      {"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
+      {"spec",
+       {{"hosts", {"checkout"}},
+        {"http", {{{"route", {{{"destination", {{"host", "checkout"}}}, {"weight", 100}}}}}}}}}};
+}
+
 json performance_json() {
   auto doc = experiment_json();
   auto& spec = doc["spec"];

@@ -16,5 +16,8 @@ nlohmann::json experiment_json(const std::string& provider = "istio");
 // and slow-requests (the share slower than 300 ms) <= 5%, i.e. p95 <= 300 ms.
 nlohmann::json performance_json();
 model::Experiment parsed(const nlohmann::json& document);
+// The user's own VirtualService for the experiment's host, all to the apex Service: veer adopts
+// it, and gives it back as it was.
+nlohmann::json user_virtual_service();
 
 }  // namespace veer::controller::experiment::testing

@@ -1,0 +1,45 @@
+#include "operator/kube/owner_reference_refusal.hpp"
+
+namespace veer::kube {
+
+namespace {
+
+// The plugin's two refusals (kube-apiserver plugin/pkg/admission/gc), matched on their stable part.
+constexpr const char* kFinalizers = "can't set finalizers on";
+constexpr const char* kDelete = "cannot set an ownerRef on a resource you can't delete";
+
+std::string cannot(const std::string& verb, const std::string& resource, const std::string& group) {
+  return "this account cannot " + verb + " resource \"" + resource + "\" in API group \"" + group +
+         "\"";
+}
+
+}  // namespace
+
+std::string owner_reference_refusal(const std::string& message, const Json& object,
+                                    const std::string& resource, const ResourceOf& resource_of) {
+  const std::string plugin = " (the OwnerReferencesPermissionEnforcement admission plugin: ";
+  if (message.find(kDelete) != std::string::npos) {
+    return plugin + "changing an object's owner references needs delete on it, and " +
+           cannot("delete", resource, type_of(object).group) + ")";
+  }
+  if (message.find(kFinalizers) == std::string::npos) return "";
+  // Each owner the write blocks the deletion of needs update on its finalizers; the plugin does
+  // not say which one it refused, so every such owner is named.
+  std::string wanted;
+  const auto refs = object.value("/metadata/ownerReferences"_json_pointer, Json::array());
+  for (const auto& ref : refs.is_array() ? refs : Json::array()) {
+    if (!ref.is_object() || !ref.value("blockOwnerDeletion", false)) continue;
+    const auto owner = type_of(ref.value("apiVersion", ""), ref.value("kind", ""));
+    auto owners = resource_of(owner);
+    if (owners.empty()) owners = "the resource of kind " + owner.kind;
+    wanted += std::string(wanted.empty() ? "" : "; ") + ref.value("kind", "") + " " +
+              ref.value("name", "") + ": " + cannot("update", owners + "/finalizers", owner.group);
+  }
+  if (wanted.empty()) wanted = "an owner's finalizers";
+  return plugin +
+         "setting blockOwnerDeletion on an owner reference needs update on the owner's "
+         "finalizers, and " +
+         wanted + ")";
+}
+
+}  // namespace veer::kube
