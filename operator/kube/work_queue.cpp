@@ -173,6 +173,12 @@ std::size_t WorkQueue::delayed() const {
   return waiting_.size();
 }
 
+std::optional<base::Clock::TimePoint> WorkQueue::next_waiting() const {
+  std::lock_guard guard(mutex_);
+  if (waiting_.empty()) return std::nullopt;
+  return waiting_.begin()->first;
+}
+
 bool WorkQueue::processing(const std::string& key) const {
   std::lock_guard guard(mutex_);
   return processing_.count(key) > 0;

@@ -56,6 +56,8 @@ class WorkQueue {
 
   std::size_t length() const;   // ready keys
   std::size_t delayed() const;  // keys waiting for their time
+  // When the earliest of them falls due (perhaps already, before get() moved it to a lane).
+  std::optional<base::Clock::TimePoint> next_waiting() const;
   bool processing(const std::string& key) const;
 
  private:

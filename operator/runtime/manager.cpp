@@ -630,10 +630,17 @@ bool Manager::settled(const std::string& resource_version) const {
   std::lock_guard guard(d.mutex);
   if (!d.queue) return true;
   if (d.queue->length() > 0) return false;
+  if (auto due = d.queue->next_waiting(); due && *due <= d.clock.now()) return false;
   if (d.analyses && d.analyses->busy() > 0) return false;
   for (const auto& key : d.keys)
     if (d.queue->processing(key)) return false;
   return true;
+}
+
+std::optional<base::Clock::TimePoint> Manager::next_due() const {
+  auto& d = *impl_;
+  std::lock_guard guard(d.mutex);
+  return d.queue ? d.queue->next_waiting() : std::nullopt;
 }
 
 }  // namespace veer::runtime

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.hpp"
@@ -109,8 +110,12 @@ class Manager {
   std::map<std::string, std::size_t> api_requests() const;
 
   // For simulations (tests, benchmarks, demos): true when every informer has seen the cluster
-  // up to `resource_version` (send bookmarks first) and no Canary is queued or being reconciled.
+  // up to `resource_version` (send bookmarks first) and no Canary is queued, due (a delayed key
+  // whose time has come, not yet taken by a worker) or being reconciled.
   bool settled(const std::string& resource_version) const;
+  // For simulations: when the earliest delayed key falls due. The clock knows it only while a
+  // worker waits for it, not while one is between two waits.
+  std::optional<base::Clock::TimePoint> next_due() const;
 
  private:
   struct Impl;

@@ -44,8 +44,12 @@ bool SimulatedDriver::settle(std::chrono::milliseconds timeout) {
 void SimulatedDriver::step(base::Clock::Duration limit) {
   settle();
   const auto now = clock_.now();
-  auto next = clock_.next_deadline();
   auto target = now + limit;
+  // The queues' delayed keys too: a worker between two timed waits (woken by an earlier key
+  // added meanwhile) has none on the clock, and a jump past its key would run it late.
+  auto next = clock_.next_deadline();
+  for (const auto* m : managers_)
+    if (auto due = m->next_due(); due && (!next || *due < *next)) next = due;
   if (next && *next < target) target = std::max(*next, now + std::chrono::milliseconds(1));
   clock_.set(target);
 }

@@ -243,3 +243,24 @@ TEST_CASE("a key asked first while it is processed is queued first when done") {
   queue.done("ns/d");
   CHECK(queue.length() == 0);
 }
+
+// A simulation must not move time past a delayed key that no worker waits for on the clock yet
+// (one between two waits), nor call the queue idle while a key whose time has come is not handed
+// out: next_waiting() says when the earliest falls due, whether or not a get() waits for it.
+TEST_CASE(
+    "the earliest delayed key's time is known before and after it falls due, until handed out") {
+  veer::base::SimulatedClock clock;
+  WorkQueue queue(clock);
+  CHECK_FALSE(queue.next_waiting());
+  const auto start = clock.now();
+  queue.add_after("ns/b", 60s);
+  queue.add_after("ns/a", 30s);
+  CHECK(queue.next_waiting() == start + 30s);
+  CHECK(clock.next_deadline() == std::nullopt);  // nobody waits on the clock for it
+  clock.advance(45s);
+  CHECK(queue.length() == 0);                  // not moved to a lane: no get() ran
+  CHECK(queue.next_waiting() == start + 30s);  // due, still said
+  CHECK(queue.get() == "ns/a");
+  CHECK(queue.next_waiting() == start + 60s);
+  queue.done("ns/a");
+}
