@@ -425,13 +425,18 @@ class Run {
           experiment(ns_)})
       if (auto created = api.create(object); !created) return created.error().message;
     start_operator();
+    // Running and routed: the status is written first (the intent), the version Services and the
+    // VirtualService after it, and a probe refused there (experiments/finalizers: each names the
+    // Experiment as owner) is seen only if the run waits for them.
     return wait(
         [&]() -> std::optional<std::string> {
           auto x = cluster_.api().get({kExperiments, ns_, "checkout"});
-          if (x && x->value("status", json::object()).value("phase", "") == "Running") return "";
-          return std::nullopt;
+          if (!x || x->value("status", json::object()).value("phase", "") != "Running")
+            return std::nullopt;
+          if (!cluster_.api().get({kVirtualServices, ns_, "checkout"})) return std::nullopt;
+          return "";
         },
-        60s, "the Experiment Running");
+        60s, "the Experiment Running and routed");
   }
 
   std::string initialize() {
