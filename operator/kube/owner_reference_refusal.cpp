@@ -8,6 +8,12 @@ namespace {
 constexpr const char* kFinalizers = "can't set finalizers on";
 constexpr const char* kDelete = "cannot set an ownerRef on a resource you can't delete";
 
+// A string field of `object`, "" when absent or not a string.
+std::string text(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string cannot(const std::string& verb, const std::string& resource, const std::string& group) {
   return "this account cannot " + verb + " resource \"" + resource + "\" in API group \"" + group +
          "\"";
@@ -26,14 +32,17 @@ std::string owner_reference_refusal(const std::string& message, const Json& obje
   // Each owner the write blocks the deletion of needs update on its finalizers; the plugin does
   // not say which one it refused, so every such owner is named.
   std::string wanted;
-  const auto refs = object.value("/metadata/ownerReferences"_json_pointer, Json::array());
+  const auto pointer = "/metadata/ownerReferences"_json_pointer;
+  const auto refs = object.is_object() && object.contains(pointer) ? object.at(pointer) : Json();
   for (const auto& ref : refs.is_array() ? refs : Json::array()) {
-    if (!ref.is_object() || !ref.value("blockOwnerDeletion", false)) continue;
-    const auto owner = type_of(ref.value("apiVersion", ""), ref.value("kind", ""));
+    if (!ref.is_object() || ref.find("blockOwnerDeletion") == ref.end() ||
+        ref.at("blockOwnerDeletion") != true)
+      continue;
+    const auto owner = type_of(text(ref, "apiVersion"), text(ref, "kind"));
     auto owners = resource_of(owner);
     if (owners.empty()) owners = "the resource of kind " + owner.kind;
-    wanted += std::string(wanted.empty() ? "" : "; ") + ref.value("kind", "") + " " +
-              ref.value("name", "") + ": " + cannot("update", owners + "/finalizers", owner.group);
+    wanted += std::string(wanted.empty() ? "" : "; ") + owner.kind + " " + text(ref, "name") +
+              ": " + cannot("update", owners + "/finalizers", owner.group);
   }
   if (wanted.empty()) wanted = "an owner's finalizers";
   return plugin +

@@ -181,7 +181,6 @@ struct RestCluster::Impl {
                         ": is its CustomResourceDefinition installed?"};
   }
 
-  // "/apis/apps/v1/namespaces/default/deployments[/name[/status]]"
   // A write refused by the OwnerReferencesPermissionEnforcement admission plugin, said with the
   // permission it wanted (its own message names none).
   Result<Json> owner_references_explained(Result<Json> written, const Json& object,
@@ -196,6 +195,7 @@ struct RestCluster::Impl {
     return error;
   }
 
+  // "/apis/apps/v1/namespaces/default/deployments[/name[/status]]"
   Result<std::string> path(const ResourceType& type, const std::string& ns, const std::string& name,
                            bool status, ResourceInfo* resolved = nullptr) {
     auto info = resolve(type);

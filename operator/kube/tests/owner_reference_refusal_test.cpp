@@ -83,7 +83,11 @@ TEST_CASE("any other refusal is left as the API server said it") {
       R"("configmaps" in API group "" in the namespace "a")";
   CHECK(owner_reference_refusal(rbac, owned_by(Json::array({ref("Canary", "p", true)})),
                                 "configmaps", resource_of) == "");
-  // A refusal of the plugin's for an object with no blocking owner (not veer's) still says what.
-  CHECK(owner_reference_refusal(kFinalizersRefused, Json::object(), "configmaps", resource_of)
-            .find("an owner's finalizers") != std::string::npos);
+  // A refusal of the plugin's for an object with no blocking owner (not veer's) still says what,
+  // whatever shape its metadata has.
+  for (const auto& odd : {Json::object(), Json::parse(R"({"metadata": "x"})"),
+                          Json::parse(R"({"metadata": {"ownerReferences": {"a": 1}}})"),
+                          owned_by(Json::array({"x", {{"blockOwnerDeletion", "yes"}}}))})
+    CHECK(owner_reference_refusal(kFinalizersRefused, odd, "configmaps", resource_of)
+              .find("an owner's finalizers") != std::string::npos);
 }
