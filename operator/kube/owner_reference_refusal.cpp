@@ -8,10 +8,10 @@ namespace {
 constexpr const char* kFinalizers = "can't set finalizers on";
 constexpr const char* kDelete = "cannot set an ownerRef on a resource you can't delete";
 
-// A string field of `object`, "" when absent or not a string.
-std::string text(const Json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+// The name of an owner reference, "" when absent or not a string.
+std::string name_of_ref(const Json& ref) {
+  const auto it = ref.find("name");
+  return it != ref.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::string cannot(const std::string& verb, const std::string& resource, const std::string& group) {
@@ -38,11 +38,11 @@ std::string owner_reference_refusal(const std::string& message, const Json& obje
     if (!ref.is_object() || ref.find("blockOwnerDeletion") == ref.end() ||
         ref.at("blockOwnerDeletion") != true)
       continue;
-    const auto owner = type_of(text(ref, "apiVersion"), text(ref, "kind"));
+    const auto owner = type_of(ref);  // its apiVersion and kind
     auto owners = resource_of(owner);
     if (owners.empty()) owners = "the resource of kind " + owner.kind;
-    wanted += std::string(wanted.empty() ? "" : "; ") + owner.kind + " " + text(ref, "name") +
-              ": " + cannot("update", owners + "/finalizers", owner.group);
+    wanted += std::string(wanted.empty() ? "" : "; ") + owner.kind + " " + name_of_ref(ref) + ": " +
+              cannot("update", owners + "/finalizers", owner.group);
   }
   if (wanted.empty()) wanted = "an owner's finalizers";
   return plugin +

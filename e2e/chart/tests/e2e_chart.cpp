@@ -501,6 +501,13 @@ struct ProbeSet {
   std::function<bool(const Permission&)> wanted;
 };
 
+// A set's permissions by API group: a router's rules are all of its groups'.
+std::function<bool(const Permission&)> in_groups(std::vector<std::string> groups) {
+  return [groups = std::move(groups)](const Permission& p) {
+    return std::find(groups.begin(), groups.end(), p.group) != groups.end();
+  };
+}
+
 // The permissions of `rules` that `set` probes (the unreached ones said and skipped).
 std::vector<Permission> probed_by(const ProbeSet& set, const json& rules) {
   std::vector<Permission> permissions;
@@ -551,32 +558,21 @@ TEST_CASE(
       "veer.dev", "apps", "", "autoscaling", "networking.istio.io", "coordination.k8s.io"};
   const std::vector<ProbeSet> sets = {
       {"rollout", run_rollout, run_phases(), "istio",
-       [&](const Permission& p) {
-         return std::find(core_groups.begin(), core_groups.end(), p.group) != core_groups.end() &&
-                !experiments_permission(p) && !daemon_set_write(p);
+       [core = in_groups(core_groups)](const Permission& p) {
+         return core(p) && !experiments_permission(p) && !daemon_set_write(p);
        }},
       {"experiment", run_experiment, experiment_phases(), "istio", experiments_permission},
       {"daemonset", run_daemon_set, daemon_set_phases(), "istio", daemon_set_write},
       {"gatewayapi", run_router, router_phases(), "gatewayapi",
-       [](const Permission& p) { return p.group == "gateway.networking.k8s.io"; }},
-      {"linkerd", run_router, router_phases(), "linkerd",
-       [](const Permission& p) { return p.group == "split.smi-spec.io"; }},
-      {"nginx", run_router, router_phases(), "nginx",
-       [](const Permission& p) { return p.group == "networking.k8s.io"; }},
-      {"contour", run_router, router_phases(), "contour",
-       [](const Permission& p) { return p.group == "projectcontour.io"; }},
-      {"traefik", run_router, router_phases(), "traefik",
-       [](const Permission& p) { return p.group == "traefik.io"; }},
-      {"kuma", run_router, router_phases(), "kuma",
-       [](const Permission& p) { return p.group == "kuma.io"; }},
-      {"apisix", run_router, router_phases(), "apisix",
-       [](const Permission& p) { return p.group == "apisix.apache.org"; }},
-      {"gloo", run_router, gloo_phases(), "gloo",
-       [](const Permission& p) {
-         return p.group == "gateway.solo.io" || p.group == "gloo.solo.io";
-       }},
-      {"knative", run_knative, knative_phases(), "knative",
-       [](const Permission& p) { return p.group == "serving.knative.dev"; }},
+       in_groups({"gateway.networking.k8s.io"})},
+      {"linkerd", run_router, router_phases(), "linkerd", in_groups({"split.smi-spec.io"})},
+      {"nginx", run_router, router_phases(), "nginx", in_groups({"networking.k8s.io"})},
+      {"contour", run_router, router_phases(), "contour", in_groups({"projectcontour.io"})},
+      {"traefik", run_router, router_phases(), "traefik", in_groups({"traefik.io"})},
+      {"kuma", run_router, router_phases(), "kuma", in_groups({"kuma.io"})},
+      {"apisix", run_router, router_phases(), "apisix", in_groups({"apisix.apache.org"})},
+      {"gloo", run_router, gloo_phases(), "gloo", in_groups({"gateway.solo.io", "gloo.solo.io"})},
+      {"knative", run_knative, knative_phases(), "knative", in_groups({"serving.knative.dev"})},
   };
   const std::map<std::string, std::size_t> expected = {
       {"experiment", 5}, {"daemonset", 3}, {"gatewayapi", 6}, {"linkerd", 6},
